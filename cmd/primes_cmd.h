@@ -1,0 +1,9 @@
+/* primes_cmd: `thumbgen primes`, the reference workload of the pipeline library. */
+#ifndef CMD_PRIMES_CMD_H
+#define CMD_PRIMES_CMD_H
+
+/* Runs `thumbgen primes` with argv[0] == "primes". Returns the process exit status:
+ * 0 done, 2 usage error, 1 the pipeline could not be built, 130 interrupted. */
+int primes_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,68 @@
+#include "done.h"
+
+void done_init(done_t *d)
+{
+    atomic_init(&d->fired, false);
+    pthread_mutex_init(&d->mu, NULL);
+    pthread_cond_init(&d->cv, NULL);
+    d->waiters = NULL;
+}
+
+void done_destroy(done_t *d)
+{
+    pthread_cond_destroy(&d->cv);
+    pthread_mutex_destroy(&d->mu);
+}
+
+void done_fire(done_t *d)
+{
+    pthread_mutex_lock(&d->mu);
+    if (!atomic_load(&d->fired)) {
+        atomic_store(&d->fired, true);
+        /* A waiter checks `fired` while holding its own mutex and then sleeps, releasing it.
+         * Taking that mutex here means we either come before its check (it sees fired) or
+         * after it is asleep (the broadcast wakes it): no lost wake-up. */
+        for (done_waiter_t *w = d->waiters; w != NULL; w = w->next) {
+            pthread_mutex_lock(w->mu);
+            pthread_cond_broadcast(w->cv);
+            pthread_mutex_unlock(w->mu);
+        }
+        pthread_cond_broadcast(&d->cv);
+    }
+    pthread_mutex_unlock(&d->mu);
+}
+
+void done_wait(done_t *d)
+{
+    pthread_mutex_lock(&d->mu);
+    while (!atomic_load(&d->fired))
+        pthread_cond_wait(&d->cv, &d->mu);
+    pthread_mutex_unlock(&d->mu);
+}
+
+void done_register(done_t *d, done_waiter_t *w)
+{
+    if (d == NULL)
+        return;
+    pthread_mutex_lock(&d->mu);
+    w->prev = NULL;
+    w->next = d->waiters;
+    if (d->waiters != NULL)
+        d->waiters->prev = w;
+    d->waiters = w;
+    pthread_mutex_unlock(&d->mu);
+}
+
+void done_unregister(done_t *d, done_waiter_t *w)
+{
+    if (d == NULL)
+        return;
+    pthread_mutex_lock(&d->mu);
+    if (w->prev != NULL)
+        w->prev->next = w->next;
+    else
+        d->waiters = w->next;
+    if (w->next != NULL)
+        w->next->prev = w->prev;
+    pthread_mutex_unlock(&d->mu);
+}

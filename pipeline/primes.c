@@ -1,0 +1,138 @@
+#include "primes.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "stage.h"
+
+uint64_t splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+bool prime_slow(int64_t x, done_t *done)
+{
+    if (x < 2)
+        return false;
+    for (int64_t d = x - 1; d > 1; d--) {
+        if (x % d == 0)
+            return false;
+        if ((d & 0xffff) == 0 && done_fired(done))
+            return false;
+    }
+    return true;
+}
+
+struct rng {
+    uint64_t state, max;
+};
+
+static void random_number(void *ctx, void *item)
+{
+    struct rng *r = ctx;
+    *(uint64_t *)item = splitmix64(&r->state) % r->max;
+}
+
+static map_result_t to_int(void *ctx, void *in, void *out, done_t *done)
+{
+    (void)ctx;
+    (void)done;
+    *(int64_t *)out = (int64_t) * (uint64_t *)in;
+    return MAP_EMIT;
+}
+
+/* The seeds' primeFinder: x arrives, x - 1 is tested and passed on when prime. */
+static map_result_t prime_finder(void *ctx, void *in, void *out, done_t *done)
+{
+    (void)ctx;
+    int64_t candidate = *(int64_t *)in - 1;
+    if (!prime_slow(candidate, done))
+        return MAP_SKIP;
+    *(int64_t *)out = candidate;
+    return MAP_EMIT;
+}
+
+static void collect_stats(primes_result_t *res, stage_t *const *stages, size_t n)
+{
+    size_t rows = 0;
+    for (size_t i = 0; i < n; i++)
+        rows += stage_nthreads(stages[i]);
+    res->stats = calloc(rows, sizeof *res->stats);
+    if (res->stats == NULL)
+        return;
+    for (size_t i = 0; i < n; i++)
+        for (size_t t = 0; t < stage_nthreads(stages[i]); t++)
+            res->stats[res->nstats++] = *stage_thread_stats(stages[i], t);
+}
+
+int primes_run(const primes_opts_t *o, void (*emit)(int64_t prime, void *ctx), void *ctx,
+               done_t *done, primes_result_t *res)
+{
+    memset(res, 0, sizeof *res);
+    if (o->finders == 0 || o->max == 0)
+        return -1;
+    uint64_t t0 = now_ns();
+    struct rng rng = {.state = o->seed, .max = o->max};
+    map_spec_t to_int_spec = {.name = "to_int",
+                              .fn = to_int,
+                              .in_item_size = sizeof(uint64_t),
+                              .out_item_size = sizeof(int64_t)};
+    map_spec_t finder_spec = {.name = "finder",
+                              .fn = prime_finder,
+                              .in_item_size = sizeof(int64_t),
+                              .out_item_size = sizeof(int64_t)};
+
+    /* Unbuffered channels throughout, as in the seeds. Any stage that fails to build leaves the
+     * ones after it NULL; firing done and joining what exists tears the rest down. */
+    stage_t *st[5] = {NULL};
+    st[0] = stage_repeat_fn(done, random_number, &rng, sizeof(uint64_t), 0);
+    if (st[0])
+        st[1] = stage_map(&to_int_spec, done, stage_out(st[0], 0));
+    if (st[1])
+        st[2] = stage_fan_out(&finder_spec, done, stage_out(st[1], 0), o->finders);
+    int rc = 0;
+    if (st[2]) {
+        chan_t **outs = malloc(o->finders * sizeof *outs);
+        if (outs != NULL) {
+            for (size_t i = 0; i < o->finders; i++)
+                outs[i] = stage_out(st[2], i);
+            st[3] = stage_fan_in(done, outs, o->finders, 0, NULL);
+            free(outs);
+        }
+    }
+    if (st[3])
+        st[4] = stage_take(done, stage_out(st[3], 0), o->count, done, 0, NULL);
+    bool built = st[4] != NULL;
+    for (size_t i = 0; i < 5; i++)
+        if (st[i] != NULL && !stage_ok(st[i]))
+            built = false;
+
+    if (built) {
+        int64_t p;
+        while (chan_recv(stage_out(st[4], 0), &p, done) == CHAN_OK) {
+            res->found++;
+            if (emit != NULL)
+                emit(p, ctx);
+        }
+    } else {
+        rc = -1;
+    }
+    done_fire(done);
+    for (size_t i = 0; i < 5; i++)
+        stage_join(st[i]);
+    res->elapsed_ns = now_ns() - t0;
+    res->cancelled = rc == 0 && res->found < o->count;
+    if (st[2] != NULL)
+        for (size_t t = 0; t < stage_nthreads(st[2]); t++)
+            res->tested += stage_thread_stats(st[2], t)->items_in;
+    size_t nst = 0;
+    while (nst < 5 && st[nst] != NULL)
+        nst++;
+    collect_stats(res, st, nst);
+    for (size_t i = 0; i < 5; i++)
+        stage_free(st[i]);
+    return rc;
+}

@@ -1,0 +1,109 @@
+/* stage: pipeline stages in the shape of the Go seeds. Each stage is one or more threads that read
+ * their input channel(s), own their output channel(s), and close them when they return, whatever
+ * the reason. Whoever starts a stage joins it (stage_join) and then frees it (stage_free); no
+ * thread is ever detached.
+ *
+ * Teardown order: fire the done (or let the pipeline run dry), stage_join every stage, then
+ * stage_free every stage. A stage's output channels are freed by stage_free, so a stage must not be
+ * freed while a downstream stage may still read from it: join everything first.
+ *
+ * Pointer items: sending transfers ownership. A stage that holds an item when it is cancelled hands
+ * it to its `drop` function; stage_free drains its output channels into `drop` too. */
+#ifndef PIPELINE_STAGE_H
+#define PIPELINE_STAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "chan.h"
+#include "done.h"
+#include "stats.h"
+
+typedef struct stage stage_t;
+
+/* Frees (or otherwise disposes of) one item that can no longer be delivered. NULL: plain values. */
+typedef void (*item_drop_fn)(void *item);
+
+/* ---- sources */
+
+/* Sends items[0..n) in order, then closes. The array must outlive the stage. */
+stage_t *stage_generator(done_t *done, const void *items, size_t n, size_t item_size, size_t cap);
+
+/* Sends fn(ctx) forever (the seeds' repeatFn) until cancelled. fn writes one item into *item. */
+stage_t *stage_repeat_fn(done_t *done, void (*fn)(void *ctx, void *item), void *ctx,
+                         size_t item_size, size_t cap);
+
+typedef struct stage_emitter stage_emitter_t;
+
+/* Runs fn(ctx, em) in the stage's thread; fn calls stage_emit to send items and returns when it
+ * has no more (or when stage_emit fails). Closes the output when fn returns. */
+stage_t *stage_source(const char *name, done_t *done, void (*fn)(void *ctx, stage_emitter_t *em),
+                      void *ctx, size_t item_size, size_t cap, item_drop_fn drop);
+
+/* Sends *item from inside a stage_source fn. Returns false when the pipeline is cancelled (or the
+ * output closed); the item then still belongs to the caller. */
+bool stage_emit(stage_emitter_t *em, const void *item);
+
+/* The done a stage_source fn should watch. */
+done_t *stage_emitter_done(stage_emitter_t *em);
+
+/* ---- transforms */
+
+typedef enum { MAP_EMIT, MAP_SKIP } map_result_t;
+
+typedef struct map_spec {
+    const char *name; /* stats label; threads are "<name> <i>" */
+    /* Turns *in into *out. It owns *in from the call on (free it, or move it into *out). MAP_SKIP
+     * sends nothing (a filter). `done` is for long computations that should stop early. */
+    map_result_t (*fn)(void *ctx, void *in, void *out, done_t *done);
+    void *ctx;
+    size_t in_item_size, out_item_size, out_cap;
+    item_drop_fn drop_out;          /* disposes of an output item that cannot be sent */
+    void (*thread_exit)(void *ctx); /* run by each thread just before it returns; may be NULL */
+} map_spec_t;
+
+/* One thread applying spec->fn to every item of `in`. */
+stage_t *stage_map(const map_spec_t *spec, done_t *done, chan_t *in);
+
+/* n copies of the map stage on one input; copy i sends on its own output stage_out(s, i). */
+stage_t *stage_fan_out(const map_spec_t *spec, done_t *done, chan_t *in, size_t n);
+
+/* Passes on the first n items of `in`, then closes. If fire_when_full is not NULL it is fired once
+ * the n-th item has been sent, which is how take stops the stages upstream of it. */
+stage_t *stage_take(done_t *done, chan_t *in, size_t n, done_t *fire_when_full, size_t cap,
+                    item_drop_fn drop);
+
+/* ---- fan-in, split, sink */
+
+/* Merges n channels into one (n forwarding threads); the output is closed exactly once, by the
+ * last forwarder to see its input closed (the seeds' WaitGroup). Order between inputs is not kept.
+ */
+stage_t *stage_fan_in(done_t *done, chan_t *const *ins, size_t n, size_t cap, item_drop_fn drop);
+
+/* Deals `in` round-robin onto n outputs (the seeds' Split). */
+stage_t *stage_split(done_t *done, chan_t *in, size_t n, size_t cap, item_drop_fn drop);
+
+/* Calls fn(ctx, item) for every item of `in` (fn owns the item) until it closes or done fires. */
+stage_t *stage_sink(const char *name, done_t *done, chan_t *in, void (*fn)(void *ctx, void *item),
+                    void *ctx);
+
+/* ---- handles */
+
+/* Output channel i of the stage (0 for single-output stages). */
+chan_t *stage_out(const stage_t *s, size_t i);
+size_t stage_nouts(const stage_t *s);
+
+/* False if some of the stage's threads could not be started (its outputs are closed regardless). */
+bool stage_ok(const stage_t *s);
+
+/* The stats of thread i, valid once the stage is joined. */
+size_t stage_nthreads(const stage_t *s);
+const stage_stats_t *stage_thread_stats(const stage_t *s, size_t i);
+
+/* Joins every thread of the stage. Idempotent. */
+void stage_join(stage_t *s);
+
+/* Frees a joined stage: drains its outputs into its drop function, frees them and the handle. */
+void stage_free(stage_t *s);
+
+#endif
