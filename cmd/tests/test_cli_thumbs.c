@@ -1,0 +1,435 @@
+/* End-to-end tests of `thumbgen SRC DST`: the built binary runs on a copy of testdata/ in a
+ * temporary folder, and its outputs are inspected with libvips. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vips/vips.h>
+#include <cmocka.h>
+
+#include "proc.h"
+
+#define BIN THUMBGEN_BIN
+#define MAXARGS 24
+
+typedef struct {
+    char root[64];
+    char src[128], dst[128], manifest[128];
+} fixture_t;
+
+static int setup(void **state)
+{
+    fixture_t *f = calloc(1, sizeof *f);
+    strcpy(f->root, "/tmp/tg-test-XXXXXX");
+    if (mkdtemp(f->root) == NULL)
+        return -1;
+    snprintf(f->src, sizeof f->src, "%s/src", f->root);
+    snprintf(f->dst, sizeof f->dst, "%s/out", f->root);
+    snprintf(f->manifest, sizeof f->manifest, "%s/manifest.jsonl", f->root);
+    char *cp[] = {"/bin/cp", "-r", TESTDATA, f->src, NULL};
+    proc_result_t r;
+    if (proc_run(cp, &r) != 0 || r.status != 0)
+        return -1;
+    proc_result_free(&r);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    char *rm[] = {"/bin/rm", "-rf", f->root, NULL};
+    proc_result_t r;
+    proc_run(rm, &r);
+    proc_result_free(&r);
+    free(f);
+    return 0;
+}
+
+/* Runs thumbgen with the given arguments (NULL-terminated). */
+static proc_result_t tg(const char *first, ...)
+{
+    char *argv[MAXARGS] = {BIN};
+    int n = 1;
+    va_list ap;
+    va_start(ap, first);
+    for (const char *a = first; a != NULL && n < MAXARGS - 1; a = va_arg(ap, const char *))
+        argv[n++] = (char *)a;
+    va_end(ap);
+    proc_result_t r;
+    assert_int_equal(proc_run(argv, &r), 0);
+    return r;
+}
+
+/* a/b in one of 8 rotating buffers: callers keep a result in a local array if they need it
+ * beyond a few more calls. */
+static char *path2(const char *a, const char *b)
+{
+    static char buf[8][512];
+    static int k;
+    char *p = buf[k++ % 8];
+    char tmp[512];
+    if (snprintf(tmp, sizeof tmp, "%s/%s", a, b) >= (int)sizeof tmp)
+        fail_msg("path too long");
+    memcpy(p, tmp, sizeof tmp);
+    return p;
+}
+
+static VipsImage *load(const char *path)
+{
+    VipsImage *im = vips_image_new_from_file(path, "access", VIPS_ACCESS_RANDOM, NULL);
+    if (im == NULL)
+        fail_msg("cannot load %s: %s", path, vips_error_buffer());
+    return im;
+}
+
+static double mean_abs_diff(VipsImage *a, VipsImage *b)
+{
+    VipsImage *d, *ab;
+    double avg = 1e9;
+    if (vips_subtract(a, b, &d, NULL) == 0) {
+        if (vips_abs(d, &ab, NULL) == 0) {
+            vips_avg(ab, &avg, NULL);
+            g_object_unref(ab);
+        }
+        g_object_unref(d);
+    }
+    return avg;
+}
+
+/* Counts regular files under dir (recursively) whose name contains `part` (NULL: all). */
+static int count_files(const char *dir, const char *part)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char p[1024];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(p, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode))
+            n += count_files(p, part);
+        else if (part == NULL || strstr(e->d_name, part))
+            n++;
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return NULL;
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* The whole testdata tree: every good file made, every bad one reported, status 1. */
+static void whole_tree(void **state)
+{
+    fixture_t *f = *state;
+    proc_result_t r = tg(f->src, f->dst, "--manifest", f->manifest, "-j", "2", NULL);
+    assert_int_equal(r.status, 1);
+    assert_string_equal(r.out, "");
+    assert_non_null(strstr(r.err, "bad/truncated.jpg: "));
+    assert_non_null(strstr(r.err, "bad/empty.jpg: empty file"));
+    assert_non_null(strstr(r.err, "bad/notes.jpg: not a recognised image format"));
+    assert_null(strstr(r.err, "readme.txt")); /* not an image: skipped silently */
+    assert_null(strstr(r.err, "WARNING"));
+    assert_non_null(strstr(r.err, "19 made, 0 up to date, 3 skipped, 3 failed"));
+    proc_result_free(&r);
+    assert_int_equal(count_files(f->dst, ".jpg"), 19);
+    assert_int_equal(count_files(f->dst, ".thumbgen-"), 0);
+    /* No thumbnail for a bad input, not even a grey one. */
+    assert_int_equal(access(path2(f->dst, "bad/truncated.jpg"), F_OK), -1);
+    /* Spaces and non-ASCII survive. */
+    assert_int_equal(access(path2(f->dst, "nested/a b/ü deep/été photo 1.jpg"), F_OK), 0);
+
+    /* Every output fits the 256 box with its source's aspect (after orientation). */
+    const char *names[][2] = {
+        {"photos/orientation/Landscape_6.jpg", "photos/orientation/Landscape_6.jpg"},
+        {"photos/orientation/Portrait_6.jpg", "photos/orientation/Portrait_6.jpg"},
+        {"formats/cmyk.jpg", "formats/cmyk.jpg"},
+        {"formats/deep16.png", "formats/deep16.jpg"},
+        {"formats/anim.gif", "formats/anim.jpg"}};
+    for (size_t i = 0; i < 5; i++) {
+        VipsImage *in = load(path2(f->src, names[i][0]));
+        VipsImage *rot;
+        assert_int_equal(vips_autorot(in, &rot, NULL), 0);
+        VipsImage *out = load(path2(f->dst, names[i][1]));
+        assert_true(out->Xsize <= 256 && out->Ysize <= 256);
+        assert_true(out->Xsize == 256 || out->Ysize == 256 || in->Xsize < 256);
+        double ain = (double)rot->Xsize / rot->Ysize, aout = (double)out->Xsize / out->Ysize;
+        assert_true(ain / aout > 0.98 && ain / aout < 1.02);
+        assert_int_equal(out->BandFmt, VIPS_FORMAT_UCHAR);
+        g_object_unref(out);
+        g_object_unref(rot);
+        g_object_unref(in);
+    }
+
+    /* CMYK input comes out as 3-band sRGB; 16-bit as 8-bit sRGB. */
+    VipsImage *cmyk = load(path2(f->dst, "formats/cmyk.jpg"));
+    assert_int_equal(cmyk->Bands, 3);
+    assert_int_equal(vips_image_guess_interpretation(cmyk), VIPS_INTERPRETATION_sRGB);
+    VipsImage *ref = load(path2(f->dst, "formats/scan.jpg"));
+    assert_true(mean_abs_diff(cmyk, ref) < 20); /* the same picture, colours kept */
+    g_object_unref(ref);
+    g_object_unref(cmyk);
+
+    /* Alpha flattened onto white for JPEG: the transparent left half is white. */
+    VipsImage *alpha = load(path2(f->dst, "formats/alpha.jpg"));
+    assert_int_equal(alpha->Bands, 3);
+    double *px;
+    int n;
+    assert_int_equal(vips_getpoint(alpha, &px, &n, 10, 10, NULL), 0);
+    assert_true(px[0] > 245 && px[1] > 245 && px[2] > 245);
+    g_free(px);
+    g_object_unref(alpha);
+
+    /* Animated GIF: the first frame (red). */
+    VipsImage *anim = load(path2(f->dst, "formats/anim.jpg"));
+    assert_int_equal(anim->Ysize, 80);
+    assert_int_equal(vips_getpoint(anim, &px, &n, 60, 40, NULL), 0);
+    assert_true(px[0] > 200 && px[1] < 60 && px[2] < 60);
+    g_free(px);
+    g_object_unref(anim);
+
+    /* The manifest: one valid line per source, with its fields. */
+    char *m = slurp(f->manifest);
+    assert_non_null(m);
+    assert_int_equal(count_lines(m), 25);
+    assert_non_null(strstr(m, "\"status\":\"made\",\"dst\":"));
+    assert_non_null(strstr(m, "\"width\":256,\"height\":171,\"bytes\":"));
+    assert_non_null(strstr(m, "truncated.jpg\",\"status\":\"failed\""));
+    assert_non_null(strstr(m, "readme.txt\",\"status\":\"skipped\""));
+    assert_non_null(strstr(m, "\"error\":\"empty file\"}"));
+    assert_non_null(strstr(m, "\"error\":null}"));
+}
+
+/* Every EXIF orientation 0-8 gives the same upright picture; --no-rotate does not. */
+static void orientation(void **state)
+{
+    fixture_t *f = *state;
+    proc_result_t r = tg(path2(f->src, "photos/orientation"), f->dst, "--quiet", NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.err, "");
+    proc_result_free(&r);
+    VipsImage *up = load(path2(f->dst, "Landscape_1.jpg"));
+    for (int k = 0; k <= 8; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "Landscape_%d.jpg", k);
+        VipsImage *im = load(path2(f->dst, name));
+        assert_int_equal(im->Xsize, up->Xsize);
+        assert_int_equal(im->Ysize, up->Ysize);
+        assert_true(mean_abs_diff(im, up) < 6);
+        g_object_unref(im);
+    }
+    char nr[256];
+    snprintf(nr, sizeof nr, "%s/norot", f->root);
+    r = tg(path2(f->src, "photos/orientation/Landscape_3.jpg"), nr, "--no-rotate", NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    VipsImage *flipped = load(path2(nr, "Landscape_3.jpg"));
+    assert_true(mean_abs_diff(flipped, up) > 20);
+    g_object_unref(flipped);
+    g_object_unref(up);
+}
+
+/* Incremental: a second run makes nothing; --force remakes; a touched source is remade. */
+static void incremental_and_force(void **state)
+{
+    fixture_t *f = *state;
+    char src[512];
+    snprintf(src, sizeof src, "%s/photos", f->src);
+    proc_result_t r = tg(src, f->dst, NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "10 made, 0 up to date"));
+    proc_result_free(&r);
+    struct stat before, after;
+    assert_int_equal(stat(path2(f->dst, "orientation/Landscape_2.jpg"), &before), 0);
+    r = tg(src, f->dst, "--manifest", f->manifest, NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "0 made, 10 up to date"));
+    proc_result_free(&r);
+    assert_int_equal(stat(path2(f->dst, "orientation/Landscape_2.jpg"), &after), 0);
+    assert_true(before.st_mtim.tv_sec == after.st_mtim.tv_sec &&
+                before.st_mtim.tv_nsec == after.st_mtim.tv_nsec);
+    char *m = slurp(f->manifest);
+    assert_null(strstr(m, "\"made\""));
+    assert_non_null(strstr(m, "\"up_to_date\""));
+
+    r = tg(src, f->dst, "--force", NULL);
+    assert_non_null(strstr(r.err, "10 made, 0 up to date"));
+    proc_result_free(&r);
+
+    /* A source newer than its thumbnail is remade. */
+    struct timespec later[2] = {{.tv_sec = after.st_mtim.tv_sec + 100},
+                                {.tv_sec = after.st_mtim.tv_sec + 100}};
+    assert_int_equal(
+        utimensat(AT_FDCWD, path2(f->src, "photos/orientation/Landscape_2.jpg"), later, 0), 0);
+    r = tg(src, f->dst, NULL);
+    assert_non_null(strstr(r.err, "1 made, 9 up to date"));
+    proc_result_free(&r);
+}
+
+/* Crop modes fill the box exactly; several sizes go to DST/<size>/. */
+static void crop_and_sizes(void **state)
+{
+    fixture_t *f = *state;
+    const char *modes[] = {"centre", "attention", "entropy"};
+    for (int i = 0; i < 3; i++) {
+        char out[256];
+        snprintf(out, sizeof out, "%s/%s", f->root, modes[i]);
+        proc_result_t r =
+            tg(path2(f->src, "formats"), out, "--crop", modes[i], "-s", "100x60", "--quiet", NULL);
+        assert_int_equal(r.status, 0);
+        proc_result_free(&r);
+        const char *names[] = {"cmyk.jpg", "scan.jpg", "grey.jpg"};
+        for (int k = 0; k < 3; k++) {
+            VipsImage *im = load(path2(out, names[k]));
+            assert_int_equal(im->Xsize, 100);
+            assert_int_equal(im->Ysize, 60);
+            g_object_unref(im);
+        }
+    }
+    proc_result_t r =
+        tg(path2(f->src, "photos/orientation"), f->dst, "-s", "64,200x,x100", "--quiet", NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    VipsImage *a = load(path2(f->dst, "64/Landscape_6.jpg"));
+    VipsImage *b = load(path2(f->dst, "200x/Landscape_6.jpg"));
+    VipsImage *c = load(path2(f->dst, "x100/Landscape_6.jpg"));
+    assert_int_equal(a->Xsize, 64);
+    assert_int_equal(b->Xsize, 200);
+    assert_int_equal(c->Ysize, 100);
+    g_object_unref(a);
+    g_object_unref(b);
+    g_object_unref(c);
+}
+
+/* Formats that keep alpha keep it. */
+static void png_keeps_alpha(void **state)
+{
+    fixture_t *f = *state;
+    proc_result_t r = tg(path2(f->src, "formats/alpha.png"), f->dst, "-f", "png", NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    VipsImage *im = load(path2(f->dst, "alpha.png"));
+    assert_int_equal(im->Bands, 4);
+    double *px;
+    int n;
+    assert_int_equal(vips_getpoint(im, &px, &n, 10, 10, NULL), 0);
+    assert_true(px[3] < 5);
+    g_free(px);
+    g_object_unref(im);
+}
+
+/* Hidden files, FIFOs and DST inside SRC are skipped; a FIFO does not block the run. Two sources
+ * that map to one output: the second is a reported failure. */
+static void skips_and_collisions(void **state)
+{
+    fixture_t *f = *state;
+    char src[512], inner[512];
+    snprintf(src, sizeof src, "%s/formats", f->src);
+    if (snprintf(inner, sizeof inner, "%s/thumbs", src) >= (int)sizeof inner)
+        fail_msg("path too long");
+    assert_int_equal(mkfifo(path2(src, "pipe.jpg"), 0600), 0);
+    char *cp[] = {"/bin/cp", path2(src, "scan.tif"), path2(src, ".hidden.tif"), NULL};
+    proc_result_t r;
+    assert_int_equal(proc_run(cp, &r), 0);
+    proc_result_free(&r);
+    char *cp2[] = {"/bin/cp", path2(src, "grey.jpg"), path2(src, "grey.png"), NULL};
+    assert_int_equal(proc_run(cp2, &r), 0);
+    proc_result_free(&r);
+    r = tg(src, inner, NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "already written by this run"));
+    assert_non_null(strstr(r.err, "8 made, 0 up to date, 0 skipped, 1 failed"));
+    proc_result_free(&r);
+    assert_int_equal(access(path2(inner, ".hidden.jpg"), F_OK), -1);
+    assert_int_equal(access(path2(inner, "pipe.jpg"), F_OK), -1);
+    /* A second run does not descend into DST (nothing under thumbs/thumbs). */
+    r = tg(src, inner, NULL);
+    assert_int_equal(access(path2(inner, "thumbs"), F_OK), -1);
+    proc_result_free(&r);
+}
+
+/* Usage and setup errors: status 2, one line, nothing made. */
+static void usage_and_setup_errors(void **state)
+{
+    fixture_t *f = *state;
+    char file_as_dst[256];
+    snprintf(file_as_dst, sizeof file_as_dst, "%s/formats/scan.tif/sub", f->src);
+    struct {
+        const char *a[6];
+    } cases[] = {
+        {{"--size", "0", f->src, f->dst, NULL}},
+        {{"--crop", "sideways", f->src, f->dst, NULL}},
+        {{"-q", "101", f->src, f->dst, NULL}},
+        {{"--format", "bmp", f->src, f->dst, NULL}},
+        {{"--bogus", f->src, f->dst, NULL}},
+        {{f->src, NULL}},
+        {{"/nonexistent/src", f->dst, NULL}},
+        {{f->src, file_as_dst, NULL}},
+        {{f->src, f->src, NULL}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char **a = cases[i].a;
+        proc_result_t r = tg(a[0], a[1], a[2], a[3], a[4], NULL);
+        assert_int_equal(r.status, 2);
+        assert_int_equal(count_lines(r.err), 1);
+        assert_memory_equal(r.err, "thumbgen: ", 10);
+        proc_result_free(&r);
+    }
+    assert_int_equal(access(f->dst, F_OK), -1);
+    proc_result_t r = tg("--help", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "--max-pixels"));
+    proc_result_free(&r);
+}
+
+/* --max-pixels refuses big images from their header. */
+static void pixel_limit(void **state)
+{
+    fixture_t *f = *state;
+    proc_result_t r = tg(path2(f->src, "formats"), f->dst, "--max-pixels", "50000", NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "cmyk.jpg: image too large: 300x200 pixels, limit 50000"));
+    assert_non_null(strstr(r.err, "2 made")); /* the 120x80 GIF and WebP fit */
+    proc_result_free(&r);
+}
+
+int main(void)
+{
+    if (VIPS_INIT("test_cli_thumbs"))
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(whole_tree, setup, teardown),
+        cmocka_unit_test_setup_teardown(orientation, setup, teardown),
+        cmocka_unit_test_setup_teardown(incremental_and_force, setup, teardown),
+        cmocka_unit_test_setup_teardown(crop_and_sizes, setup, teardown),
+        cmocka_unit_test_setup_teardown(png_keeps_alpha, setup, teardown),
+        cmocka_unit_test_setup_teardown(skips_and_collisions, setup, teardown),
+        cmocka_unit_test_setup_teardown(usage_and_setup_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(pixel_limit, setup, teardown),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    vips_shutdown();
+    return rc;
+}

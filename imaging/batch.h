@@ -1,0 +1,32 @@
+/* batch: the thumbnail pipeline, wired from the pipeline library's pieces:
+ *   lister (stage_source) -> fan_out(jobs resize workers) -> fan_in (merge) -> saver (stage_sink)
+ * Channels carry task_t pointers; each stage that is cancelled while holding one frees it. */
+#ifndef IMAGING_BATCH_H
+#define IMAGING_BATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "done.h"
+#include "options.h"
+#include "report.h"
+#include "stats.h"
+
+typedef struct batch_cfg {
+    const char *src, *dst;
+    thumb_opts_t opts;
+    unsigned jobs;
+    bool force, follow_symlinks, fsync;
+} batch_cfg_t;
+
+typedef struct batch_result {
+    stage_stats_t *stats; /* one row per stage thread: lister, workers, mergers, saver; malloc'd */
+    size_t nstats;
+} batch_result_t;
+
+/* Runs the pipeline until the listing is exhausted or `done` fires (SIGINT, SIGTERM). Reports
+ * through rep. Every thread is joined before it returns. Returns 0, or -1 if the pipeline could
+ * not be built. */
+int batch_run(const batch_cfg_t *cfg, done_t *done, reporter_t *rep, batch_result_t *res);
+
+#endif

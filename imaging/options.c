@@ -1,0 +1,173 @@
+#include "options.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void thumb_opts_default(thumb_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    parse_size("256", &o->sizes[0]);
+    o->nsizes = 1;
+    o->crop = CROP_NONE;
+    o->format = FMT_JPEG;
+    o->quality = 80;
+    o->background[0] = o->background[1] = o->background[2] = 255;
+    o->max_pixels = 268402689;
+}
+
+/* Reads 1..100000 from [*p, end); advances *p. */
+static bool side(const char **p, const char *end, int *out)
+{
+    long v = 0;
+    const char *s = *p;
+    if (s >= end || !isdigit((unsigned char)*s))
+        return false;
+    while (s < end && isdigit((unsigned char)*s)) {
+        v = v * 10 + (*s - '0');
+        if (v > 100000)
+            return false;
+        s++;
+    }
+    if (v < 1)
+        return false;
+    *out = (int)v;
+    *p = s;
+    return true;
+}
+
+static bool parse_size_n(const char *text, size_t len, thumb_size_t *s)
+{
+    const char *p = text, *end = text + len;
+    const char *x = memchr(text, 'x', len);
+    if (len == 0 || len >= sizeof s->label)
+        return false;
+    if (x == NULL) {
+        if (!side(&p, end, &s->width) || p != end)
+            return false;
+        s->height = s->width;
+    } else {
+        s->width = s->height = THUMB_UNBOUNDED;
+        if (x == text && x + 1 == end)
+            return false; /* "x" alone */
+        if (x > text && (!side(&p, x, &s->width) || p != x))
+            return false;
+        p = x + 1;
+        if (p < end && (!side(&p, end, &s->height) || p != end))
+            return false;
+    }
+    memcpy(s->label, text, len);
+    s->label[len] = '\0';
+    return true;
+}
+
+bool parse_size(const char *text, thumb_size_t *s)
+{
+    return text != NULL && parse_size_n(text, strlen(text), s);
+}
+
+bool parse_size_list(const char *text, thumb_opts_t *o)
+{
+    int n = 0;
+    const char *p = text;
+    if (text == NULL)
+        return false;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (n == THUMB_MAX_SIZES || !parse_size_n(p, len, &o->sizes[n]))
+            return false;
+        for (int i = 0; i < n; i++)
+            if (o->sizes[i].width == o->sizes[n].width && o->sizes[i].height == o->sizes[n].height)
+                return false;
+        n++;
+        if (comma == NULL)
+            break;
+        p = comma + 1;
+    }
+    o->nsizes = n;
+    return true;
+}
+
+bool parse_crop(const char *text, crop_t *c)
+{
+    static const struct {
+        const char *name;
+        crop_t v;
+    } t[] = {{"none", CROP_NONE},
+             {"centre", CROP_CENTRE},
+             {"center", CROP_CENTRE},
+             {"attention", CROP_ATTENTION},
+             {"entropy", CROP_ENTROPY}};
+    for (size_t i = 0; text && i < sizeof t / sizeof t[0]; i++)
+        if (strcmp(text, t[i].name) == 0) {
+            *c = t[i].v;
+            return true;
+        }
+    return false;
+}
+
+bool parse_format(const char *text, format_t *f)
+{
+    static const struct {
+        const char *name;
+        format_t v;
+    } t[] = {{"jpeg", FMT_JPEG},
+             {"jpg", FMT_JPEG},
+             {"webp", FMT_WEBP},
+             {"avif", FMT_AVIF},
+             {"png", FMT_PNG}};
+    for (size_t i = 0; text && i < sizeof t / sizeof t[0]; i++)
+        if (strcmp(text, t[i].name) == 0) {
+            *f = t[i].v;
+            return true;
+        }
+    return false;
+}
+
+bool parse_colour(const char *text, double rgb[3])
+{
+    unsigned r, g, b;
+    int used = 0;
+    if (text == NULL)
+        return false;
+    if (strcmp(text, "white") == 0) {
+        rgb[0] = rgb[1] = rgb[2] = 255;
+        return true;
+    }
+    if (strcmp(text, "black") == 0) {
+        rgb[0] = rgb[1] = rgb[2] = 0;
+        return true;
+    }
+    if (text[0] == '#') {
+        if (strlen(text) != 7)
+            return false;
+        for (int i = 1; i < 7; i++)
+            if (!isxdigit((unsigned char)text[i]))
+                return false;
+        sscanf(text + 1, "%2x%2x%2x", &r, &g, &b);
+    } else if (sscanf(text, "%3u,%3u,%3u%n", &r, &g, &b, &used) != 3 || text[used] != '\0' ||
+               !isdigit((unsigned char)text[0]) || r > 255 || g > 255 || b > 255) {
+        return false;
+    }
+    rgb[0] = r;
+    rgb[1] = g;
+    rgb[2] = b;
+    return true;
+}
+
+const char *format_ext(format_t f)
+{
+    switch (f) {
+    case FMT_WEBP:
+        return "webp";
+    case FMT_AVIF:
+        return "avif";
+    case FMT_PNG:
+        return "png";
+    case FMT_JPEG:
+    default:
+        return "jpg";
+    }
+}

@@ -1,0 +1,55 @@
+/* options: what a thumbnail run makes, and the parsers for its command-line spellings. Pure C, no
+ * libvips, so the parsers can be unit-tested and fuzzed alone. */
+#ifndef IMAGING_OPTIONS_H
+#define IMAGING_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define THUMB_MAX_SIZES 8
+#define THUMB_UNBOUNDED 10000000 /* libvips' VIPS_MAX_COORD: "no limit on this side" */
+
+typedef struct thumb_size {
+    int width, height; /* THUMB_UNBOUNDED on a side the user left open ("256x", "x256") */
+    char label[24];    /* the spelling the user gave, used as the folder name with several sizes */
+} thumb_size_t;
+
+typedef enum { CROP_NONE, CROP_CENTRE, CROP_ATTENTION, CROP_ENTROPY } crop_t;
+typedef enum { FMT_JPEG, FMT_WEBP, FMT_AVIF, FMT_PNG } format_t;
+
+typedef struct thumb_opts {
+    thumb_size_t sizes[THUMB_MAX_SIZES]; /* in the order given; sizes[0] is the default 256 */
+    int nsizes;
+    crop_t crop;
+    format_t format;
+    int quality;          /* 1..100 */
+    double background[3]; /* sRGB 0..255, for flattening alpha into JPEG */
+    bool keep_metadata, no_rotate, upscale;
+    uint64_t max_pixels;
+} thumb_opts_t;
+
+/* The defaults of DESIGN.md: box 256, JPEG q80, white background, rotate, strip, no upscale,
+ * 268402689 pixels at most. */
+void thumb_opts_default(thumb_opts_t *o);
+
+/* Parses vipsthumbnail's size syntax, "256", "256x", "x256" or "320x200", into *s. Sides must be
+ * 1..100000. Returns false (leaving *s undefined) on anything else. */
+bool parse_size(const char *text, thumb_size_t *s);
+
+/* Parses a comma-separated list of sizes ("128,512,1024") into o->sizes; false on a bad item, an
+ * empty item, a duplicate, or more than THUMB_MAX_SIZES. */
+bool parse_size_list(const char *text, thumb_opts_t *o);
+
+/* "none", "centre" (or "center"), "attention", "entropy". */
+bool parse_crop(const char *text, crop_t *c);
+
+/* "jpeg" (or "jpg"), "webp", "avif", "png". */
+bool parse_format(const char *text, format_t *f);
+
+/* "white", "black", "#rrggbb", or "R,G,B" with each 0..255. */
+bool parse_colour(const char *text, double rgb[3]);
+
+/* The file extension of a format, without the dot. */
+const char *format_ext(format_t f);
+
+#endif

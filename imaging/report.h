@@ -1,0 +1,48 @@
+/* report: what the user sees of a thumbnail run. Counts per status, a line on stderr for each
+ * failure ("thumbgen: PATH: reason"), the --manifest JSON Lines file, the progress bar on a TTY
+ * (redrawn on events, at most 10 times a second: no timer thread) and the summary line.
+ * Called from the lister (found, up to date, skipped) and the saver (made, failed); every call is
+ * serialised by the reporter's mutex. */
+#ifndef IMAGING_REPORT_H
+#define IMAGING_REPORT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "task.h"
+
+typedef struct reporter {
+    pthread_mutex_t mu;
+    uint64_t counts[4]; /* by task_status_t */
+    uint64_t found;     /* sources the lister has passed on or settled */
+    bool listing_done;
+    FILE *manifest;
+    bool progress, quiet, drawn;
+    uint64_t start_ns, last_draw_ns;
+} reporter_t;
+
+/* manifest_path may be NULL. progress: draw the bar (the caller checks isatty and --quiet).
+ * Returns 0, or -1 with errno if the manifest cannot be created. */
+int reporter_init(reporter_t *r, const char *manifest_path, bool progress, bool quiet);
+
+/* The lister found one more source. */
+void reporter_found(reporter_t *r);
+
+/* The lister has finished: the total is known, so the bar can show an ETA. */
+void reporter_listing_done(reporter_t *r);
+
+/* Records a settled task: counts it, reports a failure on stderr, writes its manifest line. */
+void reporter_task(reporter_t *r, const task_t *t);
+
+/* Reports a failure that is not a task (e.g. an unreadable folder): stderr, manifest, count. */
+void reporter_failure(reporter_t *r, const char *path, const char *reason);
+
+/* Prints the summary line on stderr (unless quiet). */
+void reporter_summary(reporter_t *r, bool interrupted);
+
+/* Closes the manifest; returns -1 if writing it failed at any point. */
+int reporter_close(reporter_t *r);
+
+#endif

@@ -1,0 +1,65 @@
+#include "task.h"
+
+#include <glib.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+task_t *task_new(const char *src, size_t rel_off)
+{
+    task_t *t = calloc(1, sizeof *t);
+    if (t == NULL)
+        return NULL;
+    t->src = strdup(src);
+    if (t->src == NULL) {
+        free(t);
+        return NULL;
+    }
+    t->rel = t->src + rel_off;
+    return t;
+}
+
+void task_fail(task_t *t, task_status_t status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = NULL;
+    if (vasprintf(&msg, fmt, ap) < 0)
+        msg = NULL;
+    va_end(ap);
+    free(t->error);
+    t->error = msg;
+    t->status = status;
+}
+
+void task_release_buffers(task_t *t)
+{
+    for (int i = 0; i < t->nouts; i++) {
+        g_free(t->outs[i].buf);
+        t->outs[i].buf = NULL;
+    }
+}
+
+void task_free(task_t *t)
+{
+    if (t == NULL)
+        return;
+    task_release_buffers(t);
+    for (int i = 0; i < t->nouts; i++)
+        free(t->outs[i].dst);
+    free(t->error);
+    free(t->src);
+    free(t);
+}
+
+void task_drop(void *item)
+{
+    task_free(*(task_t **)item);
+}
+
+const char *task_status_name(task_status_t s)
+{
+    static const char *const names[] = {"made", "up_to_date", "skipped", "failed"};
+    return names[s];
+}

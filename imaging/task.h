@@ -1,0 +1,48 @@
+/* task: one source file's journey through the thumbnail pipeline. The lister allocates it, a
+ * worker fills in the encoded thumbnails, the saver writes them, reports and frees it. Channels
+ * carry task_t pointers: whoever holds the pointer owns the task. */
+#ifndef IMAGING_TASK_H
+#define IMAGING_TASK_H
+
+#include <stddef.h>
+
+#include "options.h"
+
+typedef enum { TASK_MADE, TASK_UP_TO_DATE, TASK_SKIPPED, TASK_FAILED } task_status_t;
+
+typedef struct thumb_out {
+    void *buf; /* encoded bytes (g_malloc'd by libvips), NULL until made */
+    size_t len;
+    int width, height;
+    char *dst; /* the output path, malloc'd */
+} thumb_out_t;
+
+typedef struct task {
+    char *src;       /* full source path, malloc'd */
+    const char *rel; /* the path relative to SRC, pointing into src */
+    task_status_t status;
+    char *error; /* why it failed or was skipped, malloc'd; NULL otherwise */
+    int nouts;
+    thumb_out_t outs[THUMB_MAX_SIZES];
+} task_t;
+
+/* A new task for src (copied), whose relative part starts rel_off bytes in. NULL on ENOMEM. */
+task_t *task_new(const char *src, size_t rel_off);
+
+/* Sets the task's error message (printf-style), replacing any earlier one, and its status. */
+void task_fail(task_t *t, task_status_t status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Frees the encoded buffers only (after saving). */
+void task_release_buffers(task_t *t);
+
+/* Frees a task and everything it owns. */
+void task_free(task_t *t);
+
+/* item_drop_fn for channels of task_t *. */
+void task_drop(void *item);
+
+/* The status name used in the manifest and messages: made, up_to_date, skipped, failed. */
+const char *task_status_name(task_status_t s);
+
+#endif

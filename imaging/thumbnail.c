@@ -1,0 +1,238 @@
+#include "thumbnail.h"
+
+#include <stdint.h>
+#include <sys/stat.h>
+#include <string.h>
+#include <vips/vips.h>
+
+#include "naming.h"
+
+/* libvips logs a GLib warning per failed tile ("error in tile 0 x 40") on top of the error it
+ * returns; the returned error is what we report, once, as "thumbgen: PATH: reason". */
+static void quiet_log(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer data)
+{
+    (void)domain;
+    (void)level;
+    (void)msg;
+    (void)data;
+}
+
+void thumb_global_setup(int vips_threads_per_image)
+{
+    g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE, quiet_log, NULL);
+    vips_concurrency_set(vips_threads_per_image > 0 ? vips_threads_per_image : 1);
+    vips_cache_set_max(0);
+    vips_cache_set_max_mem(0);
+    vips_cache_set_max_files(0);
+}
+
+void thumb_thread_shutdown(void)
+{
+    vips_thread_shutdown();
+}
+
+/* Copies libvips' (process-wide) error buffer into the task right where a call failed, so two
+ * workers' messages never mix, and makes it one line. */
+static void fail_vips(task_t *t, const char *what)
+{
+    char *msg = vips_error_buffer_copy();
+    size_t n = msg ? strlen(msg) : 0;
+    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+        msg[--n] = '\0';
+    for (size_t i = 0; i < n; i++)
+        if (msg[i] == '\n')
+            msg[i] = ';';
+    task_fail(t, TASK_FAILED, "%s%s%s", what, n ? ": " : "", n ? msg : "");
+    g_free(msg);
+}
+
+/* Loaders that would turn any text file into an "image": not for thumbnails. */
+static bool data_loader(const char *loader)
+{
+    return strstr(loader, "Csv") || strstr(loader, "Matrix") || strstr(loader, "Raw");
+}
+
+static VipsInteresting interesting(crop_t c)
+{
+    switch (c) {
+    case CROP_CENTRE:
+        return VIPS_INTERESTING_CENTRE;
+    case CROP_ATTENTION:
+        return VIPS_INTERESTING_ATTENTION;
+    case CROP_ENTROPY:
+        return VIPS_INTERESTING_ENTROPY;
+    case CROP_NONE:
+    default:
+        return VIPS_INTERESTING_NONE;
+    }
+}
+
+/* The scale a size box implies for a w x h image (after orientation). */
+static double scale_for(const thumb_opts_t *o, const thumb_size_t *s, int w, int h)
+{
+    double sx = (double)s->width / w, sy = (double)s->height / h;
+    return o->crop != CROP_NONE ? (sx > sy ? sx : sy) : (sx < sy ? sx : sy);
+}
+
+/* Converts to 8-bit sRGB (or 8-bit grey), flattens alpha for JPEG, and encodes. */
+static int encode(const thumb_opts_t *o, VipsImage *in, thumb_out_t *out)
+{
+    VipsObject *scope = VIPS_OBJECT(vips_image_new());
+    VipsImage **x = (VipsImage **)vips_object_local_array(scope, 4);
+    VipsImage *cur = in;
+    gboolean strip = !o->keep_metadata;
+    int rc = -1;
+
+    VipsInterpretation interp = vips_image_guess_interpretation(cur);
+    bool grey = interp == VIPS_INTERPRETATION_B_W || interp == VIPS_INTERPRETATION_GREY16;
+    bool flatten = o->format == FMT_JPEG && vips_image_hasalpha(cur);
+    VipsInterpretation want = grey && !flatten ? VIPS_INTERPRETATION_B_W : VIPS_INTERPRETATION_sRGB;
+    if (interp != want || cur->BandFmt != VIPS_FORMAT_UCHAR) {
+        if (vips_colourspace(cur, &x[0], want, NULL))
+            goto out;
+        cur = x[0];
+    }
+    if (cur->BandFmt != VIPS_FORMAT_UCHAR) {
+        if (vips_cast(cur, &x[1], VIPS_FORMAT_UCHAR, NULL))
+            goto out;
+        cur = x[1];
+    }
+    if (flatten) {
+        VipsArrayDouble *bg = vips_array_double_new(o->background, 3);
+        int r = vips_flatten(cur, &x[2], "background", bg, NULL);
+        vips_area_unref(VIPS_AREA(bg));
+        if (r)
+            goto out;
+        cur = x[2];
+    }
+    switch (o->format) {
+    case FMT_JPEG:
+        rc = vips_jpegsave_buffer(cur, &out->buf, &out->len, "Q", o->quality, "strip", strip, NULL);
+        break;
+    case FMT_WEBP:
+        rc = vips_webpsave_buffer(cur, &out->buf, &out->len, "Q", o->quality, "strip", strip, NULL);
+        break;
+    case FMT_AVIF:
+        rc = vips_heifsave_buffer(cur, &out->buf, &out->len, "Q", o->quality, "compression",
+                                  VIPS_FOREIGN_HEIF_COMPRESSION_AV1, "strip", strip, NULL);
+        break;
+    case FMT_PNG:
+        rc = vips_pngsave_buffer(cur, &out->buf, &out->len, "strip", strip, NULL);
+        break;
+    }
+    out->width = cur->Xsize;
+    out->height = cur->Ysize;
+out:
+    g_object_unref(scope);
+    return rc;
+}
+
+/* Thumbnails `base` (a file path, or a buffer when data != NULL) at size s. */
+static VipsImage *thumb_one(const thumb_opts_t *o, const thumb_size_t *s, const char *path,
+                            const void *data, size_t len)
+{
+    VipsImage *out = NULL;
+    VipsSize sz = o->upscale ? VIPS_SIZE_BOTH : VIPS_SIZE_DOWN;
+    int r = data ? vips_thumbnail_buffer((void *)data, len, &out, s->width, "height", s->height,
+                                         "size", sz, "crop", interesting(o->crop), "no_rotate",
+                                         (gboolean)o->no_rotate, "fail_on", VIPS_FAIL_ON_TRUNCATED,
+                                         NULL)
+                 : vips_thumbnail(path, &out, s->width, "height", s->height, "size", sz, "crop",
+                                  interesting(o->crop), "no_rotate", (gboolean)o->no_rotate,
+                                  "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
+    return r == 0 ? out : NULL;
+}
+
+static void make(const thumb_opts_t *o, task_t *t, const void *data, size_t len)
+{
+    const char *loader =
+        data ? vips_foreign_find_load_buffer(data, len) : vips_foreign_find_load(t->src);
+    if (loader == NULL || data_loader(loader)) {
+        vips_error_clear();
+        struct stat st;
+        bool empty = data ? len == 0 : stat(t->src, &st) == 0 && st.st_size == 0;
+        if (empty && (data != NULL || has_image_extension(t->src)))
+            task_fail(t, TASK_FAILED, "empty file");
+        else if (data != NULL || has_image_extension(t->src))
+            task_fail(t, TASK_FAILED, "not a recognised image format");
+        else
+            task_fail(t, TASK_SKIPPED, "not an image");
+        return;
+    }
+
+    /* Header only: refuse decompression bombs before any pixel is decoded. */
+    VipsImage *hdr =
+        data ? vips_image_new_from_buffer(data, len, "", "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL)
+             : vips_image_new_from_file(t->src, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
+    if (hdr == NULL) {
+        fail_vips(t, "cannot read image header");
+        return;
+    }
+    int w = hdr->Xsize, h = hdr->Ysize;
+    int orientation = vips_image_get_orientation(hdr);
+    g_object_unref(hdr);
+    if ((uint64_t)w * (uint64_t)h > o->max_pixels) {
+        task_fail(t, TASK_FAILED, "image too large: %dx%d pixels, limit %llu (see --max-pixels)", w,
+                  h, (unsigned long long)o->max_pixels);
+        return;
+    }
+    if (!o->no_rotate && orientation >= 5) {
+        int tmp = w;
+        w = h;
+        h = tmp;
+    }
+
+    /* Decode once, at the largest size asked for; derive the others from it in memory. */
+    int big = 0;
+    for (int i = 1; i < o->nsizes; i++)
+        if (scale_for(o, &o->sizes[i], w, h) > scale_for(o, &o->sizes[big], w, h))
+            big = i;
+    VipsImage *base = thumb_one(o, &o->sizes[big], t->src, data, len);
+    if (base == NULL) {
+        fail_vips(t, "cannot make thumbnail");
+        return;
+    }
+    if (o->nsizes > 1) {
+        VipsImage *mem = vips_image_copy_memory(base);
+        g_object_unref(base);
+        if (mem == NULL) {
+            fail_vips(t, "cannot decode image");
+            return;
+        }
+        base = mem;
+    }
+    for (int i = 0; i < o->nsizes; i++) {
+        VipsImage *img = base;
+        if (i != big) {
+            const thumb_size_t *s = &o->sizes[i];
+            if (vips_thumbnail_image(base, &img, s->width, "height", s->height, "size",
+                                     o->upscale ? VIPS_SIZE_BOTH : VIPS_SIZE_DOWN, "crop",
+                                     interesting(o->crop), "no_rotate", TRUE, NULL)) {
+                fail_vips(t, "cannot resize thumbnail");
+                break;
+            }
+        }
+        int r = encode(o, img, &t->outs[i]);
+        if (img != base)
+            g_object_unref(img);
+        if (r) {
+            fail_vips(t, "cannot encode thumbnail");
+            break;
+        }
+    }
+    g_object_unref(base);
+    if (t->error == NULL)
+        t->status = TASK_MADE;
+    else
+        task_release_buffers(t);
+}
+
+void thumb_make(const thumb_opts_t *o, task_t *t)
+{
+    make(o, t, NULL, 0);
+}
+
+void thumb_make_buffer(const thumb_opts_t *o, const void *data, size_t len, task_t *t)
+{
+    make(o, t, data, len);
+}

@@ -1,0 +1,27 @@
+/* thumbnail: one source image -> encoded thumbnails in memory, with libvips. Runs in the resize
+ * workers; everything heavy happens here, and the result is bytes, never a lazy image (libvips
+ * computes pixels only when an image is written, so writing to a buffer here keeps the decode in
+ * the worker rather than in the saver). */
+#ifndef IMAGING_THUMBNAIL_H
+#define IMAGING_THUMBNAIL_H
+
+#include "options.h"
+#include "task.h"
+
+/* Process-wide libvips settings for a thumbnail run: per-image concurrency (1 by default, since
+ * parallelism is across images) and no operation cache. Call once, after VIPS_INIT. */
+void thumb_global_setup(int vips_threads_per_image);
+
+/* Makes t->nouts thumbnails of t->src as o says (t->outs[i].dst are already set, in the order of
+ * o->sizes), filling t->outs[i].buf/len/width/height and setting t->status to TASK_MADE; or sets
+ * TASK_FAILED with the reason (libvips' message, copied at the failing call), or TASK_SKIPPED for
+ * a file that is not an image and does not pretend to be one. Thread-safe. */
+void thumb_make(const thumb_opts_t *o, task_t *t);
+
+/* Same, from an encoded image in memory; used by the fuzzer. */
+void thumb_make_buffer(const thumb_opts_t *o, const void *data, size_t len, task_t *t);
+
+/* Per-thread libvips clean-up; each worker calls it before it returns. */
+void thumb_thread_shutdown(void);
+
+#endif
