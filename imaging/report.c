@@ -17,6 +17,10 @@ int reporter_init(reporter_t *r, const char *manifest_path, bool progress, bool 
         r->manifest = fopen(manifest_path, "w");
         if (r->manifest == NULL)
             return -1;
+        /* A line per source as it settles, so the manifest can be followed live (tail -f, a pipe)
+         * and says how far an interrupted run got. One write per image is noise next to a decode.
+         */
+        setvbuf(r->manifest, NULL, _IOLBF, 0);
     }
     return 0;
 }

@@ -18,9 +18,6 @@ void thumb_global_setup(int vips_threads_per_image);
  * a file that is not an image and does not pretend to be one. Thread-safe. */
 void thumb_make(const thumb_opts_t *o, task_t *t);
 
-/* Same, from an encoded image in memory; used by the fuzzer. */
-void thumb_make_buffer(const thumb_opts_t *o, const void *data, size_t len, task_t *t);
-
 /* Per-thread libvips clean-up; each worker calls it before it returns. */
 void thumb_thread_shutdown(void);
 
