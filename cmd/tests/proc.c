@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -93,8 +94,10 @@ int proc_finish(pid_t pid, int out_fd, proc_result_t *r)
     r->out = slurp_fd(out_fd);
     close(out_fd);
     int ws;
-    if (waitpid(pid, &ws, 0) != pid)
+    struct rusage ru;
+    if (wait4(pid, &ws, 0, &ru) != pid)
         return -1;
+    r->maxrss_kb = ru.ru_maxrss;
     r->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
     int efd = err_fd_for(pid, -1, 0);
     if (efd >= 0) {

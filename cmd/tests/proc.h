@@ -5,9 +5,10 @@
 #include <sys/types.h>
 
 typedef struct proc_result {
-    int status; /* exit status, or 128 + signal number */
-    char *out;  /* everything written to stdout, NUL-terminated, malloc'd */
-    char *err;  /* everything written to stderr */
+    int status;     /* exit status, or 128 + signal number */
+    char *out;      /* everything written to stdout, NUL-terminated, malloc'd */
+    char *err;      /* everything written to stderr */
+    long maxrss_kb; /* the child's peak resident set size */
 } proc_result_t;
 
 /* Runs argv (argv[0] a path) to completion with stdin from /dev/null. Returns 0 or -1. */

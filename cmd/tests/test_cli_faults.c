@@ -1,0 +1,277 @@
+/* Hostile trees and destinations, end to end: special files, symlinks, a decompression bomb, a
+ * full disk, an unreadable file. Each run must make every good file, report every bad one, never
+ * hang, and never write outside DST or leave a partial file. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <vips/vips.h>
+#include <cmocka.h>
+
+#include "proc.h"
+
+#define BIN THUMBGEN_BIN
+#define PHOTO TESTDATA "/nested/a b/ü deep/été photo 1.jpg"
+
+/* snprintf into an array, failing the test rather than truncating. */
+#define FMT(buf, ...)                                                                              \
+    do {                                                                                           \
+        if (snprintf(buf, sizeof buf, __VA_ARGS__) >= (int)sizeof buf)                             \
+            fail_msg("path too long");                                                             \
+    } while (0)
+
+static char root[64], src[128], dst[128], outside[128];
+
+static void sh(const char *cmd)
+{
+    char *argv[] = {"/bin/sh", "-c", (char *)cmd, NULL};
+    proc_result_t r;
+    assert_int_equal(proc_run(argv, &r), 0);
+    if (r.status != 0)
+        fail_msg("%s: %s", cmd, r.err);
+    proc_result_free(&r);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    strcpy(root, "/tmp/tg-faults-XXXXXX");
+    if (mkdtemp(root) == NULL)
+        return -1;
+    chmod(root, 0755);
+    FMT(src, "%s/src", root);
+    FMT(dst, "%s/out", root);
+    FMT(outside, "%s/outside", root);
+    mkdir(src, 0777);
+    mkdir(outside, 0777);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[256];
+    FMT(cmd, "umount %s 2>/dev/null; rm -rf %s", dst, root);
+    char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    proc_result_t r;
+    proc_run(argv, &r);
+    proc_result_free(&r);
+    return 0;
+}
+
+static proc_result_t tg(const char *a, const char *b, const char *c)
+{
+    char *argv[] = {BIN, src, dst, "--quiet", (char *)a, (char *)b, (char *)c, NULL};
+    proc_result_t r;
+    assert_int_equal(proc_run(argv, &r), 0);
+    return r;
+}
+
+/* Counts files under dir whose name contains part, and checks that each .jpg decodes fully. */
+static int count_outputs(const char *dir, const char *part)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char p[1024];
+        FMT(p, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(p, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode)) {
+            n += count_outputs(p, part);
+            continue;
+        }
+        if (strstr(e->d_name, part) == NULL)
+            continue;
+        n++;
+        if (strstr(e->d_name, ".jpg")) {
+            VipsImage *im = vips_image_new_from_file(p, "fail_on", VIPS_FAIL_ON_WARNING, NULL);
+            assert_non_null(im);
+            double avg;
+            assert_int_equal(vips_avg(im, &avg, NULL), 0);
+            g_object_unref(im);
+        }
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static void special_files(void **state)
+{
+    (void)state;
+    char cmd[2048];
+    FMT(cmd,
+        "cd %s && cp '%s' good.jpg && mkdir x.jpg && cp '%s' x.jpg/inner.jpg && "
+        "mkfifo fifo.jpg && : > zero.jpg && echo hello > text.jpg && "
+        "ln -s loop1.jpg loop2.jpg && ln -s loop2.jpg loop1.jpg && "
+        "ln -s /nonexistent/x.jpg dangling.jpg && mkdir sub && ln -s .. sub/up",
+        src, PHOTO, PHOTO);
+    sh(cmd);
+    /* A Unix socket named like an image. */
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    FMT(sa.sun_path, "%s/sock.jpg", src);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+
+    for (int follow = 0; follow < 2; follow++) {
+        proc_result_t r = tg("--force", follow ? "--follow-symlinks" : NULL, NULL);
+        assert_int_equal(r.status, 1);
+        assert_non_null(strstr(r.err, "zero.jpg: empty file"));
+        assert_non_null(strstr(r.err, "text.jpg: not a recognised image format"));
+        assert_null(strstr(r.err, "fifo.jpg"));
+        assert_null(strstr(r.err, "sock.jpg"));
+        assert_null(strstr(r.err, "loop"));
+        assert_null(strstr(r.err, "dangling"));
+        proc_result_free(&r);
+        assert_int_equal(count_outputs(dst, "good.jpg"), 1);
+        assert_int_equal(count_outputs(dst, "inner.jpg"), 1); /* sub/up -> .. is not re-entered */
+        assert_int_equal(count_outputs(dst, ".thumbgen-"), 0);
+    }
+    close(fd);
+}
+
+/* Symlinks never lead a write outside DST: without --follow-symlinks they are skipped; with it,
+ * a linked folder outside SRC (relative or absolute link) is mirrored under DST. */
+static void symlinks_stay_inside_dst(void **state)
+{
+    (void)state;
+    char cmd[2048];
+    FMT(cmd,
+        "cp '%s' %s/far.jpg && ln -s %s %s/abs && ln -s ../outside %s/rel && "
+        "ln -s %s/far.jpg %s/file.jpg",
+        PHOTO, outside, outside, src, src, outside, src);
+    sh(cmd);
+    proc_result_t r = tg(NULL, NULL, NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    assert_int_equal(count_outputs(dst, ".jpg"), 0);
+    r = tg("--follow-symlinks", NULL, NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    /* outside/ is reached twice (abs and rel) but visited once; file.jpg is its own source. */
+    assert_int_equal(count_outputs(dst, "far.jpg"), 1);
+    assert_int_equal(count_outputs(dst, "file.jpg"), 1);
+    assert_int_equal(count_outputs(outside, ".jpg"), 1); /* only the original */
+}
+
+/* 30000 x 30000 pixels in about 100 KB: refused from its header, with little memory. */
+static void decompression_bomb(void **state)
+{
+    (void)state;
+    char cmd[512];
+    FMT(cmd, "cp '%s' %s/fine.jpg", PHOTO, src);
+    sh(cmd);
+    VipsImage *black;
+    assert_int_equal(vips_black(&black, 30000, 30000, NULL), 0);
+    char bomb[256];
+    FMT(bomb, "%s/bomb.png", src);
+    assert_int_equal(vips_pngsave(black, bomb, "compression", 9, "bitdepth", 1, NULL), 0);
+    g_object_unref(black);
+    struct stat st;
+    assert_int_equal(stat(bomb, &st), 0);
+    assert_true(st.st_size < 1000000);
+    proc_result_t r = tg(NULL, NULL, NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "bomb.png: image too large: 30000x30000 pixels"));
+    assert_true(r.maxrss_kb < 200 * 1024); /* decoding it would take 900 MB */
+    proc_result_free(&r);
+    assert_int_equal(count_outputs(dst, "fine.jpg"), 1);
+}
+
+/* A destination that fills up mid-run: what fits is complete, the rest is reported, nothing
+ * partial remains. Needs a small tmpfs (root); skipped with a message where it cannot be had. */
+static void full_disk(void **state)
+{
+    (void)state;
+    char cmd[512];
+    FMT(cmd, "for i in $(seq 1 60); do cp '%s' %s/img$i.jpg; done",
+        TESTDATA "/photos/orientation/Landscape_1.jpg", src);
+    sh(cmd);
+    mkdir(dst, 0777);
+    if (mount("tmpfs", dst, "tmpfs", 0, "size=256k") != 0) {
+        print_message("skipped: cannot mount a small tmpfs here (%s)\n", strerror(errno));
+        skip();
+    }
+    proc_result_t r = tg("-s", "400", NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "No space left on device"));
+    proc_result_free(&r);
+    int made = count_outputs(dst, ".jpg");
+    assert_true(made > 0 && made < 60);
+    assert_int_equal(count_outputs(dst, ".thumbgen-"), 0);
+    umount(dst);
+}
+
+/* An unreadable file (mode 000) fails with a reason while the others are made. Root reads
+ * anything, so the run is made as user nobody with setpriv when we are root. */
+static void unreadable_file(void **state)
+{
+    (void)state;
+    char cmd[1024];
+    FMT(cmd, "cp '%s' %s/ok.jpg && cp '%s' %s/locked.jpg && chmod 000 %s/locked.jpg", PHOTO, src,
+        PHOTO, src, src);
+    sh(cmd);
+    chmod(root, 0777);
+    chmod(src, 0777);
+    proc_result_t r;
+    if (geteuid() == 0) {
+        char *probe[] = {"/usr/bin/setpriv", "--reuid=65534",
+                         "--regid=65534",    "--clear-groups",
+                         "/bin/sh",          "-c",
+                         "test -x " BIN,     NULL};
+        if (proc_run(probe, &r) != 0 || r.status != 0) {
+            proc_result_free(&r);
+            print_message("skipped: user nobody cannot run %s\n", BIN);
+            skip();
+        }
+        proc_result_free(&r);
+        char *argv[] = {"/usr/bin/setpriv",
+                        "--reuid=65534",
+                        "--regid=65534",
+                        "--clear-groups",
+                        BIN,
+                        src,
+                        dst,
+                        "--quiet",
+                        NULL};
+        assert_int_equal(proc_run(argv, &r), 0);
+    } else {
+        r = tg(NULL, NULL, NULL);
+    }
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "locked.jpg: "));
+    proc_result_free(&r);
+    assert_int_equal(count_outputs(dst, "ok.jpg"), 1);
+    assert_int_equal(count_outputs(dst, "locked.jpg"), 0);
+}
+
+int main(void)
+{
+    if (VIPS_INIT("test_cli_faults"))
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(special_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(symlinks_stay_inside_dst, setup, teardown),
+        cmocka_unit_test_setup_teardown(decompression_bomb, setup, teardown),
+        cmocka_unit_test_setup_teardown(full_disk, setup, teardown),
+        cmocka_unit_test_setup_teardown(unreadable_file, setup, teardown),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    vips_shutdown();
+    return rc;
+}
