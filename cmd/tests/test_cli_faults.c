@@ -4,7 +4,6 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include <vips/vips.h>
 #include <cmocka.h>
 
+#include "outputs.h"
 #include "proc.h"
 
 #define BIN THUMBGEN_BIN
@@ -75,40 +75,6 @@ static proc_result_t tg(const char *a, const char *b, const char *c)
     proc_result_t r;
     assert_int_equal(proc_run(argv, &r), 0);
     return r;
-}
-
-/* Counts files under dir whose name contains part, and checks that each .jpg decodes fully. */
-static int count_outputs(const char *dir, const char *part)
-{
-    DIR *d = opendir(dir);
-    int n = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        char p[1024];
-        FMT(p, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (lstat(p, &st) != 0)
-            continue;
-        if (S_ISDIR(st.st_mode)) {
-            n += count_outputs(p, part);
-            continue;
-        }
-        if (strstr(e->d_name, part) == NULL)
-            continue;
-        n++;
-        if (strstr(e->d_name, ".jpg")) {
-            VipsImage *im = vips_image_new_from_file(p, "fail_on", VIPS_FAIL_ON_WARNING, NULL);
-            assert_non_null(im);
-            double avg;
-            assert_int_equal(vips_avg(im, &avg, NULL), 0);
-            g_object_unref(im);
-        }
-    }
-    if (d)
-        closedir(d);
-    return n;
 }
 
 static void special_files(void **state)

@@ -3,7 +3,6 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include <vips/vips.h>
 #include <cmocka.h>
 
+#include "outputs.h"
 #include "proc.h"
 
 #define BIN THUMBGEN_BIN
@@ -104,30 +104,6 @@ static double mean_abs_diff(VipsImage *a, VipsImage *b)
     return avg;
 }
 
-/* Counts regular files under dir (recursively) whose name contains `part` (NULL: all). */
-static int count_files(const char *dir, const char *part)
-{
-    DIR *d = opendir(dir);
-    int n = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char p[1024];
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (lstat(p, &st) != 0)
-            continue;
-        if (S_ISDIR(st.st_mode))
-            n += count_files(p, part);
-        else if (part == NULL || strstr(e->d_name, part))
-            n++;
-    }
-    if (d)
-        closedir(d);
-    return n;
-}
-
 static char *slurp(const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -154,8 +130,8 @@ static void whole_tree(void **state)
     assert_null(strstr(r.err, "WARNING"));
     assert_non_null(strstr(r.err, "19 made, 0 up to date, 3 skipped, 3 failed"));
     proc_result_free(&r);
-    assert_int_equal(count_files(f->dst, ".jpg"), 19);
-    assert_int_equal(count_files(f->dst, ".thumbgen-"), 0);
+    assert_int_equal(count_outputs(f->dst, ".jpg"), 19);
+    assert_int_equal(count_outputs(f->dst, ".thumbgen-"), 0);
     /* No thumbnail for a bad input, not even a grey one. */
     assert_int_equal(access(path2(f->dst, "bad/truncated.jpg"), F_OK), -1);
     /* Spaces and non-ASCII survive. */
