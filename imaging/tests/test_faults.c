@@ -135,6 +135,43 @@ static void flipped_bytes(void **state)
     print_message("200 corrupted copies: %d made, %d failed\n", made, 200 - made);
 }
 
+/* A source deleted, or truncated, after the lister saw it: a reported failure, never a thumbnail.
+ */
+static void source_changed_after_listing(void **state)
+{
+    (void)state;
+    thumb_opts_t o;
+    thumb_opts_default(&o);
+    size_t len;
+    unsigned char *data = read_file(files[0], &len);
+    char path[128];
+    snprintf(path, sizeof path, "%s/changing.jpg", scratch);
+
+    FILE *f = fopen(path, "wb");
+    fwrite(data, 1, len, f);
+    fclose(f);
+    task_t *t = task_new(path, 0); /* listed */
+    t->nouts = 1;
+    assert_int_equal(unlink(path), 0); /* then deleted */
+    thumb_make(&o, t);
+    assert_int_equal(t->status, TASK_FAILED);
+    assert_non_null(t->error);
+    task_free(t);
+
+    f = fopen(path, "wb");
+    fwrite(data, 1, len, f);
+    fclose(f);
+    t = task_new(path, 0);
+    t->nouts = 1;
+    assert_int_equal(truncate(path, (off_t)len / 2), 0); /* then cut in half */
+    thumb_make(&o, t);
+    assert_int_equal(t->status, TASK_FAILED);
+    assert_non_null(strstr(t->error, "Premature end"));
+    task_free(t);
+    unlink(path);
+    free(data);
+}
+
 int main(void)
 {
     if (VIPS_INIT("test_faults"))
@@ -146,6 +183,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(prefixes),
         cmocka_unit_test(flipped_bytes),
+        cmocka_unit_test(source_changed_after_listing),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     const char *exts[] = {"jpg", "png", "gif", "webp"};
