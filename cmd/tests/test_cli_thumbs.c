@@ -82,40 +82,6 @@ static char *path2(const char *a, const char *b)
     return p;
 }
 
-static VipsImage *load(const char *path)
-{
-    VipsImage *im = vips_image_new_from_file(path, "access", VIPS_ACCESS_RANDOM, NULL);
-    if (im == NULL)
-        fail_msg("cannot load %s: %s", path, vips_error_buffer());
-    return im;
-}
-
-static double mean_abs_diff(VipsImage *a, VipsImage *b)
-{
-    VipsImage *d, *ab;
-    double avg = 1e9;
-    if (vips_subtract(a, b, &d, NULL) == 0) {
-        if (vips_abs(d, &ab, NULL) == 0) {
-            vips_avg(ab, &avg, NULL);
-            g_object_unref(ab);
-        }
-        g_object_unref(d);
-    }
-    return avg;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return NULL;
-    static char buf[1 << 16];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 /* The whole testdata tree: every good file made, every bad one reported, status 1. */
 static void whole_tree(void **state)
 {
