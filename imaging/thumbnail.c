@@ -1,7 +1,10 @@
 #include "thumbnail.h"
 
 #include <stdint.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <string.h>
 #include <vips/vips.h>
 
@@ -32,17 +35,17 @@ void thumb_thread_shutdown(void)
 }
 
 /* Copies libvips' (process-wide) error buffer into the task right where a call failed, so two
- * workers' messages never mix, and makes it one line. */
+ * workers' messages never mix. Loaders that were tried and rejected leave lines of their own, so
+ * only the last line, the failing call's, is kept. */
 static void fail_vips(task_t *t, const char *what)
 {
     char *msg = vips_error_buffer_copy();
     size_t n = msg ? strlen(msg) : 0;
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
         msg[--n] = '\0';
-    for (size_t i = 0; i < n; i++)
-        if (msg[i] == '\n')
-            msg[i] = ';';
-    task_fail(t, TASK_FAILED, "%s%s%s", what, n ? ": " : "", n ? msg : "");
+    const char *last = n ? strrchr(msg, '\n') : NULL;
+    last = last ? last + 1 : msg;
+    task_fail(t, TASK_FAILED, "%s%s%s", what, n ? ": " : "", n ? last : "");
     g_free(msg);
 }
 
@@ -142,6 +145,14 @@ static VipsImage *thumb_one(const thumb_opts_t *o, const thumb_size_t *s, const 
 
 void thumb_make(const thumb_opts_t *o, task_t *t)
 {
+    /* A file that cannot be opened (unreadable, deleted since listing) says so plainly, rather
+     * than through every loader's attempt at it. */
+    int fd = open(t->src, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        task_fail(t, TASK_FAILED, "cannot open: %s", strerror(errno));
+        return;
+    }
+    close(fd);
     const char *loader = vips_foreign_find_load(t->src);
     if (loader == NULL || data_loader(loader)) {
         vips_error_clear();
