@@ -81,6 +81,8 @@ static int interrupted_run(int lines, int sig, int second)
     proc_result_t r;
     assert_int_equal(proc_finish(pid, fd, &r), 0);
     int status = r.status;
+    if (status != 0 && status != 130)
+        print_message("unexpected status %d; stderr:\n%s\n", status, r.err ? r.err : "");
     proc_result_free(&r);
     return status;
 }
@@ -107,6 +109,8 @@ static void random_interrupts(void **state)
     char *argv[] = {BIN, src, dst, NULL};
     proc_result_t r;
     assert_int_equal(proc_run(argv, &r), 0);
+    if (r.status != 0)
+        print_message("rerun status %d; stderr:\n%s\n", r.status, r.err ? r.err : "");
     assert_int_equal(r.status, 0);
     proc_result_free(&r);
     assert_int_equal(check_outputs(), FILES);
