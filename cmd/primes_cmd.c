@@ -115,15 +115,8 @@ int primes_main(int argc, char **argv)
             " numbers tested, %.3f s, %.1f numbers/s%s\n",
             r.found, o.finders, r.tested, secs, secs > 0 ? r.tested / secs : 0.0,
             interrupted ? " (interrupted)" : "");
-    if (stats && r.stats != NULL) {
-        const stage_stats_t **rows = malloc(r.nstats * sizeof *rows);
-        if (rows != NULL) {
-            for (size_t i = 0; i < r.nstats; i++)
-                rows[i] = &r.stats[i];
-            stats_print(stderr, rows, r.nstats);
-            free(rows);
-        }
-    }
+    if (stats && r.stats != NULL)
+        stats_print(stderr, r.stats, r.nstats);
     free(r.stats);
     if (rc != 0) {
         tg_error("primes: could not start the pipeline (out of memory or threads)");

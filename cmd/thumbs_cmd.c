@@ -225,17 +225,6 @@ static bool setup(const batch_cfg_t *cfg)
     return true;
 }
 
-static void print_stats(const batch_result_t *r)
-{
-    const stage_stats_t **rows = malloc((r->nstats ? r->nstats : 1) * sizeof *rows);
-    if (rows == NULL)
-        return;
-    for (size_t i = 0; i < r->nstats; i++)
-        rows[i] = &r->stats[i];
-    stats_print(stderr, rows, r->nstats);
-    free(rows);
-}
-
 int thumbs_main(int argc, char **argv)
 {
     thumbs_args_t a;
@@ -271,7 +260,7 @@ int thumbs_main(int argc, char **argv)
 
     reporter_summary(&rep, interrupted);
     if (a.stats)
-        print_stats(&res);
+        stats_print(stderr, res.stats, res.nstats);
     free(res.stats);
     uint64_t failed = rep.counts[TASK_FAILED];
     if (reporter_close(&rep) != 0) {

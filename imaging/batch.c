@@ -24,17 +24,6 @@ static void worker_exit(void *ctx)
     thumb_thread_shutdown();
 }
 
-static void collect_stats(batch_result_t *res, stage_t *const *st, size_t n)
-{
-    size_t rows = 0;
-    for (size_t i = 0; i < n; i++)
-        rows += st[i] ? stage_nthreads(st[i]) : 0;
-    res->stats = calloc(rows ? rows : 1, sizeof *res->stats);
-    for (size_t i = 0; res->stats && i < n; i++)
-        for (size_t k = 0; st[i] && k < stage_nthreads(st[i]); k++)
-            res->stats[res->nstats++] = *stage_thread_stats(st[i], k);
-}
-
 int batch_run(const batch_cfg_t *cfg, done_t *done, reporter_t *rep, batch_result_t *res)
 {
     memset(res, 0, sizeof *res);
@@ -82,7 +71,7 @@ int batch_run(const batch_cfg_t *cfg, done_t *done, reporter_t *rep, batch_resul
         done_fire(done);
     for (size_t i = 0; i < 4; i++)
         stage_join(st[i]);
-    collect_stats(res, st, 4);
+    res->stats = stage_stats_collect(st, 4, &res->nstats);
     for (size_t i = 0; i < 4; i++)
         stage_free(st[i]);
     saver_destroy(&saver);

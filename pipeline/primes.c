@@ -55,19 +55,6 @@ static map_result_t prime_finder(void *ctx, void *in, void *out, done_t *done)
     return MAP_EMIT;
 }
 
-static void collect_stats(primes_result_t *res, stage_t *const *stages, size_t n)
-{
-    size_t rows = 0;
-    for (size_t i = 0; i < n; i++)
-        rows += stage_nthreads(stages[i]);
-    res->stats = calloc(rows, sizeof *res->stats);
-    if (res->stats == NULL)
-        return;
-    for (size_t i = 0; i < n; i++)
-        for (size_t t = 0; t < stage_nthreads(stages[i]); t++)
-            res->stats[res->nstats++] = *stage_thread_stats(stages[i], t);
-}
-
 int primes_run(const primes_opts_t *o, void (*emit)(int64_t prime, void *ctx), void *ctx,
                done_t *done, primes_result_t *res)
 {
@@ -128,10 +115,7 @@ int primes_run(const primes_opts_t *o, void (*emit)(int64_t prime, void *ctx), v
     if (st[2] != NULL)
         for (size_t t = 0; t < stage_nthreads(st[2]); t++)
             res->tested += stage_thread_stats(st[2], t)->items_in;
-    size_t nst = 0;
-    while (nst < 5 && st[nst] != NULL)
-        nst++;
-    collect_stats(res, st, nst);
+    res->stats = stage_stats_collect(st, 5, &res->nstats);
     for (size_t i = 0; i < 5; i++)
         stage_free(st[i]);
     return rc;

@@ -75,6 +75,19 @@ const stage_stats_t *stage_thread_stats(const stage_t *s, size_t i)
     return i < s->nthreads ? &s->stats[i] : NULL;
 }
 
+stage_stats_t *stage_stats_collect(stage_t *const *stages, size_t n, size_t *count)
+{
+    size_t rows = 0;
+    for (size_t i = 0; i < n; i++)
+        rows += stages[i] ? stages[i]->nthreads : 0;
+    stage_stats_t *out = calloc(rows ? rows : 1, sizeof *out);
+    *count = 0;
+    for (size_t i = 0; out != NULL && i < n; i++)
+        for (size_t k = 0; stages[i] && k < stages[i]->nthreads; k++)
+            out[(*count)++] = stages[i]->stats[k];
+    return out;
+}
+
 void stage_join(stage_t *s)
 {
     if (s == NULL || s->joined)

@@ -100,6 +100,10 @@ bool stage_ok(const stage_t *s);
 size_t stage_nthreads(const stage_t *s);
 const stage_stats_t *stage_thread_stats(const stage_t *s, size_t i);
 
+/* Copies the stats of every thread of stages[0..n) (NULL entries skipped), in order, into a new
+ * array the caller frees; *count gets its length. Call after joining. NULL (count 0) on ENOMEM. */
+stage_stats_t *stage_stats_collect(stage_t *const *stages, size_t n, size_t *count);
+
 /* Joins every thread of the stage. Idempotent. */
 void stage_join(stage_t *s);
 

@@ -58,12 +58,12 @@ uint64_t stats_busy_ns(const stage_stats_t *st)
     return life > idle ? life - idle : 0;
 }
 
-void stats_print(FILE *f, const stage_stats_t *const *rows, size_t n)
+void stats_print(FILE *f, const stage_stats_t *rows, size_t n)
 {
     fprintf(f, "%-16s %10s %10s %10s %10s %10s\n", "stage", "busy s", "blocked s", "starved s",
             "items in", "items out");
     for (size_t i = 0; i < n; i++) {
-        const stage_stats_t *st = rows[i];
+        const stage_stats_t *st = &rows[i];
         fprintf(f, "%-16s %10.3f %10.3f %10.3f %10llu %10llu\n", st->name, stats_busy_ns(st) / 1e9,
                 st->blocked_ns / 1e9, st->starved_ns / 1e9, (unsigned long long)st->items_in,
                 (unsigned long long)st->items_out);

@@ -37,7 +37,7 @@ chan_status_t stats_send(stage_stats_t *st, chan_t *c, const void *item, done_t 
 /* Busy time: the thread's life less the time it spent blocked or starved. */
 uint64_t stats_busy_ns(const stage_stats_t *st);
 
-/* Prints a table of the given rows (one per thread) to f: name, busy, blocked, starved, in, out. */
-void stats_print(FILE *f, const stage_stats_t *const *rows, size_t n);
+/* Prints a table of rows[0..n) (one per thread) to f: name, busy, blocked, starved, in, out. */
+void stats_print(FILE *f, const stage_stats_t *rows, size_t n);
 
 #endif
