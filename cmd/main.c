@@ -1,37 +1,41 @@
 /* thumbgen: a batch image thumbnailer built as a pipeline of threads. main blocks the signals
  * every thread must leave to the signal thread, then dispatches on the mode: `thumbgen primes ...`
- * (the pipeline library's reference workload) or `thumbgen SRC DST ...` (thumbnails). */
+ * (the pipeline library's reference workload), `thumbgen SRC DST ...` (thumbnails), or the hidden
+ * decoder mode in which thumbgen re-executes itself to decode images in a sandboxed process.
+ * Compiled a second time with TG_TEST_HOOKS as thumbgen-testhooks, whose decoders accept the
+ * fault-injection requests of imaging/decoder/testhooks.h; thumbgen itself has none. */
 #include <stdio.h>
 #include <string.h>
-#include <vips/vips.h>
 
 #include "opts.h"
 #include "primes_cmd.h"
+#include "proto.h"
+#include "serve.h"
 #include "signals.h"
 #include "thumbs_cmd.h"
+#ifdef TG_TEST_HOOKS
+#include "testhooks.h"
+#define DECODER_HOOK testhooks_run
+#else
+#define DECODER_HOOK NULL
+#endif
 
 int main(int argc, char **argv)
 {
-    /* Before any thread exists (libvips' included), so every thread inherits the blocked mask. */
+    if (argc == 2 && strcmp(argv[1], DEC_ARG) == 0)
+        return decoder_serve(argv[0], DECODER_HOOK);
+    /* Before any thread exists, so every thread inherits the blocked mask. */
     if (signals_block() != 0) {
         tg_error("cannot block signals");
         return 2;
     }
     if (argc >= 2 && strcmp(argv[1], "primes") == 0)
         return primes_main(argc - 1, argv + 1);
-    if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
-        printf("thumbgen %s (libvips %s)\n", TG_VERSION, vips_version_string());
-        return 0;
-    }
+    if (argc >= 2 && strcmp(argv[1], "--version") == 0)
+        return thumbs_version();
     if (argc < 2) {
         thumbs_usage(stderr);
         return 2;
     }
-    if (VIPS_INIT(argv[0]) != 0) {
-        tg_error("cannot initialise libvips: %s", vips_error_buffer());
-        return 2;
-    }
-    int rc = thumbs_main(argc, argv);
-    vips_shutdown();
-    return rc;
+    return thumbs_main(argc, argv);
 }

@@ -12,7 +12,8 @@
 #include "opts.h"
 #include "saver.h"
 #include "signals.h"
-#include "thumbnail.h"
+#include "worker.h"
+#include <vips/vips.h>
 
 void thumbs_usage(FILE *f)
 {
@@ -41,6 +42,10 @@ void thumbs_usage(FILE *f)
         "      --force           remake outputs even when up to date\n"
         "      --max-pixels N    refuse images of more than N pixels before decoding\n"
         "                        (default 268402689)\n"
+        "      --timeout SECONDS time allowed to decode one image (default 60); past it the\n"
+        "                        file fails and its decoder is replaced\n"
+        "      --max-memory MIB  address space per decoder process (default 2048; 0: none);\n"
+        "                        an image that needs more fails as 'out of memory'\n"
         "      --follow-symlinks follow symbolic links (loops are detected); default: skip them\n"
         "      --fsync           fsync each thumbnail before renaming it into place\n"
         "  -j, --jobs N          resize workers (default: online CPUs)\n"
@@ -50,6 +55,12 @@ void thumbs_usage(FILE *f)
         "      --stats           print per-stage busy/blocked/starved times at the end\n"
         "      --quiet           no progress bar and no summary; failures are still reported\n"
         "  -h, --help            this help;  --version  the version\n"
+        "\n"
+        "Each worker decodes in its own sandboxed process (no network, no exec, no writing\n"
+        "files; see --version): a file that crashes, hangs or exhausts its decoder fails\n"
+        "alone and the batch carries on. When several sources map to one output (a.png and\n"
+        "a.gif -> a.jpg) the source whose name has an image extension and sorts first byte\n"
+        "by byte owns it; the others fail, naming it, on every run.\n"
         "\n"
         "Failures are reported as 'thumbgen: PATH: reason' on stderr while the other files carry\n"
         "on. Exit status: 0 all made or up to date, 1 some inputs failed, 2 usage or setup\n"
@@ -70,6 +81,8 @@ enum {
     OPT_FOLLOW,
     OPT_FSYNC,
     OPT_STATS,
+    OPT_TIMEOUT,
+    OPT_MAXMEM,
 };
 
 typedef struct {
@@ -97,12 +110,16 @@ static int parse_args(int argc, char **argv, thumbs_args_t *a)
         {"follow-symlinks", no_argument, NULL, OPT_FOLLOW},
         {"fsync", no_argument, NULL, OPT_FSYNC},
         {"stats", no_argument, NULL, OPT_STATS},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"max-memory", required_argument, NULL, OPT_MAXMEM},
         {"jobs", required_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
     thumb_opts_default(&a->cfg.opts);
     a->cfg.jobs = online_cpus();
+    a->cfg.timeout_s = DEC_DEFAULT_TIMEOUT;
+    a->cfg.max_memory_mib = DEC_DEFAULT_MAX_MEMORY;
     optind = 1;
     opterr = 0;
     int c;
@@ -156,6 +173,15 @@ static int parse_args(int argc, char **argv, thumbs_args_t *a)
             break;
         case OPT_STATS:
             a->stats = true;
+            break;
+        case OPT_TIMEOUT:
+            ok = parse_u64(optarg, 1, 86400, &v);
+            a->cfg.timeout_s = (double)v;
+            break;
+        case OPT_MAXMEM:
+            ok = parse_u64(optarg, 0, 1 << 30, &a->cfg.max_memory_mib);
+            if (ok && a->cfg.max_memory_mib > 0 && a->cfg.max_memory_mib < 64)
+                ok = false; /* below what libvips needs to start */
             break;
         case 'j':
             ok = parse_u64(optarg, 1, 1024, &v);
@@ -241,7 +267,6 @@ int thumbs_main(int argc, char **argv)
         tg_error("%s: cannot create manifest: %s", a.manifest, strerror(errno));
         return 2;
     }
-    thumb_global_setup(1);
 
     done_t done;
     done_init(&done);
@@ -274,4 +299,25 @@ int thumbs_main(int argc, char **argv)
     if (interrupted)
         return 130;
     return failed > 0 ? 1 : 0;
+}
+
+int thumbs_version(void)
+{
+    printf("thumbgen %s (libvips %s)\n", TG_VERSION, vips_version_string());
+    thumb_opts_t o;
+    thumb_opts_default(&o);
+    decoder_cfg_t cfg = {.opts = &o,
+                         .timeout_s = DEC_DEFAULT_TIMEOUT,
+                         .max_memory_mib = DEC_DEFAULT_MAX_MEMORY,
+                         .exe = "/proc/self/exe"};
+    decoder_t d;
+    decoder_init(&d, &cfg);
+    char msg[256];
+    int rc = decoder_start(&d, NULL, msg, sizeof msg);
+    if (rc == 0)
+        printf("decoders: one process per worker; sandbox: %s\n", d.sandbox);
+    else
+        printf("decoders: cannot start one here: %s\n", msg);
+    decoder_destroy(&d);
+    return rc == 0 ? 0 : 2;
 }

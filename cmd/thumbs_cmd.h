@@ -7,8 +7,13 @@
 /* Prints the thumbnail usage to f. */
 void thumbs_usage(FILE *f);
 
-/* Runs a thumbnail batch; libvips must be initialised. Returns the exit status: 0 all made or up to
- * date, 1 some inputs failed, 2 usage or setup error, 130 interrupted. */
+/* Prints the version, libvips', and what confines the decoders (asked of a real decoder, so it
+ * says what is in force on this kernel). Returns the exit status. */
+int thumbs_version(void);
+
+/* Runs a thumbnail batch (this process never starts libvips: its decoders do). Returns the exit
+ * status: 0 all made or up to date, 1 some inputs failed, 2 usage or setup error, 130 interrupted.
+ */
 int thumbs_main(int argc, char **argv);
 
 #endif

@@ -7,13 +7,27 @@
 #include "saver.h"
 #include "stage.h"
 #include "task.h"
-#include "thumbnail.h"
+#include "worker.h"
+
+/* Each resize worker thread's decoder, started with its first file and ended with the thread. */
+static _Thread_local decoder_t *worker_decoder;
 
 static map_result_t resize(void *ctx, void *in, void *out, done_t *done)
 {
-    (void)done;
     task_t *t = *(task_t **)in;
-    thumb_make(ctx, t);
+    if (worker_decoder == NULL) {
+        worker_decoder = malloc(sizeof *worker_decoder);
+        if (worker_decoder == NULL) {
+            task_fail(t, TASK_FAILED, "out of memory");
+            *(task_t **)out = t;
+            return MAP_EMIT;
+        }
+        decoder_init(worker_decoder, ctx);
+    }
+    if (!decoder_make(worker_decoder, t, done)) {
+        task_free(t); /* cancelled while in flight: dropped */
+        return MAP_SKIP;
+    }
     *(task_t **)out = t;
     return MAP_EMIT;
 }
@@ -21,7 +35,11 @@ static map_result_t resize(void *ctx, void *in, void *out, done_t *done)
 static void worker_exit(void *ctx)
 {
     (void)ctx;
-    thumb_thread_shutdown();
+    if (worker_decoder != NULL) {
+        decoder_destroy(worker_decoder);
+        free(worker_decoder);
+        worker_decoder = NULL;
+    }
 }
 
 int batch_run(const batch_cfg_t *cfg, done_t *done, reporter_t *rep, batch_result_t *res)
@@ -36,9 +54,13 @@ int batch_run(const batch_cfg_t *cfg, done_t *done, reporter_t *rep, batch_resul
                        .rep = rep};
     saver_t saver;
     saver_init(&saver, rep, cfg->fsync);
+    decoder_cfg_t dcfg = {.opts = &cfg->opts,
+                          .timeout_s = cfg->timeout_s,
+                          .max_memory_mib = cfg->max_memory_mib,
+                          .exe = "/proc/self/exe"};
     map_spec_t worker = {.name = "worker",
                          .fn = resize,
-                         .ctx = (void *)&cfg->opts,
+                         .ctx = &dcfg,
                          .in_item_size = sizeof(task_t *),
                          .out_item_size = sizeof(task_t *),
                          .out_cap = 1,

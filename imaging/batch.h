@@ -1,11 +1,15 @@
 /* batch: the thumbnail pipeline, wired from the pipeline library's pieces:
  *   lister (stage_source) -> fan_out(jobs resize workers) -> fan_in (merge) -> saver (stage_sink)
- * Channels carry task_t pointers; each stage that is cancelled while holding one frees it. */
+ * Each resize worker thread supervises its own decoder process (decoder/worker.h), which does
+ * every libvips call on source bytes; this process never decodes. Channels carry task_t pointers;
+ * each stage that is cancelled while holding one frees it, and a worker cancelled while its
+ * decoder works kills the decoder and drops the file. */
 #ifndef IMAGING_BATCH_H
 #define IMAGING_BATCH_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "done.h"
 #include "options.h"
@@ -17,6 +21,8 @@ typedef struct batch_cfg {
     thumb_opts_t opts;
     unsigned jobs;
     bool force, follow_symlinks, fsync;
+    double timeout_s;        /* per image, in the decoder */
+    uint64_t max_memory_mib; /* per decoder; 0: no limit */
 } batch_cfg_t;
 
 typedef struct batch_result {

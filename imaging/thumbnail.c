@@ -163,9 +163,9 @@ void thumb_make(const thumb_opts_t *o, task_t *t)
         vips_error_clear();
         struct stat st;
         bool empty = stat(t->src, &st) == 0 && st.st_size == 0;
-        if (empty && has_image_extension(t->src))
+        if (empty && has_image_extension(t->rel))
             task_fail(t, TASK_FAILED, "empty file");
-        else if (has_image_extension(t->src))
+        else if (has_image_extension(t->rel))
             task_fail(t, TASK_FAILED, "not a recognised image format");
         else
             task_fail(t, TASK_SKIPPED, "not an image");

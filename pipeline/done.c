@@ -1,15 +1,22 @@
 #include "done.h"
 
+#include <stdint.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 void done_init(done_t *d)
 {
     atomic_init(&d->fired, false);
     pthread_mutex_init(&d->mu, NULL);
     pthread_cond_init(&d->cv, NULL);
     d->waiters = NULL;
+    d->fd = -1;
 }
 
 void done_destroy(done_t *d)
 {
+    if (d->fd >= 0)
+        close(d->fd);
     pthread_cond_destroy(&d->cv);
     pthread_mutex_destroy(&d->mu);
 }
@@ -28,6 +35,8 @@ void done_fire(done_t *d)
             pthread_mutex_unlock(w->mu);
         }
         pthread_cond_broadcast(&d->cv);
+        if (d->fd >= 0)
+            (void)eventfd_write(d->fd, 1);
     }
     pthread_mutex_unlock(&d->mu);
 }
@@ -65,4 +74,17 @@ void done_unregister(done_t *d, done_waiter_t *w)
     if (w->next != NULL)
         w->next->prev = w->prev;
     pthread_mutex_unlock(&d->mu);
+}
+
+int done_fd(done_t *d)
+{
+    pthread_mutex_lock(&d->mu);
+    if (d->fd < 0) {
+        d->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (d->fd >= 0 && atomic_load(&d->fired))
+            (void)eventfd_write(d->fd, 1);
+    }
+    int fd = d->fd;
+    pthread_mutex_unlock(&d->mu);
+    return fd;
 }

@@ -26,6 +26,7 @@ typedef struct done {
     pthread_mutex_t mu; /* guards the waiter list and the fire/wait rendezvous */
     pthread_cond_t cv;  /* done_wait sleeps here */
     done_waiter_t *waiters;
+    int fd; /* eventfd made by done_fd on first use, -1 until then */
 } done_t;
 
 /* Initialises an unfired done owned by the caller. */
@@ -43,6 +44,11 @@ static inline bool done_fired(const done_t *d)
 {
     return d != NULL && atomic_load_explicit(&((done_t *)d)->fired, memory_order_acquire);
 }
+
+/* A descriptor that becomes readable once the done fires, for threads that wait in poll(2) on
+ * something else too (a child process's answer). Made on first use and owned by the done (closed
+ * by done_destroy); it is never read, so it stays readable. -1 if it cannot be made (EMFILE). */
+int done_fd(done_t *d);
 
 /* Blocks until the done fires. */
 void done_wait(done_t *d);

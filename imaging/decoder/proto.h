@@ -1,0 +1,49 @@
+/* proto: what a resize worker and its decoder process say to each other over their socket. Both
+ * ends are the same executable (the decoder is thumbgen itself, started by exec in a hidden mode),
+ * so the structs travel as they are. The parent never trusts the child's answer: every length and
+ * count in a reply is checked before it is used.
+ *
+ *   parent -> child  dec_config_t, once, right after the start
+ *   child -> parent  dec_hello_t, once the sandbox is on (says which)
+ *   parent -> child  dec_request_t with the source's open descriptor, per image
+ *   child -> parent  dec_reply_t, then errlen bytes of message, then len[i] bytes of each output */
+#ifndef IMAGING_DECODER_PROTO_H
+#define IMAGING_DECODER_PROTO_H
+
+#include <stdint.h>
+
+#include "options.h"
+
+#define DEC_MAGIC 0x54474431u        /* "TGD1" */
+#define DEC_ARG "--internal-decoder" /* argv[1] of a decoder process */
+#define DEC_EXIT_OOM 86              /* a decoder's exit status when an allocation failed */
+#define DEC_STATUS_OOM 100           /* a reply status: an allocation failed, the decoder lives */
+#define DEC_MAX_ERR 4096             /* longest message in a reply */
+#define DEC_MAX_OUT (512u << 20)     /* largest encoded thumbnail accepted from a decoder */
+
+typedef struct dec_config {
+    uint32_t magic;
+    thumb_opts_t opts;
+    uint64_t max_memory_mib; /* address-space limit of the decoder; 0: none */
+} dec_config_t;
+
+typedef struct dec_hello {
+    uint32_t magic;
+    char sandbox[200]; /* what confines the decoder, in words, NUL-terminated */
+} dec_hello_t;
+
+typedef struct dec_request {
+    uint32_t magic;
+    char name[256]; /* the source's file name (for its extension and messages), NUL-terminated */
+} dec_request_t;
+
+typedef struct dec_reply {
+    uint32_t magic;
+    int32_t status; /* a task_status_t, or DEC_STATUS_OOM */
+    uint32_t errlen;
+    int32_t nouts;
+    int32_t width[THUMB_MAX_SIZES], height[THUMB_MAX_SIZES];
+    uint64_t len[THUMB_MAX_SIZES];
+} dec_reply_t;
+
+#endif

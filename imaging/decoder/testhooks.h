@@ -1,0 +1,19 @@
+/* testhooks: fault injection for the test build (thumbgen-testhooks), never linked into thumbgen.
+ * A source whose bytes begin "TGFAULT <what>" makes its decoder misbehave on purpose or try one
+ * thing its sandbox must refuse, so tests see real processes fail and real syscalls denied:
+ *   crash    abort()                     segv     a null-pointer write
+ *   hang     never answer                alloc    allocate until the memory limit stops it
+ *   socket   socket(AF_INET)             connect  connect() to 127.0.0.1:9
+ *   exec     execve("/bin/true")         ptrace   PTRACE_ATTACH to the parent
+ *   write    open a file for writing     fork     fork()
+ * The probes fail the file with "sandbox probe: <what>: <outcome>", the outcome being strerror
+ * of the refusal or "ALLOWED". */
+#ifndef IMAGING_DECODER_TESTHOOKS_H
+#define IMAGING_DECODER_TESTHOOKS_H
+
+#include <stdint.h>
+
+/* A decoder_hook_fn (see serve.h). */
+char *testhooks_run(int src, uint64_t max_memory_mib);
+
+#endif

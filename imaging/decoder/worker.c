@@ -1,0 +1,226 @@
+#include "worker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "proto.h"
+
+extern char **environ;
+
+void decoder_init(decoder_t *d, const decoder_cfg_t *cfg)
+{
+    memset(d, 0, sizeof *d);
+    d->cfg = cfg;
+    child_init(&d->child);
+}
+
+void decoder_destroy(decoder_t *d)
+{
+    child_reap(&d->child);
+}
+
+/* The decoder's environment: ours, with glibc's malloc held to two arenas (DESIGN.md: glibc
+ * fragments under threads) unless the user set MALLOC_ARENA_MAX. malloc'd array of borrowed
+ * strings. */
+static char **decoder_env(void)
+{
+    size_t n = 0;
+    bool have = false;
+    while (environ[n] != NULL)
+        have |= strncmp(environ[n++], "MALLOC_ARENA_MAX=", 17) == 0;
+    char **env = malloc((n + 2) * sizeof *env);
+    if (env == NULL)
+        return NULL;
+    memcpy(env, environ, n * sizeof *env);
+    if (!have)
+        env[n++] = "MALLOC_ARENA_MAX=2";
+    env[n] = NULL;
+    return env;
+}
+
+/* How a decoder that closed its socket ended, in words. */
+static void describe_end(const decoder_t *d, int status, char *msg, size_t size)
+{
+    if (status >= 0 && WIFSIGNALED(status)) {
+        const char *name = sigabbrev_np(WTERMSIG(status));
+        if (name)
+            snprintf(msg, size, "decoder crashed (SIG%s)", name);
+        else
+            snprintf(msg, size, "decoder crashed (signal %d)", WTERMSIG(status));
+    } else if (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == DEC_EXIT_OOM) {
+        snprintf(msg, size, "out of memory (limit %llu MiB; see --max-memory)",
+                 (unsigned long long)d->cfg->max_memory_mib);
+    } else if (status >= 0 && WIFEXITED(status)) {
+        snprintf(msg, size, "decoder exited unexpectedly with status %d", WEXITSTATUS(status));
+    } else {
+        snprintf(msg, size, "decoder vanished");
+    }
+}
+
+int decoder_start(decoder_t *d, done_t *done, char *msg, size_t msg_size)
+{
+    if (child_running(&d->child))
+        return 0;
+    char *argv[] = {"thumbgen", DEC_ARG, NULL};
+    char **env = decoder_env();
+    int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    int rc = child_spawn(&d->child, d->cfg->exe, argv, env, devnull);
+    if (devnull >= 0)
+        close(devnull);
+    free(env);
+    if (rc != 0) {
+        snprintf(msg, msg_size, "cannot start a decoder: %s", strerror(rc));
+        return rc;
+    }
+    dec_config_t cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.magic = DEC_MAGIC;
+    cfg.opts = *d->cfg->opts;
+    cfg.max_memory_mib = d->cfg->max_memory_mib;
+    dec_hello_t hello;
+    rc = child_send(&d->child, &cfg, sizeof cfg, -1);
+    struct timespec dl = child_deadline(d->cfg->timeout_s);
+    child_io_t io = rc == 0 ? child_recv(&d->child, &hello, sizeof hello, &dl, done) : CHILD_GONE;
+    if (io == CHILD_OK && hello.magic == DEC_MAGIC && hello.sandbox[0] != '!') {
+        hello.sandbox[sizeof hello.sandbox - 1] = '\0';
+        memcpy(d->sandbox, hello.sandbox, sizeof d->sandbox);
+        return 0;
+    }
+    if (io == CHILD_OK)
+        snprintf(msg, msg_size, "decoder refused to start: %.*s", (int)sizeof hello.sandbox - 1,
+                 hello.sandbox + 1);
+    else if (io == CHILD_TIMEOUT)
+        snprintf(msg, msg_size, "decoder did not start within %g s", d->cfg->timeout_s);
+    else if (io == CHILD_CANCELLED)
+        snprintf(msg, msg_size, "cancelled");
+    else
+        describe_end(d, child_reap_exited(&d->child), msg, msg_size);
+    child_reap(&d->child);
+    return io == CHILD_CANCELLED ? ECANCELED : EIO;
+}
+
+/* Opens the source for the decoder: read-only, never blocking on a FIFO swapped in since the
+ * listing, and only if it is still a regular file. Returns the descriptor or -1 (t failed). */
+static int open_source(task_t *t)
+{
+    int fd = open(t->src, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
+        task_fail(t, TASK_FAILED, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        task_fail(t, TASK_FAILED, "no longer a regular file");
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Reads the reply's payload into t. Returns the child_io_t of the reads, or CHILD_GONE for a reply
+ * that breaks the protocol (the decoder is then killed). */
+static child_io_t read_reply(decoder_t *d, task_t *t, const dec_reply_t *r,
+                             const struct timespec *dl, done_t *done)
+{
+    bool bad = r->magic != DEC_MAGIC || r->errlen > DEC_MAX_ERR || r->nouts < 0 ||
+               (r->status == TASK_MADE && r->nouts != t->nouts) ||
+               (r->status != TASK_MADE && r->nouts);
+    for (int i = 0; !bad && i < r->nouts; i++)
+        bad = r->len[i] == 0 || r->len[i] > DEC_MAX_OUT;
+    if (bad) {
+        task_fail(t, TASK_FAILED, "decoder sent a malformed answer");
+        return CHILD_GONE;
+    }
+    char err[DEC_MAX_ERR + 1];
+    child_io_t io = child_recv(&d->child, err, r->errlen, dl, done);
+    err[io == CHILD_OK ? r->errlen : 0] = '\0';
+    for (int i = 0; io == CHILD_OK && i < r->nouts; i++) {
+        thumb_out_t *o = &t->outs[i];
+        o->buf = malloc(r->len[i]);
+        if (o->buf == NULL) {
+            task_release_buffers(t);
+            task_fail(t, TASK_FAILED, "out of memory");
+            return CHILD_GONE;
+        }
+        o->len = r->len[i];
+        o->width = r->width[i];
+        o->height = r->height[i];
+        io = child_recv(&d->child, o->buf, o->len, dl, done);
+    }
+    if (io != CHILD_OK) {
+        task_release_buffers(t);
+        return io;
+    }
+    if (r->status == DEC_STATUS_OOM)
+        task_fail(t, TASK_FAILED, "out of memory (limit %llu MiB; see --max-memory): %s",
+                  (unsigned long long)d->cfg->max_memory_mib, err);
+    else if (r->status == TASK_MADE)
+        t->status = TASK_MADE;
+    else if (r->status == TASK_SKIPPED || r->status == TASK_FAILED)
+        task_fail(t, (task_status_t)r->status, "%s", err[0] ? err : "cannot be thumbnailed");
+    else
+        task_fail(t, TASK_FAILED, "decoder sent a malformed answer");
+    return CHILD_OK;
+}
+
+bool decoder_make(decoder_t *d, task_t *t, done_t *done)
+{
+    char msg[256];
+    int src = open_source(t);
+    if (src < 0)
+        return true;
+    dec_request_t rq;
+    memset(&rq, 0, sizeof rq);
+    rq.magic = DEC_MAGIC;
+    const char *base = strrchr(t->rel, '/');
+    snprintf(rq.name, sizeof rq.name, "%s", base ? base + 1 : t->rel);
+    /* A decoder that died between files is noticed at the send: start another once. */
+    int rc = EPIPE;
+    for (int attempt = 0; attempt < 2 && rc == EPIPE; attempt++) {
+        if (attempt > 0)
+            child_reap(&d->child);
+        rc = decoder_start(d, done, msg, sizeof msg);
+        if (rc == ECANCELED) {
+            close(src);
+            return false;
+        }
+        if (rc != 0) {
+            close(src);
+            task_fail(t, TASK_FAILED, "%s", msg);
+            return true;
+        }
+        rc = child_send(&d->child, &rq, sizeof rq, src);
+    }
+    close(src);
+    struct timespec dl = child_deadline(d->cfg->timeout_s);
+    dec_reply_t r;
+    child_io_t io = rc == 0 ? child_recv(&d->child, &r, sizeof r, &dl, done) : CHILD_GONE;
+    if (io == CHILD_OK)
+        io = read_reply(d, t, &r, &dl, done);
+    switch (io) {
+    case CHILD_OK:
+        return true;
+    case CHILD_CANCELLED:
+        child_reap(&d->child);
+        return false;
+    case CHILD_TIMEOUT:
+        child_reap(&d->child);
+        task_fail(t, TASK_FAILED, "timed out after %g s (see --timeout)", d->cfg->timeout_s);
+        return true;
+    case CHILD_GONE:
+    default:
+        if (t->status != TASK_FAILED) {
+            describe_end(d, child_reap_exited(&d->child), msg, sizeof msg);
+            task_fail(t, TASK_FAILED, "%s", msg);
+        }
+        child_reap(&d->child);
+        return true;
+    }
+}

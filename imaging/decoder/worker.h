@@ -1,0 +1,56 @@
+/* worker: the parent's side of one decoder process. Each resize worker thread owns one decoder_t
+ * and hands it one source at a time: it opens the source itself (so the decoder needs no file
+ * system access of its own), passes the descriptor, and waits for the answer with a deadline
+ * (--timeout) that the run's done cuts short. A decoder that crashes, runs out of memory or time
+ * is killed and reaped, that file alone is reported failed with the reason in words, and a fresh
+ * decoder is started for the next file. No libvips call happens on this side.
+ *
+ * Ownership: the decoder_t belongs to its worker thread; decoder_destroy kills and reaps the
+ * process. Error convention: decoder_make settles the task (made or failed, with a message) and
+ * returns false only when the run was cancelled, in which case the task is to be dropped. */
+#ifndef IMAGING_DECODER_WORKER_H
+#define IMAGING_DECODER_WORKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "child.h"
+#include "done.h"
+#include "options.h"
+#include "task.h"
+
+#define DEC_DEFAULT_TIMEOUT 60 /* seconds per image */
+/* Address space per decoder. A decoder at rest maps about 300 MiB (libvips and its codecs, thread
+ * stacks and malloc arenas, most never touched); the largest image --max-pixels lets through
+ * (268 MP) needs up to 1 GiB while an interlaced PNG or a progressive JPEG of that size decodes.
+ * 2 GiB leaves room for both and still stops a runaway decoder long before the machine swaps. */
+#define DEC_DEFAULT_MAX_MEMORY 2048 /* MiB */
+
+typedef struct decoder_cfg {
+    const thumb_opts_t *opts;
+    double timeout_s;        /* per image */
+    uint64_t max_memory_mib; /* 0: no limit */
+    const char *exe;         /* the thumbgen executable ("/proc/self/exe") */
+} decoder_cfg_t;
+
+typedef struct decoder {
+    const decoder_cfg_t *cfg;
+    child_t child;
+    char sandbox[200]; /* what the last decoder said confines it */
+} decoder_t;
+
+/* An idle decoder: the process starts with the first file. */
+void decoder_init(decoder_t *d, const decoder_cfg_t *cfg);
+
+/* Thumbnails t->src in the decoder; fills t->outs (malloc'd buffers) and t->status. */
+bool decoder_make(decoder_t *d, task_t *t, done_t *done);
+
+/* Starts the decoder now if it is not running (decoder_make does it by itself). Returns 0, or an
+ * errno value with the reason in msg. */
+int decoder_start(decoder_t *d, done_t *done, char *msg, size_t msg_size);
+
+/* Kills and reaps the decoder, if any. */
+void decoder_destroy(decoder_t *d);
+
+#endif
