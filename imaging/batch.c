@@ -53,7 +53,12 @@ int batch_run(const batch_cfg_t *cfg, done_t *done, reporter_t *rep, batch_resul
                        .follow_symlinks = cfg->follow_symlinks,
                        .rep = rep};
     saver_t saver;
-    saver_init(&saver, rep, cfg->fsync);
+    int src = saver_init(&saver, rep, cfg->fsync, cfg->dst);
+    if (src != 0) {
+        reporter_failure(rep, cfg->dst, strerror(src));
+        saver_destroy(&saver);
+        return -1;
+    }
     decoder_cfg_t dcfg = {.opts = &cfg->opts,
                           .timeout_s = cfg->timeout_s,
                           .max_memory_mib = cfg->max_memory_mib,

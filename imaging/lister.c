@@ -84,9 +84,9 @@ static task_t *file_task(lister_t *l, const char *path, size_t rel_off, const st
             task_free(t);
             return NULL;
         }
-        struct stat out;
-        if (up_to_date &&
-            (stat(t->outs[i].dst, &out) != 0 || !newer_or_same(&out.st_mtim, &st->st_mtim)))
+        struct stat out; /* lstat: a symlink planted in DST is never up to date (nor written) */
+        if (up_to_date && (lstat(t->outs[i].dst, &out) != 0 || !S_ISREG(out.st_mode) ||
+                           !newer_or_same(&out.st_mtim, &st->st_mtim)))
             up_to_date = false;
     }
     if (up_to_date) {
@@ -98,41 +98,186 @@ static task_t *file_task(lister_t *l, const char *path, size_t rel_off, const st
     return t;
 }
 
-/* Handles one entry of a folder: pushes subfolders, emits files. False when cancelled. */
-static bool entry(lister_t *l, stage_emitter_t *em, stack_t_ *stack, visited_t *seen,
-                  const struct stat *dst_st, char *path, size_t rel_off)
+/* One regular file of a folder, as listed. */
+typedef struct {
+    char *name;        /* the entry's name, malloc'd */
+    char *key;         /* its output's name ("./stem.ext"), malloc'd; NULL if it has none */
+    const char *owner; /* the file that owns its output name, if another one does */
+    struct stat st;
+} file_ent_t;
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The clash rule: for one output name, a source with an image extension beats one without, then
+ * the one that sorts first byte by byte wins. Nothing about timing, -j or clocks enters it. */
+static int by_claim(const void *a, const void *b)
+{
+    const file_ent_t *x = *(file_ent_t *const *)a, *y = *(file_ent_t *const *)b;
+    int k = strcmp(x->key, y->key);
+    if (k != 0)
+        return k;
+    bool xi = has_image_extension(x->name), yi = has_image_extension(y->name);
+    if (xi != yi)
+        return xi ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+/* Marks every file whose output name is claimed by another with that owner. */
+static void settle_claims(file_ent_t *files, size_t n)
+{
+    file_ent_t **v = malloc(n * sizeof *v);
+    size_t m = 0;
+    if (v == NULL)
+        return; /* out of memory: clashes then fail at the saver, as a write over an output */
+    for (size_t i = 0; i < n; i++)
+        if (files[i].key != NULL)
+            v[m++] = &files[i];
+    qsort(v, m, sizeof *v, by_claim);
+    for (size_t i = 1; i < m; i++)
+        if (strcmp(v[i]->key, v[i - 1]->key) == 0)
+            v[i]->owner = v[i - 1]->owner ? v[i - 1]->owner : v[i - 1]->name;
+    free(v);
+}
+
+/* Reads the visible entries of an open folder, sorted by name. NULL-terminated, malloc'd. */
+static char **read_names(DIR *d, size_t *count)
+{
+    char **v = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.')
+            continue; /* hidden, and . and .. */
+        if (n + 1 >= cap) {
+            cap = cap ? cap * 2 : 64;
+            char **w = realloc(v, cap * sizeof *w);
+            if (w == NULL)
+                break;
+            v = w;
+        }
+        if ((v[n] = strdup(de->d_name)) == NULL)
+            break;
+        n++;
+    }
+    if (v != NULL)
+        qsort(v, n, sizeof *v, by_name);
+    *count = n;
+    return v;
+}
+
+/* Sorts one entry into subfolders (pushed) and regular files (appended to files); everything
+ * else is skipped. Takes ownership of path. */
+static void classify(lister_t *l, stack_t_ *stack, visited_t *seen, const struct stat *dst_st,
+                     char *path, const char *name, file_ent_t *files, size_t *nfiles)
 {
     struct stat st;
     if (lstat(path, &st) != 0) {
         reporter_failure(l->rep, path, strerror(errno));
         free(path);
-        return true;
+        return;
     }
-    if (S_ISLNK(st.st_mode)) {
-        if (!l->follow_symlinks || stat(path, &st) != 0) {
-            free(path); /* not followed, or dangling: skipped */
-            return true;
-        }
+    if (S_ISLNK(st.st_mode) && (!l->follow_symlinks || stat(path, &st) != 0)) {
+        free(path); /* not followed, or dangling: skipped */
+        return;
     }
     if (S_ISDIR(st.st_mode)) {
         bool is_dst = st.st_dev == dst_st->st_dev && st.st_ino == dst_st->st_ino;
         if (is_dst || (l->follow_symlinks && !visit(seen, st.st_dev, st.st_ino)) ||
             !push(stack, path))
             free(path);
-        return true;
+        return;
     }
-    if (!S_ISREG(st.st_mode)) {
-        free(path); /* FIFO, socket, device: never opened */
-        return true;
-    }
-    reporter_found(l->rep);
-    task_t *t = file_task(l, path, rel_off, &st);
     free(path);
-    if (t != NULL && !stage_emit(em, &t)) {
-        task_free(t);
-        return false;
+    if (!S_ISREG(st.st_mode))
+        return; /* FIFO, socket, device: never opened */
+    file_ent_t *f = &files[(*nfiles)++];
+    f->name = (char *)name;
+    f->key = output_path(".", NULL, name, format_ext(l->opts->format));
+    f->owner = NULL;
+    f->st = st;
+}
+
+/* Emits the files of one folder in name order; a file whose output belongs to another is
+ * reported failed here, on every run, and never decoded. False when cancelled. */
+static bool emit_files(lister_t *l, stage_emitter_t *em, const char *dir, size_t rel_off,
+                       file_ent_t *files, size_t n)
+{
+    bool go = true;
+    for (size_t i = 0; go && i < n; i++) {
+        char *path = path_join(dir, files[i].name);
+        if (path == NULL) {
+            reporter_failure(l->rep, dir, "out of memory");
+            continue;
+        }
+        reporter_found(l->rep);
+        task_t *t = NULL;
+        if (files[i].owner != NULL) {
+            t = task_new(path, rel_off);
+            if (t != NULL) {
+                task_fail(t, TASK_FAILED,
+                          "its thumbnail name %s belongs to %s (sources with the same name: "
+                          "see --help)",
+                          files[i].key + 2, files[i].owner);
+                reporter_task(l->rep, t);
+                task_free(t);
+            }
+            t = NULL;
+        } else {
+            t = file_task(l, path, rel_off, &files[i].st);
+        }
+        free(path);
+        if (t != NULL && !stage_emit(em, &t)) {
+            task_free(t);
+            go = false;
+        }
+        if (done_fired(stage_emitter_done(em)))
+            go = false;
     }
-    return true;
+    return go;
+}
+
+/* Lists one folder: subfolders onto the stack (so that they are walked in name order), then its
+ * files. A folder's names are held while it is handled, never the whole tree's. */
+static bool list_dir(lister_t *l, stage_emitter_t *em, stack_t_ *stack, visited_t *seen,
+                     const struct stat *dst_st, const char *dir, size_t rel_off)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        reporter_failure(l->rep, dir, strerror(errno));
+        return true;
+    }
+    size_t n = 0, nfiles = 0;
+    char **names = read_names(d, &n);
+    closedir(d);
+    file_ent_t *files = n ? calloc(n, sizeof *files) : NULL;
+    if (n > 0 && (names == NULL || files == NULL)) {
+        reporter_failure(l->rep, dir, "out of memory");
+        n = 0;
+    }
+    size_t base = stack->n;
+    for (size_t i = 0; i < n; i++) {
+        char *path = path_join(dir, names[i]);
+        if (path != NULL)
+            classify(l, stack, seen, dst_st, path, names[i], files, &nfiles);
+    }
+    /* Reverse the folders just pushed, so the first by name is popped first. */
+    for (size_t i = base, j = stack->n; i + 1 < j; i++, j--) {
+        char *tmp = stack->v[i];
+        stack->v[i] = stack->v[j - 1];
+        stack->v[j - 1] = tmp;
+    }
+    settle_claims(files, nfiles);
+    bool go = emit_files(l, em, dir, rel_off, files, nfiles);
+    for (size_t i = 0; i < nfiles; i++)
+        free(files[i].key);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    free(files);
+    return go;
 }
 
 static void walk(lister_t *l, stage_emitter_t *em, const struct stat *dst_st)
@@ -149,26 +294,7 @@ static void walk(lister_t *l, stage_emitter_t *em, const struct stat *dst_st)
     bool go = root != NULL && push(&stack, root);
     while (go && stack.n > 0) {
         char *dir = stack.v[--stack.n];
-        DIR *d = opendir(dir);
-        if (d == NULL) {
-            reporter_failure(l->rep, dir, strerror(errno));
-            free(dir);
-            continue;
-        }
-        struct dirent *de;
-        while (go && (de = readdir(d)) != NULL) {
-            if (de->d_name[0] == '.')
-                continue; /* hidden, and . and .. */
-            char *path = path_join(dir, de->d_name);
-            if (path == NULL) {
-                reporter_failure(l->rep, dir, "out of memory");
-                continue;
-            }
-            go = entry(l, em, &stack, &seen, dst_st, path, root_len + 1);
-            if (done_fired(stage_emitter_done(em)))
-                go = false;
-        }
-        closedir(d);
+        go = list_dir(l, em, &stack, &seen, dst_st, dir, root_len + 1);
         free(dir);
     }
     while (stack.n > 0)

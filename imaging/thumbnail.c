@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <stdio.h>
 #include <string.h>
 #include <vips/vips.h>
 #include <vips/vector.h> /* after vips.h, which it needs; not included by it */
@@ -39,18 +40,100 @@ void thumb_thread_shutdown(void)
     vips_thread_shutdown();
 }
 
+/* libheif's error codes (heif_error_code.heif_suberror_code), which libvips 8.14 passes on as a
+ * bare "(6.1000)" when libheif gives no text. */
+static const char *heif_reason(int code, int sub)
+{
+    if (sub == 1000)
+        return "the HEIF/AVIF decoder refused it: a security limit was exceeded (image too large "
+               "or too complex)";
+    static const char *const codes[] = {
+        NULL,
+        "the HEIF/AVIF file does not exist",
+        "not a valid HEIF/AVIF file (corrupt or truncated)",
+        "the HEIF/AVIF decoder does not support this file type",
+        "the HEIF/AVIF decoder does not support a feature this file uses",
+        "the HEIF/AVIF decoder was misused",
+        "the HEIF/AVIF decoder ran out of memory",
+        "no HEIF/AVIF decoder for this file's codec is installed",
+        "the HEIF/AVIF encoder failed",
+        "the HEIF/AVIF encoder failed",
+        "the colour profile is missing",
+        "a HEIF/AVIF decoder plugin could not be loaded",
+    };
+    return code > 0 && code < (int)(sizeof codes / sizeof codes[0]) ? codes[code] : NULL;
+}
+
+/* Replaces every "/proc/self/fd/N" (how the decoder names its source to libvips) by name. */
+static char *name_source(const char *msg, const char *name)
+{
+    GString *out = g_string_new(NULL);
+    const char *p = msg, *q;
+    while ((q = strstr(p, "/proc/self/fd/")) != NULL) {
+        g_string_append_len(out, p, q - p);
+        g_string_append(out, name);
+        p = q + strlen("/proc/self/fd/");
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    g_string_append(out, p);
+    return g_string_free(out, FALSE);
+}
+
+/* True when line holds a letter: not blank, not a bare "(6.1000)". */
+static bool has_words(const char *line, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((line[i] >= 'a' && line[i] <= 'z') || (line[i] >= 'A' && line[i] <= 'Z'))
+            return true;
+    return false;
+}
+
 /* Copies libvips' (process-wide) error buffer into the task right where a call failed, so two
  * workers' messages never mix. Loaders that were tried and rejected leave lines of their own, so
- * only the last line, the failing call's, is kept. */
+ * only the last line that says something is kept, with a bare error code after it (libheif's)
+ * kept too, or put in words when nothing else says what went wrong. */
 static void fail_vips(task_t *t, const char *what)
 {
-    char *msg = vips_error_buffer_copy();
-    size_t n = msg ? strlen(msg) : 0;
+    char *raw = vips_error_buffer_copy();
+    const char *base = strrchr(t->rel, '/');
+    char *msg = name_source(raw ? raw : "", base ? base + 1 : t->rel);
+    g_free(raw);
+    size_t n = strlen(msg);
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
         msg[--n] = '\0';
-    const char *last = n ? strrchr(msg, '\n') : NULL;
-    last = last ? last + 1 : msg;
-    task_fail(t, TASK_FAILED, "%s%s%s", what, n ? ": " : "", n ? last : "");
+    /* Walk back to the last line with words; a code-only line after it is kept with it. */
+    char *start = msg, *end = msg + n, *line = end;
+    while (line > msg) {
+        char *nl = line - 1;
+        while (nl > msg && nl[-1] != '\n')
+            nl--;
+        if (has_words(nl, (size_t)(line - nl))) {
+            start = nl;
+            break;
+        }
+        line = nl > msg ? nl - 1 : msg;
+        start = line;
+    }
+    char *w = start; /* newlines to spaces, runs of spaces to one */
+    for (char *c = start; c < end; c++) {
+        char ch = *c == '\n' ? ' ' : *c;
+        if (ch != ' ' || (w > start && w[-1] != ' '))
+            *w++ = ch;
+    }
+    *w = '\0';
+    while (*start == ' ')
+        start++;
+    int code, sub;
+    const char *words = NULL;
+    if (!has_words(start, strlen(start)) && sscanf(start, "(%d.%d)", &code, &sub) == 2)
+        words = heif_reason(code, sub);
+    if (words != NULL)
+        task_fail(t, TASK_FAILED, "%s: %s %s", what, words, start);
+    else if (*start != '\0')
+        task_fail(t, TASK_FAILED, "%s: %s", what, start);
+    else
+        task_fail(t, TASK_FAILED, "%s", what);
     g_free(msg);
 }
 

@@ -43,6 +43,10 @@ int child_spawn(child_t *c, const char *exe, char *const argv[], char *const env
     posix_spawn_file_actions_init(&fa);
     posix_spawnattr_init(&attr);
     posix_spawn_file_actions_adddup2(&fa, theirs, CHILD_FD);
+    /* Nothing of the parent's terminal or pipes: a child holding our stdout open would keep a
+     * reader of it waiting. */
+    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
     if (stderr_fd >= 0)
         posix_spawn_file_actions_adddup2(&fa, stderr_fd, STDERR_FILENO);
     sigset_t mask;

@@ -5,8 +5,9 @@
  * longer needed. Nothing here knows what the child does.
  *
  * The child is started with posix_spawn (never a bare fork of a threaded process), gets its end of
- * the socket as descriptor CHILD_FD, SIGINT and SIGTERM blocked (its parent decides when it dies),
- * and no other descriptor of ours: every descriptor the parent opens must be O_CLOEXEC.
+ * the socket as descriptor CHILD_FD, /dev/null as stdin and stdout, SIGINT and SIGTERM blocked (its
+ * parent decides when it dies), and no other descriptor of ours: every descriptor the parent opens
+ * must be O_CLOEXEC.
  *
  * Error convention: functions return 0 or an errno value; child_recv returns a child_io_t. */
 #ifndef PIPELINE_CHILD_H
