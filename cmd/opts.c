@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,4 +37,13 @@ void tg_error(const char *fmt, ...)
     fputc('\n', stderr);
     funlockfile(stderr);
     va_end(ap);
+}
+
+const char *opt_name(const struct option *longopts, int longindex, int c, char *buf, size_t n)
+{
+    if (longindex >= 0)
+        snprintf(buf, n, "--%s", longopts[longindex].name);
+    else
+        snprintf(buf, n, "-%c", c);
+    return buf;
 }

@@ -3,11 +3,19 @@
 #define CMD_OPTS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Parses a whole decimal unsigned number in [min, max]; false on anything else (sign, junk,
  * overflow, empty). */
 bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+struct option;
+
+/* The name an option was given by, for messages: "--size" when getopt_long matched longopts
+ * [longindex] (>= 0), else "-c" for short option c. Points into buf. (argv[optind - 1] is the
+ * value, not the name, when the value is a separate argument.) */
+const char *opt_name(const struct option *longopts, int longindex, int c, char *buf, size_t n);
 
 /* Online CPUs, at least 1. */
 unsigned online_cpus(void);

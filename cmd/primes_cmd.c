@@ -46,9 +46,10 @@ int primes_main(int argc, char **argv)
                                              {NULL, 0, NULL, 0}};
     optind = 1;
     opterr = 0;
-    int c;
+    int c, li = -1;
     uint64_t v;
-    while ((c = getopt_long(argc, argv, ":n:j:h", longopts, NULL)) != -1) {
+    char name[64];
+    while ((li = -1, c = getopt_long(argc, argv, ":n:j:h", longopts, &li)) != -1) {
         switch (c) {
         case 'n':
             if (!parse_u64(optarg, 0, 100000000, &v))
@@ -87,7 +88,7 @@ int primes_main(int argc, char **argv)
         continue;
     bad_value:
         tg_error("primes: bad value '%s' for %s (see thumbgen primes --help)", optarg,
-                 argv[optind - 1]);
+                 opt_name(longopts, li, c, name, sizeof name));
         return 2;
     }
     if (optind < argc) {

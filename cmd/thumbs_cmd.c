@@ -44,8 +44,9 @@ void thumbs_usage(FILE *f)
         "                        (default 268402689)\n"
         "      --timeout SECONDS time allowed to decode one image (default 60); past it the\n"
         "                        file fails and its decoder is replaced\n"
-        "      --max-memory MIB  address space per decoder process (default 2048; 0: none);\n"
-        "                        an image that needs more fails as 'out of memory'\n"
+        "      --max-memory MIB  address space per decoder process (default 2048, at least\n"
+        "                        256; 0: no limit); an image that needs more fails as\n"
+        "                        'out of memory'\n"
         "      --follow-symlinks follow symbolic links (loops are detected); default: skip them\n"
         "      --fsync           fsync each thumbnail before renaming it into place\n"
         "  -j, --jobs N          resize workers (default: online CPUs)\n"
@@ -58,9 +59,10 @@ void thumbs_usage(FILE *f)
         "\n"
         "Each worker decodes in its own sandboxed process (no network, no exec, no writing\n"
         "files; see --version): a file that crashes, hangs or exhausts its decoder fails\n"
-        "alone and the batch carries on. When several sources map to one output (a.png and\n"
-        "a.gif -> a.jpg) the source whose name has an image extension and sorts first byte\n"
-        "by byte owns it; the others fail, naming it, on every run.\n"
+        "alone and the batch carries on. Nothing is written through a symbolic link found\n"
+        "inside DST. When several sources map to one output (a.png and a.gif -> a.jpg),\n"
+        "the one whose name has an image extension and sorts first byte by byte owns it;\n"
+        "the others fail, naming it, on every run.\n"
         "\n"
         "Failures are reported as 'thumbgen: PATH: reason' on stderr while the other files carry\n"
         "on. Exit status: 0 all made or up to date, 1 some inputs failed, 2 usage or setup\n"
@@ -122,10 +124,11 @@ static int parse_args(int argc, char **argv, thumbs_args_t *a)
     a->cfg.max_memory_mib = DEC_DEFAULT_MAX_MEMORY;
     optind = 1;
     opterr = 0;
-    int c;
+    int c, li = -1;
     uint64_t v;
+    char name[64];
     thumb_opts_t *o = &a->cfg.opts;
-    while ((c = getopt_long(argc, argv, ":s:f:q:j:h", longopts, NULL)) != -1) {
+    while ((li = -1, c = getopt_long(argc, argv, ":s:f:q:j:h", longopts, &li)) != -1) {
         bool ok = true;
         switch (c) {
         case 's':
@@ -180,8 +183,8 @@ static int parse_args(int argc, char **argv, thumbs_args_t *a)
             break;
         case OPT_MAXMEM:
             ok = parse_u64(optarg, 0, 1 << 30, &a->cfg.max_memory_mib);
-            if (ok && a->cfg.max_memory_mib > 0 && a->cfg.max_memory_mib < 64)
-                ok = false; /* below what libvips needs to start */
+            if (ok && a->cfg.max_memory_mib > 0 && a->cfg.max_memory_mib < DEC_MIN_MAX_MEMORY)
+                ok = false; /* a decoder needs this much address space just to start */
             break;
         case 'j':
             ok = parse_u64(optarg, 1, 1024, &v);
@@ -197,7 +200,8 @@ static int parse_args(int argc, char **argv, thumbs_args_t *a)
             return -1;
         }
         if (!ok) {
-            tg_error("bad value '%s' for %s (see thumbgen --help)", optarg, argv[optind - 1]);
+            tg_error("bad value '%s' for %s (see thumbgen --help)", optarg,
+                     opt_name(longopts, li, c, name, sizeof name));
             return -1;
         }
     }
@@ -293,7 +297,11 @@ int thumbs_main(int argc, char **argv)
         failed++;
     }
     if (rc != 0) {
-        tg_error("could not start the pipeline (out of memory or threads)");
+        if (res.fatal != NULL)
+            tg_error("%s", res.fatal);
+        else
+            tg_error("could not start the pipeline (out of memory or threads)");
+        free(res.fatal);
         return 2;
     }
     if (interrupted)

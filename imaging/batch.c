@@ -1,5 +1,6 @@
 #include "batch.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,8 +13,18 @@
 /* Each resize worker thread's decoder, started with its first file and ended with the thread. */
 static _Thread_local decoder_t *worker_decoder;
 
+/* What the workers share: the decoders' settings, and why the run cannot go on if no decoder could
+ * ever be started (a setup error, not a failure of each file in turn). */
+typedef struct {
+    decoder_cfg_t dcfg;
+    pthread_mutex_t mu;
+    bool any_started;
+    char *fatal; /* malloc'd; the first worker to find no decoder can start sets it */
+} workers_t;
+
 static map_result_t resize(void *ctx, void *in, void *out, done_t *done)
 {
+    workers_t *w = ctx;
     task_t *t = *(task_t **)in;
     if (worker_decoder == NULL) {
         worker_decoder = malloc(sizeof *worker_decoder);
@@ -22,10 +33,19 @@ static map_result_t resize(void *ctx, void *in, void *out, done_t *done)
             *(task_t **)out = t;
             return MAP_EMIT;
         }
-        decoder_init(worker_decoder, ctx);
+        decoder_init(worker_decoder, &w->dcfg);
     }
-    if (!decoder_make(worker_decoder, t, done)) {
-        task_free(t); /* cancelled while in flight: dropped */
+    decode_result_t r = decoder_make(worker_decoder, t, done);
+    pthread_mutex_lock(&w->mu);
+    w->any_started |= worker_decoder->started;
+    bool fatal = r == DECODE_NO_DECODER && !w->any_started;
+    if (fatal && w->fatal == NULL)
+        w->fatal = t->error ? strdup(t->error) : NULL;
+    pthread_mutex_unlock(&w->mu);
+    if (fatal)
+        done_fire(done); /* nothing can be thumbnailed here */
+    if (r == DECODE_CANCELLED || fatal) {
+        task_free(t); /* dropped */
         return MAP_SKIP;
     }
     *(task_t **)out = t;
@@ -59,13 +79,14 @@ int batch_run(const batch_cfg_t *cfg, done_t *done, reporter_t *rep, batch_resul
         saver_destroy(&saver);
         return -1;
     }
-    decoder_cfg_t dcfg = {.opts = &cfg->opts,
-                          .timeout_s = cfg->timeout_s,
-                          .max_memory_mib = cfg->max_memory_mib,
-                          .exe = "/proc/self/exe"};
+    workers_t w = {.dcfg = {.opts = &cfg->opts,
+                            .timeout_s = cfg->timeout_s,
+                            .max_memory_mib = cfg->max_memory_mib,
+                            .exe = "/proc/self/exe"}};
+    pthread_mutex_init(&w.mu, NULL);
     map_spec_t worker = {.name = "worker",
                          .fn = resize,
-                         .ctx = &dcfg,
+                         .ctx = &w,
                          .in_item_size = sizeof(task_t *),
                          .out_item_size = sizeof(task_t *),
                          .out_cap = 1,
@@ -102,5 +123,7 @@ int batch_run(const batch_cfg_t *cfg, done_t *done, reporter_t *rep, batch_resul
     for (size_t i = 0; i < 4; i++)
         stage_free(st[i]);
     saver_destroy(&saver);
-    return rc;
+    pthread_mutex_destroy(&w.mu);
+    res->fatal = w.fatal;
+    return rc == 0 && w.fatal != NULL ? -1 : rc;
 }

@@ -28,11 +28,12 @@ typedef struct batch_cfg {
 typedef struct batch_result {
     stage_stats_t *stats; /* one row per stage thread: lister, workers, mergers, saver; malloc'd */
     size_t nstats;
+    char *fatal; /* why the run could not go on (no decoder could start), malloc'd; or NULL */
 } batch_result_t;
 
 /* Runs the pipeline until the listing is exhausted or `done` fires (SIGINT, SIGTERM). Reports
- * through rep. Every thread is joined before it returns. Returns 0, or -1 if the pipeline could
- * not be built. */
+ * through rep. Every thread is joined and every decoder reaped before it returns. Returns 0, or
+ * -1 if the pipeline could not be built or no decoder could be started (res->fatal says why). */
 int batch_run(const batch_cfg_t *cfg, done_t *done, reporter_t *rep, batch_result_t *res);
 
 #endif

@@ -403,6 +403,17 @@ static void usage_and_setup_errors(void **state)
         proc_result_free(&r);
     }
     assert_int_equal(access(f->dst, F_OK), -1);
+    /* The message names the option, however the value was given. */
+    const char *named[][4] = {{"-q", "101", "'101' for -q", NULL},
+                              {"--max-memory", "100", "'100' for --max-memory", NULL},
+                              {"--timeout=0", NULL, "'0' for --timeout", NULL}};
+    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++) {
+        proc_result_t r = named[i][1] ? tg(named[i][0], named[i][1], f->src, f->dst, NULL)
+                                      : tg(named[i][0], f->src, f->dst, NULL);
+        assert_int_equal(r.status, 2);
+        assert_non_null(strstr(r.err, named[i][2]));
+        proc_result_free(&r);
+    }
     proc_result_t r = tg("--help", NULL);
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "--max-pixels"));

@@ -91,6 +91,7 @@ int decoder_start(decoder_t *d, done_t *done, char *msg, size_t msg_size)
     if (io == CHILD_OK && hello.magic == DEC_MAGIC && hello.sandbox[0] != '!') {
         hello.sandbox[sizeof hello.sandbox - 1] = '\0';
         memcpy(d->sandbox, hello.sandbox, sizeof d->sandbox);
+        d->started = true;
         return 0;
     }
     if (io == CHILD_OK)
@@ -170,12 +171,12 @@ static child_io_t read_reply(decoder_t *d, task_t *t, const dec_reply_t *r,
     return CHILD_OK;
 }
 
-bool decoder_make(decoder_t *d, task_t *t, done_t *done)
+decode_result_t decoder_make(decoder_t *d, task_t *t, done_t *done)
 {
     char msg[256];
     int src = open_source(t);
     if (src < 0)
-        return true;
+        return DECODE_SETTLED;
     dec_request_t rq;
     memset(&rq, 0, sizeof rq);
     rq.magic = DEC_MAGIC;
@@ -189,12 +190,12 @@ bool decoder_make(decoder_t *d, task_t *t, done_t *done)
         rc = decoder_start(d, done, msg, sizeof msg);
         if (rc == ECANCELED) {
             close(src);
-            return false;
+            return DECODE_CANCELLED;
         }
         if (rc != 0) {
             close(src);
             task_fail(t, TASK_FAILED, "%s", msg);
-            return true;
+            return DECODE_NO_DECODER;
         }
         rc = child_send(&d->child, &rq, sizeof rq, src);
     }
@@ -206,14 +207,14 @@ bool decoder_make(decoder_t *d, task_t *t, done_t *done)
         io = read_reply(d, t, &r, &dl, done);
     switch (io) {
     case CHILD_OK:
-        return true;
+        return DECODE_SETTLED;
     case CHILD_CANCELLED:
         child_reap(&d->child);
-        return false;
+        return DECODE_CANCELLED;
     case CHILD_TIMEOUT:
         child_reap(&d->child);
         task_fail(t, TASK_FAILED, "timed out after %g s (see --timeout)", d->cfg->timeout_s);
-        return true;
+        return DECODE_SETTLED;
     case CHILD_GONE:
     default:
         if (t->status != TASK_FAILED) {
@@ -221,6 +222,6 @@ bool decoder_make(decoder_t *d, task_t *t, done_t *done)
             task_fail(t, TASK_FAILED, "%s", msg);
         }
         child_reap(&d->child);
-        return true;
+        return DECODE_SETTLED;
     }
 }

@@ -7,7 +7,9 @@
  *
  * Ownership: the decoder_t belongs to its worker thread; decoder_destroy kills and reaps the
  * process. Error convention: decoder_make settles the task (made or failed, with a message) and
- * returns false only when the run was cancelled, in which case the task is to be dropped. */
+ * says whether it did (DECODE_SETTLED), or the run was cancelled (the task is to be dropped), or
+ * no decoder could be started (the task failed with the reason; for the caller to decide whether
+ * that ends the run). */
 #ifndef IMAGING_DECODER_WORKER_H
 #define IMAGING_DECODER_WORKER_H
 
@@ -26,6 +28,7 @@
  * (268 MP) needs up to 1 GiB while an interlaced PNG or a progressive JPEG of that size decodes.
  * 2 GiB leaves room for both and still stops a runaway decoder long before the machine swaps. */
 #define DEC_DEFAULT_MAX_MEMORY 2048 /* MiB */
+#define DEC_MIN_MAX_MEMORY 256      /* MiB: below this a decoder cannot even start */
 
 typedef struct decoder_cfg {
     const thumb_opts_t *opts;
@@ -38,13 +41,16 @@ typedef struct decoder {
     const decoder_cfg_t *cfg;
     child_t child;
     char sandbox[200]; /* what the last decoder said confines it */
+    bool started;      /* a decoder has started at least once */
 } decoder_t;
 
 /* An idle decoder: the process starts with the first file. */
 void decoder_init(decoder_t *d, const decoder_cfg_t *cfg);
 
+typedef enum { DECODE_SETTLED, DECODE_CANCELLED, DECODE_NO_DECODER } decode_result_t;
+
 /* Thumbnails t->src in the decoder; fills t->outs (malloc'd buffers) and t->status. */
-bool decoder_make(decoder_t *d, task_t *t, done_t *done);
+decode_result_t decoder_make(decoder_t *d, task_t *t, done_t *done);
 
 /* Starts the decoder now if it is not running (decoder_make does it by itself). Returns 0, or an
  * errno value with the reason in msg. */
