@@ -23,10 +23,11 @@
 #include "task.h"
 
 #define DEC_DEFAULT_TIMEOUT 60 /* seconds per image */
-/* Address space per decoder. A decoder at rest maps about 300 MiB (libvips and its codecs, thread
- * stacks and malloc arenas, most never touched); the largest image --max-pixels lets through
- * (268 MP) needs up to 1 GiB while an interlaced PNG or a progressive JPEG of that size decodes.
- * 2 GiB leaves room for both and still stops a runaway decoder long before the machine swaps. */
+/* Address space per decoder. A decoder needs about 190 MiB just to start and maps 240-290 MiB
+ * while it renders an SVG (libvips and its codecs, thread stacks and malloc arenas, most never
+ * touched); the largest image --max-pixels lets through (268 MP) needs up to 1 GiB more while an
+ * interlaced PNG of that size decodes whole. 2 GiB leaves room for both and still stops a runaway
+ * decoder long before the machine swaps. */
 #define DEC_DEFAULT_MAX_MEMORY 2048 /* MiB */
 #define DEC_MIN_MAX_MEMORY 256      /* MiB: below this a decoder cannot even start */
 
