@@ -14,6 +14,12 @@
 #   sharp             Node sharp (from the npm registry, cached), sharp.cache(false), 2 in flight
 #   floor             djpeg -scale 1/8 (the DCT scale libvips picks here) to /dev/null, nproc
 #                     processes: decoding alone, the floor no thumbnailer can beat
+#   tg-base           with THUMBGEN_BASE=/path/to/another/thumbgen: that build, -j 2, in the same
+#                     rounds (to measure a change, e.g. the decoder processes, against the build
+#                     before it)
+# Then thumbgen -j 8 once more, with the memory of its whole process tree (thumbgen and its
+# decoder processes) sampled every 20 ms: the peak of the summed RSS (a library page shared by
+# several processes counts once per process) and of the summed PSS (each page counted once).
 # Prints per tool: median wall, images/s, median CPU (user+sys), median peak RSS (largest
 # process), and wall as a ratio to thumbgen's.
 set -euo pipefail
@@ -90,6 +96,7 @@ run_tool() { # name -> runs once into $work/out, prints "wall cpu rss_kib"
   local t=(/usr/bin/time -f "%e %U %S %M" -o "$work/time")
   case $1 in
     thumbgen) "${t[@]}" "$tg" "$corpus" "$work/out" -j 2 --quiet ;;
+    tg-base) "${t[@]}" "$THUMBGEN_BASE" "$corpus" "$work/out" -j 2 --quiet ;;
     vips-x1) "${t[@]}" vipsthumbnail -s 256 -o "$work/out/%s.jpg[Q=80,strip]" "$corpus"/*.jpg ;;
     vips-xN) "${t[@]}" sh -c "ls '$corpus'/*.jpg | xargs -P $ncpu -n $per vipsthumbnail -s 256 -o '$work/out/%s.jpg[Q=80,strip]'" ;;
     mogrify) "${t[@]}" sh -c "ls '$corpus'/*.jpg | xargs -P 2 -n $(( (nfiles + 1) / 2 )) mogrify -path '$work/out' -define jpeg:size=512x512 -thumbnail 256x256 -quality 80 -strip" ;;
@@ -100,6 +107,7 @@ run_tool() { # name -> runs once into $work/out, prints "wall cpu rss_kib"
 }
 
 tools="thumbgen vips-x1 vips-xN floor"
+[ -n "${THUMBGEN_BASE:-}" ] && tools="thumbgen tg-base vips-x1 vips-xN floor"
 [ $have_magick = 1 ] && tools="$tools mogrify"
 [ $have_sharp = 1 ] && tools="$tools sharp"
 for tool in $tools; do run_tool "$tool" >/dev/null; done # warm the page cache
@@ -120,3 +128,20 @@ for tool in $tools; do
 done
 [ $have_magick = 1 ] || echo "(mogrify not installed: apt-get install imagemagick)"
 [ $have_sharp = 1 ] || echo "(sharp could not be installed from the npm registry)"
+
+# The process tree's memory at -j 8: summed RSS and PSS of thumbgen and its children, sampled.
+tree_sample() { # pid... -> "rss_kib pss_kib" summed
+  for p in "$@"; do awk '/^Rss:/{r=$2} /^Pss:/{q=$2} END{print r+0, q+0}' "/proc/$p/smaps_rollup" 2>/dev/null; done |
+    awk '{r+=$1; q+=$2} END{print r+0, q+0}'
+}
+rm -rf "$work/out"; mkdir -p "$work/out"
+"$tg" "$corpus" "$work/out" -j 8 --quiet & pid=$!
+peak_rss=0; peak_pss=0
+while kill -0 "$pid" 2>/dev/null; do
+  read -r r q < <(tree_sample "$pid" $(pgrep -P "$pid"))
+  [ "$r" -gt "$peak_rss" ] && peak_rss=$r
+  [ "$q" -gt "$peak_pss" ] && peak_pss=$q
+  sleep 0.02
+done
+wait "$pid" || true
+awk -v r=$peak_rss -v q=$peak_pss 'BEGIN{printf "thumbgen -j 8, whole process tree: peak summed RSS %.1f MiB, peak summed PSS %.1f MiB\n", r/1024, q/1024}'
