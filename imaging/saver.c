@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "naming.h"
 
 /* The registry of the temporary file being written (one saver thread, so one at a time). */
@@ -145,22 +146,6 @@ static int dir_fd(saver_t *s, const char *rel, size_t n, int *fd)
     return 0;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return errno;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* Creates a new temporary file in dir and registers it. Returns its descriptor or -errno. */
 static int create_tmp(int dir, mode_t mode)
 {
@@ -207,7 +192,7 @@ int saver_write(saver_t *s, const char *path, const void *buf, size_t len)
     int fd = create_tmp(dir, s->mode);
     if (fd < 0)
         return -fd;
-    rc = write_all(fd, buf, len);
+    rc = fd_write_full(fd, buf, len);
     if (rc == 0 && fchmod(fd, s->mode) != 0)
         rc = errno;
     if (rc == 0 && s->fsync && fsync(fd) != 0)

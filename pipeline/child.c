@@ -239,19 +239,3 @@ int child_read(int fd, void *buf, size_t len, int *passed_fd)
     }
     return 0;
 }
-
-int child_write(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return errno;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}

@@ -70,7 +70,6 @@ struct timespec child_deadline(double seconds);
  * them (-1 if none). Returns 0, or an errno value (EPIPE at end of file). */
 int child_read(int fd, void *buf, size_t len, int *passed_fd);
 
-/* Writes exactly len bytes to fd. Returns 0 or an errno value. */
-int child_write(int fd, const void *buf, size_t len);
+/* (Writes: fd_write_full, in fdio.h.) */
 
 #endif

@@ -11,6 +11,8 @@
 #include <vips/vips.h>
 #include <cmocka.h>
 
+#include "proc.h"
+
 int count_outputs(const char *dir, const char *part)
 {
     DIR *d = opendir(dir);
@@ -80,4 +82,14 @@ char *slurp(const char *path)
     buf[n] = '\0';
     fclose(f);
     return buf;
+}
+
+void sh(const char *cmd)
+{
+    char *argv[] = {"/bin/sh", "-c", (char *)cmd, NULL};
+    proc_result_t r;
+    assert_int_equal(proc_run(argv, &r), 0);
+    if (r.status != 0)
+        fail_msg("%s: %s", cmd, r.err);
+    proc_result_free(&r);
 }

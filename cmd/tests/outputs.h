@@ -1,4 +1,5 @@
-/* outputs: test helper that inspects a thumbnail tree. */
+/* outputs: test helpers that inspect a thumbnail tree, and run set-up steps in the shell. Include
+ * after cmocka.h. */
 #ifndef CMD_TESTS_OUTPUTS_H
 #define CMD_TESTS_OUTPUTS_H
 
@@ -14,6 +15,16 @@ VipsImage *load(const char *path);
 
 /* The mean absolute difference of two images of the same size (a large value on error). */
 double mean_abs_diff(VipsImage *a, VipsImage *b);
+
+/* snprintf into an array, failing the test rather than truncating. */
+#define FMT(buf, ...)                                                                              \
+    do {                                                                                           \
+        if (snprintf(buf, sizeof buf, __VA_ARGS__) >= (int)sizeof buf)                             \
+            fail_msg("path too long");                                                             \
+    } while (0)
+
+/* Runs cmd with /bin/sh -c, failing the test (with its stderr) unless it exits 0. */
+void sh(const char *cmd);
 
 /* The first 64 KiB of a text file, in a static buffer; NULL if it cannot be opened. */
 char *slurp(const char *path);

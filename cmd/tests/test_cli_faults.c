@@ -23,24 +23,7 @@
 #define BIN THUMBGEN_BIN
 #define PHOTO TESTDATA "/nested/a b/ü deep/été photo 1.jpg"
 
-/* snprintf into an array, failing the test rather than truncating. */
-#define FMT(buf, ...)                                                                              \
-    do {                                                                                           \
-        if (snprintf(buf, sizeof buf, __VA_ARGS__) >= (int)sizeof buf)                             \
-            fail_msg("path too long");                                                             \
-    } while (0)
-
 static char root[64], src[128], dst[128], outside[128];
-
-static void sh(const char *cmd)
-{
-    char *argv[] = {"/bin/sh", "-c", (char *)cmd, NULL};
-    proc_result_t r;
-    assert_int_equal(proc_run(argv, &r), 0);
-    if (r.status != 0)
-        fail_msg("%s: %s", cmd, r.err);
-    proc_result_free(&r);
-}
 
 static int setup(void **state)
 {

@@ -32,23 +32,7 @@
 #define BIN THUMBGEN_BIN
 #define HOOKS THUMBGEN_HOOKS_BIN
 
-#define FMT(buf, ...)                                                                              \
-    do {                                                                                           \
-        if (snprintf(buf, sizeof buf, __VA_ARGS__) >= (int)sizeof buf)                             \
-            fail_msg("path too long");                                                             \
-    } while (0)
-
 static char root[64], src[128], dst[128], man[128];
-
-static void sh(const char *cmd)
-{
-    char *argv[] = {"/bin/sh", "-c", (char *)cmd, NULL};
-    proc_result_t r;
-    assert_int_equal(proc_run(argv, &r), 0);
-    if (r.status != 0)
-        fail_msg("%s: %s", cmd, r.err);
-    proc_result_free(&r);
-}
 
 static int setup(void **state)
 {

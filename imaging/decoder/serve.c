@@ -11,6 +11,7 @@
 #include <vips/vips.h>
 
 #include "child.h"
+#include "fdio.h"
 #include "proto.h"
 #include "sandbox.h"
 #include "task.h"
@@ -65,11 +66,11 @@ static int reply(const task_t *t, const char *err)
         r.height[i] = t->outs[i].height;
         r.len[i] = t->outs[i].len;
     }
-    int rc = child_write(sock, &r, sizeof r);
+    int rc = fd_write_full(sock, &r, sizeof r);
     if (rc == 0 && r.errlen)
-        rc = child_write(sock, err, r.errlen);
+        rc = fd_write_full(sock, err, r.errlen);
     for (int i = 0; rc == 0 && i < r.nouts; i++)
-        rc = child_write(sock, t->outs[i].buf, t->outs[i].len);
+        rc = fd_write_full(sock, t->outs[i].buf, t->outs[i].len);
     return rc;
 }
 
@@ -129,7 +130,7 @@ int decoder_serve(const char *argv0, decoder_hook_fn test_hook)
     if (rc != 0)
         snprintf(hello.sandbox, sizeof hello.sandbox, "!cannot apply the sandbox: %s",
                  strerror(rc));
-    if (child_write(sock, &hello, sizeof hello) != 0 || rc != 0)
+    if (fd_write_full(sock, &hello, sizeof hello) != 0 || rc != 0)
         return 1;
     for (;;) {
         dec_request_t rq;
