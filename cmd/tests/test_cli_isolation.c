@@ -109,11 +109,11 @@ static void faults_cost_one_file(void **state)
     fault_file("segv.jpg", "segv");
     fault_file("hang.jpg", "hang");
     fault_file("alloc.jpg", "alloc");
-    proc_result_t r = run(HOOKS, "-j", "2", "--timeout=3", "--max-memory=256");
+    proc_result_t r = run(HOOKS, "-j", "2", "--timeout=5", "--max-memory=256");
     assert_int_equal(r.status, 1);
     assert_non_null(strstr(r.err, "crash.jpg: decoder crashed (SIGABRT)\n"));
     assert_non_null(strstr(r.err, "segv.jpg: decoder crashed (SIGSEGV)\n"));
-    assert_non_null(strstr(r.err, "hang.jpg: timed out after 3 s (see --timeout)\n"));
+    assert_non_null(strstr(r.err, "hang.jpg: timed out after 5 s (see --timeout)\n"));
     if (has_memory_limit(r.err))
         assert_non_null(strstr(r.err, "alloc.jpg: out of memory (limit 256 MiB"));
     else
@@ -212,9 +212,9 @@ static void real_hostile_files(void **state)
 {
     (void)state;
     make_hostile();
-    proc_result_t r = run(BIN, "-j", "2", "--timeout", "2");
+    proc_result_t r = run(BIN, "-j", "2", "--timeout", "5");
     assert_int_equal(r.status, 1);
-    assert_non_null(strstr(r.err, "turbulence.svg: timed out after 2 s (see --timeout)\n"));
+    assert_non_null(strstr(r.err, "turbulence.svg: timed out after 5 s (see --timeout)\n"));
     assert_non_null(strstr(r.err, "huge.avif: cannot read image header: heif: Memory allocation "
                                   "error: Security limit exceeded: Image size 70000x70000"));
     assert_non_null(strstr(r.err, "4 made, 0 up to date, 0 skipped, 2 failed"));

@@ -86,7 +86,10 @@ int decoder_start(decoder_t *d, done_t *done, char *msg, size_t msg_size)
     cfg.max_memory_mib = d->cfg->max_memory_mib;
     dec_hello_t hello;
     rc = child_send(&d->child, &cfg, sizeof cfg, -1);
-    struct timespec dl = child_deadline(d->cfg->timeout_s);
+    /* Starting is not decoding: --timeout is for images, and a loaded machine (or a sanitizer
+     * build) may take seconds to start libvips. */
+    double start_s = d->cfg->timeout_s > DEC_START_TIMEOUT ? d->cfg->timeout_s : DEC_START_TIMEOUT;
+    struct timespec dl = child_deadline(start_s);
     child_io_t io = rc == 0 ? child_recv(&d->child, &hello, sizeof hello, &dl, done) : CHILD_GONE;
     if (io == CHILD_OK && hello.magic == DEC_MAGIC && hello.sandbox[0] != '!') {
         hello.sandbox[sizeof hello.sandbox - 1] = '\0';
@@ -98,7 +101,7 @@ int decoder_start(decoder_t *d, done_t *done, char *msg, size_t msg_size)
         snprintf(msg, msg_size, "decoder refused to start: %.*s", (int)sizeof hello.sandbox - 1,
                  hello.sandbox + 1);
     else if (io == CHILD_TIMEOUT)
-        snprintf(msg, msg_size, "decoder did not start within %g s", d->cfg->timeout_s);
+        snprintf(msg, msg_size, "decoder did not start within %g s", start_s);
     else if (io == CHILD_CANCELLED)
         snprintf(msg, msg_size, "cancelled");
     else

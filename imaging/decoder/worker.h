@@ -23,6 +23,7 @@
 #include "task.h"
 
 #define DEC_DEFAULT_TIMEOUT 60 /* seconds per image */
+#define DEC_START_TIMEOUT 60   /* seconds a new decoder may take to say hello, at least */
 /* Address space per decoder. A decoder needs about 190 MiB just to start and maps 240-290 MiB
  * while it renders an SVG (libvips and its codecs, thread stacks and malloc arenas, most never
  * touched); the largest image --max-pixels lets through (268 MP) needs up to 1 GiB more while an
