@@ -100,9 +100,10 @@ static task_t *file_task(lister_t *l, const char *path, size_t rel_off, const st
 
 /* One regular file of a folder, as listed. */
 typedef struct {
-    char *name;        /* the entry's name, malloc'd */
+    char *path;        /* its full path, malloc'd */
+    const char *name;  /* its name: the last component of path */
     char *key;         /* its output's name ("./stem.ext"), malloc'd; NULL if it has none */
-    const char *owner; /* the file that owns its output name, if another one does */
+    const char *owner; /* the name of the file that owns its output name, if another one does */
     struct stat st;
 } file_ent_t;
 
@@ -111,11 +112,19 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static int by_ent_name(const void *a, const void *b)
+{
+    return strcmp(((const file_ent_t *)a)->name, ((const file_ent_t *)b)->name);
+}
+
 /* The clash rule: for one output name, a source with an image extension beats one without, then
- * the one that sorts first byte by byte wins. Nothing about timing, -j or clocks enters it. */
+ * the one that sorts first byte by byte wins. Nothing about timing, -j or clocks enters it. Files
+ * with no output name sort last and claim nothing. */
 static int by_claim(const void *a, const void *b)
 {
-    const file_ent_t *x = *(file_ent_t *const *)a, *y = *(file_ent_t *const *)b;
+    const file_ent_t *x = a, *y = b;
+    if (x->key == NULL || y->key == NULL)
+        return (x->key == NULL) - (y->key == NULL);
     int k = strcmp(x->key, y->key);
     if (k != 0)
         return k;
@@ -125,24 +134,21 @@ static int by_claim(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-/* Marks every file whose output name is claimed by another with that owner. */
+/* Marks every file whose output name is claimed by another with that owner; files[] ends in name
+ * order again. */
 static void settle_claims(file_ent_t *files, size_t n)
 {
-    file_ent_t **v = malloc(n * sizeof *v);
-    size_t m = 0;
-    if (v == NULL)
-        return; /* out of memory: clashes then fail at the saver, as a write over an output */
-    for (size_t i = 0; i < n; i++)
-        if (files[i].key != NULL)
-            v[m++] = &files[i];
-    qsort(v, m, sizeof *v, by_claim);
-    for (size_t i = 1; i < m; i++)
-        if (strcmp(v[i]->key, v[i - 1]->key) == 0)
-            v[i]->owner = v[i - 1]->owner ? v[i - 1]->owner : v[i - 1]->name;
-    free(v);
+    if (n < 2)
+        return;
+    qsort(files, n, sizeof *files, by_claim);
+    for (size_t i = 1; i < n && files[i].key != NULL; i++)
+        if (strcmp(files[i].key, files[i - 1].key) == 0)
+            files[i].owner = files[i - 1].owner ? files[i - 1].owner : files[i - 1].name;
+    qsort(files, n, sizeof *files, by_ent_name);
 }
 
-/* Reads the visible entries of an open folder, sorted by name. NULL-terminated, malloc'd. */
+/* Reads the visible entries of an open folder, sorted by name, into a malloc'd array of n
+ * malloc'd names (what fitted, if memory ran out). */
 static char **read_names(DIR *d, size_t *count)
 {
     char **v = NULL;
@@ -151,7 +157,7 @@ static char **read_names(DIR *d, size_t *count)
     while ((de = readdir(d)) != NULL) {
         if (de->d_name[0] == '.')
             continue; /* hidden, and . and .. */
-        if (n + 1 >= cap) {
+        if (n == cap) {
             cap = cap ? cap * 2 : 64;
             char **w = realloc(v, cap * sizeof *w);
             if (w == NULL)
@@ -169,7 +175,7 @@ static char **read_names(DIR *d, size_t *count)
 }
 
 /* Sorts one entry into subfolders (pushed) and regular files (appended to files); everything
- * else is skipped. Takes ownership of path. */
+ * else is skipped. Takes ownership of path, whose last component is name. */
 static void classify(lister_t *l, stack_t_ *stack, visited_t *seen, const struct stat *dst_st,
                      char *path, const char *name, file_ent_t *files, size_t *nfiles)
 {
@@ -190,11 +196,13 @@ static void classify(lister_t *l, stack_t_ *stack, visited_t *seen, const struct
             free(path);
         return;
     }
-    free(path);
-    if (!S_ISREG(st.st_mode))
-        return; /* FIFO, socket, device: never opened */
+    if (!S_ISREG(st.st_mode)) {
+        free(path); /* FIFO, socket, device: never opened */
+        return;
+    }
     file_ent_t *f = &files[(*nfiles)++];
-    f->name = (char *)name;
+    f->path = path;
+    f->name = path + strlen(path) - strlen(name);
     f->key = output_path(".", NULL, name, format_ext(l->opts->format));
     f->owner = NULL;
     f->st = st;
@@ -202,16 +210,12 @@ static void classify(lister_t *l, stack_t_ *stack, visited_t *seen, const struct
 
 /* Emits the files of one folder in name order; a file whose output belongs to another is
  * reported failed here, on every run, and never decoded. False when cancelled. */
-static bool emit_files(lister_t *l, stage_emitter_t *em, const char *dir, size_t rel_off,
-                       file_ent_t *files, size_t n)
+static bool emit_files(lister_t *l, stage_emitter_t *em, size_t rel_off, file_ent_t *files,
+                       size_t n)
 {
     bool go = true;
     for (size_t i = 0; go && i < n; i++) {
-        char *path = path_join(dir, files[i].name);
-        if (path == NULL) {
-            reporter_failure(l->rep, dir, "out of memory");
-            continue;
-        }
+        const char *path = files[i].path;
         reporter_found(l->rep);
         task_t *t = NULL;
         if (files[i].owner != NULL) {
@@ -228,7 +232,6 @@ static bool emit_files(lister_t *l, stage_emitter_t *em, const char *dir, size_t
         } else {
             t = file_task(l, path, rel_off, &files[i].st);
         }
-        free(path);
         if (t != NULL && !stage_emit(em, &t)) {
             task_free(t);
             go = false;
@@ -253,12 +256,10 @@ static bool list_dir(lister_t *l, stage_emitter_t *em, stack_t_ *stack, visited_
     char **names = read_names(d, &n);
     closedir(d);
     file_ent_t *files = n ? calloc(n, sizeof *files) : NULL;
-    if (n > 0 && (names == NULL || files == NULL)) {
+    if (n > 0 && files == NULL)
         reporter_failure(l->rep, dir, "out of memory");
-        n = 0;
-    }
     size_t base = stack->n;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; files != NULL && i < n; i++) {
         char *path = path_join(dir, names[i]);
         if (path != NULL)
             classify(l, stack, seen, dst_st, path, names[i], files, &nfiles);
@@ -270,9 +271,11 @@ static bool list_dir(lister_t *l, stage_emitter_t *em, stack_t_ *stack, visited_
         stack->v[j - 1] = tmp;
     }
     settle_claims(files, nfiles);
-    bool go = emit_files(l, em, dir, rel_off, files, nfiles);
-    for (size_t i = 0; i < nfiles; i++)
+    bool go = emit_files(l, em, rel_off, files, nfiles);
+    for (size_t i = 0; i < nfiles; i++) {
         free(files[i].key);
+        free(files[i].path);
+    }
     for (size_t i = 0; i < n; i++)
         free(names[i]);
     free(names);

@@ -87,7 +87,7 @@ static char *name_source(const char *msg, const char *name)
 static bool has_words(const char *line, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if ((line[i] >= 'a' && line[i] <= 'z') || (line[i] >= 'A' && line[i] <= 'Z'))
+        if (g_ascii_isalpha(line[i]))
             return true;
     return false;
 }
@@ -105,18 +105,14 @@ static void fail_vips(task_t *t, const char *what)
     size_t n = strlen(msg);
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
         msg[--n] = '\0';
-    /* Walk back to the last line with words; a code-only line after it is kept with it. */
-    char *start = msg, *end = msg + n, *line = end;
-    while (line > msg) {
-        char *nl = line - 1;
-        while (nl > msg && nl[-1] != '\n')
-            nl--;
-        if (has_words(nl, (size_t)(line - nl))) {
-            start = nl;
-            break;
-        }
-        line = nl > msg ? nl - 1 : msg;
-        start = line;
+    /* Keep from the last line with words on; a code-only line after it comes along. */
+    char *start = msg, *end = msg + n;
+    for (char *line = msg; line < end;) {
+        char *nl = memchr(line, '\n', (size_t)(end - line));
+        char *eol = nl ? nl : end;
+        if (has_words(line, (size_t)(eol - line)))
+            start = line;
+        line = eol + 1;
     }
     char *w = start; /* newlines to spaces, runs of spaces to one */
     for (char *c = start; c < end; c++) {

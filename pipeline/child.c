@@ -184,8 +184,9 @@ int child_reap_exited(child_t *c)
     if (c->pid <= 0)
         return -1;
     /* Its end of the socket is closed, so it is exiting or dead. One that closed the socket but
-     * goes on running gets a second (a blocking wait on its pidfd, with a deadline), then SIGKILL.
-     */
+     * goes on running gets a second (a blocking wait on its pidfd, with a deadline). child_reap
+     * then kills what still runs; SIGKILL to a process that has already ended changes nothing of
+     * the status it ended with. */
     int pfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
     if (pfd >= 0) {
         struct pollfd pf = {.fd = pfd, .events = POLLIN};
@@ -193,15 +194,7 @@ int child_reap_exited(child_t *c)
             ;
         close(pfd);
     }
-    int status = -1;
-    pid_t r;
-    while ((r = waitpid(c->pid, &status, WNOHANG)) < 0 && errno == EINTR)
-        ;
-    if (r == 0)
-        return child_reap(c); /* still running: killed */
-    close(c->sock);
-    child_init(c);
-    return status;
+    return child_reap(c);
 }
 
 int child_read(int fd, void *buf, size_t len, int *passed_fd)

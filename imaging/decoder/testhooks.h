@@ -1,7 +1,7 @@
 /* testhooks: fault injection for the test build (thumbgen-testhooks), never linked into thumbgen.
  * A source whose bytes begin "TGFAULT <what>" makes its decoder misbehave on purpose or try one
  * thing its sandbox must refuse, so tests see real processes fail and real syscalls denied:
- *   crash    abort()                     segv     a null-pointer write
+ *   crash    abort()                     segv     die of SIGSEGV (past any handler)
  *   hang     never answer                alloc    allocate until the memory limit stops it
  *   socket   socket(AF_INET)             connect  connect() to 127.0.0.1:9
  *   exec     execve("/bin/true")         ptrace   PTRACE_ATTACH to the parent
