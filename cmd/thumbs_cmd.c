@@ -10,7 +10,6 @@
 
 #include "batch.h"
 #include "opts.h"
-#include "saver.h"
 #include "signals.h"
 #include "worker.h"
 #include <vips/vips.h>
@@ -20,6 +19,7 @@ void thumbs_usage(FILE *f)
     fprintf(
         f,
         "Usage: thumbgen SRC DST [options]\n"
+        "       SRC and DST are folders or s3://BUCKET[/PREFIX], in any combination\n"
         "       thumbgen primes [options]   (the pipeline benchmark; see thumbgen primes --help)\n"
         "\n"
         "Makes a thumbnail of every image under SRC (a folder, walked recursively, or one file)\n"
@@ -50,6 +50,14 @@ void thumbs_usage(FILE *f)
         "      --follow-symlinks follow symbolic links (loops are detected); default: skip them\n"
         "      --fsync           fsync each thumbnail before renaming it into place\n"
         "  -j, --jobs N          resize workers (default: online CPUs)\n"
+        "      --files-from FILE thumbnail the paths FILE lists (relative to SRC; - for\n"
+        "                        stdin), one per line, as they arrive, instead of walking SRC\n"
+        "  -0, --null            --files-from entries end with NUL, not newline (find -print0)\n"
+        "      --shard K/N       take only the sources whose relative path's FNV-1a 64-bit\n"
+        "                        hash is K modulo N (0 <= K < N): N runs, K = 0..N-1, on any\n"
+        "                        machines, cover every source exactly once\n"
+        "      --retries N       S3: attempts after a failed request (connection errors, 5xx,\n"
+        "                        429, SlowDown), with exponential backoff; default 3\n"
         "      --manifest FILE   write one JSON object per source (JSON Lines): src, status\n"
         "                        (made, up_to_date, skipped, failed), dst, width, height,\n"
         "                        bytes, error\n"
@@ -63,6 +71,13 @@ void thumbs_usage(FILE *f)
         "inside DST. When several sources map to one output (a.png and a.gif -> a.jpg),\n"
         "the one whose name has an image extension and sorts first byte by byte owns it;\n"
         "the others fail, naming it, on every run.\n"
+        "\n"
+        "S3 (SRC or DST s3://BUCKET[/PREFIX]) reads AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,\n"
+        "AWS_SESSION_TOKEN, AWS_REGION or AWS_DEFAULT_REGION (default us-east-1), and\n"
+        "AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL for S3-compatible servers (path-style).\n"
+        "An object is up to date when its Last-Modified is not before its source's time\n"
+        "(to the second); a rerun with nothing to do lists DST once per folder and writes\n"
+        "nothing.\n"
         "\n"
         "Failures are reported as 'thumbgen: PATH: reason' on stderr while the other files carry\n"
         "on. Exit status: 0 all made or up to date, 1 some inputs failed, 2 usage or setup\n"
@@ -85,13 +100,36 @@ enum {
     OPT_STATS,
     OPT_TIMEOUT,
     OPT_MAXMEM,
+    OPT_FILES_FROM,
+    OPT_SHARD,
+    OPT_RETRIES,
 };
 
 typedef struct {
     batch_cfg_t cfg;
-    const char *manifest;
-    bool quiet, stats;
+    const char *src, *manifest, *files_from;
+    char list_sep;
+    bool quiet, stats, follow_symlinks, fsync;
+    unsigned retries;
 } thumbs_args_t;
+
+/* "K/N" with 0 <= K < N <= 2^32 - 1. */
+static bool parse_shard(const char *text, uint32_t *k, uint32_t *n)
+{
+    const char *slash = strchr(text, '/');
+    uint64_t kk, nn;
+    if (slash == NULL || slash - text > 10)
+        return false;
+    char kbuf[16];
+    memcpy(kbuf, text, (size_t)(slash - text));
+    kbuf[slash - text] = '\0';
+    if (!parse_u64(kbuf, 0, UINT32_MAX, &kk) || !parse_u64(slash + 1, 1, UINT32_MAX, &nn) ||
+        kk >= nn)
+        return false;
+    *k = (uint32_t)kk;
+    *n = (uint32_t)nn;
+    return true;
+}
 
 /* Parses argv into a; returns -1 for a usage error (reported), 1 for --help, 0 to run. */
 static int parse_args(int argc, char **argv, thumbs_args_t *a)
@@ -115,6 +153,10 @@ static int parse_args(int argc, char **argv, thumbs_args_t *a)
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"max-memory", required_argument, NULL, OPT_MAXMEM},
         {"jobs", required_argument, NULL, 'j'},
+        {"files-from", required_argument, NULL, OPT_FILES_FROM},
+        {"null", no_argument, NULL, '0'},
+        {"shard", required_argument, NULL, OPT_SHARD},
+        {"retries", required_argument, NULL, OPT_RETRIES},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
@@ -122,13 +164,15 @@ static int parse_args(int argc, char **argv, thumbs_args_t *a)
     a->cfg.jobs = online_cpus();
     a->cfg.timeout_s = DEC_DEFAULT_TIMEOUT;
     a->cfg.max_memory_mib = DEC_DEFAULT_MAX_MEMORY;
+    a->list_sep = '\n';
+    a->retries = 3;
     optind = 1;
     opterr = 0;
     int c, li = -1;
     uint64_t v;
     char name[64];
     thumb_opts_t *o = &a->cfg.opts;
-    while ((li = -1, c = getopt_long(argc, argv, ":s:f:q:j:h", longopts, &li)) != -1) {
+    while ((li = -1, c = getopt_long(argc, argv, ":s:f:q:j:h0", longopts, &li)) != -1) {
         bool ok = true;
         switch (c) {
         case 's':
@@ -169,10 +213,23 @@ static int parse_args(int argc, char **argv, thumbs_args_t *a)
             a->quiet = true;
             break;
         case OPT_FOLLOW:
-            a->cfg.follow_symlinks = true;
+            a->follow_symlinks = true;
             break;
         case OPT_FSYNC:
-            a->cfg.fsync = true;
+            a->fsync = true;
+            break;
+        case OPT_FILES_FROM:
+            a->files_from = optarg;
+            break;
+        case '0':
+            a->list_sep = '\0';
+            break;
+        case OPT_SHARD:
+            ok = parse_shard(optarg, &a->cfg.shard_k, &a->cfg.shard_n);
+            break;
+        case OPT_RETRIES:
+            ok = parse_u64(optarg, 0, 100, &v);
+            a->retries = (unsigned)v;
             break;
         case OPT_STATS:
             a->stats = true;
@@ -210,50 +267,84 @@ static int parse_args(int argc, char **argv, thumbs_args_t *a)
                  argc - optind < 2 ? "expected SRC and DST" : "too many arguments");
         return -1;
     }
-    a->cfg.src = argv[optind];
+    a->src = argv[optind];
     a->cfg.dst = argv[optind + 1];
     return 0;
 }
 
-/* Setup checks that end the run with status 2 before any work: SRC exists, DST is (or can be
- * made) a writable folder that is not SRC itself. */
-static bool setup(const batch_cfg_t *cfg)
+/* DST as output paths start: without trailing slashes (but "/" stays). malloc'd. */
+static char *trim_slashes(const char *path)
 {
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    return strndup(path, n);
+}
+
+/* Opens the store and the source: setup errors end the run with status 2 before any work (SRC
+ * missing, DST not writable or SRC itself, S3 credentials, bucket or endpoint refused). */
+static bool setup(thumbs_args_t *a, s3_conf_t *s3)
+{
+    char err[512];
+    bool remote = s3_is_url(a->src) || s3_is_url(a->cfg.dst);
+    if (remote && s3_conf_from_env(s3, err, sizeof err) != 0) {
+        tg_error("%s", err);
+        return false;
+    }
+    s3->retries = a->retries;
+    if (!s3_is_url(a->src) && a->files_from == NULL) {
+        struct stat st;
+        if (stat(a->src, &st) != 0) {
+            tg_error("%s: %s", a->src, strerror(errno));
+            return false;
+        }
+    }
+    unsigned io = a->cfg.jobs * 2 < 4 ? 4 : a->cfg.jobs * 2 > 64 ? 64 : a->cfg.jobs * 2;
+    store_cfg_t scfg = {.fsync = a->fsync, .writers = io, .s3 = s3};
+    a->cfg.store = store_open(a->cfg.dst, &scfg, err, sizeof err);
+    if (a->cfg.store == NULL) {
+        tg_error("%s: %s", a->cfg.dst, err);
+        return false;
+    }
     struct stat s, d;
-    if (stat(cfg->src, &s) != 0) {
-        tg_error("%s: %s", cfg->src, strerror(errno));
+    char *sb = NULL, *sp = NULL, *db = NULL, *dp = NULL;
+    bool same = s3_is_url(a->src)
+                    ? s3_parse_url(a->src, &sb, &sp) && s3_parse_url(a->cfg.dst, &db, &dp) &&
+                          strcmp(sb, db) == 0 && strcmp(sp, dp) == 0
+                    : stat(a->src, &s) == 0 && stat(a->cfg.dst, &d) == 0 && d.st_dev == s.st_dev &&
+                          d.st_ino == s.st_ino;
+    free(sb), free(sp), free(db), free(dp);
+    if (same) {
+        tg_error("%s: DST must not be SRC (thumbnails would replace the originals)", a->cfg.dst);
         return false;
     }
-    if (!S_ISDIR(s.st_mode) && !S_ISREG(s.st_mode)) {
-        tg_error("%s: not a folder or a regular file", cfg->src);
+    source_cfg_t ccfg = {.src = a->src,
+                         .dst = a->cfg.dst,
+                         .files_from = a->files_from,
+                         .list_sep = a->list_sep,
+                         .follow_symlinks = a->follow_symlinks,
+                         .fetchers = io,
+                         .s3 = s3};
+    a->cfg.source = source_open(&ccfg, err, sizeof err);
+    if (a->cfg.source == NULL) {
+        tg_error("%s: %s", a->src, err);
         return false;
     }
-    int rc = make_dirs(cfg->dst);
-    if (rc != 0) {
-        tg_error("%s: cannot create: %s", cfg->dst, strerror(rc));
-        return false;
-    }
-    if (stat(cfg->dst, &d) == 0 && d.st_dev == s.st_dev && d.st_ino == s.st_ino) {
-        tg_error("%s: DST must not be SRC (thumbnails would replace the originals)", cfg->dst);
-        return false;
-    }
-    /* A real write: access(2) says yes to root on a read-only folder. */
-    size_t n = strlen(cfg->dst) + sizeof "/.thumbgen-probe-XXXXXX";
-    char *probe = malloc(n);
-    if (probe == NULL)
-        return false;
-    snprintf(probe, n, "%s/.thumbgen-probe-XXXXXX", cfg->dst);
-    int fd = mkstemp(probe);
-    if (fd < 0) {
-        tg_error("%s: not writable: %s", cfg->dst, strerror(errno));
-        free(probe);
-        return false;
-    }
-    close(fd);
-    unlink(probe);
-    free(probe);
     return true;
 }
+
+/* With --stats: the S3 requests the run made, and per image made. */
+static void print_requests(const s3_conf_t *s3, const reporter_t *rep)
+{
+    uint64_t l = s3->n_list, g = s3->n_get, p = s3->n_put, r = s3->n_retry;
+    uint64_t made = rep->counts[TASK_MADE];
+    fprintf(stderr,
+            "S3 requests: %llu LIST, %llu GET, %llu PUT, %llu retried; %.2f per image made\n",
+            (unsigned long long)l, (unsigned long long)g, (unsigned long long)p,
+            (unsigned long long)r, made ? (double)(l + g + p) / (double)made : 0.0);
+}
+
+static int run(thumbs_args_t *ap, s3_conf_t *s3);
 
 int thumbs_main(int argc, char **argv)
 {
@@ -264,8 +355,24 @@ int thumbs_main(int argc, char **argv)
             thumbs_usage(stdout);
         return p > 0 ? 0 : 2;
     }
-    if (!setup(&a.cfg))
+    char *dst = trim_slashes(a.cfg.dst);
+    s3_conf_t s3;
+    memset(&s3, 0, sizeof s3);
+    a.cfg.dst = dst;
+    int status = run(&a, &s3);
+    store_close(a.cfg.store);
+    source_close(a.cfg.source);
+    s3_conf_free(&s3);
+    free(dst);
+    return status;
+}
+
+/* The run proper, once the arguments are known: setup, pipeline, summary. */
+static int run(thumbs_args_t *ap, s3_conf_t *s3)
+{
+    if (ap->cfg.dst == NULL || !setup(ap, s3))
         return 2;
+    thumbs_args_t a = *ap;
     reporter_t rep;
     if (reporter_init(&rep, a.manifest, isatty(STDERR_FILENO), a.quiet) != 0) {
         tg_error("%s: cannot create manifest: %s", a.manifest, strerror(errno));
@@ -275,12 +382,13 @@ int thumbs_main(int argc, char **argv)
     done_t done;
     done_init(&done);
     sigwatch_t sw;
-    if (signals_start(&sw, &done, saver_emergency_cleanup, NULL) != 0) {
+    if (signals_start(&sw, &done, store_folder_emergency_cleanup, NULL) != 0) {
         tg_error("cannot start the signal thread");
         reporter_close(&rep);
         done_destroy(&done);
         return 2;
     }
+    s3->done = &done;
     batch_result_t res;
     int rc = batch_run(&a.cfg, &done, &rep, &res);
     bool interrupted = signals_interrupted(&sw);
@@ -288,8 +396,11 @@ int thumbs_main(int argc, char **argv)
     done_destroy(&done);
 
     reporter_summary(&rep, interrupted);
+    s3->done = NULL;
     if (a.stats)
         stats_print(stderr, res.stats, res.nstats);
+    if (a.stats && s3->access_key != NULL)
+        print_requests(s3, &rep);
     free(res.stats);
     uint64_t failed = rep.counts[TASK_FAILED];
     if (reporter_close(&rep) != 0) {

@@ -1,11 +1,11 @@
 #include "batch.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lister.h"
-#include "saver.h"
 #include "stage.h"
 #include "task.h"
 #include "worker.h"
@@ -21,6 +21,13 @@ typedef struct {
     bool any_started;
     char *fatal; /* malloc'd; the first worker to find no decoder can start sets it */
 } workers_t;
+
+/* What fetchers and writers share. */
+typedef struct {
+    source_t *source;
+    store_t *store;
+    reporter_t *rep;
+} batch_io_t;
 
 static map_result_t resize(void *ctx, void *in, void *out, done_t *done)
 {
@@ -62,28 +69,99 @@ static void worker_exit(void *ctx)
     }
 }
 
+/* A fetcher: brings a remote source's bytes into the task; a failure settles the task here. */
+static map_result_t fetch(void *ctx, void *in, void *out, done_t *done)
+{
+    batch_io_t *io = ctx;
+    task_t *t = *(task_t **)in;
+    char err[300];
+    if (io->source->ops->fetch(io->source, t, err, sizeof err) == 0) {
+        *(task_t **)out = t;
+        return MAP_EMIT;
+    }
+    if (!done_fired(done)) {
+        task_fail(t, TASK_FAILED, "cannot download: %s", err);
+        reporter_task(io->rep, t);
+    }
+    task_free(t);
+    return MAP_SKIP;
+}
+
+static void fetcher_exit(void *ctx)
+{
+    batch_io_t *io = ctx;
+    if (io->source->ops->thread_exit != NULL)
+        io->source->ops->thread_exit(io->source);
+}
+
+/* A writer: puts a made task's thumbnails into the store, reports the task and frees it. */
+static map_result_t write_out(void *ctx, void *in, void *out, done_t *done)
+{
+    (void)out;
+    (void)done;
+    batch_io_t *io = ctx;
+    task_t *t = *(task_t **)in;
+    for (int i = 0; t->status == TASK_MADE && i < t->nouts; i++) {
+        char err[300];
+        if (io->store->ops->put(io->store, t->outs[i].dst, t->outs[i].buf, t->outs[i].len, err,
+                                sizeof err) != 0)
+            task_fail(t, TASK_FAILED, "cannot write %s: %s", t->outs[i].dst, err);
+    }
+    task_release_buffers(t);
+    reporter_task(io->rep, t);
+    task_free(t);
+    return MAP_SKIP;
+}
+
+static void writer_exit(void *ctx)
+{
+    batch_io_t *io = ctx;
+    if (io->store->ops->thread_exit != NULL)
+        io->store->ops->thread_exit(io->store);
+}
+
+/* n copies of spec on `in`, merged into one channel; *fan and *merge get the two stages. */
+static chan_t *fan(const map_spec_t *spec, done_t *done, chan_t *in, unsigned n, stage_t **fan,
+                   stage_t **merge)
+{
+    *fan = stage_fan_out(spec, done, in, n);
+    *merge = NULL;
+    chan_t **outs = *fan ? malloc(n * sizeof *outs) : NULL;
+    if (outs == NULL)
+        return NULL;
+    for (unsigned i = 0; i < n; i++)
+        outs[i] = stage_out(*fan, i);
+    *merge = stage_fan_in(done, outs, n, n, task_drop);
+    free(outs);
+    return *merge ? stage_out(*merge, 0) : NULL;
+}
+
 int batch_run(const batch_cfg_t *cfg, done_t *done, reporter_t *rep, batch_result_t *res)
 {
     memset(res, 0, sizeof *res);
     unsigned jobs = cfg->jobs ? cfg->jobs : 1;
-    lister_t lister = {.src = cfg->src,
+    lister_t lister = {.source = cfg->source,
+                       .store = cfg->store,
                        .dst = cfg->dst,
                        .opts = &cfg->opts,
                        .force = cfg->force,
-                       .follow_symlinks = cfg->follow_symlinks,
+                       .shard_k = cfg->shard_k,
+                       .shard_n = cfg->shard_n,
                        .rep = rep};
-    saver_t saver;
-    int src = saver_init(&saver, rep, cfg->fsync, cfg->dst);
-    if (src != 0) {
-        reporter_failure(rep, cfg->dst, strerror(src));
-        saver_destroy(&saver);
-        return -1;
-    }
+    batch_io_t io = {.source = cfg->source, .store = cfg->store, .rep = rep};
     workers_t w = {.dcfg = {.opts = &cfg->opts,
                             .timeout_s = cfg->timeout_s,
                             .max_memory_mib = cfg->max_memory_mib,
                             .exe = "/proc/self/exe"}};
     pthread_mutex_init(&w.mu, NULL);
+    map_spec_t fetcher = {.name = "fetcher",
+                          .fn = fetch,
+                          .ctx = &io,
+                          .in_item_size = sizeof(task_t *),
+                          .out_item_size = sizeof(task_t *),
+                          .out_cap = 1,
+                          .drop_out = task_drop,
+                          .thread_exit = fetcher_exit};
     map_spec_t worker = {.name = "worker",
                          .fn = resize,
                          .ctx = &w,
@@ -92,38 +170,40 @@ int batch_run(const batch_cfg_t *cfg, done_t *done, reporter_t *rep, batch_resul
                          .out_cap = 1,
                          .drop_out = task_drop,
                          .thread_exit = worker_exit};
+    map_spec_t writer = {.name = "writer",
+                         .fn = write_out,
+                         .ctx = &io,
+                         .in_item_size = sizeof(task_t *),
+                         .out_item_size = sizeof(task_t *),
+                         .out_cap = 1,
+                         .drop_out = task_drop,
+                         .thread_exit = writer_exit};
 
     /* Small channels: a task waiting in a queue holds only its path, but a finished one holds its
-     * encoded thumbnails, so queues after the workers stay short. */
-    stage_t *st[4] = {NULL};
+     * encoded thumbnails (and a fetched one its source), so queues stay short. */
+    enum { NST = 7 };
+    stage_t *st[NST] = {NULL};
     st[0] =
         stage_source("lister", done, lister_run, &lister, sizeof(task_t *), 2 * jobs, task_drop);
-    if (st[0])
-        st[1] = stage_fan_out(&worker, done, stage_out(st[0], 0), jobs);
-    if (st[1]) {
-        chan_t **outs = malloc(jobs * sizeof *outs);
-        if (outs != NULL) {
-            for (unsigned i = 0; i < jobs; i++)
-                outs[i] = stage_out(st[1], i);
-            st[2] = stage_fan_in(done, outs, jobs, jobs, task_drop);
-            free(outs);
-        }
-    }
-    if (st[2])
-        st[3] = stage_sink("saver", done, stage_out(st[2], 0), saver_sink, &saver);
-    int rc = 0;
-    for (size_t i = 0; i < 4; i++)
-        if (st[i] == NULL || !stage_ok(st[i]))
-            rc = -1;
-    if (rc != 0)
+    chan_t *next = st[0] ? stage_out(st[0], 0) : NULL;
+    if (next && cfg->source->ops->fetch != NULL)
+        next = fan(&fetcher, done, next, cfg->source->fetchers, &st[1], &st[2]);
+    if (next)
+        next = fan(&worker, done, next, jobs, &st[3], &st[4]);
+    if (next)
+        st[5] = stage_fan_out(&writer, done, next, cfg->store->writers);
+    bool ok = st[5] != NULL;
+    for (size_t i = 0; i < NST; i++)
+        if (st[i] != NULL && !stage_ok(st[i]))
+            ok = false;
+    if (!ok)
         done_fire(done);
-    for (size_t i = 0; i < 4; i++)
+    for (size_t i = 0; i < NST; i++)
         stage_join(st[i]);
-    res->stats = stage_stats_collect(st, 4, &res->nstats);
-    for (size_t i = 0; i < 4; i++)
+    res->stats = stage_stats_collect(st, NST, &res->nstats);
+    for (size_t i = 0; i < NST; i++)
         stage_free(st[i]);
-    saver_destroy(&saver);
     pthread_mutex_destroy(&w.mu);
     res->fatal = w.fatal;
-    return rc == 0 && w.fatal != NULL ? -1 : rc;
+    return ok && w.fatal == NULL ? 0 : -1;
 }

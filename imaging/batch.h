@@ -1,9 +1,12 @@
 /* batch: the thumbnail pipeline, wired from the pipeline library's pieces:
- *   lister (stage_source) -> fan_out(jobs resize workers) -> fan_in (merge) -> saver (stage_sink)
+ *   lister (stage_source, fed by a source) -> [fetchers (fan-out) -> merge] when the source is
+ *   remote -> resize workers (fan-out) -> merge (fan-in) -> writers (fan-out into the store)
  * Each resize worker thread supervises its own decoder process (decoder/worker.h), which does
- * every libvips call on source bytes; this process never decodes. Channels carry task_t pointers;
- * each stage that is cancelled while holding one frees it, and a worker cancelled while its
- * decoder works kills the decoder and drops the file. */
+ * every libvips call on source bytes; this process never decodes. Fetchers and writers are
+ * separate fan-outs because their work is network round trips: they overlap each other instead of
+ * stalling the workers. Channels carry task_t pointers; each stage that is cancelled while holding
+ * one frees it, and a worker cancelled while its decoder works kills the decoder and drops the
+ * file. */
 #ifndef IMAGING_BATCH_H
 #define IMAGING_BATCH_H
 
@@ -14,19 +17,24 @@
 #include "done.h"
 #include "options.h"
 #include "report.h"
+#include "source.h"
 #include "stats.h"
+#include "store.h"
 
 typedef struct batch_cfg {
-    const char *src, *dst;
+    source_t *source; /* opened by the caller, who closes it after the run */
+    store_t *store;   /* likewise */
+    const char *dst;  /* DST as output paths start (no trailing slash) */
     thumb_opts_t opts;
     unsigned jobs;
-    bool force, follow_symlinks, fsync;
+    bool force;
+    uint32_t shard_k, shard_n;
     double timeout_s;        /* per image, in the decoder */
     uint64_t max_memory_mib; /* per decoder; 0: no limit */
 } batch_cfg_t;
 
 typedef struct batch_result {
-    stage_stats_t *stats; /* one row per stage thread: lister, workers, mergers, saver; malloc'd */
+    stage_stats_t *stats; /* one row per stage thread; malloc'd */
     size_t nstats;
     char *fatal; /* why the run could not go on (no decoder could start), malloc'd; or NULL */
 } batch_result_t;

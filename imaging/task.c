@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 task_t *task_new(const char *src, size_t rel_off)
 {
@@ -17,6 +18,7 @@ task_t *task_new(const char *src, size_t rel_off)
         return NULL;
     }
     t->rel = t->src + rel_off;
+    t->fd = -1;
     return t;
 }
 
@@ -50,6 +52,8 @@ void task_free(task_t *t)
         free(t->outs[i].dst);
     free(t->error);
     free(t->src);
+    if (t->fd >= 0)
+        close(t->fd);
     free(t);
 }
 

@@ -18,8 +18,9 @@ typedef struct thumb_out {
 } thumb_out_t;
 
 typedef struct task {
-    char *src;       /* full source path, malloc'd */
+    char *src;       /* the source as the user knows it (a path, or s3://BUCKET/KEY), malloc'd */
     const char *rel; /* the path relative to SRC, pointing into src */
+    int fd;          /* the source's bytes when a fetcher already has them (memfd), else -1 */
     task_status_t status;
     char *error; /* why it failed or was skipped, malloc'd; NULL otherwise */
     int nouts;

@@ -177,7 +177,10 @@ static child_io_t read_reply(decoder_t *d, task_t *t, const dec_reply_t *r,
 decode_result_t decoder_make(decoder_t *d, task_t *t, done_t *done)
 {
     char msg[256];
-    int src = open_source(t);
+    int src = t->fd; /* a fetched source (memfd) is handed over as it is */
+    t->fd = -1;
+    if (src < 0)
+        src = open_source(t);
     if (src < 0)
         return DECODE_SETTLED;
     dec_request_t rq;

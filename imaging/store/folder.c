@@ -1,5 +1,12 @@
-#include "saver.h"
-
+/* The folder store: thumbnails written atomically and only beneath DST. Every folder and file below
+ * DST is reached relative to a descriptor of DST, never following a symbolic link found inside it
+ * (openat2 with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS where the kernel has it, else openat with
+ * O_NOFOLLOW one component at a time); DST itself may be a symlink. A symlink planted in DST is a
+ * reported failure and nothing is written through it. Each output is written to a temporary file
+ * in its own folder (".thumbgen-XXXXXX", hidden) and renamed into place, so a thumbnail under its
+ * final name is always complete. The one temporary file being written is registered so that
+ * store_folder_emergency_cleanup (a second Ctrl-C) can remove it before exiting. One writer
+ * thread: renames are cheap next to a decode. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -13,40 +20,22 @@
 #include <unistd.h>
 
 #include "fdio.h"
-#include "naming.h"
+#include "store.h"
+
+typedef struct {
+    store_t base;
+    bool fsync;
+    mode_t mode;    /* 0666 & ~umask, as an ordinary file would get */
+    int root;       /* DST, opened once (following DST itself if it is a symlink) */
+    size_t prefix;  /* output paths start with DST and a slash: this many bytes */
+    char *last_dir; /* the folder (relative to DST) whose descriptor is cached */
+    int last_fd;
+} folder_t;
 
 /* The registry of the temporary file being written (one saver thread, so one at a time). */
 static pthread_mutex_t tmp_mu = PTHREAD_MUTEX_INITIALIZER;
 static int tmp_dir = -1;
 static char tmp_name[32];
-
-int saver_init(saver_t *s, reporter_t *rep, bool fsync, const char *dst)
-{
-    memset(s, 0, sizeof *s);
-    s->rep = rep;
-    s->fsync = fsync;
-    s->last_fd = -1;
-    mode_t um = umask(0);
-    umask(um);
-    s->mode = 0666 & ~um;
-    size_t n = strlen(dst);
-    while (n > 1 && dst[n - 1] == '/')
-        n--;
-    s->prefix = n + 1; /* as output_path joins them */
-    s->root = open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    return s->root < 0 ? errno : 0;
-}
-
-void saver_destroy(saver_t *s)
-{
-    if (s->last_fd >= 0)
-        close(s->last_fd);
-    if (s->root >= 0)
-        close(s->root);
-    free(s->last_dir);
-    s->last_dir = NULL;
-    s->last_fd = s->root = -1;
-}
 
 int make_dirs(const char *dir)
 {
@@ -116,7 +105,7 @@ static int walk_beneath(int root, const char *rel)
 }
 
 /* A descriptor of folder rel beneath DST, created if missing; cached for the next output. */
-static int dir_fd(saver_t *s, const char *rel, size_t n, int *fd)
+static int dir_fd(folder_t *s, const char *rel, size_t n, int *fd)
 {
     if (n == 0) {
         *fd = s->root;
@@ -175,7 +164,9 @@ static int create_tmp(int dir, mode_t mode)
     return -EEXIST;
 }
 
-int saver_write(saver_t *s, const char *path, const void *buf, size_t len)
+/* Writes buf atomically to path, which lies beneath DST. Returns 0 or an errno value (ELOOP: a
+ * symlink inside DST). */
+static int write_file(folder_t *s, const char *path, const void *buf, size_t len)
 {
     if (strlen(path) <= s->prefix)
         return EINVAL;
@@ -209,26 +200,93 @@ int saver_write(saver_t *s, const char *path, const void *buf, size_t len)
     return rc;
 }
 
-void saver_sink(void *ctx, void *item)
+static int folder_put(store_t *base, const char *path, const void *buf, size_t len, char *err,
+                      size_t errsz)
 {
-    saver_t *s = ctx;
-    task_t *t = *(task_t **)item;
-    for (int i = 0; t->status == TASK_MADE && i < t->nouts; i++) {
-        int rc = saver_write(s, t->outs[i].dst, t->outs[i].buf, t->outs[i].len);
-        if (rc == ELOOP)
-            task_fail(t, TASK_FAILED,
-                      "cannot write %s: a symbolic link inside the destination is never followed "
-                      "or replaced",
-                      t->outs[i].dst);
-        else if (rc != 0)
-            task_fail(t, TASK_FAILED, "cannot write %s: %s", t->outs[i].dst, strerror(rc));
-    }
-    task_release_buffers(t);
-    reporter_task(s->rep, t);
-    task_free(t);
+    int rc = write_file((folder_t *)base, path, buf, len);
+    if (rc == ELOOP)
+        snprintf(err, errsz,
+                 "a symbolic link inside the destination is never followed or replaced");
+    else if (rc != 0)
+        snprintf(err, errsz, "%s", strerror(rc));
+    return rc == 0 ? 0 : -1;
 }
 
-void saver_emergency_cleanup(void *unused)
+static bool newer_or_same(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec >= b->tv_nsec);
+}
+
+/* lstat, not stat: a symlink planted in DST is never up to date (nor written through). */
+static bool folder_fresh(store_t *base, const char *path, const struct timespec *src_mtime)
+{
+    folder_t *s = (folder_t *)base;
+    struct stat st;
+    return strlen(path) > s->prefix &&
+           fstatat(s->root, path + s->prefix, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+           S_ISREG(st.st_mode) && newer_or_same(&st.st_mtim, src_mtime);
+}
+
+static void folder_close(store_t *base)
+{
+    folder_t *s = (folder_t *)base;
+    if (s->last_fd >= 0)
+        close(s->last_fd);
+    if (s->root >= 0)
+        close(s->root);
+    free(s->last_dir);
+    free(s);
+}
+
+/* A real write: access(2) says yes to root on a read-only folder. */
+static int probe_writable(int root)
+{
+    int fd = create_tmp(root, 0600);
+    if (fd < 0)
+        return -fd;
+    close(fd);
+    pthread_mutex_lock(&tmp_mu);
+    unlinkat(tmp_dir, tmp_name, 0);
+    tmp_dir = -1;
+    pthread_mutex_unlock(&tmp_mu);
+    return 0;
+}
+
+store_t *store_folder_open(const char *dst, const store_cfg_t *cfg, char *err, size_t errsz)
+{
+    static const store_ops_t ops = {
+        .fresh = folder_fresh, .put = folder_put, .close = folder_close};
+    int rc = make_dirs(dst);
+    if (rc != 0) {
+        snprintf(err, errsz, "cannot create: %s", strerror(rc));
+        return NULL;
+    }
+    folder_t *s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        snprintf(err, errsz, "out of memory");
+        return NULL;
+    }
+    s->base = (store_t){.ops = &ops, .writers = 1};
+    s->fsync = cfg->fsync;
+    s->last_fd = -1;
+    mode_t um = umask(0);
+    umask(um);
+    s->mode = 0666 & ~um;
+    size_t n = strlen(dst);
+    while (n > 1 && dst[n - 1] == '/')
+        n--;
+    s->prefix = n + 1; /* as output_path joins them */
+    s->root = open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    rc = s->root < 0 ? errno : probe_writable(s->root);
+    if (rc != 0) {
+        snprintf(err, errsz, "not writable: %s", strerror(rc));
+        folder_close(&s->base);
+        return NULL;
+    }
+    return &s->base;
+}
+
+void store_folder_emergency_cleanup(void *unused)
 {
     (void)unused;
     pthread_mutex_lock(&tmp_mu); /* never unlocked: the process is about to _exit */

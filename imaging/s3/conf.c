@@ -1,0 +1,119 @@
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "s3.h"
+
+/* The variable's value, malloc'd, or NULL when unset or empty. */
+static char *env_dup(const char *name)
+{
+    const char *v = getenv(name);
+    return v != NULL && v[0] != '\0' ? strdup(v) : NULL;
+}
+
+int s3_conf_from_env(s3_conf_t *c, char *err, size_t errsz)
+{
+    c->access_key = env_dup("AWS_ACCESS_KEY_ID");
+    c->secret = env_dup("AWS_SECRET_ACCESS_KEY");
+    c->token = env_dup("AWS_SESSION_TOKEN");
+    c->region = env_dup("AWS_REGION");
+    if (c->region == NULL)
+        c->region = env_dup("AWS_DEFAULT_REGION");
+    if (c->region == NULL)
+        c->region = strdup("us-east-1");
+    c->endpoint = env_dup("AWS_ENDPOINT_URL_S3");
+    if (c->endpoint == NULL)
+        c->endpoint = env_dup("AWS_ENDPOINT_URL");
+    if (c->endpoint != NULL) {
+        size_t n = strlen(c->endpoint);
+        while (n > 0 && c->endpoint[n - 1] == '/')
+            c->endpoint[--n] = '\0';
+    }
+    atomic_init(&c->n_list, 0);
+    atomic_init(&c->n_get, 0);
+    atomic_init(&c->n_put, 0);
+    atomic_init(&c->n_retry, 0);
+    if (c->access_key == NULL || c->secret == NULL) {
+        snprintf(err, errsz, "no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+        return -1;
+    }
+    if (c->region == NULL) {
+        snprintf(err, errsz, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+void s3_conf_free(s3_conf_t *c)
+{
+    free(c->access_key);
+    free(c->secret);
+    free(c->token);
+    free(c->region);
+    free(c->endpoint);
+    c->access_key = c->secret = c->token = c->region = c->endpoint = NULL;
+}
+
+bool s3_is_url(const char *text)
+{
+    return strncmp(text, "s3://", 5) == 0;
+}
+
+/* S3's bucket naming rules: 3-63 characters, lowercase letters, digits, dots and hyphens,
+ * starting and ending with a letter or digit. */
+static bool bucket_ok(const char *b, size_t n)
+{
+    if (n < 3 || n > 63 || !isalnum((unsigned char)b[0]) || !isalnum((unsigned char)b[n - 1]))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!(islower((unsigned char)b[i]) || isdigit((unsigned char)b[i]) || b[i] == '.' ||
+              b[i] == '-'))
+            return false;
+    return true;
+}
+
+bool s3_parse_url(const char *url, char **bucket, char **prefix)
+{
+    if (!s3_is_url(url))
+        return false;
+    const char *b = url + 5;
+    const char *slash = strchr(b, '/');
+    size_t bn = slash ? (size_t)(slash - b) : strlen(b);
+    if (!bucket_ok(b, bn))
+        return false;
+    const char *p = slash ? slash + 1 : "";
+    while (*p == '/')
+        p++;
+    size_t pn = strlen(p);
+    while (pn > 0 && p[pn - 1] == '/')
+        pn--;
+    *bucket = strndup(b, bn);
+    *prefix = malloc(pn + 2);
+    if (*bucket == NULL || *prefix == NULL) {
+        free(*bucket);
+        free(*prefix);
+        return false;
+    }
+    memcpy(*prefix, p, pn);
+    if (pn > 0)
+        (*prefix)[pn++] = '/';
+    (*prefix)[pn] = '\0';
+    return true;
+}
+
+const char *s3_content_type(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    if (dot == NULL)
+        return "application/octet-stream";
+    if (strcmp(dot, ".jpg") == 0)
+        return "image/jpeg";
+    if (strcmp(dot, ".webp") == 0)
+        return "image/webp";
+    if (strcmp(dot, ".avif") == 0)
+        return "image/avif";
+    if (strcmp(dot, ".png") == 0)
+        return "image/png";
+    return "application/octet-stream";
+}

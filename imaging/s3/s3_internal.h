@@ -1,0 +1,32 @@
+/* What the s3 files share: one request, described, and the call that makes it with retries. */
+#ifndef IMAGING_S3_INTERNAL_H
+#define IMAGING_S3_INTERNAL_H
+
+#include "s3.h"
+
+typedef struct s3_req {
+    const char *method; /* GET, PUT */
+    const char *bucket;
+    const char *key;   /* NULL for the bucket itself */
+    const char *query; /* already sorted by name and percent-encoded; NULL for none */
+    const void *body;  /* PUT only */
+    size_t len;
+    const char *content_type;
+    /* Receives a successful answer's body; false aborts (errno says why). */
+    bool (*sink)(void *ctx, const char *data, size_t n);
+    /* Called before each attempt so that a retried answer starts afresh; may be NULL. */
+    bool (*rewind)(void *ctx);
+    void *sink_ctx;
+    bool listing; /* counted as a LIST, not a GET */
+} s3_req_t;
+
+/* Makes the request, retrying what is worth retrying. 0, or -1 with err. */
+int s3_request(s3_client_t *c, const s3_req_t *r, s3_err_t *err);
+
+/* value percent-encoded for a query string (slashes too), malloc'd. */
+char *s3_query_encode(const char *value);
+
+/* curl_global_init, once per process (run by the first s3_client_new). */
+void s3_global_init(void);
+
+#endif

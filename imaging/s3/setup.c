@@ -1,0 +1,35 @@
+#include <stdio.h>
+
+#include "s3.h"
+
+static bool stop_at_first(void *ctx, const s3_obj_t *obj)
+{
+    (void)ctx;
+    (void)obj;
+    return false;
+}
+
+int s3_check_bucket(s3_client_t *c, const s3_conf_t *conf, const char *bucket, const char *prefix,
+                    char *err, size_t errsz)
+{
+    s3_err_t e;
+    if (s3_list(c, bucket, prefix, true, 1, stop_at_first, NULL, &e) == 0)
+        return 0;
+    switch (e.kind) {
+    case S3E_AUTH:
+        snprintf(err, errsz,
+                 "S3 refused the request: %s (check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and "
+                 "AWS_SESSION_TOKEN)",
+                 e.msg);
+        break;
+    case S3E_NO_BUCKET:
+        snprintf(err, errsz, "no such bucket: %s", bucket);
+        break;
+    case S3E_CONNECT:
+        snprintf(err, errsz, "cannot reach %s: %s", conf->endpoint ? conf->endpoint : "S3", e.msg);
+        break;
+    default:
+        snprintf(err, errsz, "%s", e.msg);
+    }
+    return -1;
+}

@@ -1,0 +1,201 @@
+/* The list source (--files-from): thumbnails the paths a file or stdin names, relative to SRC,
+ * one per line or NUL-terminated (-0), read and handed on as they arrive, so `find`, `git
+ * ls-files` or a hook can feed a run that is already working. A leading "./" is dropped; an empty
+ * entry, a folder (find prints those too), a symlink (unless --follow-symlinks) or a special file
+ * is passed over; a path that leaves SRC or does not exist is reported failed. The clash rule is
+ * the walk's: a listed file's rivals are the files of its folder on disk, listed or not, so a list
+ * makes exactly the thumbnails the walk would have made of those files. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "naming.h"
+#include "source.h"
+
+typedef struct {
+    source_t base;
+    char *src;
+    FILE *list;
+    bool close_list, follow_symlinks;
+    char sep;
+    /* the claims of the last folder looked at */
+    char *dir; /* relative to SRC; "" for SRC itself */
+    src_file_t *files;
+    size_t nfiles;
+} files_src_t;
+
+static void forget_folder(files_src_t *fs)
+{
+    for (size_t i = 0; i < fs->nfiles; i++)
+        src_file_free(&fs->files[i]);
+    free(fs->files);
+    free(fs->dir);
+    fs->files = NULL;
+    fs->dir = NULL;
+    fs->nfiles = 0;
+}
+
+static bool is_regular(const files_src_t *fs, int dirfd, const char *name)
+{
+    struct stat st;
+    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return false;
+    if (S_ISLNK(st.st_mode) && fs->follow_symlinks && fstatat(dirfd, name, &st, 0) != 0)
+        return false;
+    return S_ISREG(st.st_mode);
+}
+
+/* Reads the regular files of folder dir (relative to SRC) and settles their claims. */
+static void load_folder(files_src_t *fs, lister_t *l, const char *dir)
+{
+    forget_folder(fs);
+    fs->dir = strdup(dir);
+    char *path = dir[0] ? path_join(fs->src, dir) : strdup(fs->src);
+    DIR *d = path ? opendir(path) : NULL;
+    free(path);
+    if (d == NULL || fs->dir == NULL) {
+        if (d != NULL)
+            closedir(d);
+        return; /* the file's own lstat reports the trouble */
+    }
+    size_t cap = 0;
+    struct dirent *de;
+    struct timespec zero = {0, 0};
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.' || !is_regular(fs, dirfd(d), de->d_name))
+            continue;
+        if (fs->nfiles == cap) {
+            cap = cap ? cap * 2 : 64;
+            src_file_t *v = realloc(fs->files, cap * sizeof *v);
+            if (v == NULL)
+                break;
+            fs->files = v;
+        }
+        char *name = strdup(de->d_name);
+        if (name == NULL)
+            break;
+        src_file_init(&fs->files[fs->nfiles++], l, name, 0, 0, &zero);
+    }
+    closedir(d);
+    lister_settle_claims(fs->files, fs->nfiles);
+}
+
+/* Who owns the output name of file `name` in folder dir, if another file does. */
+static const char *owner_of(files_src_t *fs, lister_t *l, const char *dir, const char *name)
+{
+    if (fs->dir == NULL || strcmp(fs->dir, dir) != 0)
+        load_folder(fs, l, dir);
+    for (size_t lo = 0, hi = fs->nfiles; lo < hi;) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(fs->files[mid].name, name);
+        if (c == 0)
+            return fs->files[mid].owner;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* Handles one listed entry. False once the run is cancelled. */
+static bool one(files_src_t *fs, lister_t *l, char *rel)
+{
+    while (rel[0] == '.' && rel[1] == '/')
+        rel += 2;
+    if (rel[0] == '\0')
+        return true;
+    char *path = path_join(fs->src, rel);
+    if (path == NULL) {
+        lister_failure(l, rel, "out of memory");
+        return true;
+    }
+    struct stat st;
+    if (!rel_path_safe(rel)) {
+        lister_failure(l, path, "not a path inside SRC (--files-from takes paths relative to it)");
+    } else if (lstat(path, &st) != 0 ||
+               (S_ISLNK(st.st_mode) && fs->follow_symlinks && stat(path, &st) != 0)) {
+        lister_failure(l, path, strerror(errno));
+    } else if (S_ISREG(st.st_mode)) {
+        size_t rel_off = strlen(fs->src) + 1;
+        const char *slash = strrchr(rel, '/');
+        size_t name_off = rel_off + (slash ? (size_t)(slash - rel) + 1 : 0);
+        char *dir = strndup(rel, slash ? (size_t)(slash - rel) : 0);
+        src_file_t f;
+        src_file_init(&f, l, path, rel_off, name_off, &st.st_mtim);
+        f.owner = dir ? owner_of(fs, l, dir, f.name) : NULL;
+        free(dir);
+        bool go = lister_emit(l, &f, 1);
+        src_file_free(&f);
+        return go;
+    }
+    free(path);
+    return true;
+}
+
+static void files_list(source_t *base, lister_t *l)
+{
+    files_src_t *fs = (files_src_t *)base;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getdelim(&line, &cap, fs->sep, fs->list)) >= 0) {
+        if (n > 0 && line[n - 1] == fs->sep)
+            line[n - 1] = '\0';
+        if (!one(fs, l, line))
+            break;
+    }
+    if (ferror(fs->list))
+        lister_failure(l, "--files-from", strerror(errno));
+    free(line);
+    forget_folder(fs);
+}
+
+static void files_close(source_t *base)
+{
+    files_src_t *fs = (files_src_t *)base;
+    if (fs->list != NULL && fs->close_list)
+        fclose(fs->list);
+    forget_folder(fs);
+    free(fs->src);
+    free(fs);
+}
+
+source_t *source_files_open(const source_cfg_t *cfg, char *err, size_t errsz)
+{
+    static const source_ops_t ops = {.list = files_list, .close = files_close};
+    struct stat st;
+    if (stat(cfg->src, &st) != 0) {
+        snprintf(err, errsz, "%s", strerror(errno));
+        return NULL;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, errsz, "not a folder (--files-from takes paths relative to one)");
+        return NULL;
+    }
+    files_src_t *fs = calloc(1, sizeof *fs);
+    if (fs == NULL) {
+        snprintf(err, errsz, "out of memory");
+        return NULL;
+    }
+    fs->base.ops = &ops;
+    fs->sep = cfg->list_sep;
+    fs->follow_symlinks = cfg->follow_symlinks;
+    size_t n = strlen(cfg->src);
+    while (n > 1 && cfg->src[n - 1] == '/')
+        n--;
+    fs->src = strndup(cfg->src, n);
+    bool is_stdin = strcmp(cfg->files_from, "-") == 0;
+    fs->list = is_stdin ? stdin : fopen(cfg->files_from, "re");
+    fs->close_list = !is_stdin;
+    if (fs->src == NULL || fs->list == NULL) {
+        snprintf(err, errsz, "%s: %s", cfg->files_from, strerror(errno));
+        files_close(&fs->base);
+        return NULL;
+    }
+    return &fs->base;
+}

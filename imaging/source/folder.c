@@ -1,0 +1,256 @@
+/* The folder source: walks SRC depth-first with an explicit stack of pending folders. Each folder's
+ * names are read and sorted before its files are handed on (so a folder's names, never the
+ * tree's, are held at once, and claims are settled over the whole folder). It skips hidden
+ * entries, DST when it lies inside SRC, and everything that is not a regular file (FIFOs, sockets,
+ * devices); symlinks are skipped unless follow_symlinks, and then a folder already visited (a
+ * loop) is not entered again. SRC may also be a single file. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "naming.h"
+#include "source.h"
+
+typedef struct {
+    source_t base;
+    char *src, *dst;
+    bool follow_symlinks;
+} folder_src_t;
+
+/* A set of (device, inode) pairs: the folders visited when following symlinks. */
+typedef struct {
+    dev_t dev;
+    ino_t ino;
+} dev_ino_t;
+
+typedef struct {
+    dev_ino_t *v;
+    size_t n, cap;
+} visited_t;
+
+/* Adds (dev, ino); false if it was already there (or on ENOMEM, which stops a possible loop). */
+static bool visit(visited_t *s, dev_t dev, ino_t ino)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->v[i].dev == dev && s->v[i].ino == ino)
+            return false;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        dev_ino_t *v = realloc(s->v, cap * sizeof *v);
+        if (v == NULL)
+            return false;
+        s->v = v;
+        s->cap = cap;
+    }
+    s->v[s->n++] = (dev_ino_t){dev, ino};
+    return true;
+}
+
+typedef struct {
+    char **v;
+    size_t n, cap;
+} stack_t_;
+
+static bool push(stack_t_ *s, char *path)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        char **v = realloc(s->v, cap * sizeof *v);
+        if (v == NULL)
+            return false;
+        s->v = v;
+        s->cap = cap;
+    }
+    s->v[s->n++] = path;
+    return true;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Reads the visible entries of an open folder, sorted by name, into a malloc'd array of n
+ * malloc'd names (what fitted, if memory ran out). */
+static char **read_names(DIR *d, size_t *count)
+{
+    char **v = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.')
+            continue; /* hidden, and . and .. */
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **w = realloc(v, cap * sizeof *w);
+            if (w == NULL)
+                break;
+            v = w;
+        }
+        if ((v[n] = strdup(de->d_name)) == NULL)
+            break;
+        n++;
+    }
+    if (v != NULL)
+        qsort(v, n, sizeof *v, by_name);
+    *count = n;
+    return v;
+}
+
+/* Sorts one entry into subfolders (pushed) and regular files (appended to files); everything
+ * else is skipped. Takes ownership of path, whose last component is name. */
+static void classify(const folder_src_t *fs, lister_t *l, stack_t_ *stack, visited_t *seen,
+                     const struct stat *dst_st, char *path, size_t rel_off, src_file_t *files,
+                     size_t *nfiles)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0) {
+        lister_failure(l, path, strerror(errno));
+        free(path);
+        return;
+    }
+    if (S_ISLNK(st.st_mode) && (!fs->follow_symlinks || stat(path, &st) != 0)) {
+        free(path); /* not followed, or dangling: skipped */
+        return;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        bool is_dst = st.st_dev == dst_st->st_dev && st.st_ino == dst_st->st_ino;
+        if (is_dst || (fs->follow_symlinks && !visit(seen, st.st_dev, st.st_ino)) ||
+            !push(stack, path))
+            free(path);
+        return;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        free(path); /* FIFO, socket, device: never opened */
+        return;
+    }
+    const char *slash = strrchr(path, '/');
+    src_file_init(&files[(*nfiles)++], l, path, rel_off, slash ? (size_t)(slash - path) + 1 : 0,
+                  &st.st_mtim);
+}
+
+/* Lists one folder: subfolders onto the stack (so that they are walked in name order), then its
+ * files. A folder's names are held while it is handled, never the whole tree's. */
+static bool list_dir(const folder_src_t *fs, lister_t *l, stack_t_ *stack, visited_t *seen,
+                     const struct stat *dst_st, const char *dir, size_t rel_off)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        lister_failure(l, dir, strerror(errno));
+        return true;
+    }
+    size_t n = 0, nfiles = 0;
+    char **names = read_names(d, &n);
+    closedir(d);
+    src_file_t *files = n ? calloc(n, sizeof *files) : NULL;
+    if (n > 0 && files == NULL)
+        lister_failure(l, dir, "out of memory");
+    size_t base = stack->n;
+    for (size_t i = 0; files != NULL && i < n; i++) {
+        char *path = path_join(dir, names[i]);
+        if (path != NULL)
+            classify(fs, l, stack, seen, dst_st, path, rel_off, files, &nfiles);
+    }
+    /* Reverse the folders just pushed, so the first by name is popped first. */
+    for (size_t i = base, j = stack->n; i + 1 < j; i++, j--) {
+        char *tmp = stack->v[i];
+        stack->v[i] = stack->v[j - 1];
+        stack->v[j - 1] = tmp;
+    }
+    lister_settle_claims(files, nfiles);
+    bool go = lister_emit(l, files, nfiles);
+    for (size_t i = 0; i < nfiles; i++)
+        src_file_free(&files[i]);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    free(files);
+    return go;
+}
+
+static void walk(const folder_src_t *fs, lister_t *l, const struct stat *dst_st)
+{
+    stack_t_ stack = {0};
+    visited_t seen = {0};
+    size_t root_len = strlen(fs->src);
+    while (root_len > 1 && fs->src[root_len - 1] == '/')
+        root_len--;
+    struct stat st;
+    if (stat(fs->src, &st) == 0)
+        visit(&seen, st.st_dev, st.st_ino);
+    char *root = strndup(fs->src, root_len);
+    bool go = root != NULL && push(&stack, root);
+    while (go && stack.n > 0) {
+        char *dir = stack.v[--stack.n];
+        go = list_dir(fs, l, &stack, &seen, dst_st, dir, root_len + 1);
+        free(dir);
+    }
+    while (stack.n > 0)
+        free(stack.v[--stack.n]);
+    free(stack.v);
+    free(seen.v);
+}
+
+static void folder_list(source_t *base, lister_t *l)
+{
+    folder_src_t *fs = (folder_src_t *)base;
+    struct stat src_st, dst_st;
+    memset(&dst_st, 0, sizeof dst_st);
+    stat(fs->dst, &dst_st);
+    if (stat(fs->src, &src_st) == 0 && S_ISREG(src_st.st_mode)) {
+        /* A single file: its name is the relative path. */
+        const char *base_name = strrchr(fs->src, '/');
+        size_t off = base_name ? (size_t)(base_name - fs->src) + 1 : 0;
+        src_file_t f;
+        char *path = strdup(fs->src);
+        if (path == NULL) {
+            lister_failure(l, fs->src, "out of memory");
+            return;
+        }
+        src_file_init(&f, l, path, off, off, &src_st.st_mtim);
+        lister_emit(l, &f, 1);
+        src_file_free(&f);
+    } else {
+        walk(fs, l, &dst_st);
+    }
+}
+
+static void folder_close(source_t *base)
+{
+    folder_src_t *fs = (folder_src_t *)base;
+    free(fs->src);
+    free(fs->dst);
+    free(fs);
+}
+
+source_t *source_folder_open(const source_cfg_t *cfg, char *err, size_t errsz)
+{
+    static const source_ops_t ops = {.list = folder_list, .close = folder_close};
+    struct stat st;
+    if (stat(cfg->src, &st) != 0) {
+        snprintf(err, errsz, "%s", strerror(errno));
+        return NULL;
+    }
+    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+        snprintf(err, errsz, "not a folder or a regular file");
+        return NULL;
+    }
+    folder_src_t *fs = calloc(1, sizeof *fs);
+    if (fs != NULL) {
+        fs->base.ops = &ops;
+        fs->src = strdup(cfg->src);
+        fs->dst = strdup(cfg->dst);
+        fs->follow_symlinks = cfg->follow_symlinks;
+    }
+    if (fs == NULL || fs->src == NULL || fs->dst == NULL) {
+        if (fs != NULL)
+            folder_close(&fs->base);
+        snprintf(err, errsz, "out of memory");
+        return NULL;
+    }
+    return &fs->base;
+}

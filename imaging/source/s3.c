@@ -1,0 +1,221 @@
+/* The S3 source: lists SRC's prefix with ListObjectsV2 (no delimiter: every key below it, in byte
+ * order, a page at a time) and hands keys on as pages arrive. Keys with a hidden component, folder
+ * markers ("x/") and, when DST is under SRC in the same bucket, DST's keys are passed over.
+ *
+ * Claims without holding the listing: a file's rivals for its output name are "STEM" and
+ * "STEM.ext" in its folder, and in byte order every one of them comes before any key that does
+ * not start with STEM, or whose next byte after STEM sorts after '.'. So a key waits in a small
+ * window only until such a key arrives, then its group is settled and emitted: memory stays flat
+ * however many keys the prefix holds.
+ *
+ * Fetchers GET each task's object into an anonymous memory file (memfd) that the decoder reads
+ * like any file. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "source.h"
+
+typedef struct {
+    source_t base;
+    s3_conf_t *conf;
+    char *bucket, *prefix;
+    char *skip; /* DST's prefix when it lies under SRC in this bucket, else NULL */
+    s3_client_t *lister_client;
+    /* the window of keys whose rivals may still come; each file's name is its relative path */
+    lister_t *l;
+    src_file_t *win;
+    size_t n, cap;
+    size_t *stem; /* per window entry: bytes of its relative path up to the end of its stem */
+    bool go;
+} s3_src_t;
+
+static _Thread_local s3_client_t *fetcher;
+
+/* Bytes of rel up to the end of its stem: its folder, then its last component without the last
+ * extension (as output_path replaces it). */
+static size_t stem_len(const char *rel)
+{
+    const char *slash = strrchr(rel, '/');
+    const char *name = slash ? slash + 1 : rel;
+    const char *dot = strrchr(name, '.');
+    return (size_t)((dot && dot != name ? dot : name + strlen(name)) - rel);
+}
+
+/* True when no key from `next` on (NULL: the end) can be a rival of window entry i. */
+static bool complete(const s3_src_t *s, size_t i, const char *next)
+{
+    if (next == NULL)
+        return true;
+    const char *rel = s->win[i].path + s->win[i].rel_off;
+    size_t n = s->stem[i];
+    return strncmp(next, rel, n) != 0 || (unsigned char)next[n] > '.';
+}
+
+/* Settles and emits the window's complete entries, keeping the others in order. */
+static void release(s3_src_t *s, const char *next)
+{
+    size_t done = 0;
+    while (done < s->n && complete(s, done, next))
+        done++;
+    if (done == 0)
+        return;
+    lister_settle_claims(s->win, done);
+    if (s->go)
+        s->go = lister_emit(s->l, s->win, done);
+    for (size_t i = 0; i < done; i++)
+        src_file_free(&s->win[i]);
+    memmove(s->win, s->win + done, (s->n - done) * sizeof *s->win);
+    memmove(s->stem, s->stem + done, (s->n - done) * sizeof *s->stem);
+    s->n -= done;
+}
+
+static bool hidden(const char *rel)
+{
+    if (rel[0] == '.')
+        return true;
+    for (const char *p = strchr(rel, '/'); p != NULL; p = strchr(p + 1, '/'))
+        if (p[1] == '.')
+            return true;
+    return false;
+}
+
+static bool on_key(void *ctx, const s3_obj_t *o)
+{
+    s3_src_t *s = ctx;
+    const char *rel = o->key + strlen(s->prefix);
+    size_t len = strlen(rel);
+    if (len == 0 || rel[len - 1] == '/' || hidden(rel) ||
+        (s->skip && strncmp(o->key, s->skip, strlen(s->skip)) == 0))
+        return s->go;
+    release(s, rel);
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        src_file_t *w = realloc(s->win, cap * sizeof *w);
+        size_t *st = w ? realloc(s->stem, cap * sizeof *st) : NULL;
+        if (w != NULL)
+            s->win = w;
+        if (st == NULL) {
+            lister_failure(s->l, o->key, "out of memory");
+            return s->go;
+        }
+        s->stem = st;
+        s->cap = cap;
+    }
+    char *path = NULL;
+    if (asprintf(&path, "s3://%s/%s", s->bucket, o->key) < 0) {
+        lister_failure(s->l, o->key, "out of memory");
+        return s->go;
+    }
+    size_t rel_off = strlen(path) - len;
+    s->stem[s->n] = stem_len(rel);
+    src_file_init(&s->win[s->n++], s->l, path, rel_off, rel_off, &o->mtime);
+    return s->go;
+}
+
+static void s3_list_src(source_t *base, lister_t *l)
+{
+    s3_src_t *s = (s3_src_t *)base;
+    s->l = l;
+    s->go = true;
+    s3_err_t e;
+    if (s3_list(s->lister_client, s->bucket, s->prefix, false, 0, on_key, s, &e) != 0 &&
+        e.kind != S3E_CANCELLED) {
+        char where[512];
+        snprintf(where, sizeof where, "s3://%s/%s", s->bucket, s->prefix);
+        char msg[320];
+        snprintf(msg, sizeof msg, "cannot list: %s", e.msg);
+        lister_failure(l, where, msg);
+    }
+    release(s, NULL);
+}
+
+static int s3_fetch(source_t *base, task_t *t, char *err, size_t errsz)
+{
+    s3_src_t *s = (s3_src_t *)base;
+    if (fetcher == NULL && (fetcher = s3_client_new(s->conf)) == NULL) {
+        snprintf(err, errsz, "out of memory");
+        return -1;
+    }
+    int fd = memfd_create("thumbgen-source", MFD_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errsz, "cannot hold it in memory: %s", strerror(errno));
+        return -1;
+    }
+    const char *key = t->src + 5 + strlen(s->bucket) + 1;
+    s3_err_t e;
+    if (s3_get(fetcher, s->bucket, key, fd, &e) != 0) {
+        snprintf(err, errsz, "%s", e.kind == S3E_CANCELLED ? "cancelled" : e.msg);
+        close(fd);
+        return -1;
+    }
+    t->fd = fd;
+    return 0;
+}
+
+static void s3_src_thread_exit(source_t *base)
+{
+    (void)base;
+    s3_client_free(fetcher);
+    fetcher = NULL;
+}
+
+static void s3_src_close(source_t *base)
+{
+    s3_src_t *s = (s3_src_t *)base;
+    for (size_t i = 0; i < s->n; i++)
+        src_file_free(&s->win[i]);
+    free(s->win);
+    free(s->stem);
+    s3_client_free(s->lister_client);
+    free(s->bucket);
+    free(s->prefix);
+    free(s->skip);
+    free(s);
+}
+
+source_t *source_s3_open(const source_cfg_t *cfg, char *err, size_t errsz)
+{
+    static const source_ops_t ops = {.list = s3_list_src,
+                                     .fetch = s3_fetch,
+                                     .thread_exit = s3_src_thread_exit,
+                                     .close = s3_src_close};
+    if (cfg->files_from != NULL) {
+        snprintf(err, errsz, "--files-from needs a local SRC");
+        return NULL;
+    }
+    s3_src_t *s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        snprintf(err, errsz, "out of memory");
+        return NULL;
+    }
+    s->base = (source_t){.ops = &ops, .fetchers = cfg->fetchers ? cfg->fetchers : 1};
+    s->conf = cfg->s3;
+    if (!s3_parse_url(cfg->src, &s->bucket, &s->prefix)) {
+        snprintf(err, errsz, "not a valid s3://BUCKET[/PREFIX]");
+        free(s);
+        return NULL;
+    }
+    char *db = NULL, *dp = NULL;
+    if (s3_is_url(cfg->dst) && s3_parse_url(cfg->dst, &db, &dp) && strcmp(db, s->bucket) == 0 &&
+        strncmp(dp, s->prefix, strlen(s->prefix)) == 0) {
+        s->skip = dp;
+        dp = NULL;
+    }
+    free(db);
+    free(dp);
+    s->lister_client = s3_client_new(s->conf);
+    if (s->lister_client == NULL) {
+        snprintf(err, errsz, "out of memory");
+        s3_src_close(&s->base);
+        return NULL;
+    }
+    if (s3_check_bucket(s->lister_client, s->conf, s->bucket, s->prefix, err, errsz) != 0) {
+        s3_src_close(&s->base);
+        return NULL;
+    }
+    return &s->base;
+}
