@@ -93,3 +93,23 @@ void sh(const char *cmd)
         fail_msg("%s: %s", cmd, r.err);
     proc_result_free(&r);
 }
+
+proc_result_t tg_vrun(const char *bin, const char *first, va_list ap)
+{
+    char *argv[32] = {(char *)bin};
+    int n = 1;
+    for (const char *a = first; a != NULL && n < 31; a = va_arg(ap, const char *))
+        argv[n++] = (char *)a;
+    proc_result_t r;
+    assert_int_equal(proc_run(argv, &r), 0);
+    return r;
+}
+
+proc_result_t tg_run(const char *bin, const char *first, ...)
+{
+    va_list ap;
+    va_start(ap, first);
+    proc_result_t r = tg_vrun(bin, first, ap);
+    va_end(ap);
+    return r;
+}

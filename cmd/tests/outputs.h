@@ -3,7 +3,10 @@
 #ifndef CMD_TESTS_OUTPUTS_H
 #define CMD_TESTS_OUTPUTS_H
 
+#include <stdarg.h>
 #include <vips/vips.h>
+
+#include "proc.h"
 
 /* Counts the regular files under dir (recursively) whose name contains part (NULL: every file).
  * Every counted .jpg must decode to its last pixel (the test fails otherwise), so a partial or
@@ -22,6 +25,11 @@ double mean_abs_diff(VipsImage *a, VipsImage *b);
         if (snprintf(buf, sizeof buf, __VA_ARGS__) >= (int)sizeof buf)                             \
             fail_msg("path too long");                                                             \
     } while (0)
+
+/* Runs bin with the arguments from first on (NULL-terminated, at most 30), to completion; fails
+ * the test if it cannot be run. */
+proc_result_t tg_run(const char *bin, const char *first, ...);
+proc_result_t tg_vrun(const char *bin, const char *first, va_list ap);
 
 /* Runs cmd with /bin/sh -c, failing the test (with its stderr) unless it exits 0. */
 void sh(const char *cmd);

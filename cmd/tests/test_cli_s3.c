@@ -1,0 +1,319 @@
+/* End-to-end tests of S3 sources and stores against a real S3-compatible server that verifies
+ * SigV4 signatures (s3rver, cmd/tests/s3/server.js, started here on 127.0.0.1), read back with an
+ * independent client (awscli). The server logs every request, so the tests count what a run asked
+ * for (a rerun with nothing to do must PUT nothing). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vips/vips.h>
+#include <cmocka.h>
+
+#include "outputs.h"
+#include "proc.h"
+
+#define BIN THUMBGEN_BIN
+#define SECRET "S3RVER" /* the only key pair s3rver accepts */
+#define NESTED "nested/a b/\xc3\xbc deep/\xc3\xa9t\xc3\xa9 photo 1.jpg"
+
+extern char **environ;
+
+typedef struct {
+    char root[64];
+    char src[128], data[128], log[128];
+    pid_t server;
+    int server_out;
+    char endpoint[64];
+} fixture_t;
+
+static fixture_t fx;
+
+static void server_start(fixture_t *f)
+{
+    char *argv[] = {"/usr/bin/env", "node", "--openssl-legacy-provider", S3SERVER_DIR "/server.js",
+                    f->data,        f->log, "photos",                    "thumbs",
+                    NULL};
+    f->server = proc_start(argv, &f->server_out);
+    assert_true(f->server > 0);
+    char port[32];
+    assert_true(proc_read_line(f->server_out, port, sizeof port) > 0);
+    FMT(f->endpoint, "http://127.0.0.1:%s", port);
+    setenv("AWS_ENDPOINT_URL", f->endpoint, 1);
+}
+
+static void server_stop(fixture_t *f, int sig)
+{
+    kill(f->server, sig);
+    proc_result_t r;
+    proc_finish(f->server, f->server_out, &r);
+    proc_result_free(&r);
+    f->server = 0;
+}
+
+static int group_setup(void **state)
+{
+    fixture_t *f = &fx;
+    struct stat st;
+    if (stat(S3SERVER_DIR "/node_modules/@20minutes/s3rver", &st) != 0) {
+        fprintf(stderr, "S3 tests need the test server: npm ci --prefix %s\n", S3SERVER_DIR);
+        return -1;
+    }
+    strcpy(f->root, "/tmp/tg-s3-XXXXXX");
+    if (mkdtemp(f->root) == NULL)
+        return -1;
+    snprintf(f->src, sizeof f->src, "%s/src", f->root);
+    snprintf(f->data, sizeof f->data, "%s/s3data", f->root);
+    snprintf(f->log, sizeof f->log, "%s/requests.log", f->root);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s' && cp -r '%s/formats' '%s/nested' '%s'", f->src,
+             TESTDATA, TESTDATA, f->src);
+    if (system(cmd) != 0)
+        return -1;
+    setenv("AWS_ACCESS_KEY_ID", SECRET, 1);
+    setenv("AWS_SECRET_ACCESS_KEY", SECRET, 1);
+    setenv("AWS_DEFAULT_REGION", "us-east-1", 1);
+    unsetenv("AWS_REGION");
+    unsetenv("AWS_ENDPOINT_URL_S3");
+    unsetenv("AWS_SESSION_TOKEN");
+    server_start(f);
+    *state = f;
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    fixture_t *f = *state;
+    if (f->server > 0)
+        server_stop(f, SIGTERM);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->root);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Requests the server has seen whose line starts with prefix ("PUT ", "GET /photos/"). */
+static int requests(const fixture_t *f, const char *prefix)
+{
+    FILE *l = fopen(f->log, "r");
+    int n = 0;
+    char line[2048];
+    while (l != NULL && fgets(line, sizeof line, l) != NULL)
+        n += strncmp(line, prefix, strlen(prefix)) == 0;
+    if (l != NULL)
+        fclose(l);
+    return n;
+}
+
+/* Runs the awscli with the server's endpoint; fails the test unless it succeeds. */
+static void aws(const fixture_t *f, const char *args)
+{
+    char cmd[2048];
+    FMT(cmd, "aws --endpoint-url '%s' %s", f->endpoint, args);
+    sh(cmd);
+}
+
+/* The Content-Type awscli reads back for bucket/key. */
+static void assert_content_type(const fixture_t *f, const char *bucket, const char *key,
+                                const char *want)
+{
+    char cmd[2048], out[256];
+    FMT(out, "%s/ctype.txt", f->root);
+    FMT(cmd,
+        "aws --endpoint-url '%s' s3api head-object --bucket %s --key '%s' --query ContentType "
+        "--output text > '%s'",
+        f->endpoint, bucket, key, out);
+    sh(cmd);
+    char *got = slurp(out);
+    assert_non_null(got);
+    got[strcspn(got, "\n")] = '\0';
+    assert_string_equal(got, want);
+}
+
+/* Downloads s3://bucket/prefix with awscli into a fresh folder; returns how many images decode. */
+static int read_back(const fixture_t *f, const char *url, const char *name)
+{
+    char dir[256], args[512];
+    FMT(dir, "%s/%s", f->root, name);
+    FMT(args, "s3 cp --quiet --recursive '%s' '%s'", url, dir);
+    aws(f, args);
+    return count_outputs(dir, NULL);
+}
+
+/* local -> S3: every thumbnail is PUT with its type, decodes when read back by awscli, and a rerun
+ * PUTs nothing. */
+static void local_to_s3(void **state)
+{
+    fixture_t *f = *state;
+    proc_result_t r = tg_run(BIN, f->src, "s3://thumbs/l2s", "-j", "2", "--stats", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "9 made, 0 up to date"));
+    assert_non_null(strstr(r.err, "S3 requests:"));
+    assert_null(strstr(r.err, SECRET));
+    proc_result_free(&r);
+    assert_int_equal(read_back(f, "s3://thumbs/l2s", "l2s"), 9);
+    assert_content_type(f, "thumbs", "l2s/" NESTED, "image/jpeg");
+
+    int puts = requests(f, "PUT ");
+    r = tg_run(BIN, f->src, "s3://thumbs/l2s", "-j", "2", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "0 made, 9 up to date"));
+    proc_result_free(&r);
+    assert_int_equal(requests(f, "PUT "), puts);
+
+    r = tg_run(BIN, f->src, "s3://thumbs/webp/", "-f", "webp", "--quiet", NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    assert_content_type(f, "thumbs", "webp/formats/grey.webp", "image/webp");
+}
+
+/* S3 -> S3 and S3 -> local, names with spaces and non-ASCII characters; reruns fetch and PUT
+ * nothing. */
+static void from_s3(void **state)
+{
+    fixture_t *f = *state;
+    char args[512], dst[256];
+    FMT(args, "s3 cp --quiet --recursive '%s' s3://photos/in", f->src);
+    aws(f, args);
+    proc_result_t r = tg_run(BIN, "s3://photos/in", "s3://thumbs/s2s", "-j", "2", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "9 made"));
+    proc_result_free(&r);
+    assert_int_equal(read_back(f, "s3://thumbs/s2s", "s2s"), 9);
+    assert_content_type(f, "thumbs", "s2s/" NESTED, "image/jpeg");
+
+    int puts = requests(f, "PUT "), gets = requests(f, "GET /photos/in/");
+    r = tg_run(BIN, "s3://photos/in", "s3://thumbs/s2s", NULL);
+    assert_non_null(strstr(r.err, "0 made, 9 up to date"));
+    proc_result_free(&r);
+    assert_int_equal(requests(f, "PUT "), puts);
+    assert_int_equal(requests(f, "GET /photos/in/"), gets);
+
+    FMT(dst, "%s/s2l", f->root);
+    r = tg_run(BIN, "s3://photos/in", dst, NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    assert_int_equal(count_outputs(dst, NULL), 9);
+    char nested[512];
+    FMT(nested, "%s/%s", dst, NESTED);
+    g_object_unref(load(nested));
+    r = tg_run(BIN, "s3://photos/in", dst, NULL);
+    assert_non_null(strstr(r.err, "0 made, 9 up to date"));
+    proc_result_free(&r);
+}
+
+/* Wrong secret, missing bucket, refused endpoint: status 2 before any work, a plain message, and
+ * the secret nowhere in the output. */
+static void setup_errors(void **state)
+{
+    fixture_t *f = *state;
+    const char *wrong = "wr0ng-s3cret-Zq9";
+    setenv("AWS_SECRET_ACCESS_KEY", wrong, 1);
+    proc_result_t r = tg_run(BIN, f->src, "s3://thumbs/bad", NULL);
+    setenv("AWS_SECRET_ACCESS_KEY", SECRET, 1);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "thumbgen: s3://thumbs/bad: S3 refused the request: "
+                                  "SignatureDoesNotMatch"));
+    assert_null(strstr(r.err, wrong));
+    assert_null(strstr(r.out, wrong));
+    proc_result_free(&r);
+
+    r = tg_run(BIN, "s3://no-such-bucket/x", f->root, NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "s3://no-such-bucket/x: no such bucket: no-such-bucket"));
+    proc_result_free(&r);
+
+    setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1", 1);
+    r = tg_run(BIN, f->src, "s3://thumbs/x", "--retries", "1", NULL);
+    setenv("AWS_ENDPOINT_URL", f->endpoint, 1);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "cannot reach http://127.0.0.1:1: "));
+    assert_non_null(strstr(r.err, "(after 1 retry)"));
+    proc_result_free(&r);
+
+    unsetenv("AWS_ACCESS_KEY_ID");
+    r = tg_run(BIN, f->src, "s3://thumbs/x", NULL);
+    setenv("AWS_ACCESS_KEY_ID", SECRET, 1);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "no S3 credentials"));
+    proc_result_free(&r);
+}
+
+/* The server dies after the first three uploads: the rest fail one by one after their retries,
+ * the run ends (no crash, no hang), and a rerun against the restarted server makes only the
+ * rest. thumbgen reads its list from a pipe, so the test decides exactly when the server dies. */
+static void server_dies_mid_run(void **state)
+{
+    fixture_t *f = *state;
+    static const char *names[] = {"formats/alpha.png", "formats/anim.gif",  "formats/cmyk.jpg",
+                                  "formats/grey.jpg",  "formats/photo.webp", "formats/scan.tif"};
+    char fifo[256], errp[256];
+    FMT(fifo, "%s/manifest.fifo", f->root);
+    FMT(errp, "%s/stderr.txt", f->root);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    int in[2];
+    assert_int_equal(pipe2(in, O_CLOEXEC), 0);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+    posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    char *argv[] = {BIN,          f->src,    "s3://thumbs/dies", "--files-from", "-",
+                    "--manifest", fifo,      "--retries",        "2",            "-j",
+                    "1",          "--quiet", NULL};
+    pid_t pid;
+    assert_int_equal(posix_spawn(&pid, BIN, &fa, NULL, argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    close(in[0]);
+    FILE *manifest = fopen(fifo, "r");
+    assert_non_null(manifest);
+    char line[4096];
+    for (int i = 0; i < 3; i++) {
+        dprintf(in[1], "%s\n", names[i]);
+        assert_non_null(fgets(line, sizeof line, manifest));
+        assert_non_null(strstr(line, "\"status\":\"made\""));
+    }
+    server_stop(f, SIGKILL);
+    for (int i = 3; i < 6; i++)
+        dprintf(in[1], "%s\n", names[i]);
+    close(in[1]);
+    int failed = 0;
+    while (fgets(line, sizeof line, manifest) != NULL)
+        failed += strstr(line, "\"status\":\"failed\"") != NULL;
+    fclose(manifest);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 1);
+    assert_int_equal(failed, 3);
+    char *err = slurp(errp);
+    assert_non_null(err);
+    assert_non_null(strstr(err, "formats/grey.jpg: cannot write s3://thumbs/dies/formats/grey.jpg:"));
+    assert_non_null(strstr(err, "(after 2 retries)"));
+
+    server_start(f);
+    int puts = requests(f, "PUT ");
+    proc_result_t r = tg_run(BIN, f->src, "s3://thumbs/dies", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "6 made, 3 up to date"));
+    proc_result_free(&r);
+    assert_int_equal(requests(f, "PUT "), puts + 6);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(local_to_s3),
+        cmocka_unit_test(from_s3),
+        cmocka_unit_test(setup_errors),
+        cmocka_unit_test(server_dies_mid_run),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
