@@ -98,14 +98,18 @@ static void fetcher_exit(void *ctx)
 static map_result_t write_out(void *ctx, void *in, void *out, done_t *done)
 {
     (void)out;
-    (void)done;
     batch_io_t *io = ctx;
     task_t *t = *(task_t **)in;
     for (int i = 0; t->status == TASK_MADE && i < t->nouts; i++) {
         char err[300];
         if (io->store->ops->put(io->store, t->outs[i].dst, t->outs[i].buf, t->outs[i].len, err,
-                                sizeof err) != 0)
-            task_fail(t, TASK_FAILED, "cannot write %s: %s", t->outs[i].dst, err);
+                                sizeof err) == 0)
+            continue;
+        if (done_fired(done)) { /* an upload cut short by Ctrl-C: dropped, like a decode */
+            task_free(t);
+            return MAP_SKIP;
+        }
+        task_fail(t, TASK_FAILED, "cannot write %s: %s", t->outs[i].dst, err);
     }
     task_release_buffers(t);
     reporter_task(io->rep, t);

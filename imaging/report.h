@@ -1,7 +1,7 @@
 /* report: what the user sees of a thumbnail run. Counts per status, a line on stderr for each
  * failure ("thumbgen: PATH: reason"), the --manifest JSON Lines file, the progress bar on a TTY
  * (redrawn on events, at most 10 times a second: no timer thread) and the summary line.
- * Called from the lister (found, up to date, skipped) and the saver (made, failed); every call is
+ * Called from the lister (found, up to date, skipped) and the writers (made, failed); every call is
  * serialised by the reporter's mutex. */
 #ifndef IMAGING_REPORT_H
 #define IMAGING_REPORT_H

@@ -1,5 +1,5 @@
 /* task: one source file's journey through the thumbnail pipeline. The lister allocates it, a
- * worker fills in the encoded thumbnails, the saver writes them, reports and frees it. Channels
+ * worker fills in the encoded thumbnails, a writer stores them, reports and frees it. Channels
  * carry task_t pointers: whoever holds the pointer owns the task. */
 #ifndef IMAGING_TASK_H
 #define IMAGING_TASK_H

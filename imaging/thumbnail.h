@@ -1,7 +1,7 @@
 /* thumbnail: one source image -> encoded thumbnails in memory, with libvips. Runs in the resize
  * workers; everything heavy happens here, and the result is bytes, never a lazy image (libvips
  * computes pixels only when an image is written, so writing to a buffer here keeps the decode in
- * the worker rather than in the saver). */
+ * the worker rather than in the writers). */
 #ifndef IMAGING_THUMBNAIL_H
 #define IMAGING_THUMBNAIL_H
 

@@ -64,13 +64,21 @@ static int err_fd_for(pid_t pid, int fd, int set)
 
 pid_t proc_start(char *const argv[], int *out_fd)
 {
-    int p[2];
+    return proc_start_fed(argv, NULL, out_fd);
+}
+
+pid_t proc_start_fed(char *const argv[], int *in_fd, int *out_fd)
+{
+    int p[2], in[2] = {-1, -1};
     int efd = temp_fd();
-    if (efd < 0 || pipe(p) != 0)
+    if (efd < 0 || pipe(p) != 0 || (in_fd != NULL && pipe2(in, O_CLOEXEC) != 0))
         return -1;
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    if (in_fd != NULL)
+        posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+    else
+        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, p[1], 1);
     posix_spawn_file_actions_adddup2(&fa, efd, 2);
     posix_spawn_file_actions_addclose(&fa, p[0]);
@@ -78,9 +86,15 @@ pid_t proc_start(char *const argv[], int *out_fd)
     int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     close(p[1]);
+    if (in_fd != NULL) {
+        close(in[0]);
+        *in_fd = in[1];
+    }
     if (rc != 0) {
         close(p[0]);
         close(efd);
+        if (in_fd != NULL)
+            close(in[1]);
         return -1;
     }
     err_fd_for(pid, efd, 1);

@@ -19,6 +19,9 @@ int proc_run(char *const argv[], proc_result_t *r);
 pid_t proc_start(char *const argv[], int *out_fd);
 int proc_finish(pid_t pid, int out_fd, proc_result_t *r);
 
+/* proc_start with stdin on a pipe whose write end is returned in *in_fd (close it to send EOF). */
+pid_t proc_start_fed(char *const argv[], int *in_fd, int *out_fd);
+
 /* Reads one line (without the newline) from fd into buf; returns its length or -1 at EOF. */
 int proc_read_line(int fd, char *buf, int size);
 

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +25,6 @@
 #define SECRET "S3RVER" /* the only key pair s3rver accepts */
 #define NESTED "nested/a b/\xc3\xbc deep/\xc3\xa9t\xc3\xa9 photo 1.jpg"
 
-extern char **environ;
-
 typedef struct {
     char root[64];
     char src[128], data[128], log[128];
@@ -40,8 +37,14 @@ static fixture_t fx;
 
 static void server_start(fixture_t *f)
 {
-    char *argv[] = {"/usr/bin/env", "node", "--openssl-legacy-provider", S3SERVER_DIR "/server.js",
-                    f->data,        f->log, "photos",                    "thumbs",
+    char *argv[] = {"/usr/bin/env",
+                    "node",
+                    "--openssl-legacy-provider",
+                    S3SERVER_DIR "/server.js",
+                    f->data,
+                    f->log,
+                    "photos",
+                    "thumbs",
                     NULL};
     f->server = proc_start(argv, &f->server_out);
     assert_true(f->server > 0);
@@ -253,54 +256,55 @@ static void setup_errors(void **state)
 static void server_dies_mid_run(void **state)
 {
     fixture_t *f = *state;
-    static const char *names[] = {"formats/alpha.png", "formats/anim.gif",  "formats/cmyk.jpg",
+    static const char *names[] = {"formats/alpha.png", "formats/anim.gif",   "formats/cmyk.jpg",
                                   "formats/grey.jpg",  "formats/photo.webp", "formats/scan.tif"};
-    char fifo[256], errp[256];
+    char fifo[256];
     FMT(fifo, "%s/manifest.fifo", f->root);
-    FMT(errp, "%s/stderr.txt", f->root);
     assert_int_equal(mkfifo(fifo, 0600), 0);
-    int in[2];
-    assert_int_equal(pipe2(in, O_CLOEXEC), 0);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    char *argv[] = {BIN,          f->src,    "s3://thumbs/dies", "--files-from", "-",
-                    "--manifest", fifo,      "--retries",        "2",            "-j",
-                    "1",          "--quiet", NULL};
-    pid_t pid;
-    assert_int_equal(posix_spawn(&pid, BIN, &fa, NULL, argv, environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    close(in[0]);
+    char *argv[] = {BIN,
+                    f->src,
+                    "s3://thumbs/dies",
+                    "--files-from",
+                    "-",
+                    "--manifest",
+                    fifo,
+                    "--retries",
+                    "2",
+                    "-j",
+                    "1",
+                    "--quiet",
+                    NULL};
+    int in, out;
+    pid_t pid = proc_start_fed(argv, &in, &out);
+    assert_true(pid > 0);
     FILE *manifest = fopen(fifo, "r");
     assert_non_null(manifest);
     char line[4096];
     for (int i = 0; i < 3; i++) {
-        dprintf(in[1], "%s\n", names[i]);
+        dprintf(in, "%s\n", names[i]);
         assert_non_null(fgets(line, sizeof line, manifest));
         assert_non_null(strstr(line, "\"status\":\"made\""));
     }
     server_stop(f, SIGKILL);
     for (int i = 3; i < 6; i++)
-        dprintf(in[1], "%s\n", names[i]);
-    close(in[1]);
+        dprintf(in, "%s\n", names[i]);
+    close(in);
     int failed = 0;
     while (fgets(line, sizeof line, manifest) != NULL)
         failed += strstr(line, "\"status\":\"failed\"") != NULL;
     fclose(manifest);
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 1);
+    proc_result_t r;
+    assert_int_equal(proc_finish(pid, out, &r), 0);
+    assert_int_equal(r.status, 1);
     assert_int_equal(failed, 3);
-    char *err = slurp(errp);
-    assert_non_null(err);
-    assert_non_null(strstr(err, "formats/grey.jpg: cannot write s3://thumbs/dies/formats/grey.jpg:"));
-    assert_non_null(strstr(err, "(after 2 retries)"));
+    assert_non_null(
+        strstr(r.err, "formats/grey.jpg: cannot write s3://thumbs/dies/formats/grey.jpg:"));
+    assert_non_null(strstr(r.err, "(after 2 retries)"));
+    proc_result_free(&r);
 
     server_start(f);
     int puts = requests(f, "PUT ");
-    proc_result_t r = tg_run(BIN, f->src, "s3://thumbs/dies", NULL);
+    r = tg_run(BIN, f->src, "s3://thumbs/dies", NULL);
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.err, "6 made, 3 up to date"));
     proc_result_free(&r);

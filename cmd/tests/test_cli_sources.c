@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,8 +83,8 @@ static void files_from_lines(void **state)
     char cmd[1024];
     FMT(cmd, "cp '%s/formats/alpha.png' '%s/formats/photo.png'", f->src, f->src);
     sh(cmd);
-    FMT(cmd, "printf 'formats/photo.webp\\n' | '%s' '%s' '%s' --files-from - --quiet", BIN,
-        f->src, f->dst);
+    FMT(cmd, "printf 'formats/photo.webp\\n' | '%s' '%s' '%s' --files-from - --quiet", BIN, f->src,
+        f->dst);
     r = tg_run("/bin/sh", "-c", cmd, NULL);
     assert_int_equal(r.status, 1);
     assert_non_null(strstr(r.err, "its thumbnail name photo.jpg belongs to photo.png"));
@@ -97,8 +98,7 @@ static void files_from_nul(void **state)
     char cmd[1024];
     FMT(cmd, "cp '%s/formats/grey.jpg' '%s/formats/two\nlines.jpg'", f->src, f->src);
     sh(cmd);
-    FMT(cmd,
-        "cd '%s' && find formats -name 'two*' -print0 | '%s' . '%s' --files-from - -0 --quiet",
+    FMT(cmd, "cd '%s' && find formats -name 'two*' -print0 | '%s' . '%s' --files-from - -0 --quiet",
         f->src, BIN, f->dst);
     proc_result_t r = tg_run("/bin/sh", "-c", cmd, NULL);
     assert_int_equal(r.status, 0);
@@ -106,12 +106,41 @@ static void files_from_nul(void **state)
     assert_true(exists(f->dst, "formats/two\nlines.jpg"));
     proc_result_free(&r);
     /* The same with newlines as separators sees two names, neither of which exists. */
-    FMT(cmd,
-        "cd '%s' && find formats -name 'two*' | '%s' . '%s/x' --files-from - --quiet",
-        f->src, BIN, f->root);
+    FMT(cmd, "cd '%s' && find formats -name 'two*' | '%s' . '%s/x' --files-from - --quiet", f->src,
+        BIN, f->root);
     r = tg_run("/bin/sh", "-c", cmd, NULL);
     assert_int_equal(r.status, 1);
     assert_non_null(strstr(r.err, "formats/two: No such file or directory"));
+    proc_result_free(&r);
+}
+
+/* A run fed by a pipe that stays open still stops on SIGINT: the lister waits for the list
+ * together with the run's done. The file already listed is made first (the test reads its
+ * manifest line), so the signal comes while the lister waits, whatever the timing. */
+static void files_from_interrupted(void **state)
+{
+    fixture_t *f = *state;
+    char fifo[256];
+    FMT(fifo, "%s/manifest.fifo", f->root);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    char *argv[] = {BIN, f->src, f->dst, "--files-from", "-", "--manifest", fifo, NULL};
+    int in, out;
+    pid_t pid = proc_start_fed(argv, &in, &out);
+    assert_true(pid > 0);
+    FILE *manifest = fopen(fifo, "r");
+    assert_non_null(manifest);
+    dprintf(in, "formats/grey.jpg\n");
+    char line[4096];
+    assert_non_null(fgets(line, sizeof line, manifest));
+    assert_non_null(strstr(line, "\"status\":\"made\""));
+    kill(pid, SIGINT);
+    assert_null(fgets(line, sizeof line, manifest));
+    fclose(manifest);
+    proc_result_t r;
+    assert_int_equal(proc_finish(pid, out, &r), 0);
+    close(in);
+    assert_int_equal(r.status, 130);
+    assert_non_null(strstr(r.err, "1 made"));
     proc_result_free(&r);
 }
 
@@ -171,6 +200,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(files_from_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(files_from_nul, setup, teardown),
+        cmocka_unit_test_setup_teardown(files_from_interrupted, setup, teardown),
         cmocka_unit_test_setup_teardown(shards_cover_once, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +21,12 @@
 typedef struct {
     source_t base;
     char *src;
-    FILE *list;
+    int list; /* the list's descriptor */
     bool close_list, follow_symlinks;
     char sep;
+    char *buf; /* what has been read of the list and not yet handled */
+    size_t start, len, cap;
+    bool eof;
     /* the claims of the last folder looked at */
     char *dir; /* relative to SRC; "" for SRC itself */
     src_file_t *files;
@@ -137,30 +142,82 @@ static bool one(files_src_t *fs, lister_t *l, char *rel)
     return true;
 }
 
+/* The next entry of the list, NUL-terminated in fs->buf, or NULL at the end. Waits for more of
+ * the list in poll(), together with the run's done, so that a run fed by a pipe that stays open
+ * still stops at once on Ctrl-C (*cancelled is then set). */
+static char *next_entry(files_src_t *fs, done_t *done, bool *cancelled, int *err)
+{
+    for (size_t scan = fs->start;;) {
+        char *end = memchr(fs->buf + scan, fs->sep, fs->len - scan);
+        if (end != NULL || (fs->eof && fs->len > fs->start)) {
+            char *entry = fs->buf + fs->start;
+            if (end == NULL)
+                end = fs->buf + fs->len++; /* the last entry had no separator; cap > len */
+            *end = '\0';
+            fs->start = (size_t)(end - fs->buf) + 1;
+            return entry;
+        }
+        if (fs->eof)
+            return NULL;
+        scan = fs->len;
+        if (fs->start > 0) { /* keep only the unfinished entry */
+            memmove(fs->buf, fs->buf + fs->start, fs->len - fs->start);
+            fs->len -= fs->start;
+            scan -= fs->start;
+            fs->start = 0;
+        }
+        if (fs->cap - fs->len < 4096) {
+            char *nb = realloc(fs->buf, fs->cap * 2 + 8192);
+            if (nb == NULL) {
+                *err = ENOMEM;
+                return NULL;
+            }
+            fs->buf = nb;
+            fs->cap = fs->cap * 2 + 8192;
+        }
+        struct pollfd p[2] = {{.fd = fs->list, .events = POLLIN},
+                              {.fd = done_fd(done), .events = POLLIN}};
+        if (poll(p, p[1].fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR) {
+            *err = errno;
+            return NULL;
+        }
+        if (done_fired(done)) {
+            *cancelled = true;
+            return NULL;
+        }
+        ssize_t n = read(fs->list, fs->buf + fs->len, fs->cap - fs->len - 1);
+        if (n < 0 && errno != EINTR && errno != EAGAIN) {
+            *err = errno;
+            return NULL;
+        }
+        if (n == 0)
+            fs->eof = true;
+        else if (n > 0)
+            fs->len += (size_t)n;
+    }
+}
+
 static void files_list(source_t *base, lister_t *l)
 {
     files_src_t *fs = (files_src_t *)base;
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    while ((n = getdelim(&line, &cap, fs->sep, fs->list)) >= 0) {
-        if (n > 0 && line[n - 1] == fs->sep)
-            line[n - 1] = '\0';
-        if (!one(fs, l, line))
+    bool cancelled = false;
+    int err = 0;
+    char *entry;
+    while ((entry = next_entry(fs, stage_emitter_done(l->em), &cancelled, &err)) != NULL)
+        if (!one(fs, l, entry))
             break;
-    }
-    if (ferror(fs->list))
-        lister_failure(l, "--files-from", strerror(errno));
-    free(line);
+    if (err != 0)
+        lister_failure(l, "--files-from", strerror(err));
     forget_folder(fs);
 }
 
 static void files_close(source_t *base)
 {
     files_src_t *fs = (files_src_t *)base;
-    if (fs->list != NULL && fs->close_list)
-        fclose(fs->list);
+    if (fs->list >= 0 && fs->close_list)
+        close(fs->list);
     forget_folder(fs);
+    free(fs->buf);
     free(fs->src);
     free(fs);
 }
@@ -190,9 +247,9 @@ source_t *source_files_open(const source_cfg_t *cfg, char *err, size_t errsz)
         n--;
     fs->src = strndup(cfg->src, n);
     bool is_stdin = strcmp(cfg->files_from, "-") == 0;
-    fs->list = is_stdin ? stdin : fopen(cfg->files_from, "re");
+    fs->list = is_stdin ? STDIN_FILENO : open(cfg->files_from, O_RDONLY | O_CLOEXEC);
     fs->close_list = !is_stdin;
-    if (fs->src == NULL || fs->list == NULL) {
+    if (fs->src == NULL || fs->list < 0) {
         snprintf(err, errsz, "%s: %s", cfg->files_from, strerror(errno));
         files_close(&fs->base);
         return NULL;

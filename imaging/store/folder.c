@@ -32,7 +32,7 @@ typedef struct {
     int last_fd;
 } folder_t;
 
-/* The registry of the temporary file being written (one saver thread, so one at a time). */
+/* The registry of the temporary file being written (one writer thread, so one at a time). */
 static pthread_mutex_t tmp_mu = PTHREAD_MUTEX_INITIALIZER;
 static int tmp_dir = -1;
 static char tmp_name[32];
