@@ -250,6 +250,65 @@ static void setup_errors(void **state)
     proc_result_free(&r);
 }
 
+/* FNV-1a 64 of s modulo n: the documented --shard hash, computed independently here. */
+static unsigned shard_of_rel(const char *s, unsigned n)
+{
+    unsigned long long h = 14695981039346656037ull;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull;
+    }
+    return (unsigned)(h % n);
+}
+
+/* A listing longer than one page (1,000 keys): keys from every page reach the pipeline, and the
+ * shard taken from it is exactly the keys the hash gives. The 1,010 objects are written straight
+ * into the server's data folder in its own layout (PUTting them one by one would be slow). */
+static void many_pages(void **state)
+{
+    fixture_t *f = *state;
+    char cmd[1024], dir[256], dst[256], path[512];
+    FMT(dir, "%s/photos/many", f->data);
+    FMT(cmd, "mkdir -p '%s' && vips black '%s/seed.jpg' 8 8", dir, f->root);
+    sh(cmd);
+    FMT(path, "%s/seed.jpg", f->root);
+    char *seed = slurp(path);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    int expect = 0;
+    for (int i = 0; i < 1010; i++) {
+        char name[32];
+        FMT(name, "k%04d.jpg", i);
+        expect += shard_of_rel(name, 7) == 3;
+        FMT(path, "%s/%s._S3rver_object", dir, name);
+        FILE *o = fopen(path, "w");
+        assert_non_null(o);
+        fwrite(seed, 1, (size_t)st.st_size, o);
+        fclose(o);
+        FMT(path, "%s/%s._S3rver_object.md5", dir, name);
+        o = fopen(path, "w");
+        fputs("00000000000000000000000000000000", o);
+        fclose(o);
+        FMT(path, "%s/%s._S3rver_metadata.json", dir, name);
+        o = fopen(path, "w");
+        fputs("{\"content-type\": \"image/jpeg\"}", o);
+        fclose(o);
+    }
+    FMT(dst, "%s/many", f->root);
+    int pages = requests(f, "GET /photos?continuation-token=");
+    proc_result_t r = tg_run(BIN, "s3://photos/many", dst, "--shard", "3/7", NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    assert_true(requests(f, "GET /photos?continuation-token=") > pages);
+    assert_int_equal(count_outputs(dst, NULL), expect);
+    for (int i = 0; i < 1010; i++) {
+        char name[32];
+        FMT(name, "k%04d.jpg", i);
+        FMT(path, "%s/%s", dst, name);
+        assert_int_equal(stat(path, &st) == 0, shard_of_rel(name, 7) == 3);
+    }
+}
+
 /* The server dies after the first three uploads: the rest fail one by one after their retries,
  * the run ends (no crash, no hang), and a rerun against the restarted server makes only the
  * rest. thumbgen reads its list from a pipe, so the test decides exactly when the server dies. */
@@ -314,9 +373,8 @@ static void server_dies_mid_run(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(local_to_s3),
-        cmocka_unit_test(from_s3),
-        cmocka_unit_test(setup_errors),
+        cmocka_unit_test(local_to_s3),         cmocka_unit_test(from_s3),
+        cmocka_unit_test(setup_errors),        cmocka_unit_test(many_pages),
         cmocka_unit_test(server_dies_mid_run),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

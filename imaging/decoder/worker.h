@@ -1,6 +1,7 @@
 /* worker: the parent's side of one decoder process. Each resize worker thread owns one decoder_t
  * and hands it one source at a time: it opens the source itself, or takes the memory file a
- * fetcher filled (so the decoder needs no file system or network access of its own), passes the descriptor, and waits for the answer with a deadline
+ * fetcher filled (so the decoder needs no file system or network access of its own), passes the
+ * descriptor, and waits for the answer with a deadline
  * (--timeout) that the run's done cuts short. A decoder that crashes, runs out of memory or time
  * is killed and reaped, that file alone is reported failed with the reason in words, and a fresh
  * decoder is started for the next file. No libvips call happens on this side.
