@@ -1,10 +1,10 @@
 /* worker: the parent's side of one decoder process. Each resize worker thread owns one decoder_t
  * and hands it one source at a time: it opens the source itself, or takes the memory file a
  * fetcher filled (so the decoder needs no file system or network access of its own), passes the
- * descriptor, and waits for the answer with a deadline
- * (--timeout) that the run's done cuts short. A decoder that crashes, runs out of memory or time
- * is killed and reaped, that file alone is reported failed with the reason in words, and a fresh
- * decoder is started for the next file. No libvips call happens on this side.
+ * descriptor, and waits for the answer with a deadline (--timeout) that the run's done cuts short.
+ * A decoder that crashes, runs out of memory or time is killed and reaped, that file alone is
+ * reported failed with the reason in words, and a fresh decoder is started for the next file. No
+ * libvips call happens on this side.
  *
  * Ownership: the decoder_t belongs to its worker thread; decoder_destroy kills and reaps the
  * process. Error convention: decoder_make settles the task (made or failed, with a message) and
