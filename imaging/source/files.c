@@ -148,7 +148,7 @@ static bool one(files_src_t *fs, lister_t *l, char *rel)
 static char *next_entry(files_src_t *fs, done_t *done, bool *cancelled, int *err)
 {
     for (size_t scan = fs->start;;) {
-        char *end = memchr(fs->buf + scan, fs->sep, fs->len - scan);
+        char *end = fs->len > scan ? memchr(fs->buf + scan, fs->sep, fs->len - scan) : NULL;
         if (end != NULL || (fs->eof && fs->len > fs->start)) {
             char *entry = fs->buf + fs->start;
             if (end == NULL)
