@@ -1,4 +1,5 @@
 #include "group.h"
+#include "threads.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -91,7 +92,7 @@ static void join_list(struct task *t)
 {
     while (t != NULL) {
         struct task *next = t->next;
-        pthread_join(t->thread, NULL);
+        threads_join(t->thread);
         free(t);
         t = next;
     }
@@ -118,7 +119,7 @@ int group_go(group_t *g, group_task_fn fn, void *arg)
     int rc = 0;
     if (done_fired(&g->done)) {
         rc = -1;
-    } else if ((rc = pthread_create(&t->thread, NULL, task_main, t)) == 0) {
+    } else if ((rc = threads_start(&t->thread, task_main, t)) == 0) {
         g->running++;
         t->next = g->tasks;
         g->tasks = t;

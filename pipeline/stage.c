@@ -1,4 +1,5 @@
 #include "stage_internal.h"
+#include "threads.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,7 @@ stage_t *stage_start(stage_t *s)
         return NULL;
     for (size_t i = 0; i < s->nthreads; i++) {
         s->targs[i] = (struct stage_thread){.s = s, .index = i};
-        if (pthread_create(&s->threads[s->started], NULL, s->body, &s->targs[i]) == 0) {
+        if (threads_start(&s->threads[s->started], s->body, &s->targs[i]) == 0) {
             s->started++;
         } else {
             s->ok = false;
@@ -93,7 +94,7 @@ void stage_join(stage_t *s)
     if (s == NULL || s->joined)
         return;
     for (size_t i = 0; i < s->started; i++)
-        pthread_join(s->threads[i], NULL);
+        threads_join(s->threads[i]);
     s->joined = true;
 }
 
