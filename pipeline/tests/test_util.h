@@ -23,6 +23,4 @@ static inline void wait_for_waiter(done_t *d)
     }
 }
 
-/* Threads in this process, from /proc/self/status. */
-
 #endif
