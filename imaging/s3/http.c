@@ -195,7 +195,7 @@ static bool classify(s3_client_t *c, CURLcode res, s3_err_t *err)
 {
     char code[64], msg[160];
     err->http = c->status;
-    if (res != CURLE_OK && !(res == CURLE_WRITE_ERROR && c->status >= 300)) {
+    if (res != CURLE_OK) {
         if (c->sink_failed) {
             err->kind = S3E_OTHER;
             snprintf(err->msg, sizeof err->msg, "cannot keep the data: %s", strerror(errno));

@@ -94,11 +94,13 @@ typedef bool (*s3_list_fn)(void *ctx, const s3_obj_t *obj);
 int s3_list(s3_client_t *c, const char *bucket, const char *prefix, bool delimit, unsigned max_keys,
             s3_list_fn fn, void *ctx, s3_err_t *err);
 
-/* A setup check before any work: lists one key of bucket/prefix, which proves the endpoint
- * answers, the bucket exists and the credentials and signature are accepted. 0, or -1 with the
- * reason in words (naming the variables to check, never their values). */
-int s3_check_bucket(s3_client_t *c, const s3_conf_t *conf, const char *bucket, const char *prefix,
-                    char *err, size_t errsz);
+/* Opens the place "s3://BUCKET[/PREFIX]" names, for the S3 source and store alike: splits it into
+ * *bucket and *prefix (malloc'd, as s3_parse_url), makes a client for the calling thread, and
+ * checks before any work that the endpoint answers, the bucket exists and the credentials and
+ * signature are accepted (by listing one key). Returns the client, or NULL with the reason in
+ * words in err (naming the variables to check, never their values) and nothing allocated. */
+s3_client_t *s3_open_place(s3_conf_t *conf, const char *url, char **bucket, char **prefix,
+                           char *err, size_t errsz);
 
 /* The Content-Type of a thumbnail file name's extension. */
 const char *s3_content_type(const char *name);

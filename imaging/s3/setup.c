@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "s3.h"
 
@@ -9,8 +10,9 @@ static bool stop_at_first(void *ctx, const s3_obj_t *obj)
     return false;
 }
 
-int s3_check_bucket(s3_client_t *c, const s3_conf_t *conf, const char *bucket, const char *prefix,
-                    char *err, size_t errsz)
+/* Lists one key of bucket/prefix: 0, or -1 with the reason in words. */
+static int check_bucket(s3_client_t *c, const s3_conf_t *conf, const char *bucket,
+                        const char *prefix, char *err, size_t errsz)
 {
     s3_err_t e;
     if (s3_list(c, bucket, prefix, true, 1, stop_at_first, NULL, &e) == 0)
@@ -32,4 +34,24 @@ int s3_check_bucket(s3_client_t *c, const s3_conf_t *conf, const char *bucket, c
         snprintf(err, errsz, "%s", e.msg);
     }
     return -1;
+}
+
+s3_client_t *s3_open_place(s3_conf_t *conf, const char *url, char **bucket, char **prefix,
+                           char *err, size_t errsz)
+{
+    if (!s3_parse_url(url, bucket, prefix)) {
+        snprintf(err, errsz, "not a valid s3://BUCKET[/PREFIX]");
+        return NULL;
+    }
+    s3_client_t *c = s3_client_new(conf);
+    if (c == NULL)
+        snprintf(err, errsz, "out of memory");
+    if (c == NULL || check_bucket(c, conf, *bucket, *prefix, err, errsz) != 0) {
+        s3_client_free(c);
+        free(*bucket);
+        free(*prefix);
+        *bucket = *prefix = NULL;
+        return NULL;
+    }
+    return c;
 }

@@ -194,9 +194,9 @@ source_t *source_s3_open(const source_cfg_t *cfg, char *err, size_t errsz)
     }
     s->base = (source_t){.ops = &ops, .fetchers = cfg->fetchers ? cfg->fetchers : 1};
     s->conf = cfg->s3;
-    if (!s3_parse_url(cfg->src, &s->bucket, &s->prefix)) {
-        snprintf(err, errsz, "not a valid s3://BUCKET[/PREFIX]");
-        free(s);
+    s->lister_client = s3_open_place(s->conf, cfg->src, &s->bucket, &s->prefix, err, errsz);
+    if (s->lister_client == NULL) {
+        s3_src_close(&s->base);
         return NULL;
     }
     char *db = NULL, *dp = NULL;
@@ -207,15 +207,5 @@ source_t *source_s3_open(const source_cfg_t *cfg, char *err, size_t errsz)
     }
     free(db);
     free(dp);
-    s->lister_client = s3_client_new(s->conf);
-    if (s->lister_client == NULL) {
-        snprintf(err, errsz, "out of memory");
-        s3_src_close(&s->base);
-        return NULL;
-    }
-    if (s3_check_bucket(s->lister_client, s->conf, s->bucket, s->prefix, err, errsz) != 0) {
-        s3_src_close(&s->base);
-        return NULL;
-    }
     return &s->base;
 }

@@ -177,18 +177,8 @@ store_t *store_s3_open(const char *dst, const store_cfg_t *cfg, char *err, size_
     s->base = (store_t){.ops = &ops, .writers = cfg->writers ? cfg->writers : 1};
     s->conf = cfg->s3;
     s->dst_len = strlen(dst) + 1;
-    if (!s3_parse_url(dst, &s->bucket, &s->prefix)) {
-        snprintf(err, errsz, "not a valid s3://BUCKET[/PREFIX]");
-        free(s);
-        return NULL;
-    }
-    s->lister = s3_client_new(s->conf);
+    s->lister = s3_open_place(s->conf, dst, &s->bucket, &s->prefix, err, errsz);
     if (s->lister == NULL) {
-        snprintf(err, errsz, "out of memory");
-        s3_close(&s->base);
-        return NULL;
-    }
-    if (s3_check_bucket(s->lister, s->conf, s->bucket, s->prefix, err, errsz) != 0) {
         s3_close(&s->base);
         return NULL;
     }
