@@ -124,6 +124,21 @@ static void writer_exit(void *ctx)
         io->store->ops->thread_exit(io->store);
 }
 
+/* A map stage over task_t pointers, with a one-item output (see batch_run on channel sizes). */
+static map_spec_t task_map(const char *name,
+                           map_result_t (*fn)(void *ctx, void *in, void *out, done_t *done),
+                           void *ctx, void (*thread_exit)(void *ctx))
+{
+    return (map_spec_t){.name = name,
+                        .fn = fn,
+                        .ctx = ctx,
+                        .in_item_size = sizeof(task_t *),
+                        .out_item_size = sizeof(task_t *),
+                        .out_cap = 1,
+                        .drop_out = task_drop,
+                        .thread_exit = thread_exit};
+}
+
 /* n copies of spec on `in`, merged into one channel; *fan and *merge get the two stages. */
 static chan_t *fan(const map_spec_t *spec, done_t *done, chan_t *in, unsigned n, stage_t **fan,
                    stage_t **merge)
@@ -158,30 +173,9 @@ int batch_run(const batch_cfg_t *cfg, done_t *done, reporter_t *rep, batch_resul
                             .max_memory_mib = cfg->max_memory_mib,
                             .exe = "/proc/self/exe"}};
     pthread_mutex_init(&w.mu, NULL);
-    map_spec_t fetcher = {.name = "fetcher",
-                          .fn = fetch,
-                          .ctx = &io,
-                          .in_item_size = sizeof(task_t *),
-                          .out_item_size = sizeof(task_t *),
-                          .out_cap = 1,
-                          .drop_out = task_drop,
-                          .thread_exit = fetcher_exit};
-    map_spec_t worker = {.name = "worker",
-                         .fn = resize,
-                         .ctx = &w,
-                         .in_item_size = sizeof(task_t *),
-                         .out_item_size = sizeof(task_t *),
-                         .out_cap = 1,
-                         .drop_out = task_drop,
-                         .thread_exit = worker_exit};
-    map_spec_t writer = {.name = "writer",
-                         .fn = write_out,
-                         .ctx = &io,
-                         .in_item_size = sizeof(task_t *),
-                         .out_item_size = sizeof(task_t *),
-                         .out_cap = 1,
-                         .drop_out = task_drop,
-                         .thread_exit = writer_exit};
+    map_spec_t fetcher = task_map("fetcher", fetch, &io, fetcher_exit);
+    map_spec_t worker = task_map("worker", resize, &w, worker_exit);
+    map_spec_t writer = task_map("writer", write_out, &io, writer_exit);
 
     /* Small channels: a task waiting in a queue holds only its path, but a finished one holds its
      * encoded thumbnails (and a fetched one its source), so queues stay short. */
