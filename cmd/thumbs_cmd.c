@@ -292,14 +292,20 @@ static bool setup(thumbs_args_t *a, s3_conf_t *s3)
         return false;
     }
     s3->retries = a->retries;
-    if (!s3_is_url(a->src) && a->files_from == NULL) {
-        struct stat st;
-        if (stat(a->src, &st) != 0) {
-            tg_error("%s: %s", a->src, strerror(errno));
-            return false;
-        }
-    }
+    /* The source first: a missing SRC is reported before DST is created. */
     unsigned io = a->cfg.jobs * 2 < 4 ? 4 : a->cfg.jobs * 2 > 64 ? 64 : a->cfg.jobs * 2;
+    source_cfg_t ccfg = {.src = a->src,
+                         .dst = a->cfg.dst,
+                         .files_from = a->files_from,
+                         .list_sep = a->list_sep,
+                         .follow_symlinks = a->follow_symlinks,
+                         .fetchers = io,
+                         .s3 = s3};
+    a->cfg.source = source_open(&ccfg, err, sizeof err);
+    if (a->cfg.source == NULL) {
+        tg_error("%s: %s", a->src, err);
+        return false;
+    }
     store_cfg_t scfg = {.fsync = a->fsync, .writers = io, .s3 = s3};
     a->cfg.store = store_open(a->cfg.dst, &scfg, err, sizeof err);
     if (a->cfg.store == NULL) {
@@ -316,18 +322,6 @@ static bool setup(thumbs_args_t *a, s3_conf_t *s3)
     free(sb), free(sp), free(db), free(dp);
     if (same) {
         tg_error("%s: DST must not be SRC (thumbnails would replace the originals)", a->cfg.dst);
-        return false;
-    }
-    source_cfg_t ccfg = {.src = a->src,
-                         .dst = a->cfg.dst,
-                         .files_from = a->files_from,
-                         .list_sep = a->list_sep,
-                         .follow_symlinks = a->follow_symlinks,
-                         .fetchers = io,
-                         .s3 = s3};
-    a->cfg.source = source_open(&ccfg, err, sizeof err);
-    if (a->cfg.source == NULL) {
-        tg_error("%s: %s", a->src, err);
         return false;
     }
     return true;
