@@ -45,11 +45,15 @@ fi
 
 make_corpus() {
   mkdir -p "$corpus.tmp"
-  local src=$root/testdata/photos/orientation/Landscape_1.jpg
+  # A real photo where this checkout has ../shared/corpus (never copied into the project), else
+  # testdata's synthetic picture; either way the same corpus on every run of one machine.
+  local src=$root/../shared/corpus/exif-orientation/Landscape_1.jpg
+  [ -f "$src" ] || src=$root/testdata/photos/orientation/Landscape_1.jpg
+  local sw; sw=$(vipsheader -f width "$src")
   for i in $(seq 0 39); do
     local w h
     if [ "$i" -lt 20 ]; then w=4240; h=2832; else w=6000; h=4000; fi
-    local s; s=$(awk -v w=$w 'BEGIN{print w/1700}')
+    local s; s=$(awk -v w=$w -v sw="$sw" 'BEGIN{print w/(sw-100)}')
     vips resize "$src" "$work/big.v" "$s" --kernel lanczos3
     vips extract_area "$work/big.v" "$work/crop.v" $((i % 7 * 10)) $((i % 5 * 10)) "$w" "$h" 2>/dev/null \
       || vips copy "$work/big.v" "$work/crop.v"

@@ -159,33 +159,54 @@ static void whole_tree(void **state)
     assert_non_null(strstr(m, "\"error\":null}"));
 }
 
-/* Every EXIF orientation 0-8 gives the same upright picture; --no-rotate does not. */
-static void orientation(void **state)
+/* Thumbnails dir's Landscape_0..8.jpg into dst and checks that every one shows the same upright
+ * picture as Landscape_1 (orientation 1: stored upright). Returns that thumbnail. */
+static VipsImage *all_upright(const char *dir, const char *dst)
 {
-    fixture_t *f = *state;
-    proc_result_t r = tg(path2(f->src, "photos/orientation"), f->dst, "--quiet", NULL);
+    proc_result_t r = tg(dir, dst, "--quiet", NULL);
     assert_int_equal(r.status, 0);
     assert_string_equal(r.err, "");
     proc_result_free(&r);
-    VipsImage *up = load(path2(f->dst, "Landscape_1.jpg"));
+    VipsImage *up = load(path2(dst, "Landscape_1.jpg"));
     for (int k = 0; k <= 8; k++) {
         char name[32];
         snprintf(name, sizeof name, "Landscape_%d.jpg", k);
-        VipsImage *im = load(path2(f->dst, name));
+        VipsImage *im = load(path2(dst, name));
         assert_int_equal(im->Xsize, up->Xsize);
         assert_int_equal(im->Ysize, up->Ysize);
         assert_true(mean_abs_diff(im, up) < 6);
         g_object_unref(im);
     }
+    return up;
+}
+
+/* Every EXIF orientation 0-8 gives the same upright picture; --no-rotate does not. */
+static void orientation(void **state)
+{
+    fixture_t *f = *state;
+    VipsImage *up = all_upright(path2(f->src, "photos/orientation"), f->dst);
     char nr[256];
     snprintf(nr, sizeof nr, "%s/norot", f->root);
-    r = tg(path2(f->src, "photos/orientation/Landscape_3.jpg"), nr, "--no-rotate", NULL);
+    proc_result_t r =
+        tg(path2(f->src, "photos/orientation/Landscape_3.jpg"), nr, "--no-rotate", NULL);
     assert_int_equal(r.status, 0);
     proc_result_free(&r);
     VipsImage *flipped = load(path2(nr, "Landscape_3.jpg"));
     assert_true(mean_abs_diff(flipped, up) > 20);
     g_object_unref(flipped);
     g_object_unref(up);
+}
+
+/* The same with real camera photos, read from ../shared/corpus where this checkout has it (CI
+ * does); they are never copied into the project. */
+static void orientation_real_photos(void **state)
+{
+    fixture_t *f = *state;
+    if (access(CORPUS "/exif-orientation/Landscape_8.jpg", R_OK) != 0) {
+        print_message("skipped: no real photos at %s/exif-orientation\n", CORPUS);
+        skip();
+    }
+    g_object_unref(all_upright(CORPUS "/exif-orientation", f->dst));
 }
 
 /* Incremental: a second run makes nothing; --force remakes; a touched source is remade. */
@@ -432,6 +453,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(whole_tree, setup, teardown),
         cmocka_unit_test_setup_teardown(orientation, setup, teardown),
+        cmocka_unit_test_setup_teardown(orientation_real_photos, setup, teardown),
         cmocka_unit_test_setup_teardown(incremental_and_force, setup, teardown),
         cmocka_unit_test_setup_teardown(crop_and_sizes, setup, teardown),
         cmocka_unit_test_setup_teardown(png_keeps_alpha, setup, teardown),
