@@ -12,6 +12,7 @@
 #include "proto.h"
 #include "serve.h"
 #include "signals.h"
+#include "thumbs_args.h"
 #include "thumbs_cmd.h"
 #ifdef TG_TEST_HOOKS
 #include "testhooks.h"

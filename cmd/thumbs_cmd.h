@@ -1,11 +1,9 @@
-/* thumbs_cmd: `thumbgen SRC DST [options]`, the thumbnailer's command line. */
+/* thumbs_cmd: runs `thumbgen SRC DST [options]` and `thumbgen --freedesktop SRC [options]` (the
+ * command line itself is thumbs_args.h's). */
 #ifndef CMD_THUMBS_CMD_H
 #define CMD_THUMBS_CMD_H
 
 #include <stdio.h>
-
-/* Prints the thumbnail usage to f. */
-void thumbs_usage(FILE *f);
 
 /* Prints the version, libvips', and what confines the decoders (asked of a real decoder, so it
  * says what is in force on this kernel). Returns the exit status. */

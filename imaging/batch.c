@@ -55,6 +55,10 @@ static map_result_t resize(void *ctx, void *in, void *out, done_t *done)
         task_free(t); /* dropped */
         return MAP_SKIP;
     }
+    /* A store that records failures (the freedesktop cache) gets an entry for a source that could
+     * be read but not thumbnailed, whatever stopped it (a bad file, a crash, a time-out). */
+    if (t->status == TASK_FAILED && t->fail.dst != NULL && !t->unreadable)
+        decoder_fail_entry(worker_decoder, t, done);
     *(task_t **)out = t;
     return MAP_EMIT;
 }
@@ -111,6 +115,11 @@ static map_result_t write_out(void *ctx, void *in, void *out, done_t *done)
         }
         task_fail(t, TASK_FAILED, "cannot write %s: %s", t->outs[i].dst, err);
     }
+    char err[300];
+    if (t->status == TASK_FAILED && t->fail.buf != NULL &&
+        io->store->ops->put(io->store, t->fail.dst, t->fail.buf, t->fail.len, err, sizeof err) != 0)
+        task_fail(t, TASK_FAILED, "%s (and its failure entry cannot be written: %s)", t->error,
+                  err);
     task_release_buffers(t);
     reporter_task(io->rep, t);
     task_free(t);

@@ -1,6 +1,7 @@
 #include "lister.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,7 +21,7 @@ uint32_t shard_of(const char *rel, uint32_t n)
 }
 
 void src_file_init(src_file_t *f, const lister_t *l, char *path, size_t rel_off, size_t name_off,
-                   const struct timespec *mtime)
+                   const struct timespec *mtime, uint64_t size)
 {
     f->path = path;
     f->rel_off = rel_off;
@@ -28,6 +29,7 @@ void src_file_init(src_file_t *f, const lister_t *l, char *path, size_t rel_off,
     f->key = output_path(".", NULL, f->name, format_ext(l->opts->format));
     f->owner = NULL;
     f->mtime = *mtime;
+    f->size = size;
 }
 
 void src_file_free(src_file_t *f)
@@ -42,8 +44,32 @@ void lister_failure(lister_t *l, const char *path, const char *reason)
     reporter_failure(l->rep, path, reason);
 }
 
-/* Builds the task for a file; settles it here if up to date (or unnameable). Returns the task to
- * emit, or NULL when there is nothing to emit. */
+/* Names t's outputs: the store's own way, or DST[/label]/rel.ext. 0, or -1 with err. */
+static int name_outputs(lister_t *l, task_t *t, char *err, size_t errsz)
+{
+    const thumb_opts_t *o = l->opts;
+    if (l->store->ops->name != NULL)
+        return l->store->ops->name(l->store, t, o, err, errsz);
+    for (int i = 0; i < o->nsizes; i++) {
+        t->outs[i].dst = output_path(l->dst, o->nsizes > 1 ? o->sizes[i].label : NULL, t->rel,
+                                     format_ext(o->format));
+        if (t->outs[i].dst == NULL) {
+            snprintf(err, errsz, "%s", strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Reports a task settled here and frees it. */
+static void settle(lister_t *l, task_t *t)
+{
+    reporter_task(l->rep, t);
+    task_free(t);
+}
+
+/* Builds the task for a file; settles it here if up to date, known to fail, or unnameable.
+ * Returns the task to emit, or NULL when there is nothing to emit. */
 static task_t *file_task(lister_t *l, const src_file_t *f)
 {
     task_t *t = task_new(f->path, f->rel_off);
@@ -51,25 +77,30 @@ static task_t *file_task(lister_t *l, const src_file_t *f)
         reporter_failure(l->rep, f->path, "out of memory");
         return NULL;
     }
-    const thumb_opts_t *o = l->opts;
-    bool up_to_date = !l->force;
-    t->nouts = o->nsizes;
-    for (int i = 0; i < o->nsizes; i++) {
-        t->outs[i].dst = output_path(l->dst, o->nsizes > 1 ? o->sizes[i].label : NULL, t->rel,
-                                     format_ext(o->format));
-        if (t->outs[i].dst == NULL) {
-            task_fail(t, TASK_FAILED, "cannot name its thumbnail: %s", strerror(errno));
-            reporter_task(l->rep, t);
-            task_free(t);
-            return NULL;
-        }
-        if (up_to_date && !l->store->ops->fresh(l->store, t->outs[i].dst, &f->mtime))
-            up_to_date = false;
+    const store_ops_t *ops = l->store->ops;
+    t->nouts = l->opts->nsizes;
+    t->mtime = f->mtime;
+    t->size = f->size;
+    char err[300];
+    if (name_outputs(l, t, err, sizeof err) != 0) {
+        task_fail(t, TASK_FAILED, "cannot name its thumbnail: %s", err);
+        settle(l, t);
+        return NULL;
     }
+    bool up_to_date = !l->force;
+    for (int i = 0; up_to_date && i < t->nouts; i++)
+        up_to_date = ops->fresh(l->store, t, i);
     if (up_to_date) {
         t->status = TASK_UP_TO_DATE;
-        reporter_task(l->rep, t);
-        task_free(t);
+        settle(l, t);
+        return NULL;
+    }
+    if (!l->force && ops->failed_before != NULL && ops->failed_before(l->store, t)) {
+        task_fail(t, TASK_FAILED,
+                  "failed before and has not changed since (failure entry %s; --force tries "
+                  "again)",
+                  t->fail.dst);
+        settle(l, t);
         return NULL;
     }
     return t;

@@ -44,11 +44,12 @@ typedef struct src_file {
     char *key;         /* its output's name in its folder ("./stem.ext"), malloc'd; NULL: none */
     const char *owner; /* the name of the file that owns its output name, if another one does */
     struct timespec mtime;
+    uint64_t size; /* bytes */
 } src_file_t;
 
 /* Fills f for path (taken over), whose last component starts at name_off. */
 void src_file_init(src_file_t *f, const lister_t *l, char *path, size_t rel_off, size_t name_off,
-                   const struct timespec *mtime);
+                   const struct timespec *mtime, uint64_t size);
 void src_file_free(src_file_t *f);
 
 /* Marks every file whose output name is claimed by another file of files[0..n) (one folder's, or

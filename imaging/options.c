@@ -67,7 +67,25 @@ bool parse_size(const char *text, thumb_size_t *s)
     return text != NULL && parse_size_n(text, strlen(text), s);
 }
 
-bool parse_size_list(const char *text, thumb_opts_t *o)
+/* One of the freedesktop cache's flavours, by name, as a square box labelled with its name. */
+static bool parse_flavour_n(const char *text, size_t len, thumb_size_t *s)
+{
+    static const struct {
+        const char *name;
+        int box;
+    } t[] = {{"normal", 128}, {"large", 256}, {"x-large", 512}, {"xx-large", 1024}};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (strlen(t[i].name) == len && memcmp(text, t[i].name, len) == 0) {
+            s->width = s->height = t[i].box;
+            snprintf(s->label, sizeof s->label, "%s", t[i].name);
+            return true;
+        }
+    return false;
+}
+
+/* A comma-separated list of items that parse_item reads, none repeated. */
+static bool parse_list(const char *text, thumb_opts_t *o,
+                       bool (*parse_item)(const char *, size_t, thumb_size_t *))
 {
     int n = 0;
     const char *p = text;
@@ -76,7 +94,7 @@ bool parse_size_list(const char *text, thumb_opts_t *o)
     for (;;) {
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if (n == THUMB_MAX_SIZES || !parse_size_n(p, len, &o->sizes[n]))
+        if (n == THUMB_MAX_SIZES || !parse_item(p, len, &o->sizes[n]))
             return false;
         for (int i = 0; i < n; i++)
             if (o->sizes[i].width == o->sizes[n].width && o->sizes[i].height == o->sizes[n].height)
@@ -88,6 +106,16 @@ bool parse_size_list(const char *text, thumb_opts_t *o)
     }
     o->nsizes = n;
     return true;
+}
+
+bool parse_size_list(const char *text, thumb_opts_t *o)
+{
+    return parse_list(text, o, parse_size_n);
+}
+
+bool parse_flavour_list(const char *text, thumb_opts_t *o)
+{
+    return parse_list(text, o, parse_flavour_n);
 }
 
 bool parse_crop(const char *text, crop_t *c)

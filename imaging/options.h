@@ -25,6 +25,9 @@ typedef struct thumb_opts {
     int quality;          /* 1..100 */
     double background[3]; /* sRGB 0..255, for flattening alpha into JPEG */
     bool keep_metadata, no_rotate, upscale;
+    /* For the freedesktop thumbnail cache: 8-bit sRGB PNG with alpha, no metadata from the
+     * source, and the cache's Thumb:: text keys (format is FMT_PNG, sizes are flavours). */
+    bool freedesktop;
     uint64_t max_pixels;
 } thumb_opts_t;
 
@@ -39,6 +42,10 @@ bool parse_size(const char *text, thumb_size_t *s);
 /* Parses a comma-separated list of sizes ("128,512,1024") into o->sizes; false on a bad item, an
  * empty item, a duplicate, or more than THUMB_MAX_SIZES. */
 bool parse_size_list(const char *text, thumb_opts_t *o);
+
+/* A comma-separated list of freedesktop cache flavours, "normal" (128), "large" (256), "x-large"
+ * (512), "xx-large" (1024), into o->sizes as square boxes labelled by name; false as above. */
+bool parse_flavour_list(const char *text, thumb_opts_t *o);
 
 /* "none", "centre" (or "center"), "attention", "entropy". */
 bool parse_crop(const char *text, crop_t *c);

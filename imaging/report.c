@@ -3,16 +3,63 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "stats.h"
+#include "threads.h"
+
+#define TICK_NS 200000000u /* the bar's redraw period */
+
+static void draw_bar(reporter_t *r);
+
+/* The progress thread: redraws the bar every TICK_NS until stopped. */
+static void *ticker(void *arg)
+{
+    reporter_t *r = arg;
+    pthread_mutex_lock(&r->mu);
+    while (!r->stopping) {
+        draw_bar(r);
+        struct timespec at;
+        clock_gettime(CLOCK_MONOTONIC, &at);
+        at.tv_nsec += TICK_NS;
+        at.tv_sec += at.tv_nsec / 1000000000;
+        at.tv_nsec %= 1000000000;
+        while (!r->stopping && pthread_cond_timedwait(&r->tick, &r->mu, &at) != ETIMEDOUT)
+            ;
+    }
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+/* Stops and joins the progress thread, if it runs. */
+static void stop_ticker(reporter_t *r)
+{
+    if (!r->ticking)
+        return;
+    pthread_mutex_lock(&r->mu);
+    r->stopping = true;
+    pthread_cond_signal(&r->tick);
+    pthread_mutex_unlock(&r->mu);
+    threads_join(r->ticker);
+    r->ticking = false;
+}
 
 int reporter_init(reporter_t *r, const char *manifest_path, bool progress, bool quiet)
 {
     memset(r, 0, sizeof *r);
     pthread_mutex_init(&r->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&r->tick, &ca);
+    pthread_condattr_destroy(&ca);
     r->progress = progress && !quiet;
     r->quiet = quiet;
     r->start_ns = now_ns();
+    if (r->progress)
+        r->ticking = threads_start(&r->ticker, ticker, r) == 0; /* else: no bar, nothing lost */
     if (manifest_path != NULL) {
         r->manifest = fopen(manifest_path, "w");
         if (r->manifest == NULL)
@@ -107,21 +154,39 @@ static void clear_bar(reporter_t *r)
     }
 }
 
-static void draw_bar(reporter_t *r, bool force)
+/* Draws the bar (the caller holds mu): "[#####.....]  45%  450/1000  37.2 images/s  ETA 0:15",
+ * or, while the listing goes on, "450/1000+  37.2 images/s", fitted to the terminal's width. */
+static void draw_bar(reporter_t *r)
 {
     if (!r->progress)
         return;
-    uint64_t now = now_ns();
-    if (!force && now - r->last_draw_ns < 100000000u)
-        return;
-    r->last_draw_ns = now;
     uint64_t done = r->counts[0] + r->counts[1] + r->counts[2] + r->counts[3];
-    double secs = (now - r->start_ns) / 1e9;
-    double rate = secs > 0 ? r->counts[TASK_MADE] / secs : 0;
-    fprintf(stderr, "\r\033[K%llu/%llu%s  %.1f images/s", (unsigned long long)done,
-            (unsigned long long)r->found, r->listing_done ? "" : "+", rate);
-    if (r->listing_done && rate > 0 && r->found > done)
-        fprintf(stderr, "  ETA %.0f s", (r->found - done) / rate);
+    double secs = (now_ns() - r->start_ns) / 1e9;
+    double rate = secs > 0 ? done / secs : 0;
+    char text[160];
+    int n = snprintf(text, sizeof text, "%llu/%llu%s  %.1f images/s", (unsigned long long)done,
+                     (unsigned long long)r->found, r->listing_done ? "" : "+", rate);
+    if (r->listing_done && rate > 0 && r->found > done) {
+        unsigned long eta = (unsigned long)((r->found - done) / rate + 0.5);
+        snprintf(text + n, sizeof text - (size_t)n, "  ETA %lu:%02lu", eta / 60, eta % 60);
+    }
+    struct winsize ws;
+    int cols = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 80;
+    fputs("\r\033[K", stderr);
+    if (r->listing_done) {
+        unsigned pct = r->found ? (unsigned)(100 * done / r->found) : 100;
+        int width = cols - (int)strlen(text) - 10; /* "[" bar "]" " 100%  " */
+        width = width > 40 ? 40 : width;
+        if (width >= 10) {
+            int full = (int)(width * pct / 100);
+            fputc('[', stderr);
+            for (int i = 0; i < width; i++)
+                fputc(i < full ? '#' : '.', stderr);
+            fputs("] ", stderr);
+        }
+        fprintf(stderr, "%3u%%  ", pct);
+    }
+    fprintf(stderr, "%.*s", cols > 1 ? cols - 1 : 0, text);
     fflush(stderr);
     r->drawn = true;
 }
@@ -130,7 +195,6 @@ void reporter_found(reporter_t *r)
 {
     pthread_mutex_lock(&r->mu);
     r->found++;
-    draw_bar(r, false);
     pthread_mutex_unlock(&r->mu);
 }
 
@@ -138,7 +202,7 @@ void reporter_listing_done(reporter_t *r)
 {
     pthread_mutex_lock(&r->mu);
     r->listing_done = true;
-    draw_bar(r, false);
+    draw_bar(r); /* the total is known: the percentage shows at once */
     pthread_mutex_unlock(&r->mu);
 }
 
@@ -151,7 +215,6 @@ void reporter_task(reporter_t *r, const task_t *t)
         fprintf(stderr, "thumbgen: %s: %s\n", t->src, t->error ? t->error : "failed");
     }
     manifest_line(r, t->src, t, t->status, t->error);
-    draw_bar(r, false);
     pthread_mutex_unlock(&r->mu);
 }
 
@@ -167,6 +230,7 @@ void reporter_failure(reporter_t *r, const char *path, const char *reason)
 
 void reporter_summary(reporter_t *r, bool interrupted)
 {
+    stop_ticker(r);
     pthread_mutex_lock(&r->mu);
     clear_bar(r);
     if (!r->quiet) {
@@ -185,6 +249,7 @@ void reporter_summary(reporter_t *r, bool interrupted)
 
 int reporter_close(reporter_t *r)
 {
+    stop_ticker(r);
     int rc = 0;
     if (r->manifest != NULL) {
         rc = ferror(r->manifest) ? -1 : 0;
@@ -192,6 +257,7 @@ int reporter_close(reporter_t *r)
             rc = -1;
         r->manifest = NULL;
     }
+    pthread_cond_destroy(&r->tick);
     pthread_mutex_destroy(&r->mu);
     return rc;
 }

@@ -1,8 +1,13 @@
 /* report: what the user sees of a thumbnail run. Counts per status, a line on stderr for each
- * failure ("thumbgen: PATH: reason"), the --manifest JSON Lines file, the progress bar on a TTY
- * (redrawn on events, at most 10 times a second: no timer thread) and the summary line.
- * Called from the lister (found, up to date, skipped) and the writers (made, failed); every call is
- * serialised by the reporter's mutex. */
+ * failure ("thumbgen: PATH: reason"), the --manifest JSON Lines file, the progress bar and the
+ * summary line. Called from the lister (found, up to date, skipped) and the writers (made,
+ * failed); every call is serialised by the reporter's mutex.
+ *
+ * The progress bar is drawn only when stderr is a terminal: a bar, percent, done/total, images/s
+ * and ETA once the listing is complete (done/found+ before). A progress thread redraws it five
+ * times a second, so it keeps moving (time, rate) while one large image decodes; it is a display
+ * timer, nothing waits on it. The bar is erased before each failure line and at the end, so the
+ * terminal keeps only the messages and the summary. */
 #ifndef IMAGING_REPORT_H
 #define IMAGING_REPORT_H
 
@@ -20,11 +25,16 @@ typedef struct reporter {
     bool listing_done;
     FILE *manifest;
     bool progress, quiet, drawn;
-    uint64_t start_ns, last_draw_ns;
+    uint64_t start_ns;
+    /* The progress thread, while progress: it redraws until `stopping`. */
+    pthread_t ticker;
+    pthread_cond_t tick;
+    bool ticking, stopping;
 } reporter_t;
 
-/* manifest_path may be NULL. progress: draw the bar (the caller checks isatty and --quiet).
- * Returns 0, or -1 with errno if the manifest cannot be created. */
+/* manifest_path may be NULL. progress: draw the bar (the caller checks isatty and --quiet), from
+ * a progress thread that reporter_summary or reporter_close stops and joins. Returns 0, or -1
+ * with errno if the manifest cannot be created. */
 int reporter_init(reporter_t *r, const char *manifest_path, bool progress, bool quiet);
 
 /* The lister found one more source. */

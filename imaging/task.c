@@ -41,6 +41,8 @@ void task_release_buffers(task_t *t)
         g_free(t->outs[i].buf);
         t->outs[i].buf = NULL;
     }
+    g_free(t->fail.buf);
+    t->fail.buf = NULL;
 }
 
 void task_free(task_t *t)
@@ -50,6 +52,8 @@ void task_free(task_t *t)
     task_release_buffers(t);
     for (int i = 0; i < t->nouts; i++)
         free(t->outs[i].dst);
+    free(t->fail.dst);
+    free(t->uri);
     free(t->error);
     free(t->src);
     if (t->fd >= 0)

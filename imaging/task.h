@@ -4,7 +4,10 @@
 #ifndef IMAGING_TASK_H
 #define IMAGING_TASK_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <time.h>
 
 #include "options.h"
 
@@ -25,6 +28,15 @@ typedef struct task {
     char *error; /* why it failed or was skipped, malloc'd; NULL otherwise */
     int nouts;
     thumb_out_t outs[THUMB_MAX_SIZES];
+    struct timespec mtime; /* the source's, as listed */
+    uint64_t size;         /* the source's bytes, as listed */
+    bool unreadable;       /* failed because the source could not be opened */
+    /* The freedesktop cache only (store/freedesktop.c): the source's canonical file:// URI (the
+     * store sets it, malloc'd; the decoder writes it into each thumbnail), and the failure entry
+     * that records a source that cannot be thumbnailed (dst set by the store, bytes by a
+     * decoder). NULL elsewhere. */
+    char *uri;
+    thumb_out_t fail;
 } task_t;
 
 /* A new task for src (copied), whose relative part starts rel_off bytes in. NULL on ENOMEM. */

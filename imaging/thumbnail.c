@@ -9,6 +9,7 @@
 #include <string.h>
 #include <vips/vips.h>
 
+#include "cachepng.h"
 #include "naming.h"
 
 /* libvips logs a GLib warning per failed tile ("error in tile 0 x 40") on top of the error it
@@ -164,8 +165,9 @@ static double scale_for(const thumb_opts_t *o, const thumb_size_t *s, int w, int
     return o->crop != CROP_NONE ? (sx > sy ? sx : sy) : (sx < sy ? sx : sy);
 }
 
-/* Converts to 8-bit sRGB (or 8-bit grey), flattens alpha for JPEG, and encodes. */
-static int encode(const thumb_opts_t *o, VipsImage *in, thumb_out_t *out)
+/* Converts to 8-bit sRGB (or 8-bit grey, except for the cache), flattens alpha for JPEG, and
+ * encodes; for the freedesktop cache (keys set) as its PNG. */
+static int encode(const thumb_opts_t *o, VipsImage *in, thumb_out_t *out, const cache_keys_t *keys)
 {
     VipsObject *scope = VIPS_OBJECT(vips_image_new());
     VipsImage **x = (VipsImage **)vips_object_local_array(scope, 4);
@@ -174,7 +176,8 @@ static int encode(const thumb_opts_t *o, VipsImage *in, thumb_out_t *out)
     int rc = -1;
 
     VipsInterpretation interp = vips_image_guess_interpretation(cur);
-    bool grey = interp == VIPS_INTERPRETATION_B_W || interp == VIPS_INTERPRETATION_GREY16;
+    bool grey = !o->freedesktop &&
+                (interp == VIPS_INTERPRETATION_B_W || interp == VIPS_INTERPRETATION_GREY16);
     bool flatten = o->format == FMT_JPEG && vips_image_hasalpha(cur);
     VipsInterpretation want = grey && !flatten ? VIPS_INTERPRETATION_B_W : VIPS_INTERPRETATION_sRGB;
     if (interp != want || cur->BandFmt != VIPS_FORMAT_UCHAR) {
@@ -195,6 +198,10 @@ static int encode(const thumb_opts_t *o, VipsImage *in, thumb_out_t *out)
             goto out;
         cur = x[2];
     }
+    if (o->freedesktop) {
+        rc = cachepng_encode(cur, keys, &out->buf, &out->len);
+        goto done;
+    }
     switch (o->format) {
     case FMT_JPEG:
         rc = vips_jpegsave_buffer(cur, &out->buf, &out->len, "Q", o->quality, "strip", strip, NULL);
@@ -210,6 +217,7 @@ static int encode(const thumb_opts_t *o, VipsImage *in, thumb_out_t *out)
         rc = vips_pngsave_buffer(cur, &out->buf, &out->len, "strip", strip, NULL);
         break;
     }
+done:
     out->width = cur->Xsize;
     out->height = cur->Ysize;
 out:
@@ -274,6 +282,13 @@ void thumb_make(const thumb_opts_t *o, task_t *t)
         h = tmp;
     }
 
+    cache_keys_t keys = {.uri = t->uri,
+                         .mtime = t->mtime.tv_sec,
+                         .size = t->size,
+                         .mime = cachepng_mime(loader, t->rel),
+                         .width = w,
+                         .height = h};
+
     /* Decode once, at the largest size asked for; derive the others from it in memory. */
     int big = 0;
     for (int i = 1; i < o->nsizes; i++)
@@ -304,7 +319,7 @@ void thumb_make(const thumb_opts_t *o, task_t *t)
                 break;
             }
         }
-        int r = encode(o, img, &t->outs[i]);
+        int r = encode(o, img, &t->outs[i], &keys);
         if (img != base)
             g_object_unref(img);
         if (r) {
@@ -317,4 +332,13 @@ void thumb_make(const thumb_opts_t *o, task_t *t)
         t->status = TASK_MADE;
     else
         task_release_buffers(t);
+}
+
+void thumb_fail_entry(task_t *t)
+{
+    cache_keys_t keys = {.uri = t->uri, .mtime = t->mtime.tv_sec, .size = t->size};
+    if (cachepng_fail_entry(&keys, &t->fail.buf, &t->fail.len) == 0)
+        t->status = TASK_MADE;
+    else
+        fail_vips(t, "cannot make a failure entry");
 }

@@ -18,6 +18,10 @@ void thumb_global_setup(int vips_threads_per_image);
  * a file that is not an image and does not pretend to be one. Thread-safe. */
 void thumb_make(const thumb_opts_t *o, task_t *t);
 
+/* Makes the freedesktop cache's failure entry for t (t->uri, t->mtime, t->size) into t->fail,
+ * setting TASK_MADE, or TASK_FAILED with the reason. */
+void thumb_fail_entry(task_t *t);
+
 /* Per-thread libvips clean-up; each worker calls it before it returns. */
 void thumb_thread_shutdown(void);
 

@@ -5,8 +5,10 @@
  *
  *   parent -> child  dec_config_t, once, right after the start
  *   child -> parent  dec_hello_t, once the sandbox is on (says which)
- *   parent -> child  dec_request_t with the source's open descriptor, per image
- *   child -> parent  dec_reply_t, then errlen bytes of message, then len[i] bytes of each output */
+ *   parent -> child  dec_request_t with the source's open descriptor, per image, then urilen
+ *                    bytes of the source's URI (the freedesktop cache's thumbnails carry it)
+ *   child -> parent  dec_reply_t, then errlen bytes of message, then len[i] bytes of each output
+ * A DEC_REQ_FAIL_ENTRY request has no descriptor: its one output is the cache's failure entry. */
 #ifndef IMAGING_DECODER_PROTO_H
 #define IMAGING_DECODER_PROTO_H
 
@@ -20,6 +22,9 @@
 #define DEC_STATUS_OOM 100           /* a reply status: an allocation failed, the decoder lives */
 #define DEC_MAX_ERR 4096             /* longest message in a reply */
 #define DEC_MAX_OUT (512u << 20)     /* largest encoded thumbnail accepted from a decoder */
+#define DEC_MAX_URI 16384            /* longest URI in a request (PATH_MAX bytes, escaped) */
+
+enum { DEC_REQ_THUMB, DEC_REQ_FAIL_ENTRY };
 
 typedef struct dec_config {
     uint32_t magic;
@@ -34,7 +39,11 @@ typedef struct dec_hello {
 
 typedef struct dec_request {
     uint32_t magic;
+    int32_t kind;   /* DEC_REQ_THUMB or DEC_REQ_FAIL_ENTRY */
     char name[256]; /* the source's file name (for its extension and messages), NUL-terminated */
+    int64_t mtime_s, mtime_ns; /* the source's, as listed */
+    uint64_t size;             /* the source's bytes, as listed */
+    uint32_t urilen;           /* bytes of URI that follow, at most DEC_MAX_URI; 0: none */
 } dec_request_t;
 
 typedef struct dec_reply {

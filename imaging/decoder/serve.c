@@ -74,8 +74,9 @@ static int reply(const task_t *t, const char *err)
     return rc;
 }
 
-/* One request: thumbnail the descriptor src as the workers always have, through a file path. */
-static int handle(const dec_config_t *cfg, const dec_request_t *rq, int src)
+/* One request: thumbnail the descriptor src as the workers always have, through a file path; or
+ * make a failure entry (src -1). */
+static int handle(const dec_config_t *cfg, const dec_request_t *rq, char *uri, int src)
 {
     char path[40];
     snprintf(path, sizeof path, "/proc/self/fd/%d", src);
@@ -83,13 +84,23 @@ static int handle(const dec_config_t *cfg, const dec_request_t *rq, int src)
     memset(&t, 0, sizeof t);
     t.src = path;
     t.rel = rq->name;
-    t.nouts = cfg->opts.nsizes;
-    char *probe = hook ? hook(src, TG_SANITIZED ? 0 : cfg->max_memory_mib) : NULL;
-    if (probe != NULL)
-        task_fail(&t, TASK_FAILED, "%s", probe);
-    else
-        thumb_make(&cfg->opts, &t);
-    free(probe);
+    t.uri = uri;
+    t.mtime = (struct timespec){.tv_sec = rq->mtime_s, .tv_nsec = rq->mtime_ns};
+    t.size = rq->size;
+    if (rq->kind == DEC_REQ_FAIL_ENTRY) {
+        t.nouts = 1;
+        thumb_fail_entry(&t);
+        t.outs[0] = t.fail; /* the reply's one output */
+        t.fail.buf = NULL;
+    } else {
+        t.nouts = cfg->opts.nsizes;
+        char *probe = hook ? hook(src, TG_SANITIZED ? 0 : cfg->max_memory_mib) : NULL;
+        if (probe != NULL)
+            task_fail(&t, TASK_FAILED, "%s", probe);
+        else
+            thumb_make(&cfg->opts, &t);
+        free(probe);
+    }
     int rc = reply(&t, t.error);
     task_release_buffers(&t);
     free(t.error);
@@ -138,7 +149,18 @@ int decoder_serve(const char *argv0, decoder_hook_fn test_hook)
         if (child_read(sock, &rq, sizeof rq, &src) != 0 || rq.magic != DEC_MAGIC)
             break;
         rq.name[sizeof rq.name - 1] = '\0';
-        rc = src >= 0 ? handle(&cfg, &rq, src) : EBADF;
+        char *uri = NULL;
+        if (rq.urilen > DEC_MAX_URI || (rq.kind == DEC_REQ_THUMB) != (src >= 0))
+            rc = EPROTO;
+        else if (rq.urilen > 0 && (uri = calloc(1, rq.urilen + 1)) == NULL)
+            rc = ENOMEM;
+        else if (rq.urilen > 0)
+            rc = child_read(sock, uri, rq.urilen, NULL);
+        else
+            rc = 0;
+        if (rc == 0)
+            rc = handle(&cfg, &rq, uri, src);
+        free(uri);
         if (src >= 0)
             close(src);
         if (rc != 0)

@@ -117,6 +117,7 @@ static int open_source(task_t *t)
     int fd = open(t->src, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
         task_fail(t, TASK_FAILED, "cannot open: %s", strerror(errno));
+        t->unreadable = true;
         return -1;
     }
     struct stat st;
@@ -128,29 +129,38 @@ static int open_source(task_t *t)
     return fd;
 }
 
-/* Reads the reply's payload into t. Returns the child_io_t of the reads, or CHILD_GONE for a reply
- * that breaks the protocol (the decoder is then killed). */
-static child_io_t read_reply(decoder_t *d, task_t *t, const dec_reply_t *r,
-                             const struct timespec *dl, done_t *done)
+/* Frees outs[0..n)'s buffers. */
+static void free_outs(thumb_out_t *outs, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(outs[i].buf);
+        outs[i].buf = NULL;
+    }
+}
+
+/* Reads a reply's message into err (DEC_MAX_ERR + 1 bytes) and its outputs into outs, which must
+ * be nouts of them when it says made. Returns the child_io_t of the reads, or CHILD_GONE for a
+ * reply that breaks the protocol (err says so; the decoder is then killed). */
+static child_io_t read_payload(decoder_t *d, const dec_reply_t *r, thumb_out_t *outs, int nouts,
+                               char *err, const struct timespec *dl, done_t *done)
 {
     bool bad = r->magic != DEC_MAGIC || r->errlen > DEC_MAX_ERR || r->nouts < 0 ||
-               (r->status == TASK_MADE && r->nouts != t->nouts) ||
+               (r->status == TASK_MADE && r->nouts != nouts) ||
                (r->status != TASK_MADE && r->nouts);
     for (int i = 0; !bad && i < r->nouts; i++)
         bad = r->len[i] == 0 || r->len[i] > DEC_MAX_OUT;
     if (bad) {
-        task_fail(t, TASK_FAILED, "decoder sent a malformed answer");
+        strcpy(err, "decoder sent a malformed answer");
         return CHILD_GONE;
     }
-    char err[DEC_MAX_ERR + 1];
     child_io_t io = child_recv(&d->child, err, r->errlen, dl, done);
     err[io == CHILD_OK ? r->errlen : 0] = '\0';
     for (int i = 0; io == CHILD_OK && i < r->nouts; i++) {
-        thumb_out_t *o = &t->outs[i];
+        thumb_out_t *o = &outs[i];
         o->buf = malloc(r->len[i]);
         if (o->buf == NULL) {
-            task_release_buffers(t);
-            task_fail(t, TASK_FAILED, "out of memory");
+            free_outs(outs, i);
+            strcpy(err, "out of memory");
             return CHILD_GONE;
         }
         o->len = r->len[i];
@@ -158,10 +168,21 @@ static child_io_t read_reply(decoder_t *d, task_t *t, const dec_reply_t *r,
         o->height = r->height[i];
         io = child_recv(&d->child, o->buf, o->len, dl, done);
     }
-    if (io != CHILD_OK) {
-        task_release_buffers(t);
+    if (io != CHILD_OK)
+        free_outs(outs, r->nouts);
+    return io;
+}
+
+/* Reads the reply's payload into t. Returns as read_payload; t failed on CHILD_GONE. */
+static child_io_t read_reply(decoder_t *d, task_t *t, const dec_reply_t *r,
+                             const struct timespec *dl, done_t *done)
+{
+    char err[DEC_MAX_ERR + 1];
+    child_io_t io = read_payload(d, r, t->outs, t->nouts, err, dl, done);
+    if (io == CHILD_GONE)
+        task_fail(t, TASK_FAILED, "%s", err);
+    if (io != CHILD_OK)
         return io;
-    }
     if (r->status == DEC_STATUS_OOM)
         task_fail(t, TASK_FAILED, "out of memory (limit %llu MiB; see --max-memory): %s",
                   (unsigned long long)d->cfg->max_memory_mib, err);
@@ -174,6 +195,56 @@ static child_io_t read_reply(decoder_t *d, task_t *t, const dec_reply_t *r,
     return CHILD_OK;
 }
 
+/* Sends a request of this kind about t, with src (-1: none; closed here), starting a decoder
+ * first if none runs; a decoder that died between files is noticed at the send, and another is
+ * started once. Returns 0, ECANCELED, EPIPE (gone), or another errno value with msg. */
+static int send_request(decoder_t *d, const task_t *t, int kind, int src, done_t *done, char *msg,
+                        size_t msg_size)
+{
+    dec_request_t rq;
+    memset(&rq, 0, sizeof rq);
+    rq.magic = DEC_MAGIC;
+    rq.kind = kind;
+    const char *base = strrchr(t->rel, '/');
+    snprintf(rq.name, sizeof rq.name, "%s", base ? base + 1 : t->rel);
+    rq.mtime_s = t->mtime.tv_sec;
+    rq.mtime_ns = t->mtime.tv_nsec;
+    rq.size = t->size;
+    size_t urilen = t->uri ? strlen(t->uri) : 0;
+    rq.urilen = (uint32_t)(urilen > DEC_MAX_URI ? 0 : urilen);
+    int rc = EPIPE;
+    for (int attempt = 0; attempt < 2 && rc == EPIPE; attempt++) {
+        if (attempt > 0)
+            child_reap(&d->child);
+        rc = decoder_start(d, done, msg, msg_size);
+        if (rc != 0)
+            break;
+        rc = child_send(&d->child, &rq, sizeof rq, src);
+        if (rc == 0 && rq.urilen > 0)
+            rc = child_send(&d->child, t->uri, rq.urilen, -1);
+    }
+    if (src >= 0)
+        close(src);
+    return rc;
+}
+
+void decoder_fail_entry(decoder_t *d, task_t *t, done_t *done)
+{
+    char msg[DEC_MAX_ERR + 1];
+    if (send_request(d, t, DEC_REQ_FAIL_ENTRY, -1, done, msg, sizeof msg) != 0)
+        return;
+    struct timespec dl = child_deadline(d->cfg->timeout_s);
+    dec_reply_t r;
+    thumb_out_t out = {0};
+    child_io_t io = child_recv(&d->child, &r, sizeof r, &dl, done);
+    if (io == CHILD_OK)
+        io = read_payload(d, &r, &out, 1, msg, &dl, done);
+    if (io != CHILD_OK)
+        child_reap(&d->child);
+    else if (r.status == TASK_MADE)
+        t->fail.buf = out.buf, t->fail.len = out.len;
+}
+
 decode_result_t decoder_make(decoder_t *d, task_t *t, done_t *done)
 {
     char msg[256];
@@ -183,29 +254,13 @@ decode_result_t decoder_make(decoder_t *d, task_t *t, done_t *done)
         src = open_source(t);
     if (src < 0)
         return DECODE_SETTLED;
-    dec_request_t rq;
-    memset(&rq, 0, sizeof rq);
-    rq.magic = DEC_MAGIC;
-    const char *base = strrchr(t->rel, '/');
-    snprintf(rq.name, sizeof rq.name, "%s", base ? base + 1 : t->rel);
-    /* A decoder that died between files is noticed at the send: start another once. */
-    int rc = EPIPE;
-    for (int attempt = 0; attempt < 2 && rc == EPIPE; attempt++) {
-        if (attempt > 0)
-            child_reap(&d->child);
-        rc = decoder_start(d, done, msg, sizeof msg);
-        if (rc == ECANCELED) {
-            close(src);
-            return DECODE_CANCELLED;
-        }
-        if (rc != 0) {
-            close(src);
-            task_fail(t, TASK_FAILED, "%s", msg);
-            return DECODE_NO_DECODER;
-        }
-        rc = child_send(&d->child, &rq, sizeof rq, src);
+    int rc = send_request(d, t, DEC_REQ_THUMB, src, done, msg, sizeof msg);
+    if (rc == ECANCELED)
+        return DECODE_CANCELLED;
+    if (rc != 0 && rc != EPIPE) {
+        task_fail(t, TASK_FAILED, "%s", msg);
+        return DECODE_NO_DECODER;
     }
-    close(src);
     struct timespec dl = child_deadline(d->cfg->timeout_s);
     dec_reply_t r;
     child_io_t io = rc == 0 ? child_recv(&d->child, &r, sizeof r, &dl, done) : CHILD_GONE;

@@ -55,6 +55,10 @@ typedef enum { DECODE_SETTLED, DECODE_CANCELLED, DECODE_NO_DECODER } decode_resu
 /* Thumbnails t->src in the decoder; fills t->outs (malloc'd buffers) and t->status. */
 decode_result_t decoder_make(decoder_t *d, task_t *t, done_t *done);
 
+/* Has the decoder make the freedesktop cache's failure entry for t (a source it could not
+ * thumbnail) into t->fail; leaves t->fail empty if it cannot. t's status is unchanged. */
+void decoder_fail_entry(decoder_t *d, task_t *t, done_t *done);
+
 /* Starts the decoder now if it is not running (decoder_make does it by itself). Returns 0, or an
  * errno value with the reason in msg. */
 int decoder_start(decoder_t *d, done_t *done, char *msg, size_t msg_size);

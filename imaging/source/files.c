@@ -83,7 +83,7 @@ static void load_folder(files_src_t *fs, lister_t *l, const char *dir)
         char *name = strdup(de->d_name);
         if (name == NULL)
             break;
-        src_file_init(&fs->files[fs->nfiles++], l, name, 0, 0, &zero);
+        src_file_init(&fs->files[fs->nfiles++], l, name, 0, 0, &zero, 0);
     }
     closedir(d);
     lister_settle_claims(fs->files, fs->nfiles);
@@ -131,7 +131,7 @@ static bool one(files_src_t *fs, lister_t *l, char *rel)
         size_t name_off = rel_off + (slash ? (size_t)(slash - rel) + 1 : 0);
         char *dir = strndup(rel, slash ? (size_t)(slash - rel) : 0);
         src_file_t f;
-        src_file_init(&f, l, path, rel_off, name_off, &st.st_mtim);
+        src_file_init(&f, l, path, rel_off, name_off, &st.st_mtim, (uint64_t)st.st_size);
         f.owner = dir ? owner_of(fs, l, dir, f.name) : NULL;
         free(dir);
         bool go = lister_emit(l, &f, 1);

@@ -130,7 +130,7 @@ static void classify(const folder_src_t *fs, lister_t *l, stack_t_ *stack, visit
     }
     const char *slash = strrchr(path, '/');
     src_file_init(&files[(*nfiles)++], l, path, rel_off, slash ? (size_t)(slash - path) + 1 : 0,
-                  &st.st_mtim);
+                  &st.st_mtim, (uint64_t)st.st_size);
 }
 
 /* Lists one folder: subfolders onto the stack (so that they are walked in name order), then its
@@ -211,7 +211,8 @@ static void folder_list(source_t *base, lister_t *l)
             lister_failure(l, fs->src, "out of memory");
             return;
         }
-        src_file_init(&f, l, path, off, off, &src_st.st_mtim);
+        src_file_init(&f, l, path, off, off, &src_st.st_mtim,
+                      (uint64_t)src_st.st_size);
         lister_emit(l, &f, 1);
         src_file_free(&f);
     } else {

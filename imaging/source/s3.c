@@ -112,7 +112,7 @@ static bool on_key(void *ctx, const s3_obj_t *o)
     }
     size_t rel_off = strlen(path) - len;
     s->stem[s->n] = stem_len(rel);
-    src_file_init(&s->win[s->n++], s->l, path, rel_off, rel_off, &o->mtime);
+    src_file_init(&s->win[s->n++], s->l, path, rel_off, rel_off, &o->mtime, o->size);
     return s->go;
 }
 

@@ -25,10 +25,11 @@
 typedef struct {
     store_t base;
     bool fsync;
-    mode_t mode;    /* 0666 & ~umask, as an ordinary file would get */
-    int root;       /* DST, opened once (following DST itself if it is a symlink) */
-    size_t prefix;  /* output paths start with DST and a slash: this many bytes */
-    char *last_dir; /* the folder (relative to DST) whose descriptor is cached */
+    mode_t mode;     /* 0666 & ~umask, as an ordinary file would get (0600: private) */
+    mode_t dir_mode; /* for folders it creates: 0777, or 0700 (private), & ~umask by mkdir */
+    int root;        /* DST, opened once (following DST itself if it is a symlink) */
+    size_t prefix;   /* output paths start with DST and a slash: this many bytes */
+    char *last_dir;  /* the folder (relative to DST) whose descriptor is cached */
     int last_fd;
 } folder_t;
 
@@ -37,7 +38,7 @@ static pthread_mutex_t tmp_mu = PTHREAD_MUTEX_INITIALIZER;
 static int tmp_dir = -1;
 static char tmp_name[32];
 
-int make_dirs(const char *dir)
+int make_dirs(const char *dir, mode_t mode)
 {
     struct stat st;
     if (stat(dir, &st) == 0)
@@ -51,7 +52,7 @@ int make_dirs(const char *dir)
             continue;
         char c = *q;
         *q = '\0';
-        if (mkdir(p, 0777) != 0 && errno != EEXIST)
+        if (mkdir(p, mode) != 0 && errno != EEXIST)
             rc = errno;
         else if (stat(p, &st) != 0)
             rc = errno;
@@ -77,7 +78,7 @@ static int open_beneath(int root, const char *rel)
 
 /* Opens (creating as needed) folder rel beneath root one component at a time, each with
  * O_NOFOLLOW: a symlink gives ELOOP. Returns a descriptor or -1 with errno. */
-static int walk_beneath(int root, const char *rel)
+static int walk_beneath(int root, const char *rel, mode_t dir_mode)
 {
     char *p = strdup(rel);
     if (p == NULL)
@@ -87,7 +88,7 @@ static int walk_beneath(int root, const char *rel)
         next = strchr(comp, '/');
         if (next != NULL)
             *next++ = '\0';
-        if (mkdirat(fd, comp, 0777) != 0 && errno != EEXIST) {
+        if (mkdirat(fd, comp, dir_mode) != 0 && errno != EEXIST) {
             int e = errno;
             close(fd);
             errno = e;
@@ -120,7 +121,7 @@ static int dir_fd(folder_t *s, const char *rel, size_t n, int *fd)
         return ENOMEM;
     int d = open_beneath(s->root, dir);
     if (d < 0 && (errno == ENOENT || errno == ENOSYS || errno == EINVAL || errno == EPERM))
-        d = walk_beneath(s->root, dir);
+        d = walk_beneath(s->root, dir, s->dir_mode);
     if (d < 0) {
         int e = errno;
         free(dir);
@@ -218,13 +219,14 @@ static bool newer_or_same(const struct timespec *a, const struct timespec *b)
 }
 
 /* lstat, not stat: a symlink planted in DST is never up to date (nor written through). */
-static bool folder_fresh(store_t *base, const char *path, const struct timespec *src_mtime)
+static bool folder_fresh(store_t *base, const task_t *t, int i)
 {
     folder_t *s = (folder_t *)base;
+    const char *path = t->outs[i].dst;
     struct stat st;
     return strlen(path) > s->prefix &&
            fstatat(s->root, path + s->prefix, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-           S_ISREG(st.st_mode) && newer_or_same(&st.st_mtim, src_mtime);
+           S_ISREG(st.st_mode) && newer_or_same(&st.st_mtim, &t->mtime);
 }
 
 static void folder_close(store_t *base)
@@ -256,7 +258,8 @@ store_t *store_folder_open(const char *dst, const store_cfg_t *cfg, char *err, s
 {
     static const store_ops_t ops = {
         .fresh = folder_fresh, .put = folder_put, .close = folder_close};
-    int rc = make_dirs(dst);
+    mode_t dir_mode = cfg->private_modes ? 0700 : 0777;
+    int rc = make_dirs(dst, dir_mode);
     if (rc != 0) {
         snprintf(err, errsz, "cannot create: %s", strerror(rc));
         return NULL;
@@ -271,7 +274,8 @@ store_t *store_folder_open(const char *dst, const store_cfg_t *cfg, char *err, s
     s->last_fd = -1;
     mode_t um = umask(0);
     umask(um);
-    s->mode = 0666 & ~um;
+    s->mode = cfg->private_modes ? 0600 : 0666 & ~um;
+    s->dir_mode = dir_mode;
     size_t n = strlen(dst);
     while (n > 1 && dst[n - 1] == '/')
         n--;

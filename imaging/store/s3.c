@@ -111,10 +111,10 @@ static folder_t *folder(s3store_t *s, const char *key, size_t n)
     return lru;
 }
 
-static bool s3_fresh(store_t *base, const char *path, const struct timespec *src_mtime)
+static bool s3_fresh(store_t *base, const task_t *t, int i)
 {
     s3store_t *s = (s3store_t *)base;
-    char *key = key_of(s, path);
+    char *key = key_of(s, t->outs[i].dst);
     if (key == NULL)
         return false;
     const char *slash = strrchr(key, '/');
@@ -123,7 +123,7 @@ static bool s3_fresh(store_t *base, const char *path, const struct timespec *src
     entry_t want = {key + n, 0};
     const entry_t *hit = f->n ? bsearch(&want, f->v, f->n, sizeof *f->v, by_name) : NULL;
     free(key);
-    return hit != NULL && hit->mtime >= src_mtime->tv_sec;
+    return hit != NULL && hit->mtime >= t->mtime.tv_sec;
 }
 
 static int s3_store_put(store_t *base, const char *path, const void *buf, size_t len, char *err,

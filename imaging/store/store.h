@@ -1,13 +1,17 @@
 /* store: where thumbnails go. One interface, one file per backend: the folder store
- * (folder.c: atomic renames beneath a descriptor of DST) and the S3 store (s3.c: one PUT per
- * thumbnail). store_open picks the backend by the form of DST, so cmd/ and batch.c never name one.
+ * (folder.c: atomic renames beneath a descriptor of DST), the S3 store (s3.c: one PUT per
+ * thumbnail) and the freedesktop thumbnail cache (freedesktop.c: a folder store with the cache's
+ * names, modes and freshness rule). store_open picks the backend by the form of DST and the
+ * configuration, so cmd/ and batch.c never name one.
  *
- * Output paths are what output_path() makes of DST: "DST/rel/name.ext"; a store turns one into its
- * own address (a file beneath DST, a key under the bucket's prefix).
+ * Output paths are what output_path() makes of DST: "DST/rel/name.ext", unless the store has its
+ * own `name`; a store turns one into its own address (a file beneath DST, a key under the
+ * bucket's prefix).
  *
- * Threads: `fresh` is called by the lister thread only. `put` is called by the store's writer
- * threads (ops->writers of them, a fan-out: the folder store has one, the S3 store several so that
- * network round trips overlap); `thread_exit` runs in each writer thread as it ends.
+ * Threads: `name`, `fresh` and `failed_before` are called by the lister thread only. `put` is
+ * called by the store's writer threads (ops->writers of them, a fan-out: the folder store has one,
+ * the S3 store several so that network round trips overlap); `thread_exit` runs in each writer
+ * thread as it ends.
  *
  * Error convention: open and put return 0, or -1 with the reason in words in err. */
 #ifndef IMAGING_STORE_H
@@ -15,16 +19,24 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "done.h"
+#include "options.h"
 #include "s3.h"
+#include "task.h"
 
 typedef struct store store_t;
 
 typedef struct store_ops {
-    /* True when the output exists and is not older than a source modified at src_mtime. */
-    bool (*fresh)(store_t *s, const char *path, const struct timespec *src_mtime);
+    /* Names t's outputs (t->outs[i].dst, and t->fail.dst where the store keeps failure entries);
+     * NULL: output_path beneath DST. 0, or -1 with err. */
+    int (*name)(store_t *s, task_t *t, const thumb_opts_t *o, char *err, size_t errsz);
+    /* True when output i of t is up to date for a source modified at t->mtime. */
+    bool (*fresh)(store_t *s, const task_t *t, int i);
+    /* True when the store holds a failure entry for t's source as it is now (NULL: never). */
+    bool (*failed_before)(store_t *s, const task_t *t);
     int (*put)(store_t *s, const char *path, const void *buf, size_t len, char *err, size_t errsz);
     void (*thread_exit)(store_t *s);
     void (*close)(store_t *s);
@@ -36,17 +48,26 @@ struct store {
 };
 
 typedef struct store_cfg {
-    bool fsync;       /* folder: fsync each file before its rename */
-    unsigned writers; /* S3: how many uploads at once */
-    s3_conf_t *s3;    /* S3: the run's configuration (owned by the caller) */
+    bool freedesktop;   /* the freedesktop thumbnail cache rather than DST */
+    bool private_modes; /* folder: files 0600 and new folders 0700 (else 0666/0777 & ~umask) */
+    bool fsync;         /* folder: fsync each file before its rename */
+    unsigned writers;   /* S3: how many uploads at once */
+    s3_conf_t *s3;      /* S3: the run's configuration (owned by the caller) */
 } store_cfg_t;
 
-/* Opens DST: "s3://BUCKET[/PREFIX]" or a folder (created if missing). Checks that it can be
- * written (a setup error otherwise). Returns the store, or NULL with err. */
+/* Opens DST: "s3://BUCKET[/PREFIX]" or a folder (created if missing), or with cfg->freedesktop
+ * the cache (dst: freedesktop_root()'s). Checks that it can be written (a setup error otherwise).
+ * Returns the store, or NULL with err. */
 store_t *store_open(const char *dst, const store_cfg_t *cfg, char *err, size_t errsz);
 
 store_t *store_folder_open(const char *dst, const store_cfg_t *cfg, char *err, size_t errsz);
 store_t *store_s3_open(const char *dst, const store_cfg_t *cfg, char *err, size_t errsz);
+store_t *store_freedesktop_open(const char *dst, const store_cfg_t *cfg, char *err, size_t errsz);
+
+/* The freedesktop cache's folder: $XDG_CACHE_HOME/thumbnails, or ~/.cache/thumbnails when that is
+ * unset or empty (or not absolute, as the XDG spec says to ignore relative paths). malloc'd; NULL
+ * when neither HOME nor XDG_CACHE_HOME says where. */
+char *freedesktop_root(void);
 
 /* Closes and frees a store (NULL is fine). */
 void store_close(store_t *s);
@@ -55,8 +76,8 @@ void store_close(store_t *s);
  * temporary file being written, if any, and keeps any other from appearing. */
 void store_folder_emergency_cleanup(void *unused);
 
-/* Creates dir and its missing parents (like mkdir -p), following symlinks: for DST itself, which
- * the user named. Returns 0 or an errno value. */
-int make_dirs(const char *dir);
+/* Creates dir and its missing parents (like mkdir -p) with mode (& ~umask), following symlinks:
+ * for DST itself, which the user named. Returns 0 or an errno value. */
+int make_dirs(const char *dir, mode_t mode);
 
 #endif

@@ -1,0 +1,338 @@
+/* End-to-end tests of `thumbgen --freedesktop SRC`: the cache it fills is checked by GNOME's own
+ * thumbnail factory (freedesktop/gnome_check.py, the code GNOME Files uses to find thumbnails),
+ * and its files, modes and keys are inspected here with libvips. The cache is a temporary folder
+ * that XDG_CACHE_HOME points at. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <fcntl.h>
+#define _XOPEN_SOURCE_EXTENDED 1
+#include <ftw.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vips/vips.h>
+#include <cmocka.h>
+
+#include "outputs.h"
+#include "proc.h"
+
+#define BIN THUMBGEN_BIN
+#define CHECK "/usr/bin/python3", FREEDESKTOP_DIR "/gnome_check.py"
+#define FAIL_DIR "fail/thumbgen-" TG_VERSION
+
+typedef struct {
+    char root[64];
+    char src[128], cache[128], thumbs[160];
+} fixture_t;
+
+/* The sources thumbgen can thumbnail, and those it cannot, relative to SRC. */
+static const char *const good[] = {
+    "formats/alpha.png",
+    "formats/anim.gif",
+    "formats/animated.webp",
+    "formats/cmyk.jpg",
+    "formats/deep16.png",
+    "formats/grey.jpg",
+    "formats/photo.webp",
+    "formats/scan.tif",
+    "photos/orientation/Landscape_0.jpg",
+    "photos/orientation/Landscape_1.jpg",
+    "photos/orientation/Landscape_2.jpg",
+    "photos/orientation/Landscape_3.jpg",
+    "photos/orientation/Landscape_4.jpg",
+    "photos/orientation/Landscape_5.jpg",
+    "photos/orientation/Landscape_6.jpg",
+    "photos/orientation/Landscape_7.jpg",
+    "photos/orientation/Landscape_8.jpg",
+    "photos/orientation/Portrait_6.jpg",
+    "nested/a b/ü deep/été photo 1.jpg",
+};
+#define NGOOD (sizeof good / sizeof good[0])
+static const char *const bad[] = {"bad/truncated.jpg", "bad/empty.jpg", "bad/notes.jpg"};
+#define NBAD (sizeof bad / sizeof bad[0])
+
+static int setup(void **state)
+{
+    fixture_t *f = calloc(1, sizeof *f);
+    strcpy(f->root, "/tmp/tg-fdo-XXXXXX");
+    if (mkdtemp(f->root) == NULL)
+        return -1;
+    snprintf(f->src, sizeof f->src, "%s/src", f->root);
+    snprintf(f->cache, sizeof f->cache, "%s/cache", f->root);
+    snprintf(f->thumbs, sizeof f->thumbs, "%s/thumbnails", f->cache);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "cp -r '%s' '%s'", TESTDATA, f->src);
+    sh(cmd);
+    setenv("XDG_CACHE_HOME", f->cache, 1);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->root);
+    sh(cmd);
+    free(f);
+    return 0;
+}
+
+/* Runs gnome_check.py MODE ARG on the given sources (relative to SRC); asserts that GNOME's
+ * factory accepts every one (its own report is printed if not). */
+static void gnome_accepts(const fixture_t *f, const char *mode, const char *arg,
+                          const char *const *rel, size_t n)
+{
+    char *argv[64] = {CHECK, (char *)mode, (char *)arg};
+    static char paths[40][300];
+    size_t k = 4;
+    for (size_t i = 0; i < n; i++) {
+        FMT(paths[i], "%s/%s", f->src, rel[i]);
+        argv[k++] = paths[i];
+    }
+    argv[k] = NULL;
+    proc_result_t r;
+    assert_int_equal(proc_run(argv, &r), 0);
+    if (r.status != 0)
+        print_error("%s%s", r.out, r.err);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+}
+
+/* The cache file of a source in a flavour folder: MD5 of its canonical file:// URI, as the
+ * standard says (computed here independently of thumbgen). g_free it. */
+static char *cache_file(const fixture_t *f, const char *flavour, const char *rel)
+{
+    char path[400], real[PATH_MAX];
+    FMT(path, "%s/%s", f->src, rel);
+    assert_non_null(realpath(path, real));
+    gchar *uri = g_filename_to_uri(real, NULL, NULL);
+    gchar *md5 = g_compute_checksum_for_string(G_CHECKSUM_MD5, uri, -1);
+    gchar *file = g_strdup_printf("%s/%s/%s.png", f->thumbs, flavour, md5);
+    g_free(md5);
+    g_free(uri);
+    return file;
+}
+
+static proc_result_t tg_fdo(const fixture_t *f, const char *opt1, const char *opt2)
+{
+    return tg_run(BIN, "--freedesktop", f->src, "-j", "2", opt1, opt2, NULL);
+}
+
+/* nftw callbacks over the cache: modes, and a listing of every file's identity and time. */
+static int bad_modes;
+static GString *listing;
+static int check_mode(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)ftw;
+    mode_t want = type == FTW_D ? 0700 : 0600;
+    if ((st->st_mode & 07777) != want) {
+        print_error("%s: mode %o, not %o\n", path, st->st_mode & 07777, want);
+        bad_modes++;
+    }
+    return 0;
+}
+static int list_file(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)ftw;
+    if (type == FTW_F)
+        g_string_append_printf(listing, "%s %lu %ld.%09ld\n", path, (unsigned long)st->st_ino,
+                               (long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
+    return 0;
+}
+static char *cache_listing(const fixture_t *f)
+{
+    listing = g_string_new(NULL);
+    assert_int_equal(nftw(f->thumbs, list_file, 16, FTW_PHYS), 0);
+    return g_string_free(listing, FALSE);
+}
+
+/* The value of a PNG text key in a loaded cache thumbnail, or NULL. */
+static const char *text_key(VipsImage *im, const char *key)
+{
+    gchar **fields = vips_image_get_fields(im);
+    const char *v = NULL;
+    for (int i = 0; fields[i] && v == NULL; i++) {
+        const char *dash = strrchr(fields[i], '-'); /* png-comment-N-KEY */
+        if (strncmp(fields[i], "png-comment-", 12) == 0 && dash && strcmp(dash + 1, key) == 0)
+            vips_image_get_string(im, fields[i], &v);
+    }
+    g_strfreev(fields);
+    return v;
+}
+
+/* Every flavour, every good source, every failure entry: GNOME's factory accepts them all; the
+ * files are 0600 in 0700 folders, 8-bit RGBA, upright, never upscaled, and carry the keys and
+ * nothing of the source's metadata. */
+static void gnome_accepts_every_flavour(void **state)
+{
+    fixture_t *f = *state;
+    proc_result_t r = tg_fdo(f, "-s", "normal,large,x-large,xx-large");
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "19 made, 0 up to date, 4 skipped, 3 failed"));
+    proc_result_free(&r);
+    gnome_accepts(f, "thumb", "normal,large,x-large,xx-large", good, NGOOD);
+    char faildir[300];
+    FMT(faildir, "%s/%s", f->thumbs, FAIL_DIR);
+    gnome_accepts(f, "failed", faildir, bad, NBAD);
+    /* Nothing else in the cache: 19 x 4 thumbnails and 3 failure entries. */
+    char *all = cache_listing(f);
+    assert_int_equal(count_lines(all), 19 * 4 + 3);
+    g_free(all);
+    bad_modes = 0;
+    assert_int_equal(nftw(f->thumbs, check_mode, 16, FTW_PHYS), 0);
+    assert_int_equal(bad_modes, 0);
+
+    /* Landscape_6 is stored 800x1200 with orientation 6: shown 1200x800. */
+    const struct {
+        const char *flavour;
+        int w, h;
+    } boxes[] = {
+        {"normal", 128, 85}, {"large", 256, 171}, {"x-large", 512, 341}, {"xx-large", 1024, 683}};
+    VipsImage *up = NULL;
+    for (size_t i = 0; i < 4; i++) {
+        char *file = cache_file(f, boxes[i].flavour, "photos/orientation/Landscape_6.jpg");
+        VipsImage *im = load(file);
+        g_free(file);
+        assert_int_equal(im->Xsize, boxes[i].w);
+        assert_true(abs(im->Ysize - boxes[i].h) <= 1); /* 1200x800 scaled: rounded either way */
+        assert_int_equal(im->Bands, 4);
+        assert_int_equal(im->BandFmt, VIPS_FORMAT_UCHAR);
+        assert_false(vips_image_get_typeof(im, "exif-data"));
+        assert_false(vips_image_get_typeof(im, "icc-profile-data"));
+        assert_string_equal(text_key(im, "Thumb::Mimetype"), "image/jpeg");
+        assert_string_equal(text_key(im, "Thumb::Image::Width"), "1200");
+        assert_string_equal(text_key(im, "Thumb::Image::Height"), "800");
+        assert_non_null(strstr(text_key(im, "Software"), "thumbgen"));
+        if (i == 0) {
+            up = im; /* upright: the same picture as orientation 1's */
+            continue;
+        }
+        g_object_unref(im);
+    }
+    char *file = cache_file(f, "normal", "photos/orientation/Landscape_1.jpg");
+    VipsImage *ref = load(file);
+    g_free(file);
+    assert_true(mean_abs_diff(up, ref) < 6);
+    g_object_unref(ref);
+    g_object_unref(up);
+    /* The 120x80 GIF is never enlarged, even in xx-large. */
+    file = cache_file(f, "xx-large", "formats/anim.gif");
+    VipsImage *gif = load(file);
+    g_free(file);
+    assert_int_equal(gif->Xsize, 120);
+    assert_int_equal(gif->Ysize, 80);
+    assert_string_equal(text_key(gif, "Thumb::Mimetype"), "image/gif");
+    g_object_unref(gif);
+}
+
+/* A rerun writes nothing and does not try the failures again; a touched source (new mtime) is
+ * remade, and a touched failure is tried again. */
+static void rerun_and_touch(void **state)
+{
+    fixture_t *f = *state;
+    proc_result_t r = tg_fdo(f, NULL, NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "19 made, 0 up to date, 4 skipped, 3 failed"));
+    proc_result_free(&r);
+    gnome_accepts(f, "thumb", "normal,large", good, NGOOD);
+    char *before = cache_listing(f);
+    r = tg_fdo(f, NULL, NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "0 made, 19 up to date, 4 skipped, 3 failed"));
+    assert_non_null(strstr(r.err, "bad/truncated.jpg: failed before and has not changed since"));
+    proc_result_free(&r);
+    char *after = cache_listing(f);
+    assert_string_equal(before, after);
+    g_free(after);
+    g_free(before);
+
+    /* Touch one good and one bad source: new mtimes. */
+    const char *touched[] = {"photos/orientation/Landscape_2.jpg", "bad/truncated.jpg"};
+    for (int i = 0; i < 2; i++) {
+        char path[300];
+        FMT(path, "%s/%s", f->src, touched[i]);
+        struct stat st;
+        assert_int_equal(stat(path, &st), 0);
+        struct timespec later[2] = {{.tv_sec = st.st_mtim.tv_sec + 100},
+                                    {.tv_sec = st.st_mtim.tv_sec + 100}};
+        assert_int_equal(utimensat(AT_FDCWD, path, later, 0), 0);
+    }
+    gnome_accepts(f, "stale", "normal,large", touched, 1);
+    r = tg_fdo(f, NULL, NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "1 made, 18 up to date, 4 skipped, 3 failed"));
+    assert_non_null(strstr(r.err, "bad/truncated.jpg: cannot decode image"));
+    proc_result_free(&r);
+    gnome_accepts(f, "thumb", "normal,large", good, NGOOD);
+    char faildir[300];
+    FMT(faildir, "%s/%s", f->thumbs, FAIL_DIR);
+    gnome_accepts(f, "failed", faildir, bad, NBAD);
+
+    r = tg_fdo(f, "--force", NULL);
+    assert_non_null(strstr(r.err, "19 made, 0 up to date, 4 skipped, 3 failed"));
+    proc_result_free(&r);
+}
+
+/* Usage and setup errors name what is wrong, and write nothing. */
+static void refusals(void **state)
+{
+    fixture_t *f = *state;
+    char inside[300];
+    FMT(inside, "%s/normal", f->thumbs);
+    mkdir(f->cache, 0700);
+    mkdir(f->thumbs, 0700);
+    mkdir(inside, 0700);
+    const struct {
+        const char *a[4];
+        const char *says;
+    } cases[] = {
+        {{"--crop", "centre", f->src, NULL}, "--crop cannot be used with --freedesktop"},
+        {{"-f", "webp", f->src, NULL}, "-f cannot be used with --freedesktop"},
+        {{"-s", "256", f->src, NULL}, "bad value '256' for -s: expected flavours"},
+        {{"s3://bucket/photos", NULL}, "--freedesktop needs a local SRC"},
+        {{inside, NULL}, "is inside the thumbnail cache"},
+        {{f->src, "out", NULL}, "too many arguments"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *const *a = cases[i].a;
+        proc_result_t r = tg_run(BIN, "--freedesktop", a[0], a[1], a[2], a[3], NULL);
+        assert_int_equal(r.status, 2);
+        assert_int_equal(count_lines(r.err), 1);
+        if (strstr(r.err, cases[i].says) == NULL)
+            fail_msg("'%s' does not say '%s'", r.err, cases[i].says);
+        proc_result_free(&r);
+    }
+    char *empty = cache_listing(f);
+    assert_string_equal(empty, "");
+    g_free(empty);
+    /* No cache to be found: neither XDG_CACHE_HOME nor HOME. */
+    char *home = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+    unsetenv("HOME");
+    unsetenv("XDG_CACHE_HOME");
+    proc_result_t r = tg_run(BIN, "--freedesktop", f->src, NULL);
+    if (home != NULL)
+        setenv("HOME", home, 1);
+    free(home);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "cannot tell where the thumbnail cache is"));
+    proc_result_free(&r);
+}
+
+int main(void)
+{
+    if (VIPS_INIT("test_cli_freedesktop"))
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(gnome_accepts_every_flavour, setup, teardown),
+        cmocka_unit_test_setup_teardown(rerun_and_touch, setup, teardown),
+        cmocka_unit_test_setup_teardown(refusals, setup, teardown),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    vips_shutdown();
+    return rc;
+}

@@ -1,0 +1,82 @@
+/* End-to-end tests of the progress bar: drawn on a terminal (a pseudo-terminal from script(1)),
+ * with a percentage once the listing is complete, and erased before the summary; never drawn
+ * when stderr is a pipe. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <vips/vips.h>
+#include <cmocka.h>
+
+#include "outputs.h"
+#include "proc.h"
+
+static char root[64];
+
+static int setup(void **state)
+{
+    (void)state;
+    strcpy(root, "/tmp/tg-bar-XXXXXX");
+    return mkdtemp(root) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    sh(cmd);
+    return 0;
+}
+
+static void bar_on_a_terminal(void **state)
+{
+    (void)state;
+    char cmd[600], out[128];
+    FMT(out, "%s/tty", root);
+    FMT(cmd, "'%s' '%s' '%s' -j 2", THUMBGEN_BIN, TESTDATA, out);
+    /* script runs the command on a new pseudo-terminal and copies what it prints to stdout. */
+    proc_result_t r = tg_run("/usr/bin/script", "-qec", cmd, "/dev/null", NULL);
+    assert_int_equal(r.status, 1); /* testdata/bad */
+    regex_t pct;
+    assert_int_equal(regcomp(&pct, "\\] +[0-9]+%  [0-9]+/26  [0-9.]+ images/s", REG_EXTENDED), 0);
+    if (regexec(&pct, r.out, 0, NULL, 0) != 0)
+        fail_msg("no bar with a percentage in: %s", r.out);
+    regfree(&pct);
+    /* The summary starts on a clean line: right after an erased bar (carriage return, erase line)
+     * or after a failure line (which erased it), and nothing is drawn after it. */
+    const char *sum = strstr(r.out, "thumbgen: 19 made, 0 up to date");
+    assert_non_null(sum);
+    assert_true(sum - r.out >= 4);
+    assert_true(memcmp(sum - 4, "\r\033[K", 4) == 0 || sum[-1] == '\n');
+    assert_null(strchr(sum, '\033'));
+    assert_non_null(strstr(r.out, "thumbgen: " TESTDATA "/bad/empty.jpg: empty file"));
+    proc_result_free(&r);
+}
+
+static void no_bar_on_a_pipe(void **state)
+{
+    (void)state;
+    char out[128];
+    FMT(out, "%s/pipe", root);
+    proc_result_t r = tg_run(THUMBGEN_BIN, TESTDATA, out, "-j", "2", NULL);
+    assert_int_equal(r.status, 1);
+    assert_null(strchr(r.err, '\r'));
+    assert_null(strchr(r.err, '\033'));
+    assert_null(strchr(r.err, '%'));
+    assert_non_null(strstr(r.err, "thumbgen: 19 made, 0 up to date"));
+    proc_result_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(bar_on_a_terminal, setup, teardown),
+        cmocka_unit_test_setup_teardown(no_bar_on_a_pipe, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

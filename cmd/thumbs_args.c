@@ -1,0 +1,347 @@
+#include "thumbs_args.h"
+
+#include <getopt.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "opts.h"
+#include "worker.h"
+
+void thumbs_usage(FILE *f)
+{
+    fprintf(
+        f,
+        "Usage: thumbgen SRC DST [options]\n"
+        "       SRC and DST are folders or s3://BUCKET[/PREFIX], in any combination\n"
+        "       thumbgen --freedesktop SRC [options]   (fill the desktop's thumbnail cache)\n"
+        "       thumbgen primes [options]   (the pipeline benchmark; see thumbgen primes --help)\n"
+        "\n"
+        "Makes a thumbnail of every image under SRC (a folder, walked recursively, or one file)\n"
+        "into a mirrored tree under DST: SRC/a/b/c.png -> DST/a/b/c.jpg. Outputs that exist and\n"
+        "are not older than their source are skipped; every save is atomic.\n"
+        "\n"
+        "  -s, --size SIZE       box to fit, vipsthumbnail's syntax: 256 (256x256 box), 256x\n"
+        "                        (width), x256 (height), 320x200 (box); default 256. Several,\n"
+        "                        comma-separated (128,512,1024), decode once and go to "
+        "DST/<SIZE>/\n"
+        "      --crop MODE       none (default), centre, attention or entropy: fill the box\n"
+        "                        exactly and crop the overflow\n"
+        "  -f, --format FMT      jpeg (default), webp, avif or png\n"
+        "  -q, --quality Q       encoder quality 1-100 (default 80; ignored for png)\n"
+        "      --background C    colour that alpha is flattened onto for JPEG: white (default),\n"
+        "                        black, #rrggbb or R,G,B\n"
+        "      --keep-metadata   keep EXIF/XMP/IPTC metadata (default: strip it, GPS included)\n"
+        "      --no-rotate       do not apply the EXIF orientation\n"
+        "      --upscale         enlarge images smaller than the box\n"
+        "      --force           remake outputs even when up to date\n"
+        "      --max-pixels N    refuse images of more than N pixels before decoding\n"
+        "                        (default 268402689)\n"
+        "      --timeout SECONDS time allowed to decode one image (default 60); past it the\n"
+        "                        file fails and its decoder is replaced\n"
+        "      --max-memory MIB  address space per decoder process (default 2048, at least\n"
+        "                        256; 0: no limit); an image that needs more fails as\n"
+        "                        'out of memory'\n"
+        "      --follow-symlinks follow symbolic links (loops are detected); default: skip them\n"
+        "      --fsync           fsync each thumbnail before renaming it into place\n"
+        "  -j, --jobs N          resize workers (default: online CPUs)\n"
+        "      --files-from FILE thumbnail the paths FILE lists (relative to SRC; - for\n"
+        "                        stdin), one per line, as they arrive, instead of walking SRC\n"
+        "  -0, --null            --files-from entries end with NUL, not newline (find -print0)\n"
+        "      --shard K/N       take only the sources whose relative path's FNV-1a 64-bit\n"
+        "                        hash is K modulo N (0 <= K < N): N runs, K = 0..N-1, on any\n"
+        "                        machines, cover every source exactly once\n"
+        "      --retries N       S3: attempts after a failed request (connection errors, 5xx,\n"
+        "                        429, SlowDown), with exponential backoff; default 3\n"
+        "      --manifest FILE   write one JSON object per source (JSON Lines): src, status\n"
+        "                        (made, up_to_date, skipped, failed), dst, width, height,\n"
+        "                        bytes, error\n"
+        "      --stats           print per-stage busy/blocked/starved times at the end\n"
+        "      --quiet           no progress bar and no summary; failures are still reported\n"
+        "      --freedesktop     no DST: write SRC's thumbnails into the freedesktop.org\n"
+        "                        thumbnail cache that file managers share, as its standard says\n"
+        "                        (see FREEDESKTOP CACHE below)\n"
+        "  -h, --help            this help;  --version  the version\n"
+        "\n"
+        "Each worker decodes in its own sandboxed process (no network, no exec, no writing\n"
+        "files; see --version): a file that crashes, hangs or exhausts its decoder fails\n"
+        "alone and the batch carries on. Nothing is written through a symbolic link found\n"
+        "inside DST. When several sources map to one output (a.png and a.gif -> a.jpg),\n"
+        "the one whose name has an image extension and sorts first byte by byte owns it;\n"
+        "the others fail, naming it, on every run.\n"
+        "\n"
+        "S3 (SRC or DST s3://BUCKET[/PREFIX]) reads AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,\n"
+        "AWS_SESSION_TOKEN, AWS_REGION or AWS_DEFAULT_REGION (default us-east-1), and\n"
+        "AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL for S3-compatible servers (path-style).\n"
+        "An object is up to date when its Last-Modified is not before its source's time\n"
+        "(to the second); a rerun with nothing to do lists DST once per folder and writes\n"
+        "nothing.\n"
+        "\n"
+        "FREEDESKTOP CACHE: --freedesktop writes $XDG_CACHE_HOME/thumbnails (or\n"
+        "~/.cache/thumbnails) the way GNOME Files, Nautilus, Thunar, Dolphin and the GTK file\n"
+        "chooser read it: FLAVOUR/MD5.png, MD5 being that of the source's canonical file:// URI;\n"
+        "8-bit PNG with alpha, orientation applied, never upscaled, with the keys Thumb::URI,\n"
+        "Thumb::MTime, Thumb::Size, Thumb::Mimetype, Thumb::Image::Width/Height and Software.\n"
+        "-s picks flavours by name: normal (128), large (256), x-large (512), xx-large (1024);\n"
+        "default normal,large, from one decode. A thumbnail is up to date when its Thumb::MTime\n"
+        "equals the source's; a source that cannot be thumbnailed gets a failure entry under\n"
+        "fail/thumbgen-VERSION/ and is not tried again until it changes (or --force). Folders\n"
+        "are made 0700, files 0600. --crop, -f, -q, --background, --keep-metadata, --no-rotate\n"
+        "and --upscale do not apply; SRC must be local.\n"
+        "\n"
+        "Failures are reported as 'thumbgen: PATH: reason' on stderr while the other files carry\n"
+        "on. Exit status: 0 all made or up to date, 1 some inputs failed, 2 usage or setup\n"
+        "error, 130 interrupted (Ctrl-C once stops cleanly; twice stops at once, still leaving\n"
+        "no partial file).\n");
+}
+
+enum {
+    OPT_CROP = 256,
+    OPT_BACKGROUND,
+    OPT_KEEP,
+    OPT_NOROTATE,
+    OPT_UPSCALE,
+    OPT_FORCE,
+    OPT_MAXPIX,
+    OPT_MANIFEST,
+    OPT_QUIET,
+    OPT_FOLLOW,
+    OPT_FSYNC,
+    OPT_STATS,
+    OPT_TIMEOUT,
+    OPT_MAXMEM,
+    OPT_FILES_FROM,
+    OPT_SHARD,
+    OPT_RETRIES,
+    OPT_FREEDESKTOP,
+};
+
+/* "K/N" with 0 <= K < N <= 2^32 - 1. */
+static bool parse_shard(const char *text, uint32_t *k, uint32_t *n)
+{
+    const char *slash = strchr(text, '/');
+    uint64_t kk, nn;
+    if (slash == NULL || slash - text > 10)
+        return false;
+    char kbuf[16];
+    memcpy(kbuf, text, (size_t)(slash - text));
+    kbuf[slash - text] = '\0';
+    if (!parse_u64(kbuf, 0, UINT32_MAX, &kk) || !parse_u64(slash + 1, 1, UINT32_MAX, &nn) ||
+        kk >= nn)
+        return false;
+    *k = (uint32_t)kk;
+    *n = (uint32_t)nn;
+    return true;
+}
+
+/* What each option with a value expects, for the message when a value is refused. */
+static const char *expects(int c, bool freedesktop)
+{
+    switch (c) {
+    case 's':
+        return freedesktop ? "flavours, comma-separated: normal, large, x-large, xx-large"
+                           : "a box such as 256, 256x, x256 or 320x200 (sides 1-100000), or "
+                             "up to 8 different ones, comma-separated";
+    case OPT_CROP:
+        return "none, centre, attention or entropy";
+    case 'f':
+        return "jpeg, webp, avif or png";
+    case 'q':
+        return "a whole number from 1 to 100";
+    case OPT_BACKGROUND:
+        return "white, black, #rrggbb or R,G,B (each 0-255)";
+    case OPT_MAXPIX:
+        return "a whole number of pixels, at least 1";
+    case OPT_TIMEOUT:
+        return "whole seconds from 1 to 86400";
+    case OPT_MAXMEM:
+        return "MiB from 256 to 1073741824, or 0 for no limit";
+    case 'j':
+        return "a whole number from 1 to 1024";
+    case OPT_SHARD:
+        return "K/N with 0 <= K < N, such as 0/4";
+    case OPT_RETRIES:
+        return "a whole number from 0 to 100";
+    default:
+        return "see thumbgen --help";
+    }
+}
+
+/* The options that make no sense in the freedesktop cache, and why. */
+static const char *freedesktop_conflict(int c)
+{
+    switch (c) {
+    case OPT_CROP:
+        return "the cache keeps each image's aspect ratio";
+    case 'f':
+    case 'q':
+    case OPT_BACKGROUND:
+        return "the cache holds PNGs with alpha";
+    case OPT_KEEP:
+        return "the cache holds no metadata from the source";
+    case OPT_NOROTATE:
+        return "the cache shows images upright";
+    case OPT_UPSCALE:
+        return "the cache never enlarges";
+    default:
+        return NULL;
+    }
+}
+
+static const struct option longopts[] = {{"size", required_argument, NULL, 's'},
+                                         {"crop", required_argument, NULL, OPT_CROP},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"quality", required_argument, NULL, 'q'},
+                                         {"background", required_argument, NULL, OPT_BACKGROUND},
+                                         {"keep-metadata", no_argument, NULL, OPT_KEEP},
+                                         {"no-rotate", no_argument, NULL, OPT_NOROTATE},
+                                         {"upscale", no_argument, NULL, OPT_UPSCALE},
+                                         {"force", no_argument, NULL, OPT_FORCE},
+                                         {"max-pixels", required_argument, NULL, OPT_MAXPIX},
+                                         {"manifest", required_argument, NULL, OPT_MANIFEST},
+                                         {"quiet", no_argument, NULL, OPT_QUIET},
+                                         {"follow-symlinks", no_argument, NULL, OPT_FOLLOW},
+                                         {"fsync", no_argument, NULL, OPT_FSYNC},
+                                         {"stats", no_argument, NULL, OPT_STATS},
+                                         {"timeout", required_argument, NULL, OPT_TIMEOUT},
+                                         {"max-memory", required_argument, NULL, OPT_MAXMEM},
+                                         {"jobs", required_argument, NULL, 'j'},
+                                         {"files-from", required_argument, NULL, OPT_FILES_FROM},
+                                         {"null", no_argument, NULL, '0'},
+                                         {"shard", required_argument, NULL, OPT_SHARD},
+                                         {"retries", required_argument, NULL, OPT_RETRIES},
+                                         {"freedesktop", no_argument, NULL, OPT_FREEDESKTOP},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+
+/* Applies option c with value v (optarg) to a; false if the value is refused. */
+static bool apply(thumbs_args_t *a, int c, const char *v)
+{
+    thumb_opts_t *o = &a->cfg.opts;
+    uint64_t n;
+    switch (c) {
+    case OPT_CROP:
+        return parse_crop(v, &o->crop);
+    case 'f':
+        return parse_format(v, &o->format);
+    case 'q':
+        return parse_u64(v, 1, 100, &n) && (o->quality = (int)n, true);
+    case OPT_BACKGROUND:
+        return parse_colour(v, o->background);
+    case OPT_KEEP:
+        return o->keep_metadata = true;
+    case OPT_NOROTATE:
+        return o->no_rotate = true;
+    case OPT_UPSCALE:
+        return o->upscale = true;
+    case OPT_FORCE:
+        return a->cfg.force = true;
+    case OPT_MAXPIX:
+        return parse_u64(v, 1, UINT64_MAX, &o->max_pixels);
+    case OPT_MANIFEST:
+        return a->manifest = v, true;
+    case OPT_QUIET:
+        return a->quiet = true;
+    case OPT_FOLLOW:
+        return a->follow_symlinks = true;
+    case OPT_FSYNC:
+        return a->fsync = true;
+    case OPT_FILES_FROM:
+        return a->files_from = v, true;
+    case '0':
+        return a->list_sep = '\0', true;
+    case OPT_SHARD:
+        return parse_shard(v, &a->cfg.shard_k, &a->cfg.shard_n);
+    case OPT_RETRIES:
+        return parse_u64(v, 0, 100, &n) && (a->retries = (unsigned)n, true);
+    case OPT_STATS:
+        return a->stats = true;
+    case OPT_FREEDESKTOP:
+        return a->freedesktop = true;
+    case OPT_TIMEOUT:
+        return parse_u64(v, 1, 86400, &n) && (a->cfg.timeout_s = (double)n, true);
+    case OPT_MAXMEM: /* a decoder needs DEC_MIN_MAX_MEMORY just to start */
+        return parse_u64(v, 0, 1 << 30, &n) && (n == 0 || n >= DEC_MIN_MAX_MEMORY) &&
+               (a->cfg.max_memory_mib = n, true);
+    case 'j':
+        return parse_u64(v, 1, 1024, &n) && (a->cfg.jobs = (unsigned)n, true);
+    default:
+        return false;
+    }
+}
+
+/* Refuses a value: names the option and what it expects. Returns -1. */
+static int bad_value(const char *value, const char *name, int c, bool freedesktop)
+{
+    tg_error("bad value '%s' for %s: expected %s (see thumbgen --help)", value, name,
+             expects(c, freedesktop));
+    return -1;
+}
+
+int thumbs_parse(int argc, char **argv, thumbs_args_t *a)
+{
+    memset(a, 0, sizeof *a);
+    thumb_opts_default(&a->cfg.opts);
+    a->cfg.jobs = online_cpus();
+    a->cfg.timeout_s = DEC_DEFAULT_TIMEOUT;
+    a->cfg.max_memory_mib = DEC_DEFAULT_MAX_MEMORY;
+    a->list_sep = '\n';
+    a->retries = 3;
+    optind = 1;
+    opterr = 0;
+    int c, li = -1;
+    char name[64], conflict[64] = "", size_name[64] = "";
+    int conflict_c = 0;
+    const char *sizes = NULL; /* parsed once --freedesktop is known, wherever it comes */
+    while ((li = -1, c = getopt_long(argc, argv, ":s:f:q:j:h0", longopts, &li)) != -1) {
+        if (c == 'h')
+            return 1;
+        if (c == ':') {
+            tg_error("option %s needs a value (see thumbgen --help)", argv[optind - 1]);
+            return -1;
+        }
+        if (c == '?') {
+            if (optopt != 0)
+                tg_error("unknown option -%c (see thumbgen --help)", optopt);
+            else
+                tg_error("unknown option %s (see thumbgen --help)", argv[optind - 1]);
+            return -1;
+        }
+        opt_name(longopts, li, c, name, sizeof name);
+        if (freedesktop_conflict(c) != NULL && conflict[0] == '\0') {
+            snprintf(conflict, sizeof conflict, "%s", name);
+            conflict_c = c;
+        }
+        if (c == 's') {
+            sizes = optarg;
+            snprintf(size_name, sizeof size_name, "%s", name);
+        } else if (!apply(a, c, optarg)) {
+            return bad_value(optarg, name, c, false);
+        }
+    }
+    thumb_opts_t *o = &a->cfg.opts;
+    if (a->freedesktop) {
+        if (conflict[0] != '\0') {
+            tg_error("%s cannot be used with --freedesktop: %s (see thumbgen --help)", conflict,
+                     freedesktop_conflict(conflict_c));
+            return -1;
+        }
+        o->freedesktop = true;
+        o->format = FMT_PNG;
+        if (!parse_flavour_list(sizes ? sizes : "normal,large", o))
+            return bad_value(sizes, size_name, 's', true);
+    } else if (sizes != NULL && !parse_size_list(sizes, o)) {
+        return bad_value(sizes, size_name, 's', false);
+    }
+    int want = a->freedesktop ? 1 : 2;
+    if (argc - optind != want) {
+        tg_error("%s (see thumbgen --help)",
+                 argc - optind > want ? "too many arguments"
+                 : a->freedesktop     ? "expected SRC (--freedesktop writes to the cache)"
+                                      : "expected SRC and DST");
+        return -1;
+    }
+    a->src = argv[optind];
+    a->cfg.dst = a->freedesktop ? NULL : argv[optind + 1];
+    return 0;
+}

@@ -1,0 +1,135 @@
+/* The freedesktop thumbnail cache (Thumbnail Managing Standard 0.9.0), the cache that GNOME Files,
+ * Nautilus, Thunar, Dolphin and the GTK file chooser share: a folder store rooted at the cache
+ * (files 0600, folders 0700, every write atomic, never through a symlink) with the cache's own
+ * names and freshness rule:
+ *   - a source's thumbnails are ROOT/FLAVOUR/MD5.png, MD5 being the lowercase hex MD5 of its
+ *     canonical file:// URI (realpath, escaped as GLib and so GNOME escape it);
+ *   - one is up to date when its Thumb::URI is the source's and its Thumb::MTime equals the
+ *     source's modification time in whole seconds (and Thumb::Size its size, when present):
+ *     equal, not "newer than", as the standard says;
+ *   - a source that cannot be thumbnailed gets a failure entry, ROOT/fail/thumbgen-VERSION/MD5.png,
+ *     which keeps later runs from trying again until the source changes (or --force).
+ * The PNGs themselves are made by the decoders (cachepng.h). */
+#include <glib.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pngtext.h"
+#include "store.h"
+
+#define FAIL_DIR "fail/thumbgen-" TG_VERSION
+
+typedef struct {
+    store_t base;
+    store_t *folder; /* does the writing */
+    char *root;
+} fdo_t;
+
+char *freedesktop_root(void)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    char *root = NULL;
+    if (xdg != NULL && xdg[0] == '/')
+        return asprintf(&root, "%s/thumbnails", xdg) < 0 ? NULL : root;
+    if (home != NULL && home[0] != '\0')
+        return asprintf(&root, "%s/.cache/thumbnails", home) < 0 ? NULL : root;
+    return NULL;
+}
+
+static int fdo_name(store_t *base, task_t *t, const thumb_opts_t *o, char *err, size_t errsz)
+{
+    fdo_t *s = (fdo_t *)base;
+    char real[PATH_MAX];
+    if (realpath(t->src, real) == NULL) {
+        snprintf(err, errsz, "%s", g_strerror(errno));
+        return -1;
+    }
+    GError *gerr = NULL;
+    gchar *uri = g_filename_to_uri(real, NULL, &gerr);
+    if (uri == NULL) {
+        snprintf(err, errsz, "%s", gerr->message);
+        g_error_free(gerr);
+        return -1;
+    }
+    gchar *md5 = g_compute_checksum_for_string(G_CHECKSUM_MD5, uri, -1);
+    t->uri = strdup(uri);
+    bool ok = t->uri != NULL && asprintf(&t->fail.dst, "%s/%s/%s.png", s->root, FAIL_DIR, md5) >= 0;
+    for (int i = 0; ok && i < o->nsizes; i++)
+        ok = asprintf(&t->outs[i].dst, "%s/%s/%s.png", s->root, o->sizes[i].label, md5) >= 0;
+    g_free(md5);
+    g_free(uri);
+    if (!ok)
+        snprintf(err, errsz, "out of memory");
+    return ok ? 0 : -1;
+}
+
+/* True when the PNG at path records t's source as it is now: same URI and MTime, and the same
+ * Size if it records one (a failure entry need not). */
+static bool records(const char *path, const task_t *t)
+{
+    static const char *const keys[] = {"Thumb::URI", "Thumb::MTime", "Thumb::Size"};
+    char *v[3];
+    pngtext_get(path, keys, v, 3);
+    char mtime[32], size[32];
+    snprintf(mtime, sizeof mtime, "%" PRId64, (int64_t)t->mtime.tv_sec);
+    snprintf(size, sizeof size, "%" PRIu64, t->size);
+    bool ok = v[0] && v[1] && strcmp(v[0], t->uri) == 0 && strcmp(v[1], mtime) == 0 &&
+              (v[2] == NULL || strcmp(v[2], size) == 0);
+    pngtext_free(v, 3);
+    return ok;
+}
+
+static bool fdo_fresh(store_t *base, const task_t *t, int i)
+{
+    (void)base;
+    return records(t->outs[i].dst, t);
+}
+
+static bool fdo_failed_before(store_t *base, const task_t *t)
+{
+    (void)base;
+    return records(t->fail.dst, t);
+}
+
+static int fdo_put(store_t *base, const char *path, const void *buf, size_t len, char *err,
+                   size_t errsz)
+{
+    fdo_t *s = (fdo_t *)base;
+    return s->folder->ops->put(s->folder, path, buf, len, err, errsz);
+}
+
+static void fdo_close(store_t *base)
+{
+    fdo_t *s = (fdo_t *)base;
+    store_close(s->folder);
+    free(s->root);
+    free(s);
+}
+
+store_t *store_freedesktop_open(const char *dst, const store_cfg_t *cfg, char *err, size_t errsz)
+{
+    static const store_ops_t ops = {.name = fdo_name,
+                                    .fresh = fdo_fresh,
+                                    .failed_before = fdo_failed_before,
+                                    .put = fdo_put,
+                                    .close = fdo_close};
+    store_cfg_t fcfg = *cfg;
+    fcfg.private_modes = true;
+    fcfg.freedesktop = false;
+    fdo_t *s = calloc(1, sizeof *s);
+    if (s == NULL || (s->root = strdup(dst)) == NULL) {
+        free(s);
+        snprintf(err, errsz, "out of memory");
+        return NULL;
+    }
+    s->folder = store_folder_open(dst, &fcfg, err, errsz);
+    if (s->folder == NULL) {
+        fdo_close(&s->base);
+        return NULL;
+    }
+    s->base = (store_t){.ops = &ops, .writers = s->folder->writers};
+    return &s->base;
+}
