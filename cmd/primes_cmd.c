@@ -87,8 +87,12 @@ int primes_main(int argc, char **argv)
         }
         continue;
     bad_value:
-        tg_error("primes: bad value '%s' for %s (see thumbgen primes --help)", optarg,
-                 opt_name(longopts, li, c, name, sizeof name));
+        tg_error("primes: bad value '%s' for %s: expected %s (see thumbgen primes --help)", optarg,
+                 opt_name(longopts, li, c, name, sizeof name),
+                 c == 'n'   ? "a whole number from 0 to 100000000"
+                 : c == 'j' ? "a whole number from 1 to 1024"
+                 : c == 'M' ? "a whole number of at least 4"
+                            : "a whole number from 0 to 18446744073709551615");
         return 2;
     }
     if (optind < argc) {

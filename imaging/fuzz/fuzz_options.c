@@ -1,4 +1,5 @@
-/* libFuzzer target: the command-line parsers of imaging/ (sizes, crop, format, colour) and output
+/* libFuzzer target: the command-line parsers of imaging/ (sizes, flavours, crop, format, colour)
+ * and output
  * naming, on arbitrary text. Any crash, leak or sanitizer report is a bug. */
 #include <stddef.h>
 #include <stdint.h>
@@ -24,6 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (parse_size(s, &sz) && (sz.width < 1 || sz.height < 1))
         abort();
     if (parse_size_list(s, &o) && (o.nsizes < 1 || o.nsizes > THUMB_MAX_SIZES))
+        abort();
+    if (parse_flavour_list(s, &o) && (o.nsizes < 1 || o.nsizes > 4 || o.sizes[0].width < 128))
         abort();
     parse_crop(s, &c);
     parse_format(s, &f);

@@ -211,8 +211,7 @@ static void folder_list(source_t *base, lister_t *l)
             lister_failure(l, fs->src, "out of memory");
             return;
         }
-        src_file_init(&f, l, path, off, off, &src_st.st_mtim,
-                      (uint64_t)src_st.st_size);
+        src_file_init(&f, l, path, off, off, &src_st.st_mtim, (uint64_t)src_st.st_size);
         lister_emit(l, &f, 1);
         src_file_free(&f);
     } else {

@@ -72,6 +72,15 @@ int pngtext_get(const char *path, const char *const *keys, char **values, int n)
             close(fd);
         return 0;
     }
+    int found = pngtext_read(f, keys, values, n);
+    fclose(f);
+    return found;
+}
+
+int pngtext_read(FILE *f, const char *const *keys, char **values, int n)
+{
+    for (int i = 0; i < n; i++)
+        values[i] = NULL;
     static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     unsigned char h[8];
     int found = 0;
@@ -106,7 +115,6 @@ int pngtext_get(const char *path, const char *const *keys, char **values, int n)
         free(d);
     }
 out:
-    fclose(f);
     return found;
 }
 

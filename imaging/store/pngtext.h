@@ -6,11 +6,16 @@
 #ifndef IMAGING_STORE_PNGTEXT_H
 #define IMAGING_STORE_PNGTEXT_H
 
+#include <stdio.h>
+
 #define PNGTEXT_MAX 65536 /* longest text value read, in bytes */
 
 /* Looks up keys[0..n) in the PNG file at path (not following a symlink); values[i] gets a
  * malloc'd copy of key i's text, or NULL. */
 int pngtext_get(const char *path, const char *const *keys, char **values, int n);
+
+/* The same, from an open stream (read from where it stands to the end or IEND). */
+int pngtext_read(FILE *f, const char *const *keys, char **values, int n);
 
 /* Frees values[0..n). */
 void pngtext_free(char **values, int n);
