@@ -61,21 +61,16 @@ int cachepng_encode(VipsImage *in, const cache_keys_t *k, void **buf, size_t *le
 
 int cachepng_fail_entry(const cache_keys_t *k, void **buf, size_t *len)
 {
-    VipsImage *px, *srgb;
+    VipsImage *px, *srgb; /* vips_black makes 8-bit pixels, all zero: transparent black */
     if (vips_black(&px, 1, 1, "bands", 4, NULL))
         return -1;
     int rc = vips_copy(px, &srgb, "interpretation", VIPS_INTERPRETATION_sRGB, NULL);
     g_object_unref(px);
     if (rc)
         return -1;
-    VipsImage *cast;
-    rc = vips_cast(srgb, &cast, VIPS_FORMAT_UCHAR, NULL);
-    g_object_unref(srgb);
-    if (rc)
-        return -1;
     cache_keys_t only = {.uri = k->uri, .mtime = k->mtime, .size = k->size};
-    rc = cachepng_encode(cast, &only, buf, len);
-    g_object_unref(cast);
+    rc = cachepng_encode(srgb, &only, buf, len);
+    g_object_unref(srgb);
     return rc;
 }
 
@@ -99,7 +94,7 @@ const char *cachepng_mime(const char *loader, const char *name)
         mime = dot && g_ascii_strcasecmp(dot, ".avif") == 0 ? "image/avif" : "image/heif";
     }
     for (size_t i = 0; mime == NULL && i < sizeof t / sizeof t[0]; i++)
-        if (strstr(low + strlen("vipsforeignload"), t[i].part))
+        if (strstr(low, t[i].part)) /* "vipsforeignload" itself holds none of them */
             mime = t[i].mime;
     g_free(low);
     return mime;

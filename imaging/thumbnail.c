@@ -285,7 +285,7 @@ void thumb_make(const thumb_opts_t *o, task_t *t)
     cache_keys_t keys = {.uri = t->uri,
                          .mtime = t->mtime.tv_sec,
                          .size = t->size,
-                         .mime = cachepng_mime(loader, t->rel),
+                         .mime = o->freedesktop ? cachepng_mime(loader, t->rel) : NULL,
                          .width = w,
                          .height = h};
 

@@ -118,7 +118,6 @@ store_t *store_freedesktop_open(const char *dst, const store_cfg_t *cfg, char *e
                                     .close = fdo_close};
     store_cfg_t fcfg = *cfg;
     fcfg.private_modes = true;
-    fcfg.freedesktop = false;
     fdo_t *s = calloc(1, sizeof *s);
     if (s == NULL || (s->root = strdup(dst)) == NULL) {
         free(s);

@@ -35,14 +35,9 @@ static char *text_value(const unsigned char *p, size_t len, bool compressed)
     return v;
 }
 
-/* Parses one text chunk's data: sets *key (pointing into d) and returns its value, or NULL. */
-static char *parse_chunk(const char *type, unsigned char *d, size_t len, const char **key)
+/* The value of a text chunk whose keyword ended just before p (the data ends at end), or NULL. */
+static char *chunk_value(const char *type, unsigned char *p, unsigned char *end)
 {
-    unsigned char *nul = memchr(d, '\0', len);
-    if (nul == NULL)
-        return NULL;
-    *key = (const char *)d;
-    unsigned char *p = nul + 1, *end = d + len;
     if (strcmp(type, "tEXt") == 0)
         return text_value(p, (size_t)(end - p), false);
     if (strcmp(type, "zTXt") == 0) /* compression method byte, then zlib data */
@@ -59,6 +54,23 @@ static char *parse_chunk(const char *type, unsigned char *d, size_t len, const c
         p = z + 1;
     }
     return text_value(p, (size_t)(end - p), compressed);
+}
+
+/* Stores the value of one text chunk (len bytes at d) in values[i] when its keyword is keys[i]
+ * and values[i] is not known yet; only then is it inflated. Returns 1 if it stored one. */
+static int take_chunk(const char *type, unsigned char *d, size_t len, const char *const *keys,
+                      char **values, int n)
+{
+    unsigned char *nul = memchr(d, '\0', len);
+    if (nul == NULL)
+        return 0;
+    int i = 0;
+    while (i < n && (values[i] != NULL || strcmp((const char *)d, keys[i]) != 0))
+        i++;
+    if (i == n)
+        return 0;
+    values[i] = chunk_value(type, nul + 1, d + len);
+    return values[i] != NULL;
 }
 
 int pngtext_get(const char *path, const char *const *keys, char **values, int n)
@@ -85,7 +97,7 @@ int pngtext_read(FILE *f, const char *const *keys, char **values, int n)
     unsigned char h[8];
     int found = 0;
     if (fread(h, 1, 8, f) != 8 || memcmp(h, sig, 8) != 0)
-        goto out;
+        return 0;
     while (found < n && fread(h, 1, 8, f) == 8) {
         uint32_t len = be32(h);
         char type[5] = {(char)h[4], (char)h[5], (char)h[6], (char)h[7], '\0'};
@@ -103,18 +115,9 @@ int pngtext_read(FILE *f, const char *const *keys, char **values, int n)
             free(d);
             break;
         }
-        const char *key = NULL;
-        char *v = parse_chunk(type, d, len, &key);
-        for (int i = 0; v != NULL && i < n; i++)
-            if (values[i] == NULL && strcmp(key, keys[i]) == 0) {
-                values[i] = v;
-                v = NULL;
-                found++;
-            }
-        free(v);
+        found += take_chunk(type, d, len, keys, values, n);
         free(d);
     }
-out:
     return found;
 }
 
