@@ -103,6 +103,16 @@ static void gnome_accepts(const fixture_t *f, const char *mode, const char *arg,
     proc_result_free(&r);
 }
 
+/* GNOME's factory accepts every good source's thumbnail in each of the flavours and every bad
+ * source's failure entry. */
+static void gnome_accepts_all(const fixture_t *f, const char *flavours)
+{
+    gnome_accepts(f, "thumb", flavours, good, NGOOD);
+    char faildir[300];
+    FMT(faildir, "%s/%s", f->thumbs, FAIL_DIR);
+    gnome_accepts(f, "failed", faildir, bad, NBAD);
+}
+
 /* The cache file of a source in a flavour folder: MD5 of its canonical file:// URI, as the
  * standard says (computed here independently of thumbgen). g_free it. */
 static char *cache_file(const fixture_t *f, const char *flavour, const char *rel)
@@ -175,10 +185,7 @@ static void gnome_accepts_every_flavour(void **state)
     assert_int_equal(r.status, 1);
     assert_non_null(strstr(r.err, "19 made, 0 up to date, 4 skipped, 3 failed"));
     proc_result_free(&r);
-    gnome_accepts(f, "thumb", "normal,large,x-large,xx-large", good, NGOOD);
-    char faildir[300];
-    FMT(faildir, "%s/%s", f->thumbs, FAIL_DIR);
-    gnome_accepts(f, "failed", faildir, bad, NBAD);
+    gnome_accepts_all(f, "normal,large,x-large,xx-large");
     /* Nothing else in the cache: 19 x 4 thumbnails and 3 failure entries. */
     char *all = cache_listing(f);
     assert_int_equal(count_lines(all), 19 * 4 + 3);
@@ -268,10 +275,7 @@ static void rerun_and_touch(void **state)
     assert_non_null(strstr(r.err, "1 made, 18 up to date, 4 skipped, 3 failed"));
     assert_non_null(strstr(r.err, "bad/truncated.jpg: cannot decode image"));
     proc_result_free(&r);
-    gnome_accepts(f, "thumb", "normal,large", good, NGOOD);
-    char faildir[300];
-    FMT(faildir, "%s/%s", f->thumbs, FAIL_DIR);
-    gnome_accepts(f, "failed", faildir, bad, NBAD);
+    gnome_accepts_all(f, "normal,large");
 
     r = tg_fdo(f, "--force", NULL);
     assert_non_null(strstr(r.err, "19 made, 0 up to date, 4 skipped, 3 failed"));
