@@ -13,26 +13,33 @@
 #define CACHE_LINE 64
 
 struct chan {
-    size_t item_size, cap, stride, mask; /* mask: cap - 1 when cap is a power of two, else 0 */
-    unsigned char *cells;                /* cap > 0: the ring */
+    size_t item_size, cap;       /* cap: as asked; 0 is a rendezvous */
+    size_t ncells, stride, mask; /* ring cells (1 for a rendezvous); mask: ncells - 1 or 0 */
+    unsigned char *cells;
 
     alignas(CACHE_LINE) atomic_size_t head; /* next position to fill */
     alignas(CACHE_LINE) atomic_size_t tail; /* next position to take */
     alignas(CACHE_LINE) atomic_bool closed;
     atomic_int recv_waiters, send_waiters; /* threads parked (or about to park) on the conds */
+    atomic_int ack_waiters;                /* rendezvous senders parked until their item is taken */
 
     alignas(CACHE_LINE) pthread_mutex_t mu;
-    pthread_cond_t not_empty, not_full; /* ring: receivers / senders park here */
-    pthread_cond_t changed;             /* rendezvous: every state change is broadcast here */
-    unsigned char *slot;                /* rendezvous: the one item being handed over */
-    atomic_bool slot_full;              /* written under mu; read outside it only to spin */
-    uint64_t put_seq;
-    atomic_uint_least64_t taken_seq;
+    pthread_cond_t not_empty, not_full; /* receivers / senders park here */
+    pthread_cond_t taken;               /* rendezvous senders wait here for a receiver */
 };
+
+/* Copies one item; pointer-sized items (what pipelines send) with one inlined move. */
+static inline void copy_item(const chan_t *c, void *dst, const void *src)
+{
+    if (c->item_size == sizeof(void *))
+        memcpy(dst, src, sizeof(void *));
+    else
+        memcpy(dst, src, c->item_size);
+}
 
 static inline atomic_size_t *cell_seq(chan_t *c, size_t pos)
 {
-    size_t i = c->mask ? (pos & c->mask) : (pos % c->cap);
+    size_t i = c->mask ? (pos & c->mask) : (pos % c->ncells);
     return (atomic_size_t *)(c->cells + i * c->stride);
 }
 
@@ -53,31 +60,27 @@ chan_t *chan_new(size_t item_size, size_t cap)
     c->item_size = item_size;
     c->cap = cap;
     c->stride = (CELL_HEADER + item_size + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
-    c->mask = (cap & (cap - 1)) == 0 ? cap - 1 : 0;
-    if (cap > 0) {
-        c->cells = malloc(cap * c->stride);
-        if (c->cells == NULL) {
-            free(c);
-            return NULL;
-        }
-        for (size_t i = 0; i < cap; i++)
-            atomic_init((atomic_size_t *)(c->cells + i * c->stride), 2 * i);
-    } else {
-        c->slot = malloc(item_size);
-        if (c->slot == NULL) {
-            free(c);
-            return NULL;
-        }
+    c->ncells = cap > 0 ? cap : 1;
+    c->mask = (c->ncells & (c->ncells - 1)) == 0 ? c->ncells - 1 : 0;
+    /* Cache-line aligned and padded, so no other allocation shares the cells' lines. */
+    c->cells = aligned_alloc(CACHE_LINE,
+                             (c->ncells * c->stride + CACHE_LINE - 1) & ~(size_t)(CACHE_LINE - 1));
+    if (c->cells == NULL) {
+        free(c);
+        return NULL;
     }
+    for (size_t i = 0; i < c->ncells; i++)
+        atomic_init((atomic_size_t *)(c->cells + i * c->stride), 2 * i);
     atomic_init(&c->head, 0);
     atomic_init(&c->tail, 0);
     atomic_init(&c->closed, false);
     atomic_init(&c->recv_waiters, 0);
     atomic_init(&c->send_waiters, 0);
+    atomic_init(&c->ack_waiters, 0);
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->not_empty, NULL);
     pthread_cond_init(&c->not_full, NULL);
-    pthread_cond_init(&c->changed, NULL);
+    pthread_cond_init(&c->taken, NULL);
     return c;
 }
 
@@ -85,12 +88,11 @@ void chan_free(chan_t *c)
 {
     if (c == NULL)
         return;
-    pthread_cond_destroy(&c->changed);
+    pthread_cond_destroy(&c->taken);
     pthread_cond_destroy(&c->not_full);
     pthread_cond_destroy(&c->not_empty);
     pthread_mutex_destroy(&c->mu);
     free(c->cells);
-    free(c->slot);
     free(c);
 }
 
@@ -109,7 +111,7 @@ size_t chan_cap(const chan_t *c)
  * the item frees the cell for position p+cap (seq = 2(p+cap)). With undoubled numbers, "full at p"
  * and "free for p+1" are the same value when cap is 1. */
 
-static bool ring_try_push(chan_t *c, const void *item)
+static bool ring_try_push(chan_t *c, const void *item, size_t *at)
 {
     size_t pos = atomic_load_explicit(&c->head, memory_order_relaxed);
     for (;;) {
@@ -119,8 +121,9 @@ static bool ring_try_push(chan_t *c, const void *item)
         if (dif == 0) {
             if (atomic_compare_exchange_weak_explicit(&c->head, &pos, pos + 1, memory_order_relaxed,
                                                       memory_order_relaxed)) {
-                memcpy(cell_data(seq), item, c->item_size);
+                copy_item(c, cell_data(seq), item);
                 atomic_store_explicit(seq, 2 * pos + 1, memory_order_release);
+                *at = pos;
                 return true;
             }
         } else if (dif < 0) {
@@ -141,8 +144,8 @@ static bool ring_try_pop(chan_t *c, void *item)
         if (dif == 0) {
             if (atomic_compare_exchange_weak_explicit(&c->tail, &pos, pos + 1, memory_order_relaxed,
                                                       memory_order_relaxed)) {
-                memcpy(item, cell_data(seq), c->item_size);
-                atomic_store_explicit(seq, 2 * (pos + c->cap), memory_order_release);
+                copy_item(c, item, cell_data(seq));
+                atomic_store_explicit(seq, 2 * (pos + c->ncells), memory_order_release);
                 return true;
             }
         } else if (dif < 0) {
@@ -153,22 +156,35 @@ static bool ring_try_pop(chan_t *c, void *item)
     }
 }
 
-/* After a push or pop, wake one parked thread of the other side if any is counted. The fence pairs
- * with the one a parking thread issues after counting itself (Dekker): either it sees our cell
- * update on its re-check, or we see its count. */
-static inline void wake_one(chan_t *c, atomic_int *waiters, pthread_cond_t *cv)
+/* One attempt at the operation without blocking; a push reports its position in *at. */
+static inline bool try_op(chan_t *c, bool sending, void *item, size_t *at)
+{
+    return sending ? ring_try_push(c, item, at) : ring_try_pop(c, item);
+}
+
+/* After a push or pop, wake one parked thread of the other side if any is counted; after a pop from
+ * a rendezvous, also every sender waiting for its item to be taken. The fence pairs with the one a
+ * parking thread issues after counting itself (Dekker): either it sees our cell update on its
+ * re-check, or we see its count. */
+static inline void wake_other_side(chan_t *c, bool sent)
 {
     atomic_thread_fence(memory_order_seq_cst);
+    atomic_int *waiters = sent ? &c->recv_waiters : &c->send_waiters;
     if (atomic_load_explicit(waiters, memory_order_relaxed) > 0) {
         pthread_mutex_lock(&c->mu);
-        pthread_cond_signal(cv);
+        pthread_cond_signal(sent ? &c->not_empty : &c->not_full);
+        pthread_mutex_unlock(&c->mu);
+    }
+    if (!sent && c->cap == 0 && atomic_load_explicit(&c->ack_waiters, memory_order_relaxed) > 0) {
+        pthread_mutex_lock(&c->mu);
+        pthread_cond_broadcast(&c->taken);
         pthread_mutex_unlock(&c->mu);
     }
 }
 
-/* The shared slow path of ring send and receive: park until `try` succeeds, the channel closes or
- * the done fires. */
-static chan_status_t ring_park(chan_t *c, bool sending, void *item, done_t *done)
+/* The shared slow path of send and receive: park until the operation succeeds, the channel closes
+ * or the done fires. */
+static chan_status_t ring_park(chan_t *c, bool sending, void *item, size_t *at, done_t *done)
 {
     atomic_int *waiters = sending ? &c->send_waiters : &c->recv_waiters;
     pthread_cond_t *cv = sending ? &c->not_full : &c->not_empty;
@@ -187,7 +203,7 @@ static chan_status_t ring_park(chan_t *c, bool sending, void *item, done_t *done
             st = CHAN_CLOSED;
             break;
         }
-        if (sending ? ring_try_push(c, item) : ring_try_pop(c, item)) {
+        if (try_op(c, sending, item, at)) {
             st = CHAN_OK;
             break;
         }
@@ -208,12 +224,12 @@ static chan_status_t ring_park(chan_t *c, bool sending, void *item, done_t *done
     return st;
 }
 
-/* Before parking, a thread retries the fast path a bounded number of times with a CPU pause in
- * between (about a microsecond or two in all), as an adaptive mutex does: waking a parked thread
- * costs a system call on one side and a scheduler round trip on the other (tens of microseconds on
- * a virtual machine whose idle vCPU is halted), while the other side typically frees a cell within
- * nanoseconds. The spin is bounded and never repeated before parking: it is not a polling loop. */
-#define SPIN_TRIES 200
+/* Before parking, a thread retries a bounded number of times with a CPU pause in between (a few
+ * microseconds in all), as an adaptive mutex does: waking a parked thread costs a system call on
+ * one side and a scheduler round trip on the other (tens of microseconds on a virtual machine whose
+ * idle vCPU is halted), while a running peer typically answers within a fraction of a microsecond.
+ * The spin is bounded and never repeated before parking: it is not a polling loop. */
+#define SPIN_TRIES 1000
 
 static inline void cpu_relax(void)
 {
@@ -224,128 +240,88 @@ static inline void cpu_relax(void)
 #endif
 }
 
-static bool ring_spin(chan_t *c, bool sending, void *item, done_t *done)
+static bool ring_spin(chan_t *c, bool sending, void *item, size_t *at, done_t *done)
 {
     for (int i = 0; i < SPIN_TRIES; i++) {
-        cpu_relax();
-        if (sending ? ring_try_push(c, item) : ring_try_pop(c, item))
+        if (try_op(c, sending, item, at))
             return true;
         if (atomic_load_explicit(&c->closed, memory_order_relaxed) || done_fired(done))
             return false;
+        cpu_relax();
     }
     return false;
 }
 
-/* ---- rendezvous (capacity 0), all under the mutex */
-
-/* Rendezvous spin: waits (boundedly, without the lock) for *flag to reach `want`, so that a
- * hand-off between two running threads needs no sleep. Returns whether it did. */
-static bool rv_spin_bool(atomic_bool *flag, bool want, chan_t *c, done_t *done)
+/* Send or receive through the ring: at once, after a spin, or after parking. */
+static chan_status_t ring_op(chan_t *c, bool sending, void *item, size_t *at, done_t *done)
 {
-    for (int i = 0; i < SPIN_TRIES; i++) {
-        if (atomic_load_explicit(flag, memory_order_acquire) == want)
-            return true;
-        if (atomic_load_explicit(&c->closed, memory_order_relaxed) || done_fired(done))
-            return false;
-        cpu_relax();
-    }
-    return false;
+    chan_status_t st = CHAN_OK;
+    if (!try_op(c, sending, item, at) && !ring_spin(c, sending, item, at, done))
+        st = ring_park(c, sending, item, at, done);
+    if (st == CHAN_OK)
+        wake_other_side(c, sending);
+    return st;
+}
+
+/* ---- rendezvous (capacity 0): a ring of one cell, and a sender that, having put its item in the
+ * cell at position pos, waits until a receiver has taken it (the cell's sequence number moves past
+ * 2pos+1). A cancelled sender withdraws its item by taking it itself, with the same
+ * compare-and-swap on tail a receiver uses, so exactly one of them gets it. */
+
+static inline bool rv_taken(chan_t *c, size_t pos)
+{
+    return atomic_load_explicit(cell_seq(c, pos), memory_order_acquire) != 2 * pos + 1;
+}
+
+static bool rv_withdraw(chan_t *c, size_t pos)
+{
+    size_t expect = pos;
+    if (!atomic_compare_exchange_strong(&c->tail, &expect, pos + 1))
+        return false; /* a receiver took it first */
+    atomic_store_explicit(cell_seq(c, pos), 2 * (pos + 1), memory_order_release);
+    wake_other_side(c, false); /* the cell is free for the next sender */
+    return true;
 }
 
 static chan_status_t rv_send(chan_t *c, const void *item, done_t *done)
 {
-    done_waiter_t w = {.mu = &c->mu, .cv = &c->changed};
-    chan_status_t st = CHAN_OK;
-
-    rv_spin_bool(&c->slot_full, false, c, done);
+    size_t pos;
+    chan_status_t st = ring_op(c, true, (void *)item, &pos, done);
+    if (st != CHAN_OK)
+        return st;
+    for (int i = 0; i < SPIN_TRIES && !done_fired(done); i++) {
+        if (rv_taken(c, pos))
+            return CHAN_OK;
+        cpu_relax();
+    }
+    done_waiter_t w = {.mu = &c->mu, .cv = &c->taken};
     done_register(done, &w);
     pthread_mutex_lock(&c->mu);
-    while (c->slot_full && !atomic_load(&c->closed) && !done_fired(done))
-        pthread_cond_wait(&c->changed, &c->mu);
-    if (atomic_load(&c->closed)) {
-        st = CHAN_CLOSED;
-    } else if (c->slot_full) {
-        st = CHAN_CANCELLED;
-    } else {
-        memcpy(c->slot, item, c->item_size);
-        c->slot_full = true;
-        uint64_t mine = ++c->put_seq;
-        pthread_cond_broadcast(&c->changed);
-        pthread_mutex_unlock(&c->mu);
-        for (int i = 0; i < SPIN_TRIES && atomic_load(&c->taken_seq) < mine && !done_fired(done);
-             i++)
-            cpu_relax();
-        pthread_mutex_lock(&c->mu);
-        while (c->taken_seq < mine && !done_fired(done))
-            pthread_cond_wait(&c->changed, &c->mu);
-        if (c->taken_seq < mine) {
-            /* Not taken yet, so the slot still holds our item: withdraw it. */
-            c->slot_full = false;
-            c->put_seq--;
-            pthread_cond_broadcast(&c->changed);
-            st = CHAN_CANCELLED;
-        }
-    }
+    atomic_fetch_add(&c->ack_waiters, 1);
+    atomic_thread_fence(memory_order_seq_cst);
+    while (!rv_taken(c, pos) && !done_fired(done))
+        pthread_cond_wait(&c->taken, &c->mu);
+    atomic_fetch_sub(&c->ack_waiters, 1);
     pthread_mutex_unlock(&c->mu);
     done_unregister(done, &w);
-    return st;
-}
-
-static chan_status_t rv_recv(chan_t *c, void *item, done_t *done)
-{
-    done_waiter_t w = {.mu = &c->mu, .cv = &c->changed};
-    chan_status_t st;
-
-    rv_spin_bool(&c->slot_full, true, c, done);
-    done_register(done, &w);
-    pthread_mutex_lock(&c->mu);
-    while (!c->slot_full && !atomic_load(&c->closed) && !done_fired(done))
-        pthread_cond_wait(&c->changed, &c->mu);
-    if (c->slot_full) {
-        memcpy(item, c->slot, c->item_size);
-        c->slot_full = false;
-        c->taken_seq++;
-        pthread_cond_broadcast(&c->changed);
-        st = CHAN_OK;
-    } else {
-        st = atomic_load(&c->closed) ? CHAN_CLOSED : CHAN_CANCELLED;
-    }
-    pthread_mutex_unlock(&c->mu);
-    done_unregister(done, &w);
-    return st;
+    return !rv_taken(c, pos) && rv_withdraw(c, pos) ? CHAN_CANCELLED : CHAN_OK;
 }
 
 /* ---- public operations */
 
 chan_status_t chan_send(chan_t *c, const void *item, done_t *done)
 {
-    if (c->cap == 0)
-        return rv_send(c, item, done);
     if (atomic_load_explicit(&c->closed, memory_order_relaxed))
         return CHAN_CLOSED;
-    if (ring_try_push(c, item)) {
-        wake_one(c, &c->recv_waiters, &c->not_empty);
-        return CHAN_OK;
-    }
-    chan_status_t st =
-        ring_spin(c, true, (void *)item, done) ? CHAN_OK : ring_park(c, true, (void *)item, done);
-    if (st == CHAN_OK)
-        wake_one(c, &c->recv_waiters, &c->not_empty);
-    return st;
+    if (c->cap == 0)
+        return rv_send(c, item, done);
+    size_t pos;
+    return ring_op(c, true, (void *)item, &pos, done);
 }
 
 chan_status_t chan_recv(chan_t *c, void *item, done_t *done)
 {
-    if (c->cap == 0)
-        return rv_recv(c, item, done);
-    if (ring_try_pop(c, item)) {
-        wake_one(c, &c->send_waiters, &c->not_full);
-        return CHAN_OK;
-    }
-    chan_status_t st = ring_spin(c, false, item, done) ? CHAN_OK : ring_park(c, false, item, done);
-    if (st == CHAN_OK)
-        wake_one(c, &c->send_waiters, &c->not_full);
-    return st;
+    return ring_op(c, false, item, NULL, done);
 }
 
 int chan_close(chan_t *c)
@@ -354,7 +330,7 @@ int chan_close(chan_t *c)
     bool was = atomic_exchange(&c->closed, true);
     pthread_cond_broadcast(&c->not_empty);
     pthread_cond_broadcast(&c->not_full);
-    pthread_cond_broadcast(&c->changed);
+    pthread_cond_broadcast(&c->taken);
     pthread_mutex_unlock(&c->mu);
     return was ? -1 : 0;
 }
@@ -366,25 +342,8 @@ size_t chan_drain(chan_t *c, void (*fn)(void *item, void *ctx), void *ctx)
     size_t n = 0;
     if (item == NULL)
         return 0;
-    for (;;) {
-        bool got;
-        if (c->cap > 0) {
-            got = ring_try_pop(c, item);
-            if (got)
-                wake_one(c, &c->send_waiters, &c->not_full);
-        } else {
-            pthread_mutex_lock(&c->mu);
-            got = c->slot_full;
-            if (got) {
-                memcpy(item, c->slot, c->item_size);
-                c->slot_full = false;
-                c->taken_seq++;
-                pthread_cond_broadcast(&c->changed);
-            }
-            pthread_mutex_unlock(&c->mu);
-        }
-        if (!got)
-            break;
+    while (ring_try_pop(c, item)) {
+        wake_other_side(c, false);
         if (fn != NULL)
             fn(item, ctx);
         n++;

@@ -6,7 +6,9 @@
  * Capacity > 0: a lock-free ring (Vyukov's bounded MPMC queue) is the fast path; a thread that must
  * block parks on a condition variable, and the other side wakes it only when a waiter is counted,
  * so an uncontended send or receive makes no system call.
- * Capacity 0: a rendezvous; a send returns only once a receiver has taken its item.
+ * Capacity 0: a rendezvous; a send returns only once a receiver has taken its item. It is the same
+ * ring with one cell, whose sender then waits (spinning briefly, then parked) for the cell to be
+ * emptied; a cancelled sender takes its item back with the receivers' own compare-and-swap.
  *
  * Close is done once, by the channel's one owner, after its last send has returned (as in Go, a
  * close racing with a send is a bug in the caller). Receivers get what is buffered, then

@@ -274,6 +274,62 @@ static void mpmc_every_item_exactly_once(void **state)
     }
 }
 
+struct racer {
+    chan_t *c;
+    done_t *done;
+    int id;
+    unsigned char *sent_ok; /* per item: its send returned CHAN_OK */
+};
+
+static void *racing_sender(void *arg)
+{
+    struct racer *r = arg;
+    for (int i = 0; i < PER_PRODUCER; i++) {
+        int v = r->id * PER_PRODUCER + i;
+        chan_status_t st = chan_send(r->c, &v, r->done);
+        if (st != CHAN_OK)
+            break;
+        r->sent_ok[v] = 1;
+    }
+    return NULL;
+}
+
+/* Rendezvous senders cancelled while a receiver is taking items: an item reaches the receiver
+ * exactly when its send returned CHAN_OK (a withdrawn item is never also received, a received one
+ * never reported cancelled), and nothing is left in the channel. */
+static void rendezvous_cancel_races_receiver(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 20; round++) {
+        chan_t *c = chan_new(sizeof(int), 0);
+        done_t d;
+        done_init(&d);
+        unsigned char *sent_ok = calloc(PRODUCERS * PER_PRODUCER, 1);
+        unsigned char *got = calloc(PRODUCERS * PER_PRODUCER, 1);
+        struct racer r[PRODUCERS];
+        pthread_t t[PRODUCERS];
+        for (int i = 0; i < PRODUCERS; i++) {
+            r[i] = (struct racer){.c = c, .done = &d, .id = i, .sent_ok = sent_ok};
+            pthread_create(&t[i], NULL, racing_sender, &r[i]);
+        }
+        int v, n = 0, stop_after = 100 + round * 37;
+        while (chan_recv(c, &v, &d) == CHAN_OK) {
+            got[v]++;
+            if (++n == stop_after)
+                done_fire(&d);
+        }
+        for (int i = 0; i < PRODUCERS; i++)
+            pthread_join(t[i], NULL);
+        assert_int_equal(chan_drain(c, NULL, NULL), 0);
+        for (int i = 0; i < PRODUCERS * PER_PRODUCER; i++)
+            assert_int_equal(got[i], sent_ok[i]);
+        free(sent_ok);
+        free(got);
+        done_destroy(&d);
+        chan_free(c);
+    }
+}
+
 static void bad_arguments(void **state)
 {
     (void)state;
@@ -299,6 +355,7 @@ int main(void)
         cmocka_unit_test(ready_operations_win_over_cancellation),
         cmocka_unit_test(close_wakes_blocked_receiver),
         cmocka_unit_test(mpmc_every_item_exactly_once),
+        cmocka_unit_test(rendezvous_cancel_races_receiver),
         cmocka_unit_test(bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
