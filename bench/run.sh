@@ -1,33 +1,41 @@
 #!/usr/bin/env bash
-# Benchmark harness: thumbgen against the tools people use, on one deterministic corpus.
+# Benchmark matrix: thumbgen against the thumbnailers people use, on the workloads they give them.
 #
-#   bench/run.sh [ROUNDS]        (default 5 rounds, interleaved; builds build/thumbgen if missing)
+#   bench/run.sh [--quick] [ROUNDS]     (default 3 rounds; --quick: 1 round on a quarter of each
+#                                        corpus, for development; builds build/thumbgen if missing)
 #
-# Corpus: 40 photo-like JPEGs at quality 90, 20 of 12 MP and 20 of 24 MP, made with libvips from
-# testdata's landscape (upscaled, shifted, re-toned, with seeded noise for photo-like entropy) and
-# cached in .bench-cache/. Every tool makes 256-px-box JPEG thumbnails at quality 80 with 2 images
-# in flight:
-#   thumbgen          -j 2
-#   vips x1           vipsthumbnail, one process for all files
-#   vips xN           vipsthumbnail, one process per core (xargs -P nproc)
-#   mogrify           ImageMagick mogrify -thumbnail with the jpeg:size hint, 2 processes
-#   sharp             Node sharp (from the npm registry, cached), sharp.cache(false), 2 in flight
-#   floor             djpeg -scale 1/8 (the DCT scale libvips picks here) to /dev/null, nproc
-#                     processes: decoding alone, the floor no thumbnailer can beat
-#   tg-base           with THUMBGEN_BASE=/path/to/another/thumbgen: that build, -j 2, in the same
-#                     rounds (to measure a change, e.g. the decoder processes, against the build
-#                     before it)
-# Then thumbgen -j 8 once more, with the memory of its whole process tree (thumbgen and its
-# decoder processes) sampled every 20 ms: the peak of the summed RSS (a library page shared by
-# several processes counts once per process) and of the summed PSS (each page counted once).
-# Prints per tool: median wall, images/s, median CPU (user+sys), median peak RSS (largest
-# process), and wall as a ratio to thumbgen's.
+# Workloads (corpora made once, deterministically, with libvips, and cached in .bench-cache/):
+#   photo-256    40 photo-like JPEGs, 20 of 12 MP and 20 of 24 MP, Q90  -> 256 px box JPEG Q80
+#   photo-1024   the same                                               -> 1024 px box JPEG Q80
+#   photo-webp   the same                                               -> 256 px box WebP Q80
+#   small-256    400 photo-like JPEGs of 0.5 MP                         -> 256 px box JPEG Q80
+#   png-256      40 PNGs of 3.8 MP                                      -> 256 px box JPEG Q80
+#   two-sizes    the photos -> 256 and 1024 from one decode (thumbgen only; its ratio is to
+#                thumbgen's own photo-1024 time: the cost of the second size)
+# The photos are made from a real photo where this checkout has ../shared/corpus (never copied
+# into the project), else from testdata's synthetic picture: upscaled, shifted, re-toned, with
+# seeded noise for photo-like entropy.
+#
+# Tools, each at its best setting on this machine, all applying EXIF orientation and stripping
+# metadata:
+#   thumbgen      its defaults (-j = online CPUs, one sandboxed decoder process per worker)
+#   sharp x2/x4   sharp 0.35.5 (Node, from the npm registry, cached; bundles its own libvips),
+#                 sharp.cache(false), 2 or 4 images in flight in one process
+#   vips xN       vipsthumbnail (Debian's libvips), one process per CPU (xargs -P)
+#   tg-base       with THUMBGEN_BASE=/path/to/another/thumbgen: that build, in the same rounds
+# Rounds are interleaved (every tool on every workload, then again), after one warm-up pass.
+# Printed: median wall time per tool and workload, the best peer's, and thumbgen's ratio to it
+# (below 1: thumbgen is faster); then the median peak RSS of each run's largest process. Then
+# thumbgen -j 8 on the photos with the memory of its whole process tree (thumbgen and its
+# decoders) sampled every 20 ms: peak summed RSS and PSS. Then `thumbgen primes` at -j 1 and -j 2.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-rounds=${1:-5}
+quick=0
+if [ "${1:-}" = "--quick" ]; then quick=1; shift; fi
+rounds=${1:-3}
+[ $quick = 1 ] && rounds=1
 cache=${BENCH_CACHE:-$root/.bench-cache}
-corpus=$cache/corpus
 tg=${THUMBGEN:-$root/build/thumbgen}
 ncpu=$(nproc)
 work=$(mktemp -d)
@@ -36,17 +44,16 @@ trap 'rm -rf "$work"' EXIT
 need() { command -v "$1" >/dev/null || { echo "bench: $1 not found (apt-get install $2)" >&2; exit 2; }; }
 need vips libvips-tools
 need vipsthumbnail libvips-tools
-need djpeg libjpeg-turbo-progs
 need /usr/bin/time time
 if [ ! -x "$tg" ]; then
   echo "bench: building thumbgen..." >&2
   cmake -S "$root" -B "$root/build" >/dev/null && cmake --build "$root/build" -j"$ncpu" --target thumbgen >/dev/null
 fi
 
-make_corpus() {
-  mkdir -p "$corpus.tmp"
-  # A real photo where this checkout has ../shared/corpus (never copied into the project), else
-  # testdata's synthetic picture; either way the same corpus on every run of one machine.
+# ---- corpora
+photos=$cache/corpus small=$cache/small png=$cache/png
+make_photos() {
+  mkdir -p "$photos.tmp"
   local src=$root/../shared/corpus/exif-orientation/Landscape_1.jpg
   [ -f "$src" ] || src=$root/testdata/photos/orientation/Landscape_1.jpg
   local sw; sw=$(vipsheader -f width "$src")
@@ -60,86 +67,157 @@ make_corpus() {
     vips gaussnoise "$work/noise.v" "$w" "$h" --sigma 6 --seed "$i"
     vips linear "$work/crop.v" "$work/tone.v" "$(awk -v i=$i 'BEGIN{print 0.85+(i%10)*0.03}')" "$((i % 9))"
     vips add "$work/tone.v" "$work/noise.v" "$work/sum.v"
-    vips cast "$work/sum.v" "$corpus.tmp/photo$(printf %02d "$i").jpg[Q=90]" uchar
+    vips cast "$work/sum.v" "$photos.tmp/photo$(printf %02d "$i").jpg[Q=90]" uchar
   done
-  mv "$corpus.tmp" "$corpus"
+  mv "$photos.tmp" "$photos"
 }
-[ -d "$corpus" ] || { echo "bench: making the corpus in $corpus (once)..." >&2; make_corpus; }
-nfiles=$(ls "$corpus"/*.jpg | wc -l)
+make_small() { # 400 of 0.5 MP: each photo shrunk to 880 px wide, 10 crops of it, seeded noise
+  mkdir -p "$small.tmp"
+  for p in $(seq 0 39); do
+    vips resize "$photos/photo$(printf %02d "$p").jpg" "$work/s.v" "$(vipsheader -f width "$photos/photo$(printf %02d "$p").jpg" | awk '{print 880/$1}')"
+    for k in $(seq 0 9); do
+      local i=$((p * 10 + k))
+      vips extract_area "$work/s.v" "$work/c.v" "$k" $((k % 3)) 866 576
+      vips gaussnoise "$work/n.v" 866 576 --sigma 4 --seed "$i"
+      vips add "$work/c.v" "$work/n.v" "$work/a.v"
+      vips cast "$work/a.v" "$small.tmp/small$(printf %03d "$i").jpg[Q=90]" uchar
+    done
+  done
+  mv "$small.tmp" "$small"
+}
+make_png() { # 40 of 3.8 MP: each photo at 2400 px wide, libvips' default PNG compression
+  mkdir -p "$png.tmp"
+  for p in $(seq 0 39); do
+    local f=$photos/photo$(printf %02d "$p").jpg
+    vips resize "$f" "$png.tmp/png$(printf %02d "$p").png" "$(vipsheader -f width "$f" | awk '{print 2400/$1}')"
+  done
+  mv "$png.tmp" "$png"
+}
+[ -d "$photos" ] || { echo "bench: making the photo corpus in $photos (once)..." >&2; make_photos; }
+[ -d "$small" ] || { echo "bench: making the small-photo corpus in $small (once)..." >&2; make_small; }
+[ -d "$png" ] || { echo "bench: making the PNG corpus in $png (once)..." >&2; make_png; }
+if [ $quick = 1 ]; then # a quarter of each, hard-linked (thumbgen skips symbolic links)
+  for d in photos small png; do
+    mkdir -p "$work/q/$d"
+    ls "${!d}" | awk 'NR%4==1' | while read -r f; do ln "${!d}/$f" "$work/q/$d/$f"; done
+    eval "$d=\$work/q/\$d"
+  done
+fi
 
-have_magick=0; command -v mogrify >/dev/null && have_magick=1
+# ---- sharp, pinned, cached
 have_sharp=0
 if command -v npm >/dev/null; then
-  if [ ! -d "$cache/node/node_modules/sharp" ]; then
+  if [ ! -d "$cache/node/node_modules/sharp" ] ||
+     ! grep -q '"version": "0.35.5"' "$cache/node/node_modules/sharp/package.json"; then
     mkdir -p "$cache/node"
-    (cd "$cache/node" && npm init -y >/dev/null && npm install --silent sharp >/dev/null 2>&1) || true
+    (cd "$cache/node" && { [ -f package.json ] || npm init -y >/dev/null; } &&
+      npm install --silent --save-exact sharp@0.35.5 >/dev/null 2>&1) || true
   fi
   [ -d "$cache/node/node_modules/sharp" ] && have_sharp=1
 fi
 cat > "$work/sharp.js" <<'JS'
+// node sharp.js SRC DST SIZE FORMAT IN_FLIGHT
 const sharp = require('sharp');
 const fs = require('fs'), path = require('path');
 sharp.cache(false);
-const [src, dst] = process.argv.slice(2);
-const files = fs.readdirSync(src).filter(f => f.endsWith('.jpg'));
+const [src, dst, size, format, lanes] = process.argv.slice(2);
+const files = fs.readdirSync(src).filter(f => /\.(jpg|png)$/.test(f));
 let next = 0;
 async function lane() {
   while (next < files.length) {
     const f = files[next++];
-    await sharp(path.join(src, f)).rotate()
-      .resize(256, 256, { fit: 'inside', withoutEnlargement: true })
-      .jpeg({ quality: 80 }).toFile(path.join(dst, f));
+    const out = path.join(dst, f.replace(/\.[a-z]+$/, format === 'webp' ? '.webp' : '.jpg'));
+    const img = sharp(path.join(src, f)).rotate()
+      .resize(+size, +size, { fit: 'inside', withoutEnlargement: true });
+    await (format === 'webp' ? img.webp({ quality: 80 }) : img.jpeg({ quality: 80 })).toFile(out);
   }
 }
-Promise.all([lane(), lane()]).catch(e => { console.error(e); process.exit(1); });
+Promise.all(Array.from({ length: +lanes }, lane)).catch(e => { console.error(e); process.exit(1); });
 JS
 
-per=$(( (nfiles + ncpu - 1) / ncpu ))
-run_tool() { # name -> runs once into $work/out, prints "wall cpu rss_kib"
+# ---- one run: workload tool -> "wall cpu rss_kib" ("- - -" when the tool fails)
+wl_src() { case $1 in photo-*|two-sizes) echo "$photos" ;; small-*) echo "$small" ;; png-*) echo "$png" ;; esac; }
+wl_size() { case $1 in photo-1024) echo 1024 ;; two-sizes) echo 256,1024 ;; *) echo 256 ;; esac; }
+wl_fmt() { case $1 in photo-webp) echo webp ;; *) echo jpeg ;; esac; }
+run_one() {
+  local wl=$1 tool=$2 src size fmt ext
+  src=$(wl_src "$wl"); size=$(wl_size "$wl"); fmt=$(wl_fmt "$wl")
+  ext=$([ "$fmt" = webp ] && echo webp || echo jpg)
   rm -rf "$work/out"; mkdir -p "$work/out"
   local t=(/usr/bin/time -f "%e %U %S %M" -o "$work/time")
-  case $1 in
-    thumbgen) "${t[@]}" "$tg" "$corpus" "$work/out" -j 2 --quiet ;;
-    tg-base) "${t[@]}" "$THUMBGEN_BASE" "$corpus" "$work/out" -j 2 --quiet ;;
-    vips-x1) "${t[@]}" vipsthumbnail -s 256 -o "$work/out/%s.jpg[Q=80,strip]" "$corpus"/*.jpg ;;
-    vips-xN) "${t[@]}" sh -c "ls '$corpus'/*.jpg | xargs -P $ncpu -n $per vipsthumbnail -s 256 -o '$work/out/%s.jpg[Q=80,strip]'" ;;
-    mogrify) "${t[@]}" sh -c "ls '$corpus'/*.jpg | xargs -P 2 -n $(( (nfiles + 1) / 2 )) mogrify -path '$work/out' -define jpeg:size=512x512 -thumbnail 256x256 -quality 80 -strip" ;;
-    sharp) "${t[@]}" env NODE_PATH="$cache/node/node_modules" node "$work/sharp.js" "$corpus" "$work/out" ;;
-    floor) "${t[@]}" sh -c "ls '$corpus'/*.jpg | xargs -P $ncpu -n 1 djpeg -scale 1/8 -outfile /dev/null" ;;
+  local per=$(( ($(ls "$src" | wc -l) + ncpu - 1) / ncpu ))
+  local ok=0
+  case $tool in
+    thumbgen) "${t[@]}" "$tg" "$src" "$work/out" -s "$size" -f "$fmt" --quiet && ok=1 ;;
+    tg-base) "${t[@]}" "$THUMBGEN_BASE" "$src" "$work/out" -s "$size" -f "$fmt" --quiet && ok=1 ;;
+    sharp-x2|sharp-x4)
+      "${t[@]}" env NODE_PATH="$cache/node/node_modules" node "$work/sharp.js" "$src" "$work/out" \
+        "$size" "$fmt" "${tool#sharp-x}" && ok=1 ;;
+    vips-xN)
+      "${t[@]}" sh -c "ls '$src'/* | xargs -P $ncpu -n $per vipsthumbnail -s $size -o '$work/out/%s.$ext[Q=80,strip]'" && ok=1 ;;
   esac
-  awk '{printf "%s %.2f %s\n", $1, $2 + $3, $4}' "$work/time"
+  if [ $ok = 1 ]; then awk '{printf "%s %.2f %s\n", $1, $2 + $3, $4}' "$work/time"; else echo "- - -"; fi
 }
 
-tools="thumbgen vips-x1 vips-xN floor"
-[ -n "${THUMBGEN_BASE:-}" ] && tools="thumbgen tg-base vips-x1 vips-xN floor"
-[ $have_magick = 1 ] && tools="$tools mogrify"
-[ $have_sharp = 1 ] && tools="$tools sharp"
-for tool in $tools; do run_tool "$tool" >/dev/null; done # warm the page cache
+workloads="photo-256 photo-1024 photo-webp small-256 png-256 two-sizes"
+peers="vips-xN"
+[ $have_sharp = 1 ] && peers="sharp-x2 sharp-x4 $peers"
+tools="thumbgen"
+[ -n "${THUMBGEN_BASE:-}" ] && tools="$tools tg-base"
+tools="$tools $peers"
+tools_for() { if [ "$1" = two-sizes ]; then echo "thumbgen"; [ -n "${THUMBGEN_BASE:-}" ] && echo tg-base; else echo "$tools"; fi; }
+
+echo "bench: warming up..." >&2
+for wl in $workloads; do for tool in $(tools_for "$wl"); do run_one "$wl" "$tool" >/dev/null; done; done
 for r in $(seq 1 "$rounds"); do
-  for tool in $tools; do echo "$tool $(run_tool "$tool")" >> "$work/results"; done
+  echo "bench: round $r of $rounds..." >&2
+  for wl in $workloads; do
+    for tool in $(tools_for "$wl"); do echo "$wl $tool $(run_one "$wl" "$tool")" >> "$work/results"; done
+  done
 done
 
-median() { sort -n | awk '{v[NR]=$1} END{print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
-tgwall=$(awk '$1=="thumbgen"{print $2}' "$work/results" | median)
-echo "corpus: $nfiles JPEGs ($corpus), $rounds rounds interleaved, $ncpu CPUs, medians"
-printf "%-10s %8s %9s %8s %9s %10s\n" tool "wall s" "images/s" "CPU s" "RSS MiB" "vs thumbgen"
-for tool in $tools; do
-  w=$(awk -v t=$tool '$1==t{print $2}' "$work/results" | median)
-  c=$(awk -v t=$tool '$1==t{print $3}' "$work/results" | median)
-  m=$(awk -v t=$tool '$1==t{print $4}' "$work/results" | median)
-  awk -v t=$tool -v w=$w -v c=$c -v m=$m -v n=$nfiles -v b=$tgwall \
-    'BEGIN{printf "%-10s %8.2f %9.1f %8.2f %9.1f %9.2fx\n", t, w, n/w, c, m/1024, w/b}'
+median() { grep -v -- '^-$' | sort -n | awk '{v[NR]=$1} END{if (NR==0) print "-"; else print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+stat_of() { awk -v w="$1" -v t="$2" -v k="$3" '$1==w && $2==t {print $k}' "$work/results" | median; }
+count() { ls "$(wl_src "$1")" | wc -l; }
+
+echo "$rounds round(s) interleaved, $ncpu CPUs, medians; $(vips --version), sharp $([ $have_sharp = 1 ] && echo 0.35.5 || echo 'not installed')"
+echo
+echo "wall time, s"
+printf "%-11s %6s" workload images; for tool in $tools; do printf " %9s" "$tool"; done; printf " %10s %8s\n" "best peer" "tg/best"
+for wl in $workloads; do
+  printf "%-11s %6s" "$wl" "$(count "$wl")"
+  best=- bestname=-
+  for tool in $tools; do
+    if [ "$wl" = two-sizes ] && ! tools_for "$wl" | grep -qx "$tool"; then printf " %9s" ""; continue; fi
+    w=$(stat_of "$wl" "$tool" 3); printf " %9s" "$w"
+    if [ "$wl" != two-sizes ] && [ "$w" != - ] && [[ " $peers " == *" $tool "* ]] &&
+       { [ "$best" = - ] || awk -v a="$w" -v b="$best" 'BEGIN{exit !(a<b)}'; }; then best=$w bestname=$tool; fi
+  done
+  tgw=$(stat_of "$wl" thumbgen 3)
+  if [ "$wl" = two-sizes ]; then best=$(stat_of photo-1024 thumbgen 3) bestname="tg 1024"; fi
+  if [ "$best" != - ] && [ "$tgw" != - ]; then
+    awk -v b="$best" -v n="$bestname" -v t="$tgw" 'BEGIN{printf " %10s %7.2fx\n", b " " n, t/b}'
+  else printf " %10s %8s\n" - -; fi
 done
-[ $have_magick = 1 ] || echo "(mogrify not installed: apt-get install imagemagick)"
+echo
+echo "peak RSS of the largest process, MiB (thumbgen: the main process or one decoder)"
+printf "%-11s %6s" workload images; for tool in $tools; do printf " %9s" "$tool"; done; echo
+for wl in $workloads; do
+  printf "%-11s %6s" "$wl" "$(count "$wl")"
+  for tool in $(tools_for "$wl" | tr '\n' ' '); do
+    m=$(stat_of "$wl" "$tool" 5); [ "$m" = - ] && printf " %9s" - || awk -v m="$m" 'BEGIN{printf " %9.1f", m/1024}'
+  done
+  echo
+done
 [ $have_sharp = 1 ] || echo "(sharp could not be installed from the npm registry)"
 
-# The process tree's memory at -j 8: summed RSS and PSS of thumbgen and its children, sampled.
+# ---- the process tree's memory at -j 8: summed RSS and PSS of thumbgen and its children
 tree_sample() { # pid... -> "rss_kib pss_kib" summed
   for p in "$@"; do awk '/^Rss:/{r=$2} /^Pss:/{q=$2} END{print r+0, q+0}' "/proc/$p/smaps_rollup" 2>/dev/null; done |
     awk '{r+=$1; q+=$2} END{print r+0, q+0}'
 }
 rm -rf "$work/out"; mkdir -p "$work/out"
-"$tg" "$corpus" "$work/out" -j 8 --quiet & pid=$!
+"$tg" "$photos" "$work/out" -j 8 --quiet & pid=$!
 peak_rss=0; peak_pss=0
 while kill -0 "$pid" 2>/dev/null; do
   read -r r q < <(tree_sample "$pid" $(pgrep -P "$pid"))
@@ -148,4 +226,15 @@ while kill -0 "$pid" 2>/dev/null; do
   sleep 0.02
 done
 wait "$pid" || true
-awk -v r=$peak_rss -v q=$peak_pss 'BEGIN{printf "thumbgen -j 8, whole process tree: peak summed RSS %.1f MiB, peak summed PSS %.1f MiB\n", r/1024, q/1024}'
+echo
+awk -v r=$peak_rss -v q=$peak_pss 'BEGIN{printf "thumbgen -j 8 on the photos, whole process tree: peak summed RSS %.1f MiB, peak summed PSS %.1f MiB\n", r/1024, q/1024}'
+
+# ---- the pipeline library's own workload
+for r in $(seq 1 "$rounds"); do
+  for j in 1 2; do
+    /usr/bin/time -f "%e" -o "$work/time" "$tg" primes -n 10 -j $j --seed 1 >/dev/null 2>&1
+    echo "$j $(cat "$work/time")" >> "$work/primes"
+  done
+done
+p1=$(awk '$1==1{print $2}' "$work/primes" | median) p2=$(awk '$1==2{print $2}' "$work/primes" | median)
+awk -v a="$p1" -v b="$p2" 'BEGIN{printf "thumbgen primes -n 10 --seed 1: -j 1 %.2f s, -j 2 %.2f s (%.2fx)\n", a, b, a/b}'

@@ -225,45 +225,79 @@ out:
     return rc;
 }
 
-/* Thumbnails the file at size s, shrinking on load. (Files only: libvips 8.14's
- * vips_thumbnail_buffer does not pass fail_on to its loader, so a truncated JPEG in memory comes
- * out as a grey-bottomed thumbnail instead of an error; the fault tests caught it.) */
-static VipsImage *thumb_one(const thumb_opts_t *o, const thumb_size_t *s, const char *path)
+/* Where a source's bytes come from: a descriptor that libvips reads through one VipsSource (one
+ * open, one sniff of the first bytes, then every loader works from those bytes in memory), or,
+ * for the few formats libvips 8.14 reads only from a named file (OpenEXR, FITS, OpenSlide...), the
+ * path. */
+typedef struct {
+    VipsSource *source; /* NULL: by path */
+    const char *path;
+} input_t;
+
+/* Thumbnails the input at size s, shrinking on load. (Not vips_thumbnail_buffer: libvips 8.14's
+ * does not pass fail_on to its loader, so a truncated JPEG in memory comes out as a
+ * grey-bottomed thumbnail instead of an error; the fault tests caught it. The source form is
+ * given fail_on in its loader's option string too, for the same reason.) */
+static VipsImage *thumb_one(const thumb_opts_t *o, const thumb_size_t *s, const input_t *in)
 {
     VipsImage *out = NULL;
     VipsSize sz = o->upscale ? VIPS_SIZE_BOTH : VIPS_SIZE_DOWN;
-    int r = vips_thumbnail(path, &out, s->width, "height", s->height, "size", sz, "crop",
-                           interesting(o->crop), "no_rotate", (gboolean)o->no_rotate, "fail_on",
-                           VIPS_FAIL_ON_TRUNCATED, NULL);
+    int r = in->source != NULL
+                ? vips_thumbnail_source(in->source, &out, s->width, "option_string",
+                                        "fail_on=truncated", "height", s->height, "size", sz,
+                                        "crop", interesting(o->crop), "no_rotate",
+                                        (gboolean)o->no_rotate, "fail_on", VIPS_FAIL_ON_TRUNCATED,
+                                        NULL)
+                : vips_thumbnail(in->path, &out, s->width, "height", s->height, "size", sz, "crop",
+                                 interesting(o->crop), "no_rotate", (gboolean)o->no_rotate,
+                                 "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
     return r == 0 ? out : NULL;
 }
 
-void thumb_make(const thumb_opts_t *o, task_t *t)
+/* Opens t's input (t->fd when the caller has the file open, else t->src) and finds its loader.
+ * Returns the loader's name, or NULL with t failed or skipped. */
+static const char *open_input(task_t *t, input_t *in)
 {
-    /* A file that cannot be opened (unreadable, deleted since listing) says so plainly, rather
-     * than through every loader's attempt at it. */
-    int fd = open(t->src, O_RDONLY | O_CLOEXEC);
+    int fd = t->fd >= 0 ? t->fd : open(t->src, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
+        /* Plainly, rather than through every loader's attempt at it. */
         task_fail(t, TASK_FAILED, "cannot open: %s", strerror(errno));
-        return;
+        return NULL;
     }
-    close(fd);
-    const char *loader = vips_foreign_find_load(t->src);
-    if (loader == NULL || data_loader(loader)) {
+    struct stat st;
+    bool empty = fstat(fd, &st) == 0 && st.st_size == 0;
+    in->path = t->src;
+    in->source = empty ? NULL : vips_source_new_from_descriptor(fd); /* dups fd */
+    if (fd != t->fd)
+        close(fd);
+    const char *loader = in->source ? vips_foreign_find_load_source(in->source) : NULL;
+    if (loader == NULL && !empty) {
+        VIPS_UNREF(in->source);
         vips_error_clear();
-        struct stat st;
-        bool empty = stat(t->src, &st) == 0 && st.st_size == 0;
+        loader = vips_foreign_find_load(t->src);
+    }
+    if (loader == NULL || data_loader(loader)) {
+        VIPS_UNREF(in->source);
+        vips_error_clear();
         if (empty && has_image_extension(t->rel))
             task_fail(t, TASK_FAILED, "empty file");
         else if (has_image_extension(t->rel))
             task_fail(t, TASK_FAILED, "not a recognised image format");
         else
             task_fail(t, TASK_SKIPPED, "not an image");
-        return;
+        return NULL;
     }
+    return loader;
+}
 
+/* The work of thumb_make once the input is open. */
+static void make_from(const thumb_opts_t *o, task_t *t, const input_t *in, const char *loader)
+{
     /* Header only: refuse decompression bombs before any pixel is decoded. */
-    VipsImage *hdr = vips_image_new_from_file(t->src, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
+    VipsImage *hdr =
+        in->source ? vips_image_new_from_source(in->source, "", "fail_on", VIPS_FAIL_ON_TRUNCATED,
+                                                NULL)
+                   : vips_image_new_from_file(in->path, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
     if (hdr == NULL) {
         fail_vips(t, "cannot read image header");
         return;
@@ -294,7 +328,7 @@ void thumb_make(const thumb_opts_t *o, task_t *t)
     for (int i = 1; i < o->nsizes; i++)
         if (scale_for(o, &o->sizes[i], w, h) > scale_for(o, &o->sizes[big], w, h))
             big = i;
-    VipsImage *base = thumb_one(o, &o->sizes[big], t->src);
+    VipsImage *base = thumb_one(o, &o->sizes[big], in);
     if (base == NULL) {
         fail_vips(t, "cannot make thumbnail");
         return;
@@ -328,6 +362,16 @@ void thumb_make(const thumb_opts_t *o, task_t *t)
         }
     }
     g_object_unref(base);
+}
+
+void thumb_make(const thumb_opts_t *o, task_t *t)
+{
+    input_t in;
+    const char *loader = open_input(t, &in);
+    if (loader == NULL)
+        return;
+    make_from(o, t, &in, loader);
+    VIPS_UNREF(in.source);
     if (t->error == NULL)
         t->status = TASK_MADE;
     else

@@ -74,8 +74,8 @@ static int reply(const task_t *t, const char *err)
     return rc;
 }
 
-/* One request: thumbnail the descriptor src as the workers always have, through a file path; or
- * make a failure entry (src -1). */
+/* One request: thumbnail the descriptor src (libvips reads it directly; the path names it for
+ * the few loaders that need a file name); or make a failure entry (src -1). */
 static int handle(const dec_config_t *cfg, const dec_request_t *rq, char *uri, int src)
 {
     char path[40];
@@ -83,6 +83,7 @@ static int handle(const dec_config_t *cfg, const dec_request_t *rq, char *uri, i
     task_t t;
     memset(&t, 0, sizeof t);
     t.src = path;
+    t.fd = src; /* still ours: the request loop closes it */
     t.rel = rq->name;
     t.uri = uri;
     t.mtime = (struct timespec){.tv_sec = rq->mtime_s, .tv_nsec = rq->mtime_ns};
