@@ -243,11 +243,10 @@ static VipsImage *thumb_one(const thumb_opts_t *o, const thumb_size_t *s, const 
     VipsImage *out = NULL;
     VipsSize sz = o->upscale ? VIPS_SIZE_BOTH : VIPS_SIZE_DOWN;
     int r = in->source != NULL
-                ? vips_thumbnail_source(in->source, &out, s->width, "option_string",
-                                        "fail_on=truncated", "height", s->height, "size", sz,
-                                        "crop", interesting(o->crop), "no_rotate",
-                                        (gboolean)o->no_rotate, "fail_on", VIPS_FAIL_ON_TRUNCATED,
-                                        NULL)
+                ? vips_thumbnail_source(
+                      in->source, &out, s->width, "option_string", "fail_on=truncated", "height",
+                      s->height, "size", sz, "crop", interesting(o->crop), "no_rotate",
+                      (gboolean)o->no_rotate, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL)
                 : vips_thumbnail(in->path, &out, s->width, "height", s->height, "size", sz, "crop",
                                  interesting(o->crop), "no_rotate", (gboolean)o->no_rotate,
                                  "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
@@ -295,9 +294,9 @@ static void make_from(const thumb_opts_t *o, task_t *t, const input_t *in, const
 {
     /* Header only: refuse decompression bombs before any pixel is decoded. */
     VipsImage *hdr =
-        in->source ? vips_image_new_from_source(in->source, "", "fail_on", VIPS_FAIL_ON_TRUNCATED,
-                                                NULL)
-                   : vips_image_new_from_file(in->path, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
+        in->source
+            ? vips_image_new_from_source(in->source, "", "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL)
+            : vips_image_new_from_file(in->path, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
     if (hdr == NULL) {
         fail_vips(t, "cannot read image header");
         return;
