@@ -263,18 +263,20 @@ static const char *open_input(task_t *t, input_t *in)
         task_fail(t, TASK_FAILED, "cannot open: %s", strerror(errno));
         return NULL;
     }
-    struct stat st;
-    bool empty = fstat(fd, &st) == 0 && st.st_size == 0;
     in->path = t->src;
-    in->source = empty ? NULL : vips_source_new_from_descriptor(fd); /* dups fd */
-    if (fd != t->fd)
-        close(fd);
+    in->source = vips_source_new_from_descriptor(fd); /* dups fd */
     const char *loader = in->source ? vips_foreign_find_load_source(in->source) : NULL;
-    if (loader == NULL && !empty) {
+    bool empty = false;
+    if (loader == NULL) { /* empty, not an image, or a format libvips reads only by name */
         VIPS_UNREF(in->source);
         vips_error_clear();
-        loader = vips_foreign_find_load(t->src);
+        struct stat st;
+        empty = fstat(fd, &st) == 0 && st.st_size == 0;
+        if (!empty)
+            loader = vips_foreign_find_load(t->src);
     }
+    if (fd != t->fd)
+        close(fd);
     if (loader == NULL || data_loader(loader)) {
         VIPS_UNREF(in->source);
         vips_error_clear();

@@ -278,7 +278,7 @@ static bool rv_withdraw(chan_t *c, size_t pos)
     size_t expect = pos;
     if (!atomic_compare_exchange_strong(&c->tail, &expect, pos + 1))
         return false; /* a receiver took it first */
-    atomic_store_explicit(cell_seq(c, pos), 2 * (pos + 1), memory_order_release);
+    atomic_store_explicit(cell_seq(c, pos), 2 * (pos + c->ncells), memory_order_release);
     wake_other_side(c, false); /* the cell is free for the next sender */
     return true;
 }
