@@ -3,28 +3,26 @@
  * (the pipeline library's reference workload), `thumbgen SRC DST ...` (thumbnails), or the hidden
  * decoder mode in which thumbgen re-executes itself to decode images in a sandboxed process.
  * Compiled a second time with TG_TEST_HOOKS as thumbgen-testhooks, whose decoders accept the
- * fault-injection requests of imaging/decoder/testhooks.h; thumbgen itself has none. */
+ * fault-injection requests of batch_test_hooks; thumbgen itself has none. */
 #include <stdio.h>
 #include <string.h>
 
+#include "imaging/batch.h"
 #include "opts.h"
 #include "primes_cmd.h"
-#include "proto.h"
-#include "serve.h"
 #include "signals.h"
 #include "thumbs_args.h"
 #include "thumbs_cmd.h"
 #ifdef TG_TEST_HOOKS
-#include "testhooks.h"
-#define DECODER_HOOK testhooks_run
+#define DECODER_HOOK batch_test_hooks
 #else
 #define DECODER_HOOK NULL
 #endif
 
 int main(int argc, char **argv)
 {
-    if (argc == 2 && strcmp(argv[1], DEC_ARG) == 0)
-        return decoder_serve(argv[0], DECODER_HOOK);
+    if (batch_is_decoder(argc, argv))
+        return batch_decoder_main(argv[0], DECODER_HOOK);
     /* Before any thread exists, so every thread inherits the blocked mask. */
     if (signals_block() != 0) {
         tg_error("cannot block signals");

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "opts.h"
-#include "primes.h"
+#include "pipeline/primes.h"
 #include "signals.h"
 
 static void usage(FILE *f)
@@ -106,7 +106,7 @@ int primes_main(int argc, char **argv)
     if (signals_start(&sw, &done, NULL, NULL) != 0) {
         tg_error("primes: cannot start the signal thread");
         done_destroy(&done);
-        return 1;
+        return 2;
     }
     primes_result_t r;
     int rc = primes_run(&o, print_prime, NULL, &done, &r);
@@ -125,7 +125,7 @@ int primes_main(int argc, char **argv)
     free(r.stats);
     if (rc != 0) {
         tg_error("primes: could not start the pipeline (out of memory or threads)");
-        return 1;
+        return 2;
     }
     return interrupted ? 130 : 0;
 }

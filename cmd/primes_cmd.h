@@ -3,7 +3,8 @@
 #define CMD_PRIMES_CMD_H
 
 /* Runs `thumbgen primes` with argv[0] == "primes". Returns the process exit status:
- * 0 done, 2 usage error, 1 the pipeline could not be built, 130 interrupted. */
+ * as the thumbnailer's: 0 done, 2 usage or setup error (including a pipeline that could not be
+ * built), 130 interrupted. */
 int primes_main(int argc, char **argv);
 
 #endif

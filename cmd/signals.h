@@ -9,7 +9,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "done.h"
+#include "pipeline/done.h"
 
 typedef struct sigwatch {
     pthread_t thread;

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "opts.h"
-#include "worker.h"
 
 void thumbs_usage(FILE *f)
 {
@@ -249,29 +248,29 @@ static bool apply(thumbs_args_t *a, int c, const char *v)
     case OPT_MAXPIX:
         return parse_u64(v, 1, UINT64_MAX, &o->max_pixels);
     case OPT_MANIFEST:
-        return a->manifest = v, true;
+        return a->cfg.manifest = v, true;
     case OPT_QUIET:
-        return a->quiet = true;
+        return a->cfg.quiet = true;
     case OPT_FOLLOW:
-        return a->follow_symlinks = true;
+        return a->cfg.follow_symlinks = true;
     case OPT_FSYNC:
-        return a->fsync = true;
+        return a->cfg.fsync = true;
     case OPT_FILES_FROM:
-        return a->files_from = v, true;
+        return a->cfg.files_from = v, true;
     case '0':
-        return a->list_sep = '\0', true;
+        return a->cfg.list_sep = '\0', true;
     case OPT_SHARD:
         return parse_shard(v, &a->cfg.shard_k, &a->cfg.shard_n);
     case OPT_RETRIES:
-        return parse_u64(v, 0, 100, &n) && (a->retries = (unsigned)n, true);
+        return parse_u64(v, 0, 100, &n) && (a->cfg.retries = (unsigned)n, true);
     case OPT_STATS:
-        return a->stats = true;
+        return a->cfg.stats = true;
     case OPT_FREEDESKTOP:
-        return a->freedesktop = true;
+        return a->cfg.freedesktop = true;
     case OPT_TIMEOUT:
         return parse_u64(v, 1, 86400, &n) && (a->cfg.timeout_s = (double)n, true);
-    case OPT_MAXMEM: /* a decoder needs DEC_MIN_MAX_MEMORY just to start */
-        return parse_u64(v, 0, 1 << 30, &n) && (n == 0 || n >= DEC_MIN_MAX_MEMORY) &&
+    case OPT_MAXMEM: /* a decoder needs BATCH_MIN_MAX_MEMORY just to start */
+        return parse_u64(v, 0, 1 << 30, &n) && (n == 0 || n >= BATCH_MIN_MAX_MEMORY) &&
                (a->cfg.max_memory_mib = n, true);
     case 'j':
         return parse_u64(v, 1, 1024, &n) && (a->cfg.jobs = (unsigned)n, true);
@@ -291,12 +290,8 @@ static int bad_value(const char *value, const char *name, int c, bool freedeskto
 int thumbs_parse(int argc, char **argv, thumbs_args_t *a)
 {
     memset(a, 0, sizeof *a);
-    thumb_opts_default(&a->cfg.opts);
+    batch_cfg_default(&a->cfg);
     a->cfg.jobs = online_cpus();
-    a->cfg.timeout_s = DEC_DEFAULT_TIMEOUT;
-    a->cfg.max_memory_mib = DEC_DEFAULT_MAX_MEMORY;
-    a->list_sep = '\n';
-    a->retries = 3;
     optind = 1;
     opterr = 0;
     int c, li = -1;
@@ -330,7 +325,7 @@ int thumbs_parse(int argc, char **argv, thumbs_args_t *a)
         }
     }
     thumb_opts_t *o = &a->cfg.opts;
-    if (a->freedesktop) {
+    if (a->cfg.freedesktop) {
         if (conflict[0] != '\0') {
             tg_error("%s cannot be used with --freedesktop: %s (see thumbgen --help)", conflict,
                      freedesktop_conflict(conflict_c));
@@ -343,15 +338,15 @@ int thumbs_parse(int argc, char **argv, thumbs_args_t *a)
     } else if (sizes != NULL && !parse_size_list(sizes, o)) {
         return bad_value(sizes, size_name, 's', false);
     }
-    int want = a->freedesktop ? 1 : 2;
+    int want = a->cfg.freedesktop ? 1 : 2;
     if (argc - optind != want) {
         tg_error("%s (see thumbgen --help)",
                  argc - optind > want ? "too many arguments"
-                 : a->freedesktop     ? "expected SRC (--freedesktop writes to the cache)"
+                 : a->cfg.freedesktop ? "expected SRC (--freedesktop writes to the cache)"
                                       : "expected SRC and DST");
         return -1;
     }
-    a->src = argv[optind];
-    a->cfg.dst = a->freedesktop ? NULL : argv[optind + 1];
+    a->cfg.src = argv[optind];
+    a->cfg.dst = a->cfg.freedesktop ? NULL : argv[optind + 1];
     return 0;
 }

@@ -8,14 +8,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "batch.h"
+#include "imaging/batch.h"
 
 typedef struct {
     batch_cfg_t cfg; /* cfg.dst: DST as given (NULL with --freedesktop) */
-    const char *src, *manifest, *files_from;
-    char list_sep;
-    bool quiet, stats, follow_symlinks, fsync, freedesktop;
-    unsigned retries;
 } thumbs_args_t;
 
 /* Prints the thumbnail usage to f. */

@@ -5,109 +5,153 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decoder/worker.h"
 #include "lister.h"
-#include "stage.h"
-#include "task.h"
-#include "worker.h"
+#include "pipeline/stage.h"
+#include "setup.h"
 
-/* Each resize worker thread's decoder, started with its first file and ended with the thread. */
-static _Thread_local decoder_t *worker_decoder;
+_Static_assert(BATCH_DEFAULT_TIMEOUT == DEC_DEFAULT_TIMEOUT, "one default timeout");
+_Static_assert(BATCH_DEFAULT_MAX_MEMORY == DEC_DEFAULT_MAX_MEMORY, "one default memory limit");
+_Static_assert(BATCH_MIN_MAX_MEMORY == DEC_MIN_MAX_MEMORY, "one least memory limit");
 
-/* What the workers share: the decoders' settings, and why the run cannot go on if no decoder could
- * ever be started (a setup error, not a failure of each file in turn). */
+/* What every stage thread of a run shares. */
 typedef struct {
-    decoder_cfg_t dcfg;
-    pthread_mutex_t mu;
-    bool any_started;
-    char *fatal; /* malloc'd; the first worker to find no decoder can start sets it */
-} workers_t;
-
-/* What fetchers and writers share. */
-typedef struct {
+    const batch_cfg_t *cfg;
     source_t *source;
     store_t *store;
     reporter_t *rep;
-} batch_io_t;
+    decoder_cfg_t dcfg;
+    pthread_mutex_t mu;
+    bool any_started; /* some decoder started: a decoder that cannot start is then one file's */
+    char *fatal;      /* why no decoder can start here, malloc'd; set by the first to find out */
+} run_t;
 
+/* One stage thread's own state: its decoder (resize workers, started with the first file), and
+ * the source's or store's state for the thread, if it calls them. */
+typedef struct {
+    run_t *run;
+    decoder_t dec;
+    void *src_local, *store_local;
+    bool opens; /* this thread opens sources (an opener, or a worker of a local source) */
+    bool writes;
+} local_t;
+
+static void local_exit(void *ctx);
+
+static local_t *local_new(run_t *run, bool opens, bool writes)
+{
+    local_t *l = calloc(1, sizeof *l);
+    if (l == NULL)
+        return NULL;
+    l->run = run;
+    decoder_init(&l->dec, &run->dcfg);
+    const source_ops_t *so = run->source->ops;
+    const store_ops_t *wo = run->store->ops;
+    l->opens = opens && so->thread_init != NULL;
+    l->writes = writes && wo->thread_init != NULL;
+    bool ok = true;
+    if (l->opens && (l->src_local = so->thread_init(run->source)) == NULL)
+        ok = l->opens = false;
+    if (ok && l->writes && (l->store_local = wo->thread_init(run->store)) == NULL)
+        ok = l->writes = false;
+    if (!ok) {
+        local_exit(l);
+        return NULL; /* out of memory: the stage thread fires done */
+    }
+    return l;
+}
+
+static void local_exit(void *ctx)
+{
+    local_t *l = ctx;
+    decoder_destroy(&l->dec);
+    if (l->opens && l->run->source->ops->thread_exit != NULL)
+        l->run->source->ops->thread_exit(l->run->source, l->src_local);
+    if (l->writes && l->run->store->ops->thread_exit != NULL)
+        l->run->store->ops->thread_exit(l->run->store, l->store_local);
+    free(l);
+}
+
+static void *opener_init(void *ctx)
+{
+    return local_new(ctx, true, false);
+}
+
+static void *worker_init(void *ctx)
+{
+    run_t *run = ctx;
+    return local_new(run, run->source->ops->thread_init != NULL && run->source->openers == 0,
+                     false);
+}
+
+static void *writer_init(void *ctx)
+{
+    return local_new(ctx, false, true);
+}
+
+/* Opens t's source into t->fd; false (t failed, with the reason) when it cannot be read. */
+static bool open_source(local_t *l, task_t *t)
+{
+    char err[400];
+    source_t *src = l->run->source;
+    t->fd = src->ops->open(src, l->src_local, t, err, sizeof err);
+    if (t->fd < 0)
+        task_fail(t, TASK_FAILED, "%s", err);
+    return t->fd >= 0;
+}
+
+/* An opener (a remote source's): brings the source's bytes before a worker is free for them. */
+static map_result_t open_one(void *ctx, void *in, void *out, done_t *done)
+{
+    task_t *t = *(task_t **)in;
+    if (!open_source(ctx, t) && done_fired(done)) {
+        task_free(t); /* a download cut short by Ctrl-C: dropped */
+        return MAP_SKIP;
+    }
+    *(task_t **)out = t;
+    return MAP_EMIT;
+}
+
+/* A resize worker: has its decoder make t's thumbnails (a failed source goes on, to be reported,
+ * and recorded where the store keeps failure entries). */
 static map_result_t resize(void *ctx, void *in, void *out, done_t *done)
 {
-    workers_t *w = ctx;
+    local_t *l = ctx;
+    run_t *run = l->run;
     task_t *t = *(task_t **)in;
-    if (worker_decoder == NULL) {
-        worker_decoder = malloc(sizeof *worker_decoder);
-        if (worker_decoder == NULL) {
-            task_fail(t, TASK_FAILED, "out of memory");
-            *(task_t **)out = t;
-            return MAP_EMIT;
-        }
-        decoder_init(worker_decoder, &w->dcfg);
-    }
-    decode_result_t r = decoder_make(worker_decoder, t, done);
-    pthread_mutex_lock(&w->mu);
-    w->any_started |= worker_decoder->started;
-    bool fatal = r == DECODE_NO_DECODER && !w->any_started;
-    if (fatal && w->fatal == NULL)
-        w->fatal = t->error ? strdup(t->error) : NULL;
-    pthread_mutex_unlock(&w->mu);
+    if (t->fd < 0 && t->status != TASK_FAILED)
+        open_source(l, t);
+    int src = t->fd;
+    t->fd = -1;
+    decode_result_t r = decoder_make(&l->dec, t, src, done);
+    pthread_mutex_lock(&run->mu);
+    run->any_started |= l->dec.started;
+    bool fatal = r == DECODE_NO_DECODER && !run->any_started;
+    if (fatal && run->fatal == NULL)
+        run->fatal = strdup(t->error ? t->error : "no decoder could be started");
+    pthread_mutex_unlock(&run->mu);
     if (fatal)
         done_fire(done); /* nothing can be thumbnailed here */
     if (r == DECODE_CANCELLED || fatal) {
         task_free(t); /* dropped */
         return MAP_SKIP;
     }
-    /* A store that records failures (the freedesktop cache) gets an entry for a source that could
-     * be read but not thumbnailed, whatever stopped it (a bad file, a crash, a time-out). */
-    if (t->status == TASK_FAILED && t->fail.dst != NULL && !t->unreadable)
-        decoder_fail_entry(worker_decoder, t, done);
     *(task_t **)out = t;
     return MAP_EMIT;
 }
 
-static void worker_exit(void *ctx)
-{
-    (void)ctx;
-    if (worker_decoder != NULL) {
-        decoder_destroy(worker_decoder);
-        free(worker_decoder);
-        worker_decoder = NULL;
-    }
-}
-
-/* A fetcher: brings a remote source's bytes into the task; a failure settles the task here. */
-static map_result_t fetch(void *ctx, void *in, void *out, done_t *done)
-{
-    batch_io_t *io = ctx;
-    task_t *t = *(task_t **)in;
-    char err[300];
-    if (io->source->ops->fetch(io->source, t, err, sizeof err) == 0) {
-        *(task_t **)out = t;
-        return MAP_EMIT;
-    }
-    if (!done_fired(done)) {
-        task_fail(t, TASK_FAILED, "cannot download: %s", err);
-        reporter_task(io->rep, t);
-    }
-    task_free(t);
-    return MAP_SKIP;
-}
-
-static void fetcher_exit(void *ctx)
-{
-    batch_io_t *io = ctx;
-    if (io->source->ops->thread_exit != NULL)
-        io->source->ops->thread_exit(io->source);
-}
-
-/* A writer: puts a made task's thumbnails into the store, reports the task and frees it. */
+/* A writer: puts a made task's thumbnails (or a failed one's failure entry) into the store,
+ * reports the task and frees it. */
 static map_result_t write_out(void *ctx, void *in, void *out, done_t *done)
 {
     (void)out;
-    batch_io_t *io = ctx;
+    local_t *l = ctx;
+    store_t *store = l->run->store;
     task_t *t = *(task_t **)in;
+    char err[300];
     for (int i = 0; t->status == TASK_MADE && i < t->nouts; i++) {
-        char err[300];
-        if (io->store->ops->put(io->store, t->outs[i].dst, t->outs[i].buf, t->outs[i].len, err,
-                                sizeof err) == 0)
+        if (store->ops->put(store, l->store_local, t->outs[i].dst, t->outs[i].buf, t->outs[i].len,
+                            err, sizeof err) == 0)
             continue;
         if (done_fired(done)) { /* an upload cut short by Ctrl-C: dropped, like a decode */
             task_free(t);
@@ -115,102 +159,85 @@ static map_result_t write_out(void *ctx, void *in, void *out, done_t *done)
         }
         task_fail(t, TASK_FAILED, "cannot write %s: %s", t->outs[i].dst, err);
     }
-    char err[300];
     if (t->status == TASK_FAILED && t->fail.buf != NULL &&
-        io->store->ops->put(io->store, t->fail.dst, t->fail.buf, t->fail.len, err, sizeof err) != 0)
+        store->ops->put(store, l->store_local, t->fail.dst, t->fail.buf, t->fail.len, err,
+                        sizeof err) != 0)
         task_fail(t, TASK_FAILED, "%s (and its failure entry cannot be written: %s)", t->error,
                   err);
     task_release_buffers(t);
-    reporter_task(io->rep, t);
+    reporter_task(l->run->rep, t);
     task_free(t);
     return MAP_SKIP;
 }
 
-static void writer_exit(void *ctx)
+/* A pool of n threads over task_t pointers (see batch_run on channel sizes); out: whether it
+ * passes tasks on. */
+static stage_t *task_pool(const char *name,
+                          map_result_t (*fn)(void *ctx, void *in, void *out, done_t *done),
+                          void *(*init)(void *ctx), run_t *run, bool out, done_t *done, chan_t *in,
+                          unsigned n)
 {
-    batch_io_t *io = ctx;
-    if (io->store->ops->thread_exit != NULL)
-        io->store->ops->thread_exit(io->store);
+    map_spec_t spec = {.name = name,
+                       .fn = fn,
+                       .ctx = run,
+                       .in_item_size = sizeof(task_t *),
+                       .out_item_size = out ? sizeof(task_t *) : 0,
+                       .out_cap = 1,
+                       .drop_out = task_drop,
+                       .thread_init = init,
+                       .thread_exit = local_exit};
+    return stage_pool(&spec, done, in, n);
 }
 
-/* A map stage over task_t pointers, with a one-item output (see batch_run on channel sizes). */
-static map_spec_t task_map(const char *name,
-                           map_result_t (*fn)(void *ctx, void *in, void *out, done_t *done),
-                           void *ctx, void (*thread_exit)(void *ctx))
+int batch_run(batch_t *b, done_t *done, char *err, size_t errsz)
 {
-    return (map_spec_t){.name = name,
-                        .fn = fn,
-                        .ctx = ctx,
-                        .in_item_size = sizeof(task_t *),
-                        .out_item_size = sizeof(task_t *),
-                        .out_cap = 1,
-                        .drop_out = task_drop,
-                        .thread_exit = thread_exit};
-}
-
-/* n copies of spec on `in`, merged into one channel; *fan and *merge get the two stages. */
-static chan_t *fan(const map_spec_t *spec, done_t *done, chan_t *in, unsigned n, stage_t **fan,
-                   stage_t **merge)
-{
-    *fan = stage_fan_out(spec, done, in, n);
-    *merge = NULL;
-    chan_t **outs = *fan ? malloc(n * sizeof *outs) : NULL;
-    if (outs == NULL)
-        return NULL;
-    for (unsigned i = 0; i < n; i++)
-        outs[i] = stage_out(*fan, i);
-    *merge = stage_fan_in(done, outs, n, n, task_drop);
-    free(outs);
-    return *merge ? stage_out(*merge, 0) : NULL;
-}
-
-int batch_run(const batch_cfg_t *cfg, done_t *done, reporter_t *rep, batch_result_t *res)
-{
-    memset(res, 0, sizeof *res);
+    const batch_cfg_t *cfg = &b->cfg;
     unsigned jobs = cfg->jobs ? cfg->jobs : 1;
-    lister_t lister = {.source = cfg->source,
-                       .store = cfg->store,
-                       .dst = cfg->dst,
+    lister_t lister = {.source = b->source,
+                       .store = b->store,
                        .opts = &cfg->opts,
                        .force = cfg->force,
                        .shard_k = cfg->shard_k,
                        .shard_n = cfg->shard_n,
-                       .rep = rep};
-    batch_io_t io = {.source = cfg->source, .store = cfg->store, .rep = rep};
-    workers_t w = {.dcfg = {.opts = &cfg->opts,
-                            .timeout_s = cfg->timeout_s,
-                            .max_memory_mib = cfg->max_memory_mib,
-                            .exe = "/proc/self/exe"}};
-    pthread_mutex_init(&w.mu, NULL);
-    map_spec_t fetcher = task_map("fetcher", fetch, &io, fetcher_exit);
-    map_spec_t worker = task_map("worker", resize, &w, worker_exit);
-    map_spec_t writer = task_map("writer", write_out, &io, writer_exit);
+                       .rep = &b->rep};
+    run_t run = {.cfg = cfg,
+                 .source = b->source,
+                 .store = b->store,
+                 .rep = &b->rep,
+                 .dcfg = {.opts = &cfg->opts,
+                          .timeout_s = cfg->timeout_s,
+                          .max_memory_mib = cfg->max_memory_mib,
+                          .exe = "/proc/self/exe"}};
+    pthread_mutex_init(&run.mu, NULL);
+    b->s3.done = done; /* S3 requests in flight wake when it fires */
 
     /* Small channels: a task waiting in a queue holds only its path, but a finished one holds its
-     * encoded thumbnails (and a fetched one its source), so queues stay short. */
-    enum { NST = 7 };
-    stage_t *st[NST] = {NULL};
-    st[0] =
-        stage_source("lister", done, lister_run, &lister, sizeof(task_t *), 2 * jobs, task_drop);
-    chan_t *next = st[0] ? stage_out(st[0], 0) : NULL;
-    if (next && cfg->source->ops->fetch != NULL)
-        next = fan(&fetcher, done, next, cfg->source->fetchers, &st[1], &st[2]);
+     * encoded thumbnails (and an opened one its source), so queues stay short. */
+    stage_set_t set;
+    stage_set_init(&set);
+    chan_t *next = stage_set_add(&set, stage_source("lister", done, lister_run, &lister,
+                                                    sizeof(task_t *), 2 * jobs, task_drop));
+    if (next && b->source->openers > 0)
+        next = stage_set_add(&set, task_pool("opener", open_one, opener_init, &run, true, done,
+                                             next, b->source->openers));
     if (next)
-        next = fan(&worker, done, next, jobs, &st[3], &st[4]);
+        next = stage_set_add(
+            &set, task_pool("worker", resize, worker_init, &run, true, done, next, jobs));
     if (next)
-        st[5] = stage_fan_out(&writer, done, next, cfg->store->writers);
-    bool ok = st[5] != NULL;
-    for (size_t i = 0; i < NST; i++)
-        if (st[i] != NULL && !stage_ok(st[i]))
-            ok = false;
-    if (!ok)
+        stage_set_add(&set, task_pool("writer", write_out, writer_init, &run, false, done, next,
+                                      b->store->writers));
+    if (!set.ok)
         done_fire(done);
-    for (size_t i = 0; i < NST; i++)
-        stage_join(st[i]);
-    res->stats = stage_stats_collect(st, NST, &res->nstats);
-    for (size_t i = 0; i < NST; i++)
-        stage_free(st[i]);
-    pthread_mutex_destroy(&w.mu);
-    res->fatal = w.fatal;
-    return ok && w.fatal == NULL ? 0 : -1;
+    bool ok = set.ok;
+    free(b->stats);
+    b->stats = stage_set_finish(&set, &b->nstats);
+    pthread_mutex_destroy(&run.mu);
+    b->s3.done = NULL;
+    if (run.fatal != NULL)
+        snprintf(err, errsz, "%s", run.fatal);
+    else if (!ok)
+        snprintf(err, errsz, "could not start the pipeline (out of memory or threads)");
+    bool fatal = run.fatal != NULL;
+    free(run.fatal);
+    return ok && !fatal ? 0 : -1;
 }

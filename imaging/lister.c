@@ -5,10 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "naming.h"
-#include "source.h"
-#include "store.h"
-#include "task.h"
+#include "core/naming.h"
+#include "core/task.h"
 
 uint32_t shard_of(const char *rel, uint32_t n)
 {
@@ -44,23 +42,6 @@ void lister_failure(lister_t *l, const char *path, const char *reason)
     reporter_failure(l->rep, path, reason);
 }
 
-/* Names t's outputs: the store's own way, or DST[/label]/rel.ext. 0, or -1 with err. */
-static int name_outputs(lister_t *l, task_t *t, char *err, size_t errsz)
-{
-    const thumb_opts_t *o = l->opts;
-    if (l->store->ops->name != NULL)
-        return l->store->ops->name(l->store, t, o, err, errsz);
-    for (int i = 0; i < o->nsizes; i++) {
-        t->outs[i].dst = output_path(l->dst, o->nsizes > 1 ? o->sizes[i].label : NULL, t->rel,
-                                     format_ext(o->format));
-        if (t->outs[i].dst == NULL) {
-            snprintf(err, errsz, "%s", strerror(errno));
-            return -1;
-        }
-    }
-    return 0;
-}
-
 /* Reports a task settled here and frees it. */
 static void settle(lister_t *l, task_t *t)
 {
@@ -82,7 +63,7 @@ static task_t *file_task(lister_t *l, const src_file_t *f)
     t->mtime = f->mtime;
     t->size = f->size;
     char err[300];
-    if (name_outputs(l, t, err, sizeof err) != 0) {
+    if (ops->name(l->store, t, l->opts, err, sizeof err) != 0) {
         task_fail(t, TASK_FAILED, "cannot name its thumbnail: %s", err);
         settle(l, t);
         return NULL;
@@ -170,6 +151,11 @@ bool lister_emit(lister_t *l, src_file_t *files, size_t n)
             return false;
     }
     return true;
+}
+
+done_t *lister_done(lister_t *l)
+{
+    return stage_emitter_done(l->em);
 }
 
 void lister_run(void *ctx, stage_emitter_t *em)

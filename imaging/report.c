@@ -7,8 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "stats.h"
-#include "threads.h"
+#include "pipeline/stats.h"
+#include "pipeline/threads.h"
 
 #define TICK_NS 200000000u /* the bar's redraw period */
 

@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "task.h"
+#include "core/task.h"
 
 typedef struct reporter {
     pthread_mutex_t mu;

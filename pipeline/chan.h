@@ -15,7 +15,10 @@
  * CHAN_CLOSED. A send on a closed channel returns CHAN_CLOSED; closing twice returns -1.
  *
  * Every send and receive takes a done (NULL for none). An operation that can complete at once
- * completes; one that would block returns CHAN_CANCELLED as soon as the done fires. */
+ * completes; one that would block returns CHAN_CANCELLED as soon as the done fires.
+ *
+ * Error convention: chan_new returns NULL on ENOMEM; send and receive return a chan_status_t;
+ * chan_close returns 0, or -1 when the channel was already closed. Nothing here prints. */
 #ifndef PIPELINE_CHAN_H
 #define PIPELINE_CHAN_H
 

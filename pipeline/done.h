@@ -5,7 +5,10 @@
  * sleeps, and done_fire broadcasts every registered waiter's condition variable.
  *
  * Lock order: done->mu is taken before a channel's mutex, never after. Waiters register and
- * unregister without holding their channel's mutex, so the order is never inverted. */
+ * unregister without holding their channel's mutex, so the order is never inverted.
+ *
+ * Error convention: nothing here fails but done_fd, which returns -1 when no descriptor can be
+ * made (the caller then waits without it). */
 #ifndef PIPELINE_DONE_H
 #define PIPELINE_DONE_H
 

@@ -1,10 +1,32 @@
-/* map and fan_out (N copies of a map on one input), fan_in (merge), split (round-robin deal). */
+/* map, fan_out (N copies of a map on one input, one output each), pool (N copies on one input
+ * sharing one output), fan_in (merge), split (round-robin deal). */
 #include "stage_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- map / fan_out: copy i reads s->in and sends on s->outs[i] */
+/* ---- map / fan_out / pool: copy i reads s->in and sends on s->outs[i], or, in a pool, on the one
+ * shared s->outs[0] (none at all for a pool with no output) */
+
+/* The output copy i sends on; NULL for a pool with no output. */
+static chan_t *map_out(const stage_t *s, size_t i)
+{
+    if (s->nouts == 0)
+        return NULL;
+    return s->shared_out ? s->outs[0] : s->outs[i];
+}
+
+/* What copy i does last: close its own output, or, in a pool, the shared one once the last copy
+ * is out (the seeds' WaitGroup). */
+static void map_finish(stage_t *s, size_t i)
+{
+    if (!s->shared_out) {
+        chan_close(s->outs[i]);
+        return;
+    }
+    if (atomic_fetch_sub(&s->live, 1) == 1 && s->nouts > 0)
+        chan_close(s->outs[0]);
+}
 
 static void *map_body(void *arg)
 {
@@ -12,15 +34,20 @@ static void *map_body(void *arg)
     stage_t *s = t->s;
     const map_spec_t *m = &s->map;
     stage_stats_t *st = &s->stats[t->index];
+    chan_t *out_chan = map_out(s, t->index);
+    void *ctx = m->thread_init ? m->thread_init(m->ctx) : m->ctx;
+    if (ctx == NULL && m->thread_init != NULL)
+        done_fire(s->done); /* this copy cannot work: the pipeline stops rather than stall */
     ITEM_BUF(in, m->in_item_size);
-    ITEM_BUF(out, m->out_item_size);
+    ITEM_BUF(out, m->out_item_size ? m->out_item_size : 1);
     stats_begin(st, "%s %zu", m->name ? m->name : "map", t->index);
-    while (in != NULL && out != NULL && !done_fired(s->done)) {
+    while (in != NULL && out != NULL && (ctx != NULL || m->thread_init == NULL) &&
+           !done_fired(s->done)) {
         if (stats_recv(st, s->in, in, s->done) != CHAN_OK)
             break;
-        if (m->fn(m->ctx, in, out, s->done) != MAP_EMIT)
+        if (m->fn(ctx, in, out, s->done) != MAP_EMIT || out_chan == NULL)
             continue;
-        if (stats_send(st, s->outs[t->index], out, s->done) != CHAN_OK) {
+        if (stats_send(st, out_chan, out, s->done) != CHAN_OK) {
             if (m->drop_out != NULL)
                 m->drop_out(out);
             break;
@@ -29,32 +56,40 @@ static void *map_body(void *arg)
     ITEM_BUF_FREE(in);
     ITEM_BUF_FREE(out);
     stats_end(st);
-    chan_close(s->outs[t->index]);
-    if (m->thread_exit != NULL)
-        m->thread_exit(m->ctx);
+    map_finish(s, t->index);
+    if (m->thread_exit != NULL && (ctx != NULL || m->thread_init == NULL))
+        m->thread_exit(ctx);
     return NULL;
 }
 
-static void map_finish(stage_t *s, size_t i)
+/* n copies of spec on `in`: one output each (fan_out), or one shared by all (pool). */
+static stage_t *map_copies(const map_spec_t *spec, done_t *done, chan_t *in, size_t n, bool pool)
 {
-    chan_close(s->outs[i]);
-}
-
-stage_t *stage_fan_out(const map_spec_t *spec, done_t *done, chan_t *in, size_t n)
-{
-    if (n == 0 || spec->in_item_size != chan_item_size(in))
+    if (n == 0 || spec->in_item_size != chan_item_size(in) || (!pool && spec->out_item_size == 0))
         return NULL;
-    stage_t *s = stage_alloc(n, n, spec->out_item_size, spec->out_cap);
+    size_t nouts = pool ? (spec->out_item_size ? 1 : 0) : n;
+    stage_t *s = stage_alloc(n, nouts, spec->out_item_size, spec->out_cap);
     if (s == NULL)
         return NULL;
     s->body = map_body;
     s->finish = map_finish;
+    s->shared_out = pool;
     s->done = done;
     s->in = in;
     s->map = *spec;
     s->drop = spec->drop_out;
     s->item_size = spec->out_item_size;
     return stage_start(s);
+}
+
+stage_t *stage_fan_out(const map_spec_t *spec, done_t *done, chan_t *in, size_t n)
+{
+    return map_copies(spec, done, in, n, false);
+}
+
+stage_t *stage_pool(const map_spec_t *spec, done_t *done, chan_t *in, size_t n)
+{
+    return map_copies(spec, done, in, n, true);
 }
 
 stage_t *stage_map(const map_spec_t *spec, done_t *done, chan_t *in)
@@ -116,6 +151,13 @@ stage_t *stage_fan_in(done_t *done, chan_t *const *ins, size_t n, size_t cap, it
     s->item_size = isz;
     s->drop = drop;
     return stage_start(s);
+}
+
+stage_t *stage_fan_in_all(done_t *done, const stage_t *from, size_t cap, item_drop_fn drop)
+{
+    if (from == NULL || from->nouts == 0)
+        return NULL;
+    return stage_fan_in(done, from->outs, from->nouts, cap, drop);
 }
 
 /* ---- split: one thread deals items to outs[0], outs[1], ... in turn */

@@ -3,7 +3,10 @@
  * the seeds' ProcessTasksInParallel, or Go's errgroup with SetLimit.
  *
  * One thread per task, joined by group_go (once finished, while it waits for a free slot) or by
- * group_wait. The group's owner calls group_wait exactly once, then group_free. */
+ * group_wait. The group's owner calls group_wait exactly once, then group_free.
+ *
+ * Error convention: group_new returns NULL on ENOMEM; group_go returns 0, -1 (cancelled) or an
+ * errno value; group_wait returns the first task's nonzero result. */
 #ifndef PIPELINE_GROUP_H
 #define PIPELINE_GROUP_H
 

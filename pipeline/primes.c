@@ -72,34 +72,25 @@ int primes_run(const primes_opts_t *o, void (*emit)(int64_t prime, void *ctx), v
                               .in_item_size = sizeof(int64_t),
                               .out_item_size = sizeof(int64_t)};
 
-    /* Unbuffered channels throughout, as in the seeds. Any stage that fails to build leaves the
-     * ones after it NULL; firing done and joining what exists tears the rest down. */
-    stage_t *st[5] = {NULL};
-    st[0] = stage_repeat_fn(done, random_number, &rng, sizeof(uint64_t), 0);
-    if (st[0])
-        st[1] = stage_map(&to_int_spec, done, stage_out(st[0], 0));
-    if (st[1])
-        st[2] = stage_fan_out(&finder_spec, done, stage_out(st[1], 0), o->finders);
+    /* Unbuffered channels throughout, as in the seeds. A stage that fails to build ends the
+     * building; firing done and finishing the set tears down what exists. */
+    stage_set_t set;
+    stage_set_init(&set);
+    chan_t *next =
+        stage_set_add(&set, stage_repeat_fn(done, random_number, &rng, sizeof(uint64_t), 0));
+    if (next)
+        next = stage_set_add(&set, stage_map(&to_int_spec, done, next));
+    stage_t *finders = next ? stage_fan_out(&finder_spec, done, next, o->finders) : NULL;
+    if (next)
+        next = stage_set_add(&set, finders)
+                   ? stage_set_add(&set, stage_fan_in_all(done, finders, 0, NULL))
+                   : NULL;
+    if (next)
+        next = stage_set_add(&set, stage_take(done, next, o->count, done, 0, NULL));
     int rc = 0;
-    if (st[2]) {
-        chan_t **outs = malloc(o->finders * sizeof *outs);
-        if (outs != NULL) {
-            for (size_t i = 0; i < o->finders; i++)
-                outs[i] = stage_out(st[2], i);
-            st[3] = stage_fan_in(done, outs, o->finders, 0, NULL);
-            free(outs);
-        }
-    }
-    if (st[3])
-        st[4] = stage_take(done, stage_out(st[3], 0), o->count, done, 0, NULL);
-    bool built = st[4] != NULL;
-    for (size_t i = 0; i < 5; i++)
-        if (st[i] != NULL && !stage_ok(st[i]))
-            built = false;
-
-    if (built) {
+    if (next) {
         int64_t p;
-        while (chan_recv(stage_out(st[4], 0), &p, done) == CHAN_OK) {
+        while (chan_recv(next, &p, done) == CHAN_OK) {
             res->found++;
             if (emit != NULL)
                 emit(p, ctx);
@@ -108,15 +99,11 @@ int primes_run(const primes_opts_t *o, void (*emit)(int64_t prime, void *ctx), v
         rc = -1;
     }
     done_fire(done);
-    for (size_t i = 0; i < 5; i++)
-        stage_join(st[i]);
+    res->stats = stage_set_finish(&set, &res->nstats);
     res->elapsed_ns = now_ns() - t0;
     res->cancelled = rc == 0 && res->found < o->count;
-    if (st[2] != NULL)
-        for (size_t t = 0; t < stage_nthreads(st[2]); t++)
-            res->tested += stage_thread_stats(st[2], t)->items_in;
-    res->stats = stage_stats_collect(st, 5, &res->nstats);
-    for (size_t i = 0; i < 5; i++)
-        stage_free(st[i]);
+    for (size_t i = 0; res->stats != NULL && i < res->nstats; i++)
+        if (strncmp(res->stats[i].name, "finder ", 7) == 0)
+            res->tested += res->stats[i].items_in;
     return rc;
 }

@@ -123,6 +123,36 @@ void stage_free(stage_t *s)
     free(s);
 }
 
+void stage_set_init(stage_set_t *set)
+{
+    memset(set, 0, sizeof *set);
+    set->ok = true;
+}
+
+chan_t *stage_set_add(stage_set_t *set, stage_t *s)
+{
+    if (s == NULL || !s->ok || set->n == STAGE_SET_MAX)
+        set->ok = false;
+    if (s != NULL && set->n < STAGE_SET_MAX)
+        set->v[set->n++] = s;
+    else if (s != NULL) { /* no room to keep it: never happens with the pipelines built here */
+        done_fire(s->done);
+        stage_free(s);
+    }
+    return set->ok && s->nouts > 0 ? s->outs[0] : NULL;
+}
+
+stage_stats_t *stage_set_finish(stage_set_t *set, size_t *nstats)
+{
+    for (size_t i = 0; i < set->n; i++)
+        stage_join(set->v[i]);
+    stage_stats_t *stats = stage_stats_collect(set->v, set->n, nstats);
+    for (size_t i = 0; i < set->n; i++)
+        stage_free(set->v[i]);
+    set->n = 0;
+    return stats;
+}
+
 /* ---- generator */
 
 static void *generator_body(void *arg)

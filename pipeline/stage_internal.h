@@ -43,8 +43,9 @@ struct stage {
     void (*sink)(void *ctx, void *item);            /* sink */
     void *ctx;
     done_t *fire_when_full; /* take */
-    map_spec_t map;         /* map, fan_out */
-    atomic_size_t live;     /* fan_in: forwarders still running */
+    map_spec_t map;         /* map, fan_out, pool */
+    bool shared_out;        /* pool: every copy sends on outs[0] (if any) */
+    atomic_size_t live;     /* fan_in, pool: threads still running */
 };
 
 /* Scratch space for one item: on the stack when small, else on the heap. */

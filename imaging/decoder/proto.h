@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#include "options.h"
+#include "core/options.h"
 
 #define DEC_MAGIC 0x54474431u        /* "TGD1" */
 #define DEC_ARG "--internal-decoder" /* argv[1] of a decoder process */

@@ -1,4 +1,4 @@
-#include "serve.h"
+#include "decoder/serve.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -11,12 +11,12 @@
 #include <unistd.h>
 #include <vips/vips.h>
 
-#include "child.h"
-#include "fdio.h"
-#include "proto.h"
-#include "sandbox.h"
-#include "task.h"
-#include "thumbnail.h"
+#include "pipeline/child.h"
+#include "pipeline/fdio.h"
+#include "decoder/proto.h"
+#include "decoder/sandbox.h"
+#include "core/task.h"
+#include "decoder/thumbnail.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define TG_SANITIZED 1 /* sanitizer runtimes reserve terabytes of address space */
@@ -104,7 +104,7 @@ static int handle(const dec_config_t *cfg, const dec_request_t *rq, char *uri, i
         free(probe);
     }
     int rc = reply(&t, t.error);
-    task_release_buffers(&t);
+    thumb_release(&t);
     free(t.error);
     vips_error_clear();
     return rc;

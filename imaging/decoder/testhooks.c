@@ -1,4 +1,5 @@
-#include "testhooks.h"
+#include "decoder/testhooks.h"
+#include "imaging/batch.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "child.h"
+#include "pipeline/child.h"
 
 static char *outcome(const char *what, int rc)
 {
@@ -55,7 +56,7 @@ static int try_fork(void)
     return 0;
 }
 
-char *testhooks_run(int src, uint64_t max_memory_mib)
+char *batch_test_hooks(int src, uint64_t max_memory_mib)
 {
     char head[32] = {0};
     if (pread(src, head, sizeof head - 1, 0) < 8 || strncmp(head, "TGFAULT ", 8) != 0)

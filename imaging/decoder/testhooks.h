@@ -13,7 +13,6 @@
 
 #include <stdint.h>
 
-/* A decoder_hook_fn (see serve.h). */
-char *testhooks_run(int src, uint64_t max_memory_mib);
+/* A decoder_hook_fn (see serve.h), declared for cmd/ in batch.h: batch_test_hooks. */
 
 #endif

@@ -1,4 +1,4 @@
-#include "worker.h"
+#include "decoder/worker.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "proto.h"
+#include "decoder/proto.h"
 
 extern char **environ;
 
@@ -108,25 +108,6 @@ int decoder_start(decoder_t *d, done_t *done, char *msg, size_t msg_size)
         describe_end(d, child_reap_exited(&d->child), msg, msg_size);
     child_reap(&d->child);
     return io == CHILD_CANCELLED ? ECANCELED : EIO;
-}
-
-/* Opens the source for the decoder: read-only, never blocking on a FIFO swapped in since the
- * listing, and only if it is still a regular file. Returns the descriptor or -1 (t failed). */
-static int open_source(task_t *t)
-{
-    int fd = open(t->src, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) {
-        task_fail(t, TASK_FAILED, "cannot open: %s", strerror(errno));
-        t->unreadable = true;
-        return -1;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        task_fail(t, TASK_FAILED, "no longer a regular file");
-        close(fd);
-        return -1;
-    }
-    return fd;
 }
 
 /* Frees outs[0..n)'s buffers. */
@@ -228,7 +209,9 @@ static int send_request(decoder_t *d, const task_t *t, int kind, int src, done_t
     return rc;
 }
 
-void decoder_fail_entry(decoder_t *d, task_t *t, done_t *done)
+/* Has the decoder make the failure entry t->fail.dst names (a source it could not thumbnail) into
+ * t->fail; leaves t->fail empty if it cannot. t's status is unchanged. */
+static void fail_entry(decoder_t *d, task_t *t, done_t *done)
 {
     char msg[DEC_MAX_ERR + 1];
     if (send_request(d, t, DEC_REQ_FAIL_ENTRY, -1, done, msg, sizeof msg) != 0)
@@ -245,15 +228,10 @@ void decoder_fail_entry(decoder_t *d, task_t *t, done_t *done)
         t->fail.buf = out.buf, t->fail.len = out.len;
 }
 
-decode_result_t decoder_make(decoder_t *d, task_t *t, done_t *done)
+/* Thumbnails src in the decoder; see decoder_make. */
+static decode_result_t make(decoder_t *d, task_t *t, int src, done_t *done)
 {
     char msg[256];
-    int src = t->fd; /* a fetched source (memfd) is handed over as it is */
-    t->fd = -1;
-    if (src < 0)
-        src = open_source(t);
-    if (src < 0)
-        return DECODE_SETTLED;
     int rc = send_request(d, t, DEC_REQ_THUMB, src, done, msg, sizeof msg);
     if (rc == ECANCELED)
         return DECODE_CANCELLED;
@@ -285,4 +263,14 @@ decode_result_t decoder_make(decoder_t *d, task_t *t, done_t *done)
         child_reap(&d->child);
         return DECODE_SETTLED;
     }
+}
+
+decode_result_t decoder_make(decoder_t *d, task_t *t, int src, done_t *done)
+{
+    decode_result_t r = src >= 0 ? make(d, t, src, done) : DECODE_SETTLED;
+    /* A store that records failures (the freedesktop cache) named an entry for a source that could
+     * be read but not thumbnailed, whatever stopped it (a bad file, a crash, a time-out). */
+    if (r == DECODE_SETTLED && t->status == TASK_FAILED && t->fail.dst != NULL && !t->unreadable)
+        fail_entry(d, t, done);
+    return r;
 }

@@ -1,7 +1,7 @@
 /* worker: the parent's side of one decoder process. Each resize worker thread owns one decoder_t
- * and hands it one source at a time: it opens the source itself, or takes the memory file a
- * fetcher filled (so the decoder needs no file system or network access of its own), passes the
- * descriptor, and waits for the answer with a deadline (--timeout) that the run's done cuts short.
+ * and hands it one source at a time as the descriptor its source opened (source/source.h: a file,
+ * or the memory file a download filled; so the decoder needs no file system or network access of
+ * its own), and waits for the answer with a deadline (--timeout) that the run's done cuts short.
  * A decoder that crashes, runs out of memory or time is killed and reaped, that file alone is
  * reported failed with the reason in words, and a fresh decoder is started for the next file. No
  * libvips call happens on this side.
@@ -18,10 +18,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "child.h"
-#include "done.h"
-#include "options.h"
-#include "task.h"
+#include "pipeline/child.h"
+#include "pipeline/done.h"
+#include "core/options.h"
+#include "core/task.h"
 
 #define DEC_DEFAULT_TIMEOUT 60 /* seconds per image */
 #define DEC_START_TIMEOUT 60   /* seconds a new decoder may take to say hello, at least */
@@ -52,12 +52,11 @@ void decoder_init(decoder_t *d, const decoder_cfg_t *cfg);
 
 typedef enum { DECODE_SETTLED, DECODE_CANCELLED, DECODE_NO_DECODER } decode_result_t;
 
-/* Thumbnails t->src in the decoder; fills t->outs (malloc'd buffers) and t->status. */
-decode_result_t decoder_make(decoder_t *d, task_t *t, done_t *done);
-
-/* Has the decoder make the freedesktop cache's failure entry for t (a source it could not
- * thumbnail) into t->fail; leaves t->fail empty if it cannot. t's status is unchanged. */
-void decoder_fail_entry(decoder_t *d, task_t *t, done_t *done);
+/* Thumbnails the source open on src (taken over and closed) in the decoder; fills t->outs
+ * (malloc'd buffers) and t->status. src -1: the source could not be opened, t has failed already.
+ * Either way, when t has failed and its store names a failure entry (t->fail.dst) for a source
+ * that could be read, the decoder makes it into t->fail (malloc'd). */
+decode_result_t decoder_make(decoder_t *d, task_t *t, int src, done_t *done);
 
 /* Starts the decoder now if it is not running (decoder_make does it by itself). Returns 0, or an
  * errno value with the reason in msg. */

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "naming.h"
-#include "options.h"
+#include "core/naming.h"
+#include "core/options.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

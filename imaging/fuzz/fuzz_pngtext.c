@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pngtext.h"
+#include "store/freedesktop/pngtext.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -8,8 +8,8 @@
 #include <unistd.h>
 #include <vips/vips.h>
 
-#include "task.h"
-#include "thumbnail.h"
+#include "core/task.h"
+#include "decoder/thumbnail.h"
 
 static char path[64];
 static thumb_opts_t opts;

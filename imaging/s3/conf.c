@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "s3.h"
+#include "s3/s3.h"
 
 /* The variable's value, malloc'd, or NULL when unset or empty. */
 static char *env_dup(const char *name)

@@ -8,8 +8,8 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "fdio.h"
-#include "s3_internal.h"
+#include "pipeline/fdio.h"
+#include "s3/s3_internal.h"
 
 /* SHA-256 of no bytes: the payload hash of every request without a body. */
 #define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"

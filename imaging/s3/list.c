@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "s3_internal.h"
+#include "s3/s3_internal.h"
 
 /* One page of a listing, parsed as it streams in (expat) and handed on once complete. */
 typedef struct {

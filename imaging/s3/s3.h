@@ -22,7 +22,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "done.h"
+#include "pipeline/done.h"
 
 typedef struct s3_conf {
     char *access_key, *secret, *token; /* from AWS_ACCESS_KEY_ID, ... (malloc'd) */

@@ -2,7 +2,7 @@
 #ifndef IMAGING_S3_INTERNAL_H
 #define IMAGING_S3_INTERNAL_H
 
-#include "s3.h"
+#include "s3/s3.h"
 
 typedef struct s3_req {
     const char *method; /* GET, PUT */

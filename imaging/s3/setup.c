@@ -1,7 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "s3.h"
+#include "s3/s3.h"
 
 static bool stop_at_first(void *ctx, const s3_obj_t *obj)
 {

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "naming.h"
-#include "source.h"
+#include "core/naming.h"
+#include "source/source.h"
 
 typedef struct {
     source_t base;
@@ -203,12 +203,19 @@ static void files_list(source_t *base, lister_t *l)
     bool cancelled = false;
     int err = 0;
     char *entry;
-    while ((entry = next_entry(fs, stage_emitter_done(l->em), &cancelled, &err)) != NULL)
+    while ((entry = next_entry(fs, lister_done(l), &cancelled, &err)) != NULL)
         if (!one(fs, l, entry))
             break;
     if (err != 0)
         lister_failure(l, "--files-from", strerror(err));
     forget_folder(fs);
+}
+
+static int files_open(source_t *base, void *local, task_t *t, char *err, size_t errsz)
+{
+    (void)base;
+    (void)local;
+    return source_open_local(t, err, errsz);
 }
 
 static void files_close(source_t *base)
@@ -224,7 +231,7 @@ static void files_close(source_t *base)
 
 source_t *source_files_open(const source_cfg_t *cfg, char *err, size_t errsz)
 {
-    static const source_ops_t ops = {.list = files_list, .close = files_close};
+    static const source_ops_t ops = {.list = files_list, .open = files_open, .close = files_close};
     struct stat st;
     if (stat(cfg->src, &st) != 0) {
         snprintf(err, errsz, "%s", strerror(errno));

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "naming.h"
-#include "source.h"
+#include "core/naming.h"
+#include "source/source.h"
 
 typedef struct {
     source_t base;
@@ -219,6 +219,13 @@ static void folder_list(source_t *base, lister_t *l)
     }
 }
 
+static int folder_open(source_t *base, void *local, task_t *t, char *err, size_t errsz)
+{
+    (void)base;
+    (void)local;
+    return source_open_local(t, err, errsz);
+}
+
 static void folder_close(source_t *base)
 {
     folder_src_t *fs = (folder_src_t *)base;
@@ -229,7 +236,8 @@ static void folder_close(source_t *base)
 
 source_t *source_folder_open(const source_cfg_t *cfg, char *err, size_t errsz)
 {
-    static const source_ops_t ops = {.list = folder_list, .close = folder_close};
+    static const source_ops_t ops = {
+        .list = folder_list, .open = folder_open, .close = folder_close};
     struct stat st;
     if (stat(cfg->src, &st) != 0) {
         snprintf(err, errsz, "%s", strerror(errno));

@@ -8,8 +8,8 @@
  * window only until such a key arrives, then its group is settled and emitted: memory stays flat
  * however many keys the prefix holds.
  *
- * Fetchers GET each task's object into an anonymous memory file (memfd) that the decoder reads
- * like any file. */
+ * Its openers GET each task's object into an anonymous memory file (memfd) that the decoder reads
+ * like any file, each with a client (a connection) of its own. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +17,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "source.h"
+#include "source/source.h"
 
 typedef struct {
     source_t base;
@@ -32,8 +32,6 @@ typedef struct {
     size_t *stem; /* per window entry: bytes of its relative path up to the end of its stem */
     bool go;
 } s3_src_t;
-
-static _Thread_local s3_client_t *fetcher;
 
 /* Bytes of rel up to the end of its stem: its folder, then its last component without the last
  * extension (as output_path replaces it). */
@@ -133,34 +131,35 @@ static void s3_list_src(source_t *base, lister_t *l)
     release(s, NULL);
 }
 
-static int s3_fetch(source_t *base, task_t *t, char *err, size_t errsz)
+static void *s3_src_thread_init(source_t *base)
+{
+    return s3_client_new(((s3_src_t *)base)->conf);
+}
+
+static int s3_src_open(source_t *base, void *local, task_t *t, char *err, size_t errsz)
 {
     s3_src_t *s = (s3_src_t *)base;
-    if (fetcher == NULL && (fetcher = s3_client_new(s->conf)) == NULL) {
-        snprintf(err, errsz, "out of memory");
-        return -1;
-    }
+    t->unreadable = true; /* unless the download succeeds */
     int fd = memfd_create("thumbgen-source", MFD_CLOEXEC);
     if (fd < 0) {
-        snprintf(err, errsz, "cannot hold it in memory: %s", strerror(errno));
+        snprintf(err, errsz, "cannot download: cannot hold it in memory: %s", strerror(errno));
         return -1;
     }
     const char *key = t->src + 5 + strlen(s->bucket) + 1;
     s3_err_t e;
-    if (s3_get(fetcher, s->bucket, key, fd, &e) != 0) {
-        snprintf(err, errsz, "%s", e.kind == S3E_CANCELLED ? "cancelled" : e.msg);
+    if (s3_get(local, s->bucket, key, fd, &e) != 0) {
+        snprintf(err, errsz, "cannot download: %s", e.kind == S3E_CANCELLED ? "cancelled" : e.msg);
         close(fd);
         return -1;
     }
-    t->fd = fd;
-    return 0;
+    t->unreadable = false;
+    return fd;
 }
 
-static void s3_src_thread_exit(source_t *base)
+static void s3_src_thread_exit(source_t *base, void *local)
 {
     (void)base;
-    s3_client_free(fetcher);
-    fetcher = NULL;
+    s3_client_free(local);
 }
 
 static void s3_src_close(source_t *base)
@@ -180,7 +179,8 @@ static void s3_src_close(source_t *base)
 source_t *source_s3_open(const source_cfg_t *cfg, char *err, size_t errsz)
 {
     static const source_ops_t ops = {.list = s3_list_src,
-                                     .fetch = s3_fetch,
+                                     .thread_init = s3_src_thread_init,
+                                     .open = s3_src_open,
                                      .thread_exit = s3_src_thread_exit,
                                      .close = s3_src_close};
     if (cfg->files_from != NULL) {
@@ -192,7 +192,7 @@ source_t *source_s3_open(const source_cfg_t *cfg, char *err, size_t errsz)
         snprintf(err, errsz, "out of memory");
         return NULL;
     }
-    s->base = (source_t){.ops = &ops, .fetchers = cfg->fetchers ? cfg->fetchers : 1};
+    s->base = (source_t){.ops = &ops, .openers = cfg->openers ? cfg->openers : 1};
     s->conf = cfg->s3;
     s->lister_client = s3_open_place(s->conf, cfg->src, &s->bucket, &s->prefix, err, errsz);
     if (s->lister_client == NULL) {

@@ -1,34 +1,48 @@
 /* source: where the files to thumbnail come from. One interface, one file per backend: a folder
  * walk (folder.c), a list of paths (files.c, --files-from), an S3 listing (s3.c). source_open
- * picks the backend by the form of SRC and the options, so cmd/ and batch.c never name one.
+ * picks the backend by the form of SRC and the options, so nothing outside this room names one.
  *
  * A source's `list` runs in the lister thread and hands what it finds to the lister a batch at a
- * time (lister.h: claims settled, then lister_emit). A source whose bytes are remote has `fetch`,
- * which the fetcher threads (`fetchers` of them) call to put a task's bytes in t->fd before it
- * reaches a resize worker; a local source leaves t->fd unset and the worker opens the file.
+ * time, through the calls at the end of this header (claims settled, then lister_emit).
  *
- * Error convention: open returns NULL with the reason in words in err (a setup error); fetch
- * returns 0, or -1 with err. */
+ * `open` is the one way a task's bytes come in: it returns an open descriptor that the worker
+ * passes to its decoder as it is (the folder and list sources open the file; the S3 source
+ * downloads the object into a memory file). With `openers` 0 the worker thread calls it itself,
+ * just before decoding; a source whose bytes are remote asks for that many opener threads of its
+ * own between the lister and the workers, so that downloads overlap decodes. Whichever thread
+ * calls `open` first calls thread_init (NULL: no state of its own), hands what it returned to its
+ * every open, and to thread_exit as it ends.
+ *
+ * Error convention: source_open returns the source, or NULL with the reason in words in err (a
+ * setup error); `open` returns a descriptor (O_CLOEXEC, the caller's to close), or -1 with the
+ * whole reason in words in err ("cannot open: ...", "cannot download: ..."), setting
+ * t->unreadable when the source could not be read at all (no failure entry is made for it). */
 #ifndef IMAGING_SOURCE_H
 #define IMAGING_SOURCE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <time.h>
 
-#include "lister.h"
-#include "s3.h"
-#include "task.h"
+#include "core/task.h"
+#include "pipeline/done.h"
+#include "s3/s3.h"
+
+typedef struct source source_t;
+typedef struct lister lister_t; /* lister.h: what a source hands its findings to */
 
 typedef struct source_ops {
     void (*list)(source_t *s, lister_t *l);
-    int (*fetch)(source_t *s, task_t *t, char *err, size_t errsz); /* NULL: local files */
-    void (*thread_exit)(source_t *s);                              /* fetcher threads */
+    void *(*thread_init)(source_t *s);
+    int (*open)(source_t *s, void *local, task_t *t, char *err, size_t errsz);
+    void (*thread_exit)(source_t *s, void *local);
     void (*close)(source_t *s);
 } source_ops_t;
 
 struct source {
     const source_ops_t *ops;
-    unsigned fetchers;
+    unsigned openers; /* 0: the workers open */
 };
 
 typedef struct source_cfg {
@@ -37,7 +51,7 @@ typedef struct source_cfg {
     const char *files_from; /* a file of paths relative to SRC ("-": stdin), or NULL */
     char list_sep;          /* '\n' or '\0' */
     bool follow_symlinks;
-    unsigned fetchers;
+    unsigned openers; /* threads downloading at once, for a remote source */
     s3_conf_t *s3;
 } source_cfg_t;
 
@@ -48,5 +62,40 @@ source_t *source_s3_open(const source_cfg_t *cfg, char *err, size_t errsz);
 
 /* Closes and frees a source (NULL is fine). */
 void source_close(source_t *s);
+
+/* Opens a local file for the decoder (the folder and list sources' `open`): read-only, never
+ * blocking on a FIFO swapped in since the listing, and only if it is still a regular file. */
+int source_open_local(task_t *t, char *err, size_t errsz);
+
+/* ---- the lister's side (implemented in lister.c): what a source hands its findings to */
+
+/* One file found by a source. */
+typedef struct src_file {
+    char *path;        /* as the user knows it (a path, s3://BUCKET/KEY), malloc'd */
+    size_t rel_off;    /* where the path relative to SRC starts */
+    const char *name;  /* its last component, inside path */
+    char *key;         /* its output's name in its folder ("./stem.ext"), malloc'd; NULL: none */
+    const char *owner; /* the name of the file that owns its output name, if another one does */
+    struct timespec mtime;
+    uint64_t size; /* bytes */
+} src_file_t;
+
+/* Fills f for path (taken over), whose last component starts at name_off. */
+void src_file_init(src_file_t *f, const lister_t *l, char *path, size_t rel_off, size_t name_off,
+                   const struct timespec *mtime, uint64_t size);
+void src_file_free(src_file_t *f);
+
+/* Marks every file whose output name is claimed by another file of files[0..n) (one folder's, or
+ * a group that holds every possible rival) with that owner; files[] ends in name order. */
+void lister_settle_claims(src_file_t *files, size_t n);
+
+/* Settles or emits files[0..n) in order. False once the run is cancelled. */
+bool lister_emit(lister_t *l, src_file_t *files, size_t n);
+
+/* Reports a failure that is no task's (an unreadable folder, a failed listing page). */
+void lister_failure(lister_t *l, const char *path, const char *reason);
+
+/* The run's done, for a source that waits on something else too (a list on a pipe). */
+done_t *lister_done(lister_t *l);
 
 #endif

@@ -5,7 +5,7 @@
  * reported failure and nothing is written through it. Each output is written to a temporary file
  * in its own folder (".thumbgen-XXXXXX", hidden) and renamed into place, so a thumbnail under its
  * final name is always complete. The one temporary file being written is registered so that
- * store_folder_emergency_cleanup (a second Ctrl-C) can remove it before exiting. One writer
+ * store_emergency_cleanup (a second Ctrl-C) can remove it before exiting. One writer
  * thread: renames are cheap next to a decode. */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,8 +19,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "fdio.h"
-#include "store.h"
+#include "pipeline/fdio.h"
+#include "store/store.h"
 
 typedef struct {
     store_t base;
@@ -28,6 +28,7 @@ typedef struct {
     mode_t mode;     /* 0666 & ~umask, as an ordinary file would get (0600: private) */
     mode_t dir_mode; /* for folders it creates: 0777, or 0700 (private), & ~umask by mkdir */
     int root;        /* DST, opened once (following DST itself if it is a symlink) */
+    char *dst;       /* DST as output paths start (no trailing slash) */
     size_t prefix;   /* output paths start with DST and a slash: this many bytes */
     char *last_dir;  /* the folder (relative to DST) whose descriptor is cached */
     int last_fd;
@@ -201,9 +202,15 @@ static int write_file(folder_t *s, const char *path, const void *buf, size_t len
     return rc;
 }
 
-static int folder_put(store_t *base, const char *path, const void *buf, size_t len, char *err,
-                      size_t errsz)
+static int folder_name(store_t *base, task_t *t, const thumb_opts_t *o, char *err, size_t errsz)
 {
+    return store_name_mirror(((folder_t *)base)->dst, t, o, err, errsz);
+}
+
+static int folder_put(store_t *base, void *local, const char *path, const void *buf, size_t len,
+                      char *err, size_t errsz)
+{
+    (void)local;
     int rc = write_file((folder_t *)base, path, buf, len);
     if (rc == ELOOP)
         snprintf(err, errsz,
@@ -237,6 +244,7 @@ static void folder_close(store_t *base)
     if (s->root >= 0)
         close(s->root);
     free(s->last_dir);
+    free(s->dst);
     free(s);
 }
 
@@ -257,7 +265,7 @@ static int probe_writable(int root)
 store_t *store_folder_open(const char *dst, const store_cfg_t *cfg, char *err, size_t errsz)
 {
     static const store_ops_t ops = {
-        .fresh = folder_fresh, .put = folder_put, .close = folder_close};
+        .name = folder_name, .fresh = folder_fresh, .put = folder_put, .close = folder_close};
     mode_t dir_mode = cfg->private_modes ? 0700 : 0777;
     int rc = make_dirs(dst, dir_mode);
     if (rc != 0) {
@@ -280,8 +288,9 @@ store_t *store_folder_open(const char *dst, const store_cfg_t *cfg, char *err, s
     while (n > 1 && dst[n - 1] == '/')
         n--;
     s->prefix = n + 1; /* as output_path joins them */
+    s->dst = strndup(dst, n);
     s->root = open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    rc = s->root < 0 ? errno : probe_writable(s->root);
+    rc = s->dst == NULL ? ENOMEM : s->root < 0 ? errno : probe_writable(s->root);
     if (rc != 0) {
         snprintf(err, errsz, "not writable: %s", strerror(rc));
         folder_close(&s->base);
@@ -290,9 +299,8 @@ store_t *store_folder_open(const char *dst, const store_cfg_t *cfg, char *err, s
     return &s->base;
 }
 
-void store_folder_emergency_cleanup(void *unused)
+void store_emergency_cleanup(void)
 {
-    (void)unused;
     pthread_mutex_lock(&tmp_mu); /* never unlocked: the process is about to _exit */
     if (tmp_dir >= 0)
         unlinkat(tmp_dir, tmp_name, 0);

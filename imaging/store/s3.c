@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "store/store.h"
 
 #define CACHED_FOLDERS 4
 
@@ -29,14 +29,12 @@ typedef struct {
     store_t base;
     s3_conf_t *conf;
     char *bucket, *prefix;
+    char *dst;      /* DST as output paths start */
     size_t dst_len; /* output paths start with DST and a slash: this many bytes */
     s3_client_t *lister;
     folder_t cache[CACHED_FOLDERS];
     unsigned long tick;
 } s3store_t;
-
-/* Each writer thread's connection. */
-static _Thread_local s3_client_t *writer;
 
 /* The key of an output path, malloc'd. */
 static char *key_of(const s3store_t *s, const char *path)
@@ -126,14 +124,22 @@ static bool s3_fresh(store_t *base, const task_t *t, int i)
     return hit != NULL && hit->mtime >= t->mtime.tv_sec;
 }
 
-static int s3_store_put(store_t *base, const char *path, const void *buf, size_t len, char *err,
-                        size_t errsz)
+static int s3_name(store_t *base, task_t *t, const thumb_opts_t *o, char *err, size_t errsz)
+{
+    return store_name_mirror(((s3store_t *)base)->dst, t, o, err, errsz);
+}
+
+/* Each writer thread's connection. */
+static void *s3_thread_init(store_t *base)
+{
+    return s3_client_new(((s3store_t *)base)->conf);
+}
+
+static int s3_store_put(store_t *base, void *local, const char *path, const void *buf, size_t len,
+                        char *err, size_t errsz)
 {
     s3store_t *s = (s3store_t *)base;
-    if (writer == NULL && (writer = s3_client_new(s->conf)) == NULL) {
-        snprintf(err, errsz, "out of memory");
-        return -1;
-    }
+    s3_client_t *writer = local;
     char *key = key_of(s, path);
     if (key == NULL) {
         snprintf(err, errsz, "out of memory");
@@ -147,11 +153,10 @@ static int s3_store_put(store_t *base, const char *path, const void *buf, size_t
     return rc;
 }
 
-static void s3_thread_exit(store_t *base)
+static void s3_thread_exit(store_t *base, void *local)
 {
     (void)base;
-    s3_client_free(writer);
-    writer = NULL;
+    s3_client_free(local);
 }
 
 static void s3_close(store_t *base)
@@ -162,13 +167,18 @@ static void s3_close(store_t *base)
     s3_client_free(s->lister);
     free(s->bucket);
     free(s->prefix);
+    free(s->dst);
     free(s);
 }
 
 store_t *store_s3_open(const char *dst, const store_cfg_t *cfg, char *err, size_t errsz)
 {
-    static const store_ops_t ops = {
-        .fresh = s3_fresh, .put = s3_store_put, .thread_exit = s3_thread_exit, .close = s3_close};
+    static const store_ops_t ops = {.name = s3_name,
+                                    .fresh = s3_fresh,
+                                    .thread_init = s3_thread_init,
+                                    .put = s3_store_put,
+                                    .thread_exit = s3_thread_exit,
+                                    .close = s3_close};
     s3store_t *s = calloc(1, sizeof *s);
     if (s == NULL) {
         snprintf(err, errsz, "out of memory");
@@ -177,6 +187,12 @@ store_t *store_s3_open(const char *dst, const store_cfg_t *cfg, char *err, size_
     s->base = (store_t){.ops = &ops, .writers = cfg->writers ? cfg->writers : 1};
     s->conf = cfg->s3;
     s->dst_len = strlen(dst) + 1;
+    s->dst = strdup(dst);
+    if (s->dst == NULL) {
+        snprintf(err, errsz, "out of memory");
+        s3_close(&s->base);
+        return NULL;
+    }
     s->lister = s3_open_place(s->conf, dst, &s->bucket, &s->prefix, err, errsz);
     if (s->lister == NULL) {
         s3_close(&s->base);

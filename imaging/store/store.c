@@ -1,4 +1,10 @@
-#include "store.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/naming.h"
 
 store_t *store_open(const char *dst, const store_cfg_t *cfg, char *err, size_t errsz)
 {
@@ -12,4 +18,17 @@ void store_close(store_t *s)
 {
     if (s != NULL)
         s->ops->close(s);
+}
+
+int store_name_mirror(const char *dst, task_t *t, const thumb_opts_t *o, char *err, size_t errsz)
+{
+    for (int i = 0; i < o->nsizes; i++) {
+        t->outs[i].dst = output_path(dst, o->nsizes > 1 ? o->sizes[i].label : NULL, t->rel,
+                                     format_ext(o->format));
+        if (t->outs[i].dst == NULL) {
+            snprintf(err, errsz, "%s", strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
 }

@@ -1,19 +1,21 @@
-/* store: where thumbnails go. One interface, one file per backend: the folder store
+/* store: where thumbnails go. One interface, one file (or folder) per backend: the folder store
  * (folder.c: atomic renames beneath a descriptor of DST), the S3 store (s3.c: one PUT per
- * thumbnail) and the freedesktop thumbnail cache (freedesktop.c: a folder store with the cache's
- * names, modes and freshness rule). store_open picks the backend by the form of DST and the
- * configuration, so cmd/ and batch.c never name one.
+ * thumbnail) and the freedesktop thumbnail cache (freedesktop/: a folder store with the cache's
+ * names, modes, freshness rule and failure entries). store_open picks the backend by the form of
+ * DST and the configuration, so nothing outside this room names one.
  *
- * Output paths are what output_path() makes of DST: "DST/rel/name.ext", unless the store has its
- * own `name`; a store turns one into its own address (a file beneath DST, a key under the
- * bucket's prefix).
+ * A store owns its naming: `name` gives each of a task's outputs its address, which only the
+ * store reads back (a path beneath DST, a key under the bucket's prefix, a file in the cache).
+ * The folder and S3 stores mirror SRC: "DST[/LABEL]/rel.ext" (store_name_mirror).
  *
  * Threads: `name`, `fresh` and `failed_before` are called by the lister thread only. `put` is
- * called by the store's writer threads (ops->writers of them, a fan-out: the folder store has one,
- * the S3 store several so that network round trips overlap); `thread_exit` runs in each writer
- * thread as it ends.
+ * called by the store's writer threads (`writers` of them: the folder store has one, the S3 store
+ * several so that network round trips overlap); each writer thread calls thread_init first (NULL:
+ * no state of its own) and hands what it returned to its every put and to thread_exit.
  *
- * Error convention: open and put return 0, or -1 with the reason in words in err. */
+ * Error convention: store_open returns the store, or NULL with the reason in words in err; name
+ * and put return 0, or -1 with the reason in words in err; fresh and failed_before answer a
+ * question (false when they cannot tell). */
 #ifndef IMAGING_STORE_H
 #define IMAGING_STORE_H
 
@@ -22,23 +24,25 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include "done.h"
-#include "options.h"
-#include "s3.h"
-#include "task.h"
+#include "core/options.h"
+#include "core/task.h"
+#include "pipeline/done.h"
+#include "s3/s3.h"
 
 typedef struct store store_t;
 
 typedef struct store_ops {
-    /* Names t's outputs (t->outs[i].dst, and t->fail.dst where the store keeps failure entries);
-     * NULL: output_path beneath DST. 0, or -1 with err. */
+    /* Names t's outputs (t->outs[i].dst, and t->fail.dst where the store keeps failure entries).
+     * 0, or -1 with err. */
     int (*name)(store_t *s, task_t *t, const thumb_opts_t *o, char *err, size_t errsz);
     /* True when output i of t is up to date for a source modified at t->mtime. */
     bool (*fresh)(store_t *s, const task_t *t, int i);
     /* True when the store holds a failure entry for t's source as it is now (NULL: never). */
     bool (*failed_before)(store_t *s, const task_t *t);
-    int (*put)(store_t *s, const char *path, const void *buf, size_t len, char *err, size_t errsz);
-    void (*thread_exit)(store_t *s);
+    void *(*thread_init)(store_t *s); /* NULL: writers have no state of their own */
+    int (*put)(store_t *s, void *local, const char *path, const void *buf, size_t len, char *err,
+               size_t errsz);
+    void (*thread_exit)(store_t *s, void *local);
     void (*close)(store_t *s);
 } store_ops_t;
 
@@ -64,6 +68,10 @@ store_t *store_folder_open(const char *dst, const store_cfg_t *cfg, char *err, s
 store_t *store_s3_open(const char *dst, const store_cfg_t *cfg, char *err, size_t errsz);
 store_t *store_freedesktop_open(const char *dst, const store_cfg_t *cfg, char *err, size_t errsz);
 
+/* The mirrored naming of the folder and S3 stores: output i of t is dst[/LABEL]/rel.EXT, LABEL
+ * being size i's spelling when there are several sizes (output_path). 0, or -1 with err. */
+int store_name_mirror(const char *dst, task_t *t, const thumb_opts_t *o, char *err, size_t errsz);
+
 /* The freedesktop cache's folder: $XDG_CACHE_HOME/thumbnails, or ~/.cache/thumbnails when that is
  * unset or empty (or not absolute, as the XDG spec says to ignore relative paths). malloc'd; NULL
  * when neither HOME nor XDG_CACHE_HOME says where. */
@@ -72,9 +80,9 @@ char *freedesktop_root(void);
 /* Closes and frees a store (NULL is fine). */
 void store_close(store_t *s);
 
-/* The folder store's emergency clean-up, for the signal thread just before _exit: removes the
- * temporary file being written, if any, and keeps any other from appearing. */
-void store_folder_emergency_cleanup(void *unused);
+/* The emergency clean-up of every store that writes files, for the signal thread just before
+ * _exit: removes the temporary file being written, if any, and keeps any other from appearing. */
+void store_emergency_cleanup(void);
 
 /* Creates dir and its missing parents (like mkdir -p) with mode (& ~umask), following symlinks:
  * for DST itself, which the user named. Returns 0 or an errno value. */

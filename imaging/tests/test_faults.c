@@ -14,8 +14,8 @@
 #include <vips/vips.h>
 #include <cmocka.h>
 
-#include "task.h"
-#include "thumbnail.h"
+#include "core/task.h"
+#include "decoder/thumbnail.h"
 
 static unsigned char *read_file(const char *path, size_t *len)
 {

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "naming.h"
-#include "options.h"
+#include "core/naming.h"
+#include "core/options.h"
 
 static void sizes(void **state)
 {

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "chan.h"
-#include "stats.h"
+#include "pipeline/chan.h"
+#include "pipeline/stats.h"
 
 struct side {
     chan_t *c;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "chan.h"
+#include "pipeline/chan.h"
 #include "test_util.h"
 
 static void drain_then_closed(void **state)

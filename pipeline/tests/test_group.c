@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "chan.h"
-#include "group.h"
+#include "pipeline/chan.h"
+#include "pipeline/group.h"
 #include "test_util.h"
 
 static atomic_int ran, running, max_running, saw_cancel;

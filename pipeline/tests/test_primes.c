@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "primes.h"
+#include "pipeline/primes.h"
 #include "test_util.h"
-#include "threads.h"
+#include "pipeline/threads.h"
 
 /* The published first outputs of splitmix64 from state 0 (Vigna's reference implementation). */
 static void splitmix64_reference(void **state)

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "primes.h"
+#include "pipeline/primes.h"
 #include "test_util.h"
-#include "threads.h"
+#include "pipeline/threads.h"
 
 struct canceller {
     done_t *done;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "stage.h"
+#include "pipeline/stage.h"
 #include "test_util.h"
 
 static map_result_t square_odd(void *ctx, void *in, void *out, done_t *done)

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "done.h"
+#include "pipeline/done.h"
 
 /* Waits (yielding) until some thread is blocked on d, i.e. has registered a waiter, so a test can
  * prove that firing d wakes a thread that really is asleep. */

@@ -1,4 +1,4 @@
-#include "pngtext.h"
+#include "store/freedesktop/pngtext.h"
 
 #include <fcntl.h>
 #include <stdbool.h>

@@ -1,6 +1,11 @@
 /* task: one source file's journey through the thumbnail pipeline. The lister allocates it, a
  * worker fills in the encoded thumbnails, a writer stores them, reports and frees it. Channels
- * carry task_t pointers: whoever holds the pointer owns the task. */
+ * carry task_t pointers: whoever holds the pointer owns the task.
+ *
+ * Every buffer a task holds in thumbgen's own process is malloc'd (the worker copies what its
+ * decoder sends); in a decoder process, where libvips g_mallocs them, the decoder frees its own
+ * (thumb_release, decoder/thumbnail.h) before the task goes. Error convention: task_new returns
+ * NULL on ENOMEM; the rest cannot fail. */
 #ifndef IMAGING_TASK_H
 #define IMAGING_TASK_H
 
@@ -9,12 +14,12 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "options.h"
+#include "core/options.h"
 
 typedef enum { TASK_MADE, TASK_UP_TO_DATE, TASK_SKIPPED, TASK_FAILED } task_status_t;
 
 typedef struct thumb_out {
-    void *buf; /* encoded bytes (g_malloc'd by libvips), NULL until made */
+    void *buf; /* encoded bytes (malloc'd; see above), NULL until made */
     size_t len;
     int width, height;
     char *dst; /* the output path, malloc'd */
@@ -23,7 +28,7 @@ typedef struct thumb_out {
 typedef struct task {
     char *src;       /* the source as the user knows it (a path, or s3://BUCKET/KEY), malloc'd */
     const char *rel; /* the path relative to SRC, pointing into src */
-    int fd;          /* the source's bytes when a fetcher already has them (memfd), else -1 */
+    int fd;          /* the source, opened by an opener thread before the worker, else -1 */
     task_status_t status;
     char *error; /* why it failed or was skipped, malloc'd; NULL otherwise */
     int nouts;
@@ -31,10 +36,10 @@ typedef struct task {
     struct timespec mtime; /* the source's, as listed */
     uint64_t size;         /* the source's bytes, as listed */
     bool unreadable;       /* failed because the source could not be opened */
-    /* The freedesktop cache only (store/freedesktop.c): the source's canonical file:// URI (the
-     * store sets it, malloc'd; the decoder writes it into each thumbnail), and the failure entry
-     * that records a source that cannot be thumbnailed (dst set by the store, bytes by a
-     * decoder). NULL elsewhere. */
+    /* Set only by a store that asks for them (the freedesktop cache, store/freedesktop/): the
+     * source's canonical file:// URI, which the decoder writes into each thumbnail, and the
+     * failure entry that records a source that cannot be thumbnailed (dst named by the store,
+     * bytes made by the decoder). NULL elsewhere. */
     char *uri;
     thumb_out_t fail;
 } task_t;

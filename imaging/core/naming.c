@@ -1,4 +1,4 @@
-#include "naming.h"
+#include "core/naming.h"
 
 #include <errno.h>
 #include <limits.h>

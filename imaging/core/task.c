@@ -1,6 +1,5 @@
-#include "task.h"
+#include "core/task.h"
 
-#include <glib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,10 +37,10 @@ void task_fail(task_t *t, task_status_t status, const char *fmt, ...)
 void task_release_buffers(task_t *t)
 {
     for (int i = 0; i < t->nouts; i++) {
-        g_free(t->outs[i].buf);
+        free(t->outs[i].buf);
         t->outs[i].buf = NULL;
     }
-    g_free(t->fail.buf);
+    free(t->fail.buf);
     t->fail.buf = NULL;
 }
 

@@ -1,4 +1,4 @@
-#include "thumbnail.h"
+#include "decoder/thumbnail.h"
 
 #include <stdint.h>
 #include <errno.h>
@@ -9,8 +9,8 @@
 #include <string.h>
 #include <vips/vips.h>
 
-#include "cachepng.h"
-#include "naming.h"
+#include "store/freedesktop/cachepng.h"
+#include "core/naming.h"
 
 /* libvips logs a GLib warning per failed tile ("error in tile 0 x 40") on top of the error it
  * returns; the returned error is what we report, once, as "thumbgen: PATH: reason". */
@@ -376,7 +376,17 @@ void thumb_make(const thumb_opts_t *o, task_t *t)
     if (t->error == NULL)
         t->status = TASK_MADE;
     else
-        task_release_buffers(t);
+        thumb_release(t);
+}
+
+void thumb_release(task_t *t)
+{
+    for (int i = 0; i < t->nouts; i++) {
+        g_free(t->outs[i].buf);
+        t->outs[i].buf = NULL;
+    }
+    g_free(t->fail.buf);
+    t->fail.buf = NULL;
 }
 
 void thumb_fail_entry(task_t *t)

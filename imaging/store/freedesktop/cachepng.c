@@ -1,4 +1,4 @@
-#include "cachepng.h"
+#include "store/freedesktop/cachepng.h"
 
 #include <inttypes.h>
 #include <stdio.h>

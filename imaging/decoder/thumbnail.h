@@ -5,8 +5,8 @@
 #ifndef IMAGING_THUMBNAIL_H
 #define IMAGING_THUMBNAIL_H
 
-#include "options.h"
-#include "task.h"
+#include "core/options.h"
+#include "core/task.h"
 
 /* Process-wide libvips settings for a thumbnail run: per-image concurrency (1 by default, since
  * parallelism is across images) and no operation cache. Call once, after VIPS_INIT. */
@@ -21,6 +21,9 @@ void thumb_make(const thumb_opts_t *o, task_t *t);
 /* Makes the freedesktop cache's failure entry for t (t->uri, t->mtime, t->size) into t->fail,
  * setting TASK_MADE, or TASK_FAILED with the reason. */
 void thumb_fail_entry(task_t *t);
+
+/* Frees the buffers libvips made for t (g_malloc'd; task_free would free them with free). */
+void thumb_release(task_t *t);
 
 /* Per-thread libvips clean-up; each worker calls it before it returns. */
 void thumb_thread_shutdown(void);

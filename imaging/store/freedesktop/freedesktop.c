@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pngtext.h"
-#include "store.h"
+#include "store/freedesktop/pngtext.h"
+#include "store/store.h"
 
 #define FAIL_DIR "fail/thumbgen-" TG_VERSION
 
@@ -94,11 +94,11 @@ static bool fdo_failed_before(store_t *base, const task_t *t)
     return records(t->fail.dst, t);
 }
 
-static int fdo_put(store_t *base, const char *path, const void *buf, size_t len, char *err,
-                   size_t errsz)
+static int fdo_put(store_t *base, void *local, const char *path, const void *buf, size_t len,
+                   char *err, size_t errsz)
 {
     fdo_t *s = (fdo_t *)base;
-    return s->folder->ops->put(s->folder, path, buf, len, err, errsz);
+    return s->folder->ops->put(s->folder, local, path, buf, len, err, errsz);
 }
 
 static void fdo_close(store_t *base)

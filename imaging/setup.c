@@ -1,0 +1,211 @@
+#include "setup.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <vips/vips.h>
+
+#include "decoder/proto.h"
+#include "decoder/serve.h"
+#include "decoder/worker.h"
+
+void batch_cfg_default(batch_cfg_t *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    thumb_opts_default(&cfg->opts);
+    cfg->jobs = 1;
+    cfg->timeout_s = BATCH_DEFAULT_TIMEOUT;
+    cfg->max_memory_mib = BATCH_DEFAULT_MAX_MEMORY;
+    cfg->list_sep = '\n';
+    cfg->retries = 3;
+}
+
+/* path without trailing slashes (but "/" stays). malloc'd. */
+static char *trim_slashes(const char *path)
+{
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    return strndup(path, n);
+}
+
+/* True when path is folder or lies beneath it (both resolved). */
+static bool inside(const char *path, const char *folder)
+{
+    char p[PATH_MAX], f[PATH_MAX];
+    if (realpath(path, p) == NULL || realpath(folder, f) == NULL)
+        return false;
+    size_t n = strlen(f);
+    return strncmp(p, f, n) == 0 && (p[n] == '\0' || p[n] == '/' || n == 1);
+}
+
+/* True when DST is SRC itself (the same folder, or the same bucket and prefix). */
+static bool same_place(const char *src, const char *dst)
+{
+    if (s3_is_url(src) != s3_is_url(dst))
+        return false;
+    if (!s3_is_url(src)) {
+        struct stat s, d;
+        return stat(src, &s) == 0 && stat(dst, &d) == 0 && d.st_dev == s.st_dev &&
+               d.st_ino == s.st_ino;
+    }
+    char *sb = NULL, *sp = NULL, *db = NULL, *dp = NULL;
+    bool same = s3_parse_url(src, &sb, &sp) && s3_parse_url(dst, &db, &dp) && strcmp(sb, db) == 0 &&
+                strcmp(sp, dp) == 0;
+    free(sb), free(sp), free(db), free(dp);
+    return same;
+}
+
+/* Opens the source, the store and the manifest. false with err ("PATH: reason"). */
+static bool open_all(batch_t *b, char *err, size_t errsz)
+{
+    batch_cfg_t *c = &b->cfg;
+    char why[512];
+    if (c->freedesktop && s3_is_url(c->src)) {
+        snprintf(err, errsz,
+                 "%s: --freedesktop needs a local SRC (the cache knows files by file:// URI)",
+                 c->src);
+        return false;
+    }
+    if ((s3_is_url(c->src) || s3_is_url(c->dst)) && s3_conf_from_env(&b->s3, err, errsz) != 0)
+        return false;
+    b->s3.retries = c->retries;
+    /* The source first: a missing SRC is reported before DST is created. */
+    unsigned io = c->jobs * 2 < 4 ? 4 : c->jobs * 2 > 64 ? 64 : c->jobs * 2;
+    source_cfg_t scfg = {.src = c->src,
+                         .dst = c->dst,
+                         .files_from = c->files_from,
+                         .list_sep = c->list_sep,
+                         .follow_symlinks = c->follow_symlinks,
+                         .openers = io,
+                         .s3 = &b->s3};
+    if ((b->source = source_open(&scfg, why, sizeof why)) == NULL) {
+        snprintf(err, errsz, "%s: %s", c->src, why);
+        return false;
+    }
+    store_cfg_t wcfg = {
+        .freedesktop = c->freedesktop, .fsync = c->fsync, .writers = io, .s3 = &b->s3};
+    if ((b->store = store_open(c->dst, &wcfg, why, sizeof why)) == NULL) {
+        snprintf(err, errsz, "%s: %s", c->dst, why);
+        return false;
+    }
+    if (c->freedesktop && inside(c->src, c->dst)) {
+        snprintf(err, errsz,
+                 "%s: is inside the thumbnail cache %s (thumbnails are never made of thumbnails)",
+                 c->src, c->dst);
+        return false;
+    }
+    if (same_place(c->src, c->dst)) {
+        snprintf(err, errsz, "%s: DST must not be SRC (thumbnails would replace the originals)",
+                 c->dst);
+        return false;
+    }
+    if (reporter_init(&b->rep, c->manifest, c->progress && !c->quiet, c->quiet) != 0) {
+        snprintf(err, errsz, "%s: cannot create manifest: %s", c->manifest, strerror(errno));
+        return false;
+    }
+    b->rep_open = true;
+    return true;
+}
+
+batch_t *batch_open(const batch_cfg_t *cfg, char *err, size_t errsz)
+{
+    batch_t *b = calloc(1, sizeof *b);
+    if (b == NULL) {
+        snprintf(err, errsz, "out of memory");
+        return NULL;
+    }
+    b->cfg = *cfg;
+    b->dst = cfg->freedesktop ? freedesktop_root() : trim_slashes(cfg->dst);
+    b->cfg.dst = b->dst;
+    if (b->dst == NULL) {
+        snprintf(err, errsz,
+                 cfg->freedesktop ? "--freedesktop: cannot tell where the thumbnail cache is "
+                                    "(neither XDG_CACHE_HOME nor HOME is set)"
+                                  : "out of memory");
+        batch_close(b);
+        return NULL;
+    }
+    if (!open_all(b, err, errsz)) {
+        batch_close(b);
+        return NULL;
+    }
+    return b;
+}
+
+int batch_finish(batch_t *b, bool interrupted, batch_counts_t *counts, char *err, size_t errsz)
+{
+    reporter_summary(&b->rep, interrupted);
+    if (b->cfg.stats)
+        stats_print(stderr, b->stats, b->nstats);
+    const s3_conf_t *s3 = &b->s3;
+    uint64_t made = b->rep.counts[TASK_MADE];
+    if (b->cfg.stats && s3->access_key != NULL) {
+        uint64_t l = s3->n_list, g = s3->n_get, p = s3->n_put, r = s3->n_retry;
+        fprintf(stderr,
+                "S3 requests: %llu LIST, %llu GET, %llu PUT, %llu retried; %.2f per image made\n",
+                (unsigned long long)l, (unsigned long long)g, (unsigned long long)p,
+                (unsigned long long)r, made ? (double)(l + g + p) / (double)made : 0.0);
+    }
+    *counts = (batch_counts_t){.made = made,
+                               .up_to_date = b->rep.counts[TASK_UP_TO_DATE],
+                               .skipped = b->rep.counts[TASK_SKIPPED],
+                               .failed = b->rep.counts[TASK_FAILED]};
+    b->rep_open = false;
+    if (reporter_close(&b->rep) != 0) {
+        snprintf(err, errsz, "%s: error writing the manifest", b->cfg.manifest);
+        return -1;
+    }
+    return 0;
+}
+
+void batch_close(batch_t *b)
+{
+    if (b == NULL)
+        return;
+    if (b->rep_open)
+        reporter_close(&b->rep);
+    store_close(b->store);
+    source_close(b->source);
+    s3_conf_free(&b->s3);
+    free(b->stats);
+    free(b->dst);
+    free(b);
+}
+
+void batch_emergency_cleanup(void *unused)
+{
+    (void)unused;
+    store_emergency_cleanup();
+}
+
+int batch_version(char *vips, size_t vips_size, char *sandbox, size_t sandbox_size)
+{
+    snprintf(vips, vips_size, "%s", vips_version_string());
+    thumb_opts_t o;
+    thumb_opts_default(&o);
+    decoder_cfg_t cfg = {.opts = &o,
+                         .timeout_s = DEC_DEFAULT_TIMEOUT,
+                         .max_memory_mib = DEC_DEFAULT_MAX_MEMORY,
+                         .exe = "/proc/self/exe"};
+    decoder_t d;
+    decoder_init(&d, &cfg);
+    int rc = decoder_start(&d, NULL, sandbox, sandbox_size);
+    if (rc == 0)
+        snprintf(sandbox, sandbox_size, "%s", d.sandbox);
+    decoder_destroy(&d);
+    return rc == 0 ? 0 : -1;
+}
+
+bool batch_is_decoder(int argc, char **argv)
+{
+    return argc == 2 && strcmp(argv[1], DEC_ARG) == 0;
+}
+
+int batch_decoder_main(const char *argv0, batch_decoder_hook_fn hook)
+{
+    return decoder_serve(argv0, hook);
+}

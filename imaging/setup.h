@@ -1,0 +1,26 @@
+/* setup: a batch's set-up and tear-down (batch_open, batch_finish, batch_close): what a run opens
+ * before any work, with the checks that make a setup error (exit status 2) rather than a failure
+ * per file. Private to the batch room. */
+#ifndef IMAGING_SETUP_H
+#define IMAGING_SETUP_H
+
+#include "batch.h"
+#include "pipeline/stats.h"
+#include "report.h"
+#include "s3/s3.h"
+#include "source/source.h"
+#include "store/store.h"
+
+struct batch {
+    batch_cfg_t cfg; /* cfg.dst: DST without trailing slashes, or the cache's folder */
+    char *dst;       /* what cfg.dst points to, malloc'd */
+    s3_conf_t s3;
+    source_t *source;
+    store_t *store;
+    reporter_t rep;
+    bool rep_open;
+    stage_stats_t *stats; /* the last run's, one row per stage thread */
+    size_t nstats;
+};
+
+#endif
