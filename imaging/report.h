@@ -7,7 +7,10 @@
  * and ETA once the listing is complete (done/found+ before). A progress thread redraws it five
  * times a second, so it keeps moving (time, rate) while one large image decodes; it is a display
  * timer, nothing waits on it. The bar is erased before each failure line and at the end, so the
- * terminal keeps only the messages and the summary. */
+ * terminal keeps only the messages and the summary.
+ *
+ * Error convention: reporter_init and reporter_close return 0, or -1 with errno (the caller names
+ * the manifest); the rest cannot fail (a manifest write error is remembered for reporter_close). */
 #ifndef IMAGING_REPORT_H
 #define IMAGING_REPORT_H
 

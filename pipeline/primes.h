@@ -1,7 +1,9 @@
 /* primes: the seeds' prime pipeline, the reference workload of the pipeline library:
  *   repeat_fn(splitmix64 % max) -> to_int -> fan_out(prime_finder x finders) -> fan_in ->
  * take(count) The finder is deliberately slow (trial division from x-2 down to 2): it is the
- * expensive stage that fan-out exists for. */
+ * expensive stage that fan-out exists for.
+ *
+ * Error convention: primes_run returns 0, or -1 when the pipeline could not be built. */
 #ifndef PIPELINE_PRIMES_H
 #define PIPELINE_PRIMES_H
 

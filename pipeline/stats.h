@@ -2,7 +2,9 @@
  *
  * Each stage thread owns one stage_stats_t and is its only writer; readers look at it after the
  * thread is joined. Time is split three ways: starved (blocked receiving on an empty input),
- * blocked (blocked sending on a full output) and busy (the rest of the thread's life). */
+ * blocked (blocked sending on a full output) and busy (the rest of the thread's life).
+ *
+ * Error convention: nothing here fails (stats_recv and stats_send pass on chan_status_t). */
 #ifndef PIPELINE_STATS_H
 #define PIPELINE_STATS_H
 

@@ -1,5 +1,8 @@
 /* naming: where a source's thumbnail goes. SRC/a/b/c.png -> DST/a/b/c.<ext>, and with several
- * sizes DST/<size>/a/b/c.<ext>. Pure string work, no I/O. */
+ * sizes DST/<size>/a/b/c.<ext>. Pure string work, no I/O.
+ *
+ * Error convention: the path builders return a malloc'd string, or NULL with errno set; the
+ * predicates answer true or false. */
 #ifndef IMAGING_NAMING_H
 #define IMAGING_NAMING_H
 

@@ -1,5 +1,8 @@
 /* options: what a thumbnail run makes, and the parsers for its command-line spellings. Pure C, no
- * libvips, so the parsers can be unit-tested and fuzzed alone. */
+ * libvips, so the parsers can be unit-tested and fuzzed alone.
+ *
+ * Error convention: a parser returns false when it refuses its text (the caller says why, naming
+ * the option); nothing here prints. */
 #ifndef IMAGING_OPTIONS_H
 #define IMAGING_OPTIONS_H
 

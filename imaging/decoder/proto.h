@@ -12,6 +12,7 @@
 #ifndef IMAGING_DECODER_PROTO_H
 #define IMAGING_DECODER_PROTO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/options.h"
@@ -54,5 +55,10 @@ typedef struct dec_reply {
     int32_t width[THUMB_MAX_SIZES], height[THUMB_MAX_SIZES];
     uint64_t len[THUMB_MAX_SIZES];
 } dec_reply_t;
+
+/* True when a reply's header can be trusted as far as reading its payload: the magic, a message
+ * of at most DEC_MAX_ERR bytes, exactly `nouts` outputs when it says made (none otherwise), each
+ * of 1 to DEC_MAX_OUT bytes. What the status means is the reader's to check. */
+bool dec_reply_valid(const dec_reply_t *r, int nouts);
 
 #endif

@@ -14,6 +14,7 @@
 #include "pipeline/child.h"
 #include "pipeline/fdio.h"
 #include "decoder/proto.h"
+#include "decoder/codec.h"
 #include "decoder/sandbox.h"
 #include "core/task.h"
 #include "decoder/thumbnail.h"
@@ -100,7 +101,7 @@ static int handle(const dec_config_t *cfg, const dec_request_t *rq, char *uri, i
         if (probe != NULL)
             task_fail(&t, TASK_FAILED, "%s", probe);
         else
-            thumb_make(&cfg->opts, &t);
+            codec_for(src, rq->name)->make(&cfg->opts, &t);
         free(probe);
     }
     int rc = reply(&t, t.error);

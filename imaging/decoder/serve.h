@@ -2,7 +2,10 @@
  * hands over to decoder_serve, which never returns to it. The decoder reads its configuration,
  * starts libvips (the only process that does), applies the memory limit and the sandbox, says
  * hello, then answers one request at a time: thumbnail the descriptor it was handed, reply with
- * the encoded bytes or the reason. It leaves when its socket closes or it is killed. */
+ * the encoded bytes or the reason. It leaves when its socket closes or it is killed.
+ *
+ * Error convention: decoder_serve returns the process's exit status; failures of one image travel
+ * in its reply, in words. */
 #ifndef IMAGING_DECODER_SERVE_H
 #define IMAGING_DECODER_SERVE_H
 

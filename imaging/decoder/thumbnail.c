@@ -379,6 +379,8 @@ void thumb_make(const thumb_opts_t *o, task_t *t)
         thumb_release(t);
 }
 
+const codec_t codec_vips = {.name = "libvips", .claims = NULL, .make = thumb_make};
+
 void thumb_release(task_t *t)
 {
     for (int i = 0; i < t->nouts; i++) {

@@ -1,12 +1,19 @@
 /* thumbnail: one source image -> encoded thumbnails in memory, with libvips. Runs in the resize
  * workers; everything heavy happens here, and the result is bytes, never a lazy image (libvips
  * computes pixels only when an image is written, so writing to a buffer here keeps the decode in
- * the worker rather than in the writers). */
+ * the worker rather than in the writers).
+ *
+ * Error convention: thumb_make settles the task itself (made, or failed/skipped with the reason in
+ * words, libvips' message copied where the call failed). */
 #ifndef IMAGING_THUMBNAIL_H
 #define IMAGING_THUMBNAIL_H
 
 #include "core/options.h"
 #include "core/task.h"
+#include "decoder/codec.h"
+
+/* The libvips family (codec.h): every format libvips' loaders read; thumb_make is its make. */
+extern const codec_t codec_vips;
 
 /* Process-wide libvips settings for a thumbnail run: per-image concurrency (1 by default, since
  * parallelism is across images) and no operation cache. Call once, after VIPS_INIT. */

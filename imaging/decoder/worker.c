@@ -125,12 +125,7 @@ static void free_outs(thumb_out_t *outs, int n)
 static child_io_t read_payload(decoder_t *d, const dec_reply_t *r, thumb_out_t *outs, int nouts,
                                char *err, const struct timespec *dl, done_t *done)
 {
-    bool bad = r->magic != DEC_MAGIC || r->errlen > DEC_MAX_ERR || r->nouts < 0 ||
-               (r->status == TASK_MADE && r->nouts != nouts) ||
-               (r->status != TASK_MADE && r->nouts);
-    for (int i = 0; !bad && i < r->nouts; i++)
-        bad = r->len[i] == 0 || r->len[i] > DEC_MAX_OUT;
-    if (bad) {
+    if (!dec_reply_valid(r, nouts)) {
         strcpy(err, "decoder sent a malformed answer");
         return CHILD_GONE;
     }

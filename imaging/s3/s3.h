@@ -12,7 +12,10 @@
  * done, so cancelling wakes it at once. Failed attempts (no connection, 5xx, 429, SlowDown) are
  * retried conf->retries times with exponential backoff and full jitter.
  *
- * Error convention: functions return 0, or -1 with *err filled in words (never a bare code). */
+ * Error convention: requests (s3_put, s3_get, s3_list) return 0, or -1 with *err filled: its
+ * kind, for the caller to act on, and its message in words (never a bare code); set-up calls
+ * (s3_conf_from_env, s3_open_place) return -1 or NULL with the reason in words in a char buffer;
+ * s3_client_new returns NULL on ENOMEM. */
 #ifndef IMAGING_S3_H
 #define IMAGING_S3_H
 

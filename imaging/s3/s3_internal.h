@@ -1,4 +1,5 @@
-/* What the s3 files share: one request, described, and the call that makes it with retries. */
+/* What the s3 files share: one request, described, and the call that makes it with retries.
+ * Error convention: as s3.h's requests. */
 #ifndef IMAGING_S3_INTERNAL_H
 #define IMAGING_S3_INTERNAL_H
 

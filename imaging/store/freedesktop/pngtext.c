@@ -110,12 +110,14 @@ int pngtext_read(FILE *f, const char *const *keys, char **values, int n)
                 break;
             continue;
         }
-        unsigned char *d = malloc(len + 1);
-        if (d == NULL || fread(d, 1, len, f) != len || fseek(f, 4, SEEK_CUR) != 0) {
+        unsigned char *d = malloc(len + 1), crc[4];
+        if (d == NULL || fread(d, 1, len, f) != len || fread(crc, 1, 4, f) != 4) {
             free(d);
             break;
         }
-        found += take_chunk(type, d, len, keys, values, n);
+        /* A text chunk whose CRC does not match is dropped, as libpng drops it. */
+        if (be32(crc) == crc32(crc32(0, h + 4, 4), d, len))
+            found += take_chunk(type, d, len, keys, values, n);
         free(d);
     }
     return found;

@@ -1,7 +1,8 @@
 /* pngtext: reads the text keys of a PNG file (tEXt, zTXt and iTXt chunks) without decoding any
  * pixel, so that the freedesktop cache's freshness can be checked in this process: the chunks
  * are walked by their lengths, pixel data is skipped unread, compressed text is inflated with
- * zlib into a bounded buffer, and anything malformed simply yields no value. Error convention:
+ * zlib into a bounded buffer, and anything malformed simply yields no value (a text chunk whose
+ * CRC does not match is dropped, as libpng drops it). Error convention:
  * pngtext_get returns how many of the keys it found; a value not found is NULL. */
 #ifndef IMAGING_STORE_PNGTEXT_H
 #define IMAGING_STORE_PNGTEXT_H

@@ -1,0 +1,17 @@
+#include "decoder/codec.h"
+
+#include <stddef.h>
+
+#include "decoder/thumbnail.h"
+
+/* In the order they are asked; the last one takes the rest. */
+static const codec_t *const codecs[] = {&codec_vips};
+
+const codec_t *codec_for(int fd, const char *name)
+{
+    size_t n = sizeof codecs / sizeof codecs[0];
+    for (size_t i = 0; i + 1 < n; i++)
+        if (codecs[i]->claims != NULL && codecs[i]->claims(fd, name))
+            return codecs[i];
+    return codecs[n - 1];
+}

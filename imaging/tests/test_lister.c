@@ -1,0 +1,164 @@
+/* Unit tests of the rules the lister applies to every source (the clash rule, --shard) and of the
+ * folder store's naming and freshness, which the lister asks before any decode. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "lister.h"
+
+/* files[i] for names[i], as a source would fill them (relative path = name). */
+static void fill(const lister_t *l, src_file_t *files, const char *const *names, size_t n)
+{
+    struct timespec zero = {0, 0};
+    for (size_t i = 0; i < n; i++)
+        src_file_init(&files[i], l, strdup(names[i]), 0, 0, &zero, 0);
+}
+
+static const char *owner_of(const src_file_t *files, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(files[i].name, name) == 0)
+            return files[i].owner ? files[i].owner : "";
+    fail_msg("%s not among the files", name);
+    return NULL;
+}
+
+/* For one output name: an image extension beats none, then byte order decides; whatever order
+ * the source found the files in. Files with their own output name claim nothing. */
+static void clash_rule(void **state)
+{
+    (void)state;
+    thumb_opts_t o;
+    thumb_opts_default(&o);
+    lister_t l = {.opts = &o};
+    const char *names[] = {"a.png", "a", "a.gif", "a.jpg", "b.txt", "b.png", "c.webp", "B.png"};
+    enum { N = sizeof names / sizeof names[0] };
+    /* Every rotation of the input order gives the same owners. */
+    for (size_t r = 0; r < N; r++) {
+        const char *order[N];
+        for (size_t i = 0; i < N; i++)
+            order[i] = names[(i + r) % N];
+        src_file_t files[N];
+        fill(&l, files, order, N);
+        lister_settle_claims(files, N);
+        for (size_t i = 1; i < N; i++) /* ends in name order */
+            assert_true(strcmp(files[i - 1].name, files[i].name) < 0);
+        assert_string_equal(owner_of(files, N, "a.gif"), "");
+        assert_string_equal(owner_of(files, N, "a.jpg"), "a.gif");
+        assert_string_equal(owner_of(files, N, "a.png"), "a.gif");
+        assert_string_equal(owner_of(files, N, "a"), "a.gif");
+        assert_string_equal(owner_of(files, N, "b.png"), "");
+        assert_string_equal(owner_of(files, N, "b.txt"), "b.png");
+        assert_string_equal(owner_of(files, N, "c.webp"), "");
+        assert_string_equal(owner_of(files, N, "B.png"), ""); /* names are bytes, not letters */
+        for (size_t i = 0; i < N; i++)
+            src_file_free(&files[i]);
+    }
+}
+
+/* The output's extension is the format's: with WebP output, a.webp and a.png clash as well. */
+static void clash_follows_the_format(void **state)
+{
+    (void)state;
+    thumb_opts_t o;
+    thumb_opts_default(&o);
+    assert_true(parse_format("webp", &o.format));
+    lister_t l = {.opts = &o};
+    const char *names[] = {"a.webp", "a.png"};
+    src_file_t files[2];
+    fill(&l, files, names, 2);
+    assert_string_equal(files[0].key, "./a.webp");
+    lister_settle_claims(files, 2);
+    assert_string_equal(owner_of(files, 2, "a.webp"), "a.png");
+    for (size_t i = 0; i < 2; i++)
+        src_file_free(&files[i]);
+}
+
+/* --shard K/N is FNV-1a 64 of the relative path, modulo N: checked against the algorithm's
+ * published test vectors, and every path falls in exactly one shard of N. */
+static void shards(void **state)
+{
+    (void)state;
+    assert_int_equal(shard_of("a", 1000003), (uint32_t)(0xaf63dc4c8601ec8cull % 1000003));
+    assert_int_equal(shard_of("foobar", 4099), (uint32_t)(0x85944171f73967e8ull % 4099));
+    assert_int_equal(shard_of("anything", 1), 0);
+    assert_int_equal(shard_of("anything", 0), 0);
+    unsigned counts[7] = {0};
+    char rel[32];
+    for (int i = 0; i < 7000; i++) {
+        snprintf(rel, sizeof rel, "dir%d/img%d.jpg", i % 13, i);
+        uint32_t k = shard_of(rel, 7);
+        assert_true(k < 7);
+        assert_int_equal(shard_of(rel, 7), k); /* the same path, the same shard */
+        counts[k]++;
+    }
+    for (int k = 0; k < 7; k++) /* and no shard is starved: 1000 expected, 5 sigma either way */
+        assert_true(counts[k] > 850 && counts[k] < 1150);
+}
+
+/* The folder store names outputs DST[/LABEL]/rel.ext and calls one up to date when it exists and
+ * is not older than its source, to the nanosecond. */
+static void folder_store_names_and_freshness(void **state)
+{
+    (void)state;
+    char root[] = "/tmp/tg-lister-XXXXXX";
+    assert_non_null(mkdtemp(root));
+    char dst[64];
+    snprintf(dst, sizeof dst, "%s/out", root);
+    store_cfg_t cfg = {0};
+    char err[256];
+    store_t *s = store_open(dst, &cfg, err, sizeof err);
+    assert_non_null(s);
+    thumb_opts_t o;
+    thumb_opts_default(&o);
+    assert_true(parse_size_list("64,128x", &o));
+    char src[96];
+    snprintf(src, sizeof src, "%s/x/b.png", root);
+    task_t *t = task_new(src, strlen(root) + 1);
+    t->nouts = o.nsizes;
+    assert_int_equal(s->ops->name(s, t, &o, err, sizeof err), 0);
+    char want[128];
+    snprintf(want, sizeof want, "%s/128x/x/b.jpg", dst);
+    assert_string_equal(t->outs[1].dst, want);
+    assert_false(s->ops->fresh(s, t, 1)); /* missing */
+    void *local = s->ops->thread_init ? s->ops->thread_init(s) : NULL;
+    assert_int_equal(s->ops->put(s, local, t->outs[1].dst, "jpeg", 4, err, sizeof err), 0);
+    struct stat st;
+    assert_int_equal(stat(t->outs[1].dst, &st), 0);
+    t->mtime = st.st_mtim;
+    assert_true(s->ops->fresh(s, t, 1)); /* as old as its source */
+    t->mtime.tv_nsec += 1;
+    if (t->mtime.tv_nsec == 1000000000) {
+        t->mtime.tv_sec++;
+        t->mtime.tv_nsec = 0;
+    }
+    assert_false(s->ops->fresh(s, t, 1)); /* a nanosecond older than its source */
+    t->mtime.tv_sec -= 10;
+    assert_true(s->ops->fresh(s, t, 1));
+    if (s->ops->thread_exit)
+        s->ops->thread_exit(s, local);
+    task_free(t);
+    store_close(s);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(clash_rule),
+        cmocka_unit_test(clash_follows_the_format),
+        cmocka_unit_test(shards),
+        cmocka_unit_test(folder_store_names_and_freshness),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
