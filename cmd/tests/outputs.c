@@ -4,6 +4,10 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <dirent.h>
+#include <ftw.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <strings.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -112,4 +116,98 @@ proc_result_t tg_run(const char *bin, const char *first, ...)
     proc_result_t r = tg_vrun(bin, first, ap);
     va_end(ap);
     return r;
+}
+
+void dirs_make(tg_dirs_t *d, const char *tag)
+{
+    memset(d, 0, sizeof *d);
+    FMT(d->root, "/tmp/tg-%s-XXXXXX", tag);
+    if (mkdtemp(d->root) == NULL)
+        fail_msg("cannot make a temporary folder for %s", tag);
+    chmod(d->root, 0755); /* for the tests that run thumbgen as another user */
+    FMT(d->src, "%s/src", d->root);
+    FMT(d->dst, "%s/out", d->root);
+    FMT(d->manifest, "%s/manifest.jsonl", d->root);
+    if (mkdir(d->src, 0777) != 0)
+        fail_msg("cannot make %s", d->src);
+}
+
+void dirs_remove(tg_dirs_t *d)
+{
+    if (d->root[0] == '\0')
+        return;
+    char cmd[400];
+    FMT(cmd, "umount '%s' 2>/dev/null; rm -rf '%s'", d->dst, d->root);
+    sh(cmd);
+    d->root[0] = '\0';
+}
+
+static bool image_name(const char *name)
+{
+    static const char *const exts[] = {"jpg",  "jpeg", "png",  "gif", "webp", "tif", "tiff",
+                                       "avif", "heic", "heif", "jxl", "svg",  "pdf"};
+    const char *dot = strrchr(name, '.');
+    for (size_t i = 0; dot && i < sizeof exts / sizeof exts[0]; i++)
+        if (strcasecmp(dot + 1, exts[i]) == 0)
+            return true;
+    return false;
+}
+
+static tg_tree_t *walking;
+static size_t walk_root;
+
+static int tree_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)flag;
+    if (ftw->level == 0 || !S_ISREG(st->st_mode))
+        return 0;
+    const char *rel = path + walk_root;
+    if (rel[0] == '.' || strstr(rel, "/.") != NULL)
+        return 0; /* hidden, or in a hidden folder: the walk passes it over */
+    tg_tree_t *t = walking;
+    if (!image_name(path + ftw->base)) {
+        t->nother++;
+        return 0;
+    }
+    bool bad = strncmp(rel, "bad/", 4) == 0 || strstr(rel, "/bad/") != NULL;
+    char ***v = bad ? &t->bad : &t->good;
+    int *n = bad ? &t->nbad : &t->ngood;
+    *v = realloc(*v, (size_t)(*n + 1) * sizeof **v);
+    (*v)[(*n)++] = strdup(rel);
+    return 0;
+}
+
+static int by_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void tree_list(const char *src, tg_tree_t *t)
+{
+    memset(t, 0, sizeof *t);
+    walking = t;
+    walk_root = strlen(src) + 1;
+    if (nftw(src, tree_entry, 16, FTW_PHYS) != 0)
+        fail_msg("cannot walk %s", src);
+    qsort(t->good, (size_t)t->ngood, sizeof *t->good, by_str);
+    qsort(t->bad, (size_t)t->nbad, sizeof *t->bad, by_str);
+}
+
+void tree_free(tg_tree_t *t)
+{
+    for (int i = 0; i < t->ngood; i++)
+        free(t->good[i]);
+    for (int i = 0; i < t->nbad; i++)
+        free(t->bad[i]);
+    free(t->good);
+    free(t->bad);
+    memset(t, 0, sizeof *t);
+}
+
+void expect_summary(const char *err, int made, int up_to_date, int skipped, int failed)
+{
+    char want[160];
+    FMT(want, "%d made, %d up to date, %d skipped, %d failed", made, up_to_date, skipped, failed);
+    if (strstr(err, want) == NULL)
+        fail_msg("expected \"%s\" in:\n%s", want, err);
 }

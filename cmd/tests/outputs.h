@@ -34,6 +34,34 @@ proc_result_t tg_vrun(const char *bin, const char *first, va_list ap);
 /* Runs cmd with /bin/sh -c, failing the test (with its stderr) unless it exits 0. */
 void sh(const char *cmd);
 
+/* A test's own temporary folder: root = /tmp/tg-TAG-XXXXXX, with the names src, dst (root/out) and
+ * manifest (root/manifest.jsonl) inside it; src is created, empty. */
+typedef struct tg_dirs {
+    char root[64];
+    char src[128], dst[128], manifest[128];
+} tg_dirs_t;
+
+/* Makes a fresh tg_dirs_t (failing the test if it cannot). */
+void dirs_make(tg_dirs_t *d, const char *tag);
+
+/* Removes d->root and everything in it, unmounting what a test mounted on d->dst first. */
+void dirs_remove(tg_dirs_t *d);
+
+/* What a source tree holds, as a run reports it: its visible regular files relative to it, sorted,
+ * split into good (an image extension, outside any folder called "bad"), bad (an image extension,
+ * inside one) and other (no image extension: a run skips them). Derived from the tree itself, so
+ * that adding a fixture file changes no test. */
+typedef struct tg_tree {
+    char **good, **bad;
+    int ngood, nbad, nother;
+} tg_tree_t;
+
+void tree_list(const char *src, tg_tree_t *t);
+void tree_free(tg_tree_t *t);
+
+/* Fails the test unless err holds the summary "M made, U up to date, S skipped, F failed". */
+void expect_summary(const char *err, int made, int up_to_date, int skipped, int failed);
+
 /* The first 64 KiB of a text file, in a static buffer; NULL if it cannot be opened. */
 char *slurp(const char *path);
 

@@ -23,19 +23,15 @@
 #define BIN THUMBGEN_BIN
 #define PHOTO TESTDATA "/nested/a b/ü deep/été photo 1.jpg"
 
-static char root[64], src[128], dst[128], outside[128];
+static tg_dirs_t dirs;
+static char *const root = dirs.root, *const src = dirs.src, *const dst = dirs.dst;
+static char outside[192];
 
 static int setup(void **state)
 {
     (void)state;
-    strcpy(root, "/tmp/tg-faults-XXXXXX");
-    if (mkdtemp(root) == NULL)
-        return -1;
-    chmod(root, 0755);
-    FMT(src, "%s/src", root);
-    FMT(dst, "%s/out", root);
+    dirs_make(&dirs, "faults");
     FMT(outside, "%s/outside", root);
-    mkdir(src, 0777);
     mkdir(outside, 0777);
     return 0;
 }
@@ -43,12 +39,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[256];
-    FMT(cmd, "umount %s 2>/dev/null; rm -rf %s", dst, root);
-    char *argv[] = {"/bin/sh", "-c", cmd, NULL};
-    proc_result_t r;
-    proc_run(argv, &r);
-    proc_result_free(&r);
+    dirs_remove(&dirs);
     return 0;
 }
 

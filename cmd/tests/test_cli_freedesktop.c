@@ -25,48 +25,23 @@
 #define FAIL_DIR "fail/thumbgen-" TG_VERSION
 
 typedef struct {
-    char root[64];
-    char src[128], cache[128], thumbs[160];
+    tg_dirs_t d;
+    char *src; /* d.src */
+    char cache[128], thumbs[160];
+    tg_tree_t tree; /* SRC's sources: good (thumbnailed), bad (failed), other (skipped) */
 } fixture_t;
-
-/* The sources thumbgen can thumbnail, and those it cannot, relative to SRC. */
-static const char *const good[] = {
-    "formats/alpha.png",
-    "formats/anim.gif",
-    "formats/animated.webp",
-    "formats/cmyk.jpg",
-    "formats/deep16.png",
-    "formats/grey.jpg",
-    "formats/photo.webp",
-    "formats/scan.tif",
-    "photos/orientation/Landscape_0.jpg",
-    "photos/orientation/Landscape_1.jpg",
-    "photos/orientation/Landscape_2.jpg",
-    "photos/orientation/Landscape_3.jpg",
-    "photos/orientation/Landscape_4.jpg",
-    "photos/orientation/Landscape_5.jpg",
-    "photos/orientation/Landscape_6.jpg",
-    "photos/orientation/Landscape_7.jpg",
-    "photos/orientation/Landscape_8.jpg",
-    "photos/orientation/Portrait_6.jpg",
-    "nested/a b/ü deep/été photo 1.jpg",
-};
-#define NGOOD (sizeof good / sizeof good[0])
-static const char *const bad[] = {"bad/truncated.jpg", "bad/empty.jpg", "bad/notes.jpg"};
-#define NBAD (sizeof bad / sizeof bad[0])
 
 static int setup(void **state)
 {
     fixture_t *f = calloc(1, sizeof *f);
-    strcpy(f->root, "/tmp/tg-fdo-XXXXXX");
-    if (mkdtemp(f->root) == NULL)
-        return -1;
-    snprintf(f->src, sizeof f->src, "%s/src", f->root);
-    snprintf(f->cache, sizeof f->cache, "%s/cache", f->root);
-    snprintf(f->thumbs, sizeof f->thumbs, "%s/thumbnails", f->cache);
+    dirs_make(&f->d, "fdo");
+    f->src = f->d.src;
+    FMT(f->cache, "%s/cache", f->d.root);
+    FMT(f->thumbs, "%s/thumbnails", f->cache);
     char cmd[512];
-    snprintf(cmd, sizeof cmd, "cp -r '%s' '%s'", TESTDATA, f->src);
+    FMT(cmd, "cp -r '%s'/. '%s'", TESTDATA, f->src);
     sh(cmd);
+    tree_list(f->src, &f->tree);
     setenv("XDG_CACHE_HOME", f->cache, 1);
     *state = f;
     return 0;
@@ -75,20 +50,26 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture_t *f = *state;
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->root);
-    sh(cmd);
+    dirs_remove(&f->d);
+    tree_free(&f->tree);
     free(f);
     return 0;
 }
 
+/* The run's summary when every source is tried: made, up to date, skipped, failed. */
+static void expect_all(const fixture_t *f, const char *err, int made, int up_to_date)
+{
+    expect_summary(err, made, up_to_date, f->tree.nother, f->tree.nbad);
+}
+
 /* Runs gnome_check.py MODE ARG on the given sources (relative to SRC); asserts that GNOME's
  * factory accepts every one (its own report is printed if not). */
-static void gnome_accepts(const fixture_t *f, const char *mode, const char *arg,
-                          const char *const *rel, size_t n)
+static void gnome_accepts(const fixture_t *f, const char *mode, const char *arg, char *const *rel,
+                          size_t n)
 {
     char *argv[64] = {CHECK, (char *)mode, (char *)arg};
-    static char paths[40][300];
+    static char paths[56][300];
+    assert_true(n <= 56);
     size_t k = 4;
     for (size_t i = 0; i < n; i++) {
         FMT(paths[i], "%s/%s", f->src, rel[i]);
@@ -107,10 +88,10 @@ static void gnome_accepts(const fixture_t *f, const char *mode, const char *arg,
  * source's failure entry. */
 static void gnome_accepts_all(const fixture_t *f, const char *flavours)
 {
-    gnome_accepts(f, "thumb", flavours, good, NGOOD);
+    gnome_accepts(f, "thumb", flavours, f->tree.good, (size_t)f->tree.ngood);
     char faildir[300];
     FMT(faildir, "%s/%s", f->thumbs, FAIL_DIR);
-    gnome_accepts(f, "failed", faildir, bad, NBAD);
+    gnome_accepts(f, "failed", faildir, f->tree.bad, (size_t)f->tree.nbad);
 }
 
 /* The cache file of a source in a flavour folder: MD5 of its canonical file:// URI, as the
@@ -183,12 +164,12 @@ static void gnome_accepts_every_flavour(void **state)
     fixture_t *f = *state;
     proc_result_t r = tg_fdo(f, "-s", "normal,large,x-large,xx-large");
     assert_int_equal(r.status, 1);
-    assert_non_null(strstr(r.err, "19 made, 0 up to date, 4 skipped, 3 failed"));
+    expect_all(f, r.err, f->tree.ngood, 0);
     proc_result_free(&r);
     gnome_accepts_all(f, "normal,large,x-large,xx-large");
-    /* Nothing else in the cache: 19 x 4 thumbnails and 3 failure entries. */
+    /* Nothing else in the cache: 4 thumbnails per good source, one failure entry per bad one. */
     char *all = cache_listing(f);
-    assert_int_equal(count_lines(all), 19 * 4 + 3);
+    assert_int_equal(count_lines(all), f->tree.ngood * 4 + f->tree.nbad);
     g_free(all);
     bad_modes = 0;
     assert_int_equal(nftw(f->thumbs, check_mode, 16, FTW_PHYS), 0);
@@ -244,13 +225,13 @@ static void rerun_and_touch(void **state)
     fixture_t *f = *state;
     proc_result_t r = tg_fdo(f, NULL, NULL);
     assert_int_equal(r.status, 1);
-    assert_non_null(strstr(r.err, "19 made, 0 up to date, 4 skipped, 3 failed"));
+    expect_all(f, r.err, f->tree.ngood, 0);
     proc_result_free(&r);
-    gnome_accepts(f, "thumb", "normal,large", good, NGOOD);
+    gnome_accepts(f, "thumb", "normal,large", f->tree.good, (size_t)f->tree.ngood);
     char *before = cache_listing(f);
     r = tg_fdo(f, NULL, NULL);
     assert_int_equal(r.status, 1);
-    assert_non_null(strstr(r.err, "0 made, 19 up to date, 4 skipped, 3 failed"));
+    expect_all(f, r.err, 0, f->tree.ngood);
     assert_non_null(strstr(r.err, "bad/truncated.jpg: failed before and has not changed since"));
     proc_result_free(&r);
     char *after = cache_listing(f);
@@ -259,7 +240,7 @@ static void rerun_and_touch(void **state)
     g_free(before);
 
     /* Touch one good and one bad source: new mtimes. */
-    const char *touched[] = {"photos/orientation/Landscape_2.jpg", "bad/truncated.jpg"};
+    char *touched[] = {"photos/orientation/Landscape_2.jpg", "bad/truncated.jpg"};
     for (int i = 0; i < 2; i++) {
         char path[300];
         FMT(path, "%s/%s", f->src, touched[i]);
@@ -272,13 +253,13 @@ static void rerun_and_touch(void **state)
     gnome_accepts(f, "stale", "normal,large", touched, 1);
     r = tg_fdo(f, NULL, NULL);
     assert_int_equal(r.status, 1);
-    assert_non_null(strstr(r.err, "1 made, 18 up to date, 4 skipped, 3 failed"));
+    expect_all(f, r.err, 1, f->tree.ngood - 1);
     assert_non_null(strstr(r.err, "bad/truncated.jpg: cannot decode image"));
     proc_result_free(&r);
     gnome_accepts_all(f, "normal,large");
 
     r = tg_fdo(f, "--force", NULL);
-    assert_non_null(strstr(r.err, "19 made, 0 up to date, 4 skipped, 3 failed"));
+    expect_all(f, r.err, f->tree.ngood, 0);
     proc_result_free(&r);
 }
 

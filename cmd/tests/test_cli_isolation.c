@@ -32,17 +32,14 @@
 #define BIN THUMBGEN_BIN
 #define HOOKS THUMBGEN_HOOKS_BIN
 
-static char root[64], src[128], dst[128], man[128];
+static tg_dirs_t dirs;
+static char *const root = dirs.root, *const src = dirs.src, *const dst = dirs.dst,
+                   *const man = dirs.manifest;
 
 static int setup(void **state)
 {
     (void)state;
-    strcpy(root, "/tmp/tg-iso-XXXXXX");
-    if (mkdtemp(root) == NULL)
-        return -1;
-    FMT(src, "%s/src", root);
-    FMT(dst, "%s/out", root);
-    FMT(man, "%s/manifest.jsonl", root);
+    dirs_make(&dirs, "iso");
     char cmd[512];
     FMT(cmd,
         "mkdir -p %s && cp %s/formats/grey.jpg %s/formats/scan.tif %s/formats/photo.webp "
@@ -55,9 +52,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    FMT(cmd, "rm -rf %s", root);
-    sh(cmd);
+    dirs_remove(&dirs);
     return 0;
 }
 

@@ -18,21 +18,14 @@
 
 #define BIN THUMBGEN_BIN
 
-typedef struct {
-    char root[64];
-    char src[128], dst[128];
-} fixture_t;
+typedef tg_dirs_t fixture_t;
 
 static int setup(void **state)
 {
     fixture_t *f = calloc(1, sizeof *f);
-    strcpy(f->root, "/tmp/tg-src-XXXXXX");
-    if (mkdtemp(f->root) == NULL)
-        return -1;
-    snprintf(f->src, sizeof f->src, "%s/src", f->root);
-    snprintf(f->dst, sizeof f->dst, "%s/out", f->root);
+    dirs_make(f, "src");
     char cmd[512];
-    snprintf(cmd, sizeof cmd, "cp -r '%s' '%s'", TESTDATA, f->src);
+    FMT(cmd, "cp -r '%s'/. '%s'", TESTDATA, f->src);
     sh(cmd);
     *state = f;
     return 0;
@@ -41,9 +34,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture_t *f = *state;
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->root);
-    sh(cmd);
+    dirs_remove(f);
     free(f);
     return 0;
 }

@@ -19,21 +19,14 @@
 #define BIN THUMBGEN_BIN
 #define FILES 40
 
-static char root[64], src[128], dst[128];
+static tg_dirs_t dirs;
+static char *const src = dirs.src, *const dst = dirs.dst;
 
 static int make_corpus(void **state)
 {
     (void)state;
-    strcpy(root, "/tmp/tg-int-XXXXXX");
-    if (mkdtemp(root) == NULL)
-        return -1;
-    snprintf(src, sizeof src, "%s/src", root);
-    snprintf(dst, sizeof dst, "%s/out", root);
-    char *mk[] = {"/bin/mkdir", "-p", src, NULL};
+    dirs_make(&dirs, "int");
     proc_result_t r;
-    if (proc_run(mk, &r) != 0)
-        return -1;
-    proc_result_free(&r);
     for (int i = 0; i < FILES; i++) {
         char to[256];
         snprintf(to, sizeof to, "%s/img%02d.jpg", src, i);
@@ -48,10 +41,7 @@ static int make_corpus(void **state)
 static int remove_corpus(void **state)
 {
     (void)state;
-    char *rm[] = {"/bin/rm", "-rf", root, NULL};
-    proc_result_t r;
-    proc_run(rm, &r);
-    proc_result_free(&r);
+    dirs_remove(&dirs);
     return 0;
 }
 
