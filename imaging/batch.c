@@ -170,8 +170,9 @@ static map_result_t write_out(void *ctx, void *in, void *out, done_t *done)
     return MAP_SKIP;
 }
 
-/* A pool of n threads over task_t pointers (see batch_run on channel sizes); out: whether it
- * passes tasks on. */
+/* A pool of n threads over task_t pointers; out: whether it passes tasks on, on one channel with
+ * room for one task per thread (finished tasks hold their encoded thumbnails: queues stay short).
+ */
 static stage_t *task_pool(const char *name,
                           map_result_t (*fn)(void *ctx, void *in, void *out, done_t *done),
                           void *(*init)(void *ctx), run_t *run, bool out, done_t *done, chan_t *in,
@@ -182,7 +183,7 @@ static stage_t *task_pool(const char *name,
                        .ctx = run,
                        .in_item_size = sizeof(task_t *),
                        .out_item_size = out ? sizeof(task_t *) : 0,
-                       .out_cap = 1,
+                       .out_cap = n,
                        .drop_out = task_drop,
                        .thread_init = init,
                        .thread_exit = local_exit};

@@ -10,7 +10,7 @@
  *   - --shard K/N: a file is this run's when the FNV-1a 64-bit hash of its path relative to SRC
  *     (its bytes as listed), modulo N, is K; others are left alone, uncounted;
  *   - up to date (every output exists in the store and is not older than the source) is settled
- *     here, before any fetch or decode: the workers never see it.
+ *     here, before any download or decode: the workers never see it.
  *
  * Error convention: nothing here returns an error; what goes wrong with one file or folder is
  * reported through the reporter, and the listing goes on. */

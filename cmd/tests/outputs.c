@@ -189,8 +189,10 @@ void tree_list(const char *src, tg_tree_t *t)
     walk_root = strlen(src) + 1;
     if (nftw(src, tree_entry, 16, FTW_PHYS) != 0)
         fail_msg("cannot walk %s", src);
-    qsort(t->good, (size_t)t->ngood, sizeof *t->good, by_str);
-    qsort(t->bad, (size_t)t->nbad, sizeof *t->bad, by_str);
+    if (t->ngood > 1)
+        qsort(t->good, (size_t)t->ngood, sizeof *t->good, by_str);
+    if (t->nbad > 1)
+        qsort(t->bad, (size_t)t->nbad, sizeof *t->bad, by_str);
 }
 
 void tree_free(tg_tree_t *t)

@@ -34,14 +34,19 @@ void task_fail(task_t *t, task_status_t status, const char *fmt, ...)
     t->status = status;
 }
 
-void task_release_buffers(task_t *t)
+void task_release_buffers_with(task_t *t, void (*release)(void *))
 {
     for (int i = 0; i < t->nouts; i++) {
-        free(t->outs[i].buf);
+        release(t->outs[i].buf);
         t->outs[i].buf = NULL;
     }
-    free(t->fail.buf);
+    release(t->fail.buf);
     t->fail.buf = NULL;
+}
+
+void task_release_buffers(task_t *t)
+{
+    task_release_buffers_with(t, free);
 }
 
 void task_free(task_t *t)

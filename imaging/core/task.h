@@ -54,6 +54,9 @@ void task_fail(task_t *t, task_status_t status, const char *fmt, ...)
 /* Frees the encoded buffers only (after saving). */
 void task_release_buffers(task_t *t);
 
+/* The same with another deallocator (g_free, in a decoder). */
+void task_release_buffers_with(task_t *t, void (*release)(void *));
+
 /* Frees a task and everything it owns. */
 void task_free(task_t *t);
 

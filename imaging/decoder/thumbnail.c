@@ -383,12 +383,7 @@ const codec_t codec_vips = {.name = "libvips", .claims = NULL, .make = thumb_mak
 
 void thumb_release(task_t *t)
 {
-    for (int i = 0; i < t->nouts; i++) {
-        g_free(t->outs[i].buf);
-        t->outs[i].buf = NULL;
-    }
-    g_free(t->fail.buf);
-    t->fail.buf = NULL;
+    task_release_buffers_with(t, g_free);
 }
 
 void thumb_fail_entry(task_t *t)
