@@ -29,6 +29,15 @@ void thumbs_usage(FILE *f)
         "      --crop MODE       none (default), centre, attention or entropy: fill the box\n"
         "                        exactly and crop the overflow\n"
         "  -f, --format FMT      jpeg (default), webp, avif or png\n"
+        "      --raw MODE        camera RAW (DNG, CR2, CR3, NEF, ARW, RAF, ORF, RW2, PEF, ...):\n"
+        "                        auto (default: the embedded JPEG preview when it is at least\n"
+        "                        as large as the thumbnail, else the raw data developed),\n"
+        "                        preview (the preview whenever there is one) or develop\n"
+        "      --name TEMPLATE   the thumbnail's name in its folder, before the format's\n"
+        "                        extension: %%s the source's name without its extension, %%e\n"
+        "                        its extension, %%z the size (several sizes then share one\n"
+        "                        folder), %%%% a percent sign; default %%s (c.png -> c.jpg).\n"
+        "                        --name '%%s.%%e' gives c.png.jpg and c.gif.jpg: no clashes\n"
         "  -q, --quality Q       encoder quality 1-100 (default 80; ignored for png)\n"
         "      --background C    colour that alpha is flattened onto for JPEG: white (default),\n"
         "                        black, #rrggbb or R,G,B\n"
@@ -60,7 +69,7 @@ void thumbs_usage(FILE *f)
         "      --freedesktop     no DST: fill the freedesktop.org thumbnail cache\n"
         "      --manifest FILE   write one JSON object per source (JSON Lines): src, status\n"
         "                        (made, up_to_date, skipped, failed), dst, width, height,\n"
-        "                        bytes, error\n"
+        "                        bytes, error; reason and owner for a name clash\n"
         "      --stats           print per-stage busy/blocked/starved times at the end\n"
         "      --quiet           no progress bar and no summary; failures are still reported\n"
         "  -h, --help            this help\n"
@@ -70,9 +79,10 @@ void thumbs_usage(FILE *f)
         "Each worker decodes in its own sandboxed process (no network, no exec, no writing\n"
         "files; see --version): a file that crashes, hangs or exhausts its decoder fails\n"
         "alone and the batch carries on. Nothing is written through a symbolic link found\n"
-        "inside DST. When several sources map to one output (a.png and a.gif -> a.jpg),\n"
-        "the one whose name has an image extension and sorts first byte by byte owns it;\n"
-        "the others fail, naming it, on every run.\n"
+        "inside DST. When several sources map to one output (a.png and a.gif -> a.jpg, or\n"
+        "IMG_1.CR2 and IMG_1.JPG), the one whose name has an image extension and sorts first\n"
+        "byte by byte owns it; the others are skipped, naming it (not a failure: the exit\n"
+        "status stays 0), on every run; --name '%%s.%%e' makes both.\n"
         "\n"
         "Freedesktop cache:\n"
         "  thumbgen --freedesktop SRC writes $XDG_CACHE_HOME/thumbnails (or\n"
@@ -123,6 +133,8 @@ enum {
     OPT_SHARD,
     OPT_RETRIES,
     OPT_FREEDESKTOP,
+    OPT_NAME,
+    OPT_RAW,
 };
 
 /* "K/N" with 0 <= K < N <= 2^32 - 1. */
@@ -171,6 +183,10 @@ static const char *expects(int c, bool freedesktop)
         return "K/N with 0 <= K < N, such as 0/4";
     case OPT_RETRIES:
         return "a whole number from 0 to 100";
+    case OPT_RAW:
+        return "auto, preview or develop";
+    case OPT_NAME:
+        return "a template with %s in it, no slash, and only the tokens %s, %e, %z and %%";
     default:
         return "see thumbgen --help";
     }
@@ -192,6 +208,8 @@ static const char *freedesktop_conflict(int c)
         return "the cache shows images upright";
     case OPT_UPSCALE:
         return "the cache never enlarges";
+    case OPT_NAME:
+        return "the cache names each thumbnail by the MD5 of its source's URI";
     default:
         return NULL;
     }
@@ -220,6 +238,8 @@ static const struct option longopts[] = {{"size", required_argument, NULL, 's'},
                                          {"shard", required_argument, NULL, OPT_SHARD},
                                          {"retries", required_argument, NULL, OPT_RETRIES},
                                          {"freedesktop", no_argument, NULL, OPT_FREEDESKTOP},
+                                         {"name", required_argument, NULL, OPT_NAME},
+                                         {"raw", required_argument, NULL, OPT_RAW},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
 
@@ -233,6 +253,10 @@ static bool apply(thumbs_args_t *a, int c, const char *v)
         return parse_crop(v, &o->crop);
     case 'f':
         return parse_format(v, &o->format);
+    case OPT_NAME:
+        return parse_name_template(v, o);
+    case OPT_RAW:
+        return parse_raw_mode(v, &o->raw);
     case 'q':
         return parse_u64(v, 1, 100, &n) && (o->quality = (int)n, true);
     case OPT_BACKGROUND:

@@ -24,7 +24,9 @@ void src_file_init(src_file_t *f, const lister_t *l, char *path, size_t rel_off,
     f->path = path;
     f->rel_off = rel_off;
     f->name = path + name_off;
-    f->key = output_path(".", NULL, f->name, format_ext(l->opts->format));
+    const thumb_opts_t *o = l->opts;
+    f->key = output_path_named(".", NULL, f->name, o->name[0] ? o->name : NULL, o->sizes[0].label,
+                               format_ext(o->format));
     f->owner = NULL;
     f->mtime = *mtime;
     f->size = size;
@@ -129,15 +131,17 @@ bool lister_emit(lister_t *l, src_file_t *files, size_t n)
             continue;
         reporter_found(l->rep);
         task_t *t = NULL;
-        if (f->owner != NULL) {
+        if (f->owner != NULL && !l->store->unique_names) {
             t = task_new(f->path, f->rel_off);
-            if (t != NULL) {
-                task_fail(t, TASK_FAILED,
-                          "its thumbnail name %s belongs to %s (sources with the same name: "
-                          "see --help)",
+            if (t != NULL && (t->owner = strdup(f->owner)) != NULL) {
+                task_fail(t, TASK_SKIPPED,
+                          "its thumbnail name %s belongs to %s; skipped (--name '%%s.%%e' gives "
+                          "each its own)",
                           f->key + 2, f->owner);
-                reporter_task(l->rep, t);
+                settle(l, t);
+            } else {
                 task_free(t);
+                reporter_failure(l->rep, f->path, "out of memory");
             }
             t = NULL;
         } else {

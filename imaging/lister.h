@@ -4,9 +4,10 @@
  * its way long before the listing ends:
  *   - the clash rule: when several files of one folder map to one output name (a.png, a.gif ->
  *     a.jpg), the one with an image extension that sorts first byte by byte owns it, and the others
- *     are reported failed, naming it, on every run, before any up-to-date check or decode. A
- *     source settles claims (lister_settle_claims) over every file that could clash, so the rule
- *     never depends on timing, -j or clocks;
+ *     are skipped, naming it and the remedy (--name), on every run, before any up-to-date check
+ *     or decode; a skip costs no exit status. A source settles claims (lister_settle_claims) over
+ *     every file that could clash, so the rule never depends on timing, -j or clocks. A store
+ *     whose names cannot clash (the freedesktop cache) never applies it;
  *   - --shard K/N: a file is this run's when the FNV-1a 64-bit hash of its path relative to SRC
  *     (its bytes as listed), modulo N, is K; others are left alone, uncounted;
  *   - up to date (every output exists in the store and is not older than the source) is settled

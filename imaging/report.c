@@ -143,6 +143,10 @@ static void manifest_line(reporter_t *r, const char *src, const task_t *t, task_
     }
     fputs(",\"error\":", f);
     json_str(f, err);
+    if (t != NULL && t->owner != NULL) {
+        fputs(",\"reason\":\"name clash\",\"owner\":", f);
+        json_str(f, t->owner);
+    }
     fputs("}\n", f);
 }
 
@@ -210,7 +214,7 @@ void reporter_task(reporter_t *r, const task_t *t)
 {
     pthread_mutex_lock(&r->mu);
     r->counts[t->status]++;
-    if (t->status == TASK_FAILED) {
+    if (t->status == TASK_FAILED || (t->owner != NULL && !r->quiet)) {
         clear_bar(r);
         fprintf(stderr, "thumbgen: %s: %s\n", t->src, t->error ? t->error : "failed");
     }

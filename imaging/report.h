@@ -46,7 +46,9 @@ void reporter_found(reporter_t *r);
 /* The lister has finished: the total is known, so the bar can show an ETA. */
 void reporter_listing_done(reporter_t *r);
 
-/* Records a settled task: counts it, reports a failure on stderr, writes its manifest line. */
+/* Records a settled task: counts it, reports a failure on stderr (and a clash loser's skip, unless
+ * quiet), writes its manifest line (a clash loser's with "reason":"name clash" and "owner", the
+ * name of the file in its folder that owns its thumbnail's name). */
 void reporter_task(reporter_t *r, const task_t *t);
 
 /* Reports a failure that is not a task (e.g. an unreadable folder): stderr, manifest, count. */

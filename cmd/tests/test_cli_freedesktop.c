@@ -89,6 +89,7 @@ static void gnome_accepts(const fixture_t *f, const char *mode, const char *arg,
 static void gnome_accepts_all(const fixture_t *f, const char *flavours)
 {
     gnome_accepts(f, "thumb", flavours, f->tree.good, (size_t)f->tree.ngood);
+    gnome_accepts(f, "gio", "-", f->tree.good, (size_t)f->tree.ngood);
     char faildir[300];
     FMT(faildir, "%s/%s", f->thumbs, FAIL_DIR);
     gnome_accepts(f, "failed", faildir, f->tree.bad, (size_t)f->tree.nbad);
@@ -254,13 +255,37 @@ static void rerun_and_touch(void **state)
     r = tg_fdo(f, NULL, NULL);
     assert_int_equal(r.status, 1);
     expect_all(f, r.err, 1, f->tree.ngood - 1);
-    assert_non_null(strstr(r.err, "bad/truncated.jpg: cannot decode image"));
+    assert_non_null(strstr(r.err, "bad/truncated.jpg: cannot read image"));
     proc_result_free(&r);
     gnome_accepts_all(f, "normal,large");
 
     r = tg_fdo(f, "--force", NULL);
     expect_all(f, r.err, f->tree.ngood, 0);
     proc_result_free(&r);
+}
+
+/* The cache names thumbnails by their source's URI, so sources that would clash in a folder store
+ * (a.png, a.gif, a.webp: all a.jpg there) each get theirs, and the run exits 0. */
+static void clashing_names_all_cached(void **state)
+{
+    fixture_t *f = *state;
+    char dir[300], cmd[1200];
+    FMT(dir, "%s/clash", f->d.root);
+    FMT(cmd,
+        "mkdir '%s' && cp '%s/formats/alpha.png' '%s/a.png' && cp '%s/formats/anim.gif' "
+        "'%s/a.gif' && cp '%s/formats/photo.webp' '%s/a.webp'",
+        dir, f->src, dir, f->src, dir, f->src, dir);
+    sh(cmd);
+    proc_result_t r = tg_run(BIN, "--freedesktop", dir, NULL);
+    assert_int_equal(r.status, 0);
+    expect_summary(r.err, 3, 0, 0, 0);
+    assert_null(strstr(r.err, "belongs to"));
+    proc_result_free(&r);
+    char *names[] = {"a.png", "a.gif", "a.webp"};
+    fixture_t in_dir = *f;
+    in_dir.src = dir;
+    gnome_accepts(&in_dir, "thumb", "normal,large", names, 3);
+    gnome_accepts(&in_dir, "gio", "-", names, 3);
 }
 
 /* Usage and setup errors name what is wrong, and write nothing. */
@@ -278,6 +303,7 @@ static void refusals(void **state)
     } cases[] = {
         {{"--crop", "centre", f->src, NULL}, "--crop cannot be used with --freedesktop"},
         {{"-f", "webp", f->src, NULL}, "-f cannot be used with --freedesktop"},
+        {{"--name", "%s.%e", f->src, NULL}, "--name cannot be used with --freedesktop"},
         {{"-s", "256", f->src, NULL}, "bad value '256' for -s: expected flavours"},
         {{"s3://bucket/photos", NULL}, "--freedesktop needs a local SRC"},
         {{inside, NULL}, "is inside the thumbnail cache"},
@@ -315,6 +341,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(gnome_accepts_every_flavour, setup, teardown),
         cmocka_unit_test_setup_teardown(rerun_and_touch, setup, teardown),
+        cmocka_unit_test_setup_teardown(clashing_names_all_cached, setup, teardown),
         cmocka_unit_test_setup_teardown(refusals, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,7 +37,69 @@ char *path_join(const char *a, const char *b)
     return s;
 }
 
-char *output_path(const char *dst, const char *label, const char *rel, const char *ext)
+bool name_template_valid(const char *tmpl)
+{
+    bool stem = false;
+    if (tmpl == NULL || tmpl[0] == '\0' || strlen(tmpl) >= THUMB_NAME_MAX || strchr(tmpl, '/'))
+        return false;
+    for (const char *p = tmpl; *p; p++) {
+        if (*p != '%')
+            continue;
+        p++;
+        if (*p == 's')
+            stem = true;
+        else if (*p != 'e' && *p != 'z' && *p != '%')
+            return false;
+    }
+    return stem;
+}
+
+bool name_template_has_size(const char *tmpl)
+{
+    for (const char *p = tmpl; p != NULL && *p; p++) {
+        if (*p != '%')
+            continue;
+        if (*++p == 'z')
+            return true;
+        if (*p == '\0')
+            break;
+    }
+    return false;
+}
+
+/* Expands tmpl for the file name base (no folder) and size label into out (n bytes). False when it
+ * does not fit. */
+static bool expand(const char *tmpl, const char *base, const char *size, char *out, size_t n)
+{
+    const char *dot = strrchr(base, '.');
+    if (dot == base)
+        dot = NULL; /* ".profile": no extension */
+    size_t stem = dot ? (size_t)(dot - base) : strlen(base);
+    const char *ext = dot ? dot + 1 : "";
+    size_t k = 0;
+    for (const char *p = tmpl; *p; p++) {
+        const char *part = p;
+        size_t len = 1;
+        if (*p == '%') {
+            p++;
+            if (*p == 's')
+                part = base, len = stem;
+            else if (*p == 'e')
+                part = ext, len = strlen(ext);
+            else if (*p == 'z')
+                part = size ? size : "", len = strlen(part);
+        }
+        if (k + len >= n)
+            return false;
+        memcpy(out + k, part, len);
+        k += len;
+    }
+    out[k] = '\0';
+    return true;
+}
+
+char *output_path_named(const char *dst, const char *label, const char *rel, const char *tmpl,
+                        const char *size, const char *ext)
 {
     if (!rel_path_safe(rel) || (label != NULL && (!rel_path_safe(label) || strchr(label, '/')))) {
         errno = EINVAL;
@@ -45,33 +107,41 @@ char *output_path(const char *dst, const char *label, const char *rel, const cha
     }
     const char *base = strrchr(rel, '/');
     base = base ? base + 1 : rel;
-    const char *dot = strrchr(base, '.');
-    size_t stem = (dot != NULL && dot != base) ? (size_t)(dot - rel) : strlen(rel);
-    size_t base_len = (size_t)(rel + stem - base) + 1 + strlen(ext);
-    if (base_len > NAME_MAX) {
+    char name[NAME_MAX + 1];
+    if (!expand(tmpl ? tmpl : "%s", base, size, name, sizeof name) ||
+        strlen(name) + 1 + strlen(ext) > NAME_MAX) {
         errno = ENAMETOOLONG;
         return NULL;
     }
-    size_t n = strlen(dst) + (label ? strlen(label) + 1 : 0) + stem + strlen(ext) + 3;
-    char *s = malloc(n);
-    if (s == NULL)
+    if (name[0] == '\0') { /* "%e" of a name without one: ".jpg" would be hidden */
+        errno = EINVAL;
         return NULL;
+    }
     size_t ld = strlen(dst);
     while (ld > 1 && dst[ld - 1] == '/')
         ld--;
-    if (label != NULL)
-        snprintf(s, n, "%.*s/%s/%.*s.%s", (int)ld, dst, label, (int)stem, rel, ext);
-    else
-        snprintf(s, n, "%.*s/%.*s.%s", (int)ld, dst, (int)stem, rel, ext);
-    return s;
+    int folder = (int)(base - rel); /* rel's folders, with their last slash */
+    char *s = NULL;
+    int r = label != NULL
+                ? asprintf(&s, "%.*s/%s/%.*s%s.%s", (int)ld, dst, label, folder, rel, name, ext)
+                : asprintf(&s, "%.*s/%.*s%s.%s", (int)ld, dst, folder, rel, name, ext);
+    return r < 0 ? NULL : s;
+}
+
+char *output_path(const char *dst, const char *label, const char *rel, const char *ext)
+{
+    return output_path_named(dst, label, rel, NULL, NULL, ext);
 }
 
 bool has_image_extension(const char *path)
 {
     static const char *const exts[] = {
         "jpg", "jpeg", "jpe", "jfif", "png", "gif", "webp", "tif", "tiff", "heic", "heif", "avif",
-        "jxl", "jp2",  "j2k", "jpx",  "bmp", "svg", "svgz", "pdf", "ppm",  "pgm",  "pbm",  "pnm",
-        "pfm", "hdr",  "exr", "fits", "fit", "fts", "ico",  "psd", "dng",  "cr2",  "nef",  "arw"};
+        "jxl", "jp2", "j2k", "jpx", "bmp", "svg", "svgz", "pdf", "ppm", "pgm", "pbm", "pnm", "pfm",
+        "hdr", "exr", "fits", "fit", "fts", "ico", "psd",
+        /* camera RAW (decoder/raw.c) */
+        "dng", "cr2", "cr3", "crw", "nef", "nrw", "arw", "sr2", "srf", "raf", "orf", "rw2", "rwl",
+        "pef", "srw", "3fr", "fff", "iiq", "x3f", "erf", "kdc", "dcr", "mrw", "mos", "mef"};
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     const char *dot = strrchr(base, '.');

@@ -21,6 +21,23 @@ char *path_join(const char *a, const char *b);
  * exceed NAME_MAX, ENOMEM. */
 char *output_path(const char *dst, const char *label, const char *rel, const char *ext);
 
+#include "core/options.h"
+
+/* True when tmpl is a --name template: at most THUMB_NAME_MAX - 1 bytes, no slash, only the
+ * tokens %s (the source's name without its extension), %e (its extension, without the dot), %z
+ * (the size's label) and %% (a percent sign), and %s among them. */
+bool name_template_valid(const char *tmpl);
+
+/* True when tmpl holds %z: every size then has its own name, in the mirrored folder itself. */
+bool name_template_has_size(const char *tmpl);
+
+/* output_path with a name template (NULL: "%s") for rel's last component: dst[/label]/rel's
+ * folders/NAME.ext, NAME being tmpl expanded for rel's file name and size (the size's label, for
+ * %z; may be NULL). NULL with errno as output_path's, EINVAL also when the expansion is empty
+ * (the name would be hidden). */
+char *output_path_named(const char *dst, const char *label, const char *rel, const char *tmpl,
+                        const char *size, const char *ext);
+
 /* True when the file name (last component of path) has an extension that names an image format,
  * case-insensitively: such a file that libvips cannot read is a failure, not silently skipped. */
 bool has_image_extension(const char *path);

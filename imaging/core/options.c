@@ -1,5 +1,7 @@
 #include "core/options.h"
 
+#include "core/naming.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,4 +200,23 @@ const char *format_ext(format_t f)
     default:
         return "jpg";
     }
+}
+
+bool parse_name_template(const char *text, thumb_opts_t *o)
+{
+    if (!name_template_valid(text))
+        return false;
+    snprintf(o->name, sizeof o->name, "%s", text);
+    return true;
+}
+
+bool parse_raw_mode(const char *text, raw_mode_t *m)
+{
+    static const char *const names[] = {"auto", "preview", "develop"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(text, names[i]) == 0) {
+            *m = (raw_mode_t)i;
+            return true;
+        }
+    return false;
 }

@@ -11,6 +11,7 @@
 
 #define THUMB_MAX_SIZES 8
 #define THUMB_UNBOUNDED 10000000 /* libvips' VIPS_MAX_COORD: "no limit on this side" */
+#define THUMB_NAME_MAX 64        /* bytes of a --name template, with its NUL */
 
 typedef struct thumb_size {
     int width, height; /* THUMB_UNBOUNDED on a side the user left open ("256x", "x256") */
@@ -19,6 +20,9 @@ typedef struct thumb_size {
 
 typedef enum { CROP_NONE, CROP_CENTRE, CROP_ATTENTION, CROP_ENTROPY } crop_t;
 typedef enum { FMT_JPEG, FMT_WEBP, FMT_AVIF, FMT_PNG } format_t;
+/* Camera RAW: the embedded preview when it is large enough (auto), whenever there is one, or
+ * always the raw data, developed. */
+typedef enum { RAW_AUTO, RAW_PREVIEW, RAW_DEVELOP } raw_mode_t;
 
 typedef struct thumb_opts {
     thumb_size_t sizes[THUMB_MAX_SIZES]; /* in the order given; sizes[0] is the default 256 */
@@ -32,6 +36,8 @@ typedef struct thumb_opts {
      * source, and the cache's Thumb:: text keys (format is FMT_PNG, sizes are flavours). */
     bool freedesktop;
     uint64_t max_pixels;
+    char name[THUMB_NAME_MAX]; /* --name: the output name's template (naming.h); "": "%s" */
+    raw_mode_t raw;
 } thumb_opts_t;
 
 /* The defaults of DESIGN.md: box 256, JPEG q80, white background, rotate, strip, no upscale,
@@ -58,6 +64,12 @@ bool parse_format(const char *text, format_t *f);
 
 /* "white", "black", "#rrggbb", or "R,G,B" with each 0..255. */
 bool parse_colour(const char *text, double rgb[3]);
+
+/* "auto", "preview", "develop". */
+bool parse_raw_mode(const char *text, raw_mode_t *m);
+
+/* A --name template (naming.h's name_template_valid) into o->name; false if it is not one. */
+bool parse_name_template(const char *text, thumb_opts_t *o);
 
 /* The file extension of a format, without the dot. */
 const char *format_ext(format_t f);

@@ -58,6 +58,7 @@ void task_free(task_t *t)
         free(t->outs[i].dst);
     free(t->fail.dst);
     free(t->uri);
+    free(t->owner);
     free(t->error);
     free(t->src);
     if (t->fd >= 0)

@@ -42,6 +42,7 @@ typedef struct task {
      * bytes made by the decoder). NULL elsewhere. */
     char *uri;
     thumb_out_t fail;
+    char *owner; /* skipped for a name clash: the source that owns the name, malloc'd; or NULL */
 } task_t;
 
 /* A new task for src (copied), whose relative part starts rel_off bytes in. NULL on ENOMEM. */

@@ -136,6 +136,7 @@ int decoder_serve(const char *argv0, decoder_hook_fn test_hook)
     if (VIPS_INIT(argv0) != 0)
         return 1;
     thumb_global_setup(1);
+    codec_setup(cfg.max_memory_mib);
     g_log_set_handler("GLib", G_LOG_LEVEL_ERROR | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION,
                       fatal_log, NULL);
     if (!TG_SANITIZED && cfg.max_memory_mib > 0) {

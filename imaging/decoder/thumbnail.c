@@ -97,7 +97,7 @@ static bool has_words(const char *line, size_t n)
  * workers' messages never mix. Loaders that were tried and rejected leave lines of their own, so
  * only the last line that says something is kept, with a bare error code after it (libheif's)
  * kept too, or put in words when nothing else says what went wrong. */
-static void fail_vips(task_t *t, const char *what)
+void thumb_fail_vips(task_t *t, const char *what)
 {
     char *raw = vips_error_buffer_copy();
     const char *base = strrchr(t->rel, '/');
@@ -143,7 +143,7 @@ static bool data_loader(const char *loader)
     return strstr(loader, "Csv") || strstr(loader, "Matrix") || strstr(loader, "Raw");
 }
 
-static VipsInteresting interesting(crop_t c)
+VipsInteresting thumb_interesting(crop_t c)
 {
     switch (c) {
     case CROP_CENTRE:
@@ -159,7 +159,7 @@ static VipsInteresting interesting(crop_t c)
 }
 
 /* The scale a size box implies for a w x h image (after orientation). */
-static double scale_for(const thumb_opts_t *o, const thumb_size_t *s, int w, int h)
+double thumb_scale_for(const thumb_opts_t *o, const thumb_size_t *s, int w, int h)
 {
     double sx = (double)s->width / w, sy = (double)s->height / h;
     return o->crop != CROP_NONE ? (sx > sy ? sx : sy) : (sx < sy ? sx : sy);
@@ -245,12 +245,24 @@ static VipsImage *thumb_one(const thumb_opts_t *o, const thumb_size_t *s, const 
     int r = in->source != NULL
                 ? vips_thumbnail_source(
                       in->source, &out, s->width, "option_string", "fail_on=truncated", "height",
-                      s->height, "size", sz, "crop", interesting(o->crop), "no_rotate",
+                      s->height, "size", sz, "crop", thumb_interesting(o->crop), "no_rotate",
                       (gboolean)o->no_rotate, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL)
                 : vips_thumbnail(in->path, &out, s->width, "height", s->height, "size", sz, "crop",
-                                 interesting(o->crop), "no_rotate", (gboolean)o->no_rotate,
+                                 thumb_interesting(o->crop), "no_rotate", (gboolean)o->no_rotate,
                                  "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
     return r == 0 ? out : NULL;
+}
+
+/* True when fd holds an Analyze 7.5 header (.hdr): 348 bytes that begin with their own size, 348,
+ * in either byte order. Its pixels are in a second file, NAME.img, which libvips opens by name. */
+static bool analyze_header(int fd)
+{
+    unsigned char h[4];
+    if (pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h)
+        return false;
+    uint32_t le = h[0] | h[1] << 8 | h[2] << 16 | (uint32_t)h[3] << 24;
+    uint32_t be = h[3] | h[2] << 8 | h[1] << 16 | (uint32_t)h[0] << 24;
+    return le == 348 || be == 348;
 }
 
 /* Opens t's input (t->fd when the caller has the file open, else t->src) and finds its loader.
@@ -272,6 +284,16 @@ static const char *open_input(task_t *t, input_t *in)
         vips_error_clear();
         struct stat st;
         empty = fstat(fd, &st) == 0 && st.st_size == 0;
+        const char *dot = strrchr(t->rel, '.');
+        if (!empty && dot != NULL && g_ascii_strcasecmp(dot, ".hdr") == 0 && analyze_header(fd)) {
+            task_fail(t, TASK_FAILED,
+                      "an Analyze image: its pixels are in the .img file beside it, which a "
+                      "sandboxed decoder is not given (convert it first, e.g. vips copy x.hdr "
+                      "x.v)");
+            if (fd != t->fd)
+                close(fd);
+            return NULL;
+        }
         if (!empty)
             loader = vips_foreign_find_load(t->src);
     }
@@ -291,6 +313,48 @@ static const char *open_input(task_t *t, input_t *in)
     return loader;
 }
 
+int thumb_largest(const thumb_opts_t *o, int w, int h)
+{
+    int big = 0;
+    for (int i = 1; i < o->nsizes; i++)
+        if (thumb_scale_for(o, &o->sizes[i], w, h) > thumb_scale_for(o, &o->sizes[big], w, h))
+            big = i;
+    return big;
+}
+
+void thumb_sizes(const thumb_opts_t *o, task_t *t, VipsImage *base, int big,
+                 const cache_keys_t *keys)
+{
+    /* Decode now, into memory (a thumbnail's worth), rather than lazily inside the encoder: a
+     * loader's failure is then reported as reading, not encoding, and the other sizes come from
+     * these pixels. */
+    VipsImage *mem = vips_image_copy_memory(base);
+    if (mem == NULL) {
+        thumb_fail_vips(t, "cannot read image");
+        return;
+    }
+    for (int i = 0; i < o->nsizes; i++) {
+        VipsImage *img = mem;
+        if (i != big) {
+            const thumb_size_t *s = &o->sizes[i];
+            if (vips_thumbnail_image(mem, &img, s->width, "height", s->height, "size",
+                                     o->upscale ? VIPS_SIZE_BOTH : VIPS_SIZE_DOWN, "crop",
+                                     thumb_interesting(o->crop), "no_rotate", TRUE, NULL)) {
+                thumb_fail_vips(t, "cannot resize thumbnail");
+                break;
+            }
+        }
+        int r = encode(o, img, &t->outs[i], keys);
+        if (img != mem)
+            g_object_unref(img);
+        if (r) {
+            thumb_fail_vips(t, "cannot encode thumbnail");
+            break;
+        }
+    }
+    g_object_unref(mem);
+}
+
 /* The work of thumb_make once the input is open. */
 static void make_from(const thumb_opts_t *o, task_t *t, const input_t *in, const char *loader)
 {
@@ -300,7 +364,7 @@ static void make_from(const thumb_opts_t *o, task_t *t, const input_t *in, const
             ? vips_image_new_from_source(in->source, "", "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL)
             : vips_image_new_from_file(in->path, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
     if (hdr == NULL) {
-        fail_vips(t, "cannot read image header");
+        thumb_fail_vips(t, "cannot read image header");
         return;
     }
     int w = hdr->Xsize, h = hdr->Ysize;
@@ -324,44 +388,13 @@ static void make_from(const thumb_opts_t *o, task_t *t, const input_t *in, const
                          .width = w,
                          .height = h};
 
-    /* Decode once, at the largest size asked for; derive the others from it in memory. */
-    int big = 0;
-    for (int i = 1; i < o->nsizes; i++)
-        if (scale_for(o, &o->sizes[i], w, h) > scale_for(o, &o->sizes[big], w, h))
-            big = i;
+    int big = thumb_largest(o, w, h);
     VipsImage *base = thumb_one(o, &o->sizes[big], in);
     if (base == NULL) {
-        fail_vips(t, "cannot make thumbnail");
+        thumb_fail_vips(t, "cannot read image");
         return;
     }
-    if (o->nsizes > 1) {
-        VipsImage *mem = vips_image_copy_memory(base);
-        g_object_unref(base);
-        if (mem == NULL) {
-            fail_vips(t, "cannot decode image");
-            return;
-        }
-        base = mem;
-    }
-    for (int i = 0; i < o->nsizes; i++) {
-        VipsImage *img = base;
-        if (i != big) {
-            const thumb_size_t *s = &o->sizes[i];
-            if (vips_thumbnail_image(base, &img, s->width, "height", s->height, "size",
-                                     o->upscale ? VIPS_SIZE_BOTH : VIPS_SIZE_DOWN, "crop",
-                                     interesting(o->crop), "no_rotate", TRUE, NULL)) {
-                fail_vips(t, "cannot resize thumbnail");
-                break;
-            }
-        }
-        int r = encode(o, img, &t->outs[i], &keys);
-        if (img != base)
-            g_object_unref(img);
-        if (r) {
-            fail_vips(t, "cannot encode thumbnail");
-            break;
-        }
-    }
+    thumb_sizes(o, t, base, big, &keys);
     g_object_unref(base);
 }
 
@@ -392,5 +425,5 @@ void thumb_fail_entry(task_t *t)
     if (cachepng_fail_entry(&keys, &t->fail.buf, &t->fail.len) == 0)
         t->status = TASK_MADE;
     else
-        fail_vips(t, "cannot make a failure entry");
+        thumb_fail_vips(t, "cannot make a failure entry");
 }

@@ -35,12 +35,16 @@ static char **decoder_env(void)
     bool have = false;
     while (environ[n] != NULL)
         have |= strncmp(environ[n++], "MALLOC_ARENA_MAX=", 17) == 0;
-    char **env = malloc((n + 2) * sizeof *env);
+    char **env = malloc((n + 3) * sizeof *env);
     if (env == NULL)
         return NULL;
     memcpy(env, environ, n * sizeof *env);
     if (!have)
         env[n++] = "MALLOC_ARENA_MAX=2";
+    /* LibRaw is built with OpenMP: one thread per image too, unless the user says otherwise
+     * (read by libgomp as the decoder starts, so it has to be in its environment). */
+    if (getenv("OMP_NUM_THREADS") == NULL)
+        env[n++] = "OMP_NUM_THREADS=1";
     env[n] = NULL;
     return env;
 }

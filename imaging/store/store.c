@@ -22,9 +22,12 @@ void store_close(store_t *s)
 
 int store_name_mirror(const char *dst, task_t *t, const thumb_opts_t *o, char *err, size_t errsz)
 {
+    /* Several sizes go to a folder each, unless the name template tells them apart. */
+    bool per_size = o->nsizes > 1 && !name_template_has_size(o->name);
     for (int i = 0; i < o->nsizes; i++) {
-        t->outs[i].dst = output_path(dst, o->nsizes > 1 ? o->sizes[i].label : NULL, t->rel,
-                                     format_ext(o->format));
+        t->outs[i].dst = output_path_named(dst, per_size ? o->sizes[i].label : NULL, t->rel,
+                                           o->name[0] ? o->name : NULL, o->sizes[i].label,
+                                           format_ext(o->format));
         if (t->outs[i].dst == NULL) {
             snprintf(err, errsz, "%s", strerror(errno));
             return -1;

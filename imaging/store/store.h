@@ -48,7 +48,8 @@ typedef struct store_ops {
 
 struct store {
     const store_ops_t *ops;
-    unsigned writers; /* threads that call put */
+    unsigned writers;  /* threads that call put */
+    bool unique_names; /* no two sources can get one name (the cache's MD5s): no clash rule */
 };
 
 typedef struct store_cfg {
@@ -68,8 +69,10 @@ store_t *store_folder_open(const char *dst, const store_cfg_t *cfg, char *err, s
 store_t *store_s3_open(const char *dst, const store_cfg_t *cfg, char *err, size_t errsz);
 store_t *store_freedesktop_open(const char *dst, const store_cfg_t *cfg, char *err, size_t errsz);
 
-/* The mirrored naming of the folder and S3 stores: output i of t is dst[/LABEL]/rel.EXT, LABEL
- * being size i's spelling when there are several sizes (output_path). 0, or -1 with err. */
+/* The mirrored naming of the folder and S3 stores: output i of t is dst[/LABEL]/rel's folders/
+ * NAME.EXT, NAME being o->name's template expanded (default: the source's name without its
+ * extension) and LABEL size i's spelling when there are several sizes and the template has no %z
+ * (output_path_named). 0, or -1 with err. */
 int store_name_mirror(const char *dst, task_t *t, const thumb_opts_t *o, char *err, size_t errsz);
 
 /* The freedesktop cache's folder: $XDG_CACHE_HOME/thumbnails, or ~/.cache/thumbnails when that is

@@ -139,6 +139,59 @@ static void hostile_names(void **state)
     free(p);
 }
 
+static void check_named(const char *tmpl, const char *rel, const char *size, const char *want)
+{
+    char *p = output_path_named("out", NULL, rel, tmpl, size, "jpg");
+    if (want == NULL) {
+        assert_null(p);
+        return;
+    }
+    assert_non_null(p);
+    assert_string_equal(p, want);
+    free(p);
+}
+
+/* --name: the tokens, a template that makes a name unsafe for one source, and the parser. */
+static void name_templates(void **state)
+{
+    (void)state;
+    check_named("%s", "a/IMG_1.CR2", NULL, "out/a/IMG_1.jpg");
+    check_named("%s.%e", "a/IMG_1.CR2", NULL, "out/a/IMG_1.CR2.jpg");
+    check_named("%s.%e", "a/IMG_1.JPG", NULL, "out/a/IMG_1.JPG.jpg");
+    check_named("tn_%s_%z", "c.png", "320x200", "out/tn_c_320x200.jpg");
+    check_named("%s-100%%", "c.png", NULL, "out/c-100%.jpg");
+    check_named("%s%e", "noext", NULL, "out/noext.jpg");
+    check_named("%s", "..png", NULL, "out/..jpg");
+    check_named("%e", "..png", NULL, "out/png.jpg");
+    check_named("%e", "noext", NULL, NULL); /* ".jpg" would be hidden: refused */
+    errno = 0;
+    char longname[300];
+    memset(longname, 'a', 200);
+    memcpy(longname + 200, ".png", 5);
+    check_named("%s.%e.%s", longname, NULL, NULL);
+    assert_int_equal(errno, ENAMETOOLONG);
+
+    const char *good[] = {"%s", "%s.%e", "tn_%s", "%s_%z", "%%%s"};
+    const char *bad[] = {"",
+                         "thumb",
+                         "a/%s",
+                         "%s%",
+                         "%q%s",
+                         "%S",
+                         "%s_0123456789012345678901234567890123456789012345678901234567890123"};
+    thumb_opts_t o;
+    thumb_opts_default(&o);
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        assert_true(parse_name_template(good[i], &o));
+        assert_string_equal(o.name, good[i]);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_false(parse_name_template(bad[i], &o));
+    assert_true(name_template_has_size("%s_%z"));
+    assert_false(name_template_has_size("%s_%%z"));
+    assert_false(name_template_has_size(""));
+}
+
 static void image_extensions(void **state)
 {
     (void)state;
@@ -152,9 +205,13 @@ static void image_extensions(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(sizes),         cmocka_unit_test(size_lists),
-        cmocka_unit_test(other_options), cmocka_unit_test(naming),
-        cmocka_unit_test(hostile_names), cmocka_unit_test(image_extensions),
+        cmocka_unit_test(sizes),
+        cmocka_unit_test(size_lists),
+        cmocka_unit_test(other_options),
+        cmocka_unit_test(naming),
+        cmocka_unit_test(hostile_names),
+        cmocka_unit_test(name_templates),
+        cmocka_unit_test(image_extensions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

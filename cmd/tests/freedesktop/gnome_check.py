@@ -6,6 +6,8 @@ in the cache that XDG_CACHE_HOME points at:
   gnome_check.py thumb FLAVOURS PATH...  each PATH has a thumbnail GNOME accepts in each flavour
                                          (comma-separated: normal, large, x-large, xx-large)
   gnome_check.py stale FLAVOURS PATH...  GNOME accepts none of them (the source changed)
+  gnome_check.py gio - PATH...           GLib itself (what Nautilus and GTK's file chooser ask)
+                                         finds each PATH's thumbnail and says thumbnail::is-valid
   gnome_check.py failed DIR PATH...      each PATH has a failure entry GNOME accepts, once the
                                          entries of DIR (thumbgen's fail/thumbgen-VERSION) are
                                          where GNOME looks for its own (fail/gnome-thumbnail-factory)
@@ -45,6 +47,15 @@ def main(mode, arg, paths):
                 if (found is None) == (mode == "thumb"):
                     print(f"{mode}: {flavour}: {uri}: lookup gave {found}")
                     bad += 1
+    elif mode == "gio":
+        for p in paths:
+            info = Gio.File.new_for_path(p).query_info(
+                "thumbnail::path,thumbnail::is-valid", Gio.FileQueryInfoFlags.NONE, None)
+            found = info.get_attribute_byte_string("thumbnail::path")
+            valid = info.get_attribute_boolean("thumbnail::is-valid")
+            if found is None or not valid:
+                print(f"gio: {p}: thumbnail::path {found}, thumbnail::is-valid {valid}")
+                bad += 1
     elif mode == "failed":
         cache = os.path.join(os.environ["XDG_CACHE_HOME"], "thumbnails")
         gnome = os.path.join(cache, "fail", "gnome-thumbnail-factory")

@@ -1,40 +1,75 @@
 #include "store/freedesktop/cachepng.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
+#include <zlib.h>
 #include <stdio.h>
 #include <string.h>
 
-/* A copy of in with every metadata field removed and the keys set as PNG text. */
-static VipsImage *with_keys(VipsImage *in, const cache_keys_t *k)
+/* A copy of in with every metadata field removed (built-in header fields stay: not removable). */
+static VipsImage *bare(VipsImage *in)
 {
     VipsImage *out;
     if (vips_copy(in, &out, NULL))
         return NULL;
     gchar **fields = vips_image_get_fields(out);
     for (int i = 0; fields[i] != NULL; i++)
-        vips_image_remove(out, fields[i]); /* built-in header fields stay: not removable */
+        vips_image_remove(out, fields[i]);
     g_strfreev(fields);
-    char num[4][32];
-    snprintf(num[0], sizeof num[0], "%" PRId64, k->mtime);
-    snprintf(num[1], sizeof num[1], "%" PRIu64, k->size);
-    snprintf(num[2], sizeof num[2], "%d", k->width);
-    snprintf(num[3], sizeof num[3], "%d", k->height);
-    const char *kv[][2] = {{"Thumb::URI", k->uri},
-                           {"Thumb::MTime", num[0]},
-                           {"Thumb::Size", num[1]},
-                           {"Thumb::Mimetype", k->mime},
-                           {"Thumb::Image::Width", k->width > 0 ? num[2] : NULL},
-                           {"Thumb::Image::Height", k->height > 0 ? num[3] : NULL},
-                           {"Software", "thumbgen " TG_VERSION}};
-    int n = 0;
-    for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++) {
-        if (kv[i][1] == NULL)
-            continue;
-        char field[64]; /* libvips' PNG savers write "png-comment-N-KEY" fields, in N order */
-        snprintf(field, sizeof field, "png-comment-%d-%s", n++, kv[i][0]);
-        vips_image_set_string(out, field, kv[i][1]);
-    }
     return out;
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24), p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8), p[3] = (unsigned char)v;
+}
+
+/* Appends one text chunk (key, value) at *p, moving *p past it: tEXt when the value is ASCII
+ * (so Latin-1, as tEXt must be), else an uncompressed iTXt holding UTF-8. */
+static void text_chunk(unsigned char **p, const char *key, const char *value)
+{
+    bool ascii = true;
+    for (const char *c = value; *c; c++)
+        ascii &= (unsigned char)*c < 0x80;
+    size_t kl = strlen(key) + 1, vl = strlen(value);
+    static const char itxt_head[4] = {0, 0, 0, 0}; /* not compressed, method, no language or
+                                                     translated key (each ends in a NUL) */
+    size_t hl = ascii ? 0 : sizeof itxt_head;
+    unsigned char *c = *p;
+    put32(c, (uint32_t)(kl + hl + vl));
+    memcpy(c + 4, ascii ? "tEXt" : "iTXt", 4);
+    memcpy(c + 8, key, kl);
+    memcpy(c + 8 + kl, itxt_head, hl);
+    memcpy(c + 8 + kl + hl, value, vl);
+    size_t data = 4 + kl + hl + vl;
+    put32(c + 4 + data, (uint32_t)crc32(0, c + 4, (uInt)data));
+    *p = c + 8 + data;
+}
+
+/* The keys, as text chunks inserted after IHDR into the PNG libvips made (libvips 8.14 writes its
+ * own text fields as zTXt, which GLib's thumbnail check does not read). g_malloc'd *out. */
+static int add_keys(const void *png, size_t len, const char *const (*kv)[2], size_t n, void **out,
+                    size_t *outlen)
+{
+    enum { AFTER_IHDR = 8 + 8 + 13 + 4 }; /* signature, then IHDR's length, type, data, CRC */
+    if (len < AFTER_IHDR || memcmp((const char *)png + 12, "IHDR", 4) != 0) {
+        vips_error("cachepng", "libvips made an unexpected PNG");
+        return -1;
+    }
+    size_t extra = 0;
+    for (size_t i = 0; i < n; i++)
+        if (kv[i][1] != NULL)
+            extra += 12 + strlen(kv[i][0]) + 1 + 4 + strlen(kv[i][1]);
+    unsigned char *buf = g_malloc(len + extra), *p = buf + AFTER_IHDR;
+    memcpy(buf, png, AFTER_IHDR);
+    for (size_t i = 0; i < n; i++)
+        if (kv[i][1] != NULL)
+            text_chunk(&p, kv[i][0], kv[i][1]);
+    memcpy(p, (const char *)png + AFTER_IHDR, len - AFTER_IHDR);
+    *out = buf;
+    *outlen = (size_t)(p - buf) + len - AFTER_IHDR;
+    return 0;
 }
 
 int cachepng_encode(VipsImage *in, const cache_keys_t *k, void **buf, size_t *len)
@@ -46,16 +81,34 @@ int cachepng_encode(VipsImage *in, const cache_keys_t *k, void **buf, size_t *le
     } else if (vips_bandjoin_const1(in, &rgba, 255.0, NULL)) {
         return -1;
     }
-    VipsImage *tagged = with_keys(rgba, k);
+    VipsImage *plain = bare(rgba);
     g_object_unref(rgba);
-    if (tagged == NULL)
+    if (plain == NULL)
         return -1;
-    /* strip off: it would drop the text too; with_keys left nothing else to strip. zlib level 1:
-     * on bench/run.sh's photos the cache's normal+large took 1.37-1.42 s at level 6 (libvips'
-     * default) and 1.25 s at level 1, for files 4% larger (4.46 MB against 4.30 MB for 80). */
-    int rc = vips_pngsave_buffer(tagged, buf, len, "strip", FALSE, "interlace", FALSE,
-                                 "compression", 1, NULL);
-    g_object_unref(tagged);
+    /* zlib level 1: on bench/run.sh's photos the cache's normal+large took 1.37-1.42 s at level 6
+     * (libvips' default) and 1.25 s at level 1, for files 4% larger (4.46 MB against 4.30 MB for
+     * 80). */
+    void *png = NULL;
+    size_t n = 0;
+    int rc = vips_pngsave_buffer(plain, &png, &n, "strip", TRUE, "interlace", FALSE, "compression",
+                                 1, NULL);
+    g_object_unref(plain);
+    if (rc)
+        return -1;
+    char num[4][32];
+    snprintf(num[0], sizeof num[0], "%" PRId64, k->mtime);
+    snprintf(num[1], sizeof num[1], "%" PRIu64, k->size);
+    snprintf(num[2], sizeof num[2], "%d", k->width);
+    snprintf(num[3], sizeof num[3], "%d", k->height);
+    const char *const kv[][2] = {{"Thumb::URI", k->uri},
+                                 {"Thumb::MTime", num[0]},
+                                 {"Thumb::Size", num[1]},
+                                 {"Thumb::Mimetype", k->mime},
+                                 {"Thumb::Image::Width", k->width > 0 ? num[2] : NULL},
+                                 {"Thumb::Image::Height", k->height > 0 ? num[3] : NULL},
+                                 {"Software", "thumbgen " TG_VERSION}};
+    rc = add_keys(png, n, kv, sizeof kv / sizeof kv[0], buf, len);
+    g_free(png);
     return rc;
 }
 

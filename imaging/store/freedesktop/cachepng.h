@@ -1,8 +1,10 @@
 /* cachepng: the PNG files of the freedesktop thumbnail cache, made with libvips in a decoder
  * (Thumbnail Managing Standard 0.9.0): 8-bit sRGB with alpha, non-interlaced, nothing of the
  * source's metadata, and the Thumb:: text keys that let every file manager trust them. libvips
- * writes each key as a compressed text chunk (zTXt), which the standard allows and readers
- * (GdkPixbuf, Qt) read like tEXt. Error convention: 0, or -1 with libvips' error buffer set. */
+ * encodes the pixels; the keys go in tEXt chunks (iTXt for a value that is not ASCII) inserted
+ * after the header, because GLib's own check (thumbnail::is-valid, asked by Nautilus and GTK's
+ * file chooser) reads only tEXt, and libvips 8.14 writes its text fields as zTXt. Error
+ * convention: 0, or -1 with libvips' error buffer set. */
 #ifndef IMAGING_CACHEPNG_H
 #define IMAGING_CACHEPNG_H
 

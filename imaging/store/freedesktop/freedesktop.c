@@ -129,6 +129,6 @@ store_t *store_freedesktop_open(const char *dst, const store_cfg_t *cfg, char *e
         fdo_close(&s->base);
         return NULL;
     }
-    s->base = (store_t){.ops = &ops, .writers = s->folder->writers};
+    s->base = (store_t){.ops = &ops, .writers = s->folder->writers, .unique_names = true};
     return &s->base;
 }

@@ -1,0 +1,251 @@
+/* End-to-end tests of camera RAW: DNGs made here by testdata/make-dng.c (a Bayer mosaic of the
+ * synthetic picture, 12 or 16 bits, with or without an embedded JPEG preview, stored as a camera
+ * held sideways would store it). Each thumbnail is checked by its pixels: upright, and its four
+ * quadrants of the right hues (red, green / blue, yellow), judged by colour, not by bytes. The
+ * preview of some files is inverted on purpose, so a test can tell which path a thumbnail took. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vips/vips.h>
+#include <cmocka.h>
+
+#include "outputs.h"
+#include "proc.h"
+
+#define BIN THUMBGEN_BIN
+#define PICTURE TESTDATA "/photos/orientation/Landscape_1.jpg"
+
+static tg_dirs_t dirs;
+
+/* Makes SRC/name with make-dng and the options given (one string, split by the shell). */
+static void dng(const char *name, const char *opts)
+{
+    char cmd[1024];
+    FMT(cmd, "'%s' '%s' '%s/%s' %s", MAKE_DNG, PICTURE, dirs.src, name, opts);
+    sh(cmd);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    dirs_make(&dirs, "raw");
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    dirs_remove(&dirs);
+    return 0;
+}
+
+/* The hue of the mean colour of a patch around (x, y): r g b (one channel leads), c m y (two do),
+ * '?' (none clearly). */
+static char hue_at(VipsImage *im, int x, int y)
+{
+    VipsImage *patch;
+    assert_int_equal(vips_extract_area(im, &patch, x - 3, y - 3, 7, 7, NULL), 0);
+    double c[3];
+    for (int b = 0; b < 3; b++) {
+        VipsImage *band;
+        assert_int_equal(vips_extract_band(patch, &band, b, NULL), 0);
+        assert_int_equal(vips_avg(band, &c[b], NULL), 0);
+        g_object_unref(band);
+    }
+    g_object_unref(patch);
+    double r = c[0], g = c[1], b = c[2], d = 60;
+    if (r > b + d && g > b + d)
+        return 'y';
+    if (g > r + d && b > r + d)
+        return 'c';
+    if (r > g + d && b > g + d)
+        return 'm';
+    if (r > g + d && r > b + d)
+        return 'r';
+    if (g > r + d && g > b + d)
+        return 'g';
+    if (b > r + d && b > g + d)
+        return 'b';
+    return '?';
+}
+
+/* The hues of the four quadrants of a thumbnail, top left, top right, bottom left, bottom right;
+ * and its size. */
+static void quadrants(const char *path, char out[5], int *w, int *h)
+{
+    VipsImage *im = load(path);
+    *w = im->Xsize;
+    *h = im->Ysize;
+    out[0] = hue_at(im, *w / 4, *h / 4);
+    out[1] = hue_at(im, 3 * *w / 4, *h / 4);
+    out[2] = hue_at(im, *w / 4, 3 * *h / 4);
+    out[3] = hue_at(im, 3 * *w / 4, 3 * *h / 4);
+    out[4] = '\0';
+    g_object_unref(im);
+}
+
+static void expect_thumb(const char *name, const char *hues, int w, int h)
+{
+    char path[300], got[5];
+    int gw, gh;
+    FMT(path, "%s/%s", dirs.dst, name);
+    quadrants(path, got, &gw, &gh);
+    if (strcmp(got, hues) != 0 || gw != w || abs(gh - h) > 1)
+        fail_msg("%s: %dx%d with quadrants %s, expected %dx%d with %s", name, gw, gh, got, w, h,
+                 hues);
+}
+
+/* The upright picture's quadrants, and its inverse (the tinted previews'). */
+#define UPRIGHT "rgby"
+#define INVERTED "cmyb"
+
+/* No preview: the raw data is developed (12 and 16 bits; sideways and not), upright, with the
+ * picture's hues. A full-size preview (inverted on purpose) is what auto uses, upright by the
+ * DNG's orientation although the preview has no EXIF; --raw develop develops that same file. */
+static void preview_and_develop(void **state)
+{
+    (void)state;
+    dng("plain.dng", "--bits 12");
+    dng("side16.dng", "--bits 16 --orientation 6");
+    dng("preview.dng", "--orientation 6 --preview 1 --preview-tint");
+    dng("upside.dng", "--orientation 3 --preview 1 --preview-tint");
+    proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, "-j", "2", NULL);
+    assert_int_equal(r.status, 0);
+    expect_summary(r.err, 4, 0, 0, 0);
+    proc_result_free(&r);
+    expect_thumb("plain.jpg", UPRIGHT, 256, 171);
+    expect_thumb("side16.jpg", UPRIGHT, 256, 171);
+    expect_thumb("preview.jpg", INVERTED, 256, 171);
+    expect_thumb("upside.jpg", INVERTED, 256, 171);
+
+    r = tg_run(BIN, dirs.src, dirs.dst, "--raw", "develop", "--force", NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    expect_thumb("preview.jpg", UPRIGHT, 256, 171);
+    expect_thumb("upside.jpg", UPRIGHT, 256, 171);
+
+    /* --no-rotate: stored as the camera held it (portrait for orientation 6). */
+    r = tg_run(BIN, dirs.src, dirs.dst, "--no-rotate", "--force", NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    char hues[5];
+    int w, h;
+    char path[300];
+    FMT(path, "%s/side16.jpg", dirs.dst);
+    quadrants(path, hues, &w, &h);
+    assert_int_equal(w, 171);
+    assert_int_equal(h, 256);
+}
+
+/* A preview smaller than the thumbnail is not used by auto (the raw data is developed), but is
+ * for a thumbnail it covers, and always with --raw preview. */
+static void small_preview(void **state)
+{
+    (void)state;
+    dng("small.dng", "--preview 0.1 --preview-tint"); /* 120x80 */
+    proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    expect_thumb("small.jpg", UPRIGHT, 256, 171);
+    r = tg_run(BIN, dirs.src, dirs.dst, "-s", "100", "--force", NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    expect_thumb("small.jpg", INVERTED, 100, 67);
+    r = tg_run(BIN, dirs.src, dirs.dst, "--raw", "preview", "--force", NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    expect_thumb("small.jpg", INVERTED, 120, 80); /* never enlarged */
+}
+
+/* A corrupt RAW and a truncated one each fail with LibRaw's reason in words; the good one is
+ * made; nothing is written for the bad ones. */
+static void broken_raw_fails_alone(void **state)
+{
+    (void)state;
+    dng("good.dng", "");
+    dng("cut.dng", "");
+    char cmd[600];
+    FMT(cmd,
+        "cd '%s' && truncate -s 40000 cut.dng && head -c 3000 /dev/urandom > noise.nef && "
+        "printf 'II*\\000' | dd of=noise.nef conv=notrunc status=none",
+        dirs.src);
+    sh(cmd);
+    proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, "--manifest", dirs.manifest, NULL);
+    assert_int_equal(r.status, 1);
+    expect_summary(r.err, 1, 0, 0, 2);
+    assert_non_null(strstr(r.err, "noise.nef: cannot read image header: LibRaw: "));
+    assert_non_null(strstr(r.err, "cut.dng: cannot "));
+    assert_non_null(strstr(r.err, "LibRaw: "));
+    assert_null(strstr(r.err, "(-")); /* LibRaw's codes are put in words */
+    proc_result_free(&r);
+    assert_int_equal(count_outputs(dirs.dst, NULL), 1);
+}
+
+/* A camera's RAW+JPEG pair: one thumbnail, the other skipped naming its owner, exit 0; with
+ * --name '%s.%e', one each. */
+static void raw_jpeg_pair(void **state)
+{
+    (void)state;
+    dng("IMG_0001.DNG", "--preview 1");
+    char cmd[600];
+    FMT(cmd, "cp '%s' '%s/IMG_0001.JPG'", PICTURE, dirs.src);
+    sh(cmd);
+    proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, NULL);
+    assert_int_equal(r.status, 0);
+    expect_summary(r.err, 1, 0, 1, 0);
+    assert_non_null(strstr(r.err, "IMG_0001.JPG: its thumbnail name IMG_0001.jpg belongs to "
+                                  "IMG_0001.DNG; skipped"));
+    proc_result_free(&r);
+    r = tg_run(BIN, dirs.src, dirs.dst, "--name", "%s.%e", NULL);
+    assert_int_equal(r.status, 0);
+    expect_summary(r.err, 2, 0, 0, 0);
+    proc_result_free(&r);
+    expect_thumb("IMG_0001.DNG.jpg", UPRIGHT, 256, 171);
+    expect_thumb("IMG_0001.JPG.jpg", UPRIGHT, 256, 171);
+}
+
+/* The freedesktop cache: a RAW thumbnail with its MIME type, accepted by GNOME's factory. */
+static void raw_in_the_cache(void **state)
+{
+    (void)state;
+    dng("cam.dng", "--orientation 6 --preview 1");
+    char cache[200], thumbs[220];
+    FMT(cache, "%s/cache", dirs.root);
+    FMT(thumbs, "%s/thumbnails", cache);
+    setenv("XDG_CACHE_HOME", cache, 1);
+    proc_result_t r = tg_run(BIN, "--freedesktop", dirs.src, NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    char path[300];
+    FMT(path, "%s/cam.dng", dirs.src);
+    r = tg_run("/usr/bin/python3", FREEDESKTOP_DIR "/gnome_check.py", "thumb", "normal,large", path,
+               NULL);
+    if (r.status != 0)
+        fail_msg("%s%s", r.out, r.err);
+    proc_result_free(&r);
+    char cmd[600];
+    FMT(cmd, "grep -rl 'image/x-adobe-dng' '%s/large' >/dev/null", thumbs);
+    sh(cmd);
+}
+
+int main(void)
+{
+    if (VIPS_INIT("test_cli_raw"))
+        return 1;
+    vips_cache_set_max(0); /* the same path is read again after a rerun rewrote it */
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(preview_and_develop, setup, teardown),
+        cmocka_unit_test_setup_teardown(small_preview, setup, teardown),
+        cmocka_unit_test_setup_teardown(broken_raw_fails_alone, setup, teardown),
+        cmocka_unit_test_setup_teardown(raw_jpeg_pair, setup, teardown),
+        cmocka_unit_test_setup_teardown(raw_in_the_cache, setup, teardown),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    vips_shutdown();
+    return rc;
+}
