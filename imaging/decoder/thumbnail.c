@@ -11,6 +11,7 @@
 
 #include "store/freedesktop/cachepng.h"
 #include "core/naming.h"
+#include "decoder/nclx.h"
 
 /* libvips logs a GLib warning per failed tile ("error in tile 0 x 40") on top of the error it
  * returns; the returned error is what we report, once, as "thumbgen: PATH: reason". */
@@ -393,6 +394,18 @@ static void make_from(const thumb_opts_t *o, task_t *t, const input_t *in, const
     if (base == NULL) {
         thumb_fail_vips(t, "cannot read image");
         return;
+    }
+    /* HEIF and AVIF whose colour an nclx box describes (libvips 8.14 would take it for sRGB). */
+    nclx_t nclx;
+    if (strstr(loader, "Heif") != NULL && t->fd >= 0 && nclx_read(t->fd, &nclx)) {
+        VipsImage *srgb;
+        if (nclx_convert(base, &nclx, o->keep_metadata, &srgb)) {
+            g_object_unref(base);
+            thumb_fail_vips(t, "cannot convert the image's colour");
+            return;
+        }
+        g_object_unref(base);
+        base = srgb;
     }
     thumb_sizes(o, t, base, big, &keys);
     g_object_unref(base);
