@@ -12,6 +12,8 @@
 #   png-256      40 PNGs of 3.8 MP                                      -> 256 px box JPEG Q80
 #   two-sizes    the photos -> 256 and 1024 from one decode (thumbgen only; its ratio is to
 #                thumbgen's own photo-1024 time: the cost of the second size)
+#   camera RAW   40 synthetic 24 MP DNGs with a full-size preview -> 256 px, against the same
+#                previews as JPEGs, simple_dcraw -e + vipsthumbnail, and dcraw_emu -h (see below)
 # The photos are made from a real photo where this checkout has ../shared/corpus (never copied
 # into the project), else from testdata's synthetic picture: upscaled, shifted, re-toned, with
 # seeded noise for photo-like entropy.
@@ -238,3 +240,74 @@ for r in $(seq 1 "$rounds"); do
 done
 p1=$(awk '$1==1{print $2}' "$work/primes" | median) p2=$(awk '$1==2{print $2}' "$work/primes" | median)
 awk -v a="$p1" -v b="$p2" 'BEGIN{printf "thumbgen primes -n 10 --seed 1: -j 1 %.2f s, -j 2 %.2f s (%.2fx)\n", a, b, a/b}'
+
+# ---- camera RAW: 40 synthetic 24 MP DNGs (testdata/make-dng.c: a 16-bit Bayer mosaic of each
+# 24 MP photo, as shot and turned 90 degrees, with a full-size JPEG preview), made once and cached.
+#   raw-auto      thumbgen at its defaults (--raw auto: the preview, thumbnailed by libvips)
+#   raw-preview   thumbgen on the same previews as plain JPEGs (target: raw-auto <= 1.2x this)
+#   extract+vips  simple_dcraw -e (libraw-bin) to extract every preview, then vipsthumbnail on
+#                 them, one process per CPU each (target: raw-auto faster)
+#   raw-develop   thumbgen --raw develop (half-size demosaic: 256 px fits in half the sensor)
+#   dcraw_emu -h  LibRaw's own half-size develop to PPM, one process per CPU (target: raw-develop
+#                 <= 1.5x this; it does not resize or encode)
+raw=$cache/raw rawprev=$cache/raw-previews
+make_dng=$root/build/make-dng
+if [ ! -x "$make_dng" ] && pkg-config --exists libtiff-4; then
+  cmake --build "$root/build" -j"$ncpu" --target make-dng >/dev/null
+fi
+if [ -x "$make_dng" ] && command -v simple_dcraw >/dev/null && command -v dcraw_emu >/dev/null; then
+  if [ ! -d "$raw" ]; then
+    echo "bench: making the RAW corpus in $raw (once)..." >&2
+    mkdir -p "$raw.tmp" "$rawprev.tmp"
+    for p in $(seq 20 39); do
+      for o in 1 6; do
+        "$make_dng" "$photos/photo$p.jpg" "$raw.tmp/raw${p}_$o.dng" --bits 16 --orientation $o --preview 1
+      done
+    done
+    # The previews as plain JPEGs (what simple_dcraw -e extracts), for the raw-preview row.
+    (cd "$raw.tmp" && for f in *.dng; do simple_dcraw -e "$f" >/dev/null; done)
+    for f in "$raw.tmp"/*.thumb.jpg; do b=$(basename "$f" .dng.thumb.jpg); mv "$f" "$rawprev.tmp/$b.jpg"; done
+    mv "$rawprev.tmp" "$rawprev"; mv "$raw.tmp" "$raw"
+  fi
+  rawsrc=$raw rawprevsrc=$rawprev
+  if [ $quick = 1 ]; then
+    mkdir -p "$work/q/raw" "$work/q/rawprev"
+    ls "$raw" | awk 'NR%4==1' | while read -r f; do ln "$raw/$f" "$work/q/raw/$f"; done
+    ls "$rawprev" | awk 'NR%4==1' | while read -r f; do ln "$rawprev/$f" "$work/q/rawprev/$f"; done
+    rawsrc=$work/q/raw rawprevsrc=$work/q/rawprev
+  fi
+  nraw=$(ls "$rawsrc" | wc -l) per=$(( (nraw + ncpu - 1) / ncpu ))
+  raw_one() { # tool -> wall seconds
+    rm -rf "$work/out" "$work/ext"; mkdir -p "$work/out" "$work/ext"
+    local t=(/usr/bin/time -f "%e" -o "$work/time")
+    case $1 in
+      raw-auto) "${t[@]}" "$tg" "$rawsrc" "$work/out" --quiet ;;
+      raw-preview) "${t[@]}" "$tg" "$rawprevsrc" "$work/out" --quiet ;;
+      extract+vips)
+        "${t[@]}" sh -c "for f in '$rawsrc'/*.dng; do ln -s \"\$f\" '$work/ext/'; done &&
+          ls '$work/ext'/*.dng | xargs -P $ncpu -n $per simple_dcraw -e >/dev/null &&
+          ls '$work/ext'/*.thumb.jpg | xargs -P $ncpu -n $per vipsthumbnail -s 256 -o '$work/out/%s.jpg[Q=80,strip]'" ;;
+      raw-develop) "${t[@]}" "$tg" "$rawsrc" "$work/out" --raw develop --quiet ;;
+      dcraw_emu) "${t[@]}" sh -c "for f in '$rawsrc'/*.dng; do ln -s \"\$f\" '$work/ext/'; done &&
+          ls '$work/ext'/*.dng | xargs -P $ncpu -n $per dcraw_emu -h -w >/dev/null" ;;
+    esac >/dev/null 2>&1 && cat "$work/time" || echo -
+  }
+  rawtools="raw-auto raw-preview extract+vips raw-develop dcraw_emu"
+  for tool in $rawtools; do raw_one "$tool" >/dev/null; done # warm-up
+  for r in $(seq 1 "$rounds"); do
+    echo "bench: RAW round $r of $rounds..." >&2
+    for tool in $rawtools; do echo "$tool $(raw_one "$tool")" >> "$work/raw"; done
+  done
+  rawmed() { awk -v t="$1" '$1==t{print $2}' "$work/raw" | median; }
+  echo
+  echo "camera RAW, $nraw DNGs of 24 MP with a full-size preview -> 256 px JPEG; wall time, s (medians)"
+  for tool in $rawtools; do printf "  %-13s %6s\n" "$tool" "$(rawmed "$tool")"; done
+  awk -v a="$(rawmed raw-auto)" -v p="$(rawmed raw-preview)" -v e="$(rawmed extract+vips)" \
+      -v d="$(rawmed raw-develop)" -v c="$(rawmed dcraw_emu)" 'BEGIN{
+    printf "  raw-auto / raw-preview %.2fx (target <= 1.2), raw-auto / extract+vips %.2fx (target < 1)\n", a/p, a/e
+    printf "  raw-develop / dcraw_emu -h %.2fx (target <= 1.5)\n", d/c }'
+else
+  echo
+  echo "camera RAW: skipped (needs build/make-dng, i.e. libtiff-dev, and libraw-bin)"
+fi
+

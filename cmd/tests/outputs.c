@@ -142,6 +142,22 @@ void dirs_remove(tg_dirs_t *d)
     d->root[0] = '\0';
 }
 
+tg_dirs_t test_dirs;
+
+int setup_dirs(void **state)
+{
+    (void)state;
+    dirs_make(&test_dirs, program_invocation_short_name);
+    return 0;
+}
+
+int teardown_dirs(void **state)
+{
+    (void)state;
+    dirs_remove(&test_dirs);
+    return 0;
+}
+
 static bool image_name(const char *name)
 {
     static const char *const exts[] = {"jpg",  "jpeg", "png",  "gif", "webp", "tif", "tiff",

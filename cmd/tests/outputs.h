@@ -47,6 +47,12 @@ void dirs_make(tg_dirs_t *d, const char *tag);
 /* Removes d->root and everything in it, unmounting what a test mounted on d->dst first. */
 void dirs_remove(tg_dirs_t *d);
 
+/* For a test file whose tests each want one fresh folder: cmocka set-up and tear-down that make
+ * and remove test_dirs (tagged with the program's name). */
+extern tg_dirs_t test_dirs;
+int setup_dirs(void **state);
+int teardown_dirs(void **state);
+
 /* What a source tree holds, as a run reports it: its visible regular files relative to it, sorted,
  * split into good (an image extension, outside any folder called "bad"), bad (an image extension,
  * inside one) and other (no image extension: a run skips them). Derived from the tree itself, so

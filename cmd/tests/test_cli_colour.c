@@ -18,21 +18,7 @@
 
 #define BIN THUMBGEN_BIN
 
-static tg_dirs_t dirs;
-
-static int setup(void **state)
-{
-    (void)state;
-    dirs_make(&dirs, "colour");
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    dirs_remove(&dirs);
-    return 0;
-}
+#define dirs test_dirs
 
 /* SRC/name: patches of 32x32 side by side, each of the 8-bit code values given ("R G B" each),
  * in the nclx space primaries/transfer. */
@@ -147,8 +133,8 @@ int main(void)
         return 1;
     vips_cache_set_max(0); /* the same path is read again after a rerun rewrote it */
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(display_p3, setup, teardown),
-        cmocka_unit_test_setup_teardown(hdr_tone_mapped, setup, teardown),
+        cmocka_unit_test_setup_teardown(display_p3, setup_dirs, teardown_dirs),
+        cmocka_unit_test_setup_teardown(hdr_tone_mapped, setup_dirs, teardown_dirs),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     vips_shutdown();

@@ -20,7 +20,7 @@
 #define BIN THUMBGEN_BIN
 #define PICTURE TESTDATA "/photos/orientation/Landscape_1.jpg"
 
-static tg_dirs_t dirs;
+#define dirs test_dirs
 
 /* Makes SRC/name with make-dng and the options given (one string, split by the shell). */
 static void dng(const char *name, const char *opts)
@@ -28,20 +28,6 @@ static void dng(const char *name, const char *opts)
     char cmd[1024];
     FMT(cmd, "'%s' '%s' '%s/%s' %s", MAKE_DNG, PICTURE, dirs.src, name, opts);
     sh(cmd);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    dirs_make(&dirs, "raw");
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    dirs_remove(&dirs);
-    return 0;
 }
 
 /* The hue of the mean colour of a patch around (x, y): r g b (one channel leads), c m y (two do),
@@ -239,11 +225,11 @@ int main(void)
         return 1;
     vips_cache_set_max(0); /* the same path is read again after a rerun rewrote it */
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(preview_and_develop, setup, teardown),
-        cmocka_unit_test_setup_teardown(small_preview, setup, teardown),
-        cmocka_unit_test_setup_teardown(broken_raw_fails_alone, setup, teardown),
-        cmocka_unit_test_setup_teardown(raw_jpeg_pair, setup, teardown),
-        cmocka_unit_test_setup_teardown(raw_in_the_cache, setup, teardown),
+        cmocka_unit_test_setup_teardown(preview_and_develop, setup_dirs, teardown_dirs),
+        cmocka_unit_test_setup_teardown(small_preview, setup_dirs, teardown_dirs),
+        cmocka_unit_test_setup_teardown(broken_raw_fails_alone, setup_dirs, teardown_dirs),
+        cmocka_unit_test_setup_teardown(raw_jpeg_pair, setup_dirs, teardown_dirs),
+        cmocka_unit_test_setup_teardown(raw_in_the_cache, setup_dirs, teardown_dirs),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     vips_shutdown();
