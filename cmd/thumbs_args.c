@@ -15,7 +15,8 @@ void thumbs_usage(FILE *f)
         "  or:  thumbgen --freedesktop SRC [options]\n"
         "  or:  thumbgen primes [options]   (the pipeline benchmark: thumbgen primes --help)\n"
         "\n"
-        "Makes a thumbnail of every image under SRC (a folder, walked recursively, or one file)\n"
+        "Makes a thumbnail of every image and video clip under SRC (a folder, walked\n"
+        "recursively, or one file)\n"
         "into a mirrored tree under DST: SRC/a/b/c.png -> DST/a/b/c.jpg. SRC and DST are folders\n"
         "or s3://BUCKET[/PREFIX], in any combination. Outputs that exist and are not older than\n"
         "their source are skipped; every save is atomic. With --freedesktop there is no DST: the\n"
@@ -33,6 +34,10 @@ void thumbs_usage(FILE *f)
         "                        auto (default: the embedded JPEG preview when it is at least\n"
         "                        as large as the thumbnail, else the raw data developed),\n"
         "                        preview (the preview whenever there is one) or develop\n"
+        "      --video-at WHEN   a clip's poster frame: PERCENT%% of its length (default\n"
+        "                        10%%) or SECONDS from its start; a black or flat frame there\n"
+        "                        gives way to a later one\n"
+        "      --no-video        skip video clips (counted as skipped)\n"
         "      --name TEMPLATE   the thumbnail's name in its folder, before the format's\n"
         "                        extension: %%s the source's name without its extension, %%e\n"
         "                        its extension, %%z the size (several sizes then share one\n"
@@ -51,7 +56,7 @@ void thumbs_usage(FILE *f)
         "                        time allowed to decode one image (default 60); past it the\n"
         "                        file fails and its decoder is replaced\n"
         "      --max-memory MIB  address space per decoder process (default 2048, at least\n"
-        "                        256; 0: no limit); an image that needs more fails as\n"
+        "                        384; 0: no limit); an image that needs more fails as\n"
         "                        'out of memory'\n"
         "      --follow-symlinks\n"
         "                        follow symbolic links (loops are detected); default: skip them\n"
@@ -135,6 +140,8 @@ enum {
     OPT_FREEDESKTOP,
     OPT_NAME,
     OPT_RAW,
+    OPT_VIDEO_AT,
+    OPT_NO_VIDEO,
 };
 
 /* "K/N" with 0 <= K < N <= 2^32 - 1. */
@@ -176,7 +183,7 @@ static const char *expects(int c, bool freedesktop)
     case OPT_TIMEOUT:
         return "whole seconds from 1 to 86400";
     case OPT_MAXMEM:
-        return "MiB from 256 to 1073741824, or 0 for no limit";
+        return "MiB from 384 to 1073741824, or 0 for no limit";
     case 'j':
         return "a whole number from 1 to 1024";
     case OPT_SHARD:
@@ -185,6 +192,8 @@ static const char *expects(int c, bool freedesktop)
         return "a whole number from 0 to 100";
     case OPT_RAW:
         return "auto, preview or develop";
+    case OPT_VIDEO_AT:
+        return "a percentage of the clip's length such as 25%, or seconds such as 12.5";
     case OPT_NAME:
         return "a template with %s in it, no slash, and only the tokens %s, %e, %z and %%";
     default:
@@ -240,6 +249,8 @@ static const struct option longopts[] = {{"size", required_argument, NULL, 's'},
                                          {"freedesktop", no_argument, NULL, OPT_FREEDESKTOP},
                                          {"name", required_argument, NULL, OPT_NAME},
                                          {"raw", required_argument, NULL, OPT_RAW},
+                                         {"video-at", required_argument, NULL, OPT_VIDEO_AT},
+                                         {"no-video", no_argument, NULL, OPT_NO_VIDEO},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
 
@@ -257,6 +268,10 @@ static bool apply(thumbs_args_t *a, int c, const char *v)
         return parse_name_template(v, o);
     case OPT_RAW:
         return parse_raw_mode(v, &o->raw);
+    case OPT_VIDEO_AT:
+        return parse_video_at(v, o);
+    case OPT_NO_VIDEO:
+        return o->no_video = true;
     case 'q':
         return parse_u64(v, 1, 100, &n) && (o->quality = (int)n, true);
     case OPT_BACKGROUND:

@@ -26,7 +26,7 @@
 
 #define BATCH_DEFAULT_TIMEOUT 60      /* seconds per image */
 #define BATCH_DEFAULT_MAX_MEMORY 2048 /* MiB per decoder (see decoder/worker.h) */
-#define BATCH_MIN_MAX_MEMORY 256      /* MiB: below this a decoder cannot even start */
+#define BATCH_MIN_MAX_MEMORY 384      /* MiB: below this a decoder cannot even start */
 
 typedef struct batch_cfg {
     const char *src;           /* a folder, a file or s3://BUCKET[/PREFIX] */

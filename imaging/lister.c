@@ -131,7 +131,14 @@ bool lister_emit(lister_t *l, src_file_t *files, size_t n)
             continue;
         reporter_found(l->rep);
         task_t *t = NULL;
-        if (f->owner != NULL && !l->store->unique_names) {
+        if (l->opts->no_video && has_video_extension(f->name)) {
+            t = task_new(f->path, f->rel_off);
+            if (t != NULL) {
+                task_fail(t, TASK_SKIPPED, "a video clip (--no-video)");
+                settle(l, t);
+            }
+            t = NULL;
+        } else if (f->owner != NULL && !l->store->unique_names) {
             t = task_new(f->path, f->rel_off);
             if (t != NULL && (t->owner = strdup(f->owner)) != NULL) {
                 task_fail(t, TASK_SKIPPED,

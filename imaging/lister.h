@@ -8,6 +8,7 @@
  *     or decode; a skip costs no exit status. A source settles claims (lister_settle_claims) over
  *     every file that could clash, so the rule never depends on timing, -j or clocks. A store
  *     whose names cannot clash (the freedesktop cache) never applies it;
+ *   - --no-video: a clip (by its extension) is skipped, counted, before anything else;
  *   - --shard K/N: a file is this run's when the FNV-1a 64-bit hash of its path relative to SRC
  *     (its bytes as listed), modulo N, is K; others are left alone, uncounted;
  *   - up to date (every output exists in the store and is not older than the source) is settled

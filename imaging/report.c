@@ -143,6 +143,8 @@ static void manifest_line(reporter_t *r, const char *src, const task_t *t, task_
     }
     fputs(",\"error\":", f);
     json_str(f, err);
+    if (t != NULL && t->video)
+        fprintf(f, ",\"kind\":\"video\",\"duration\":%.3f", t->duration);
     if (t != NULL && t->owner != NULL) {
         fputs(",\"reason\":\"name clash\",\"owner\":", f);
         json_str(f, t->owner);

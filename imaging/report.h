@@ -48,7 +48,8 @@ void reporter_listing_done(reporter_t *r);
 
 /* Records a settled task: counts it, reports a failure on stderr (and a clash loser's skip, unless
  * quiet), writes its manifest line (a clash loser's with "reason":"name clash" and "owner", the
- * name of the file in its folder that owns its thumbnail's name). */
+ * name of the file in its folder that owns its thumbnail's name; a clip's with "kind":"video"
+ * and its "duration" in seconds). */
 void reporter_task(reporter_t *r, const task_t *t);
 
 /* Reports a failure that is not a task (e.g. an unreadable folder): stderr, manifest, count. */

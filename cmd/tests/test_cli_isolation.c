@@ -106,7 +106,7 @@ static void faults_cost_one_file(void **state)
     fault_file("alloc.jpg", "alloc");
     fault_file("rawcrash.dng", "crash"); /* the camera RAW family's files: the same */
     fault_file("rawhang.nef", "hang");
-    proc_result_t r = run(HOOKS, "-j", "2", "--timeout=5", "--max-memory=256");
+    proc_result_t r = run(HOOKS, "-j", "2", "--timeout=5", "--max-memory=384");
     assert_int_equal(r.status, 1);
     assert_non_null(strstr(r.err, "crash.jpg: decoder crashed (SIGABRT)\n"));
     assert_non_null(strstr(r.err, "segv.jpg: decoder crashed (SIGSEGV)\n"));
@@ -114,7 +114,7 @@ static void faults_cost_one_file(void **state)
     assert_non_null(strstr(r.err, "rawcrash.dng: decoder crashed (SIGABRT)\n"));
     assert_non_null(strstr(r.err, "rawhang.nef: timed out after 5 s (see --timeout)\n"));
     if (has_memory_limit(r.err))
-        assert_non_null(strstr(r.err, "alloc.jpg: out of memory (limit 256 MiB"));
+        assert_non_null(strstr(r.err, "alloc.jpg: out of memory (limit 384 MiB"));
     else
         print_message("sanitizer build: no memory limit, the out-of-memory case is not run\n");
     assert_non_null(strstr(r.err, "4 made, 0 up to date, 0 skipped, 6 failed"));

@@ -152,3 +152,19 @@ bool has_image_extension(const char *path)
             return true;
     return false;
 }
+
+bool has_video_extension(const char *path)
+{
+    static const char *const exts[] = {"mp4", "m4v",  "mov", "qt",   "webm", "mkv",
+                                       "avi", "ts",   "mts", "m2ts", "3gp",  "3g2",
+                                       "mpg", "mpeg", "ogv", "wmv",  "flv"};
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    if (dot == NULL || dot == base)
+        return false;
+    for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
+        if (strcasecmp(dot + 1, exts[i]) == 0)
+            return true;
+    return false;
+}

@@ -38,6 +38,10 @@ bool name_template_has_size(const char *tmpl);
 char *output_path_named(const char *dst, const char *label, const char *rel, const char *tmpl,
                         const char *size, const char *ext);
 
+/* True when the file name (last component of path) has a video clip's extension (mp4, mov, webm,
+ * mkv, avi, ts, 3gp, ...), case-insensitively: decoder/video.c reads those. */
+bool has_video_extension(const char *path);
+
 /* True when the file name (last component of path) has an extension that names an image format,
  * case-insensitively: such a file that libvips cannot read is a failure, not silently skipped. */
 bool has_image_extension(const char *path);

@@ -17,6 +17,7 @@ void thumb_opts_default(thumb_opts_t *o)
     o->quality = 80;
     o->background[0] = o->background[1] = o->background[2] = 255;
     o->max_pixels = 268402689;
+    o->video_at = 10;
 }
 
 /* Reads 1..100000 from [*p, end); advances *p. */
@@ -219,4 +220,18 @@ bool parse_raw_mode(const char *text, raw_mode_t *m)
             return true;
         }
     return false;
+}
+
+bool parse_video_at(const char *text, thumb_opts_t *o)
+{
+    char *end = NULL;
+    if (text == NULL || !isdigit((unsigned char)text[0]))
+        return false;
+    double v = strtod(text, &end);
+    bool pct = end != NULL && end[0] == '%' && end[1] == '\0';
+    if (end == NULL || (!pct && *end != '\0') || !(v >= 0) || (pct && v > 100) || v > 1e7)
+        return false;
+    o->video_at = v;
+    o->video_at_seconds = !pct;
+    return true;
 }

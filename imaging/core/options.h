@@ -38,6 +38,9 @@ typedef struct thumb_opts {
     uint64_t max_pixels;
     char name[THUMB_NAME_MAX]; /* --name: the output name's template (naming.h); "": "%s" */
     raw_mode_t raw;
+    double video_at;       /* --video-at: where the poster frame is, percent of the length... */
+    bool video_at_seconds; /* ...or seconds from the start */
+    bool no_video;         /* --no-video: clips are skipped */
 } thumb_opts_t;
 
 /* The defaults of DESIGN.md: box 256, JPEG q80, white background, rotate, strip, no upscale,
@@ -64,6 +67,9 @@ bool parse_format(const char *text, format_t *f);
 
 /* "white", "black", "#rrggbb", or "R,G,B" with each 0..255. */
 bool parse_colour(const char *text, double rgb[3]);
+
+/* --video-at: "PERCENT%" (0-100) or "SECONDS" (a decimal number). */
+bool parse_video_at(const char *text, thumb_opts_t *o);
 
 /* "auto", "preview", "develop". */
 bool parse_raw_mode(const char *text, raw_mode_t *m);

@@ -43,6 +43,8 @@ typedef struct task {
     char *uri;
     thumb_out_t fail;
     char *owner; /* skipped for a name clash: the source that owns the name, malloc'd; or NULL */
+    bool video;  /* a clip (decoder/video.c): its poster frame was thumbnailed */
+    double duration; /* a clip's length in seconds (0: unknown) */
 } task_t;
 
 /* A new task for src (copied), whose relative part starts rel_off bytes in. NULL on ENOMEM. */

@@ -4,10 +4,11 @@
 
 #include "decoder/thumbnail.h"
 
-extern const codec_t codec_raw; /* raw.c */
+extern const codec_t codec_raw;   /* raw.c */
+extern const codec_t codec_video; /* video.c */
 
 /* In the order they are asked; the last one takes the rest. */
-static const codec_t *const codecs[] = {&codec_raw, &codec_vips};
+static const codec_t *const codecs[] = {&codec_raw, &codec_video, &codec_vips};
 
 void codec_setup(uint64_t max_memory_mib)
 {

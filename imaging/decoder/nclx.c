@@ -59,6 +59,30 @@ bool nclx_read(int fd, nclx_t *n)
     return found;
 }
 
+bool nclx_from_codes(int primaries, int transfer, nclx_t *n)
+{
+    static const struct {
+        int code;
+        double xy[4][2];
+    } known[] = {
+        {1, {{0.64, 0.33}, {0.30, 0.60}, {0.15, 0.06}, {0.3127, 0.3290}}},        /* BT.709 */
+        {9, {{0.708, 0.292}, {0.170, 0.797}, {0.131, 0.046}, {0.3127, 0.3290}}},  /* BT.2020 */
+        {11, {{0.680, 0.320}, {0.265, 0.690}, {0.150, 0.060}, {0.314, 0.351}}},   /* DCI-P3 */
+        {12, {{0.680, 0.320}, {0.265, 0.690}, {0.150, 0.060}, {0.3127, 0.3290}}}, /* P3-D65 */
+    };
+    bool hdr = transfer == TC_PQ || transfer == TC_HLG || transfer == TC_LINEAR;
+    int use = -1;
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (known[i].code == primaries)
+            use = (int)i;
+    if (use < 0) /* unspecified, BT.601 and others near enough to sRGB: as BT.709 */
+        use = 0;
+    n->primaries = known[use].code;
+    n->transfer = transfer;
+    memcpy(n->xy, known[use].xy, sizeof n->xy);
+    return known[use].code != CP_BT709 || hdr;
+}
+
 /* ---- transfer functions, to cd/m2 */
 
 static double pq_eotf(double e) /* SMPTE ST 2084: code value 0..1 -> 0..10000 cd/m2 */

@@ -30,6 +30,11 @@ typedef struct nclx {
  * colour that is not plain sRGB, i.e. when nclx_convert has work to do. */
 bool nclx_read(int fd, nclx_t *n);
 
+/* The same from code points alone (a video stream's colour_primaries and colour_trc, which use
+ * H.273's numbers too), with the chromaticities of the primaries it knows (BT.709, BT.2020,
+ * Display P3, DCI-P3). True when there is work to do. */
+bool nclx_from_codes(int primaries, int transfer, nclx_t *n);
+
 /* Converts in (8 or 16 bits a channel, as libvips loaded it) to 8-bit sRGB as n describes, or,
  * with keep_gamut, to n's primaries with sRGB's curve, that profile attached. */
 int nclx_convert(VipsImage *in, const nclx_t *n, bool keep_gamut, VipsImage **out);

@@ -54,6 +54,8 @@ typedef struct dec_reply {
     int32_t nouts;
     int32_t width[THUMB_MAX_SIZES], height[THUMB_MAX_SIZES];
     uint64_t len[THUMB_MAX_SIZES];
+    int32_t video;   /* the source was a clip */
+    double duration; /* its length in seconds */
 } dec_reply_t;
 
 /* True when a reply's header can be trusted as far as reading its payload: the magic, a message

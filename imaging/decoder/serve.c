@@ -63,6 +63,8 @@ static int reply(const task_t *t, const char *err)
     size_t elen = err ? strlen(err) : 0;
     r.errlen = (uint32_t)(elen > DEC_MAX_ERR ? DEC_MAX_ERR : elen);
     r.nouts = t->status == TASK_MADE ? t->nouts : 0;
+    r.video = t->video;
+    r.duration = t->duration;
     for (int i = 0; i < r.nouts; i++) {
         r.width[i] = t->outs[i].width;
         r.height[i] = t->outs[i].height;

@@ -1,6 +1,7 @@
 #include "decoder/worker.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -163,6 +164,8 @@ static child_io_t read_reply(decoder_t *d, task_t *t, const dec_reply_t *r,
         task_fail(t, TASK_FAILED, "%s", err);
     if (io != CHILD_OK)
         return io;
+    t->video = r->video != 0;
+    t->duration = isfinite(r->duration) && r->duration > 0 ? r->duration : 0;
     if (r->status == DEC_STATUS_OOM)
         task_fail(t, TASK_FAILED, "out of memory (limit %llu MiB; see --max-memory): %s",
                   (unsigned long long)d->cfg->max_memory_mib, err);

@@ -25,13 +25,13 @@
 
 #define DEC_DEFAULT_TIMEOUT 60 /* seconds per image */
 #define DEC_START_TIMEOUT 60   /* seconds a new decoder may take to say hello, at least */
-/* Address space per decoder. A decoder needs about 190 MiB just to start and maps 240-290 MiB
- * while it renders an SVG (libvips and its codecs, thread stacks and malloc arenas, most never
- * touched); the largest image --max-pixels lets through (268 MP) needs up to 1 GiB more while an
- * interlaced PNG of that size decodes whole. 2 GiB leaves room for both and still stops a runaway
- * decoder long before the machine swaps. */
+/* Address space per decoder. A decoder needs about 230 MiB just to start (libvips and its codecs,
+ * LibRaw, FFmpeg, libheif: mapped, mostly never touched) and maps 280-330 MiB while it renders an
+ * SVG (thread stacks and malloc arenas too); the largest image --max-pixels lets through (268 MP)
+ * needs up to 1 GiB more while an interlaced PNG of that size decodes whole. 2 GiB leaves room for
+ * both and still stops a runaway decoder long before the machine swaps. */
 #define DEC_DEFAULT_MAX_MEMORY 2048 /* MiB */
-#define DEC_MIN_MAX_MEMORY 256      /* MiB: below this a decoder cannot even start */
+#define DEC_MIN_MAX_MEMORY 384      /* MiB: below this a decoder cannot even start its threads */
 
 typedef struct decoder_cfg {
     const thumb_opts_t *opts;

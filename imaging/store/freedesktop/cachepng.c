@@ -95,17 +95,19 @@ int cachepng_encode(VipsImage *in, const cache_keys_t *k, void **buf, size_t *le
     g_object_unref(plain);
     if (rc)
         return -1;
-    char num[4][32];
+    char num[5][32];
     snprintf(num[0], sizeof num[0], "%" PRId64, k->mtime);
     snprintf(num[1], sizeof num[1], "%" PRIu64, k->size);
     snprintf(num[2], sizeof num[2], "%d", k->width);
     snprintf(num[3], sizeof num[3], "%d", k->height);
+    snprintf(num[4], sizeof num[4], "%.0f", k->movie_length);
     const char *const kv[][2] = {{"Thumb::URI", k->uri},
                                  {"Thumb::MTime", num[0]},
                                  {"Thumb::Size", num[1]},
                                  {"Thumb::Mimetype", k->mime},
                                  {"Thumb::Image::Width", k->width > 0 ? num[2] : NULL},
                                  {"Thumb::Image::Height", k->height > 0 ? num[3] : NULL},
+                                 {"Thumb::Movie::Length", k->movie_length > 0 ? num[4] : NULL},
                                  {"Software", "thumbgen " TG_VERSION}};
     rc = add_keys(png, n, kv, sizeof kv / sizeof kv[0], buf, len);
     g_free(png);

@@ -14,11 +14,12 @@
 
 /* What a cache thumbnail says about its source. */
 typedef struct cache_keys {
-    const char *uri;   /* Thumb::URI: the canonical file:// URI */
-    int64_t mtime;     /* Thumb::MTime: its modification time, whole seconds */
-    uint64_t size;     /* Thumb::Size: its bytes */
-    const char *mime;  /* Thumb::Mimetype; NULL: not written */
-    int width, height; /* Thumb::Image::Width/Height: the image as shown; 0: not written */
+    const char *uri;     /* Thumb::URI: the canonical file:// URI */
+    int64_t mtime;       /* Thumb::MTime: its modification time, whole seconds */
+    uint64_t size;       /* Thumb::Size: its bytes */
+    const char *mime;    /* Thumb::Mimetype; NULL: not written */
+    int width, height;   /* Thumb::Image::Width/Height: the image as shown; 0: not written */
+    double movie_length; /* Thumb::Movie::Length: a clip's length in seconds; 0: not written */
 } cache_keys_t;
 
 /* Encodes in (8-bit sRGB, with or without alpha) as a cache PNG into a g_malloc'd *buf. */
