@@ -122,14 +122,14 @@ cat > "$work/sharp.js" <<'JS'
 const sharp = require('sharp');
 const fs = require('fs'), path = require('path');
 sharp.cache(false);
-const [src, dst, size, format, lanes] = process.argv.slice(2);
-const files = fs.readdirSync(src).filter(f => /\.(jpg|png)$/.test(f));
+const [src, dst, size, format, lanes, animated] = process.argv.slice(2);
+const files = fs.readdirSync(src).filter(f => /\.(jpg|png|gif)$/.test(f));
 let next = 0;
 async function lane() {
   while (next < files.length) {
     const f = files[next++];
     const out = path.join(dst, f.replace(/\.[a-z]+$/, format === 'webp' ? '.webp' : '.jpg'));
-    const img = sharp(path.join(src, f)).rotate()
+    const img = sharp(path.join(src, f), { animated: animated === 'animated' }).rotate()
       .resize(+size, +size, { fit: 'inside', withoutEnlargement: true });
     await (format === 'webp' ? img.webp({ quality: 80 }) : img.jpeg({ quality: 80 })).toFile(out);
   }
@@ -309,5 +309,119 @@ if [ -x "$make_dng" ] && command -v simple_dcraw >/dev/null && command -v dcraw_
 else
   echo
   echo "camera RAW: skipped (needs build/make-dng, i.e. libtiff-dev, and libraw-bin)"
+fi
+
+# ---- video: 40 one-minute 1080p H.264 clips (4 made by ffmpeg from its test patterns, each copied
+# 10 times) -> 256 px: thumbgen against ffmpegthumbnailer -s 256, one process per CPU; then 4K
+# HEVC (4 clips of 5 s): seconds per clip, and the peak RSS of thumbgen's largest process (a
+# decoder) on them.
+clips=$cache/clips clips4k=$cache/clips-4k
+if command -v ffmpeg >/dev/null && command -v ffmpegthumbnailer >/dev/null; then
+  if [ ! -d "$clips" ]; then
+    echo "bench: making the clips in $clips (once)..." >&2
+    mkdir -p "$clips.tmp"
+    for k in 0 1 2 3; do
+      src=$([ $((k % 2)) = 0 ] && echo testsrc2 || echo smptehdbars)
+      ffmpeg -nostdin -v error -f lavfi -i "$src=s=1920x1080:r=30:d=60" -c:v libx264 -preset veryfast \
+        -pix_fmt yuv420p "$clips.tmp/clip$k.mp4"
+      for c in $(seq 1 9); do cp "$clips.tmp/clip$k.mp4" "$clips.tmp/clip${k}_$c.mp4"; done
+    done
+    mv "$clips.tmp" "$clips"
+  fi
+  if [ ! -d "$clips4k" ]; then
+    mkdir -p "$clips4k.tmp"
+    for k in 0 1 2 3; do
+      ffmpeg -nostdin -v error -f lavfi -i "testsrc2=s=3840x2160:r=24:d=5" -c:v libx265 -preset ultrafast \
+        -x265-params log-level=none -pix_fmt yuv420p10le "$clips4k.tmp/uhd$k.mkv"
+    done
+    mv "$clips4k.tmp" "$clips4k"
+  fi
+  clipsrc=$clips
+  if [ $quick = 1 ]; then
+    mkdir -p "$work/q/clips"
+    ls "$clips" | awk 'NR%4==1' | while read -r f; do ln "$clips/$f" "$work/q/clips/$f"; done
+    clipsrc=$work/q/clips
+  fi
+  nclip=$(ls "$clipsrc" | wc -l) per=$(( (nclip + ncpu - 1) / ncpu ))
+  cat > "$work/ftn.sh" <<'SH'
+for f; do ffmpegthumbnailer -s 256 -q 8 -i "$f" -o "$OUT/$(basename "$f" .mp4).jpg"; done
+SH
+  video_one() { # tool -> "wall rss_kib"
+    rm -rf "$work/out"; mkdir -p "$work/out"
+    local t=(/usr/bin/time -f "%e %M" -o "$work/time")
+    case $1 in
+      thumbgen) "${t[@]}" "$tg" "$clipsrc" "$work/out" --quiet ;;
+      ffmpegthumbnailer) OUT=$work/out "${t[@]}" sh -c "ls '$clipsrc'/*.mp4 | xargs -P $ncpu -n $per sh '$work/ftn.sh'" ;;
+      uhd) "${t[@]}" "$tg" "$clips4k" "$work/out" --quiet ;;
+    esac >/dev/null 2>&1 && cat "$work/time" || echo "- -"
+  }
+  for tool in thumbgen ffmpegthumbnailer uhd; do video_one "$tool" >/dev/null; done # warm-up
+  for r in $(seq 1 "$rounds"); do
+    echo "bench: video round $r of $rounds..." >&2
+    for tool in thumbgen ffmpegthumbnailer uhd; do echo "$tool $(video_one "$tool")" >> "$work/video"; done
+  done
+  vmed() { awk -v t="$1" -v k="$2" '$1==t{print $k}' "$work/video" | median; }
+  echo
+  echo "video, $nclip one-minute 1080p H.264 clips -> 256 px JPEG; wall time, s (medians)"
+  printf "  %-18s %6s\n" thumbgen "$(vmed thumbgen 2)" ffmpegthumbnailer "$(vmed ffmpegthumbnailer 2)"
+  awk -v a="$(vmed thumbgen 2)" -v b="$(vmed ffmpegthumbnailer 2)" \
+    'BEGIN{printf "  thumbgen / ffmpegthumbnailer %.2fx (target <= 0.5)\n", a/b}'
+  awk -v w="$(vmed uhd 2)" -v m="$(vmed uhd 3)" -v n="$(ls "$clips4k" | wc -l)" 'BEGIN{
+    printf "  4K 10-bit HEVC: %.2f s per clip (%d clips, -j %d), largest process peak RSS %.1f MiB\n", w/n, n, '"$ncpu"', m/1024 }'
+else
+  echo
+  echo "video: skipped (needs ffmpeg and ffmpegthumbnailer)"
+fi
+
+# ---- animations: 40 animated GIFs of 100 frames, 480x270 (4 made by ffmpeg from its test
+# patterns, each copied 10 times) -> 128 px animated WebP: thumbgen --animated against
+# vipsthumbnail ([n=-1]) one process per CPU and sharp (animated: true) with 2 and 4 in flight.
+gifs=$cache/gifs
+if command -v ffmpeg >/dev/null; then
+  if [ ! -d "$gifs" ]; then
+    echo "bench: making the animated GIFs in $gifs (once)..." >&2
+    mkdir -p "$gifs.tmp"
+    for k in 0 1 2 3; do
+      src=$(echo testsrc2 smptebars rgbtestsrc testsrc | cut -d' ' -f$((k + 1)))
+      ffmpeg -nostdin -v error -f lavfi -i "$src=s=480x270:r=10:d=10" "$gifs.tmp/anim$k.gif"
+      for c in $(seq 1 9); do cp "$gifs.tmp/anim$k.gif" "$gifs.tmp/anim${k}_$c.gif"; done
+    done
+    mv "$gifs.tmp" "$gifs"
+  fi
+  gifsrc=$gifs
+  if [ $quick = 1 ]; then
+    mkdir -p "$work/q/gifs"
+    ls "$gifs" | awk 'NR%4==1' | while read -r f; do ln "$gifs/$f" "$work/q/gifs/$f"; done
+    gifsrc=$work/q/gifs
+  fi
+  ngif=$(ls "$gifsrc" | wc -l) per=$(( (ngif + ncpu - 1) / ncpu ))
+  anim_one() { # tool -> wall seconds
+    rm -rf "$work/out"; mkdir -p "$work/out"
+    local t=(/usr/bin/time -f "%e" -o "$work/time")
+    case $1 in
+      thumbgen) "${t[@]}" "$tg" "$gifsrc" "$work/out" --animated -f webp -s 128 --quiet ;;
+      vips-xN) "${t[@]}" sh -c "ls '$gifsrc'/*.gif | sed 's/\$/[n=-1]/' | xargs -P $ncpu -n $per vipsthumbnail -s 128 -o '$work/out/%s.webp[Q=80,strip]'" ;;
+      sharp-x2|sharp-x4) "${t[@]}" env NODE_PATH="$cache/node/node_modules" node "$work/sharp.js" \
+          "$gifsrc" "$work/out" 128 webp "${1#sharp-x}" animated ;;
+    esac >/dev/null 2>&1 && cat "$work/time" || echo -
+  }
+  animtools="thumbgen vips-xN"
+  [ $have_sharp = 1 ] && animtools="$animtools sharp-x2 sharp-x4"
+  for tool in $animtools; do anim_one "$tool" >/dev/null; done # warm-up
+  for r in $(seq 1 "$rounds"); do
+    echo "bench: animation round $r of $rounds..." >&2
+    for tool in $animtools; do echo "$tool $(anim_one "$tool")" >> "$work/anim"; done
+  done
+  amed() { awk -v t="$1" '$1==t{print $2}' "$work/anim" | median; }
+  echo
+  echo "animations, $ngif GIFs of 100 frames 480x270 -> 128 px animated WebP; wall time, s (medians)"
+  best=-
+  for tool in $animtools; do
+    printf "  %-10s %6s\n" "$tool" "$(amed "$tool")"
+    if [ "$tool" != thumbgen ] && [ "$(amed "$tool")" != - ] &&
+       { [ "$best" = - ] || awk -v a="$(amed "$tool")" -v b="$best" 'BEGIN{exit !(a<b)}'; }; then
+      best=$(amed "$tool"); fi
+  done
+  awk -v a="$(amed thumbgen)" -v b="$best" 'BEGIN{printf "  thumbgen / best peer %.2fx (target <= 0.9)\n", a/b}'
 fi
 

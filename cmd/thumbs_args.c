@@ -29,7 +29,10 @@ void thumbs_usage(FILE *f)
         "                        DST/<SIZE>/. With --freedesktop: flavour names\n"
         "      --crop MODE       none (default), centre, attention or entropy: fill the box\n"
         "                        exactly and crop the overflow\n"
-        "  -f, --format FMT      jpeg (default), webp, avif or png\n"
+        "  -f, --format FMT      jpeg (default), webp, avif, png or gif\n"
+        "      --animated        animated GIF and WebP stay animated (every frame, their\n"
+        "                        delays and loop count) in a WebP or GIF thumbnail; other\n"
+        "                        formats, and without it, take the first frame\n"
         "      --raw MODE        camera RAW (DNG, CR2, CR3, NEF, ARW, RAF, ORF, RW2, PEF, ...):\n"
         "                        auto (default: the embedded JPEG preview when it is at least\n"
         "                        as large as the thumbnail, else the raw data developed),\n"
@@ -142,6 +145,7 @@ enum {
     OPT_RAW,
     OPT_VIDEO_AT,
     OPT_NO_VIDEO,
+    OPT_ANIMATED,
 };
 
 /* "K/N" with 0 <= K < N <= 2^32 - 1. */
@@ -173,7 +177,7 @@ static const char *expects(int c, bool freedesktop)
     case OPT_CROP:
         return "none, centre, attention or entropy";
     case 'f':
-        return "jpeg, webp, avif or png";
+        return "jpeg, webp, avif, png or gif";
     case 'q':
         return "a whole number from 1 to 100";
     case OPT_BACKGROUND:
@@ -251,6 +255,7 @@ static const struct option longopts[] = {{"size", required_argument, NULL, 's'},
                                          {"raw", required_argument, NULL, OPT_RAW},
                                          {"video-at", required_argument, NULL, OPT_VIDEO_AT},
                                          {"no-video", no_argument, NULL, OPT_NO_VIDEO},
+                                         {"animated", no_argument, NULL, OPT_ANIMATED},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
 
@@ -272,6 +277,8 @@ static bool apply(thumbs_args_t *a, int c, const char *v)
         return parse_video_at(v, o);
     case OPT_NO_VIDEO:
         return o->no_video = true;
+    case OPT_ANIMATED:
+        return o->animated = true;
     case 'q':
         return parse_u64(v, 1, 100, &n) && (o->quality = (int)n, true);
     case OPT_BACKGROUND:

@@ -106,6 +106,7 @@ static void faults_cost_one_file(void **state)
     fault_file("alloc.jpg", "alloc");
     fault_file("rawcrash.dng", "crash"); /* the camera RAW family's files: the same */
     fault_file("rawhang.nef", "hang");
+    fault_file("clipcrash.mp4", "segv"); /* and the video family's */
     proc_result_t r = run(HOOKS, "-j", "2", "--timeout=5", "--max-memory=384");
     assert_int_equal(r.status, 1);
     assert_non_null(strstr(r.err, "crash.jpg: decoder crashed (SIGABRT)\n"));
@@ -113,16 +114,17 @@ static void faults_cost_one_file(void **state)
     assert_non_null(strstr(r.err, "hang.jpg: timed out after 5 s (see --timeout)\n"));
     assert_non_null(strstr(r.err, "rawcrash.dng: decoder crashed (SIGABRT)\n"));
     assert_non_null(strstr(r.err, "rawhang.nef: timed out after 5 s (see --timeout)\n"));
+    assert_non_null(strstr(r.err, "clipcrash.mp4: decoder crashed (SIGSEGV)\n"));
     if (has_memory_limit(r.err))
         assert_non_null(strstr(r.err, "alloc.jpg: out of memory (limit 384 MiB"));
     else
         print_message("sanitizer build: no memory limit, the out-of-memory case is not run\n");
-    assert_non_null(strstr(r.err, "4 made, 0 up to date, 0 skipped, 6 failed"));
+    assert_non_null(strstr(r.err, "4 made, 0 up to date, 0 skipped, 7 failed"));
     proc_result_free(&r);
     assert_int_equal(count_outputs(dst, ".jpg"), 4);
     char *m = slurp(man);
     assert_non_null(m);
-    assert_int_equal(count_lines(m), 10);
+    assert_int_equal(count_lines(m), 11);
     assert_non_null(strstr(m, "crash.jpg\",\"status\":\"failed\""));
     assert_non_null(strstr(m, "hang.jpg\",\"status\":\"failed\""));
 }

@@ -181,6 +181,70 @@ static void clips_in_the_cache(void **state)
     sh(cmd);
 }
 
+/* Frames and delays of an image file: n-pages and the delay array libvips reads. */
+static int frames_of(const char *path, int delays[], int max, int *page_height)
+{
+    VipsImage *im = vips_image_new_from_file(path, "n", -1, NULL);
+    if (im == NULL)
+        fail_msg("cannot load %s: %s", path, vips_error_buffer());
+    int n = vips_image_get_n_pages(im), *d = NULL, nd = 0;
+    *page_height = vips_image_get_page_height(im);
+    if (vips_image_get_typeof(im, "delay") && vips_image_get_array_int(im, "delay", &d, &nd) == 0)
+        for (int i = 0; i < nd && i < max; i++)
+            delays[i] = d[i];
+    assert_int_equal(nd, n > 1 ? n : nd);
+    g_object_unref(im);
+    return n;
+}
+
+/* --animated: an animated GIF and WebP made here keep every frame and every delay, each frame at
+ * the thumbnail's size, in WebP and in GIF; without it, and into JPEG, one frame; an animation
+ * whose frames together pass --max-pixels is refused from its header. */
+static void animations(void **state)
+{
+    (void)state;
+    ffmpeg("-f lavfi -i testsrc2=s=160x90:r=10:d=1 anim.gif");
+    ffmpeg("-f lavfi -i testsrc2=s=160x90:r=8:d=1 -c:v libwebp_anim -loop 0 clip.webp");
+    const char *fmts[] = {"webp", "gif"};
+    for (int f = 0; f < 2; f++) {
+        proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, "--animated", "-f", fmts[f], "-s", "64",
+                                 "--force", NULL);
+        assert_int_equal(r.status, 0);
+        expect_summary(r.err, 2, 0, 0, 0);
+        proc_result_free(&r);
+        const char *srcs[] = {"anim.gif", "clip.webp"}, *outs[] = {"anim", "clip"};
+        for (int k = 0; k < 2; k++) {
+            char in[300], out[300];
+            FMT(in, "%s/%s", dirs.src, srcs[k]);
+            FMT(out, "%s/%s.%s", dirs.dst, outs[k], fmts[f]);
+            int din[64] = {0}, dout[64] = {0}, phin, phout;
+            int nin = frames_of(in, din, 64, &phin), nout = frames_of(out, dout, 64, &phout);
+            assert_true(nin > 1);
+            assert_int_equal(nout, nin);
+            for (int i = 0; i < nin; i++) /* GIF keeps hundredths of a second: 125 ms is 120 */
+                if (f == 0 ? dout[i] != din[i] : abs(dout[i] - din[i]) >= 10)
+                    fail_msg("%s frame %d: delay %d ms, the source's %d", out, i, dout[i], din[i]);
+            assert_int_equal(phout, 36); /* 160x90 into 64: 64x36 a frame */
+        }
+    }
+    proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, "-f", "webp", "-s", "64", "--force", NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    char out[300];
+    int d[64], ph;
+    FMT(out, "%s/clip.webp", dirs.dst);
+    assert_int_equal(frames_of(out, d, 64, &ph), 1);
+    r = tg_run(BIN, dirs.src, dirs.dst, "--animated", "-s", "64", NULL); /* JPEG */
+    assert_int_equal(r.status, 0);
+    expect_summary(r.err, 2, 0, 0, 0);
+    proc_result_free(&r);
+    r = tg_run(BIN, dirs.src, dirs.dst, "--animated", "-f", "webp", "--max-pixels", "100000",
+               "--force", NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "anim.gif: animation too large: 10 frames of 160x90 pixels"));
+    proc_result_free(&r);
+}
+
 int main(void)
 {
     if (VIPS_INIT("test_cli_video"))
@@ -191,6 +255,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(black_start, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(bad_clips_fail_alone, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(clips_in_the_cache, setup_dirs, teardown_dirs),
+        cmocka_unit_test_setup_teardown(animations, setup_dirs, teardown_dirs),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     vips_shutdown();

@@ -144,11 +144,8 @@ bool parse_format(const char *text, format_t *f)
     static const struct {
         const char *name;
         format_t v;
-    } t[] = {{"jpeg", FMT_JPEG},
-             {"jpg", FMT_JPEG},
-             {"webp", FMT_WEBP},
-             {"avif", FMT_AVIF},
-             {"png", FMT_PNG}};
+    } t[] = {{"jpeg", FMT_JPEG}, {"jpg", FMT_JPEG}, {"webp", FMT_WEBP},
+             {"avif", FMT_AVIF}, {"png", FMT_PNG},  {"gif", FMT_GIF}};
     for (size_t i = 0; text && i < sizeof t / sizeof t[0]; i++)
         if (strcmp(text, t[i].name) == 0) {
             *f = t[i].v;
@@ -197,6 +194,8 @@ const char *format_ext(format_t f)
         return "avif";
     case FMT_PNG:
         return "png";
+    case FMT_GIF:
+        return "gif";
     case FMT_JPEG:
     default:
         return "jpg";

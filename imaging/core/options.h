@@ -19,7 +19,7 @@ typedef struct thumb_size {
 } thumb_size_t;
 
 typedef enum { CROP_NONE, CROP_CENTRE, CROP_ATTENTION, CROP_ENTROPY } crop_t;
-typedef enum { FMT_JPEG, FMT_WEBP, FMT_AVIF, FMT_PNG } format_t;
+typedef enum { FMT_JPEG, FMT_WEBP, FMT_AVIF, FMT_PNG, FMT_GIF } format_t;
 /* Camera RAW: the embedded preview when it is large enough (auto), whenever there is one, or
  * always the raw data, developed. */
 typedef enum { RAW_AUTO, RAW_PREVIEW, RAW_DEVELOP } raw_mode_t;
@@ -41,6 +41,7 @@ typedef struct thumb_opts {
     double video_at;       /* --video-at: where the poster frame is, percent of the length... */
     bool video_at_seconds; /* ...or seconds from the start */
     bool no_video;         /* --no-video: clips are skipped */
+    bool animated;         /* --animated: every frame, where the output format can animate */
 } thumb_opts_t;
 
 /* The defaults of DESIGN.md: box 256, JPEG q80, white background, rotate, strip, no upscale,
@@ -62,7 +63,7 @@ bool parse_flavour_list(const char *text, thumb_opts_t *o);
 /* "none", "centre" (or "center"), "attention", "entropy". */
 bool parse_crop(const char *text, crop_t *c);
 
-/* "jpeg" (or "jpg"), "webp", "avif", "png". */
+/* "jpeg" (or "jpg"), "webp", "avif", "png", "gif". */
 bool parse_format(const char *text, format_t *f);
 
 /* "white", "black", "#rrggbb", or "R,G,B" with each 0..255. */

@@ -217,6 +217,9 @@ static int encode(const thumb_opts_t *o, VipsImage *in, thumb_out_t *out, const 
     case FMT_PNG:
         rc = vips_pngsave_buffer(cur, &out->buf, &out->len, "strip", strip, NULL);
         break;
+    case FMT_GIF:
+        rc = vips_gifsave_buffer(cur, &out->buf, &out->len, "strip", strip, NULL);
+        break;
     }
 done:
     out->width = cur->Xsize;
@@ -233,6 +236,7 @@ out:
 typedef struct {
     VipsSource *source; /* NULL: by path */
     const char *path;
+    bool animated; /* every frame (--animated, an animated source, an output that animates) */
 } input_t;
 
 /* Thumbnails the input at size s, shrinking on load. (Not vips_thumbnail_buffer: libvips 8.14's
@@ -245,7 +249,8 @@ static VipsImage *thumb_one(const thumb_opts_t *o, const thumb_size_t *s, const 
     VipsSize sz = o->upscale ? VIPS_SIZE_BOTH : VIPS_SIZE_DOWN;
     int r = in->source != NULL
                 ? vips_thumbnail_source(
-                      in->source, &out, s->width, "option_string", "fail_on=truncated", "height",
+                      in->source, &out, s->width, "option_string",
+                      in->animated ? "fail_on=truncated,n=-1" : "fail_on=truncated", "height",
                       s->height, "size", sz, "crop", thumb_interesting(o->crop), "no_rotate",
                       (gboolean)o->no_rotate, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL)
                 : vips_thumbnail(in->path, &out, s->width, "height", s->height, "size", sz, "crop",
@@ -357,7 +362,7 @@ void thumb_sizes(const thumb_opts_t *o, task_t *t, VipsImage *base, int big,
 }
 
 /* The work of thumb_make once the input is open. */
-static void make_from(const thumb_opts_t *o, task_t *t, const input_t *in, const char *loader)
+static void make_from(const thumb_opts_t *o, task_t *t, input_t *in, const char *loader)
 {
     /* Header only: refuse decompression bombs before any pixel is decoded. */
     VipsImage *hdr =
@@ -370,7 +375,19 @@ static void make_from(const thumb_opts_t *o, task_t *t, const input_t *in, const
     }
     int w = hdr->Xsize, h = hdr->Ysize;
     int orientation = vips_image_get_orientation(hdr);
+    int frames = vips_image_get_n_pages(hdr);
     g_object_unref(hdr);
+    /* --animated: every frame of an animated source, thumbnailed from one decode, when the
+     * output can animate (WebP, GIF); JPEG, PNG, AVIF and the cache take the first frame. */
+    in->animated = o->animated && frames > 1 && in->source != NULL && !o->freedesktop &&
+                   (o->format == FMT_WEBP || o->format == FMT_GIF);
+    if (in->animated && (uint64_t)w * (uint64_t)h * (uint64_t)frames > o->max_pixels) {
+        task_fail(t, TASK_FAILED,
+                  "animation too large: %d frames of %dx%d pixels, limit %llu in all (see "
+                  "--max-pixels)",
+                  frames, w, h, (unsigned long long)o->max_pixels);
+        return;
+    }
     if ((uint64_t)w * (uint64_t)h > o->max_pixels) {
         task_fail(t, TASK_FAILED, "image too large: %dx%d pixels, limit %llu (see --max-pixels)", w,
                   h, (unsigned long long)o->max_pixels);
@@ -413,7 +430,7 @@ static void make_from(const thumb_opts_t *o, task_t *t, const input_t *in, const
 
 void thumb_make(const thumb_opts_t *o, task_t *t)
 {
-    input_t in;
+    input_t in = {0};
     const char *loader = open_input(t, &in);
     if (loader == NULL)
         return;

@@ -115,5 +115,7 @@ const char *s3_content_type(const char *name)
         return "image/avif";
     if (strcmp(dot, ".png") == 0)
         return "image/png";
+    if (strcmp(dot, ".gif") == 0)
+        return "image/gif";
     return "application/octet-stream";
 }
