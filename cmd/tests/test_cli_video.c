@@ -100,7 +100,7 @@ static void clips_of_every_kind(void **state)
 }
 
 /* A clip that fades in from two seconds of black: the poster is not black. A point given in
- * seconds past the black is taken as it is. */
+ * seconds past the black is taken as it is. A motion photo stays a photo. */
 static void black_start(void **state)
 {
     (void)state;
@@ -110,10 +110,20 @@ static void black_start(void **state)
         "-filter_complex '[0][1]concat=n=2:v=1' -c:v libx264 -pix_fmt yuv420p fade.mp4",
         PICTURE);
     ffmpeg(args);
+    /* A motion photo: the still, then a clip appended (all green, so a poster of the clip would
+     * show). It is thumbnailed from the still. */
+    char cmd[900];
+    FMT(cmd,
+        "cd '%s' && ffmpeg -nostdin -v error -f lavfi -i color=green:s=320x240:d=1 green.mkv && "
+        "cat '%s' green.mkv > motion.jpg && rm green.mkv",
+        dirs.src, PICTURE);
+    sh(cmd);
     proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, NULL);
     assert_int_equal(r.status, 0);
+    expect_summary(r.err, 2, 0, 0, 0);
     proc_result_free(&r);
     expect_poster("fade.jpg", "rgby", 256, 171);
+    expect_poster("motion.jpg", "rgby", 256, 171);
     r = tg_run(BIN, dirs.src, dirs.dst, "--video-at", "3.5", "--force", NULL);
     assert_int_equal(r.status, 0);
     proc_result_free(&r);
