@@ -1,6 +1,10 @@
 #include "batch.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +12,7 @@
 #include "decoder/worker.h"
 #include "lister.h"
 #include "pipeline/stage.h"
+#include "pipeline/threads.h"
 #include "setup.h"
 
 _Static_assert(BATCH_DEFAULT_TIMEOUT == DEC_DEFAULT_TIMEOUT, "one default timeout");
@@ -190,6 +195,45 @@ static stage_t *task_pool(const char *name,
     return stage_pool(&spec, done, in, n);
 }
 
+/* The counting walk beside the lister (source ops->count), for the progress bar's total. */
+typedef struct {
+    source_t *source;
+    reporter_t *rep;
+    uint32_t shard_k, shard_n;
+    atomic_bool stop;
+    pthread_t thread;
+    bool started;
+} counter_t;
+
+static void *count_body(void *arg)
+{
+    counter_t *c = arg;
+    /* Low priority (this thread alone: Linux gives each thread its own nice value), so that it
+     * never slows the lister or the workers; it only reads names. */
+    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
+    uint64_t n = 0;
+    if (c->source->ops->count(c->source, &c->stop, &n, c->shard_k, c->shard_n))
+        reporter_counted(c->rep, n);
+    return NULL;
+}
+
+/* Starts counting when there is a bar to show the total on and the source can count. */
+static void counter_start(counter_t *c, batch_t *b)
+{
+    *c = (counter_t){
+        .source = b->source, .rep = &b->rep, .shard_k = b->cfg.shard_k, .shard_n = b->cfg.shard_n};
+    atomic_init(&c->stop, false);
+    if (b->rep.progress && b->source->ops->count != NULL)
+        c->started = threads_start(&c->thread, count_body, c) == 0; /* else: no total early */
+}
+
+static void counter_stop(counter_t *c)
+{
+    atomic_store(&c->stop, true);
+    if (c->started)
+        threads_join(c->thread);
+}
+
 int batch_run(batch_t *b, done_t *done, char *err, size_t errsz)
 {
     const batch_cfg_t *cfg = &b->cfg;
@@ -214,6 +258,8 @@ int batch_run(batch_t *b, done_t *done, char *err, size_t errsz)
 
     /* Small channels: a task waiting in a queue holds only its path, but a finished one holds its
      * encoded thumbnails (and an opened one its source), so queues stay short. */
+    counter_t counter;
+    counter_start(&counter, b);
     stage_set_t set;
     stage_set_init(&set);
     chan_t *next = stage_set_add(&set, stage_source("lister", done, lister_run, &lister,
@@ -232,6 +278,7 @@ int batch_run(batch_t *b, done_t *done, char *err, size_t errsz)
     bool ok = set.ok;
     free(b->stats);
     b->stats = stage_set_finish(&set, &b->nstats);
+    counter_stop(&counter);
     pthread_mutex_destroy(&run.mu);
     b->s3.done = NULL;
     if (run.fatal != NULL)

@@ -42,7 +42,4 @@ struct lister {
  * while it lists is declared in source/source.h.) */
 void lister_run(void *ctx, stage_emitter_t *em);
 
-/* The shard a relative path belongs to among n. */
-uint32_t shard_of(const char *rel, uint32_t n);
-
 #endif

@@ -169,18 +169,29 @@ static void draw_bar(reporter_t *r)
     uint64_t done = r->counts[0] + r->counts[1] + r->counts[2] + r->counts[3];
     double secs = (now_ns() - r->start_ns) / 1e9;
     double rate = secs > 0 ? done / secs : 0;
+    /* The total: the lister's once it has finished; before, the counting walk's, or what the
+     * lister has found when files appeared since the count ("+": still growing). */
+    bool known = r->listing_done || r->has_count;
+    uint64_t total = r->found;
+    bool growing = !r->listing_done;
+    if (!r->listing_done && r->has_count && r->counted >= r->found) {
+        total = r->counted;
+        growing = false;
+    }
     char text[160];
     int n = snprintf(text, sizeof text, "%llu/%llu%s  %.1f images/s", (unsigned long long)done,
-                     (unsigned long long)r->found, r->listing_done ? "" : "+", rate);
-    if (r->listing_done && rate > 0 && r->found > done) {
-        unsigned long eta = (unsigned long)((r->found - done) / rate + 0.5);
+                     (unsigned long long)total, growing ? "+" : "", rate);
+    if (known && rate > 0 && total > done) {
+        unsigned long eta = (unsigned long)((total - done) / rate + 0.5);
         snprintf(text + n, sizeof text - (size_t)n, "  ETA %lu:%02lu", eta / 60, eta % 60);
     }
     struct winsize ws;
     int cols = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 80;
     fputs("\r\033[K", stderr);
-    if (r->listing_done) {
-        unsigned pct = r->found ? (unsigned)(100 * done / r->found) : 100;
+    if (known) {
+        unsigned pct = total ? (unsigned)(100 * done / total) : 100;
+        if (pct > 100 || (pct == 100 && !r->listing_done))
+            pct = r->listing_done ? 100 : 99;      /* never past 100%, nor there before the end */
         int width = cols - (int)strlen(text) - 10; /* "[" bar "]" " 100%  " */
         width = width > 40 ? 40 : width;
         if (width >= 10) {
@@ -208,6 +219,15 @@ void reporter_listing_done(reporter_t *r)
 {
     pthread_mutex_lock(&r->mu);
     r->listing_done = true;
+    draw_bar(r); /* the total is known: the percentage shows at once */
+    pthread_mutex_unlock(&r->mu);
+}
+
+void reporter_counted(reporter_t *r, uint64_t total)
+{
+    pthread_mutex_lock(&r->mu);
+    r->counted = total;
+    r->has_count = true;
     draw_bar(r); /* the total is known: the percentage shows at once */
     pthread_mutex_unlock(&r->mu);
 }

@@ -4,7 +4,8 @@
  * failed); every call is serialised by the reporter's mutex.
  *
  * The progress bar is drawn only when stderr is a terminal: a bar, percent, done/total, images/s
- * and ETA once the listing is complete (done/found+ before). A progress thread redraws it five
+ * and ETA once the total is known: from a counting walk ahead of the lister (reporter_counted) or
+ * once the listing is complete (done/found+ before either). A progress thread redraws it five
  * times a second, so it keeps moving (time, rate) while one large image decodes; it is a display
  * timer, nothing waits on it. The bar is erased before each failure line and at the end, so the
  * terminal keeps only the messages and the summary.
@@ -26,6 +27,8 @@ typedef struct reporter {
     uint64_t counts[4]; /* by task_status_t */
     uint64_t found;     /* sources the lister has passed on or settled */
     bool listing_done;
+    uint64_t counted; /* the total a counting walk found ahead of the lister, once has_count */
+    bool has_count;
     FILE *manifest;
     bool progress, quiet, drawn;
     uint64_t start_ns;
@@ -45,6 +48,11 @@ void reporter_found(reporter_t *r);
 
 /* The lister has finished: the total is known, so the bar can show an ETA. */
 void reporter_listing_done(reporter_t *r);
+
+/* A counting walk ahead of the lister found `total` sources: the bar shows a percentage and an
+ * ETA from now on, long before the listing ends. Files that appear meanwhile raise the total as
+ * the lister finds them (the bar shows "+" while found passes the count). */
+void reporter_counted(reporter_t *r, uint64_t total);
 
 /* Records a settled task: counts it, reports a failure on stderr (and a clash loser's skip, unless
  * quiet), writes its manifest line (a clash loser's with "reason":"name clash" and "owner", the

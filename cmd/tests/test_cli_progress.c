@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <unistd.h>
 #include <vips/vips.h>
 #include <cmocka.h>
@@ -72,11 +74,60 @@ static void no_bar_on_a_pipe(void **state)
     proc_result_free(&r);
 }
 
+/* The total is known early: with a tree larger than the lister's channel and the only worker's
+ * decoder held on the first file (a test hook, released by the test once it has seen the bar),
+ * the counting walk gives the bar its whole total and a percentage while the lister is still
+ * blocked near the start. */
+static void total_known_early(void **state)
+{
+    (void)state;
+    enum { IMAGES = 60 };
+    char cmd[1200], fifo[200], hold[200];
+    FMT(fifo, "%s/release", dirs.root);
+    FMT(hold, "%s/0000-hold.bin", dirs.src);
+    FMT(cmd,
+        "mkfifo '%s' && printf 'TGFAULT hold %s' > '%s' && for i in $(seq -w 1 %d); do "
+        "cp '%s/formats/grey.jpg' \"%s/img$i.jpg\"; done",
+        fifo, fifo, hold, IMAGES, TESTDATA, dirs.src);
+    sh(cmd);
+    FMT(cmd, "'%s' '%s' '%s' -j 1 --timeout 60", THUMBGEN_HOOKS_BIN, dirs.src, dirs.dst);
+    char *argv[] = {"/usr/bin/script", "-qec", cmd, "/dev/null", NULL};
+    int out;
+    pid_t pid = proc_start(argv, &out);
+    assert_true(pid > 0);
+    char want[64];
+    FMT(want, "\\] +0%%  0/%d  ", IMAGES + 1);
+    regex_t re;
+    assert_int_equal(regcomp(&re, want, REG_EXTENDED), 0);
+    static char seen[1 << 16];
+    size_t n = 0;
+    bool found = false;
+    while (!found && n < sizeof seen - 1) { /* blocking reads: the run is held until released */
+        ssize_t k = read(out, seen + n, sizeof seen - 1 - n);
+        if (k <= 0)
+            break;
+        n += (size_t)k;
+        seen[n] = '\0';
+        found = regexec(&re, seen, 0, NULL, 0) == 0;
+    }
+    regfree(&re);
+    int w = open(fifo, O_WRONLY | O_CLOEXEC); /* releases the decoder */
+    if (w >= 0)
+        close(w);
+    proc_result_t r;
+    assert_int_equal(proc_finish(pid, out, &r), 0);
+    if (!found)
+        fail_msg("no bar with the whole total before the first file was done:\n%s", seen);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(bar_on_a_terminal, setup, teardown),
         cmocka_unit_test_setup_teardown(no_bar_on_a_pipe, setup, teardown),
+        cmocka_unit_test_setup_teardown(total_known_early, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,7 +58,7 @@ static int try_fork(void)
 
 char *batch_test_hooks(int src, uint64_t max_memory_mib)
 {
-    char head[32] = {0};
+    char head[256] = {0};
     if (pread(src, head, sizeof head - 1, 0) < 8 || strncmp(head, "TGFAULT ", 8) != 0)
         return NULL;
     const char *what = head + 8;
@@ -72,6 +72,12 @@ char *batch_test_hooks(int src, uint64_t max_memory_mib)
     if (strcmp(what, "hang") == 0)
         for (;;)
             pause();
+    if (strncmp(what, "hold ", 5) == 0) { /* until the test opens the FIFO named for writing */
+        int fd = open(what + 5, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
     if (strcmp(what, "alloc") == 0) {
         if (max_memory_mib == 0)
             return strdup("sandbox probe: alloc: no memory limit in this build");

@@ -6,6 +6,7 @@
  *   socket   socket(AF_INET)             connect  connect() to 127.0.0.1:9
  *   exec     execve("/bin/true")         ptrace   PTRACE_ATTACH to the parent
  *   write    open a file for writing     fork     fork()
+ *   hold P   block until the test opens the FIFO at path P for writing, then go on as usual
  * The probes fail the file with "sandbox probe: <what>: <outcome>", the outcome being strerror
  * of the refusal or "ALLOWED". */
 #ifndef IMAGING_DECODER_TESTHOOKS_H

@@ -6,6 +6,7 @@
  * loop) is not entered again. SRC may also be a single file. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,6 +227,69 @@ static int folder_open(source_t *base, void *local, task_t *t, char *err, size_t
     return source_open_local(t, err, errsz);
 }
 
+/* The walk's rules, counting only: one readdir per folder, a stat only for folders (to know DST
+ * and loops), followed symlinks and entries whose type readdir does not give. */
+static bool folder_count(source_t *base, const atomic_bool *stop, uint64_t *n, uint32_t shard_k,
+                         uint32_t shard_n)
+{
+    folder_src_t *fs = (folder_src_t *)base;
+    struct stat st, dst_st;
+    memset(&dst_st, 0, sizeof dst_st);
+    stat(fs->dst, &dst_st);
+    if (stat(fs->src, &st) != 0)
+        return false;
+    if (S_ISREG(st.st_mode)) {
+        const char *name = strrchr(fs->src, '/');
+        *n += shard_n <= 1 || shard_of(name ? name + 1 : fs->src, shard_n) == shard_k;
+        return true;
+    }
+    stack_t_ stack = {0};
+    visited_t seen = {0};
+    size_t root_len = strlen(fs->src);
+    while (root_len > 1 && fs->src[root_len - 1] == '/')
+        root_len--;
+    visit(&seen, st.st_dev, st.st_ino);
+    char *root = strndup(fs->src, root_len);
+    bool complete = root != NULL && push(&stack, root);
+    while (complete && stack.n > 0 && !atomic_load(stop)) {
+        char *dir = stack.v[--stack.n];
+        DIR *d = opendir(dir);
+        complete = d != NULL;
+        for (struct dirent *de; d != NULL && (de = readdir(d)) != NULL;) {
+            if (de->d_name[0] == '.')
+                continue;
+            char *path = path_join(dir, de->d_name);
+            if (path == NULL) {
+                complete = false;
+                break;
+            }
+            unsigned type = de->d_type;
+            if (type == DT_UNKNOWN || type == DT_DIR || (type == DT_LNK && fs->follow_symlinks)) {
+                int flags = type == DT_LNK ? 0 : AT_SYMLINK_NOFOLLOW;
+                type = fstatat(dirfd(d), de->d_name, &st, flags) != 0 ? DT_UNKNOWN
+                       : S_ISDIR(st.st_mode)                          ? DT_DIR
+                       : S_ISREG(st.st_mode)                          ? DT_REG
+                                                                      : DT_UNKNOWN;
+            }
+            if (type == DT_DIR && !(st.st_dev == dst_st.st_dev && st.st_ino == dst_st.st_ino) &&
+                (!fs->follow_symlinks || visit(&seen, st.st_dev, st.st_ino)) && push(&stack, path))
+                continue;
+            if (type == DT_REG)
+                *n += shard_n <= 1 || shard_of(path + root_len + 1, shard_n) == shard_k;
+            free(path);
+        }
+        if (d != NULL)
+            closedir(d);
+        free(dir);
+    }
+    complete = complete && !atomic_load(stop);
+    while (stack.n > 0)
+        free(stack.v[--stack.n]);
+    free(stack.v);
+    free(seen.v);
+    return complete;
+}
+
 static void folder_close(source_t *base)
 {
     folder_src_t *fs = (folder_src_t *)base;
@@ -237,7 +301,7 @@ static void folder_close(source_t *base)
 source_t *source_folder_open(const source_cfg_t *cfg, char *err, size_t errsz)
 {
     static const source_ops_t ops = {
-        .list = folder_list, .open = folder_open, .close = folder_close};
+        .list = folder_list, .count = folder_count, .open = folder_open, .close = folder_close};
     struct stat st;
     if (stat(cfg->src, &st) != 0) {
         snprintf(err, errsz, "%s", strerror(errno));

@@ -20,6 +20,7 @@
 #ifndef IMAGING_SOURCE_H
 #define IMAGING_SOURCE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,6 +35,11 @@ typedef struct lister lister_t; /* lister.h: what a source hands its findings to
 
 typedef struct source_ops {
     void (*list)(source_t *s, lister_t *l);
+    /* Counts ahead what list will find (names only, no output checks), for the progress bar's
+     * total, in a thread of its own beside the lister: adds to *n as it goes; stops when *stop is
+     * set. True when the count is complete. NULL: the source cannot count ahead. */
+    bool (*count)(source_t *s, const atomic_bool *stop, uint64_t *n, uint32_t shard_k,
+                  uint32_t shard_n);
     void *(*thread_init)(source_t *s);
     int (*open)(source_t *s, void *local, task_t *t, char *err, size_t errsz);
     void (*thread_exit)(source_t *s, void *local);
@@ -97,5 +103,8 @@ void lister_failure(lister_t *l, const char *path, const char *reason);
 
 /* The run's done, for a source that waits on something else too (a list on a pipe). */
 done_t *lister_done(lister_t *l);
+
+/* The shard a relative path belongs to among n (--shard K/N: FNV-1a 64 of its bytes, mod n). */
+uint32_t shard_of(const char *rel, uint32_t n);
 
 #endif
