@@ -98,6 +98,13 @@ make_png() { # 40 of 3.8 MP: each photo at 2400 px wide, libvips' default PNG co
 [ -d "$photos" ] || { echo "bench: making the photo corpus in $photos (once)..." >&2; make_photos; }
 [ -d "$small" ] || { echo "bench: making the small-photo corpus in $small (once)..." >&2; make_small; }
 [ -d "$png" ] || { echo "bench: making the PNG corpus in $png (once)..." >&2; make_png; }
+# quarter SRC NAME: a folder holding every 4th file of SRC, hard-linked (thumbgen skips symbolic
+# links), for --quick.
+quarter() {
+  mkdir -p "$work/q/$2"
+  ls "$1" | awk 'NR%4==1' | while read -r f; do ln "$1/$f" "$work/q/$2/$f"; done
+  echo "$work/q/$2"
+}
 if [ $quick = 1 ]; then # a quarter of each, hard-linked (thumbgen skips symbolic links)
   for d in photos small png; do
     mkdir -p "$work/q/$d"
@@ -270,12 +277,7 @@ if [ -x "$make_dng" ] && command -v simple_dcraw >/dev/null && command -v dcraw_
     mv "$rawprev.tmp" "$rawprev"; mv "$raw.tmp" "$raw"
   fi
   rawsrc=$raw rawprevsrc=$rawprev
-  if [ $quick = 1 ]; then
-    mkdir -p "$work/q/raw" "$work/q/rawprev"
-    ls "$raw" | awk 'NR%4==1' | while read -r f; do ln "$raw/$f" "$work/q/raw/$f"; done
-    ls "$rawprev" | awk 'NR%4==1' | while read -r f; do ln "$rawprev/$f" "$work/q/rawprev/$f"; done
-    rawsrc=$work/q/raw rawprevsrc=$work/q/rawprev
-  fi
+  [ $quick = 1 ] && rawsrc=$(quarter "$raw" raw) rawprevsrc=$(quarter "$rawprev" rawprev)
   nraw=$(ls "$rawsrc" | wc -l) per=$(( (nraw + ncpu - 1) / ncpu ))
   raw_one() { # tool -> wall seconds
     rm -rf "$work/out" "$work/ext"; mkdir -p "$work/out" "$work/ext"
@@ -337,11 +339,7 @@ if command -v ffmpeg >/dev/null && command -v ffmpegthumbnailer >/dev/null; then
     mv "$clips4k.tmp" "$clips4k"
   fi
   clipsrc=$clips
-  if [ $quick = 1 ]; then
-    mkdir -p "$work/q/clips"
-    ls "$clips" | awk 'NR%4==1' | while read -r f; do ln "$clips/$f" "$work/q/clips/$f"; done
-    clipsrc=$work/q/clips
-  fi
+  [ $quick = 1 ] && clipsrc=$(quarter "$clips" clips)
   nclip=$(ls "$clipsrc" | wc -l) per=$(( (nclip + ncpu - 1) / ncpu ))
   cat > "$work/ftn.sh" <<'SH'
 for f; do ffmpegthumbnailer -s 256 -q 8 -i "$f" -o "$OUT/$(basename "$f" .mp4).jpg"; done
@@ -389,11 +387,7 @@ if command -v ffmpeg >/dev/null; then
     mv "$gifs.tmp" "$gifs"
   fi
   gifsrc=$gifs
-  if [ $quick = 1 ]; then
-    mkdir -p "$work/q/gifs"
-    ls "$gifs" | awk 'NR%4==1' | while read -r f; do ln "$gifs/$f" "$work/q/gifs/$f"; done
-    gifsrc=$work/q/gifs
-  fi
+  [ $quick = 1 ] && gifsrc=$(quarter "$gifs" gifs)
   ngif=$(ls "$gifsrc" | wc -l) per=$(( (ngif + ncpu - 1) / ncpu ))
   anim_one() { # tool -> wall seconds
     rm -rf "$work/out"; mkdir -p "$work/out"

@@ -38,6 +38,14 @@ bool name_template_has_size(const char *tmpl);
 char *output_path_named(const char *dst, const char *label, const char *rel, const char *tmpl,
                         const char *size, const char *ext);
 
+/* The extension of path's last component, after its last dot (a leading dot starts no
+ * extension), pointing into path; NULL when it has none. */
+const char *extension_of(const char *path);
+
+/* True when the file name (last component of path) has a camera RAW format's extension (dng, cr2,
+ * cr3, nef, arw, raf, orf, rw2, pef, ...), case-insensitively: decoder/raw.c reads those. */
+bool has_raw_extension(const char *path);
+
 /* True when the file name (last component of path) has a video clip's extension (mp4, mov, webm,
  * mkv, avi, ts, 3gp, ...), case-insensitively: decoder/video.c reads those. */
 bool has_video_extension(const char *path);

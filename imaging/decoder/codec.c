@@ -1,27 +1,109 @@
 #include "decoder/codec.h"
 
-#include <stddef.h>
+#include <dlfcn.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
+#include "core/naming.h"
 #include "decoder/thumbnail.h"
 
-extern const codec_t codec_raw;   /* raw.c */
-extern const codec_t codec_video; /* video.c */
+#ifndef TG_MODULE_REL
+#define TG_MODULE_REL "../lib/thumbgen" /* the modules' folder from the executable's, installed */
+#endif
 
-/* In the order they are asked; the last one takes the rest. */
-static const codec_t *const codecs[] = {&codec_raw, &codec_video, &codec_vips};
+static uint64_t limit_mib; /* the decoder's memory limit, for the modules' setup */
+
+/* A .ts file is a clip when it has MPEG-TS sync bytes (0x47 every 188 bytes, or 192 with a 4-byte
+ * timestamp): TypeScript sources are .ts too. */
+static bool clip_claims(int fd, const char *name)
+{
+    if (!has_video_extension(name))
+        return false;
+    if (strcasecmp(extension_of(name), "ts") != 0)
+        return true;
+    unsigned char b[4 + 192 + 1];
+    if (pread(fd, b, sizeof b, 0) != (ssize_t)sizeof b)
+        return false;
+    return (b[0] == 0x47 && b[188] == 0x47) || (b[4] == 0x47 && b[196] == 0x47);
+}
+
+static bool raw_claims(int fd, const char *name)
+{
+    (void)fd;
+    return has_raw_extension(name);
+}
+
+/* The families a module holds, in the order they are asked; libvips' takes the rest. */
+static struct {
+    const char *what; /* for messages */
+    bool (*claims)(int fd, const char *name);
+    const char *file, *symbol;
+    const codec_t *loaded;
+    char error[300]; /* why it could not be loaded, once tried */
+} modules[] = {
+    {"camera RAW", raw_claims, "thumbgen-raw.so", "tg_codec_raw", NULL, ""},
+    {"video", clip_claims, "thumbgen-video.so", "tg_codec_video", NULL, ""},
+};
 
 void codec_setup(uint64_t max_memory_mib)
 {
-    for (size_t i = 0; i < sizeof codecs / sizeof codecs[0]; i++)
-        if (codecs[i]->setup != NULL)
-            codecs[i]->setup(max_memory_mib);
+    limit_mib = max_memory_mib;
 }
 
-const codec_t *codec_for(int fd, const char *name)
+/* Loads module i from the executable's folder (the build tree) or TG_MODULE_REL from it
+ * (installed). The decoder's sandbox allows reading and mapping files, not writing them. */
+static const codec_t *load(size_t i)
 {
-    size_t n = sizeof codecs / sizeof codecs[0];
-    for (size_t i = 0; i + 1 < n; i++)
-        if (codecs[i]->claims != NULL && codecs[i]->claims(fd, name))
-            return codecs[i];
-    return codecs[n - 1];
+    if (modules[i].loaded != NULL || modules[i].error[0] != '\0')
+        return modules[i].loaded;
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    const char *dir = dirname(exe);
+    const char *where[] = {"", TG_MODULE_REL "/"};
+    void *h = NULL;
+    for (size_t k = 0; h == NULL && k < sizeof where / sizeof where[0]; k++) {
+        char path[PATH_MAX + 64];
+        snprintf(path, sizeof path, "%s/%s%s", dir, where[k], modules[i].file);
+        h = access(path, R_OK) == 0 ? dlopen(path, RTLD_NOW | RTLD_LOCAL) : NULL;
+        if (h == NULL && k + 1 == sizeof where / sizeof where[0])
+            snprintf(modules[i].error, sizeof modules[i].error, "%s",
+                     dlerror() ? dlerror() : "not found beside thumbgen");
+    }
+    const codec_t *c = h ? dlsym(h, modules[i].symbol) : NULL;
+    if (h != NULL && c == NULL)
+        snprintf(modules[i].error, sizeof modules[i].error, "%s has no %s", modules[i].file,
+                 modules[i].symbol);
+    if (c != NULL && c->setup != NULL)
+        c->setup(limit_mib);
+    return modules[i].loaded = c;
+}
+
+void codec_make(const thumb_opts_t *o, task_t *t)
+{
+    for (size_t i = 0; i < sizeof modules / sizeof modules[0]; i++) {
+        if (!modules[i].claims(t->fd, t->rel))
+            continue;
+        const codec_t *c = load(i);
+        if (c == NULL)
+            task_fail(t, TASK_FAILED, "cannot load the %s decoder (%s): %s", modules[i].what,
+                      modules[i].file, modules[i].error);
+        else
+            c->make(o, t);
+        return;
+    }
+    codec_vips.make(o, t);
+}
+
+const char *codec_mime(const char *name, const codec_mime_t *t, size_t n)
+{
+    const char *ext = extension_of(name);
+    for (size_t i = 0; ext != NULL && i < n; i++)
+        if (strcasecmp(ext, t[i].ext) == 0)
+            return t[i].mime;
+    return NULL;
 }

@@ -1,8 +1,16 @@
 /* codec: the codec families a decoder runs on a source's bytes, one file each behind this one
- * interface: camera RAW through LibRaw (raw.c) and libvips' loaders (thumbnail.c); video
- * (FFmpeg) plugs in the same way, as one file and one line in codec.c's table. A family reads only
- * the descriptor it is handed, in the decoder process, under its sandbox and limits, and leaves the
- * resizing and encoding to libvips.
+ * interface: camera RAW through LibRaw (raw.c), video clips through FFmpeg (video.c) and libvips'
+ * loaders (thumbnail.c), which take whatever the others do not claim. A family reads only the
+ * descriptor it is handed, in the decoder process, under its sandbox and limits, and leaves the
+ * resizing and encoding to libvips (thumbnail.h's shared steps).
+ *
+ * LibRaw and FFmpeg are large: the RAW and video families are shared objects of their own
+ * (thumbgen-raw.so, thumbgen-video.so, beside the executable in the build tree, in
+ * LIBDIR/thumbgen once installed) that a decoder loads the first time it meets one of their
+ * files, so a decoder that only ever sees images starts as fast, and stays as small, as before
+ * they existed. They call back into the executable (built with its symbols exported).
+ *
+ * A new family: one file, its claim in codec.c's table, and, for a module, one CMake line.
  *
  * Error convention: make settles the task itself (TASK_MADE with its outputs, or TASK_FAILED /
  * TASK_SKIPPED with the reason in words in t->error); claims answers yes or no. */
@@ -10,6 +18,7 @@
 #define IMAGING_DECODER_CODEC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/options.h"
@@ -17,20 +26,29 @@
 
 typedef struct codec {
     const char *name;
-    /* True when this family reads the source open on fd (read with pread, so the offset stays)
-     * called name. NULL: it reads whatever the families before it did not claim. */
-    bool (*claims)(int fd, const char *name);
-    /* Takes the decoder's limits, once, before any source (NULL: nothing to take). */
+    /* Takes the decoder's limits, once, before its first source (NULL: nothing to take). */
     void (*setup)(uint64_t max_memory_mib);
     /* Makes t's thumbnails from t->fd as o says, into t->outs (buffers g_malloc'd). */
     void (*make)(const thumb_opts_t *o, task_t *t);
 } codec_t;
 
-/* Runs every family's setup. */
+/* What a module exports under the name tg_codec_raw or tg_codec_video. */
+extern const codec_t tg_codec_raw, tg_codec_video;
+
+/* Records the decoder's limits for every family (a module's setup runs when it is loaded). */
 void codec_setup(uint64_t max_memory_mib);
 
-/* The family that reads the source open on fd called name: the first in the table that claims
- * it, else the last (libvips', which tells images from everything else itself). */
-const codec_t *codec_for(int fd, const char *name);
+/* Thumbnails t (open on t->fd, called t->rel) with the family that claims it: by extension for
+ * RAW and clips (a .ts also by its sync bytes, as TypeScript sources are .ts too), else libvips'.
+ * A module that cannot be loaded fails the task, saying so. */
+void codec_make(const thumb_opts_t *o, task_t *t);
+
+/* A file name extension and the MIME type shared-mime-info gives it (Thumb::Mimetype). */
+typedef struct codec_mime {
+    const char *ext, *mime;
+} codec_mime_t;
+
+/* The MIME type in t[0..n) of name's extension, case-insensitively; NULL when it has none. */
+const char *codec_mime(const char *name, const codec_mime_t *t, size_t n);
 
 #endif

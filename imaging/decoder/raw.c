@@ -26,9 +26,7 @@ static unsigned max_raw_mb; /* LibRaw's limit on the raw data it allocates; 0: i
 
 /* The extensions of the RAW formats, and their MIME types as shared-mime-info names them (for
  * the freedesktop cache's Thumb::Mimetype). */
-static const struct {
-    const char *ext, *mime;
-} formats[] = {
+static const codec_mime_t formats[] = {
     {"dng", "image/x-adobe-dng"},      {"cr2", "image/x-canon-cr2"},
     {"cr3", "image/x-canon-cr3"},      {"crw", "image/x-canon-crw"},
     {"nef", "image/x-nikon-nef"},      {"nrw", "image/x-nikon-nrw"},
@@ -47,19 +45,7 @@ static const struct {
 /* The MIME type of a RAW file name, or NULL when its extension is none of them. */
 static const char *raw_mime(const char *name)
 {
-    const char *dot = strrchr(name, '.');
-    for (size_t i = 0; dot != NULL && i < sizeof formats / sizeof formats[0]; i++)
-        if (strcasecmp(dot + 1, formats[i].ext) == 0)
-            return formats[i].mime;
-    return NULL;
-}
-
-/* A RAW file is known by its extension: a DNG is a TIFF to libvips, which would read its first
- * IFD (a preview, or nothing it can decode), so the name decides before any sniffing. */
-static bool raw_claims(int fd, const char *name)
-{
-    (void)fd;
-    return raw_mime(name) != NULL;
+    return codec_mime(name, formats, sizeof formats / sizeof formats[0]);
 }
 
 static void raw_setup(uint64_t max_memory_mib)
@@ -241,5 +227,4 @@ static void raw_make(const thumb_opts_t *o, task_t *t)
         thumb_release(t);
 }
 
-const codec_t codec_raw = {
-    .name = "LibRaw", .claims = raw_claims, .setup = raw_setup, .make = raw_make};
+const codec_t tg_codec_raw = {.name = "LibRaw", .setup = raw_setup, .make = raw_make};

@@ -103,7 +103,7 @@ static int handle(const dec_config_t *cfg, const dec_request_t *rq, char *uri, i
         if (probe != NULL)
             task_fail(&t, TASK_FAILED, "%s", probe);
         else
-            codec_for(src, rq->name)->make(&cfg->opts, &t);
+            codec_make(&cfg->opts, &t);
         free(probe);
     }
     int rc = reply(&t, t.error);

@@ -442,7 +442,7 @@ void thumb_make(const thumb_opts_t *o, task_t *t)
         thumb_release(t);
 }
 
-const codec_t codec_vips = {.name = "libvips", .claims = NULL, .make = thumb_make};
+const codec_t codec_vips = {.name = "libvips", .make = thumb_make};
 
 void thumb_release(task_t *t)
 {

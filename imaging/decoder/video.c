@@ -39,34 +39,14 @@
 /* The MIME types of clips by extension, as shared-mime-info names them (Thumb::Mimetype). */
 static const char *video_mime(const char *name)
 {
-    static const struct {
-        const char *ext, *mime;
-    } t[] = {{"mp4", "video/mp4"},       {"m4v", "video/mp4"},   {"mov", "video/quicktime"},
-             {"qt", "video/quicktime"},  {"webm", "video/webm"}, {"mkv", "video/x-matroska"},
-             {"avi", "video/x-msvideo"}, {"ts", "video/mp2t"},   {"mts", "video/mp2t"},
-             {"m2ts", "video/mp2t"},     {"3gp", "video/3gpp"},  {"3g2", "video/3gpp2"},
-             {"mpg", "video/mpeg"},      {"mpeg", "video/mpeg"}, {"ogv", "video/ogg"},
-             {"wmv", "video/x-ms-wmv"},  {"flv", "video/x-flv"}};
-    const char *dot = strrchr(name, '.');
-    for (size_t i = 0; dot != NULL && i < sizeof t / sizeof t[0]; i++)
-        if (strcasecmp(dot + 1, t[i].ext) == 0)
-            return t[i].mime;
-    return NULL;
-}
-
-/* A clip by its extension; an MPEG transport stream's .ts also by its sync bytes (0x47 every 188
- * bytes, or 192 with a 4-byte timestamp), since TypeScript sources are .ts too. */
-static bool video_claims(int fd, const char *name)
-{
-    if (!has_video_extension(name))
-        return false;
-    const char *dot = strrchr(name, '.');
-    if (strcasecmp(dot, ".ts") != 0)
-        return true;
-    unsigned char b[4 + 192 + 1];
-    if (pread(fd, b, sizeof b, 0) != (ssize_t)sizeof b)
-        return false;
-    return (b[0] == 0x47 && b[188] == 0x47) || (b[4] == 0x47 && b[196] == 0x47);
+    static const codec_mime_t t[] = {
+        {"mp4", "video/mp4"},       {"m4v", "video/mp4"},   {"mov", "video/quicktime"},
+        {"qt", "video/quicktime"},  {"webm", "video/webm"}, {"mkv", "video/x-matroska"},
+        {"avi", "video/x-msvideo"}, {"ts", "video/mp2t"},   {"mts", "video/mp2t"},
+        {"m2ts", "video/mp2t"},     {"3gp", "video/3gpp"},  {"3g2", "video/3gpp2"},
+        {"mpg", "video/mpeg"},      {"mpeg", "video/mpeg"}, {"ogv", "video/ogg"},
+        {"wmv", "video/x-ms-wmv"},  {"flv", "video/x-flv"}};
+    return codec_mime(name, t, sizeof t / sizeof t[0]);
 }
 
 /* ---- reading through the descriptor */
@@ -237,6 +217,12 @@ static int frame_at(clip_t *c, double at)
     }
 }
 
+static void free_pixels(VipsImage *img, void *px)
+{
+    (void)img;
+    g_free(px);
+}
+
 /* c->frame as RGB (8 bits a channel, or 16 for deeper sources), at its coded size. */
 static VipsImage *frame_rgb(const clip_t *c)
 {
@@ -245,7 +231,7 @@ static VipsImage *frame_rgb(const clip_t *c)
     bool deep = d != NULL && d->comp[0].depth > 8;
     enum AVPixelFormat to = deep ? AV_PIX_FMT_RGB48LE : AV_PIX_FMT_RGB24;
     struct SwsContext *sws = sws_getContext(f->width, f->height, f->format, f->width, f->height, to,
-                                            SWS_BILINEAR | SWS_ACCURATE_RND, NULL, NULL, NULL);
+                                            SWS_BILINEAR, NULL, NULL, NULL);
     if (sws == NULL) {
         vips_error("ffmpeg", "no conversion from the clip's pixel format");
         return NULL;
@@ -261,9 +247,13 @@ static VipsImage *frame_rgb(const clip_t *c)
         uint8_t *dst[4] = {px};
         int dst_stride[4] = {(int)stride};
         sws_scale(sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, dst, dst_stride);
-        img = vips_image_new_from_memory_copy(px, stride * (size_t)f->height, f->width, f->height,
-                                              3, deep ? VIPS_FORMAT_USHORT : VIPS_FORMAT_UCHAR);
-        g_free(px);
+        /* libvips reads the pixels where they are, and frees them with the image. */
+        img = vips_image_new_from_memory(px, stride * (size_t)f->height, f->width, f->height, 3,
+                                         deep ? VIPS_FORMAT_USHORT : VIPS_FORMAT_UCHAR);
+        if (img != NULL)
+            g_signal_connect(img, "postclose", G_CALLBACK(free_pixels), px);
+        else
+            g_free(px);
     }
     sws_freeContext(sws);
     if (img != NULL)
@@ -273,23 +263,77 @@ static VipsImage *frame_rgb(const clip_t *c)
     return img;
 }
 
-/* True when a frame is nearly black or flat: a poor poster. *busy: its standard deviation. */
+/* True when a (small) frame is nearly black or flat: a poor poster. *busy: its standard
+ * deviation, of 255. */
 static bool poor_frame(VipsImage *img, double *busy)
 {
-    VipsImage *small = NULL;
     double mean = 0, dev = 0;
-    if (vips_thumbnail_image(img, &small, 64, NULL) == 0) {
-        vips_avg(small, &mean, NULL);
-        vips_deviate(small, &dev, NULL);
-        g_object_unref(small);
-    }
+    vips_avg(img, &mean, NULL);
+    vips_deviate(img, &dev, NULL);
     double full = img->BandFmt == VIPS_FORMAT_USHORT ? 65535 : 255;
     *busy = dev / full * 255;
     return mean / full * 255 < 20 || *busy < 6;
 }
 
-/* The poster frame as an upright sRGB-ready image, or NULL with t failed. */
-static VipsImage *poster(const thumb_opts_t *o, clip_t *c, task_t *t, double duration)
+/* The clockwise turn the container's display matrix asks for (0, 90, 180 or 270 degrees). */
+static int turn_of(const clip_t *c)
+{
+    const int32_t *m = (const int32_t *)av_stream_get_side_data(c->fmt->streams[c->stream],
+                                                                AV_PKT_DATA_DISPLAYMATRIX, NULL);
+    if (m == NULL)
+        return 0;
+    double theta = -round(av_display_rotation_get(m)); /* clockwise degrees */
+    theta -= 360 * floor(theta / 360 + 0.9 / 360);
+    return fabs(theta - 90) < 1    ? 90
+           : fabs(theta - 180) < 1 ? 180
+           : fabs(theta - 270) < 1 ? 270
+                                   : 0;
+}
+
+/* The decoded frame as the poster at size `big`, in memory: widened by the sample aspect ratio,
+ * thumbnailed (the box turned with the frame), then turned and, for HDR, tone-mapped, both on the
+ * small image. NULL with libvips' error set. */
+static VipsImage *small_frame(const thumb_opts_t *o, const clip_t *c, const thumb_size_t *box,
+                              int turn)
+{
+    VipsImage *x[5] = {NULL}, *out = NULL;
+    int k = 0;
+    if ((x[k] = frame_rgb(c)) == NULL)
+        return NULL;
+    AVRational sar = c->frame->sample_aspect_ratio;
+    if (sar.num > 0 && sar.den > 0 && sar.num != sar.den &&
+        vips_resize(x[k], &x[k + 1], av_q2d(sar), "vscale", 1.0, NULL) == 0)
+        k++;
+    bool side = turn == 90 || turn == 270;
+    if (vips_thumbnail_image(x[k], &x[k + 1], side ? box->height : box->width, "height",
+                             side ? box->width : box->height, "size",
+                             o->upscale ? VIPS_SIZE_BOTH : VIPS_SIZE_DOWN, "crop",
+                             thumb_interesting(o->crop), "no_rotate", TRUE, NULL))
+        goto out;
+    k++;
+    if (turn != 0) {
+        VipsAngle a = turn == 90 ? VIPS_ANGLE_D90 : turn == 180 ? VIPS_ANGLE_D180 : VIPS_ANGLE_D270;
+        if (vips_rot(x[k], &x[k + 1], a, NULL))
+            goto out;
+        k++;
+    }
+    nclx_t nclx;
+    if (nclx_from_codes(c->frame->color_primaries, c->frame->color_trc, &nclx)) {
+        if (nclx_convert(x[k], &nclx, o->keep_metadata, &x[k + 1]))
+            goto out;
+        k++;
+    }
+    out = vips_image_copy_memory(x[k]);
+out:
+    for (int i = 0; i <= k + 1 && i < 5; i++)
+        VIPS_UNREF(x[i]);
+    return out;
+}
+
+/* The poster: the frame at --video-at, or, when that one is black or flat, the first later
+ * point's that is not (else the busiest), as small_frame makes it. NULL with t failed. */
+static VipsImage *poster(const thumb_opts_t *o, clip_t *c, task_t *t, double duration,
+                         const thumb_size_t *box, int turn)
 {
     double first = o->video_at_seconds ? o->video_at : duration * o->video_at / 100;
     if (duration > 0 && first >= duration)
@@ -306,7 +350,7 @@ static VipsImage *poster(const thumb_opts_t *o, clip_t *c, task_t *t, double dur
                 fail_av(t, "cannot decode a frame", rc);
             break;
         }
-        VipsImage *img = frame_rgb(c);
+        VipsImage *img = small_frame(o, c, box, turn);
         if (img == NULL) {
             if (best == NULL)
                 thumb_fail_vips(t, "cannot decode a frame");
@@ -327,88 +371,46 @@ static VipsImage *poster(const thumb_opts_t *o, clip_t *c, task_t *t, double dur
     return best;
 }
 
-/* Turns and widens the frame as the container says: display matrix, sample aspect ratio. */
-static VipsImage *shown(const thumb_opts_t *o, const clip_t *c, VipsImage *img)
-{
-    VipsImage *out = img, *tmp;
-    g_object_ref(out);
-    AVRational sar = c->frame->sample_aspect_ratio;
-    if (sar.num > 0 && sar.den > 0 && sar.num != sar.den) {
-        if (vips_resize(out, &tmp, av_q2d(sar), "vscale", 1.0, NULL))
-            return g_object_unref(out), NULL;
-        g_object_unref(out), out = tmp;
-    }
-    const int32_t *m = (const int32_t *)av_stream_get_side_data(c->fmt->streams[c->stream],
-                                                                AV_PKT_DATA_DISPLAYMATRIX, NULL);
-    if (m != NULL && !o->no_rotate) {
-        double theta = -round(av_display_rotation_get(m)); /* clockwise degrees */
-        theta -= 360 * floor(theta / 360 + 0.9 / 360);
-        VipsAngle a = fabs(theta - 90) < 1    ? VIPS_ANGLE_D90
-                      : fabs(theta - 180) < 1 ? VIPS_ANGLE_D180
-                      : fabs(theta - 270) < 1 ? VIPS_ANGLE_D270
-                                              : VIPS_ANGLE_D0;
-        if (a != VIPS_ANGLE_D0) {
-            if (vips_rot(out, &tmp, a, NULL))
-                return g_object_unref(out), NULL;
-            g_object_unref(out), out = tmp;
-        }
-    }
-    return out;
-}
-
 static void video_make(const thumb_opts_t *o, task_t *t)
 {
     clip_t c = {0};
-    VipsImage *frame = NULL, *up = NULL, *colour = NULL, *small = NULL;
+    VipsImage *small = NULL;
     if (!clip_open(&c, t))
         goto done;
     double duration = clip_duration(&c);
     t->video = true;
     t->duration = duration;
-    const AVCodecParameters *par = c.fmt->streams[c.stream]->codecpar;
+    const AVStream *st = c.fmt->streams[c.stream];
+    const AVCodecParameters *par = st->codecpar;
     if ((uint64_t)par->width * (uint64_t)par->height > o->max_pixels) {
         task_fail(t, TASK_FAILED, "frame too large: %dx%d pixels, limit %llu (see --max-pixels)",
                   par->width, par->height, (unsigned long long)o->max_pixels);
         goto done;
     }
-    if ((frame = poster(o, &c, t, duration)) == NULL)
-        goto done;
-    if ((up = shown(o, &c, frame)) == NULL) {
-        thumb_fail_vips(t, "cannot turn the frame");
-        goto done;
+    /* The frame as shown: widened by the sample aspect ratio, turned by the display matrix. */
+    int turn = o->no_rotate ? 0 : turn_of(&c);
+    double sar = par->sample_aspect_ratio.num > 0 && par->sample_aspect_ratio.den > 0
+                     ? av_q2d(par->sample_aspect_ratio)
+                     : 1;
+    int w = (int)lround(par->width * sar), h = par->height;
+    if (turn == 90 || turn == 270) {
+        int tmp = w;
+        w = h;
+        h = tmp;
     }
-    nclx_t nclx;
-    colour = up;
-    g_object_ref(colour);
-    if (nclx_from_codes(c.frame->color_primaries, c.frame->color_trc, &nclx)) {
-        g_object_unref(colour);
-        if (nclx_convert(up, &nclx, o->keep_metadata, &colour)) {
-            colour = NULL;
-            thumb_fail_vips(t, "cannot convert the frame's colour");
-            goto done;
-        }
-    }
+    int big = thumb_largest(o, w, h);
+    if ((small = poster(o, &c, t, duration, &o->sizes[big], turn)) == NULL)
+        goto done;
     cache_keys_t keys = {.uri = t->uri,
                          .mtime = t->mtime.tv_sec,
                          .size = t->size,
                          .mime = o->freedesktop ? video_mime(t->rel) : NULL,
-                         .width = colour->Xsize,
-                         .height = colour->Ysize,
+                         .width = w,
+                         .height = h,
                          .movie_length = duration};
-    int big = thumb_largest(o, colour->Xsize, colour->Ysize);
-    const thumb_size_t *s = &o->sizes[big];
-    if (vips_thumbnail_image(colour, &small, s->width, "height", s->height, "size",
-                             o->upscale ? VIPS_SIZE_BOTH : VIPS_SIZE_DOWN, "crop",
-                             thumb_interesting(o->crop), "no_rotate", TRUE, NULL)) {
-        thumb_fail_vips(t, "cannot resize the frame");
-        goto done;
-    }
     thumb_sizes(o, t, small, big, &keys);
 done:
     VIPS_UNREF(small);
-    VIPS_UNREF(colour);
-    VIPS_UNREF(up);
-    VIPS_UNREF(frame);
     clip_close(&c);
     if (t->error == NULL)
         t->status = TASK_MADE;
@@ -422,5 +424,4 @@ static void video_setup(uint64_t max_memory_mib)
     av_log_set_level(AV_LOG_QUIET); /* its reasons come back as error codes, put in words */
 }
 
-const codec_t codec_video = {
-    .name = "FFmpeg", .claims = video_claims, .setup = video_setup, .make = video_make};
+const codec_t tg_codec_video = {.name = "FFmpeg", .setup = video_setup, .make = video_make};
