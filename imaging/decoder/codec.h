@@ -12,8 +12,8 @@
  *
  * A new family: one file, its claim in codec.c's table, and, for a module, one CMake line.
  *
- * Error convention: make settles the task itself (TASK_MADE with its outputs, or TASK_FAILED /
- * TASK_SKIPPED with the reason in words in t->error); claims answers yes or no. */
+ * Error convention: make (and codec_make) settles the task itself: TASK_MADE with its outputs,
+ * or TASK_FAILED / TASK_SKIPPED with the reason in words in t->error. */
 #ifndef IMAGING_DECODER_CODEC_H
 #define IMAGING_DECODER_CODEC_H
 

@@ -161,9 +161,7 @@ static void develop(const thumb_opts_t *o, task_t *t, libraw_data_t *lr, const c
     } else if ((px = vips_image_new_from_memory_copy(img->data, img->data_size, img->width,
                                                      img->height, 3, VIPS_FORMAT_UCHAR)) == NULL ||
                vips_copy(px, &srgb, "interpretation", VIPS_INTERPRETATION_sRGB, NULL) ||
-               vips_thumbnail_image(srgb, &small, s->width, "height", s->height, "size",
-                                    o->upscale ? VIPS_SIZE_BOTH : VIPS_SIZE_DOWN, "crop",
-                                    thumb_interesting(o->crop), "no_rotate", TRUE, NULL)) {
+               thumb_resize(o, srgb, s, &small)) {
         thumb_fail_vips(t, "cannot resize the developed RAW image");
     } else {
         thumb_sizes(o, t, small, big, keys);

@@ -328,6 +328,20 @@ int thumb_largest(const thumb_opts_t *o, int w, int h)
     return big;
 }
 
+int thumb_resize(const thumb_opts_t *o, VipsImage *in, const thumb_size_t *s, VipsImage **out)
+{
+    double scale = thumb_scale_for(o, s, in->Xsize, in->Ysize);
+    int factor = scale > 0 ? (int)(1 / scale / 2) : 1;
+    VipsImage *shrunk = NULL;
+    if (factor >= 2 && vips_shrink(in, &shrunk, factor, factor, NULL))
+        return -1;
+    int rc = vips_thumbnail_image(shrunk ? shrunk : in, out, s->width, "height", s->height, "size",
+                                  o->upscale ? VIPS_SIZE_BOTH : VIPS_SIZE_DOWN, "crop",
+                                  thumb_interesting(o->crop), "no_rotate", TRUE, NULL);
+    VIPS_UNREF(shrunk);
+    return rc;
+}
+
 void thumb_sizes(const thumb_opts_t *o, task_t *t, VipsImage *base, int big,
                  const cache_keys_t *keys)
 {

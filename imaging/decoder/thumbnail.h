@@ -42,6 +42,12 @@ double thumb_scale_for(const thumb_opts_t *o, const thumb_size_t *s, int w, int 
 /* libvips' crop mode for o->crop. */
 VipsInteresting thumb_interesting(crop_t c);
 
+/* Thumbnails an image already in memory (a developed RAW, a video frame) to box s: a box filter
+ * first, by a whole factor that leaves at least twice the size asked for, as shrink-on-load does
+ * for files (libvips 8.14's vips_thumbnail_image would run its Lanczos kernel over every pixel),
+ * then vips_thumbnail_image. 0, or -1 with libvips' error set. */
+int thumb_resize(const thumb_opts_t *o, VipsImage *in, const thumb_size_t *s, VipsImage **out);
+
 /* Makes every size of t from base, an upright image already at size `big` (lazy or not): decodes
  * it into memory, derives the other sizes from it and encodes each into t->outs (or fails t,
  * naming the stage). keys: the cache's text keys, for the freedesktop store. base stays the

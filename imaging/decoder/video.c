@@ -296,7 +296,7 @@ static int turn_of(const clip_t *c)
 static VipsImage *small_frame(const thumb_opts_t *o, const clip_t *c, const thumb_size_t *box,
                               int turn)
 {
-    VipsImage *x[5] = {NULL}, *out = NULL;
+    VipsImage *x[6] = {NULL}, *out = NULL;
     int k = 0;
     if ((x[k] = frame_rgb(c)) == NULL)
         return NULL;
@@ -305,10 +305,10 @@ static VipsImage *small_frame(const thumb_opts_t *o, const clip_t *c, const thum
         vips_resize(x[k], &x[k + 1], av_q2d(sar), "vscale", 1.0, NULL) == 0)
         k++;
     bool side = turn == 90 || turn == 270;
-    if (vips_thumbnail_image(x[k], &x[k + 1], side ? box->height : box->width, "height",
-                             side ? box->width : box->height, "size",
-                             o->upscale ? VIPS_SIZE_BOTH : VIPS_SIZE_DOWN, "crop",
-                             thumb_interesting(o->crop), "no_rotate", TRUE, NULL))
+    thumb_size_t b = *box;
+    if (side)
+        b.width = box->height, b.height = box->width;
+    if (thumb_resize(o, x[k], &b, &x[k + 1]))
         goto out;
     k++;
     if (turn != 0) {
@@ -325,7 +325,7 @@ static VipsImage *small_frame(const thumb_opts_t *o, const clip_t *c, const thum
     }
     out = vips_image_copy_memory(x[k]);
 out:
-    for (int i = 0; i <= k + 1 && i < 5; i++)
+    for (int i = 0; i <= k + 1 && i < 6; i++)
         VIPS_UNREF(x[i]);
     return out;
 }
