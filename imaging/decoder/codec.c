@@ -94,9 +94,10 @@ void codec_make(const thumb_opts_t *o, task_t *t)
                       modules[i].file, modules[i].error);
         else
             c->make(o, t);
+        thumb_settle(t);
         return;
     }
-    codec_vips.make(o, t);
+    codec_vips.make(o, t); /* thumb_make settles the task itself: tests and fuzzing call it */
 }
 
 const char *codec_mime(const char *name, const codec_mime_t *t, size_t n)

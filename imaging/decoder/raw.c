@@ -20,7 +20,7 @@
 #include <vips/vips.h>
 
 #include "decoder/codec.h"
-#include "decoder/thumbnail.h"
+#include "decoder/sizes.h"
 
 static unsigned max_raw_mb; /* LibRaw's limit on the raw data it allocates; 0: its default */
 
@@ -219,10 +219,6 @@ static void raw_make(const thumb_opts_t *o, task_t *t)
     }
     libraw_close(lr);
     munmap(map, (size_t)st.st_size);
-    if (t->error == NULL)
-        t->status = TASK_MADE;
-    else
-        thumb_release(t);
 }
 
 const codec_t tg_codec_raw = {.name = "LibRaw", .setup = raw_setup, .make = raw_make};

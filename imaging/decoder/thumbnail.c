@@ -12,6 +12,7 @@
 #include "store/freedesktop/cachepng.h"
 #include "core/naming.h"
 #include "decoder/nclx.h"
+#include "decoder/sizes.h"
 
 /* libvips logs a GLib warning per failed tile ("error in tile 0 x 40") on top of the error it
  * returns; the returned error is what we report, once, as "thumbgen: PATH: reason". */
@@ -45,188 +46,10 @@ void thumb_thread_shutdown(void)
     vips_thread_shutdown();
 }
 
-/* libheif's error codes (heif_error_code.heif_suberror_code), which libvips 8.14 passes on as a
- * bare "(6.1000)" when libheif gives no text. */
-static const char *heif_reason(int code, int sub)
-{
-    if (sub == 1000)
-        return "the HEIF/AVIF decoder refused it: a security limit was exceeded (image too large "
-               "or too complex)";
-    static const char *const codes[] = {
-        NULL,
-        "the HEIF/AVIF file does not exist",
-        "not a valid HEIF/AVIF file (corrupt or truncated)",
-        "the HEIF/AVIF decoder does not support this file type",
-        "the HEIF/AVIF decoder does not support a feature this file uses",
-        "the HEIF/AVIF decoder was misused",
-        "the HEIF/AVIF decoder ran out of memory",
-        "no HEIF/AVIF decoder for this file's codec is installed",
-        "the HEIF/AVIF encoder failed",
-        "the HEIF/AVIF encoder failed",
-        "the colour profile is missing",
-        "a HEIF/AVIF decoder plugin could not be loaded",
-    };
-    return code > 0 && code < (int)(sizeof codes / sizeof codes[0]) ? codes[code] : NULL;
-}
-
-/* Replaces every "/proc/self/fd/N" (how the decoder names its source to libvips) by name. */
-static char *name_source(const char *msg, const char *name)
-{
-    GString *out = g_string_new(NULL);
-    const char *p = msg, *q;
-    while ((q = strstr(p, "/proc/self/fd/")) != NULL) {
-        g_string_append_len(out, p, q - p);
-        g_string_append(out, name);
-        p = q + strlen("/proc/self/fd/");
-        while (*p >= '0' && *p <= '9')
-            p++;
-    }
-    g_string_append(out, p);
-    return g_string_free(out, FALSE);
-}
-
-/* True when line holds a letter: not blank, not a bare "(6.1000)". */
-static bool has_words(const char *line, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (g_ascii_isalpha(line[i]))
-            return true;
-    return false;
-}
-
-/* Copies libvips' (process-wide) error buffer into the task right where a call failed, so two
- * workers' messages never mix. Loaders that were tried and rejected leave lines of their own, so
- * only the last line that says something is kept, with a bare error code after it (libheif's)
- * kept too, or put in words when nothing else says what went wrong. */
-void thumb_fail_vips(task_t *t, const char *what)
-{
-    char *raw = vips_error_buffer_copy();
-    const char *base = strrchr(t->rel, '/');
-    char *msg = name_source(raw ? raw : "", base ? base + 1 : t->rel);
-    g_free(raw);
-    size_t n = strlen(msg);
-    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-        msg[--n] = '\0';
-    /* Keep from the last line with words on; a code-only line after it comes along. */
-    char *start = msg, *end = msg + n;
-    for (char *line = msg; line < end;) {
-        char *nl = memchr(line, '\n', (size_t)(end - line));
-        char *eol = nl ? nl : end;
-        if (has_words(line, (size_t)(eol - line)))
-            start = line;
-        line = eol + 1;
-    }
-    char *w = start; /* newlines to spaces, runs of spaces to one */
-    for (char *c = start; c < end; c++) {
-        char ch = *c == '\n' ? ' ' : *c;
-        if (ch != ' ' || (w > start && w[-1] != ' '))
-            *w++ = ch;
-    }
-    *w = '\0';
-    while (*start == ' ')
-        start++;
-    int code, sub;
-    const char *words = NULL;
-    if (!has_words(start, strlen(start)) && sscanf(start, "(%d.%d)", &code, &sub) == 2)
-        words = heif_reason(code, sub);
-    if (words != NULL)
-        task_fail(t, TASK_FAILED, "%s: %s %s", what, words, start);
-    else if (*start != '\0')
-        task_fail(t, TASK_FAILED, "%s: %s", what, start);
-    else
-        task_fail(t, TASK_FAILED, "%s", what);
-    g_free(msg);
-}
-
 /* Loaders that would turn any text file into an "image": not for thumbnails. */
 static bool data_loader(const char *loader)
 {
     return strstr(loader, "Csv") || strstr(loader, "Matrix") || strstr(loader, "Raw");
-}
-
-VipsInteresting thumb_interesting(crop_t c)
-{
-    switch (c) {
-    case CROP_CENTRE:
-        return VIPS_INTERESTING_CENTRE;
-    case CROP_ATTENTION:
-        return VIPS_INTERESTING_ATTENTION;
-    case CROP_ENTROPY:
-        return VIPS_INTERESTING_ENTROPY;
-    case CROP_NONE:
-    default:
-        return VIPS_INTERESTING_NONE;
-    }
-}
-
-/* The scale a size box implies for a w x h image (after orientation). */
-double thumb_scale_for(const thumb_opts_t *o, const thumb_size_t *s, int w, int h)
-{
-    double sx = (double)s->width / w, sy = (double)s->height / h;
-    return o->crop != CROP_NONE ? (sx > sy ? sx : sy) : (sx < sy ? sx : sy);
-}
-
-/* Converts to 8-bit sRGB (or 8-bit grey, except for the cache), flattens alpha for JPEG, and
- * encodes; for the freedesktop cache (keys set) as its PNG. */
-static int encode(const thumb_opts_t *o, VipsImage *in, thumb_out_t *out, const cache_keys_t *keys)
-{
-    VipsObject *scope = VIPS_OBJECT(vips_image_new());
-    VipsImage **x = (VipsImage **)vips_object_local_array(scope, 4);
-    VipsImage *cur = in;
-    gboolean strip = !o->keep_metadata;
-    int rc = -1;
-
-    VipsInterpretation interp = vips_image_guess_interpretation(cur);
-    bool grey = !o->freedesktop &&
-                (interp == VIPS_INTERPRETATION_B_W || interp == VIPS_INTERPRETATION_GREY16);
-    bool flatten = o->format == FMT_JPEG && vips_image_hasalpha(cur);
-    VipsInterpretation want = grey && !flatten ? VIPS_INTERPRETATION_B_W : VIPS_INTERPRETATION_sRGB;
-    if (interp != want || cur->BandFmt != VIPS_FORMAT_UCHAR) {
-        if (vips_colourspace(cur, &x[0], want, NULL))
-            goto out;
-        cur = x[0];
-    }
-    if (cur->BandFmt != VIPS_FORMAT_UCHAR) {
-        if (vips_cast(cur, &x[1], VIPS_FORMAT_UCHAR, NULL))
-            goto out;
-        cur = x[1];
-    }
-    if (flatten) {
-        VipsArrayDouble *bg = vips_array_double_new(o->background, 3);
-        int r = vips_flatten(cur, &x[2], "background", bg, NULL);
-        vips_area_unref(VIPS_AREA(bg));
-        if (r)
-            goto out;
-        cur = x[2];
-    }
-    if (o->freedesktop) {
-        rc = cachepng_encode(cur, keys, &out->buf, &out->len);
-        goto done;
-    }
-    switch (o->format) {
-    case FMT_JPEG:
-        rc = vips_jpegsave_buffer(cur, &out->buf, &out->len, "Q", o->quality, "strip", strip, NULL);
-        break;
-    case FMT_WEBP:
-        rc = vips_webpsave_buffer(cur, &out->buf, &out->len, "Q", o->quality, "strip", strip, NULL);
-        break;
-    case FMT_AVIF:
-        rc = vips_heifsave_buffer(cur, &out->buf, &out->len, "Q", o->quality, "compression",
-                                  VIPS_FOREIGN_HEIF_COMPRESSION_AV1, "strip", strip, NULL);
-        break;
-    case FMT_PNG:
-        rc = vips_pngsave_buffer(cur, &out->buf, &out->len, "strip", strip, NULL);
-        break;
-    case FMT_GIF:
-        rc = vips_gifsave_buffer(cur, &out->buf, &out->len, "strip", strip, NULL);
-        break;
-    }
-done:
-    out->width = cur->Xsize;
-    out->height = cur->Ysize;
-out:
-    g_object_unref(scope);
-    return rc;
 }
 
 /* Where a source's bytes come from: a descriptor that libvips reads through one VipsSource (one
@@ -319,62 +142,6 @@ static const char *open_input(task_t *t, input_t *in)
     return loader;
 }
 
-int thumb_largest(const thumb_opts_t *o, int w, int h)
-{
-    int big = 0;
-    for (int i = 1; i < o->nsizes; i++)
-        if (thumb_scale_for(o, &o->sizes[i], w, h) > thumb_scale_for(o, &o->sizes[big], w, h))
-            big = i;
-    return big;
-}
-
-int thumb_resize(const thumb_opts_t *o, VipsImage *in, const thumb_size_t *s, VipsImage **out)
-{
-    double scale = thumb_scale_for(o, s, in->Xsize, in->Ysize);
-    int factor = scale > 0 ? (int)(1 / scale / 2) : 1;
-    VipsImage *shrunk = NULL;
-    if (factor >= 2 && vips_shrink(in, &shrunk, factor, factor, NULL))
-        return -1;
-    int rc = vips_thumbnail_image(shrunk ? shrunk : in, out, s->width, "height", s->height, "size",
-                                  o->upscale ? VIPS_SIZE_BOTH : VIPS_SIZE_DOWN, "crop",
-                                  thumb_interesting(o->crop), "no_rotate", TRUE, NULL);
-    VIPS_UNREF(shrunk);
-    return rc;
-}
-
-void thumb_sizes(const thumb_opts_t *o, task_t *t, VipsImage *base, int big,
-                 const cache_keys_t *keys)
-{
-    /* Decode now, into memory (a thumbnail's worth), rather than lazily inside the encoder: a
-     * loader's failure is then reported as reading, not encoding, and the other sizes come from
-     * these pixels. */
-    VipsImage *mem = vips_image_copy_memory(base);
-    if (mem == NULL) {
-        thumb_fail_vips(t, "cannot read image");
-        return;
-    }
-    for (int i = 0; i < o->nsizes; i++) {
-        VipsImage *img = mem;
-        if (i != big) {
-            const thumb_size_t *s = &o->sizes[i];
-            if (vips_thumbnail_image(mem, &img, s->width, "height", s->height, "size",
-                                     o->upscale ? VIPS_SIZE_BOTH : VIPS_SIZE_DOWN, "crop",
-                                     thumb_interesting(o->crop), "no_rotate", TRUE, NULL)) {
-                thumb_fail_vips(t, "cannot resize thumbnail");
-                break;
-            }
-        }
-        int r = encode(o, img, &t->outs[i], keys);
-        if (img != mem)
-            g_object_unref(img);
-        if (r) {
-            thumb_fail_vips(t, "cannot encode thumbnail");
-            break;
-        }
-    }
-    g_object_unref(mem);
-}
-
 /* The work of thumb_make once the input is open. */
 static void make_from(const thumb_opts_t *o, task_t *t, input_t *in, const char *loader)
 {
@@ -450,18 +217,10 @@ void thumb_make(const thumb_opts_t *o, task_t *t)
         return;
     make_from(o, t, &in, loader);
     VIPS_UNREF(in.source);
-    if (t->error == NULL)
-        t->status = TASK_MADE;
-    else
-        thumb_release(t);
+    thumb_settle(t);
 }
 
 const codec_t codec_vips = {.name = "libvips", .make = thumb_make};
-
-void thumb_release(task_t *t)
-{
-    task_release_buffers_with(t, g_free);
-}
 
 void thumb_fail_entry(task_t *t)
 {

@@ -28,7 +28,7 @@
 #include "core/naming.h"
 #include "decoder/codec.h"
 #include "decoder/nclx.h"
-#include "decoder/thumbnail.h"
+#include "decoder/sizes.h"
 
 #define IO_BUF 65536
 /* The demuxers a clip may be read with (FFmpeg's names): containers that hold their own streams. */
@@ -412,10 +412,6 @@ static void video_make(const thumb_opts_t *o, task_t *t)
 done:
     VIPS_UNREF(small);
     clip_close(&c);
-    if (t->error == NULL)
-        t->status = TASK_MADE;
-    else
-        thumb_release(t);
 }
 
 static void video_setup(uint64_t max_memory_mib)

@@ -1,0 +1,51 @@
+/* sizes: what every codec family shares once it has decoded: the size to decode at, the scale a
+ * box implies, a whole-factor box shrink for images already in memory, every size derived and
+ * encoded by libvips (the freedesktop cache's PNG included), and failures named with libvips'
+ * message. Runs in the decoder.
+ *
+ * Error convention: thumb_sizes and thumb_fail_vips settle the task's reason themselves;
+ * thumb_resize returns 0, or -1 with libvips' error set. */
+#ifndef IMAGING_DECODER_SIZES_H
+#define IMAGING_DECODER_SIZES_H
+
+#include <vips/vips.h>
+
+#include "core/options.h"
+#include "core/task.h"
+#include "store/freedesktop/cachepng.h"
+
+/* The index of the size that needs the largest scale of a w x h image (as shown): decode once, at
+ * that size, and derive the others from it. */
+int thumb_largest(const thumb_opts_t *o, int w, int h);
+
+/* The scale size s implies for a w x h image (as shown): fit the box, or fill it with --crop. */
+double thumb_scale_for(const thumb_opts_t *o, const thumb_size_t *s, int w, int h);
+
+/* libvips' crop mode for o->crop. */
+VipsInteresting thumb_interesting(crop_t c);
+
+/* Thumbnails an image already in memory (a developed RAW, a video frame) to box s: a box filter
+ * first, by a whole factor that leaves at least twice the size asked for, as shrink-on-load does
+ * for files (libvips 8.14's vips_thumbnail_image would run its Lanczos kernel over every pixel),
+ * then vips_thumbnail_image. 0, or -1 with libvips' error set. */
+int thumb_resize(const thumb_opts_t *o, VipsImage *in, const thumb_size_t *s, VipsImage **out);
+
+/* Makes every size of t from base, an upright image already at size `big` (lazy or not): decodes
+ * it into memory, derives the other sizes from it and encodes each into t->outs (or fails t,
+ * naming the stage). keys: the cache's text keys, for the freedesktop store. base stays the
+ * caller's. */
+void thumb_sizes(const thumb_opts_t *o, task_t *t, VipsImage *base, int big,
+                 const cache_keys_t *keys);
+
+/* Fails t with libvips' message for the call that just failed, after `what` ("cannot read
+ * image"), copied at once so that messages never mix. */
+void thumb_fail_vips(task_t *t, const char *what);
+
+/* Frees the buffers libvips made for t (g_malloc'd; task_free would free them with free). */
+void thumb_release(task_t *t);
+
+/* Settles t after a family's make: TASK_MADE when nothing failed, else its buffers released (its
+ * status and reason stand). codec_make does it after every family. */
+void thumb_settle(task_t *t);
+
+#endif
