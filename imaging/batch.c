@@ -85,8 +85,7 @@ static void *opener_init(void *ctx)
 static void *worker_init(void *ctx)
 {
     run_t *run = ctx;
-    return local_new(run, run->source->ops->thread_init != NULL && run->source->openers == 0,
-                     false);
+    return local_new(run, run->source->openers == 0, false); /* the workers open themselves */
 }
 
 static void *writer_init(void *ctx)

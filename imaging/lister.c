@@ -1,6 +1,7 @@
 #include "lister.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,19 @@ static void settle(lister_t *l, task_t *t)
 {
     reporter_task(l->rep, t);
     task_free(t);
+}
+
+/* Reports f skipped, for the reason why (and, for a name clash, the owner of its name). */
+static void skip(lister_t *l, const src_file_t *f, const char *owner, const char *why)
+{
+    task_t *t = task_new(f->path, f->rel_off);
+    if (t == NULL || (owner != NULL && (t->owner = strdup(owner)) == NULL)) {
+        task_free(t);
+        reporter_failure(l->rep, f->path, "out of memory");
+        return;
+    }
+    task_fail(t, TASK_SKIPPED, "%s", why);
+    settle(l, t);
 }
 
 /* Builds the task for a file; settles it here if up to date, known to fail, or unnameable.
@@ -132,25 +146,14 @@ bool lister_emit(lister_t *l, src_file_t *files, size_t n)
         reporter_found(l->rep);
         task_t *t = NULL;
         if (l->opts->no_video && has_video_extension(f->name)) {
-            t = task_new(f->path, f->rel_off);
-            if (t != NULL) {
-                task_fail(t, TASK_SKIPPED, "a video clip (--no-video)");
-                settle(l, t);
-            }
-            t = NULL;
+            skip(l, f, NULL, "a video clip (--no-video)");
         } else if (f->owner != NULL && !l->store->unique_names) {
-            t = task_new(f->path, f->rel_off);
-            if (t != NULL && (t->owner = strdup(f->owner)) != NULL) {
-                task_fail(t, TASK_SKIPPED,
-                          "its thumbnail name %s belongs to %s; skipped (--name '%%s.%%e' gives "
-                          "each its own)",
-                          f->key + 2, f->owner);
-                settle(l, t);
-            } else {
-                task_free(t);
-                reporter_failure(l->rep, f->path, "out of memory");
-            }
-            t = NULL;
+            char why[PATH_MAX + 128];
+            snprintf(why, sizeof why,
+                     "its thumbnail name %s belongs to %s; skipped (--name '%%s.%%e' gives each "
+                     "its own)",
+                     f->key + 2, f->owner);
+            skip(l, f, f->owner, why);
         } else {
             t = file_task(l, f);
         }
