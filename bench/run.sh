@@ -187,6 +187,17 @@ done
 
 median() { grep -v -- '^-$' | sort -n | awk '{v[NR]=$1} END{if (NR==0) print "-"; else print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 stat_of() { awk -v w="$1" -v t="$2" -v k="$3" '$1==w && $2==t {print $k}' "$work/results" | median; }
+# measure NAME FN TOOL...: a warm-up pass, then $rounds interleaved rounds of "FN TOOL", each line
+# "TOOL output" appended to $work/NAME. med NAME TOOL [COLUMN]: the median of a column (2).
+measure() {
+  local name=$1 fn=$2; shift 2
+  for tool; do "$fn" "$tool" >/dev/null; done
+  for r in $(seq 1 "$rounds"); do
+    echo "bench: $name round $r of $rounds..." >&2
+    for tool; do echo "$tool $("$fn" "$tool")" >> "$work/$name"; done
+  done
+}
+med() { awk -v t="$2" -v k="${3:-2}" '$1==t{print $k}' "$work/$1" | median; }
 count() { ls "$(wl_src "$1")" | wc -l; }
 
 echo "$rounds round(s) interleaved, $ncpu CPUs, medians; $(vips --version), sharp $([ $have_sharp = 1 ] && echo 0.35.5 || echo 'not installed')"
@@ -295,17 +306,12 @@ if [ -x "$make_dng" ] && command -v simple_dcraw >/dev/null && command -v dcraw_
     esac >/dev/null 2>&1 && cat "$work/time" || echo -
   }
   rawtools="raw-auto raw-preview extract+vips raw-develop dcraw_emu"
-  for tool in $rawtools; do raw_one "$tool" >/dev/null; done # warm-up
-  for r in $(seq 1 "$rounds"); do
-    echo "bench: RAW round $r of $rounds..." >&2
-    for tool in $rawtools; do echo "$tool $(raw_one "$tool")" >> "$work/raw"; done
-  done
-  rawmed() { awk -v t="$1" '$1==t{print $2}' "$work/raw" | median; }
+  measure raw raw_one $rawtools
   echo
   echo "camera RAW, $nraw DNGs of 24 MP with a full-size preview -> 256 px JPEG; wall time, s (medians)"
-  for tool in $rawtools; do printf "  %-13s %6s\n" "$tool" "$(rawmed "$tool")"; done
-  awk -v a="$(rawmed raw-auto)" -v p="$(rawmed raw-preview)" -v e="$(rawmed extract+vips)" \
-      -v d="$(rawmed raw-develop)" -v c="$(rawmed dcraw_emu)" 'BEGIN{
+  for tool in $rawtools; do printf "  %-13s %6s\n" "$tool" "$(med raw "$tool")"; done
+  awk -v a="$(med raw raw-auto)" -v p="$(med raw raw-preview)" -v e="$(med raw extract+vips)" \
+      -v d="$(med raw raw-develop)" -v c="$(med raw dcraw_emu)" 'BEGIN{
     printf "  raw-auto / raw-preview %.2fx (target <= 1.2), raw-auto / extract+vips %.2fx (target < 1)\n", a/p, a/e
     printf "  raw-develop / dcraw_emu -h %.2fx (target <= 1.5)\n", d/c }'
 else
@@ -353,18 +359,13 @@ SH
       uhd) "${t[@]}" "$tg" "$clips4k" "$work/out" --quiet ;;
     esac >/dev/null 2>&1 && cat "$work/time" || echo "- -"
   }
-  for tool in thumbgen ffmpegthumbnailer uhd; do video_one "$tool" >/dev/null; done # warm-up
-  for r in $(seq 1 "$rounds"); do
-    echo "bench: video round $r of $rounds..." >&2
-    for tool in thumbgen ffmpegthumbnailer uhd; do echo "$tool $(video_one "$tool")" >> "$work/video"; done
-  done
-  vmed() { awk -v t="$1" -v k="$2" '$1==t{print $k}' "$work/video" | median; }
+  measure video video_one thumbgen ffmpegthumbnailer uhd
   echo
   echo "video, $nclip one-minute 1080p H.264 clips -> 256 px JPEG; wall time, s (medians)"
-  printf "  %-18s %6s\n" thumbgen "$(vmed thumbgen 2)" ffmpegthumbnailer "$(vmed ffmpegthumbnailer 2)"
-  awk -v a="$(vmed thumbgen 2)" -v b="$(vmed ffmpegthumbnailer 2)" \
+  printf "  %-18s %6s\n" thumbgen "$(med video thumbgen 2)" ffmpegthumbnailer "$(med video ffmpegthumbnailer 2)"
+  awk -v a="$(med video thumbgen 2)" -v b="$(med video ffmpegthumbnailer 2)" \
     'BEGIN{printf "  thumbgen / ffmpegthumbnailer %.2fx (target <= 0.5)\n", a/b}'
-  awk -v w="$(vmed uhd 2)" -v m="$(vmed uhd 3)" -v n="$(ls "$clips4k" | wc -l)" 'BEGIN{
+  awk -v w="$(med video uhd 2)" -v m="$(med video uhd 3)" -v n="$(ls "$clips4k" | wc -l)" 'BEGIN{
     printf "  4K 10-bit HEVC: %.2f s per clip (%d clips, -j %d), largest process peak RSS %.1f MiB\n", w/n, n, '"$ncpu"', m/1024 }'
 else
   echo
@@ -401,21 +402,16 @@ if command -v ffmpeg >/dev/null; then
   }
   animtools="thumbgen vips-xN"
   [ $have_sharp = 1 ] && animtools="$animtools sharp-x2 sharp-x4"
-  for tool in $animtools; do anim_one "$tool" >/dev/null; done # warm-up
-  for r in $(seq 1 "$rounds"); do
-    echo "bench: animation round $r of $rounds..." >&2
-    for tool in $animtools; do echo "$tool $(anim_one "$tool")" >> "$work/anim"; done
-  done
-  amed() { awk -v t="$1" '$1==t{print $2}' "$work/anim" | median; }
+  measure anim anim_one $animtools
   echo
   echo "animations, $ngif GIFs of 100 frames 480x270 -> 128 px animated WebP; wall time, s (medians)"
   best=-
   for tool in $animtools; do
-    printf "  %-10s %6s\n" "$tool" "$(amed "$tool")"
-    if [ "$tool" != thumbgen ] && [ "$(amed "$tool")" != - ] &&
-       { [ "$best" = - ] || awk -v a="$(amed "$tool")" -v b="$best" 'BEGIN{exit !(a<b)}'; }; then
-      best=$(amed "$tool"); fi
+    printf "  %-10s %6s\n" "$tool" "$(med anim "$tool")"
+    if [ "$tool" != thumbgen ] && [ "$(med anim "$tool")" != - ] &&
+       { [ "$best" = - ] || awk -v a="$(med anim "$tool")" -v b="$best" 'BEGIN{exit !(a<b)}'; }; then
+      best=$(med anim "$tool"); fi
   done
-  awk -v a="$(amed thumbgen)" -v b="$best" 'BEGIN{printf "  thumbgen / best peer %.2fx (target <= 0.9)\n", a/b}'
+  awk -v a="$(med anim thumbgen)" -v b="$best" 'BEGIN{printf "  thumbgen / best peer %.2fx (target <= 0.9)\n", a/b}'
 fi
 
