@@ -52,7 +52,8 @@ void thumbs_usage(FILE *f)
         "      --keep-metadata   keep EXIF/XMP/IPTC metadata (default: strip it, GPS included)\n"
         "      --no-rotate       do not apply the EXIF orientation\n"
         "      --upscale         enlarge images smaller than the box\n"
-        "      --force           remake outputs even when up to date\n"
+        "      --force           remake outputs even when up to date (with --prune: remove past\n"
+        "                        --prune-max too)\n"
         "      --max-pixels N    refuse images of more than N pixels before decoding\n"
         "                        (default 268402689)\n"
         "      --timeout SECONDS\n"
@@ -75,6 +76,12 @@ void thumbs_usage(FILE *f)
         "      --retries N       S3: attempts after a failed request (connection errors, 5xx,\n"
         "                        429, SlowDown), with exponential backoff; default 3\n"
         "      --freedesktop     no DST: fill the freedesktop.org thumbnail cache\n"
+        "      --prune           after a run that listed all of SRC, remove the thumbnails\n"
+        "                        whose sources are gone (see Pruning below)\n"
+        "      --prune-max N     remove nothing when more than N thumbnails (or N%%) of\n"
+        "                        those present would go; default 50%%\n"
+        "      --dry-run         print what would be made ('make SRC -> DST') and, with\n"
+        "                        --prune, removed ('remove DST') on stdout; change nothing\n"
         "      --manifest FILE   write one JSON object per source (JSON Lines): src, status\n"
         "                        (made, up_to_date, skipped, failed), dst, width, height,\n"
         "                        bytes, error; reason and owner for a name clash\n"
@@ -92,6 +99,17 @@ void thumbs_usage(FILE *f)
         "IMG_1.CR2 and IMG_1.JPG), the one whose name has an image extension and sorts first\n"
         "byte by byte owns it; the others are skipped, naming it (not a failure: the exit\n"
         "status stays 0), on every run; --name '%%s.%%e' makes both.\n"
+        "\n"
+        "Pruning:\n"
+        "  --prune removes only what thumbgen could have written: files below DST in the\n"
+        "  output format's extension whose names --name can give (never hidden files, never\n"
+        "  through a symbolic link, never inside SRC), and in the cache the entries (every\n"
+        "  flavour and thumbgen's fail/ folder) whose Thumb::URI names a file under SRC that\n"
+        "  no longer exists. Folders it leaves empty go too. After an interrupted run nothing\n"
+        "  is removed, and after a listing error nothing under the folder that failed. With\n"
+        "  --shard K/N a run prunes only the thumbnails whose path below DST (without its\n"
+        "  size folder) hashes to K. S3: DeleteObjects, up to 1000 keys a request. Each\n"
+        "  removal is counted in the summary and is a \"removed\" line in the manifest.\n"
         "\n"
         "Freedesktop cache:\n"
         "  thumbgen --freedesktop SRC writes $XDG_CACHE_HOME/thumbnails (or\n"
@@ -147,6 +165,9 @@ enum {
     OPT_VIDEO_AT,
     OPT_NO_VIDEO,
     OPT_ANIMATED,
+    OPT_PRUNE,
+    OPT_PRUNE_MAX,
+    OPT_DRY_RUN,
 };
 
 /* "K/N" with 0 <= K < N <= 2^32 - 1. */
@@ -165,6 +186,19 @@ static bool parse_shard(const char *text, uint32_t *k, uint32_t *n)
     *k = (uint32_t)kk;
     *n = (uint32_t)nn;
     return true;
+}
+
+/* "N" (a count) or "P%" (0-100 percent of what the store holds). */
+static bool parse_prune_max(const char *text, batch_cfg_t *cfg)
+{
+    size_t n = strlen(text);
+    bool pct = n > 1 && text[n - 1] == '%';
+    char buf[32];
+    if (n >= sizeof buf)
+        return false;
+    snprintf(buf, sizeof buf, "%.*s", (int)(pct ? n - 1 : n), text);
+    cfg->prune_max_percent = pct;
+    return parse_u64(buf, 0, pct ? 100 : UINT64_MAX, &cfg->prune_max);
 }
 
 /* What each option with a value expects, for the message when a value is refused. */
@@ -199,6 +233,8 @@ static const char *expects(int c, bool freedesktop)
         return "auto, preview or develop";
     case OPT_VIDEO_AT:
         return "a percentage of the clip's length such as 25%, or seconds such as 12.5";
+    case OPT_PRUNE_MAX:
+        return "a number of thumbnails such as 1000, or a percentage such as 50%";
     case OPT_NAME:
         return "a template with %s in it, no slash, and only the tokens %s, %e, %z and %%";
     default:
@@ -257,6 +293,9 @@ static const struct option longopts[] = {{"size", required_argument, NULL, 's'},
                                          {"video-at", required_argument, NULL, OPT_VIDEO_AT},
                                          {"no-video", no_argument, NULL, OPT_NO_VIDEO},
                                          {"animated", no_argument, NULL, OPT_ANIMATED},
+                                         {"prune", no_argument, NULL, OPT_PRUNE},
+                                         {"prune-max", required_argument, NULL, OPT_PRUNE_MAX},
+                                         {"dry-run", no_argument, NULL, OPT_DRY_RUN},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
 
@@ -321,6 +360,12 @@ static bool apply(thumbs_args_t *a, int c, const char *v)
                (a->cfg.max_memory_mib = n, true);
     case 'j':
         return parse_u64(v, 1, 1024, &n) && (a->cfg.jobs = (unsigned)n, true);
+    case OPT_PRUNE:
+        return a->cfg.prune = true;
+    case OPT_PRUNE_MAX:
+        return parse_prune_max(v, &a->cfg);
+    case OPT_DRY_RUN:
+        return a->cfg.dry_run = true;
     default:
         return false;
     }
@@ -391,6 +436,11 @@ int thumbs_parse(int argc, char **argv, thumbs_args_t *a)
                  argc - optind > want ? "too many arguments"
                  : a->cfg.freedesktop ? "expected SRC (--freedesktop writes to the cache)"
                                       : "expected SRC and DST");
+        return -1;
+    }
+    if (a->cfg.prune && a->cfg.files_from != NULL) {
+        tg_error("--prune cannot be used with --files-from: the list is not the whole of SRC, so "
+                 "what it leaves out is not known to be gone (see thumbgen --help)");
         return -1;
     }
     a->cfg.src = argv[optind];

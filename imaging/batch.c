@@ -12,6 +12,7 @@
 #include "decoder/worker.h"
 #include "lister.h"
 #include "pipeline/stage.h"
+#include "prune.h"
 #include "pipeline/threads.h"
 #include "setup.h"
 
@@ -237,7 +238,11 @@ int batch_run(batch_t *b, done_t *done, char *err, size_t errsz)
 {
     const batch_cfg_t *cfg = &b->cfg;
     unsigned jobs = cfg->jobs ? cfg->jobs : 1;
+    pruner_t pruner;
+    pruner_init(&pruner);
     lister_t lister = {.source = b->source,
+                       .prune = cfg->prune ? &pruner : NULL,
+                       .dry_run = cfg->dry_run,
                        .store = b->store,
                        .opts = &cfg->opts,
                        .force = cfg->force,
@@ -286,5 +291,17 @@ int batch_run(batch_t *b, done_t *done, char *err, size_t errsz)
         snprintf(err, errsz, "could not start the pipeline (out of memory or threads)");
     bool fatal = run.fatal != NULL;
     free(run.fatal);
+    if (cfg->prune && ok && !fatal && !done_fired(done))
+        prune_run(&pruner, b->store, &cfg->opts,
+                  &(prune_cfg_t){.src = cfg->src,
+                                 .dst = cfg->dst,
+                                 .max = cfg->prune_max,
+                                 .max_percent = cfg->prune_max_percent,
+                                 .force = cfg->force,
+                                 .dry_run = cfg->dry_run,
+                                 .shard_k = cfg->shard_k,
+                                 .shard_n = cfg->shard_n},
+                  &b->rep);
+    pruner_free(&pruner);
     return ok && !fatal ? 0 : -1;
 }

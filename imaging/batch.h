@@ -47,9 +47,14 @@ typedef struct batch_cfg {
     bool progress;             /* draw the progress bar (stderr is a terminal) */
     bool quiet;                /* no bar, no summary; failures still reported */
     bool stats;                /* per-stage times (and S3 requests) after the summary */
+    bool prune;                /* remove outputs whose sources are gone (prune.h) */
+    uint64_t prune_max;        /* --prune-max: a count, or a percentage when prune_max_percent */
+    bool prune_max_percent;
+    bool dry_run; /* report what would be made and removed; change nothing */
 } batch_cfg_t;
 
-/* The defaults: DESIGN.md's thumbnail, one job, the timeouts and limits above, 3 retries. */
+/* The defaults: DESIGN.md's thumbnail, one job, the timeouts and limits above, 3 retries,
+ * --prune-max 50%. */
 void batch_cfg_default(batch_cfg_t *cfg);
 
 typedef struct batch batch_t;
@@ -60,8 +65,9 @@ typedef struct batch batch_t;
  * outlive the batch. */
 batch_t *batch_open(const batch_cfg_t *cfg, char *err, size_t errsz);
 
-/* Runs the pipeline until the listing is exhausted or `done` fires (SIGINT, SIGTERM). Every
- * thread is joined and every decoder reaped before it returns. -1 when the pipeline could not be
+/* Runs the pipeline until the listing is exhausted or `done` fires (SIGINT, SIGTERM), then, with
+ * prune and when the listing was not cut short, prunes the store. Every thread is joined and
+ * every decoder reaped before it returns. -1 when the pipeline could not be
  * built or no decoder could be started (err says why). */
 int batch_run(batch_t *b, done_t *done, char *err, size_t errsz);
 

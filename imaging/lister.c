@@ -40,9 +40,34 @@ void src_file_free(src_file_t *f)
     f->key = f->path = NULL;
 }
 
-void lister_failure(lister_t *l, const char *path, const char *reason)
+void lister_failure(lister_t *l, const char *path, const char *unlisted, const char *reason)
 {
     reporter_failure(l->rep, path, reason);
+    if (unlisted != NULL && l->prune != NULL)
+        pruner_unlisted(l->prune, unlisted);
+}
+
+/* True when --prune needs the addresses of listed sources (a mirrored store). */
+static bool expecting(const lister_t *l)
+{
+    return l->prune != NULL && !l->store->knows_gone;
+}
+
+/* Records the addresses of a file that is not to be made here (another shard's, skipped). */
+static void expect_file(lister_t *l, const src_file_t *f)
+{
+    if (!expecting(l))
+        return;
+    task_t *t = task_new(f->path, f->rel_off);
+    if (t == NULL) {
+        l->prune->failed = true;
+        return;
+    }
+    t->nouts = l->opts->nsizes;
+    char err[300];
+    if (l->store->ops->name(l->store, t, l->opts, err, sizeof err) == 0)
+        pruner_expect(l->prune, t); /* unnameable: it has no output to keep */
+    task_free(t);
 }
 
 /* Reports a task settled here and frees it. */
@@ -84,6 +109,8 @@ static task_t *file_task(lister_t *l, const src_file_t *f)
         settle(l, t);
         return NULL;
     }
+    if (expecting(l))
+        pruner_expect(l->prune, t);
     bool up_to_date = !l->force;
     for (int i = 0; up_to_date && i < t->nouts; i++)
         up_to_date = ops->fresh(l->store, t, i);
@@ -141,11 +168,14 @@ bool lister_emit(lister_t *l, src_file_t *files, size_t n)
     stage_emitter_t *em = l->em;
     for (size_t i = 0; i < n; i++) {
         const src_file_t *f = &files[i];
-        if (l->shard_n > 1 && shard_of(f->path + f->rel_off, l->shard_n) != l->shard_k)
+        if (l->shard_n > 1 && shard_of(f->path + f->rel_off, l->shard_n) != l->shard_k) {
+            expect_file(l, f);
             continue;
+        }
         reporter_found(l->rep);
         task_t *t = NULL;
         if (l->opts->no_video && has_video_extension(f->name)) {
+            expect_file(l, f); /* its thumbnail is not orphaned: the clip is there */
             skip(l, f, NULL, "a video clip (--no-video)");
         } else if (f->owner != NULL && !l->store->unique_names) {
             char why[PATH_MAX + 128];
@@ -156,6 +186,11 @@ bool lister_emit(lister_t *l, src_file_t *files, size_t n)
             skip(l, f, f->owner, why);
         } else {
             t = file_task(l, f);
+        }
+        if (t != NULL && l->dry_run) {
+            reporter_would_make(l->rep, t);
+            task_free(t);
+            t = NULL;
         }
         if (t != NULL && !stage_emit(em, &t)) {
             task_free(t);

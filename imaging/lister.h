@@ -11,6 +11,9 @@
  *   - --no-video: a clip (by its extension) is skipped, counted, before anything else;
  *   - --shard K/N: a file is this run's when the FNV-1a 64-bit hash of its path relative to SRC
  *     (its bytes as listed), modulo N, is K; others are left alone, uncounted;
+ *   - --prune: every file's addresses are recorded (before the shard filter), and where the
+ *     listing failed (prune.h);
+ *   - --dry-run: a task that would be made is reported as such and goes no further;
  *   - up to date (every output exists in the store and is not older than the source) is settled
  *     here, before any download or decode: the workers never see it.
  *
@@ -24,6 +27,7 @@
 
 #include "core/options.h"
 #include "pipeline/stage.h"
+#include "prune.h"
 #include "report.h"
 #include "source/source.h"
 #include "store/store.h"
@@ -35,6 +39,8 @@ struct lister {
     bool force;
     uint32_t shard_k, shard_n; /* n 0 or 1: no sharding */
     reporter_t *rep;
+    pruner_t *prune;     /* --prune: told every listed source's addresses, and listing failures */
+    bool dry_run;        /* --dry-run: what would be made is reported, never emitted */
     stage_emitter_t *em; /* set while lister_run runs */
 };
 

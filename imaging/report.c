@@ -125,7 +125,7 @@ static void manifest_line(reporter_t *r, const char *src, const task_t *t, task_
     fputs("{\"src\":", f);
     json_str(f, src);
     fputs(",\"status\":", f);
-    json_str(f, task_status_name(st));
+    json_str(f, r->dry_run && st == TASK_MADE ? "would_make" : task_status_name(st));
     fputc(',', f);
     if (t != NULL && t->nouts > 0) {
         out_fields(f, &t->outs[0], st == TASK_MADE);
@@ -244,6 +244,34 @@ void reporter_task(reporter_t *r, const task_t *t)
     pthread_mutex_unlock(&r->mu);
 }
 
+void reporter_would_make(reporter_t *r, const task_t *t)
+{
+    pthread_mutex_lock(&r->mu);
+    r->counts[TASK_MADE]++;
+    clear_bar(r);
+    for (int i = 0; i < t->nouts; i++)
+        printf("make %s -> %s\n", t->src, t->outs[i].dst);
+    manifest_line(r, t->src, t, TASK_MADE, NULL);
+    pthread_mutex_unlock(&r->mu);
+}
+
+void reporter_removed(reporter_t *r, const char *addr, bool dry_run)
+{
+    pthread_mutex_lock(&r->mu);
+    r->removed++;
+    if (dry_run) {
+        clear_bar(r);
+        printf("remove %s\n", addr);
+    }
+    if (r->manifest != NULL) {
+        fprintf(r->manifest,
+                "{\"src\":null,\"status\":\"%s\",\"dst\":", dry_run ? "would_remove" : "removed");
+        json_str(r->manifest, addr);
+        fputs("}\n", r->manifest);
+    }
+    pthread_mutex_unlock(&r->mu);
+}
+
 void reporter_failure(reporter_t *r, const char *path, const char *reason)
 {
     pthread_mutex_lock(&r->mu);
@@ -261,14 +289,24 @@ void reporter_summary(reporter_t *r, bool interrupted)
     clear_bar(r);
     if (!r->quiet) {
         double secs = (now_ns() - r->start_ns) / 1e9;
-        fprintf(stderr,
-                "thumbgen: %llu made, %llu up to date, %llu skipped, %llu failed in %.2f s "
-                "(%.1f images/s)%s\n",
-                (unsigned long long)r->counts[TASK_MADE],
-                (unsigned long long)r->counts[TASK_UP_TO_DATE],
-                (unsigned long long)r->counts[TASK_SKIPPED],
-                (unsigned long long)r->counts[TASK_FAILED], secs,
-                secs > 0 ? r->counts[TASK_MADE] / secs : 0.0, interrupted ? ", interrupted" : "");
+        char removed[64] = "";
+        if (r->pruning)
+            snprintf(removed, sizeof removed, ", %llu %s", (unsigned long long)r->removed,
+                     r->dry_run ? "to remove" : "removed");
+        unsigned long long *c =
+            (unsigned long long[]){r->counts[TASK_MADE], r->counts[TASK_UP_TO_DATE],
+                                   r->counts[TASK_SKIPPED], r->counts[TASK_FAILED]};
+        if (r->dry_run)
+            fprintf(stderr,
+                    "thumbgen: dry run: %llu to make, %llu up to date, %llu skipped, %llu "
+                    "failed%s; nothing was changed%s\n",
+                    c[0], c[1], c[2], c[3], removed, interrupted ? ", interrupted" : "");
+        else
+            fprintf(stderr,
+                    "thumbgen: %llu made, %llu up to date, %llu skipped, %llu failed%s in %.2f s "
+                    "(%.1f images/s)%s\n",
+                    c[0], c[1], c[2], c[3], removed, secs, secs > 0 ? c[0] / secs : 0.0,
+                    interrupted ? ", interrupted" : "");
     }
     pthread_mutex_unlock(&r->mu);
 }

@@ -24,8 +24,10 @@
 
 typedef struct reporter {
     pthread_mutex_t mu;
-    uint64_t counts[4]; /* by task_status_t */
-    uint64_t found;     /* sources the lister has passed on or settled */
+    uint64_t counts[4]; /* by task_status_t (with dry_run, TASK_MADE: would be made) */
+    uint64_t removed;   /* --prune: outputs removed (with dry_run: that would be) */
+    bool pruning, dry_run;
+    uint64_t found; /* sources the lister has passed on or settled */
     bool listing_done;
     uint64_t counted; /* the total a counting walk found ahead of the lister, once has_count */
     bool has_count;
@@ -59,6 +61,15 @@ void reporter_counted(reporter_t *r, uint64_t total);
  * name of the file in its folder that owns its thumbnail's name; a clip's with "kind":"video"
  * and its "duration" in seconds). */
 void reporter_task(reporter_t *r, const task_t *t);
+
+/* --dry-run: t would be made. Prints "make SRC -> DST" on stdout, counts it, and writes its
+ * manifest line with the status "would_make". */
+void reporter_would_make(reporter_t *r, const task_t *t);
+
+/* --prune removed the output at addr (dry_run: would remove it, and "remove ADDR" is printed on
+ * stdout): counted, and a manifest line {"src":null,"status":"removed" (or "would_remove"),
+ * "dst":addr}. */
+void reporter_removed(reporter_t *r, const char *addr, bool dry_run);
 
 /* Reports a failure that is not a task (e.g. an unreadable folder): stderr, manifest, count. */
 void reporter_failure(reporter_t *r, const char *path, const char *reason);

@@ -21,6 +21,8 @@ void batch_cfg_default(batch_cfg_t *cfg)
     cfg->max_memory_mib = BATCH_DEFAULT_MAX_MEMORY;
     cfg->list_sep = '\n';
     cfg->retries = 3;
+    cfg->prune_max = 50;
+    cfg->prune_max_percent = true;
 }
 
 /* path without trailing slashes (but "/" stays). malloc'd. */
@@ -108,6 +110,8 @@ static bool open_all(batch_t *b, char *err, size_t errsz)
         return false;
     }
     b->rep_open = true;
+    b->rep.pruning = c->prune;
+    b->rep.dry_run = c->dry_run;
     return true;
 }
 
@@ -144,11 +148,13 @@ int batch_finish(batch_t *b, bool interrupted, batch_counts_t *counts, char *err
     const s3_conf_t *s3 = &b->s3;
     uint64_t made = b->rep.counts[TASK_MADE];
     if (b->cfg.stats && s3->access_key != NULL) {
-        uint64_t l = s3->n_list, g = s3->n_get, p = s3->n_put, r = s3->n_retry;
+        uint64_t l = s3->n_list, g = s3->n_get, p = s3->n_put, d = s3->n_delete, r = s3->n_retry;
         fprintf(stderr,
-                "S3 requests: %llu LIST, %llu GET, %llu PUT, %llu retried; %.2f per image made\n",
+                "S3 requests: %llu LIST, %llu GET, %llu PUT, %llu DeleteObjects, %llu retried; "
+                "%.2f per image made\n",
                 (unsigned long long)l, (unsigned long long)g, (unsigned long long)p,
-                (unsigned long long)r, made ? (double)(l + g + p) / (double)made : 0.0);
+                (unsigned long long)d, (unsigned long long)r,
+                made ? (double)(l + g + p) / (double)made : 0.0);
     }
     *counts = (batch_counts_t){.made = made,
                                .up_to_date = b->rep.counts[TASK_UP_TO_DATE],

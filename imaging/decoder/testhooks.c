@@ -72,8 +72,11 @@ char *batch_test_hooks(int src, uint64_t max_memory_mib)
     if (strcmp(what, "hang") == 0)
         for (;;)
             pause();
-    if (strncmp(what, "hold ", 5) == 0) { /* until the test opens the FIFO named for writing */
+    if (strncmp(what, "hold ", 5) == 0) { /* until the test opens the FIFO named and closes it */
         int fd = open(what + 5, O_RDONLY | O_CLOEXEC);
+        char c;
+        while (fd >= 0 && read(fd, &c, 1) > 0)
+            ;
         if (fd >= 0)
             close(fd);
         return NULL;

@@ -33,6 +33,7 @@ int s3_conf_from_env(s3_conf_t *c, char *err, size_t errsz)
     atomic_init(&c->n_list, 0);
     atomic_init(&c->n_get, 0);
     atomic_init(&c->n_put, 0);
+    atomic_init(&c->n_delete, 0);
     atomic_init(&c->n_retry, 0);
     if (c->access_key == NULL || c->secret == NULL) {
         snprintf(err, errsz, "no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");

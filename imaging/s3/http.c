@@ -266,6 +266,11 @@ static bool prepare(s3_client_t *c, const s3_req_t *r, const char *url, struct c
         snprintf(ct, sizeof ct, "Content-Type: %s", r->content_type);
         h = curl_slist_append(h, ct);
     }
+    if (r->content_md5 != NULL) {
+        char md5[80];
+        snprintf(md5, sizeof md5, "Content-MD5: %s", r->content_md5);
+        h = curl_slist_append(h, md5);
+    }
     if (c->conf->token != NULL) {
         size_t n = strlen(c->conf->token) + 32;
         char *tok = malloc(n);
@@ -300,6 +305,9 @@ static bool prepare(s3_client_t *c, const s3_req_t *r, const char *url, struct c
         curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
         curl_easy_setopt(e, CURLOPT_READDATA, c);
         curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)r->len);
+    } else if (strcmp(r->method, "POST") == 0) {
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->len);
     } else if (strcmp(r->method, "GET") != 0) {
         curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
     }
@@ -315,9 +323,10 @@ int s3_request(s3_client_t *c, const s3_req_t *r, s3_err_t *err)
         snprintf(err->msg, sizeof err->msg, "out of memory");
         return -1;
     }
-    atomic_uint_fast64_t *count = r->listing                      ? &c->conf->n_list
-                                  : strcmp(r->method, "PUT") == 0 ? &c->conf->n_put
-                                                                  : &c->conf->n_get;
+    atomic_uint_fast64_t *count = r->listing                       ? &c->conf->n_list
+                                  : strcmp(r->method, "PUT") == 0  ? &c->conf->n_put
+                                  : strcmp(r->method, "POST") == 0 ? &c->conf->n_delete
+                                                                   : &c->conf->n_get;
     unsigned attempt = 0;
     for (;;) {
         atomic_fetch_add(count, 1);

@@ -1,4 +1,5 @@
-/* s3: the little of Amazon S3's REST API that thumbgen needs (ListObjectsV2, GET, PUT), over
+/* s3: the little of Amazon S3's REST API that thumbgen needs (ListObjectsV2, GET, PUT,
+ * DeleteObjects), over
  * libcurl, for AWS and S3-compatible servers. Requests are signed by libcurl itself
  * (CURLOPT_AWS_SIGV4); this file only gives it what curl 7.88 leaves to the caller: the payload's
  * SHA-256 in x-amz-content-sha256, a query string already sorted and percent-encoded, and keys
@@ -34,7 +35,7 @@ typedef struct s3_conf {
     unsigned retries;
     done_t *done;
     /* Requests made, by kind, for --stats (all threads). */
-    atomic_uint_fast64_t n_list, n_get, n_put, n_retry;
+    atomic_uint_fast64_t n_list, n_get, n_put, n_delete, n_retry;
 } s3_conf_t;
 
 /* Reads the environment into c (retries and done are the caller's). Returns -1 with err when no
@@ -96,6 +97,18 @@ typedef bool (*s3_list_fn)(void *ctx, const s3_obj_t *obj);
  * 0 is S3's default page (1000). */
 int s3_list(s3_client_t *c, const char *bucket, const char *prefix, bool delimit, unsigned max_keys,
             s3_list_fn fn, void *ctx, s3_err_t *err);
+
+/* Called for each key of a DeleteObjects request: err NULL when it was deleted (or was not
+ * there), else the server's reason for that key. */
+typedef void (*s3_deleted_fn)(void *ctx, const char *key, const char *err);
+
+#define S3_DELETE_MAX 1000 /* keys in one DeleteObjects request, as S3 allows */
+
+/* Deletes keys[0..n) (n at most S3_DELETE_MAX) in one DeleteObjects request (quiet mode, with
+ * its Content-MD5), retried like the others; then calls fn for every key. -1 with err when the
+ * request itself failed (fn is then not called). */
+int s3_delete(s3_client_t *c, const char *bucket, char *const *keys, size_t n, s3_deleted_fn fn,
+              void *ctx, s3_err_t *err);
 
 /* Opens the place "s3://BUCKET[/PREFIX]" names, for the S3 source and store alike: splits it into
  * *bucket and *prefix (malloc'd, as s3_parse_url), makes a client for the calling thread, and

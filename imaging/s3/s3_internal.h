@@ -6,13 +6,14 @@
 #include "s3/s3.h"
 
 typedef struct s3_req {
-    const char *method; /* GET, PUT */
+    const char *method; /* GET, PUT, POST */
     const char *bucket;
     const char *key;   /* NULL for the bucket itself */
     const char *query; /* already sorted by name and percent-encoded; NULL for none */
-    const void *body;  /* PUT only */
+    const void *body;  /* PUT and POST */
     size_t len;
     const char *content_type;
+    const char *content_md5; /* base64, or NULL (DeleteObjects needs one) */
     /* Receives a successful answer's body; false aborts (errno says why). */
     bool (*sink)(void *ctx, const char *data, size_t n);
     /* Called before each attempt so that a retried answer starts afresh; may be NULL. */

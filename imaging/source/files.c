@@ -116,15 +116,16 @@ static bool one(files_src_t *fs, lister_t *l, char *rel)
         return true;
     char *path = path_join(fs->src, rel);
     if (path == NULL) {
-        lister_failure(l, rel, "out of memory");
+        lister_failure(l, rel, NULL, "out of memory");
         return true;
     }
     struct stat st;
     if (!rel_path_safe(rel)) {
-        lister_failure(l, path, "not a path inside SRC (--files-from takes paths relative to it)");
+        lister_failure(l, path, NULL,
+                       "not a path inside SRC (--files-from takes paths relative to it)");
     } else if (lstat(path, &st) != 0 ||
                (S_ISLNK(st.st_mode) && fs->follow_symlinks && stat(path, &st) != 0)) {
-        lister_failure(l, path, strerror(errno));
+        lister_failure(l, path, NULL, strerror(errno));
     } else if (S_ISREG(st.st_mode)) {
         size_t rel_off = strlen(fs->src) + 1;
         const char *slash = strrchr(rel, '/');
@@ -207,7 +208,7 @@ static void files_list(source_t *base, lister_t *l)
         if (!one(fs, l, entry))
             break;
     if (err != 0)
-        lister_failure(l, "--files-from", strerror(err));
+        lister_failure(l, "--files-from", NULL, strerror(err));
     forget_folder(fs);
 }
 

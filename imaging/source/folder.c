@@ -102,6 +102,12 @@ static char **read_names(DIR *d, size_t *count)
     return v;
 }
 
+/* A folder's path relative to SRC ("" for SRC itself), pointing into dir. */
+static const char *rel_of(const char *dir, size_t rel_off)
+{
+    return strlen(dir) > rel_off ? dir + rel_off : "";
+}
+
 /* Sorts one entry into subfolders (pushed) and regular files (appended to files); everything
  * else is skipped. Takes ownership of path, whose last component is name. */
 static void classify(const folder_src_t *fs, lister_t *l, stack_t_ *stack, visited_t *seen,
@@ -110,7 +116,11 @@ static void classify(const folder_src_t *fs, lister_t *l, stack_t_ *stack, visit
 {
     struct stat st;
     if (lstat(path, &st) != 0) {
-        lister_failure(l, path, strerror(errno));
+        const char *name = strrchr(path, '/');
+        size_t n = name && name > path + rel_off ? (size_t)(name - path - rel_off) : 0;
+        char *folder = strndup(path + rel_off, n);
+        lister_failure(l, path, folder ? folder : "", strerror(errno));
+        free(folder);
         free(path);
         return;
     }
@@ -141,7 +151,7 @@ static bool list_dir(const folder_src_t *fs, lister_t *l, stack_t_ *stack, visit
 {
     DIR *d = opendir(dir);
     if (d == NULL) {
-        lister_failure(l, dir, strerror(errno));
+        lister_failure(l, dir, rel_of(dir, rel_off), strerror(errno));
         return true;
     }
     size_t n = 0, nfiles = 0;
@@ -149,7 +159,7 @@ static bool list_dir(const folder_src_t *fs, lister_t *l, stack_t_ *stack, visit
     closedir(d);
     src_file_t *files = n ? calloc(n, sizeof *files) : NULL;
     if (n > 0 && files == NULL)
-        lister_failure(l, dir, "out of memory");
+        lister_failure(l, dir, rel_of(dir, rel_off), "out of memory");
     size_t base = stack->n;
     for (size_t i = 0; files != NULL && i < n; i++) {
         char *path = path_join(dir, names[i]);
@@ -209,7 +219,7 @@ static void folder_list(source_t *base, lister_t *l)
         src_file_t f;
         char *path = strdup(fs->src);
         if (path == NULL) {
-            lister_failure(l, fs->src, "out of memory");
+            lister_failure(l, fs->src, "", "out of memory");
             return;
         }
         src_file_init(&f, l, path, off, off, &src_st.st_mtim, (uint64_t)src_st.st_size);

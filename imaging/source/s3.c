@@ -97,7 +97,7 @@ static bool on_key(void *ctx, const s3_obj_t *o)
         if (w != NULL)
             s->win = w;
         if (st == NULL) {
-            lister_failure(s->l, o->key, "out of memory");
+            lister_failure(s->l, o->key, "", "out of memory");
             return s->go;
         }
         s->stem = st;
@@ -105,7 +105,7 @@ static bool on_key(void *ctx, const s3_obj_t *o)
     }
     char *path = NULL;
     if (asprintf(&path, "s3://%s/%s", s->bucket, o->key) < 0) {
-        lister_failure(s->l, o->key, "out of memory");
+        lister_failure(s->l, o->key, "", "out of memory");
         return s->go;
     }
     size_t rel_off = strlen(path) - len;
@@ -126,7 +126,7 @@ static void s3_list_src(source_t *base, lister_t *l)
         snprintf(where, sizeof where, "s3://%s/%s", s->bucket, s->prefix);
         char msg[320];
         snprintf(msg, sizeof msg, "cannot list: %s", e.msg);
-        lister_failure(l, where, msg);
+        lister_failure(l, where, "", msg);
     }
     release(s, NULL);
 }

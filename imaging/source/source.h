@@ -98,8 +98,10 @@ void lister_settle_claims(src_file_t *files, size_t n);
 /* Settles or emits files[0..n) in order. False once the run is cancelled. */
 bool lister_emit(lister_t *l, src_file_t *files, size_t n);
 
-/* Reports a failure that is no task's (an unreadable folder, a failed listing page). */
-void lister_failure(lister_t *l, const char *path, const char *reason);
+/* Reports a failure that is no task's (an unreadable folder, a failed listing page). unlisted:
+ * the path relative to SRC of the folder whose listing it leaves incomplete ("": all of SRC), so
+ * that --prune removes nothing under it; NULL when the listing is still whole. */
+void lister_failure(lister_t *l, const char *path, const char *unlisted, const char *reason);
 
 /* The run's done, for a source that waits on something else too (a list on a pipe). */
 done_t *lister_done(lister_t *l);

@@ -20,19 +20,7 @@
 #include <unistd.h>
 
 #include "pipeline/fdio.h"
-#include "store/store.h"
-
-typedef struct {
-    store_t base;
-    bool fsync;
-    mode_t mode;     /* 0666 & ~umask, as an ordinary file would get (0600: private) */
-    mode_t dir_mode; /* for folders it creates: 0777, or 0700 (private), & ~umask by mkdir */
-    int root;        /* DST, opened once (following DST itself if it is a symlink) */
-    char *dst;       /* DST as output paths start (no trailing slash) */
-    size_t prefix;   /* output paths start with DST and a slash: this many bytes */
-    char *last_dir;  /* the folder (relative to DST) whose descriptor is cached */
-    int last_fd;
-} folder_t;
+#include "store/folder.h"
 
 /* The registry of the temporary file being written (one writer thread, so one at a time). */
 static pthread_mutex_t tmp_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -77,8 +65,9 @@ static int open_beneath(int root, const char *rel)
     return (int)syscall(SYS_openat2, root, rel, &how, sizeof how);
 }
 
-/* Opens (creating as needed) folder rel beneath root one component at a time, each with
- * O_NOFOLLOW: a symlink gives ELOOP. Returns a descriptor or -1 with errno. */
+/* Opens folder rel beneath root one component at a time, each with O_NOFOLLOW (a symlink gives
+ * ELOOP), creating missing ones with dir_mode unless it is 0. Returns a descriptor or -1 with
+ * errno. */
 static int walk_beneath(int root, const char *rel, mode_t dir_mode)
 {
     char *p = strdup(rel);
@@ -89,7 +78,7 @@ static int walk_beneath(int root, const char *rel, mode_t dir_mode)
         next = strchr(comp, '/');
         if (next != NULL)
             *next++ = '\0';
-        if (mkdirat(fd, comp, dir_mode) != 0 && errno != EEXIST) {
+        if (dir_mode != 0 && mkdirat(fd, comp, dir_mode) != 0 && errno != EEXIST) {
             int e = errno;
             close(fd);
             errno = e;
@@ -104,6 +93,16 @@ static int walk_beneath(int root, const char *rel, mode_t dir_mode)
     }
     free(p);
     return fd;
+}
+
+int open_existing(int root, const char *rel)
+{
+    if (rel[0] == '\0')
+        return dup(root);
+    int d = open_beneath(root, rel);
+    if (d < 0 && (errno == ENOSYS || errno == EINVAL || errno == EPERM))
+        d = walk_beneath(root, rel, 0);
+    return d;
 }
 
 /* A descriptor of folder rel beneath DST, created if missing; cached for the next output. */
@@ -183,6 +182,15 @@ static int write_file(folder_t *s, const char *path, const void *buf, size_t len
     if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
         return ELOOP;
     int fd = create_tmp(dir, s->mode);
+    if (fd == -ENOENT && dir != s->root) { /* the cached folder was removed (--prune): again */
+        close(s->last_fd);
+        free(s->last_dir);
+        s->last_dir = NULL;
+        s->last_fd = -1;
+        if ((rc = dir_fd(s, rel, (size_t)(slash - rel), &dir)) != 0)
+            return rc;
+        fd = create_tmp(dir, s->mode);
+    }
     if (fd < 0)
         return -fd;
     rc = fd_write_full(fd, buf, len);
@@ -264,8 +272,12 @@ static int probe_writable(int root)
 
 store_t *store_folder_open(const char *dst, const store_cfg_t *cfg, char *err, size_t errsz)
 {
-    static const store_ops_t ops = {
-        .name = folder_name, .fresh = folder_fresh, .put = folder_put, .close = folder_close};
+    static const store_ops_t ops = {.name = folder_name,
+                                    .fresh = folder_fresh,
+                                    .put = folder_put,
+                                    .scan = folder_scan,
+                                    .remove = folder_remove,
+                                    .close = folder_close};
     mode_t dir_mode = cfg->private_modes ? 0700 : 0777;
     int rc = make_dirs(dst, dir_mode);
     if (rc != 0) {

@@ -153,6 +153,105 @@ static int s3_store_put(store_t *base, void *local, const char *path, const void
     return rc;
 }
 
+/* A scan in progress: the options, and the keys of SRC when it lies inside DST's bucket. */
+typedef struct {
+    s3store_t *s;
+    const thumb_opts_t *o;
+    char *src_bucket, *src_prefix; /* NULL: SRC is not in this bucket */
+    store_entry_fn fn;
+    void *ctx;
+    bool stopped, oom;
+} scan_t;
+
+static bool scan_key(void *ctx, const s3_obj_t *obj)
+{
+    scan_t *sc = ctx;
+    s3store_t *s = sc->s;
+    const char *rel = obj->key + strlen(s->prefix);
+    if (obj->is_prefix || strncmp(obj->key, s->prefix, strlen(s->prefix)) != 0)
+        return true;
+    if (sc->src_prefix != NULL && strncmp(obj->key, sc->src_prefix, strlen(sc->src_prefix)) == 0)
+        return true; /* SRC's own objects are never thumbnails */
+    const char *src_rel = store_mirror_rel(rel, sc->o);
+    if (src_rel == NULL)
+        return true;
+    char *addr = NULL;
+    if (asprintf(&addr, "%s/%s", s->dst, rel) < 0)
+        return !(sc->oom = true);
+    bool go = sc->fn(sc->ctx, &(store_entry_t){.addr = addr, .rel = src_rel, .gone = -1});
+    free(addr);
+    sc->stopped = !go;
+    return go;
+}
+
+static int s3_scan(store_t *base, const thumb_opts_t *o, const char *src, store_entry_fn fn,
+                   void *ctx, char *err, size_t errsz)
+{
+    s3store_t *s = (s3store_t *)base;
+    scan_t sc = {.s = s, .o = o, .fn = fn, .ctx = ctx};
+    if (s3_is_url(src) && s3_parse_url(src, &sc.src_bucket, &sc.src_prefix) &&
+        strcmp(sc.src_bucket, s->bucket) != 0) {
+        free(sc.src_bucket);
+        free(sc.src_prefix);
+        sc.src_bucket = sc.src_prefix = NULL;
+    }
+    s3_err_t e;
+    int rc = s3_list(s->lister, s->bucket, s->prefix, false, 0, scan_key, &sc, &e);
+    if (rc != 0 || sc.stopped)
+        snprintf(err, errsz, "cannot list %s: %s", s->dst,
+                 sc.oom    ? "out of memory"
+                 : rc != 0 ? e.msg
+                           : "stopped");
+    free(sc.src_bucket);
+    free(sc.src_prefix);
+    return rc != 0 || sc.stopped ? -1 : 0;
+}
+
+typedef struct {
+    s3store_t *s;
+    store_removed_fn fn;
+    void *ctx;
+} removing_t;
+
+static void on_deleted(void *ctx, const char *key, const char *err)
+{
+    removing_t *r = ctx;
+    char *addr = NULL;
+    if (asprintf(&addr, "%s/%s", r->s->dst, key + strlen(r->s->prefix)) < 0)
+        return;
+    r->fn(r->ctx, addr, err);
+    free(addr);
+}
+
+/* DeleteObjects, S3_DELETE_MAX keys a request; a request that fails fails its keys. */
+static void s3_remove(store_t *base, char *const *addrs, size_t n, const strset_t *keep_dirs,
+                      store_removed_fn fn, void *ctx)
+{
+    (void)keep_dirs; /* a bucket has no folders to empty */
+    s3store_t *s = (s3store_t *)base;
+    char **keys = calloc(n < S3_DELETE_MAX ? n : S3_DELETE_MAX, sizeof *keys);
+    removing_t r = {.s = s, .fn = fn, .ctx = ctx};
+    for (size_t done = 0; done < n;) {
+        size_t k = 0;
+        for (; keys != NULL && k < S3_DELETE_MAX && done + k < n; k++)
+            if ((keys[k] = key_of(s, addrs[done + k])) == NULL)
+                break;
+        s3_err_t e;
+        if (k == 0 || s3_delete(s->lister, s->bucket, keys, k, on_deleted, &r, &e) != 0) {
+            size_t failed = k ? k : 1;
+            for (size_t i = 0; i < failed; i++)
+                fn(ctx, addrs[done + i], k ? e.msg : "out of memory");
+            k = failed;
+        }
+        for (size_t i = 0; keys != NULL && i < k; i++) {
+            free(keys[i]);
+            keys[i] = NULL;
+        }
+        done += k;
+    }
+    free(keys);
+}
+
 static void s3_thread_exit(store_t *base, void *local)
 {
     (void)base;
@@ -178,6 +277,8 @@ store_t *store_s3_open(const char *dst, const store_cfg_t *cfg, char *err, size_
                                     .thread_init = s3_thread_init,
                                     .put = s3_store_put,
                                     .thread_exit = s3_thread_exit,
+                                    .scan = s3_scan,
+                                    .remove = s3_remove,
                                     .close = s3_close};
     s3store_t *s = calloc(1, sizeof *s);
     if (s == NULL) {

@@ -1,6 +1,8 @@
 #include "store/store.h"
 
 #include <errno.h>
+#include <fnmatch.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,4 +36,61 @@ int store_name_mirror(const char *dst, task_t *t, const thumb_opts_t *o, char *e
         }
     }
     return 0;
+}
+
+/* True when the template can expand to stem for the size labelled size: %s and %e match any
+ * text, %z the label, %% a percent sign, the rest itself (fnmatch, its own specials escaped). */
+static bool template_gives(const char *tmpl, const char *size, const char *stem)
+{
+    char pat[4 * NAME_MAX + 8], *p = pat, *end = pat + sizeof pat - 3;
+    for (const char *t = tmpl[0] ? tmpl : "%s"; *t && p < end; t++) {
+        const char *lit = t;
+        size_t n = 1;
+        if (*t == '%' && (t[1] == 's' || t[1] == 'e')) {
+            *p++ = '*';
+            t++;
+            continue;
+        }
+        if (*t == '%' && t[1] == 'z') {
+            lit = size ? size : "";
+            n = strlen(lit);
+            t++;
+        } else if (*t == '%' && t[1] == '%') {
+            t++;
+        }
+        for (size_t i = 0; i < n && p < end; i++) {
+            if (strchr("*?[\\", lit[i]))
+                *p++ = '\\';
+            *p++ = lit[i];
+        }
+    }
+    *p = '\0';
+    return fnmatch(pat, stem, 0) == 0;
+}
+
+const char *store_mirror_rel(const char *rel, const thumb_opts_t *o)
+{
+    for (const char *c = rel; c != NULL; c = strchr(c, '/'), c = c ? c + 1 : NULL)
+        if (*c == '.' || *c == '/' || *c == '\0')
+            return NULL; /* hidden (the writers' temporary files too), or not a file's path */
+    const char *base = strrchr(rel, '/');
+    base = base ? base + 1 : rel;
+    const char *ext = extension_of(base), *want = format_ext(o->format);
+    if (ext == NULL || strcmp(ext, want) != 0)
+        return NULL;
+    char stem[NAME_MAX + 1];
+    snprintf(stem, sizeof stem, "%.*s", (int)(ext - 1 - base), base);
+    bool per_size = o->nsizes > 1 && !name_template_has_size(o->name);
+    for (int i = 0; i < o->nsizes; i++) {
+        const char *label = o->sizes[i].label, *r = rel;
+        if (per_size) {
+            size_t n = strlen(label);
+            if (strncmp(rel, label, n) != 0 || rel[n] != '/')
+                continue;
+            r = rel + n + 1;
+        }
+        if (template_gives(o->name, label, stem))
+            return r;
+    }
+    return NULL;
 }

@@ -25,11 +25,24 @@
 #include <time.h>
 
 #include "core/options.h"
+#include "core/strset.h"
 #include "core/task.h"
 #include "pipeline/done.h"
 #include "s3/s3.h"
 
 typedef struct store store_t;
+
+/* One output a store holds that thumbgen's naming could have made (scan, for --prune). */
+typedef struct store_entry {
+    const char *addr; /* its address, as `name` gives them */
+    /* What it stands for, relative to SRC: a mirrored store's output path below DST without its
+     * size folder (a/b/c.jpg); the cache's, its source's own path (a/b/c.png). */
+    const char *rel;
+    int gone; /* the cache: 1 when its source no longer exists, else 0; mirrored stores: -1 */
+} store_entry_t;
+
+typedef bool (*store_entry_fn)(void *ctx, const store_entry_t *e);
+typedef void (*store_removed_fn)(void *ctx, const char *addr, const char *err);
 
 typedef struct store_ops {
     /* Names t's outputs (t->outs[i].dst, and t->fail.dst where the store keeps failure entries).
@@ -43,6 +56,20 @@ typedef struct store_ops {
     int (*put)(store_t *s, void *local, const char *path, const void *buf, size_t len, char *err,
                size_t errsz);
     void (*thread_exit)(store_t *s, void *local);
+    /* Calls fn for every output in the store that thumbgen could have made for SRC with these
+     * options, until fn returns false: a mirrored store's files below DST in the format's
+     * extension whose names the --name template can give (never hidden ones, never through a
+     * symlink, never inside SRC); the cache's entries of every flavour and of thumbgen's own
+     * fail/ folder whose Thumb::URI names a file under SRC. 0 when the store was scanned whole,
+     * -1 with err when not (then nothing may be pruned). */
+    int (*scan)(store_t *s, const thumb_opts_t *o, const char *src, store_entry_fn fn, void *ctx,
+                char *err, size_t errsz);
+    /* Removes addrs[0..n) (as scan gave them; the folder stores then remove the folders left
+     * empty, but not those in keep_dirs, which writes may still need), calling fn(ctx, addr,
+     * NULL) for each one removed and fn(ctx, addr, reason) for each that could not be. Called
+     * by the lister thread, while writers may be putting other outputs. */
+    void (*remove)(store_t *s, char *const *addrs, size_t n, const strset_t *keep_dirs,
+                   store_removed_fn fn, void *ctx);
     void (*close)(store_t *s);
 } store_ops_t;
 
@@ -50,6 +77,7 @@ struct store {
     const store_ops_t *ops;
     unsigned writers;  /* threads that call put */
     bool unique_names; /* no two sources can get one name (the cache's MD5s): no clash rule */
+    bool knows_gone;   /* scan says which entries' sources are gone (the cache) */
 };
 
 typedef struct store_cfg {
@@ -74,6 +102,11 @@ store_t *store_freedesktop_open(const char *dst, const store_cfg_t *cfg, char *e
  * extension) and LABEL size i's spelling when there are several sizes and the template has no %z
  * (output_path_named). 0, or -1 with err. */
 int store_name_mirror(const char *dst, task_t *t, const thumb_opts_t *o, char *err, size_t errsz);
+
+/* For a mirrored store's scan: when rel (a file's path below DST) is a name store_name_mirror
+ * can give with these options, the part of it that stands for the source (rel without its size
+ * folder); else NULL. */
+const char *store_mirror_rel(const char *rel, const thumb_opts_t *o);
 
 /* The freedesktop cache's folder: $XDG_CACHE_HOME/thumbnails, or ~/.cache/thumbnails when that is
  * unset or empty (or not absolute, as the XDG spec says to ignore relative paths). malloc'd; NULL

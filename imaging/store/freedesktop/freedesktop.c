@@ -9,13 +9,19 @@
  *     equal, not "newer than", as the standard says;
  *   - a source that cannot be thumbnailed gets a failure entry, ROOT/fail/thumbgen-VERSION/MD5.png,
  *     which keeps later runs from trying again until the source changes (or --force).
+ * --prune removes the entries (every flavour's, and thumbgen's own failure entries) whose
+ * Thumb::URI names a file under SRC that no longer exists; never other programs' failure entries,
+ * never entries for files outside SRC, and never the cache's own folders.
  * The PNGs themselves are made by the decoders (cachepng.h). */
+#include <dirent.h>
+#include <errno.h>
 #include <glib.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "store/freedesktop/pngtext.h"
 #include "store/store.h"
@@ -24,9 +30,14 @@
 
 typedef struct {
     store_t base;
-    store_t *folder; /* does the writing */
+    store_t *folder; /* does the writing (and the removing) */
     char *root;
+    strset_t own_dirs; /* the cache's folders, never removed when emptied */
 } fdo_t;
+
+/* The folders whose entries are thumbgen's to prune: the flavours and its own failure folder. */
+static const char *const PRUNED_DIRS[] = {"normal", "large", "x-large", "xx-large", FAIL_DIR};
+#define N_PRUNED_DIRS (sizeof PRUNED_DIRS / sizeof PRUNED_DIRS[0])
 
 char *freedesktop_root(void)
 {
@@ -101,9 +112,84 @@ static int fdo_put(store_t *base, void *local, const char *path, const void *buf
     return s->folder->ops->put(s->folder, local, path, buf, len, err, errsz);
 }
 
+/* Hands fn the entries of one cache folder whose source lies under real_src. False when the
+ * folder cannot be read whole (a missing one is empty) or fn stopped. */
+static bool scan_folder(fdo_t *s, const char *dir, const char *real_src, store_entry_fn fn,
+                        void *ctx, char *err, size_t errsz)
+{
+    char *path = NULL;
+    if (asprintf(&path, "%s/%s", s->root, dir) < 0) {
+        snprintf(err, errsz, "out of memory");
+        return false;
+    }
+    DIR *d = opendir(path);
+    if (d == NULL) {
+        bool missing = errno == ENOENT;
+        snprintf(err, errsz, "%s: %s", path, g_strerror(errno));
+        free(path);
+        return missing;
+    }
+    static const char *const key[] = {"Thumb::URI"};
+    size_t n = strlen(real_src);
+    bool go = true;
+    for (struct dirent *de; go && (de = readdir(d)) != NULL;) {
+        const char *ext = strrchr(de->d_name, '.');
+        char *entry = NULL;
+        if (de->d_name[0] == '.' || ext == NULL || strcmp(ext, ".png") != 0 ||
+            asprintf(&entry, "%s/%s", path, de->d_name) < 0)
+            continue;
+        char *uri = NULL;
+        pngtext_get(entry, key, &uri, 1); /* not following a symlink */
+        gchar *file = uri ? g_filename_from_uri(uri, NULL, NULL) : NULL;
+        bool under = file != NULL && strncmp(file, real_src, n) == 0 &&
+                     (file[n] == '/' || (file[n] == '\0' && n > 0));
+        if (under) {
+            struct stat st;
+            const char *rel = file[n] == '/' ? file + n + 1 : strrchr(file, '/') + 1;
+            int gone = lstat(file, &st) != 0 && errno == ENOENT;
+            go = fn(ctx, &(store_entry_t){.addr = entry, .rel = rel, .gone = gone});
+            if (!go)
+                snprintf(err, errsz, "stopped");
+        }
+        g_free(file);
+        free(uri);
+        free(entry);
+    }
+    closedir(d);
+    free(path);
+    return go;
+}
+
+static int fdo_scan(store_t *base, const thumb_opts_t *o, const char *src, store_entry_fn fn,
+                    void *ctx, char *err, size_t errsz)
+{
+    (void)o; /* every flavour: a source that is gone has no thumbnail of any size */
+    fdo_t *s = (fdo_t *)base;
+    char real[PATH_MAX];
+    if (realpath(src, real) == NULL) {
+        snprintf(err, errsz, "%s: %s", src, g_strerror(errno));
+        return -1;
+    }
+    if (strcmp(real, "/") == 0)
+        real[0] = '\0'; /* every file is under / */
+    for (size_t i = 0; i < N_PRUNED_DIRS; i++)
+        if (!scan_folder(s, PRUNED_DIRS[i], real, fn, ctx, err, errsz))
+            return -1;
+    return 0;
+}
+
+static void fdo_remove(store_t *base, char *const *addrs, size_t n, const strset_t *keep_dirs,
+                       store_removed_fn fn, void *ctx)
+{
+    (void)keep_dirs; /* the cache's folders are kept, and hold nothing else of the run's */
+    fdo_t *s = (fdo_t *)base;
+    s->folder->ops->remove(s->folder, addrs, n, &s->own_dirs, fn, ctx);
+}
+
 static void fdo_close(store_t *base)
 {
     fdo_t *s = (fdo_t *)base;
+    strset_free(&s->own_dirs);
     store_close(s->folder);
     free(s->root);
     free(s);
@@ -115,11 +201,25 @@ store_t *store_freedesktop_open(const char *dst, const store_cfg_t *cfg, char *e
                                     .fresh = fdo_fresh,
                                     .failed_before = fdo_failed_before,
                                     .put = fdo_put,
+                                    .scan = fdo_scan,
+                                    .remove = fdo_remove,
                                     .close = fdo_close};
     store_cfg_t fcfg = *cfg;
     fcfg.private_modes = true;
     fdo_t *s = calloc(1, sizeof *s);
-    if (s == NULL || (s->root = strdup(dst)) == NULL) {
+    if (s != NULL)
+        strset_init(&s->own_dirs);
+    bool oom = s == NULL || (s->root = strdup(dst)) == NULL;
+    for (size_t i = 0; !oom && i <= N_PRUNED_DIRS; i++) {
+        char *dir = NULL;
+        oom = asprintf(&dir, "%s/%s", dst, i < N_PRUNED_DIRS ? PRUNED_DIRS[i] : "fail") < 0 ||
+              strset_add(&s->own_dirs, dir) < 0;
+        free(dir);
+    }
+    if (oom) {
+        if (s != NULL)
+            strset_free(&s->own_dirs);
+        free(s ? s->root : NULL);
         free(s);
         snprintf(err, errsz, "out of memory");
         return NULL;
@@ -129,6 +229,7 @@ store_t *store_freedesktop_open(const char *dst, const store_cfg_t *cfg, char *e
         fdo_close(&s->base);
         return NULL;
     }
-    s->base = (store_t){.ops = &ops, .writers = s->folder->writers, .unique_names = true};
+    s->base = (store_t){
+        .ops = &ops, .writers = s->folder->writers, .unique_names = true, .knows_gone = true};
     return &s->base;
 }

@@ -1,0 +1,57 @@
+/* prune: --prune, the removal from the store of the outputs no source maps to any more, at the
+ * end of a listing that covered the whole source. Private to the batch room.
+ *
+ * While the lister lists, it tells the pruner every address the store's naming gives a listed
+ * source (all of them, before --shard's filter, so that every shard agrees on what is orphaned)
+ * and where the listing failed (an unreadable folder, a failed LIST page). Then prune_run scans
+ * the store (store_ops_t.scan): an entry is an orphan when its source is gone (the cache says
+ * so) or, in a mirrored store, when no listed source was given its address; orphans where the
+ * listing failed, and with --shard K/N those whose relative path (store_entry_t.rel) does not
+ * hash to K, are left alone. Past the --prune-max guard nothing is removed.
+ *
+ * Threads: pruner_expect and pruner_unlisted are called by the lister thread, prune_run by it
+ * or after the pipeline has ended. Error convention: pruner_expect and pruner_unlisted return
+ * 0, or -1 on ENOMEM (the caller then must not prune: pruner_failed says so); prune_run reports
+ * what it does and what fails through the reporter and returns nothing. */
+#ifndef IMAGING_PRUNE_H
+#define IMAGING_PRUNE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/strset.h"
+#include "core/task.h"
+#include "report.h"
+#include "store/store.h"
+
+typedef struct pruner {
+    strset_t expected; /* addresses the listing gave names to */
+    strset_t dirs;     /* the folders they lie in, which emptying must not remove */
+    char **unlisted;   /* relative paths whose listing failed ("": everything), malloc'd */
+    size_t nunlisted;
+    bool failed; /* out of memory while recording: nothing may be pruned */
+} pruner_t;
+
+typedef struct prune_cfg {
+    const char *src, *dst;     /* as the user gave them, for messages and the cache's scope */
+    uint64_t max;              /* --prune-max: a count, or a percentage when max_percent */
+    bool max_percent, force;   /* force: past the guard */
+    bool dry_run;              /* list what would go, remove nothing */
+    uint32_t shard_k, shard_n; /* n 0 or 1: no sharding */
+} prune_cfg_t;
+
+void pruner_init(pruner_t *p);
+void pruner_free(pruner_t *p);
+
+/* Records t's addresses (named by the store) as a listed source's. */
+int pruner_expect(pruner_t *p, const task_t *t);
+
+/* Records that the listing of rel (a folder, relative to SRC; "" for all of it) failed. */
+int pruner_unlisted(pruner_t *p, const char *rel);
+
+/* Scans the store and removes the orphans (see above); reports each removal, or why nothing was
+ * removed. */
+void prune_run(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_cfg_t *cfg,
+               reporter_t *rep);
+
+#endif

@@ -1,0 +1,31 @@
+/* What the folder store's files share (folder.c writes, folder_prune.c scans and removes). */
+#ifndef IMAGING_STORE_FOLDER_H
+#define IMAGING_STORE_FOLDER_H
+
+#include <sys/types.h>
+
+#include "store/store.h"
+
+typedef struct {
+    store_t base;
+    bool fsync;
+    mode_t mode;     /* 0666 & ~umask, as an ordinary file would get (0600: private) */
+    mode_t dir_mode; /* for folders it creates: 0777, or 0700 (private), & ~umask by mkdir */
+    int root;        /* DST, opened once (following DST itself if it is a symlink) */
+    char *dst;       /* DST as output paths start (no trailing slash) */
+    size_t prefix;   /* output paths start with DST and a slash: this many bytes */
+    char *last_dir;  /* the folder (relative to DST) whose descriptor is cached */
+    int last_fd;
+} folder_t;
+
+/* Opens existing folder rel ("" for root itself) beneath root, never through a symlink: a
+ * descriptor, or -1 with errno. */
+int open_existing(int root, const char *rel);
+
+/* The store's scan and remove (store_ops_t's). */
+int folder_scan(store_t *base, const thumb_opts_t *o, const char *src, store_entry_fn fn, void *ctx,
+                char *err, size_t errsz);
+void folder_remove(store_t *base, char *const *addrs, size_t n, const strset_t *keep_dirs,
+                   store_removed_fn fn, void *ctx);
+
+#endif

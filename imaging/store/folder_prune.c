@@ -1,0 +1,190 @@
+/* The folder store's side of --prune: a scan of DST for the files thumbgen could have written,
+ * and their removal, both relative to a descriptor of DST and never through a symlink found
+ * inside it (a planted symlink is neither followed nor listed); SRC, when it lies inside DST, is
+ * never entered. Removing a file removes the folders it leaves empty, up to DST (not DST). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/naming.h"
+#include "store/folder.h"
+
+typedef struct {
+    char **v;
+    size_t n, cap;
+} rels_t;
+
+static bool push(rels_t *s, char *rel)
+{
+    if (rel == NULL)
+        return false;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        char **v = realloc(s->v, cap * sizeof *v);
+        if (v == NULL) {
+            free(rel);
+            return false;
+        }
+        s->v = v;
+        s->cap = cap;
+    }
+    s->v[s->n++] = rel;
+    return true;
+}
+
+/* rel + "/" + name (or name alone below DST itself), malloc'd. */
+static char *join_rel(const char *rel, const char *name)
+{
+    return rel[0] ? path_join(rel, name) : strdup(name);
+}
+
+/* Lists folder rel (an open descriptor d): folders onto the stack, candidate files to fn. False
+ * when the scan must stop (fn said so, or out of memory: *err set). */
+static bool scan_dir(folder_t *s, int d, const char *rel, const struct stat *src_st,
+                     const thumb_opts_t *o, rels_t *stack, store_entry_fn fn, void *ctx, char *err,
+                     size_t errsz)
+{
+    DIR *dir = fdopendir(d);
+    if (dir == NULL) {
+        close(d);
+        snprintf(err, errsz, "%s/%s: %s", s->dst, rel, strerror(errno));
+        return false;
+    }
+    bool go = true;
+    for (struct dirent *de; go && (de = readdir(dir)) != NULL;) {
+        if (de->d_name[0] == '.')
+            continue;
+        struct stat st;
+        if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+            continue; /* gone meanwhile */
+        char *sub = join_rel(rel, de->d_name);
+        if (sub == NULL) {
+            snprintf(err, errsz, "out of memory");
+            go = false;
+        } else if (S_ISDIR(st.st_mode)) {
+            bool is_src = st.st_dev == src_st->st_dev && st.st_ino == src_st->st_ino;
+            if (is_src)
+                free(sub);
+            else if (!push(stack, sub))
+                go = (snprintf(err, errsz, "out of memory"), false);
+            continue;
+        } else if (S_ISREG(st.st_mode)) { /* symlinks and the rest: never thumbgen's */
+            const char *src_rel = store_mirror_rel(sub, o);
+            char *addr = src_rel ? path_join(s->dst, sub) : NULL;
+            if (src_rel != NULL && addr == NULL)
+                go = (snprintf(err, errsz, "out of memory"), false);
+            else if (addr != NULL)
+                go = fn(ctx, &(store_entry_t){.addr = addr, .rel = src_rel, .gone = -1});
+            free(addr);
+        }
+        free(sub);
+    }
+    closedir(dir);
+    return go;
+}
+
+int folder_scan(store_t *base, const thumb_opts_t *o, const char *src, store_entry_fn fn, void *ctx,
+                char *err, size_t errsz)
+{
+    folder_t *s = (folder_t *)base;
+    struct stat src_st;
+    memset(&src_st, 0, sizeof src_st);
+    stat(src, &src_st);
+    rels_t stack = {0};
+    bool ok = push(&stack, strdup(""));
+    if (!ok)
+        snprintf(err, errsz, "out of memory");
+    while (ok && stack.n > 0) {
+        char *rel = stack.v[--stack.n];
+        int d = open_existing(s->root, rel);
+        if (d < 0) {
+            snprintf(err, errsz, "%s/%s: %s", s->dst, rel, strerror(errno));
+            ok = false;
+        } else {
+            snprintf(err, errsz, "stopped");
+            ok = scan_dir(s, d, rel, &src_st, o, &stack, fn, ctx, err, errsz);
+        }
+        free(rel);
+    }
+    while (stack.n > 0)
+        free(stack.v[--stack.n]);
+    free(stack.v);
+    return ok ? 0 : -1;
+}
+
+/* Removes rel (a file below DST) if it is a regular file: 0 or an errno value. */
+static int remove_file(folder_t *s, const char *rel)
+{
+    const char *slash = strrchr(rel, '/');
+    char *dir = slash ? strndup(rel, (size_t)(slash - rel)) : strdup("");
+    if (dir == NULL)
+        return ENOMEM;
+    int d = open_existing(s->root, dir);
+    int rc = d < 0 ? errno : 0;
+    free(dir);
+    const char *name = slash ? slash + 1 : rel;
+    struct stat st;
+    if (rc == 0 && fstatat(d, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        rc = errno;
+    else if (rc == 0 && !S_ISREG(st.st_mode))
+        rc = S_ISLNK(st.st_mode) ? ELOOP : EISDIR;
+    else if (rc == 0 && unlinkat(d, name, 0) != 0)
+        rc = errno;
+    if (d >= 0)
+        close(d);
+    return rc;
+}
+
+/* Removes rel's folders from the innermost out while they are empty and not kept. */
+static void remove_empty_parents(folder_t *s, const char *rel, const strset_t *keep)
+{
+    char *dir = strdup(rel);
+    for (char *slash; dir != NULL && (slash = strrchr(dir, '/')) != NULL;) {
+        *slash = '\0'; /* dir: the folder that held what was just removed */
+        char *addr = path_join(s->dst, dir);
+        bool kept = addr == NULL || (keep != NULL && strset_has(keep, addr));
+        free(addr);
+        if (kept)
+            break;
+        char *up = strrchr(dir, '/');
+        char *parent = up ? strndup(dir, (size_t)(up - dir)) : strdup("");
+        int d = parent ? open_existing(s->root, parent) : -1;
+        bool removed = d >= 0 && unlinkat(d, up ? up + 1 : dir, AT_REMOVEDIR) == 0;
+        if (d >= 0)
+            close(d);
+        free(parent);
+        if (!removed)
+            break; /* not empty (or not ours to remove): its parents are not either */
+    }
+    free(dir);
+}
+
+void folder_remove(store_t *base, char *const *addrs, size_t n, const strset_t *keep_dirs,
+                   store_removed_fn fn, void *ctx)
+{
+    folder_t *s = (folder_t *)base;
+    for (size_t i = 0; i < n; i++) {
+        const char *addr = addrs[i];
+        if (strlen(addr) <= s->prefix || strncmp(addr, s->dst, s->prefix - 1) != 0) {
+            fn(ctx, addr, "not below DST");
+            continue;
+        }
+        const char *rel = addr + s->prefix;
+        int rc = remove_file(s, rel);
+        if (rc == ELOOP)
+            fn(ctx, addr, "cannot remove: a symbolic link inside the destination is left alone");
+        else if (rc == EISDIR)
+            fn(ctx, addr, "cannot remove: not a regular file");
+        else if (rc != 0 && rc != ENOENT)
+            fn(ctx, addr, strerror(rc));
+        else
+            fn(ctx, addr, NULL); /* ENOENT: gone already, which is what was asked */
+        if (rc == 0)
+            remove_empty_parents(s, rel, keep_dirs);
+    }
+}
