@@ -264,6 +264,59 @@ static void rerun_and_touch(void **state)
     proc_result_free(&r);
 }
 
+/* --prune removes the entries (both flavours, and the failure entry) of sources deleted from
+ * SRC: GNOME's factory then finds none for them and still finds the others'; an entry for a
+ * deleted file outside SRC stays. */
+static void prune_cache(void **state)
+{
+    fixture_t *f = *state;
+    char elsewhere[256], cmd[1024];
+    FMT(elsewhere, "%s/elsewhere", f->d.root);
+    FMT(cmd, "mkdir -p '%s' && cp '%s/formats/grey.jpg' '%s/'", elsewhere, TESTDATA, elsewhere);
+    sh(cmd);
+    proc_result_t r = tg_run(BIN, "--freedesktop", elsewhere, "--quiet", NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    char outside[300];
+    FMT(outside, "%s/grey.jpg", elsewhere);
+    char *outside_entry = NULL;
+    {
+        char real[PATH_MAX];
+        assert_non_null(realpath(outside, real));
+        gchar *uri = g_filename_to_uri(real, NULL, NULL);
+        gchar *md5 = g_compute_checksum_for_string(G_CHECKSUM_MD5, uri, -1);
+        outside_entry = g_strdup_printf("%s/normal/%s.png", f->thumbs, md5);
+        g_free(md5);
+        g_free(uri);
+    }
+    r = tg_fdo(f, NULL, NULL);
+    assert_int_equal(r.status, 1);
+    proc_result_free(&r);
+
+    char *gone_good = "photos/orientation/Landscape_2.jpg", *gone_bad = "bad/truncated.jpg";
+    char *fail_entry = cache_file(f, FAIL_DIR, gone_bad);
+    assert_int_equal(access(fail_entry, F_OK), 0);
+    char *deleted[] = {gone_good, gone_bad};
+    for (int i = 0; i < 2; i++) {
+        char path[300];
+        FMT(path, "%s/%s", f->src, deleted[i]);
+        assert_int_equal(unlink(path), 0);
+    }
+    assert_int_equal(unlink(outside), 0);
+    r = tg_fdo(f, "--prune", NULL);
+    assert_non_null(strstr(r.err, ", 3 removed")); /* normal, large, and the failure entry */
+    proc_result_free(&r);
+    gnome_accepts(f, "gone", "normal,large", deleted, 1);
+    assert_int_equal(access(fail_entry, F_OK), -1);
+    assert_int_equal(access(outside_entry, F_OK), 0);
+    g_free(fail_entry);
+    g_free(outside_entry);
+    tg_tree_t now;
+    tree_list(f->src, &now);
+    gnome_accepts(f, "thumb", "normal,large", now.good, (size_t)now.ngood);
+    tree_free(&now);
+}
+
 /* The cache names thumbnails by their source's URI, so sources that would clash in a folder store
  * (a.png, a.gif, a.webp: all a.jpg there) each get theirs, and the run exits 0. */
 static void clashing_names_all_cached(void **state)
@@ -341,6 +394,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(gnome_accepts_every_flavour, setup, teardown),
         cmocka_unit_test_setup_teardown(rerun_and_touch, setup, teardown),
+        cmocka_unit_test_setup_teardown(prune_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(clashing_names_all_cached, setup, teardown),
         cmocka_unit_test_setup_teardown(refusals, setup, teardown),
     };

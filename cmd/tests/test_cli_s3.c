@@ -385,12 +385,64 @@ static void server_dies_mid_run(void **state)
     assert_int_equal(requests(f, "PUT "), puts + 6);
 }
 
+/* --prune on an S3 DST: the orphans go in DeleteObjects requests of at most 1000 keys (1003
+ * orphans: two requests, counted in the server's log), foreign objects and the live thumbnail
+ * stay. */
+static void prune_s3(void **state)
+{
+    fixture_t *f = *state;
+    char src[256], cmd[2048];
+    FMT(src, "%s/prsrc", f->root);
+    FMT(cmd,
+        "mkdir -p '%s/sub' && cp '%s/formats/grey.jpg' '%s/a.png' && cp '%s/formats/grey.jpg' "
+        "'%s/b.png' && cp '%s/formats/grey.jpg' '%s/sub/c.png' && mkdir -p '%s/orphans' && "
+        "for i in $(seq -w 0 1000); do : > '%s/orphans/o'$i.jpg; done && echo hi > '%s/notes.txt'",
+        src, TESTDATA, src, TESTDATA, src, TESTDATA, src, f->root, f->root, f->root);
+    sh(cmd);
+    proc_result_t r = tg_run(BIN, src, "s3://thumbs/pr", "-j", "2", "--quiet", NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    char args[1024];
+    FMT(args, "s3 cp --quiet --recursive '%s/orphans' s3://thumbs/pr/orphans", f->root);
+    aws(f, args);
+    FMT(args, "s3 cp --quiet '%s/notes.txt' s3://thumbs/pr/notes.txt", f->root);
+    aws(f, args);
+    FMT(cmd, "rm '%s/b.png' '%s/sub/c.png'", src, src);
+    sh(cmd);
+
+    int before = requests(f, "POST /thumbs?delete");
+    char manifest[256];
+    FMT(manifest, "%s/prune.jsonl", f->root);
+    r = tg_run(BIN, src, "s3://thumbs/pr", "--prune", "--prune-max", "100%", "--manifest", manifest,
+               "-j", "2", "--stats", NULL);
+    assert_int_equal(r.status, 0);
+    if (strstr(r.err, "0 made, 1 up to date, 0 skipped, 0 failed, 1003 removed") == NULL)
+        fail_msg("%s", r.err);
+    assert_non_null(strstr(r.err, "2 DeleteObjects"));
+    proc_result_free(&r);
+    assert_int_equal(requests(f, "POST /thumbs?delete") - before, 2);
+    FMT(cmd, "grep -c '\"status\":\"removed\",\"dst\":\"s3://thumbs/pr/' '%s' | grep -qx 1003",
+        manifest);
+    sh(cmd);
+    char listing[256];
+    FMT(listing, "%s/pr-listing.txt", f->root);
+    FMT(cmd,
+        "aws --endpoint-url '%s' s3api list-objects-v2 --bucket thumbs --prefix pr/ --query "
+        "'Contents[].Key' --output text > '%s'",
+        f->endpoint, listing);
+    sh(cmd);
+    char *got = slurp(listing);
+    assert_non_null(got);
+    got[strcspn(got, "\n")] = '\0';
+    assert_string_equal(got, "pr/a.jpg\tpr/notes.txt");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(local_to_s3),         cmocka_unit_test(from_s3),
-        cmocka_unit_test(setup_errors),        cmocka_unit_test(many_pages),
-        cmocka_unit_test(server_dies_mid_run),
+        cmocka_unit_test(local_to_s3),  cmocka_unit_test(from_s3),
+        cmocka_unit_test(setup_errors), cmocka_unit_test(many_pages),
+        cmocka_unit_test(prune_s3),     cmocka_unit_test(server_dies_mid_run),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

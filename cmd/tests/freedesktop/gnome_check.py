@@ -6,6 +6,8 @@ in the cache that XDG_CACHE_HOME points at:
   gnome_check.py thumb FLAVOURS PATH...  each PATH has a thumbnail GNOME accepts in each flavour
                                          (comma-separated: normal, large, x-large, xx-large)
   gnome_check.py stale FLAVOURS PATH...  GNOME accepts none of them (the source changed)
+  gnome_check.py gone FLAVOURS PATH...   PATH no longer exists, and the file where GNOME would
+                                         look for its thumbnail in each flavour is not there
   gnome_check.py gio - PATH...           GLib itself (what Nautilus and GTK's file chooser ask)
                                          finds each PATH's thumbnail and says thumbnail::is-valid
   gnome_check.py failed DIR PATH...      each PATH has a failure entry GNOME accepts, once the
@@ -46,6 +48,14 @@ def main(mode, arg, paths):
                 found = factory.lookup(uri, mtime)
                 if (found is None) == (mode == "thumb"):
                     print(f"{mode}: {flavour}: {uri}: lookup gave {found}")
+                    bad += 1
+    elif mode == "gone":
+        for flavour in arg.split(","):
+            for p in paths:
+                uri = Gio.File.new_for_path(p).get_uri()
+                where = GnomeDesktop.desktop_thumbnail_path_for_uri(uri, SIZES[flavour])
+                if os.path.lexists(p) or os.path.lexists(where):
+                    print(f"gone: {flavour}: {uri}: source or {where} still there")
                     bad += 1
     elif mode == "gio":
         for p in paths:
