@@ -28,6 +28,9 @@ int main(int argc, char **argv)
         tg_error("cannot block signals");
         return 2;
     }
+#ifdef TG_TEST_HOOKS
+    batch_enable_test_hooks();
+#endif
     if (argc >= 2 && strcmp(argv[1], "primes") == 0)
         return primes_main(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "--version") == 0)

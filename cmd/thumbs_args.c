@@ -80,6 +80,9 @@ void thumbs_usage(FILE *f)
         "                        whose sources are gone (see Pruning below)\n"
         "      --prune-max N     remove nothing when more than N thumbnails (or N%%) of\n"
         "                        those present would go; default 50%%\n"
+        "      --watch           after the first run, keep DST in step with SRC (a local\n"
+        "                        folder) as files are written, moved and deleted, until\n"
+        "                        SIGINT or SIGTERM (see Watching below)\n"
         "      --dry-run         print what would be made ('make SRC -> DST') and, with\n"
         "                        --prune, removed ('remove DST') on stdout; change nothing\n"
         "      --manifest FILE   write one JSON object per source (JSON Lines): src, status\n"
@@ -110,6 +113,17 @@ void thumbs_usage(FILE *f)
         "  --shard K/N a run prunes only the thumbnails whose path below DST (without its\n"
         "  size folder) hashes to K. S3: DeleteObjects, up to 1000 keys a request. Each\n"
         "  removal is counted in the summary and is a \"removed\" line in the manifest.\n"
+        "\n"
+        "Watching:\n"
+        "  --watch uses inotify: no polling, no periodic wake-up. A file is taken when it is\n"
+        "  closed after writing or moved in, never half-written; a new folder is watched and\n"
+        "  walked; with --prune a deleted or moved-away file's thumbnails are removed. If\n"
+        "  events are lost (the kernel's queue overflowed) SRC is rescanned, with a message;\n"
+        "  if the inotify watch limit is reached (fs.inotify.max_user_watches) the run says so\n"
+        "  and ends after its pass. On a terminal a status line replaces the bar; the\n"
+        "  manifest gets a \"watching\" line after each pass. SIGINT or SIGTERM end it with the\n"
+        "  summary and status 0 (130 if the first pass was interrupted). S3 sources cannot\n"
+        "  be watched (bucket notifications are a deployment's choice).\n"
         "\n"
         "Freedesktop cache:\n"
         "  thumbgen --freedesktop SRC writes $XDG_CACHE_HOME/thumbnails (or\n"
@@ -168,6 +182,7 @@ enum {
     OPT_PRUNE,
     OPT_PRUNE_MAX,
     OPT_DRY_RUN,
+    OPT_WATCH,
 };
 
 /* "K/N" with 0 <= K < N <= 2^32 - 1. */
@@ -296,6 +311,7 @@ static const struct option longopts[] = {{"size", required_argument, NULL, 's'},
                                          {"prune", no_argument, NULL, OPT_PRUNE},
                                          {"prune-max", required_argument, NULL, OPT_PRUNE_MAX},
                                          {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+                                         {"watch", no_argument, NULL, OPT_WATCH},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
 
@@ -366,6 +382,8 @@ static bool apply(thumbs_args_t *a, int c, const char *v)
         return parse_prune_max(v, &a->cfg);
     case OPT_DRY_RUN:
         return a->cfg.dry_run = true;
+    case OPT_WATCH:
+        return a->cfg.watch = true;
     default:
         return false;
     }
@@ -441,6 +459,13 @@ int thumbs_parse(int argc, char **argv, thumbs_args_t *a)
     if (a->cfg.prune && a->cfg.files_from != NULL) {
         tg_error("--prune cannot be used with --files-from: the list is not the whole of SRC, so "
                  "what it leaves out is not known to be gone (see thumbgen --help)");
+        return -1;
+    }
+    if (a->cfg.watch && (a->cfg.files_from != NULL || a->cfg.dry_run)) {
+        tg_error("--watch cannot be used with %s (see thumbgen --help)",
+                 a->cfg.dry_run ? "--dry-run: it changes nothing, so there is nothing to keep "
+                                  "in step"
+                                : "--files-from: it watches the whole of SRC");
         return -1;
     }
     a->cfg.src = argv[optind];

@@ -50,8 +50,10 @@ int thumbs_main(int argc, char **argv)
         tg_error("%s", err);
         return 2;
     }
-    if (interrupted)
+    if (interrupted && !n.watched)
         return 130;
+    if (interrupted) /* --watch ends on a signal: its normal end, after the first pass */
+        return 0;
     return n.failed > 0 ? 1 : 0;
 }
 

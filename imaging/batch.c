@@ -240,8 +240,17 @@ int batch_run(batch_t *b, done_t *done, char *err, size_t errsz)
     unsigned jobs = cfg->jobs ? cfg->jobs : 1;
     pruner_t pruner;
     pruner_init(&pruner);
+    prune_cfg_t pcfg = {.src = cfg->src,
+                        .dst = cfg->dst,
+                        .max = cfg->prune_max,
+                        .max_percent = cfg->prune_max_percent,
+                        .force = cfg->force,
+                        .dry_run = cfg->dry_run,
+                        .shard_k = cfg->shard_k,
+                        .shard_n = cfg->shard_n};
     lister_t lister = {.source = b->source,
                        .prune = cfg->prune ? &pruner : NULL,
+                       .prune_cfg = cfg->watch ? &pcfg : NULL, /* a watcher prunes each pass */
                        .dry_run = cfg->dry_run,
                        .store = b->store,
                        .opts = &cfg->opts,
@@ -291,17 +300,8 @@ int batch_run(batch_t *b, done_t *done, char *err, size_t errsz)
         snprintf(err, errsz, "could not start the pipeline (out of memory or threads)");
     bool fatal = run.fatal != NULL;
     free(run.fatal);
-    if (cfg->prune && ok && !fatal && !done_fired(done))
-        prune_run(&pruner, b->store, &cfg->opts,
-                  &(prune_cfg_t){.src = cfg->src,
-                                 .dst = cfg->dst,
-                                 .max = cfg->prune_max,
-                                 .max_percent = cfg->prune_max_percent,
-                                 .force = cfg->force,
-                                 .dry_run = cfg->dry_run,
-                                 .shard_k = cfg->shard_k,
-                                 .shard_n = cfg->shard_n},
-                  &b->rep);
+    if (cfg->prune && !cfg->watch && ok && !fatal && !done_fired(done))
+        prune_run(&pruner, b->store, &cfg->opts, &pcfg, &b->rep);
     pruner_free(&pruner);
     return ok && !fatal ? 0 : -1;
 }

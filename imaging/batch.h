@@ -51,6 +51,7 @@ typedef struct batch_cfg {
     uint64_t prune_max;        /* --prune-max: a count, or a percentage when prune_max_percent */
     bool prune_max_percent;
     bool dry_run; /* report what would be made and removed; change nothing */
+    bool watch;   /* keep DST in step with SRC (a local folder) until done fires */
 } batch_cfg_t;
 
 /* The defaults: DESIGN.md's thumbnail, one job, the timeouts and limits above, 3 retries,
@@ -72,7 +73,8 @@ batch_t *batch_open(const batch_cfg_t *cfg, char *err, size_t errsz);
 int batch_run(batch_t *b, done_t *done, char *err, size_t errsz);
 
 typedef struct batch_counts {
-    uint64_t made, up_to_date, skipped, failed;
+    uint64_t made, up_to_date, skipped, failed, removed;
+    bool watched; /* --watch got past its first pass (so an end by signal is the normal end) */
 } batch_counts_t;
 
 /* Prints the summary (unless quiet) and, with stats, the stage table and S3 requests, on stderr;
@@ -82,6 +84,10 @@ int batch_finish(batch_t *b, bool interrupted, batch_counts_t *counts, char *err
 
 /* Closes what batch_open opened and frees the batch (NULL is fine). */
 void batch_close(batch_t *b);
+
+/* thumbgen-testhooks: turns on the main process's test hooks (source.h's
+ * source_watch_test_hooks). */
+void batch_enable_test_hooks(void);
 
 /* For the signal thread on a second Ctrl-C, just before _exit: removes the temporary file being
  * written, if any, and keeps any other from appearing. */

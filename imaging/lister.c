@@ -202,6 +202,54 @@ bool lister_emit(lister_t *l, src_file_t *files, size_t n)
     return true;
 }
 
+void lister_note(lister_t *l, const char *path, const char *text)
+{
+    reporter_note(l->rep, path, text);
+}
+
+bool lister_prunes(const lister_t *l)
+{
+    return l->prune != NULL;
+}
+
+void lister_pass_start(lister_t *l)
+{
+    if (l->prune != NULL) {
+        pruner_free(l->prune);
+        pruner_init(l->prune);
+    }
+}
+
+void lister_pass_done(lister_t *l, uint64_t folders)
+{
+    if (l->prune != NULL && l->prune_cfg != NULL && !done_fired(lister_done(l)))
+        prune_run(l->prune, l->store, l->opts, l->prune_cfg, l->rep);
+    reporter_watching(l->rep, folders);
+}
+
+void lister_gone(lister_t *l, const char *path, size_t rel_off)
+{
+    if (l->prune == NULL || (l->shard_n > 1 && shard_of(path + rel_off, l->shard_n) != l->shard_k))
+        return;
+    task_t *t = task_new(path, rel_off);
+    char err[300];
+    if (t == NULL) {
+        reporter_failure(l->rep, path, "out of memory");
+        return;
+    }
+    t->nouts = l->opts->nsizes;
+    if (l->store->ops->name(l->store, t, l->opts, err, sizeof err) == 0) {
+        char *addrs[THUMB_MAX_SIZES + 1];
+        size_t n = 0;
+        for (int i = 0; i < t->nouts; i++)
+            addrs[n++] = t->outs[i].dst;
+        if (t->fail.dst != NULL)
+            addrs[n++] = t->fail.dst;
+        prune_remove(l->store, addrs, n, NULL, l->rep);
+    }
+    task_free(t);
+}
+
 done_t *lister_done(lister_t *l)
 {
     return stage_emitter_done(l->em);

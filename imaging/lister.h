@@ -39,9 +39,10 @@ struct lister {
     bool force;
     uint32_t shard_k, shard_n; /* n 0 or 1: no sharding */
     reporter_t *rep;
-    pruner_t *prune;     /* --prune: told every listed source's addresses, and listing failures */
-    bool dry_run;        /* --dry-run: what would be made is reported, never emitted */
-    stage_emitter_t *em; /* set while lister_run runs */
+    pruner_t *prune; /* --prune: told every listed source's addresses, and listing failures */
+    const prune_cfg_t *prune_cfg; /* for a source that prunes after each pass (--watch) */
+    bool dry_run;                 /* --dry-run: what would be made is reported, never emitted */
+    stage_emitter_t *em;          /* set while lister_run runs */
 };
 
 /* The stage_source function: ctx is a lister_t; it emits task_t pointers. (What a source calls

@@ -112,17 +112,18 @@ static bool on_entry(void *ctx, const store_entry_t *e)
     return true;
 }
 
-typedef struct {
-    reporter_t *rep;
-} removing_t;
-
 static void on_removed(void *ctx, const char *addr, const char *err)
 {
-    removing_t *r = ctx;
     if (err == NULL)
-        reporter_removed(r->rep, addr, false);
+        reporter_removed(ctx, addr, false);
     else
-        reporter_failure(r->rep, addr, err);
+        reporter_failure(ctx, addr, err);
+}
+
+void prune_remove(store_t *store, char *const *addrs, size_t n, const strset_t *keep_dirs,
+                  reporter_t *rep)
+{
+    store->ops->remove(store, addrs, n, keep_dirs, on_removed, rep);
 }
 
 /* True when removing n of present passes the --prune-max guard. */
@@ -167,8 +168,7 @@ void prune_run(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_c
         for (size_t i = 0; i < s.n; i++)
             reporter_removed(rep, s.orphans[i], true);
     } else if (s.n > 0) {
-        removing_t r = {.rep = rep};
-        store->ops->remove(store, s.orphans, s.n, &p->dirs, on_removed, &r);
+        prune_remove(store, s.orphans, s.n, &p->dirs, rep);
     }
     for (size_t i = 0; i < s.n; i++)
         free(s.orphans[i]);

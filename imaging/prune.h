@@ -49,6 +49,11 @@ int pruner_expect(pruner_t *p, const task_t *t);
 /* Records that the listing of rel (a folder, relative to SRC; "" for all of it) failed. */
 int pruner_unlisted(pruner_t *p, const char *rel);
 
+/* Removes addrs[0..n) from the store (keep_dirs as store_ops_t.remove's), reporting each removal
+ * or failure. */
+void prune_remove(store_t *store, char *const *addrs, size_t n, const strset_t *keep_dirs,
+                  reporter_t *rep);
+
 /* Scans the store and removes the orphans (see above); reports each removal, or why nothing was
  * removed. */
 void prune_run(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_cfg_t *cfg,

@@ -160,12 +160,32 @@ static void clear_bar(reporter_t *r)
     }
 }
 
+/* Draws the status line of --watch (the caller holds mu). */
+static void draw_status(reporter_t *r)
+{
+    uint64_t files = r->counts[TASK_MADE] + r->counts[TASK_UP_TO_DATE] + r->counts[TASK_SKIPPED];
+    struct winsize ws;
+    int cols = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 80;
+    char text[400];
+    snprintf(text, sizeof text, "watching %llu folders (%llu files); %llu made, %llu failed%s%s",
+             (unsigned long long)r->folders, (unsigned long long)files,
+             (unsigned long long)r->counts[TASK_MADE], (unsigned long long)r->counts[TASK_FAILED],
+             r->last[0] ? "; last: " : "", r->last);
+    fprintf(stderr, "\r\033[K%.*s", cols > 1 ? cols - 1 : 0, text);
+    fflush(stderr);
+    r->drawn = true;
+}
+
 /* Draws the bar (the caller holds mu): "[#####.....]  45%  450/1000  37.2 images/s  ETA 0:15",
  * or, while the listing goes on, "450/1000+  37.2 images/s", fitted to the terminal's width. */
 static void draw_bar(reporter_t *r)
 {
     if (!r->progress)
         return;
+    if (r->watching) {
+        draw_status(r);
+        return;
+    }
     uint64_t done = r->counts[0] + r->counts[1] + r->counts[2] + r->counts[3];
     double secs = (now_ns() - r->start_ns) / 1e9;
     double rate = secs > 0 ? done / secs : 0;
@@ -241,6 +261,27 @@ void reporter_task(reporter_t *r, const task_t *t)
         fprintf(stderr, "thumbgen: %s: %s\n", t->src, t->error ? t->error : "failed");
     }
     manifest_line(r, t->src, t, t->status, t->error);
+    if (r->watching && t->status != TASK_UP_TO_DATE) {
+        time_t now = time(NULL);
+        struct tm tm;
+        localtime_r(&now, &tm);
+        snprintf(r->last, sizeof r->last, "%02d:%02d:%02d %s %s", tm.tm_hour, tm.tm_min, tm.tm_sec,
+                 task_status_name(t->status), t->rel);
+        draw_bar(r);
+    }
+    pthread_mutex_unlock(&r->mu);
+}
+
+void reporter_watching(reporter_t *r, uint64_t folders)
+{
+    stop_ticker(r);
+    pthread_mutex_lock(&r->mu);
+    r->watching = true;
+    r->folders = folders;
+    if (r->manifest != NULL)
+        fprintf(r->manifest, "{\"src\":null,\"status\":\"watching\",\"folders\":%llu}\n",
+                (unsigned long long)folders);
+    draw_bar(r);
     pthread_mutex_unlock(&r->mu);
 }
 
@@ -268,6 +309,17 @@ void reporter_removed(reporter_t *r, const char *addr, bool dry_run)
                 "{\"src\":null,\"status\":\"%s\",\"dst\":", dry_run ? "would_remove" : "removed");
         json_str(r->manifest, addr);
         fputs("}\n", r->manifest);
+    }
+    pthread_mutex_unlock(&r->mu);
+}
+
+void reporter_note(reporter_t *r, const char *path, const char *text)
+{
+    pthread_mutex_lock(&r->mu);
+    if (!r->quiet) {
+        clear_bar(r);
+        fprintf(stderr, "thumbgen: %s: %s\n", path, text);
+        draw_bar(r);
     }
     pthread_mutex_unlock(&r->mu);
 }
@@ -306,7 +358,7 @@ void reporter_summary(reporter_t *r, bool interrupted)
                     "thumbgen: %llu made, %llu up to date, %llu skipped, %llu failed%s in %.2f s "
                     "(%.1f images/s)%s\n",
                     c[0], c[1], c[2], c[3], removed, secs, secs > 0 ? c[0] / secs : 0.0,
-                    interrupted ? ", interrupted" : "");
+                    interrupted && !r->watching ? ", interrupted" : "");
     }
     pthread_mutex_unlock(&r->mu);
 }

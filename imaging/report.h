@@ -27,7 +27,10 @@ typedef struct reporter {
     uint64_t counts[4]; /* by task_status_t (with dry_run, TASK_MADE: would be made) */
     uint64_t removed;   /* --prune: outputs removed (with dry_run: that would be) */
     bool pruning, dry_run;
-    uint64_t found; /* sources the lister has passed on or settled */
+    bool watching;    /* --watch, after the first pass: a status line instead of the bar */
+    uint64_t folders; /* watched */
+    char last[160];   /* the last source settled while watching, for the status line */
+    uint64_t found;   /* sources the lister has passed on or settled */
     bool listing_done;
     uint64_t counted; /* the total a counting walk found ahead of the lister, once has_count */
     bool has_count;
@@ -70,6 +73,15 @@ void reporter_would_make(reporter_t *r, const task_t *t);
  * stdout): counted, and a manifest line {"src":null,"status":"removed" (or "would_remove"),
  * "dst":addr}. */
 void reporter_removed(reporter_t *r, const char *addr, bool dry_run);
+
+/* --watch: a pass over SRC is complete and `folders` folders are watched. From the first on, the
+ * bar gives way to a status line ("watching N folders (F files); last: TIME PATH") redrawn only
+ * when something happens (the progress thread ends: nothing wakes while nothing changes), and
+ * the manifest gets a line {"src":null,"status":"watching","folders":N}. */
+void reporter_watching(reporter_t *r, uint64_t folders);
+
+/* Prints "thumbgen: PATH: text" on stderr (unless quiet): a notice, not counted. */
+void reporter_note(reporter_t *r, const char *path, const char *text);
 
 /* Reports a failure that is not a task (e.g. an unreadable folder): stderr, manifest, count. */
 void reporter_failure(reporter_t *r, const char *path, const char *reason);

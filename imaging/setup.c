@@ -72,6 +72,14 @@ static bool open_all(batch_t *b, char *err, size_t errsz)
                  c->src);
         return false;
     }
+    if (c->watch && s3_is_url(c->src)) {
+        snprintf(err, errsz,
+                 "%s: --watch needs a local SRC: S3 tells of changes only through bucket "
+                 "notifications, which a deployment sets up (run thumbgen on a schedule, or "
+                 "with --files-from from such a notification, instead)",
+                 c->src);
+        return false;
+    }
     if ((s3_is_url(c->src) || s3_is_url(c->dst)) && s3_conf_from_env(&b->s3, err, errsz) != 0)
         return false;
     b->s3.retries = c->retries;
@@ -82,6 +90,7 @@ static bool open_all(batch_t *b, char *err, size_t errsz)
                          .files_from = c->files_from,
                          .list_sep = c->list_sep,
                          .follow_symlinks = c->follow_symlinks,
+                         .watch = c->watch,
                          .openers = io,
                          .s3 = &b->s3};
     if ((b->source = source_open(&scfg, why, sizeof why)) == NULL) {
@@ -159,7 +168,9 @@ int batch_finish(batch_t *b, bool interrupted, batch_counts_t *counts, char *err
     *counts = (batch_counts_t){.made = made,
                                .up_to_date = b->rep.counts[TASK_UP_TO_DATE],
                                .skipped = b->rep.counts[TASK_SKIPPED],
-                               .failed = b->rep.counts[TASK_FAILED]};
+                               .failed = b->rep.counts[TASK_FAILED],
+                               .removed = b->rep.removed,
+                               .watched = b->rep.watching};
     b->rep_open = false;
     if (reporter_close(&b->rep) != 0) {
         snprintf(err, errsz, "%s: error writing the manifest", b->cfg.manifest);
@@ -180,6 +191,11 @@ void batch_close(batch_t *b)
     free(b->stats);
     free(b->dst);
     free(b);
+}
+
+void batch_enable_test_hooks(void)
+{
+    source_watch_test_hooks = true;
 }
 
 void batch_emergency_cleanup(void *unused)

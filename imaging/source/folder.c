@@ -14,13 +14,7 @@
 #include <sys/stat.h>
 
 #include "core/naming.h"
-#include "source/source.h"
-
-typedef struct {
-    source_t base;
-    char *src, *dst;
-    bool follow_symlinks;
-} folder_src_t;
+#include "source/folder.h"
 
 /* A set of (device, inode) pairs: the folders visited when following symlinks. */
 typedef struct {
@@ -183,22 +177,25 @@ static bool list_dir(const folder_src_t *fs, lister_t *l, stack_t_ *stack, visit
     return go;
 }
 
-static void walk(const folder_src_t *fs, lister_t *l, const struct stat *dst_st)
+void folder_walk(const folder_src_t *fs, lister_t *l, const char *dir, size_t rel_off)
 {
+    struct stat dst_st;
+    memset(&dst_st, 0, sizeof dst_st);
+    stat(fs->dst, &dst_st);
     stack_t_ stack = {0};
     visited_t seen = {0};
-    size_t root_len = strlen(fs->src);
-    while (root_len > 1 && fs->src[root_len - 1] == '/')
-        root_len--;
+    size_t len = strlen(dir);
+    while (len > 1 && dir[len - 1] == '/')
+        len--;
     struct stat st;
-    if (stat(fs->src, &st) == 0)
+    if (stat(dir, &st) == 0)
         visit(&seen, st.st_dev, st.st_ino);
-    char *root = strndup(fs->src, root_len);
+    char *root = strndup(dir, len);
     bool go = root != NULL && push(&stack, root);
     while (go && stack.n > 0) {
-        char *dir = stack.v[--stack.n];
-        go = list_dir(fs, l, &stack, &seen, dst_st, dir, root_len + 1);
-        free(dir);
+        char *d = stack.v[--stack.n];
+        go = list_dir(fs, l, &stack, &seen, &dst_st, d, rel_off);
+        free(d);
     }
     while (stack.n > 0)
         free(stack.v[--stack.n]);
@@ -206,12 +203,67 @@ static void walk(const folder_src_t *fs, lister_t *l, const struct stat *dst_st)
     free(seen.v);
 }
 
-static void folder_list(source_t *base, lister_t *l)
+bool folder_take(const folder_src_t *fs, lister_t *l, const char *dir, size_t rel_off,
+                 const char *name)
+{
+    src_file_t *files = NULL;
+    size_t nfiles = 0, n = 0;
+    char *path = path_join(dir, name);
+    struct stat st;
+    if (path == NULL || lstat(path, &st) != 0 ||
+        (S_ISLNK(st.st_mode) && (!fs->follow_symlinks || stat(path, &st) != 0)) ||
+        !S_ISREG(st.st_mode)) {
+        free(path);
+        return true; /* gone again, or not a file thumbgen takes */
+    }
+    DIR *d = opendir(dir);
+    char **names = d ? read_names(d, &n) : NULL;
+    if (d != NULL)
+        closedir(d);
+    files = calloc(n + 1, sizeof *files);
+    if (files == NULL) {
+        lister_failure(l, path, NULL, "out of memory");
+        free(path);
+        free(names);
+        return true;
+    }
+    src_file_init(&files[nfiles++], l, path, rel_off, strlen(dir) + 1, &st.st_mtim,
+                  (uint64_t)st.st_size);
+    /* Its rivals for the output name, so that the clash rule sees the whole folder. */
+    for (size_t i = 0; i < n; i++) {
+        char *rival = strcmp(names[i], name) != 0 ? path_join(dir, names[i]) : NULL;
+        struct stat rst;
+        if (rival != NULL && files[0].key != NULL && stat(rival, &rst) == 0 &&
+            S_ISREG(rst.st_mode)) {
+            src_file_init(&files[nfiles], l, rival, rel_off, strlen(dir) + 1, &rst.st_mtim,
+                          (uint64_t)rst.st_size);
+            if (files[nfiles].key != NULL && strcmp(files[nfiles].key, files[0].key) == 0) {
+                nfiles++;
+                continue;
+            }
+            src_file_free(&files[nfiles]);
+            continue;
+        }
+        free(rival);
+    }
+    lister_settle_claims(files, nfiles);
+    bool go = true;
+    for (size_t i = 0; i < nfiles; i++)
+        if (strcmp(files[i].name, name) == 0)
+            go = lister_emit(l, &files[i], 1);
+    for (size_t i = 0; i < nfiles; i++)
+        src_file_free(&files[i]);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    free(files);
+    return go;
+}
+
+void folder_list(source_t *base, lister_t *l)
 {
     folder_src_t *fs = (folder_src_t *)base;
-    struct stat src_st, dst_st;
-    memset(&dst_st, 0, sizeof dst_st);
-    stat(fs->dst, &dst_st);
+    struct stat src_st;
     if (stat(fs->src, &src_st) == 0 && S_ISREG(src_st.st_mode)) {
         /* A single file: its name is the relative path. */
         const char *base_name = strrchr(fs->src, '/');
@@ -226,11 +278,14 @@ static void folder_list(source_t *base, lister_t *l)
         lister_emit(l, &f, 1);
         src_file_free(&f);
     } else {
-        walk(fs, l, &dst_st);
+        size_t len = strlen(fs->src);
+        while (len > 1 && fs->src[len - 1] == '/')
+            len--;
+        folder_walk(fs, l, fs->src, len + 1);
     }
 }
 
-static int folder_open(source_t *base, void *local, task_t *t, char *err, size_t errsz)
+int folder_open(source_t *base, void *local, task_t *t, char *err, size_t errsz)
 {
     (void)base;
     (void)local;
@@ -239,8 +294,8 @@ static int folder_open(source_t *base, void *local, task_t *t, char *err, size_t
 
 /* The walk's rules, counting only: one readdir per folder, a stat only for folders (to know DST
  * and loops), followed symlinks and entries whose type readdir does not give. */
-static bool folder_count(source_t *base, const atomic_bool *stop, uint64_t *n, uint32_t shard_k,
-                         uint32_t shard_n)
+bool folder_count(source_t *base, const atomic_bool *stop, uint64_t *n, uint32_t shard_k,
+                  uint32_t shard_n)
 {
     folder_src_t *fs = (folder_src_t *)base;
     struct stat st, dst_st;
@@ -300,39 +355,54 @@ static bool folder_count(source_t *base, const atomic_bool *stop, uint64_t *n, u
     return complete;
 }
 
-static void folder_close(source_t *base)
+int folder_src_init(folder_src_t *fs, const source_cfg_t *cfg, char *err, size_t errsz)
 {
-    folder_src_t *fs = (folder_src_t *)base;
+    struct stat st;
+    if (stat(cfg->src, &st) != 0) {
+        snprintf(err, errsz, "%s", strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+        snprintf(err, errsz, "not a folder or a regular file");
+        return -1;
+    }
+    fs->src = strdup(cfg->src);
+    fs->dst = strdup(cfg->dst);
+    fs->follow_symlinks = cfg->follow_symlinks;
+    if (fs->src == NULL || fs->dst == NULL) {
+        folder_src_fini(fs);
+        snprintf(err, errsz, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+void folder_src_fini(folder_src_t *fs)
+{
     free(fs->src);
     free(fs->dst);
-    free(fs);
+    fs->src = fs->dst = NULL;
+}
+
+static void folder_close(source_t *base)
+{
+    folder_src_fini((folder_src_t *)base);
+    free(base);
 }
 
 source_t *source_folder_open(const source_cfg_t *cfg, char *err, size_t errsz)
 {
     static const source_ops_t ops = {
         .list = folder_list, .count = folder_count, .open = folder_open, .close = folder_close};
-    struct stat st;
-    if (stat(cfg->src, &st) != 0) {
-        snprintf(err, errsz, "%s", strerror(errno));
-        return NULL;
-    }
-    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
-        snprintf(err, errsz, "not a folder or a regular file");
-        return NULL;
-    }
     folder_src_t *fs = calloc(1, sizeof *fs);
-    if (fs != NULL) {
-        fs->base.ops = &ops;
-        fs->src = strdup(cfg->src);
-        fs->dst = strdup(cfg->dst);
-        fs->follow_symlinks = cfg->follow_symlinks;
-    }
-    if (fs == NULL || fs->src == NULL || fs->dst == NULL) {
-        if (fs != NULL)
-            folder_close(&fs->base);
+    if (fs == NULL) {
         snprintf(err, errsz, "out of memory");
         return NULL;
     }
+    if (folder_src_init(fs, cfg, err, errsz) != 0) {
+        free(fs);
+        return NULL;
+    }
+    fs->base.ops = &ops;
     return &fs->base;
 }

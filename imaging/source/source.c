@@ -13,6 +13,8 @@ source_t *source_open(const source_cfg_t *cfg, char *err, size_t errsz)
         return source_s3_open(cfg, err, errsz);
     if (cfg->files_from != NULL)
         return source_files_open(cfg, err, errsz);
+    if (cfg->watch)
+        return source_watch_open(cfg, err, errsz);
     return source_folder_open(cfg, err, errsz);
 }
 

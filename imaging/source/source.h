@@ -57,6 +57,7 @@ typedef struct source_cfg {
     const char *files_from; /* a file of paths relative to SRC ("-": stdin), or NULL */
     char list_sep;          /* '\n' or '\0' */
     bool follow_symlinks;
+    bool watch;       /* keep watching SRC (a local folder) after the first pass: watch.c */
     unsigned openers; /* threads downloading at once, for a remote source */
     s3_conf_t *s3;
 } source_cfg_t;
@@ -65,6 +66,11 @@ source_t *source_open(const source_cfg_t *cfg, char *err, size_t errsz);
 source_t *source_folder_open(const source_cfg_t *cfg, char *err, size_t errsz);
 source_t *source_files_open(const source_cfg_t *cfg, char *err, size_t errsz);
 source_t *source_s3_open(const source_cfg_t *cfg, char *err, size_t errsz);
+source_t *source_watch_open(const source_cfg_t *cfg, char *err, size_t errsz);
+
+/* thumbgen-testhooks: a file named .thumbgen-test-overflow appearing in a watched folder counts
+ * as an inotify queue overflow (the real one needs a root-only sysctl to provoke). */
+extern bool source_watch_test_hooks;
 
 /* Closes and frees a source (NULL is fine). */
 void source_close(source_t *s);
@@ -102,6 +108,23 @@ bool lister_emit(lister_t *l, src_file_t *files, size_t n);
  * the path relative to SRC of the folder whose listing it leaves incomplete ("": all of SRC), so
  * that --prune removes nothing under it; NULL when the listing is still whole. */
 void lister_failure(lister_t *l, const char *path, const char *unlisted, const char *reason);
+
+/* Tells the user something that is not a failure (not counted): "thumbgen: PATH: text". */
+void lister_note(lister_t *l, const char *path, const char *text);
+
+/* True when the run prunes (--prune). */
+bool lister_prunes(const lister_t *l);
+
+/* For a source that lists SRC more than once (--watch): a pass over the whole of SRC begins. */
+void lister_pass_start(lister_t *l);
+
+/* A pass is over: with --prune and when it was not cut short, the store is pruned (prune.h);
+ * then the reporter is told that `folders` folders are watched. */
+void lister_pass_done(lister_t *l, uint64_t folders);
+
+/* The source at path (relative part from rel_off) was deleted or moved away: with --prune, its
+ * outputs are removed from the store (if this shard's). */
+void lister_gone(lister_t *l, const char *path, size_t rel_off);
 
 /* The run's done, for a source that waits on something else too (a list on a pipe). */
 done_t *lister_done(lister_t *l);

@@ -182,8 +182,8 @@ void folder_remove(store_t *base, char *const *addrs, size_t n, const strset_t *
             fn(ctx, addr, "cannot remove: not a regular file");
         else if (rc != 0 && rc != ENOENT)
             fn(ctx, addr, strerror(rc));
-        else
-            fn(ctx, addr, NULL); /* ENOENT: gone already, which is what was asked */
+        else if (rc == 0)
+            fn(ctx, addr, NULL); /* ENOENT: not there (any more): nothing to report */
         if (rc == 0)
             remove_empty_parents(s, rel, keep_dirs);
     }

@@ -64,10 +64,11 @@ typedef struct store_ops {
      * -1 with err when not (then nothing may be pruned). */
     int (*scan)(store_t *s, const thumb_opts_t *o, const char *src, store_entry_fn fn, void *ctx,
                 char *err, size_t errsz);
-    /* Removes addrs[0..n) (as scan gave them; the folder stores then remove the folders left
-     * empty, but not those in keep_dirs, which writes may still need), calling fn(ctx, addr,
-     * NULL) for each one removed and fn(ctx, addr, reason) for each that could not be. Called
-     * by the lister thread, while writers may be putting other outputs. */
+    /* Removes addrs[0..n) (as scan or name gave them; the folder stores then remove the folders
+     * left empty, but not those in keep_dirs, which writes may still need), calling fn(ctx,
+     * addr, NULL) for each one removed and fn(ctx, addr, reason) for each that could not be
+     * (nothing for one a folder store does not hold). Called by the lister thread, while
+     * writers may be putting other outputs. */
     void (*remove)(store_t *s, char *const *addrs, size_t n, const strset_t *keep_dirs,
                    store_removed_fn fn, void *ctx);
     void (*close)(store_t *s);

@@ -50,11 +50,32 @@ char *freedesktop_root(void)
     return NULL;
 }
 
+/* The canonical path a source had before it was deleted (--watch): its folder's real path and
+ * its name. False (errno set) when that folder cannot be resolved either. */
+static bool gone_path(const char *src, char real[PATH_MAX])
+{
+    if (errno != ENOENT)
+        return false;
+    const char *slash = strrchr(src, '/');
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - src) : 1, slash ? src : ".");
+    if (realpath(dir, real) == NULL)
+        return false;
+    size_t n = strlen(real);
+    const char *name = slash ? slash + 1 : src;
+    if (n + 1 + strlen(name) >= PATH_MAX) {
+        errno = ENAMETOOLONG;
+        return false;
+    }
+    snprintf(real + n, PATH_MAX - n, "%s%s", strcmp(real, "/") ? "/" : "", name);
+    return true;
+}
+
 static int fdo_name(store_t *base, task_t *t, const thumb_opts_t *o, char *err, size_t errsz)
 {
     fdo_t *s = (fdo_t *)base;
     char real[PATH_MAX];
-    if (realpath(t->src, real) == NULL) {
+    if (realpath(t->src, real) == NULL && !gone_path(t->src, real)) {
         snprintf(err, errsz, "%s", g_strerror(errno));
         return -1;
     }

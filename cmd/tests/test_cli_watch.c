@@ -1,0 +1,258 @@
+/* End-to-end tests of --watch: thumbgen runs in the background with its manifest on a FIFO, and
+ * each change made here is followed by reading the manifest until the line it must cause: no
+ * sleeping, no polling. Events are delivered in order, so a line that must not appear is shown
+ * absent by a later line that must. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vips/vips.h>
+#include <cmocka.h>
+
+#include "outputs.h"
+#include "proc.h"
+
+#define BIN THUMBGEN_BIN
+
+typedef struct {
+    pid_t pid;
+    int out;
+    FILE *manifest;
+    char seen[1 << 16]; /* every manifest line read so far */
+    size_t nseen;
+} watcher_t;
+
+/* A PNG of w x h in memory (g_free it). */
+static void *png(int w, int h, size_t *len)
+{
+    VipsImage *im;
+    assert_int_equal(vips_black(&im, w, h, "bands", 3, NULL), 0);
+    void *buf = NULL;
+    assert_int_equal(vips_pngsave_buffer(im, &buf, len, NULL), 0);
+    g_object_unref(im);
+    return buf;
+}
+
+static char *at(const char *dir, const char *rel)
+{
+    static char buf[8][512];
+    static int k;
+    char *p = buf[k++ % 8];
+    if (snprintf(p, 512, "%s/%s", dir, rel) >= 512)
+        fail_msg("path too long");
+    return p;
+}
+
+/* Writes a w x h PNG at path: open, write, close. */
+static void write_png(const char *path, int w, int h)
+{
+    size_t len;
+    void *buf = png(w, h, &len);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, buf, len), (ssize_t)len);
+    assert_int_equal(close(fd), 0);
+    g_free(buf);
+}
+
+/* Starts thumbgen SRC DST --watch (plus extra, NULL-terminated) with its manifest on a FIFO, and
+ * reads up to the first pass's "watching" line. */
+static void start(watcher_t *w, const char *bin, const char *extra, ...)
+{
+    memset(w, 0, sizeof *w);
+    char fifo[256];
+    FMT(fifo, "%s/manifest.fifo", test_dirs.root);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    char *argv[32] = {(char *)bin, test_dirs.src, test_dirs.dst, "--watch",
+                      "-j",        "2",           "--manifest",  fifo};
+    int n = 8;
+    va_list ap;
+    va_start(ap, extra);
+    for (const char *a = extra; a != NULL && n < 31; a = va_arg(ap, const char *))
+        argv[n++] = (char *)a;
+    va_end(ap);
+    argv[n] = NULL;
+    w->pid = proc_start(argv, &w->out);
+    assert_true(w->pid > 0);
+    w->manifest = fopen(fifo, "r"); /* until thumbgen opens it */
+    assert_non_null(w->manifest);
+}
+
+/* Reads manifest lines until one holds every one of the NULL-terminated needles; fails at the
+ * end of the manifest (thumbgen ended). Returns that line (in w->seen). */
+static const char *expect(watcher_t *w, const char *needle, ...)
+{
+    char line[4096];
+    while (fgets(line, sizeof line, w->manifest) != NULL) {
+        size_t k = strlen(line);
+        char *copy = w->seen + w->nseen;
+        if (w->nseen + k + 1 < sizeof w->seen) {
+            memcpy(copy, line, k + 1);
+            w->nseen += k;
+        }
+        bool all = true;
+        va_list ap;
+        va_start(ap, needle);
+        for (const char *s = needle; all && s != NULL; s = va_arg(ap, const char *))
+            all = strstr(line, s) != NULL;
+        va_end(ap);
+        if (all)
+            return copy;
+    }
+    fail_msg("the manifest ended before a line with %s; it said:\n%s", needle, w->seen);
+    return NULL;
+}
+
+/* How many lines read so far hold both a and b. */
+static int seen_count(const watcher_t *w, const char *a, const char *b)
+{
+    int n = 0;
+    char line[4096];
+    for (const char *p = w->seen; *p != '\0';) {
+        const char *eol = strchr(p, '\n');
+        size_t k = eol ? (size_t)(eol - p) : strlen(p);
+        snprintf(line, sizeof line, "%.*s", (int)k, p);
+        n += strstr(line, a) != NULL && strstr(line, b) != NULL;
+        p += k + (eol != NULL);
+    }
+    return n;
+}
+
+/* SIGINT: the run ends with its summary and status 0. Returns stderr (free it). */
+static char *stop(watcher_t *w)
+{
+    kill(w->pid, SIGINT);
+    while (fgetc(w->manifest) != EOF) /* the rest, to the end */
+        ;
+    fclose(w->manifest);
+    proc_result_t r;
+    assert_int_equal(proc_finish(w->pid, w->out, &r), 0);
+    char *err = strdup(r.err);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    return err;
+}
+
+static void follows_changes(void **state)
+{
+    (void)state;
+    const char *src = test_dirs.src, *dst = test_dirs.dst;
+    write_png(at(src, "first.png"), 40, 20);
+    write_png(at(src, "gone.png"), 40, 20);
+    write_png(at(src, "away.png"), 40, 20);
+    watcher_t w;
+    start(&w, BIN, "--prune", NULL);
+    expect(&w, "\"status\":\"watching\"", NULL);
+    for (int i = 0; i < 3; i++) /* the first pass's, in whatever order the workers finish */
+        expect(&w, "\"made\"", NULL);
+
+    /* Created: written, then closed. */
+    write_png(at(src, "created.png"), 64, 32);
+    expect(&w, "created.png\"", "\"made\"", "\"width\":64", NULL);
+    /* Moved in from outside SRC. */
+    write_png(at(test_dirs.root, "outside.png"), 30, 60);
+    assert_int_equal(rename(at(test_dirs.root, "outside.png"), at(src, "moved-in.png")), 0);
+    expect(&w, "moved-in.png\"", "\"made\"", "\"height\":60", NULL);
+    /* Deleted, and moved out: their thumbnails go. */
+    assert_int_equal(unlink(at(src, "gone.png")), 0);
+    expect(&w, "\"removed\"", "gone.jpg", NULL);
+    assert_int_equal(rename(at(src, "away.png"), at(test_dirs.root, "away.png")), 0);
+    expect(&w, "\"removed\"", "away.jpg", NULL);
+    struct stat st;
+    assert_int_equal(stat(at(dst, "gone.jpg"), &st), -1);
+    assert_int_equal(stat(at(dst, "away.jpg"), &st), -1);
+    /* A new subfolder with files in it. */
+    assert_int_equal(mkdir(at(src, "sub"), 0755), 0);
+    write_png(at(src, "sub/s1.png"), 20, 20);
+    assert_int_equal(mkdir(at(src, "sub/deeper"), 0755), 0);
+    write_png(at(src, "sub/deeper/s2.png"), 22, 22);
+    expect(&w, "sub/deeper/s2.png\"", "\"made\"", NULL);
+    if (seen_count(&w, "sub/s1.png\"", "\"made\"") == 0)
+        expect(&w, "sub/s1.png\"", "\"made\"", NULL);
+    /* Written slowly, in two parts: one thumbnail, made after the close. */
+    size_t len;
+    void *buf = png(50, 50, &len);
+    int fd = open(at(src, "slow.png"), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, buf, len / 2), (ssize_t)(len / 2));
+    write_png(at(src, "marker.png"), 10, 10); /* its line comes after anything slow.png caused */
+    expect(&w, "marker.png\"", "\"made\"", NULL);
+    assert_int_equal(seen_count(&w, "slow.png\"", "\"src\""), 0);
+    assert_int_equal(write(fd, (char *)buf + len / 2, len - len / 2), (ssize_t)(len - len / 2));
+    assert_int_equal(close(fd), 0);
+    g_free(buf);
+    expect(&w, "slow.png\"", "\"made\"", "\"width\":50", NULL);
+    write_png(at(src, "last.png"), 10, 10);
+    expect(&w, "last.png\"", "\"made\"", NULL);
+    assert_int_equal(seen_count(&w, "slow.png\"", "\"src\""), 1);
+
+    char *err = stop(&w);
+    /* (A file of the new folder may be found twice, by its walk and its event: "made" is not
+     * fixed, but nothing fails and exactly the two thumbnails go.) */
+    assert_non_null(strstr(err, " skipped, 0 failed, 2 removed in "));
+    assert_null(strstr(err, "interrupted"));
+    free(err);
+    assert_int_equal(count_outputs(dst, ".jpg"), 8);
+}
+
+/* An overflowed event queue (injected by thumbgen-testhooks) leads to a rescan, which finds what
+ * no event told of (a hard link sends only IN_CREATE... and a copy made while unwatched). */
+static void overflow_rescans(void **state)
+{
+    (void)state;
+    const char *src = test_dirs.src;
+    write_png(at(src, "a.png"), 16, 16);
+    watcher_t w;
+    start(&w, THUMBGEN_HOOKS_BIN, NULL);
+    expect(&w, "\"status\":\"watching\"", NULL);
+    expect(&w, "a.png\"", "\"made\"", NULL);
+    write_png(at(src, ".hidden.png"), 16, 16); /* hidden: never taken */
+    assert_int_equal(rename(at(src, ".hidden.png"), at(src, ".still-hidden.png")), 0);
+    write_png(at(test_dirs.root, "unseen.png"), 16, 16);
+    char cmd[512];
+    FMT(cmd, "touch '%s/.thumbgen-test-overflow'", src);
+    sh(cmd);
+    expect(&w, "\"status\":\"watching\"", NULL); /* the rescan's pass */
+    FMT(cmd, "cp '%s/unseen.png' '%s/'", test_dirs.root, src);
+    sh(cmd);
+    expect(&w, "unseen.png\"", "\"made\"", NULL);
+    char *err = stop(&w);
+    assert_non_null(strstr(err, "the inotify queue overflowed): rescanning"));
+    free(err);
+    assert_int_equal(seen_count(&w, "hidden", "\"src\""), 0);
+}
+
+/* What cannot be watched is refused at once, saying why. */
+static void refusals(void **state)
+{
+    (void)state;
+    proc_result_t r = tg_run(BIN, test_dirs.src, test_dirs.dst, "--watch", "--dry-run", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "--watch cannot be used with --dry-run"));
+    proc_result_free(&r);
+    setenv("AWS_ACCESS_KEY_ID", "x", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "x", 1);
+    r = tg_run(BIN, "s3://bucket/photos", test_dirs.dst, "--watch", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "--watch needs a local SRC"));
+    proc_result_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(follows_changes, setup_dirs, teardown_dirs),
+        cmocka_unit_test_setup_teardown(overflow_rescans, setup_dirs, teardown_dirs),
+        cmocka_unit_test_setup_teardown(refusals, setup_dirs, teardown_dirs),
+    };
+    if (VIPS_INIT("test_cli_watch"))
+        return 1;
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,38 @@
+/* The folder source's parts (folder.c), which the watcher (watch.c) builds on: a watched SRC is
+ * first walked like any folder, and then each change is taken the same way. Error convention:
+ * folder_src_init returns 0, or -1 with the reason in words in err; the rest report through the
+ * lister. */
+#ifndef IMAGING_SOURCE_FOLDER_H
+#define IMAGING_SOURCE_FOLDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "source/source.h"
+
+typedef struct folder_src {
+    source_t base;
+    char *src, *dst; /* a local DST inside SRC is never walked */
+    bool follow_symlinks;
+} folder_src_t;
+
+/* Checks SRC (a folder or a regular file) and fills fs from cfg (not fs->base). */
+int folder_src_init(folder_src_t *fs, const source_cfg_t *cfg, char *err, size_t errsz);
+void folder_src_fini(folder_src_t *fs);
+
+/* The folder source's list, count and open (source_ops_t's). */
+void folder_list(source_t *base, lister_t *l);
+bool folder_count(source_t *base, const atomic_bool *stop, uint64_t *n, uint32_t shard_k,
+                  uint32_t shard_n);
+int folder_open(source_t *base, void *local, task_t *t, char *err, size_t errsz);
+
+/* Walks the tree under folder dir (dir included), whose paths relative to SRC start rel_off
+ * bytes in, handing its files to the lister folder by folder. */
+void folder_walk(const folder_src_t *fs, lister_t *l, const char *dir, size_t rel_off);
+
+/* Hands the lister one file, dir/name, if it is (still) a regular file thumbgen takes, with the
+ * clash rule settled against the other files of its folder. False once the run is cancelled. */
+bool folder_take(const folder_src_t *fs, lister_t *l, const char *dir, size_t rel_off,
+                 const char *name);
+
+#endif

@@ -1,0 +1,376 @@
+/* The watched folder source (--watch): inotify over SRC's folders, then a walk of the whole tree
+ * (the folder source's, so the first pass is an ordinary run), then the changes as they come:
+ *   - a file is taken when it is closed after writing (IN_CLOSE_WRITE) or moved in (IN_MOVED_TO),
+ *     never while it is being written (a new file's IN_CREATE is not enough, unless the file
+ *     already had another name: a hard link, which sends nothing else); the events of one read for
+ * one name are coalesced (the last decides), and a taken file goes through the same clash rule,
+ * freshness check and pipeline as in a walk;
+ *   - a file deleted or moved away (IN_DELETE, IN_MOVED_FROM) has its outputs removed with
+ *     --prune (lister_gone);
+ *   - a new folder (created or moved in) is watched, then walked, so files made in it before its
+ *     watch existed are found too; a folder deleted or moved away ends its watches, and with
+ *     --prune a rescan removes what was thumbnailed from it;
+ *   - an overflowed event queue (IN_Q_OVERFLOW) means events were lost: a rescan (watches again,
+ *     then a whole pass, pruned with --prune) finds what they said, with a message.
+ * Watches are added before the walk of what they cover, so nothing made meanwhile is missed
+ * (found twice at worst: the second time it is up to date). When the watch limit
+ * (fs.inotify.max_user_watches) is reached, watching cannot be complete: it is reported, and the
+ * run ends after its pass rather than miss files silently. The thread sleeps in poll on the
+ * inotify descriptor and the run's done, with no timeout: nothing wakes it but a change or a
+ * signal. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/naming.h"
+#include "source/folder.h"
+
+bool source_watch_test_hooks;
+
+#define MASK                                                                                       \
+    (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_DELETE_SELF |       \
+     IN_MOVE_SELF | IN_ONLYDIR)
+#define OVERFLOW_HOOK ".thumbgen-test-overflow" /* thumbgen-testhooks: a fake IN_Q_OVERFLOW */
+
+typedef struct {
+    folder_src_t f;
+    int ino;
+    char **dirs; /* by watch descriptor: the folder's path (SRC/...), malloc'd; NULL: none */
+    size_t ndirs;
+    uint64_t watched;
+    size_t rel_off; /* where paths relative to SRC start */
+    int root_wd;    /* SRC's own */
+    bool limit;     /* the watch limit was reached: the run ends after this pass */
+} watch_src_t;
+
+/* One change in a batch of events: what the last event for (wd, name) said. */
+typedef enum { CH_TAKE, CH_CREATED, CH_GONE, CH_DIR_NEW, CH_DIR_GONE } change_kind_t;
+
+typedef struct {
+    int wd;
+    char *name;
+    change_kind_t kind;
+} change_t;
+
+/* Records folder path under watch descriptor wd. */
+static bool remember(watch_src_t *ws, int wd, const char *path)
+{
+    if ((size_t)wd >= ws->ndirs) {
+        size_t n = (size_t)wd * 2 + 16;
+        char **v = realloc(ws->dirs, n * sizeof *v);
+        if (v == NULL)
+            return false;
+        memset(v + ws->ndirs, 0, (n - ws->ndirs) * sizeof *v);
+        ws->dirs = v;
+        ws->ndirs = n;
+    }
+    if (ws->dirs[wd] != NULL && strcmp(ws->dirs[wd], path) == 0)
+        return true;
+    char *copy = strdup(path);
+    if (copy == NULL)
+        return false;
+    if (ws->dirs[wd] == NULL)
+        ws->watched++;
+    free(ws->dirs[wd]);
+    ws->dirs[wd] = copy;
+    return true;
+}
+
+static void forget(watch_src_t *ws, int wd)
+{
+    if (wd >= 0 && (size_t)wd < ws->ndirs && ws->dirs[wd] != NULL) {
+        free(ws->dirs[wd]);
+        ws->dirs[wd] = NULL;
+        ws->watched--;
+    }
+}
+
+/* Watches folder top and every folder under it that a walk enters (not hidden, not DST, symlinks
+ * only when followed). */
+static void watch_tree(watch_src_t *ws, lister_t *l, const char *top)
+{
+    struct stat dst_st;
+    memset(&dst_st, 0, sizeof dst_st);
+    stat(ws->f.dst, &dst_st);
+    char **stack = NULL;
+    size_t n = 0, cap = 0;
+    char *first = strdup(top);
+    if (first != NULL && (stack = malloc(sizeof *stack)) != NULL) {
+        stack[n++] = first;
+        cap = 1;
+    } else {
+        free(first);
+    }
+    while (n > 0) {
+        char *dir = stack[--n];
+        int wd =
+            inotify_add_watch(ws->ino, dir, MASK | (ws->f.follow_symlinks ? 0 : IN_DONT_FOLLOW));
+        if (wd < 0 && errno == ENOSPC && !ws->limit) {
+            ws->limit = true;
+            FILE *f = fopen("/proc/sys/fs/inotify/max_user_watches", "r");
+            unsigned long max = 0;
+            if (f != NULL && fscanf(f, "%lu", &max) != 1)
+                max = 0;
+            if (f != NULL)
+                fclose(f);
+            char why[300];
+            snprintf(why, sizeof why,
+                     "cannot watch: the limit of inotify watches is reached "
+                     "(fs.inotify.max_user_watches = %lu); raise it (sysctl "
+                     "fs.inotify.max_user_watches=N); this run ends after its pass",
+                     max);
+            lister_failure(l, dir, NULL, why);
+        }
+        if (wd >= 0 && !remember(ws, wd, dir))
+            lister_failure(l, dir, NULL, "out of memory");
+        DIR *d = wd >= 0 ? opendir(dir) : NULL;
+        for (struct dirent *de; d != NULL && (de = readdir(d)) != NULL;) {
+            if (de->d_name[0] == '.')
+                continue;
+            struct stat st;
+            int flags = ws->f.follow_symlinks ? 0 : AT_SYMLINK_NOFOLLOW;
+            if ((de->d_type != DT_DIR && de->d_type != DT_UNKNOWN &&
+                 !(de->d_type == DT_LNK && ws->f.follow_symlinks)) ||
+                fstatat(dirfd(d), de->d_name, &st, flags) != 0 || !S_ISDIR(st.st_mode) ||
+                (st.st_dev == dst_st.st_dev && st.st_ino == dst_st.st_ino))
+                continue;
+            char *sub = path_join(dir, de->d_name);
+            if (sub != NULL && n == cap) {
+                size_t c = cap * 2 + 8;
+                char **v = realloc(stack, c * sizeof *v);
+                if (v == NULL) {
+                    free(sub);
+                    sub = NULL;
+                } else {
+                    stack = v;
+                    cap = c;
+                }
+            }
+            if (sub != NULL)
+                stack[n++] = sub;
+        }
+        if (d != NULL)
+            closedir(d);
+        free(dir);
+    }
+    free(stack);
+}
+
+/* A whole pass: watches, then the walk, then the pruning and the status (lister_pass_done). */
+static void pass(watch_src_t *ws, lister_t *l)
+{
+    lister_pass_start(l);
+    size_t len = ws->rel_off - 1;
+    char *root = strndup(ws->f.src, len);
+    if (root == NULL) {
+        lister_failure(l, ws->f.src, "", "out of memory");
+        return;
+    }
+    watch_tree(ws, l, root);
+    folder_walk(&ws->f, l, root, ws->rel_off);
+    free(root);
+    lister_pass_done(l, ws->watched);
+}
+
+/* Adds a change to the batch, or updates the one for the same name (the last event decides). */
+static bool note(change_t **v, size_t *n, size_t *cap, int wd, const char *name, change_kind_t kind)
+{
+    for (size_t i = 0; i < *n; i++)
+        if ((*v)[i].wd == wd && strcmp((*v)[i].name, name) == 0) {
+            (*v)[i].kind = kind;
+            return true;
+        }
+    if (*n == *cap) {
+        size_t c = *cap * 2 + 16;
+        change_t *w = realloc(*v, c * sizeof *w);
+        if (w == NULL)
+            return false;
+        *v = w;
+        *cap = c;
+    }
+    char *copy = strdup(name);
+    if (copy == NULL)
+        return false;
+    (*v)[(*n)++] = (change_t){wd, copy, kind};
+    return true;
+}
+
+/* Acts on one change. Returns false when the run is cancelled; sets *rescan when only a rescan
+ * can tell what it means. */
+static bool apply(watch_src_t *ws, lister_t *l, const change_t *c, bool pruning, bool *rescan)
+{
+    const char *dir = (size_t)c->wd < ws->ndirs ? ws->dirs[c->wd] : NULL;
+    if (dir == NULL)
+        return true; /* a folder no longer watched */
+    char *path = path_join(dir, c->name);
+    if (path == NULL) {
+        lister_failure(l, dir, "", "out of memory");
+        return true;
+    }
+    bool go = true;
+    struct stat st;
+    switch (c->kind) {
+    case CH_CREATED: /* a new name for an existing file (a hard link): nothing else will come */
+        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink > 1)
+            go = folder_take(&ws->f, l, dir, ws->rel_off, c->name);
+        break;
+    case CH_TAKE:
+        go = folder_take(&ws->f, l, dir, ws->rel_off, c->name);
+        break;
+    case CH_GONE:
+        if (lstat(path, &st) != 0 && errno == ENOENT)
+            lister_gone(l, path, ws->rel_off);
+        break;
+    case CH_DIR_NEW:
+        watch_tree(ws, l, path);
+        folder_walk(&ws->f, l, path, ws->rel_off);
+        break;
+    case CH_DIR_GONE: {
+        size_t n = strlen(path);
+        for (size_t wd = 0; wd < ws->ndirs; wd++) { /* a folder moved away keeps its watches */
+            const char *d = ws->dirs[wd];
+            if (d != NULL && strncmp(d, path, n) == 0 && (d[n] == '/' || d[n] == '\0')) {
+                inotify_rm_watch(ws->ino, (int)wd);
+                forget(ws, (int)wd);
+            }
+        }
+        *rescan |= pruning; /* what was thumbnailed from it is found by pruning */
+        break;
+    }
+    }
+    free(path);
+    return go && !done_fired(lister_done(l));
+}
+
+/* Reads and handles one batch of events. False when the watch must end. */
+static bool handle_events(watch_src_t *ws, lister_t *l, bool pruning)
+{
+    static char buf[64 * 1024] __attribute__((aligned(__alignof__(struct inotify_event))));
+    ssize_t len = read(ws->ino, buf, sizeof buf);
+    if (len <= 0)
+        return len < 0 && (errno == EINTR || errno == EAGAIN);
+    change_t *v = NULL;
+    size_t n = 0, cap = 0;
+    bool overflow = false, root_gone = false, oom = false;
+    for (char *p = buf; p < buf + len;) {
+        const struct inotify_event *e = (const struct inotify_event *)p;
+        p += sizeof *e + e->len;
+        const char *name = e->len ? e->name : "";
+        bool dir = e->mask & IN_ISDIR;
+        if (e->mask & IN_Q_OVERFLOW ||
+            (source_watch_test_hooks && strcmp(name, OVERFLOW_HOOK) == 0)) {
+            overflow = true;
+        } else if (e->mask & IN_IGNORED) {
+            forget(ws, e->wd);
+        } else if (e->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
+            root_gone |= e->wd == ws->root_wd;
+        } else if (name[0] == '\0' || name[0] == '.') {
+            continue; /* hidden, as in a walk */
+        } else if (dir && e->mask & (IN_CREATE | IN_MOVED_TO)) {
+            oom |= !note(&v, &n, &cap, e->wd, name, CH_DIR_NEW);
+        } else if (dir && e->mask & (IN_DELETE | IN_MOVED_FROM)) {
+            oom |= !note(&v, &n, &cap, e->wd, name, CH_DIR_GONE);
+        } else if (!dir && e->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) {
+            oom |= !note(&v, &n, &cap, e->wd, name, CH_TAKE);
+        } else if (!dir && e->mask & IN_CREATE) {
+            oom |= !note(&v, &n, &cap, e->wd, name, CH_CREATED);
+        } else if (!dir && e->mask & (IN_DELETE | IN_MOVED_FROM)) {
+            oom |= !note(&v, &n, &cap, e->wd, name, CH_GONE);
+        }
+    }
+    bool go = true, rescan = overflow || oom;
+    if (root_gone) {
+        lister_failure(l, ws->f.src, NULL, "SRC was deleted or moved away: watching stops");
+        go = false;
+    }
+    for (size_t i = 0; go && !rescan && i < n; i++)
+        go = apply(ws, l, &v[i], pruning, &rescan);
+    for (size_t i = 0; i < n; i++)
+        free(v[i].name);
+    free(v);
+    if (go && rescan) {
+        lister_note(l, ws->f.src,
+                    overflow ? "too many changes at once (the inotify queue overflowed): "
+                               "rescanning"
+                    : oom    ? "out of memory while reading changes: rescanning"
+                             : "a folder went away: rescanning to prune what came from it");
+        pass(ws, l);
+    }
+    return go && !done_fired(lister_done(l));
+}
+
+static void watch_list(source_t *base, lister_t *l)
+{
+    watch_src_t *ws = (watch_src_t *)base;
+    done_t *done = lister_done(l);
+    ws->ino = inotify_init1(IN_CLOEXEC);
+    if (ws->ino < 0) {
+        char why[200];
+        snprintf(why, sizeof why, "cannot watch: inotify: %s", strerror(errno));
+        lister_failure(l, ws->f.src, NULL, why);
+        folder_list(base, l);
+        return;
+    }
+    pass(ws, l);
+    char *root = strndup(ws->f.src, ws->rel_off - 1);
+    ws->root_wd = root ? inotify_add_watch(ws->ino, root, MASK) : -1; /* its wd, already there */
+    free(root);
+    bool pruning = lister_prunes(l);
+    while (!ws->limit && !done_fired(done)) {
+        struct pollfd p[2] = {{.fd = ws->ino, .events = POLLIN},
+                              {.fd = done_fd(done), .events = POLLIN}};
+        if (poll(p, 2, -1) < 0 && errno != EINTR)
+            break;
+        if (done_fired(done) || !(p[0].revents & POLLIN))
+            continue;
+        if (!handle_events(ws, l, pruning))
+            break;
+    }
+}
+
+static void watch_close(source_t *base)
+{
+    watch_src_t *ws = (watch_src_t *)base;
+    if (ws->ino >= 0)
+        close(ws->ino);
+    for (size_t i = 0; i < ws->ndirs; i++)
+        free(ws->dirs[i]);
+    free(ws->dirs);
+    folder_src_fini(&ws->f);
+    free(ws);
+}
+
+source_t *source_watch_open(const source_cfg_t *cfg, char *err, size_t errsz)
+{
+    static const source_ops_t ops = {
+        .list = watch_list, .count = folder_count, .open = folder_open, .close = watch_close};
+    struct stat st;
+    if (stat(cfg->src, &st) == 0 && !S_ISDIR(st.st_mode)) {
+        snprintf(err, errsz, "--watch needs a folder");
+        return NULL;
+    }
+    watch_src_t *ws = calloc(1, sizeof *ws);
+    if (ws == NULL) {
+        snprintf(err, errsz, "out of memory");
+        return NULL;
+    }
+    ws->ino = -1;
+    if (folder_src_init(&ws->f, cfg, err, errsz) != 0) {
+        free(ws);
+        return NULL;
+    }
+    ws->f.base.ops = &ops;
+    size_t len = strlen(cfg->src);
+    while (len > 1 && cfg->src[len - 1] == '/')
+        len--;
+    ws->rel_off = len + 1;
+    return &ws->f.base;
+}
