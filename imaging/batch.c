@@ -273,6 +273,8 @@ int batch_run(batch_t *b, done_t *done, char *err, size_t errsz)
      * encoded thumbnails (and an opened one its source), so queues stay short. */
     counter_t counter;
     counter_start(&counter, b);
+    if (cfg->prune && !cfg->watch) /* DST is scanned while SRC is listed */
+        prune_scan_start(&pruner, b->store, &cfg->opts, &pcfg);
     stage_set_t set;
     stage_set_init(&set);
     chan_t *next = stage_set_add(&set, stage_source("lister", done, lister_run, &lister,

@@ -4,7 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pipeline/threads.h"
 #include "source/source.h"
+
+static void scan_free(prune_scan_t *s);
 
 void pruner_init(pruner_t *p)
 {
@@ -15,6 +18,7 @@ void pruner_init(pruner_t *p)
 
 void pruner_free(pruner_t *p)
 {
+    scan_free(&p->scan);
     strset_free(&p->expected);
     strset_free(&p->dirs);
     for (size_t i = 0; i < p->nunlisted; i++)
@@ -23,7 +27,8 @@ void pruner_free(pruner_t *p)
     pruner_init(p);
 }
 
-/* Records addr and every folder above it. */
+/* Records addr and every folder above it (the same folder as last time costs a comparison:
+ * a listing hands files over folder by folder). */
 static int expect_addr(pruner_t *p, const char *addr)
 {
     if (addr == NULL)
@@ -31,12 +36,20 @@ static int expect_addr(pruner_t *p, const char *addr)
     int added = strset_add(&p->expected, addr);
     if (added != 0)
         return added < 0 ? -1 : 0;
-    for (const char *q = addr + strlen(addr) - 1; q > addr; q--) {
+    const char *slash = strrchr(addr, '/');
+    size_t n = slash ? (size_t)(slash - addr) : 0;
+    if (n == 0 || (p->last_dir_len == n && strncmp(p->last_dir, addr, n) == 0))
+        return 0;
+    p->last_dir = strset_find(&p->dirs, addr, n);
+    p->last_dir_len = p->last_dir ? n : 0;
+    if (p->last_dir != NULL)
+        return 0; /* there already: so are the folders above it */
+    for (const char *q = addr + n; q > addr; q--) {
         if (*q != '/')
             continue;
         int rc = strset_addn(&p->dirs, addr, (size_t)(q - addr));
         if (rc != 0)
-            return rc < 0 ? -1 : 0; /* there already: so are the folders above it */
+            return rc < 0 ? -1 : 0;
     }
     return 0;
 }
@@ -66,17 +79,6 @@ int pruner_unlisted(pruner_t *p, const char *rel)
     return 0;
 }
 
-/* A scan in progress: what is there, and the orphans found. */
-typedef struct {
-    const pruner_t *p;
-    const prune_cfg_t *cfg;
-    bool knows_gone;
-    uint64_t present; /* entries in this run's scope */
-    char **orphans;
-    size_t n, cap;
-    bool oom;
-} scan_t;
-
 /* True when rel lies where the listing failed. */
 static bool unlisted(const pruner_t *p, const char *rel)
 {
@@ -88,28 +90,75 @@ static bool unlisted(const pruner_t *p, const char *rel)
     return false;
 }
 
+/* The scan's callback: keeps a copy of each entry of this shard's. */
 static bool on_entry(void *ctx, const store_entry_t *e)
 {
-    scan_t *s = ctx;
-    const prune_cfg_t *cfg = s->cfg;
-    if (cfg->shard_n > 1 && shard_of(e->rel, cfg->shard_n) != cfg->shard_k)
+    prune_scan_t *s = ctx;
+    if (atomic_load(&s->stop))
+        return false;
+    if (s->cfg->shard_n > 1 && shard_of(e->rel, s->cfg->shard_n) != s->cfg->shard_k)
         return true; /* another shard's to judge */
-    s->present++;
-    bool orphan = e->gone == 1 || (e->gone == -1 && !strset_has(&s->p->expected, e->addr));
-    if (!orphan || unlisted(s->p, e->rel))
-        return true;
     if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        char **v = realloc(s->orphans, cap * sizeof *v);
+        size_t cap = s->cap ? s->cap * 2 : 1024;
+        prune_entry_t *v = realloc(s->v, cap * sizeof *v);
         if (v == NULL)
             return !(s->oom = true);
-        s->orphans = v;
+        s->v = v;
         s->cap = cap;
     }
-    if ((s->orphans[s->n] = strdup(e->addr)) == NULL)
+    size_t na = strlen(e->addr), nr = strlen(e->rel);
+    char *copy = malloc(na + nr + 2);
+    if (copy == NULL)
         return !(s->oom = true);
-    s->n++;
+    memcpy(copy, e->addr, na + 1);
+    memcpy(copy + na + 1, e->rel, nr + 1);
+    s->v[s->n++] = (prune_entry_t){copy, copy + na + 1, e->gone};
     return true;
+}
+
+static void *scan_body(void *arg)
+{
+    prune_scan_t *s = arg;
+    s->rc = s->store->ops->scan(s->store, s->o, s->cfg->src, on_entry, s, s->err, sizeof s->err);
+    return NULL;
+}
+
+void prune_scan_start(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_cfg_t *cfg)
+{
+    prune_scan_t *s = &p->scan;
+    *s = (prune_scan_t){.store = store, .o = o, .cfg = cfg};
+    atomic_init(&s->stop, false);
+    if (store->ops->scan != NULL)
+        s->started = threads_start(&s->thread, scan_body, s) == 0; /* else: in prune_run */
+}
+
+/* Waits for the scan (or makes it, if it was not started): 0 once it holds the whole store. */
+static int scan_finish(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_cfg_t *cfg)
+{
+    prune_scan_t *s = &p->scan;
+    if (s->started) {
+        threads_join(s->thread);
+        s->started = false;
+    } else {
+        *s = (prune_scan_t){.store = store, .o = o, .cfg = cfg};
+        atomic_init(&s->stop, false);
+        scan_body(s);
+    }
+    return s->rc == 0 && !s->oom ? 0 : -1;
+}
+
+static void scan_free(prune_scan_t *s)
+{
+    if (s->started) {
+        atomic_store(&s->stop, true);
+        threads_join(s->thread);
+        s->started = false;
+    }
+    for (size_t i = 0; i < s->n; i++)
+        free(s->v[i].addr);
+    free(s->v);
+    s->v = NULL;
+    s->n = s->cap = 0;
 }
 
 static void on_removed(void *ctx, const char *addr, const char *err)
@@ -146,31 +195,44 @@ void prune_run(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_c
         reporter_failure(rep, where, "cannot prune: this store cannot be scanned");
         return;
     }
-    scan_t s = {.p = p, .cfg = cfg, .knows_gone = store->knows_gone};
-    char err[600];
-    int rc = store->ops->scan(store, o, cfg->src, on_entry, &s, err, sizeof err);
-    if (rc != 0 || s.oom) {
+    if (scan_finish(p, store, o, cfg) != 0) {
         char why[800];
         snprintf(why, sizeof why, "cannot prune: %s; nothing removed",
-                 s.oom ? "out of memory" : err);
+                 p->scan.oom ? "out of memory" : p->scan.err);
         reporter_failure(rep, where, why);
-    } else if (!within_guard(cfg, s.n, s.present)) {
+        scan_free(&p->scan);
+        return;
+    }
+    uint64_t present = p->scan.n;
+    size_t n = 0;
+    char **orphans = malloc((p->scan.n ? p->scan.n : 1) * sizeof *orphans);
+    if (orphans == NULL) {
+        reporter_failure(rep, where, "cannot prune: out of memory; nothing removed");
+        scan_free(&p->scan);
+        return;
+    }
+    for (size_t i = 0; i < p->scan.n; i++) {
+        const prune_entry_t *e = &p->scan.v[i];
+        bool orphan = e->gone == 1 || (e->gone == -1 && !strset_has(&p->expected, e->addr));
+        if (orphan && !unlisted(p, e->rel))
+            orphans[n++] = e->addr;
+    }
+    if (!within_guard(cfg, n, present)) {
         char why[600];
         snprintf(why, sizeof why,
                  "--prune would remove %zu of the %llu thumbnails there (%llu%%), more than "
                  "--prune-max %llu%s allows; nothing removed (is SRC right? --force removes "
                  "them anyway)",
-                 s.n, (unsigned long long)s.present,
-                 (unsigned long long)(s.present ? s.n * 100 / s.present : 0),
+                 n, (unsigned long long)present,
+                 (unsigned long long)(present ? n * 100 / present : 0),
                  (unsigned long long)cfg->max, cfg->max_percent ? "%" : "");
         reporter_failure(rep, where, why);
     } else if (cfg->dry_run) {
-        for (size_t i = 0; i < s.n; i++)
-            reporter_removed(rep, s.orphans[i], true);
-    } else if (s.n > 0) {
-        prune_remove(store, s.orphans, s.n, &p->dirs, rep);
+        for (size_t i = 0; i < n; i++)
+            reporter_removed(rep, orphans[i], true);
+    } else if (n > 0) {
+        prune_remove(store, orphans, n, &p->dirs, rep);
     }
-    for (size_t i = 0; i < s.n; i++)
-        free(s.orphans[i]);
-    free(s.orphans);
+    free(orphans);
+    scan_free(&p->scan);
 }

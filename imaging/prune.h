@@ -10,12 +10,15 @@
  * hash to K, are left alone. Past the --prune-max guard nothing is removed.
  *
  * Threads: pruner_expect and pruner_unlisted are called by the lister thread, prune_run by it
- * or after the pipeline has ended. Error convention: pruner_expect and pruner_unlisted return
- * 0, or -1 on ENOMEM (the caller then must not prune: pruner_failed says so); prune_run reports
- * what it does and what fails through the reporter and returns nothing. */
+ * or after the pipeline has ended; the scan may run in a thread of its own meanwhile. Error
+ * convention: pruner_expect and pruner_unlisted return 0, or -1 on ENOMEM (the caller then must not
+ * prune: pruner_failed says so); prune_run reports what it does and what fails through the reporter
+ * and returns nothing. */
 #ifndef IMAGING_PRUNE_H
 #define IMAGING_PRUNE_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -24,24 +27,57 @@
 #include "report.h"
 #include "store/store.h"
 
+typedef struct prune_cfg prune_cfg_t;
+
+/* One entry a store scan found (this shard's), copied. */
+typedef struct prune_entry {
+    char *addr;      /* malloc'd, with rel after it */
+    const char *rel; /* store_entry_t's */
+    int gone;
+} prune_entry_t;
+
+/* A store scan, run in a thread of its own beside the pipeline (prune_scan_start) or at the end. */
+typedef struct prune_scan {
+    store_t *store;
+    const thumb_opts_t *o;
+    const prune_cfg_t *cfg;
+    prune_entry_t *v;
+    size_t n, cap;
+    int rc;
+    char err[600];
+    bool oom, started;
+    atomic_bool stop;
+    pthread_t thread;
+} prune_scan_t;
+
 typedef struct pruner {
-    strset_t expected; /* addresses the listing gave names to */
-    strset_t dirs;     /* the folders they lie in, which emptying must not remove */
-    char **unlisted;   /* relative paths whose listing failed ("": everything), malloc'd */
+    strset_t expected;    /* addresses the listing gave names to */
+    strset_t dirs;        /* the folders they lie in, which emptying must not remove */
+    const char *last_dir; /* the last address's folder, as kept in dirs */
+    size_t last_dir_len;
+    char **unlisted; /* relative paths whose listing failed ("": everything), malloc'd */
     size_t nunlisted;
     bool failed; /* out of memory while recording: nothing may be pruned */
+    prune_scan_t scan;
 } pruner_t;
 
-typedef struct prune_cfg {
+struct prune_cfg {
     const char *src, *dst;     /* as the user gave them, for messages and the cache's scope */
     uint64_t max;              /* --prune-max: a count, or a percentage when max_percent */
     bool max_percent, force;   /* force: past the guard */
     bool dry_run;              /* list what would go, remove nothing */
     uint32_t shard_k, shard_n; /* n 0 or 1: no sharding */
-} prune_cfg_t;
+};
 
 void pruner_init(pruner_t *p);
+
+/* Frees what the pruner holds, stopping and joining its scan if one runs. */
 void pruner_free(pruner_t *p);
+
+/* Starts scanning the store in a thread of its own while the pipeline runs (it only reads: what
+ * the run writes meanwhile is expected anyway), so that prune_run need not wait for a scan after
+ * the listing; cfg and o must outlive it. Without a thread, prune_run scans. */
+void prune_scan_start(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_cfg_t *cfg);
 
 /* Records t's addresses (named by the store) as a listed source's. */
 int pruner_expect(pruner_t *p, const task_t *t);

@@ -9,9 +9,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+typedef struct strset_slot {
+    unsigned long long hash;
+    char *key; /* a copy (in one of the set's blocks); NULL: empty */
+} strset_slot_t;
+
 typedef struct strset {
-    char **slots;  /* malloc'd copies; NULL: empty */
+    strset_slot_t *slots;
     size_t cap, n; /* cap: a power of two, or 0 */
+    /* The keys' copies live in blocks (each starting with a pointer to the previous one), so that
+     * a set of 100,000 names costs a few dozen allocations, not 100,000. */
+    char *block;
+    size_t used, room;
 } strset_t;
 
 /* An empty set (no allocation until the first add). */
@@ -20,6 +29,9 @@ void strset_init(strset_t *s);
 /* Adds a copy of the first len bytes of key: 0, 1 when it was there already, -1 on ENOMEM. */
 int strset_addn(strset_t *s, const char *key, size_t len);
 int strset_add(strset_t *s, const char *key);
+
+/* The set's copy of the first len bytes of key, or NULL when it holds no such string. */
+const char *strset_find(const strset_t *s, const char *key, size_t len);
 
 /* True when key is in the set. */
 bool strset_has(const strset_t *s, const char *key);

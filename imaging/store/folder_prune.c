@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,12 +38,6 @@ static bool push(rels_t *s, char *rel)
     return true;
 }
 
-/* rel + "/" + name (or name alone below DST itself), malloc'd. */
-static char *join_rel(const char *rel, const char *name)
-{
-    return rel[0] ? path_join(rel, name) : strdup(name);
-}
-
 /* Lists folder rel (an open descriptor d): folders onto the stack, candidate files to fn. False
  * when the scan must stop (fn said so, or out of memory: *err set). */
 static bool scan_dir(folder_t *s, int d, const char *rel, const struct stat *src_st,
@@ -56,33 +51,39 @@ static bool scan_dir(folder_t *s, int d, const char *rel, const struct stat *src
         return false;
     }
     bool go = true;
+    char sub[PATH_MAX], addr[PATH_MAX];
     for (struct dirent *de; go && (de = readdir(dir)) != NULL;) {
         if (de->d_name[0] == '.')
             continue;
+        unsigned type = de->d_type;
         struct stat st;
-        if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-            continue; /* gone meanwhile */
-        char *sub = join_rel(rel, de->d_name);
-        if (sub == NULL) {
-            snprintf(err, errsz, "out of memory");
-            go = false;
-        } else if (S_ISDIR(st.st_mode)) {
+        if (type == DT_UNKNOWN || type == DT_DIR) { /* a folder: SRC's is never entered */
+            if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+                continue; /* gone meanwhile */
+            type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+        }
+        if (type != DT_DIR && type != DT_REG)
+            continue; /* symlinks and the rest: never thumbgen's */
+        size_t nr = strlen(rel), nn = strlen(de->d_name), nd = strlen(s->dst);
+        if (nd + 1 + nr + 1 + nn >= sizeof addr)
+            continue; /* longer than any path thumbgen writes */
+        memcpy(sub, rel, nr);
+        sub[nr] = '/';
+        size_t off = nr ? nr + 1 : 0;
+        memcpy(sub + off, de->d_name, nn + 1);
+        if (type == DT_DIR) {
             bool is_src = st.st_dev == src_st->st_dev && st.st_ino == src_st->st_ino;
-            if (is_src)
-                free(sub);
-            else if (!push(stack, sub))
+            if (!is_src && !push(stack, strdup(sub)))
                 go = (snprintf(err, errsz, "out of memory"), false);
             continue;
-        } else if (S_ISREG(st.st_mode)) { /* symlinks and the rest: never thumbgen's */
-            const char *src_rel = store_mirror_rel(sub, o);
-            char *addr = src_rel ? path_join(s->dst, sub) : NULL;
-            if (src_rel != NULL && addr == NULL)
-                go = (snprintf(err, errsz, "out of memory"), false);
-            else if (addr != NULL)
-                go = fn(ctx, &(store_entry_t){.addr = addr, .rel = src_rel, .gone = -1});
-            free(addr);
         }
-        free(sub);
+        const char *src_rel = store_mirror_rel(sub, o);
+        if (src_rel == NULL)
+            continue;
+        memcpy(addr, s->dst, nd);
+        addr[nd] = '/';
+        memcpy(addr + nd + 1, sub, off + nn + 1);
+        go = fn(ctx, &(store_entry_t){.addr = addr, .rel = src_rel, .gone = -1});
     }
     closedir(dir);
     return go;

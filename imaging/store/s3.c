@@ -196,7 +196,11 @@ static int s3_scan(store_t *base, const thumb_opts_t *o, const char *src, store_
         sc.src_bucket = sc.src_prefix = NULL;
     }
     s3_err_t e;
-    int rc = s3_list(s->lister, s->bucket, s->prefix, false, 0, scan_key, &sc, &e);
+    s3_client_t *c = s3_client_new(s->conf); /* its own: it may run beside the lister thread */
+    int rc = c ? s3_list(c, s->bucket, s->prefix, false, 0, scan_key, &sc, &e) : -1;
+    if (c == NULL)
+        snprintf(e.msg, sizeof e.msg, "out of memory");
+    s3_client_free(c);
     if (rc != 0 || sc.stopped)
         snprintf(err, errsz, "cannot list %s: %s", s->dst,
                  sc.oom    ? "out of memory"

@@ -42,6 +42,8 @@ int store_name_mirror(const char *dst, task_t *t, const thumb_opts_t *o, char *e
  * text, %z the label, %% a percent sign, the rest itself (fnmatch, its own specials escaped). */
 static bool template_gives(const char *tmpl, const char *size, const char *stem)
 {
+    if (tmpl[0] == '\0' || strcmp(tmpl, "%s") == 0)
+        return stem[0] != '\0'; /* the default: any name */
     char pat[4 * NAME_MAX + 8], *p = pat, *end = pat + sizeof pat - 3;
     for (const char *t = tmpl[0] ? tmpl : "%s"; *t && p < end; t++) {
         const char *lit = t;
@@ -78,16 +80,22 @@ const char *store_mirror_rel(const char *rel, const thumb_opts_t *o)
     const char *ext = extension_of(base), *want = format_ext(o->format);
     if (ext == NULL || strcmp(ext, want) != 0)
         return NULL;
+    if (ext - 1 == base)
+        return NULL; /* ".jpg": no name */
     char stem[NAME_MAX + 1];
-    snprintf(stem, sizeof stem, "%.*s", (int)(ext - 1 - base), base);
+    size_t n = (size_t)(ext - 1 - base);
+    if (n >= sizeof stem)
+        return NULL;
+    memcpy(stem, base, n);
+    stem[n] = '\0';
     bool per_size = o->nsizes > 1 && !name_template_has_size(o->name);
     for (int i = 0; i < o->nsizes; i++) {
         const char *label = o->sizes[i].label, *r = rel;
         if (per_size) {
-            size_t n = strlen(label);
-            if (strncmp(rel, label, n) != 0 || rel[n] != '/')
+            size_t k = strlen(label);
+            if (strncmp(rel, label, k) != 0 || rel[k] != '/')
                 continue;
-            r = rel + n + 1;
+            r = rel + k + 1;
         }
         if (template_gives(o->name, label, stem))
             return r;
