@@ -6,7 +6,10 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +27,8 @@
 typedef struct {
     pid_t pid;
     int out;
+    char fifo[256];
+    pthread_t guard;
     FILE *manifest;
     char seen[1 << 16]; /* every manifest line read so far */
     size_t nseen;
@@ -62,6 +67,34 @@ static void write_png(const char *path, int w, int h)
     g_free(buf);
 }
 
+static pid_t running; /* the watcher of the test in progress, killed by teardown if it fails */
+
+static int teardown(void **state)
+{
+    if (running > 0)
+        kill(running, SIGKILL);
+    running = 0;
+    return teardown_dirs(state);
+}
+
+/* Watches the child: once it has ended, opens the FIFO for writing and closes it, so that a
+ * reader blocked on it (thumbgen ended before opening its manifest) sees the end instead of
+ * waiting for ever. The child is not reaped here (pidfd). */
+static void *guard(void *arg)
+{
+    watcher_t *w = arg;
+    int pfd = (int)syscall(SYS_pidfd_open, w->pid, 0);
+    struct pollfd p = {.fd = pfd, .events = POLLIN};
+    while (pfd >= 0 && poll(&p, 1, -1) < 0)
+        ;
+    if (pfd >= 0)
+        close(pfd);
+    int fd = open(w->fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0)
+        close(fd);
+    return NULL;
+}
+
 /* Starts thumbgen SRC DST --watch (plus extra, NULL-terminated) with its manifest on a FIFO, and
  * reads up to the first pass's "watching" line. */
 static void start(watcher_t *w, const char *bin, const char *extra, ...)
@@ -75,13 +108,20 @@ static void start(watcher_t *w, const char *bin, const char *extra, ...)
     int n = 8;
     va_list ap;
     va_start(ap, extra);
-    for (const char *a = extra; a != NULL && n < 31; a = va_arg(ap, const char *))
-        argv[n++] = (char *)a;
+    for (const char *a = extra; a != NULL && n < 31; a = va_arg(ap, const char *)) {
+        if (strcmp(a, "--freedesktop") == 0) /* no DST: the cache */
+            argv[2] = (char *)a;
+        else
+            argv[n++] = (char *)a;
+    }
     va_end(ap);
     argv[n] = NULL;
     w->pid = proc_start(argv, &w->out);
     assert_true(w->pid > 0);
-    w->manifest = fopen(fifo, "r"); /* until thumbgen opens it */
+    running = w->pid;
+    memcpy(w->fifo, fifo, sizeof fifo);
+    assert_int_equal(pthread_create(&w->guard, NULL, guard, w), 0);
+    w->manifest = fopen(fifo, "r"); /* until thumbgen opens it (or the guard, if it ended) */
     assert_non_null(w->manifest);
 }
 
@@ -134,6 +174,8 @@ static char *stop(watcher_t *w)
     fclose(w->manifest);
     proc_result_t r;
     assert_int_equal(proc_finish(w->pid, w->out, &r), 0);
+    pthread_join(w->guard, NULL);
+    running = 0;
     char *err = strdup(r.err);
     assert_int_equal(r.status, 0);
     proc_result_free(&r);
@@ -229,6 +271,31 @@ static void overflow_rescans(void **state)
     assert_int_equal(seen_count(&w, "hidden", "\"src\""), 0);
 }
 
+/* thumbgen --freedesktop SRC --watch --prune (the README's service): a new file's entries
+ * appear, a deleted one's go. */
+static void freedesktop_service(void **state)
+{
+    (void)state;
+    char cache[256];
+    FMT(cache, "%s/cache", test_dirs.root);
+    setenv("XDG_CACHE_HOME", cache, 1);
+    watcher_t w;
+    start(&w, BIN, "--freedesktop", "--prune", NULL);
+    expect(&w, "\"status\":\"watching\"", NULL);
+    write_png(at(test_dirs.src, "new.png"), 40, 40);
+    const char *line = expect(&w, "new.png\"", "\"made\"", "/thumbnails/normal/", NULL);
+    char normal[512];
+    const char *d = strstr(line, "\"dst\":\"") + 7;
+    FMT(normal, "%.*s", (int)(strchr(d, '"') - d), d);
+    struct stat st;
+    assert_int_equal(stat(normal, &st), 0);
+    assert_int_equal(unlink(at(test_dirs.src, "new.png")), 0);
+    expect(&w, "\"removed\"", "/thumbnails/normal/", NULL);
+    expect(&w, "\"removed\"", "/thumbnails/large/", NULL);
+    assert_int_equal(stat(normal, &st), -1);
+    free(stop(&w));
+}
+
 /* What cannot be watched is refused at once, saying why. */
 static void refusals(void **state)
 {
@@ -248,9 +315,10 @@ static void refusals(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(follows_changes, setup_dirs, teardown_dirs),
-        cmocka_unit_test_setup_teardown(overflow_rescans, setup_dirs, teardown_dirs),
-        cmocka_unit_test_setup_teardown(refusals, setup_dirs, teardown_dirs),
+        cmocka_unit_test_setup_teardown(follows_changes, setup_dirs, teardown),
+        cmocka_unit_test_setup_teardown(overflow_rescans, setup_dirs, teardown),
+        cmocka_unit_test_setup_teardown(freedesktop_service, setup_dirs, teardown),
+        cmocka_unit_test_setup_teardown(refusals, setup_dirs, teardown),
     };
     if (VIPS_INIT("test_cli_watch"))
         return 1;
