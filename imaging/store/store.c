@@ -38,8 +38,8 @@ int store_name_mirror(const char *dst, task_t *t, const thumb_opts_t *o, char *e
     return 0;
 }
 
-/* True when the template can expand to stem for the size labelled size: %s and %e match any
- * text, %z the label, %% a percent sign, the rest itself (fnmatch, its own specials escaped). */
+/* True when the template can expand to stem for the size labelled size: %s matches any text
+ * but none, %e any text, %z the label, %% a percent sign, the rest itself (fnmatch, its own specials escaped). */
 static bool template_gives(const char *tmpl, const char *size, const char *stem)
 {
     if (tmpl[0] == '\0' || strcmp(tmpl, "%s") == 0)
@@ -49,6 +49,8 @@ static bool template_gives(const char *tmpl, const char *size, const char *stem)
         const char *lit = t;
         size_t n = 1;
         if (*t == '%' && (t[1] == 's' || t[1] == 'e')) {
+            if (t[1] == 's') /* a source's name is never empty; its extension may be */
+                *p++ = '?';
             *p++ = '*';
             t++;
             continue;

@@ -1,0 +1,94 @@
+/* Unit tests of what --prune decides with: which names below DST thumbgen's naming can give
+ * (store_mirror_rel, so nothing else is ever listed as removable), and the set of expected
+ * names (strset). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/strset.h"
+#include "store/store.h"
+
+static void mirror_names_one_size(void **state)
+{
+    (void)state;
+    thumb_opts_t o;
+    thumb_opts_default(&o);
+    assert_string_equal(store_mirror_rel("a/b/c.jpg", &o), "a/b/c.jpg");
+    assert_string_equal(store_mirror_rel("c.jpg", &o), "c.jpg");
+    assert_null(store_mirror_rel("a/b/c.jpeg", &o)); /* not the format's extension */
+    assert_null(store_mirror_rel("a/b/c.JPG", &o));
+    assert_null(store_mirror_rel("a/b/c.png", &o));
+    assert_null(store_mirror_rel("a/.b/c.jpg", &o)); /* hidden: never thumbgen's */
+    assert_null(store_mirror_rel("a/.thumbgen-x1Y2z3", &o));
+    assert_null(store_mirror_rel("a/b/.jpg", &o));
+    assert_null(store_mirror_rel("a/b/c", &o));
+    assert_true(parse_format("webp", &o.format));
+    assert_string_equal(store_mirror_rel("a/c.webp", &o), "a/c.webp");
+    assert_null(store_mirror_rel("a/c.jpg", &o));
+}
+
+static void mirror_names_sizes_and_templates(void **state)
+{
+    (void)state;
+    thumb_opts_t o;
+    thumb_opts_default(&o);
+    assert_true(parse_size_list("128,512x", &o));
+    /* Several sizes: a folder each, and what follows it stands for the source. */
+    assert_string_equal(store_mirror_rel("128/a/c.jpg", &o), "a/c.jpg");
+    assert_string_equal(store_mirror_rel("512x/c.jpg", &o), "c.jpg");
+    assert_null(store_mirror_rel("256/a/c.jpg", &o)); /* a size not asked for: left alone */
+    assert_null(store_mirror_rel("a/c.jpg", &o));
+    assert_null(store_mirror_rel("128", &o));
+    /* A template: only names it can give. */
+    thumb_opts_default(&o);
+    assert_true(parse_name_template("%s_thumb", &o));
+    assert_string_equal(store_mirror_rel("a/c_thumb.jpg", &o), "a/c_thumb.jpg");
+    assert_null(store_mirror_rel("a/c.jpg", &o));
+    assert_null(store_mirror_rel("a/_thumb.jpg", &o)); /* %s is never empty */
+    assert_true(parse_name_template("[%s]*%e%%", &o)); /* fnmatch's specials are literal */
+    assert_string_equal(store_mirror_rel("[c]*png%.jpg", &o), "[c]*png%.jpg");
+    assert_null(store_mirror_rel("[c]Xpng%.jpg", &o));
+    assert_true(parse_size_list("128,512", &o));
+    assert_true(parse_name_template("%s-%z", &o)); /* sizes share one folder, told by %z */
+    assert_string_equal(store_mirror_rel("a/c-512.jpg", &o), "a/c-512.jpg");
+    assert_null(store_mirror_rel("a/c-256.jpg", &o));
+    assert_null(store_mirror_rel("128/a/c.jpg", &o));
+}
+
+static void expected_set(void **state)
+{
+    (void)state;
+    strset_t s;
+    strset_init(&s);
+    assert_false(strset_has(&s, "x"));
+    char key[64];
+    for (int i = 0; i < 50000; i++) { /* grows, and its keys span many blocks */
+        snprintf(key, sizeof key, "dst/d%04d/f%03d.jpg", i / 100, i % 100);
+        assert_int_equal(strset_add(&s, key), 0);
+    }
+    assert_int_equal(strset_add(&s, "dst/d0007/f042.jpg"), 1);
+    assert_int_equal(s.n, 50000);
+    assert_true(strset_has(&s, "dst/d0499/f099.jpg"));
+    assert_false(strset_has(&s, "dst/d0500/f000.jpg"));
+    assert_false(strset_has(&s, "dst/d0007/f042.jp"));
+    assert_int_equal(strset_addn(&s, "dst/d0007/f042.jpgXYZ", 18), 1);
+    assert_string_equal(strset_find(&s, "dst/d0001/f001.jpg--", 18), "dst/d0001/f001.jpg");
+    assert_null(strset_find(&s, "dst/d0001", 9));
+    strset_free(&s);
+    assert_false(strset_has(&s, "dst/d0001/f001.jpg"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(mirror_names_one_size),
+        cmocka_unit_test(mirror_names_sizes_and_templates),
+        cmocka_unit_test(expected_set),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
