@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <regex.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,12 +123,65 @@ static void total_known_early(void **state)
     proc_result_free(&r);
 }
 
+/* --watch on a terminal: once the first pass is over, a status line takes the bar's place
+ * (folders watched, what was made, the last event), redrawn as files settle; SIGINT ends it with
+ * the summary and status 0. */
+static void watch_status_line(void **state)
+{
+    (void)state;
+    char cmd[1200];
+    FMT(cmd, "cp '%s/formats/grey.jpg' '%s/a.jpg' && cp '%s/formats/grey.jpg' '%s/b.jpg'", TESTDATA,
+        dirs.src, TESTDATA, dirs.src);
+    sh(cmd);
+    FMT(cmd, "exec '%s' '%s' '%s' --watch -j 1", THUMBGEN_BIN, dirs.src, dirs.dst);
+    char *argv[] = {"/usr/bin/script", "-qec", cmd, "/dev/null", NULL};
+    int out;
+    pid_t pid = proc_start(argv, &out);
+    assert_true(pid > 0);
+    regex_t re;
+    assert_int_equal(regcomp(&re,
+                             "watching 1 folders \\([0-9]+ files\\); 2 made, 0 failed; last: "
+                             "[0-9]{2}:[0-9]{2}:[0-9]{2} made [ab]\\.jpg",
+                             REG_EXTENDED),
+                     0);
+    static char seen[1 << 16];
+    size_t n = 0;
+    bool found = false;
+    while (!found && n < sizeof seen - 1) { /* blocking reads, until the line shows */
+        ssize_t k = read(out, seen + n, sizeof seen - 1 - n);
+        if (k <= 0)
+            break;
+        n += (size_t)k;
+        seen[n] = '\0';
+        found = regexec(&re, seen, 0, NULL, 0) == 0;
+    }
+    regfree(&re);
+    char path[64], kids[64] = "";
+    FMT(path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f != NULL && fgets(kids, sizeof kids, f) == NULL)
+        kids[0] = '\0';
+    if (f != NULL)
+        fclose(f);
+    pid_t tg = (pid_t)atoi(kids);
+    assert_true(tg > 0);
+    kill(tg, SIGINT);
+    proc_result_t r;
+    assert_int_equal(proc_finish(pid, out, &r), 0);
+    if (!found)
+        fail_msg("no status line after the first pass:\n%s", seen);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "thumbgen: 2 made, 0 up to date, 0 skipped, 0 failed in "));
+    proc_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(bar_on_a_terminal, setup, teardown),
         cmocka_unit_test_setup_teardown(no_bar_on_a_pipe, setup, teardown),
         cmocka_unit_test_setup_teardown(total_known_early, setup, teardown),
+        cmocka_unit_test_setup_teardown(watch_status_line, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
