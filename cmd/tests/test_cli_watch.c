@@ -150,6 +150,20 @@ static const char *expect(watcher_t *w, const char *needle, ...)
     return NULL;
 }
 
+/* Reads the manifest to its end (thumbgen has ended or is ending), keeping every line in seen. */
+static void drain(watcher_t *w)
+{
+    char line[4096];
+    while (fgets(line, sizeof line, w->manifest) != NULL) {
+        size_t k = strlen(line);
+        if (w->nseen + k + 1 < sizeof w->seen) {
+            memcpy(w->seen + w->nseen, line, k + 1);
+            w->nseen += k;
+        }
+    }
+    fclose(w->manifest);
+}
+
 /* How many lines read so far hold both a and b. */
 static int seen_count(const watcher_t *w, const char *a, const char *b)
 {
@@ -169,9 +183,7 @@ static int seen_count(const watcher_t *w, const char *a, const char *b)
 static char *stop(watcher_t *w)
 {
     kill(w->pid, SIGINT);
-    while (fgetc(w->manifest) != EOF) /* the rest, to the end */
-        ;
-    fclose(w->manifest);
+    drain(w);
     proc_result_t r;
     assert_int_equal(proc_finish(w->pid, w->out, &r), 0);
     pthread_join(w->guard, NULL);
@@ -296,6 +308,39 @@ static void freedesktop_service(void **state)
     free(stop(&w));
 }
 
+/* SIGINT during the first pass (the only decoder held on a file by a test hook, the lister
+ * blocked behind it on a tree larger than its channel): an interrupted run, status 130, no
+ * "watching" line. */
+static void interrupted_first_pass(void **state)
+{
+    (void)state;
+    char fifo[256], cmd[1024];
+    FMT(fifo, "%s/release", test_dirs.root);
+    FMT(cmd, "mkfifo '%s' && printf 'TGFAULT hold %s' > '%s/0000-hold.bin'", fifo, fifo,
+        test_dirs.src);
+    sh(cmd);
+    for (int i = 0; i < 12; i++) {
+        char name[32];
+        FMT(name, "img%02d.png", i);
+        write_png(at(test_dirs.src, name), 8, 8);
+    }
+    watcher_t w;
+    start(&w, THUMBGEN_HOOKS_BIN, "-j", "1", NULL);
+    int hold = open(fifo, O_WRONLY | O_CLOEXEC); /* returns once the decoder is held */
+    assert_true(hold >= 0);
+    kill(w.pid, SIGINT);
+    drain(&w);
+    proc_result_t r;
+    assert_int_equal(proc_finish(w.pid, w.out, &r), 0);
+    close(hold);
+    pthread_join(w.guard, NULL);
+    running = 0;
+    assert_int_equal(r.status, 130);
+    assert_non_null(strstr(r.err, ", interrupted"));
+    proc_result_free(&r);
+    assert_null(strstr(w.seen, "watching"));
+}
+
 /* What cannot be watched is refused at once, saying why. */
 static void refusals(void **state)
 {
@@ -318,6 +363,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(follows_changes, setup_dirs, teardown),
         cmocka_unit_test_setup_teardown(overflow_rescans, setup_dirs, teardown),
         cmocka_unit_test_setup_teardown(freedesktop_service, setup_dirs, teardown),
+        cmocka_unit_test_setup_teardown(interrupted_first_pass, setup_dirs, teardown),
         cmocka_unit_test_setup_teardown(refusals, setup_dirs, teardown),
     };
     if (VIPS_INIT("test_cli_watch"))

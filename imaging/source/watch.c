@@ -177,7 +177,8 @@ static void pass(watch_src_t *ws, lister_t *l)
     watch_tree(ws, l, root);
     folder_walk(&ws->f, l, root, ws->rel_off);
     free(root);
-    lister_pass_done(l, ws->watched);
+    if (!done_fired(lister_done(l))) /* a pass cut short is no pass: 130 for a first one */
+        lister_pass_done(l, ws->watched);
 }
 
 /* Adds a change to the batch, or updates the one for the same name (the last event decides). */
