@@ -295,7 +295,6 @@ int batch_run(batch_t *b, done_t *done, char *err, size_t errsz)
     b->stats = stage_set_finish(&set, &b->nstats);
     counter_stop(&counter);
     pthread_mutex_destroy(&run.mu);
-    b->s3.done = NULL;
     if (run.fatal != NULL)
         snprintf(err, errsz, "%s", run.fatal);
     else if (!ok)
@@ -303,7 +302,8 @@ int batch_run(batch_t *b, done_t *done, char *err, size_t errsz)
     bool fatal = run.fatal != NULL;
     free(run.fatal);
     if (cfg->prune && !cfg->watch && ok && !fatal && !done_fired(done))
-        prune_run(&pruner, b->store, &cfg->opts, &pcfg, &b->rep);
-    pruner_free(&pruner);
+        prune_run(&pruner, b->store, &cfg->opts, &pcfg, &b->rep); /* S3: cancellable by done */
+    pruner_free(&pruner); /* joins the scan, which may still use the done */
+    b->s3.done = NULL;
     return ok && !fatal ? 0 : -1;
 }
