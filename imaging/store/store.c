@@ -39,7 +39,8 @@ int store_name_mirror(const char *dst, task_t *t, const thumb_opts_t *o, char *e
 }
 
 /* True when the template can expand to stem for the size labelled size: %s matches any text
- * but none, %e any text, %z the label, %% a percent sign, the rest itself (fnmatch, its own specials escaped). */
+ * but none, %e any text, %z the label, %% a percent sign, the rest itself (fnmatch, its own
+ * specials escaped). */
 static bool template_gives(const char *tmpl, const char *size, const char *stem)
 {
     if (tmpl[0] == '\0' || strcmp(tmpl, "%s") == 0)
