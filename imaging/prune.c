@@ -12,46 +12,24 @@ static void scan_free(prune_scan_t *s);
 void pruner_init(pruner_t *p)
 {
     memset(p, 0, sizeof *p);
-    strset_init(&p->expected);
-    strset_init(&p->dirs);
+    hashset_init(&p->expected);
 }
 
 void pruner_free(pruner_t *p)
 {
     scan_free(&p->scan);
-    strset_free(&p->expected);
-    strset_free(&p->dirs);
+    hashset_free(&p->expected);
     for (size_t i = 0; i < p->nunlisted; i++)
         free(p->unlisted[i]);
     free(p->unlisted);
     pruner_init(p);
 }
 
-/* Records addr and every folder above it (the same folder as last time costs a comparison:
- * a listing hands files over folder by folder). */
+/* Records addr. (Not its folders: one that pruning empties may still be written into by the
+ * pipeline, under --watch, and the folder store then makes it again.) */
 static int expect_addr(pruner_t *p, const char *addr)
 {
-    if (addr == NULL)
-        return 0;
-    int added = strset_add(&p->expected, addr);
-    if (added != 0)
-        return added < 0 ? -1 : 0;
-    const char *slash = strrchr(addr, '/');
-    size_t n = slash ? (size_t)(slash - addr) : 0;
-    if (n == 0 || (p->last_dir_len == n && strncmp(p->last_dir, addr, n) == 0))
-        return 0;
-    p->last_dir = strset_find(&p->dirs, addr, n);
-    p->last_dir_len = p->last_dir ? n : 0;
-    if (p->last_dir != NULL)
-        return 0; /* there already: so are the folders above it */
-    for (const char *q = addr + n; q > addr; q--) {
-        if (*q != '/')
-            continue;
-        int rc = strset_addn(&p->dirs, addr, (size_t)(q - addr));
-        if (rc != 0)
-            return rc < 0 ? -1 : 0;
-    }
-    return 0;
+    return addr == NULL || hashset_add(&p->expected, addr) == 0 ? 0 : -1;
 }
 
 int pruner_expect(pruner_t *p, const task_t *t)
@@ -107,7 +85,7 @@ static bool on_entry(void *ctx, const store_entry_t *e)
         s->cap = cap;
     }
     size_t na = strlen(e->addr), nr = strlen(e->rel);
-    char *copy = malloc(na + nr + 2);
+    char *copy = arena_alloc(&s->names, na + nr + 2);
     if (copy == NULL)
         return !(s->oom = true);
     memcpy(copy, e->addr, na + 1);
@@ -154,8 +132,7 @@ static void scan_free(prune_scan_t *s)
         threads_join(s->thread);
         s->started = false;
     }
-    for (size_t i = 0; i < s->n; i++)
-        free(s->v[i].addr);
+    arena_free(&s->names);
     free(s->v);
     s->v = NULL;
     s->n = s->cap = 0;
@@ -213,7 +190,7 @@ void prune_run(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_c
     }
     for (size_t i = 0; i < p->scan.n; i++) {
         const prune_entry_t *e = &p->scan.v[i];
-        bool orphan = e->gone == 1 || (e->gone == -1 && !strset_has(&p->expected, e->addr));
+        bool orphan = e->gone == 1 || (e->gone == -1 && !hashset_maybe(&p->expected, e->addr));
         if (orphan && !unlisted(p, e->rel))
             orphans[n++] = e->addr;
     }
@@ -231,7 +208,7 @@ void prune_run(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_c
         for (size_t i = 0; i < n; i++)
             reporter_removed(rep, orphans[i], true);
     } else if (n > 0) {
-        prune_remove(store, orphans, n, &p->dirs, rep);
+        prune_remove(store, orphans, n, NULL, rep);
     }
     free(orphans);
     scan_free(&p->scan);

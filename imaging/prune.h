@@ -31,7 +31,7 @@ typedef struct prune_cfg prune_cfg_t;
 
 /* One entry a store scan found (this shard's), copied. */
 typedef struct prune_entry {
-    char *addr;      /* malloc'd, with rel after it */
+    char *addr;      /* in the scan's arena, with rel after it */
     const char *rel; /* store_entry_t's */
     int gone;
 } prune_entry_t;
@@ -43,6 +43,7 @@ typedef struct prune_scan {
     const prune_cfg_t *cfg;
     prune_entry_t *v;
     size_t n, cap;
+    arena_t names; /* the entries' strings */
     int rc;
     char err[600];
     bool oom, started;
@@ -51,11 +52,8 @@ typedef struct prune_scan {
 } prune_scan_t;
 
 typedef struct pruner {
-    strset_t expected;    /* addresses the listing gave names to */
-    strset_t dirs;        /* the folders they lie in, which emptying must not remove */
-    const char *last_dir; /* the last address's folder, as kept in dirs */
-    size_t last_dir_len;
-    char **unlisted; /* relative paths whose listing failed ("": everything), malloc'd */
+    hashset_t expected; /* addresses the listing gave names to (a hash collision only keeps) */
+    char **unlisted;    /* relative paths whose listing failed ("": everything), malloc'd */
     size_t nunlisted;
     bool failed; /* out of memory while recording: nothing may be pruned */
     prune_scan_t scan;

@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BLOCK (64 * 1024 - 64) /* bytes of keys per block */
-
 static uint64_t hash(const char *key, size_t len)
 {
     uint64_t h = 14695981039346656037ull; /* FNV-1a, then mixed so the low bits spread */
@@ -60,18 +58,9 @@ int strset_addn(strset_t *s, const char *key, size_t len)
     size_t i = find(s->slots, s->cap, h, key, len);
     if (s->slots[i].key != NULL)
         return 1;
-    if (s->used + len + 1 > s->room) {
-        size_t room = len + 1 > BLOCK ? len + 1 : BLOCK;
-        char *b = malloc(sizeof(char *) + room);
-        if (b == NULL)
-            return -1;
-        memcpy(b, &s->block, sizeof(char *)); /* the chain, for strset_free */
-        s->block = b;
-        s->used = sizeof(char *);
-        s->room = sizeof(char *) + room;
-    }
-    char *copy = s->block + s->used;
-    s->used += len + 1;
+    char *copy = arena_alloc(&s->keys, len + 1);
+    if (copy == NULL)
+        return -1;
     memcpy(copy, key, len);
     copy[len] = '\0';
     s->slots[i] = (strset_slot_t){h, copy};
@@ -101,10 +90,61 @@ bool strset_has(const strset_t *s, const char *key)
 
 void strset_free(strset_t *s)
 {
-    for (char *b = s->block, *prev; b != NULL; b = prev) {
-        memcpy(&prev, b, sizeof prev);
-        free(b);
-    }
+    arena_free(&s->keys);
     free(s->slots);
     strset_init(s);
+}
+
+void hashset_init(hashset_t *s)
+{
+    *s = (hashset_t){0};
+}
+
+static uint64_t key_hash(const char *key)
+{
+    uint64_t h = hash(key, strlen(key));
+    h *= 0x9E3779B97F4A7C15ull; /* spread the bits the table index uses */
+    return h ? h : 1;
+}
+
+static size_t hfind(const unsigned long long *slots, size_t cap, uint64_t h)
+{
+    size_t i = (size_t)(h >> 32) & (cap - 1);
+    while (slots[i] != 0 && slots[i] != h)
+        i = (i + 1) & (cap - 1);
+    return i;
+}
+
+int hashset_add(hashset_t *s, const char *key)
+{
+    if ((s->n + 1) * 2 > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 1024;
+        unsigned long long *slots = calloc(cap, sizeof *slots);
+        if (slots == NULL)
+            return -1;
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->slots[i] != 0)
+                slots[hfind(slots, cap, s->slots[i])] = s->slots[i];
+        free(s->slots);
+        s->slots = slots;
+        s->cap = cap;
+    }
+    uint64_t h = key_hash(key);
+    size_t i = hfind(s->slots, s->cap, h);
+    if (s->slots[i] == 0) {
+        s->slots[i] = h;
+        s->n++;
+    }
+    return 0;
+}
+
+bool hashset_maybe(const hashset_t *s, const char *key)
+{
+    return s->cap > 0 && s->slots[hfind(s->slots, s->cap, key_hash(key))] != 0;
+}
+
+void hashset_free(hashset_t *s)
+{
+    free(s->slots);
+    hashset_init(s);
 }

@@ -118,35 +118,19 @@ int folder_scan(store_t *base, const thumb_opts_t *o, const char *src, store_ent
     return ok ? 0 : -1;
 }
 
-/* Removes rel (a file below DST) if it is a regular file: 0 or an errno value. */
-static int remove_file(folder_t *s, const char *rel)
-{
-    const char *slash = strrchr(rel, '/');
-    char *dir = slash ? strndup(rel, (size_t)(slash - rel)) : strdup("");
-    if (dir == NULL)
-        return ENOMEM;
-    int d = open_existing(s->root, dir);
-    int rc = d < 0 ? errno : 0;
-    free(dir);
-    const char *name = slash ? slash + 1 : rel;
-    struct stat st;
-    if (rc == 0 && fstatat(d, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-        rc = errno;
-    else if (rc == 0 && !S_ISREG(st.st_mode))
-        rc = S_ISLNK(st.st_mode) ? ELOOP : EISDIR;
-    else if (rc == 0 && unlinkat(d, name, 0) != 0)
-        rc = errno;
-    if (d >= 0)
-        close(d);
-    return rc;
-}
+/* The folder the last removals were in: its descriptor is kept while removals stay in it, and
+ * it is removed, with its parents, once they move on and if they emptied it. */
+typedef struct {
+    char *dir; /* relative to DST; NULL: none open */
+    int fd;
+    bool removed; /* something was removed from it */
+} cursor_t;
 
-/* Removes rel's folders from the innermost out while they are empty and not kept. */
-static void remove_empty_parents(folder_t *s, const char *rel, const strset_t *keep)
+/* Removes folder dir (relative to DST) and then its parents while they are empty and not kept. */
+static void remove_empty_folders(folder_t *s, const char *rel, const strset_t *keep)
 {
     char *dir = strdup(rel);
-    for (char *slash; dir != NULL && (slash = strrchr(dir, '/')) != NULL;) {
-        *slash = '\0'; /* dir: the folder that held what was just removed */
+    while (dir != NULL && dir[0] != '\0') {
         char *addr = path_join(s->dst, dir);
         bool kept = addr == NULL || (keep != NULL && strset_has(keep, addr));
         free(addr);
@@ -161,22 +145,69 @@ static void remove_empty_parents(folder_t *s, const char *rel, const strset_t *k
         free(parent);
         if (!removed)
             break; /* not empty (or not ours to remove): its parents are not either */
+        if (up != NULL)
+            *up = '\0';
+        else
+            dir[0] = '\0';
     }
     free(dir);
+}
+
+static void cursor_close(folder_t *s, cursor_t *c, const strset_t *keep)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    if (c->dir != NULL && c->removed)
+        remove_empty_folders(s, c->dir, keep);
+    free(c->dir);
+    *c = (cursor_t){.fd = -1};
+}
+
+/* A descriptor of folder dir (n bytes of rel), from the cursor or opened into it; -1 with errno. */
+static int cursor_open(folder_t *s, cursor_t *c, const char *rel, size_t n, const strset_t *keep)
+{
+    if (c->dir != NULL && strlen(c->dir) == n && strncmp(c->dir, rel, n) == 0)
+        return c->fd;
+    cursor_close(s, c, keep);
+    if ((c->dir = strndup(rel, n)) == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    c->fd = open_existing(s->root, c->dir);
+    return c->fd;
+}
+
+/* Removes rel (a file below DST) if it is a regular file: 0 or an errno value. */
+static int remove_file(folder_t *s, cursor_t *c, const char *rel, const strset_t *keep)
+{
+    const char *slash = strrchr(rel, '/');
+    int d = cursor_open(s, c, rel, slash ? (size_t)(slash - rel) : 0, keep);
+    if (d < 0)
+        return errno;
+    const char *name = slash ? slash + 1 : rel;
+    struct stat st;
+    if (fstatat(d, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return errno;
+    if (!S_ISREG(st.st_mode))
+        return S_ISLNK(st.st_mode) ? ELOOP : EISDIR;
+    if (unlinkat(d, name, 0) != 0)
+        return errno;
+    c->removed = true;
+    return 0;
 }
 
 void folder_remove(store_t *base, char *const *addrs, size_t n, const strset_t *keep_dirs,
                    store_removed_fn fn, void *ctx)
 {
     folder_t *s = (folder_t *)base;
+    cursor_t c = {.fd = -1};
     for (size_t i = 0; i < n; i++) {
         const char *addr = addrs[i];
         if (strlen(addr) <= s->prefix || strncmp(addr, s->dst, s->prefix - 1) != 0) {
             fn(ctx, addr, "not below DST");
             continue;
         }
-        const char *rel = addr + s->prefix;
-        int rc = remove_file(s, rel);
+        int rc = remove_file(s, &c, addr + s->prefix, keep_dirs);
         if (rc == ELOOP)
             fn(ctx, addr, "cannot remove: a symbolic link inside the destination is left alone");
         else if (rc == EISDIR)
@@ -185,7 +216,6 @@ void folder_remove(store_t *base, char *const *addrs, size_t n, const strset_t *
             fn(ctx, addr, strerror(rc));
         else if (rc == 0)
             fn(ctx, addr, NULL); /* ENOENT: not there (any more): nothing to report */
-        if (rc == 0)
-            remove_empty_parents(s, rel, keep_dirs);
     }
+    cursor_close(s, &c, keep_dirs);
 }

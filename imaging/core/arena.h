@@ -1,0 +1,23 @@
+/* arena: many small strings allocated from a few large blocks and freed all at once, for the
+ * sets of names --prune holds (100,000 of them cost a few dozen mallocs, not 100,000). One thread
+ * at a time. Error convention: arena_alloc returns NULL on ENOMEM. */
+#ifndef IMAGING_ARENA_H
+#define IMAGING_ARENA_H
+
+#include <stddef.h>
+
+typedef struct arena {
+    char *block; /* the current block; each starts with a pointer to the one before */
+    size_t used, room;
+} arena_t;
+
+/* An empty arena. */
+void arena_init(arena_t *a);
+
+/* n bytes (unaligned: for strings), valid until arena_free. NULL on ENOMEM. */
+char *arena_alloc(arena_t *a, size_t n);
+
+/* Frees every block; the arena is empty again. */
+void arena_free(arena_t *a);
+
+#endif
