@@ -73,13 +73,6 @@ int strset_add(strset_t *s, const char *key)
     return strset_addn(s, key, strlen(key));
 }
 
-const char *strset_find(const strset_t *s, const char *key, size_t len)
-{
-    if (s->cap == 0)
-        return NULL;
-    return s->slots[find(s->slots, s->cap, hash(key, len), key, len)].key;
-}
-
 bool strset_has(const strset_t *s, const char *key)
 {
     if (s->cap == 0)

@@ -1,8 +1,9 @@
-/* strset: a set of strings (open addressing, FNV-1a), for the names a run expects to find in its
- * store (--prune) and the folders that hold them. One thread at a time.
+/* strset and hashset: sets of strings for --prune. A strset holds the strings (the cache's own
+ * folders, which pruning never removes); a hashset only their 64-bit hashes (the names a listing
+ * expects: 100,000 of them). One thread at a time.
  *
  * Error convention: strset_add returns 0 (added), 1 (there already), or -1 on ENOMEM (the set is
- * unchanged); the rest cannot fail. */
+ * unchanged); hashset_add 0 or -1 on ENOMEM; the rest cannot fail. */
 #ifndef IMAGING_STRSET_H
 #define IMAGING_STRSET_H
 
@@ -44,9 +45,6 @@ void strset_init(strset_t *s);
 /* Adds a copy of the first len bytes of key: 0, 1 when it was there already, -1 on ENOMEM. */
 int strset_addn(strset_t *s, const char *key, size_t len);
 int strset_add(strset_t *s, const char *key);
-
-/* The set's copy of the first len bytes of key, or NULL when it holds no such string. */
-const char *strset_find(const strset_t *s, const char *key, size_t len);
 
 /* True when key is in the set. */
 bool strset_has(const strset_t *s, const char *key);

@@ -1,6 +1,6 @@
 /* Unit tests of what --prune decides with: which names below DST thumbgen's naming can give
- * (store_mirror_rel, so nothing else is ever listed as removable), and the set of expected
- * names (strset). */
+ * (store_mirror_rel, so nothing else is ever listed as removable), and the sets it keeps
+ * (strset, hashset). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -77,10 +77,31 @@ static void expected_set(void **state)
     assert_false(strset_has(&s, "dst/d0500/f000.jpg"));
     assert_false(strset_has(&s, "dst/d0007/f042.jp"));
     assert_int_equal(strset_addn(&s, "dst/d0007/f042.jpgXYZ", 18), 1);
-    assert_string_equal(strset_find(&s, "dst/d0001/f001.jpg--", 18), "dst/d0001/f001.jpg");
-    assert_null(strset_find(&s, "dst/d0001", 9));
     strset_free(&s);
     assert_false(strset_has(&s, "dst/d0001/f001.jpg"));
+}
+
+static void expected_hashes(void **state)
+{
+    (void)state;
+    hashset_t s;
+    hashset_init(&s);
+    assert_false(hashset_maybe(&s, "x"));
+    char key[64];
+    for (int i = 0; i < 50000; i++) {
+        snprintf(key, sizeof key, "dst/d%04d/f%03d.jpg", i / 100, i % 100);
+        assert_int_equal(hashset_add(&s, key), 0);
+    }
+    assert_int_equal(hashset_add(&s, "dst/d0007/f042.jpg"), 0);
+    assert_int_equal(s.n, 50000);
+    for (int i = 0; i < 50000; i++) {
+        snprintf(key, sizeof key, "dst/d%04d/f%03d.jpg", i / 100, i % 100);
+        assert_true(hashset_maybe(&s, key));
+        snprintf(key, sizeof key, "dst/d%04d/g%03d.jpg", i / 100, i % 100);
+        assert_false(hashset_maybe(&s, key)); /* no collision among these */
+    }
+    hashset_free(&s);
+    assert_false(hashset_maybe(&s, "dst/d0001/f001.jpg"));
 }
 
 int main(void)
@@ -89,6 +110,7 @@ int main(void)
         cmocka_unit_test(mirror_names_one_size),
         cmocka_unit_test(mirror_names_sizes_and_templates),
         cmocka_unit_test(expected_set),
+        cmocka_unit_test(expected_hashes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
