@@ -67,6 +67,7 @@ static void write_png(const char *path, int w, int h)
     g_free(buf);
 }
 
+static char *src_arg; /* SRC as given to thumbgen, when not test_dirs.src */
 static pid_t running; /* the watcher of the test in progress, killed by teardown if it fails */
 
 static int teardown(void **state)
@@ -103,8 +104,10 @@ static void start(watcher_t *w, const char *bin, const char *extra, ...)
     char fifo[256];
     FMT(fifo, "%s/manifest.fifo", test_dirs.root);
     assert_int_equal(mkfifo(fifo, 0600), 0);
-    char *argv[32] = {(char *)bin, test_dirs.src, test_dirs.dst, "--watch",
-                      "-j",        "2",           "--manifest",  fifo};
+    char *argv[32] = {(char *)bin,   src_arg ? src_arg : test_dirs.src,
+                      test_dirs.dst, "--watch",
+                      "-j",          "2",
+                      "--manifest",  fifo};
     int n = 8;
     va_list ap;
     va_start(ap, extra);
@@ -341,6 +344,23 @@ static void interrupted_first_pass(void **state)
     assert_null(strstr(w.seen, "watching"));
 }
 
+/* SRC named through a symlink (the user's own: followed, as in a walk): its files are watched. */
+static void src_through_a_symlink(void **state)
+{
+    (void)state;
+    char link[256];
+    FMT(link, "%s/link", test_dirs.root);
+    assert_int_equal(symlink(test_dirs.src, link), 0);
+    src_arg = link;
+    watcher_t w;
+    start(&w, BIN, NULL);
+    src_arg = NULL;
+    expect(&w, "\"status\":\"watching\",\"folders\":1", NULL);
+    write_png(at(test_dirs.src, "x.png"), 12, 12);
+    expect(&w, "link/x.png\"", "\"made\"", NULL);
+    free(stop(&w));
+}
+
 /* What cannot be watched is refused at once, saying why. */
 static void refusals(void **state)
 {
@@ -364,6 +384,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(overflow_rescans, setup_dirs, teardown),
         cmocka_unit_test_setup_teardown(freedesktop_service, setup_dirs, teardown),
         cmocka_unit_test_setup_teardown(interrupted_first_pass, setup_dirs, teardown),
+        cmocka_unit_test_setup_teardown(src_through_a_symlink, setup_dirs, teardown),
         cmocka_unit_test_setup_teardown(refusals, setup_dirs, teardown),
     };
     if (VIPS_INIT("test_cli_watch"))

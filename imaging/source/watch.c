@@ -109,10 +109,12 @@ static void watch_tree(watch_src_t *ws, lister_t *l, const char *top)
     } else {
         free(first);
     }
-    while (n > 0) {
+    /* top is a folder for certain (SRC, named by the user, or one an event said is a folder);
+     * below it, a symlink is never followed unless asked for. */
+    for (bool is_top = true; n > 0; is_top = false) {
         char *dir = stack[--n];
-        int wd =
-            inotify_add_watch(ws->ino, dir, MASK | (ws->f.follow_symlinks ? 0 : IN_DONT_FOLLOW));
+        uint32_t mask = MASK | (ws->f.follow_symlinks || is_top ? 0 : IN_DONT_FOLLOW);
+        int wd = inotify_add_watch(ws->ino, dir, mask);
         if (wd < 0 && errno == ENOSPC && !ws->limit) {
             ws->limit = true;
             FILE *f = fopen("/proc/sys/fs/inotify/max_user_watches", "r");
