@@ -188,11 +188,22 @@ void prune_run(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_c
         scan_free(&p->scan);
         return;
     }
+    size_t kept = 0; /* orphans where the listing failed */
     for (size_t i = 0; i < p->scan.n; i++) {
         const prune_entry_t *e = &p->scan.v[i];
         bool orphan = e->gone == 1 || (e->gone == -1 && !hashset_maybe(&p->expected, e->addr));
-        if (orphan && !unlisted(p, e->rel))
+        if (orphan && unlisted(p, e->rel))
+            kept++;
+        else if (orphan)
             orphans[n++] = e->addr;
+    }
+    if (kept > 0) {
+        char note[200];
+        snprintf(note, sizeof note,
+                 "--prune kept %zu thumbnail%s whose sources may still be there: %s could not be "
+                 "listed",
+                 kept, kept == 1 ? "" : "s", kept == 1 ? "its folder" : "their folders");
+        reporter_note(rep, where, note);
     }
     if (!within_guard(cfg, n, present)) {
         char why[600];

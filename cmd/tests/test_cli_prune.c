@@ -223,7 +223,8 @@ static void shards_split_the_orphans(void **state)
 }
 
 /* A folder that cannot be listed (run as user nobody, since root reads anything): nothing under
- * it is pruned, while orphans elsewhere are. */
+ * it is pruned (b/three.jpg, whose source is gone, and b/c's two, whose sources could not be
+ * seen), and the run says so, while orphans elsewhere go. */
 static void unlisted_folder_keeps_its_thumbnails(void **state)
 {
     (void)state;
@@ -254,6 +255,8 @@ static void unlisted_folder_keeps_its_thumbnails(void **state)
     sh(cmd);
     assert_int_equal(r.status, 1);
     assert_non_null(strstr(r.err, "/b: Permission denied"));
+    assert_non_null(strstr(r.err, "--prune kept 3 thumbnails whose sources may still be there: "
+                                  "their folders could not be listed"));
     assert_non_null(strstr(r.err, "1 removed"));
     proc_result_free(&r);
     assert_false(exists(at(dst, "a/one.jpg")));
