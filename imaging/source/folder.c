@@ -102,6 +102,29 @@ static const char *rel_of(const char *dir, size_t rel_off)
     return strlen(dir) > rel_off ? dir + rel_off : "";
 }
 
+/* The walk's view of path: its lstat, or, for a symlink that is followed (follow_symlinks), its
+ * target's stat. 0 with *st filled; 1 for a symlink not followed or dangling (skipped); -1 when
+ * lstat itself failed (errno). */
+static int entry_stat(const folder_src_t *fs, const char *path, struct stat *st)
+{
+    if (lstat(path, st) != 0)
+        return -1;
+    if (S_ISLNK(st->st_mode) && (!fs->follow_symlinks || stat(path, st) != 0))
+        return 1;
+    return 0;
+}
+
+/* Frees what a folder's listing held: its files and its names. */
+static void listing_free(src_file_t *files, size_t nfiles, char **names, size_t n)
+{
+    for (size_t i = 0; i < nfiles; i++)
+        src_file_free(&files[i]);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    free(files);
+}
+
 /* Sorts one entry into subfolders (pushed) and regular files (appended to files); everything
  * else is skipped. Takes ownership of path, whose last component is name. */
 static void classify(const folder_src_t *fs, lister_t *l, stack_t_ *stack, visited_t *seen,
@@ -109,7 +132,8 @@ static void classify(const folder_src_t *fs, lister_t *l, stack_t_ *stack, visit
                      size_t *nfiles)
 {
     struct stat st;
-    if (lstat(path, &st) != 0) {
+    int rc = entry_stat(fs, path, &st);
+    if (rc < 0) {
         const char *name = strrchr(path, '/');
         size_t n = name && name > path + rel_off ? (size_t)(name - path - rel_off) : 0;
         char *folder = strndup(path + rel_off, n);
@@ -118,7 +142,7 @@ static void classify(const folder_src_t *fs, lister_t *l, stack_t_ *stack, visit
         free(path);
         return;
     }
-    if (S_ISLNK(st.st_mode) && (!fs->follow_symlinks || stat(path, &st) != 0)) {
+    if (rc > 0) {
         free(path); /* not followed, or dangling: skipped */
         return;
     }
@@ -143,6 +167,8 @@ static void classify(const folder_src_t *fs, lister_t *l, stack_t_ *stack, visit
 static bool list_dir(const folder_src_t *fs, lister_t *l, stack_t_ *stack, visited_t *seen,
                      const struct stat *dst_st, const char *dir, size_t rel_off)
 {
+    if (fs->on_folder != NULL)
+        fs->on_folder(fs->on_folder_ctx, l, dir);
     DIR *d = opendir(dir);
     if (d == NULL) {
         lister_failure(l, dir, rel_of(dir, rel_off), strerror(errno));
@@ -168,16 +194,11 @@ static bool list_dir(const folder_src_t *fs, lister_t *l, stack_t_ *stack, visit
     }
     lister_settle_claims(files, nfiles);
     bool go = lister_emit(l, files, nfiles);
-    for (size_t i = 0; i < nfiles; i++)
-        src_file_free(&files[i]);
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-    free(files);
+    listing_free(files, nfiles, names, n);
     return go;
 }
 
-void folder_walk(const folder_src_t *fs, lister_t *l, const char *dir, size_t rel_off)
+void folder_walk(const folder_src_t *fs, lister_t *l, const char *dir)
 {
     struct stat dst_st;
     memset(&dst_st, 0, sizeof dst_st);
@@ -194,7 +215,7 @@ void folder_walk(const folder_src_t *fs, lister_t *l, const char *dir, size_t re
     bool go = root != NULL && push(&stack, root);
     while (go && stack.n > 0) {
         char *d = stack.v[--stack.n];
-        go = list_dir(fs, l, &stack, &seen, &dst_st, d, rel_off);
+        go = list_dir(fs, l, &stack, &seen, &dst_st, d, fs->rel_off);
         free(d);
     }
     while (stack.n > 0)
@@ -203,60 +224,49 @@ void folder_walk(const folder_src_t *fs, lister_t *l, const char *dir, size_t re
     free(seen.v);
 }
 
-bool folder_take(const folder_src_t *fs, lister_t *l, const char *dir, size_t rel_off,
-                 const char *name)
+bool folder_take(const folder_src_t *fs, lister_t *l, const char *dir, const char *name)
 {
-    src_file_t *files = NULL;
-    size_t nfiles = 0, n = 0;
+    size_t rel_off = fs->rel_off;
     char *path = path_join(dir, name);
     struct stat st;
-    if (path == NULL || lstat(path, &st) != 0 ||
-        (S_ISLNK(st.st_mode) && (!fs->follow_symlinks || stat(path, &st) != 0)) ||
-        !S_ISREG(st.st_mode)) {
+    if (path == NULL || entry_stat(fs, path, &st) != 0 || !S_ISREG(st.st_mode)) {
         free(path);
         return true; /* gone again, or not a file thumbgen takes */
     }
+    size_t n = 0, nfiles = 0, name_off = strlen(dir) + 1;
     DIR *d = opendir(dir);
     char **names = d ? read_names(d, &n) : NULL;
     if (d != NULL)
         closedir(d);
-    files = calloc(n + 1, sizeof *files);
+    src_file_t *files = calloc(n + 1, sizeof *files);
     if (files == NULL) {
         lister_failure(l, path, NULL, "out of memory");
         free(path);
-        free(names);
+        listing_free(NULL, 0, names, n);
         return true;
     }
-    src_file_init(&files[nfiles++], l, path, rel_off, strlen(dir) + 1, &st.st_mtim,
-                  (uint64_t)st.st_size);
-    /* Its rivals for the output name, so that the clash rule sees the whole folder. */
-    for (size_t i = 0; i < n; i++) {
+    src_file_init(&files[nfiles++], l, path, rel_off, name_off, &st.st_mtim, (uint64_t)st.st_size);
+    /* Its rivals for the output name, by the walk's rules, so that the clash rule sees the
+     * whole folder. */
+    for (size_t i = 0; files[0].key != NULL && i < n; i++) {
         char *rival = strcmp(names[i], name) != 0 ? path_join(dir, names[i]) : NULL;
-        struct stat rst;
-        if (rival != NULL && files[0].key != NULL && stat(rival, &rst) == 0 &&
-            S_ISREG(rst.st_mode)) {
-            src_file_init(&files[nfiles], l, rival, rel_off, strlen(dir) + 1, &rst.st_mtim,
-                          (uint64_t)rst.st_size);
-            if (files[nfiles].key != NULL && strcmp(files[nfiles].key, files[0].key) == 0) {
-                nfiles++;
-                continue;
-            }
-            src_file_free(&files[nfiles]);
+        if (rival == NULL || entry_stat(fs, rival, &st) != 0 || !S_ISREG(st.st_mode)) {
+            free(rival);
             continue;
         }
-        free(rival);
+        src_file_t *f = &files[nfiles];
+        src_file_init(f, l, rival, rel_off, name_off, &st.st_mtim, (uint64_t)st.st_size);
+        if (f->key != NULL && strcmp(f->key, files[0].key) == 0)
+            nfiles++;
+        else
+            src_file_free(f);
     }
     lister_settle_claims(files, nfiles);
     bool go = true;
     for (size_t i = 0; i < nfiles; i++)
         if (strcmp(files[i].name, name) == 0)
             go = lister_emit(l, &files[i], 1);
-    for (size_t i = 0; i < nfiles; i++)
-        src_file_free(&files[i]);
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-    free(files);
+    listing_free(files, nfiles, names, n);
     return go;
 }
 
@@ -278,10 +288,7 @@ void folder_list(source_t *base, lister_t *l)
         lister_emit(l, &f, 1);
         src_file_free(&f);
     } else {
-        size_t len = strlen(fs->src);
-        while (len > 1 && fs->src[len - 1] == '/')
-            len--;
-        folder_walk(fs, l, fs->src, len + 1);
+        folder_walk(fs, l, fs->src);
     }
 }
 
@@ -310,9 +317,7 @@ bool folder_count(source_t *base, const atomic_bool *stop, uint64_t *n, uint32_t
     }
     stack_t_ stack = {0};
     visited_t seen = {0};
-    size_t root_len = strlen(fs->src);
-    while (root_len > 1 && fs->src[root_len - 1] == '/')
-        root_len--;
+    size_t root_len = fs->rel_off - 1;
     visit(&seen, st.st_dev, st.st_ino);
     char *root = strndup(fs->src, root_len);
     bool complete = root != NULL && push(&stack, root);
@@ -369,6 +374,10 @@ int folder_src_init(folder_src_t *fs, const source_cfg_t *cfg, char *err, size_t
     fs->src = strdup(cfg->src);
     fs->dst = strdup(cfg->dst);
     fs->follow_symlinks = cfg->follow_symlinks;
+    size_t len = strlen(cfg->src);
+    while (len > 1 && cfg->src[len - 1] == '/')
+        len--;
+    fs->rel_off = len + 1;
     if (fs->src == NULL || fs->dst == NULL) {
         folder_src_fini(fs);
         snprintf(err, errsz, "out of memory");

@@ -13,7 +13,13 @@
 typedef struct folder_src {
     source_t base;
     char *src, *dst; /* a local DST inside SRC is never walked */
+    size_t
+        rel_off; /* where a path relative to SRC starts: SRC's length, less trailing slashes, + 1 */
     bool follow_symlinks;
+    /* Called with each folder the walk enters, before its names are read (NULL: none): the
+     * watcher adds its watch there, so that a folder is watched before it is listed. */
+    void (*on_folder)(void *ctx, lister_t *l, const char *dir);
+    void *on_folder_ctx;
 } folder_src_t;
 
 /* Checks SRC (a folder or a regular file) and fills fs from cfg (not fs->base). */
@@ -26,13 +32,12 @@ bool folder_count(source_t *base, const atomic_bool *stop, uint64_t *n, uint32_t
                   uint32_t shard_n);
 int folder_open(source_t *base, void *local, task_t *t, char *err, size_t errsz);
 
-/* Walks the tree under folder dir (dir included), whose paths relative to SRC start rel_off
- * bytes in, handing its files to the lister folder by folder. */
-void folder_walk(const folder_src_t *fs, lister_t *l, const char *dir, size_t rel_off);
+/* Walks the tree under folder dir (SRC or a folder in it; dir included), handing its files to
+ * the lister folder by folder. */
+void folder_walk(const folder_src_t *fs, lister_t *l, const char *dir);
 
 /* Hands the lister one file, dir/name, if it is (still) a regular file thumbgen takes, with the
  * clash rule settled against the other files of its folder. False once the run is cancelled. */
-bool folder_take(const folder_src_t *fs, lister_t *l, const char *dir, size_t rel_off,
-                 const char *name);
+bool folder_take(const folder_src_t *fs, lister_t *l, const char *dir, const char *name);
 
 #endif

@@ -1,5 +1,6 @@
-/* The watched folder source (--watch): inotify over SRC's folders, then a walk of the whole tree
- * (the folder source's, so the first pass is an ordinary run), then the changes as they come:
+/* The watched folder source (--watch): a walk of the whole tree (the folder source's, so the first
+ * pass is an ordinary run) that puts an inotify watch on each folder as it enters it, then the
+ * changes as they come:
  *   - a file is taken when it is closed after writing (IN_CLOSE_WRITE) or moved in (IN_MOVED_TO),
  *     never while it is being written (a new file's IN_CREATE is not enough, unless the file
  *     already had another name: a hard link, which sends nothing else); the events of one read for
@@ -10,18 +11,15 @@
  *   - a new folder (created or moved in) is watched, then walked, so files made in it before its
  *     watch existed are found too; a folder deleted or moved away ends its watches, and with
  *     --prune a rescan removes what was thumbnailed from it;
- *   - an overflowed event queue (IN_Q_OVERFLOW) means events were lost: a rescan (watches again,
- *     then a whole pass, pruned with --prune) finds what they said, with a message.
- * Watches are added before the walk of what they cover, so nothing made meanwhile is missed
- * (found twice at worst: the second time it is up to date). When the watch limit
+ *   - an overflowed event queue (IN_Q_OVERFLOW) means events were lost: a rescan (a whole pass,
+ *     watching again, pruned with --prune) finds what they said, with a message.
+ * A folder is watched before its names are read, so nothing made meanwhile is missed (found
+ * twice at worst: the second time it is up to date). When the watch limit
  * (fs.inotify.max_user_watches) is reached, watching cannot be complete: it is reported, and the
  * run ends after its pass rather than miss files silently. The thread sleeps in poll on the
  * inotify descriptor and the run's done, with no timeout: nothing wakes it but a change or a
  * signal. */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,9 +44,8 @@ typedef struct {
     char **dirs; /* by watch descriptor: the folder's path (SRC/...), malloc'd; NULL: none */
     size_t ndirs;
     uint64_t watched;
-    size_t rel_off; /* where paths relative to SRC start */
-    int root_wd;    /* SRC's own */
-    bool limit;     /* the watch limit was reached: the run ends after this pass */
+    int root_wd; /* SRC's own */
+    bool limit;  /* the watch limit was reached: the run ends after this pass */
 } watch_src_t;
 
 /* One change in a batch of events: what the last event for (wd, name) said. */
@@ -93,92 +90,42 @@ static void forget(watch_src_t *ws, int wd)
     }
 }
 
-/* Watches folder top and every folder under it that a walk enters (not hidden, not DST, symlinks
- * only when followed). */
-static void watch_tree(watch_src_t *ws, lister_t *l, const char *top)
+/* The walk's on_folder: watches each folder it enters, before the folder is listed (so the walk
+ * itself decides which folders are SRC's: not hidden, not DST, symlinks only when followed). */
+static void watch_folder(void *ctx, lister_t *l, const char *dir)
 {
-    struct stat dst_st;
-    memset(&dst_st, 0, sizeof dst_st);
-    stat(ws->f.dst, &dst_st);
-    char **stack = NULL;
-    size_t n = 0, cap = 0;
-    char *first = strdup(top);
-    if (first != NULL && (stack = malloc(sizeof *stack)) != NULL) {
-        stack[n++] = first;
-        cap = 1;
-    } else {
-        free(first);
+    watch_src_t *ws = ctx;
+    int wd = inotify_add_watch(ws->ino, dir, MASK);
+    if (wd < 0 && errno == ENOSPC && !ws->limit) {
+        ws->limit = true;
+        FILE *f = fopen("/proc/sys/fs/inotify/max_user_watches", "r");
+        unsigned long max = 0;
+        if (f != NULL && fscanf(f, "%lu", &max) != 1)
+            max = 0;
+        if (f != NULL)
+            fclose(f);
+        char why[300];
+        snprintf(why, sizeof why,
+                 "cannot watch: the limit of inotify watches is reached "
+                 "(fs.inotify.max_user_watches = %lu); raise it (sysctl "
+                 "fs.inotify.max_user_watches=N); this run ends after its pass",
+                 max);
+        lister_failure(l, dir, NULL, why);
     }
-    /* top is a folder for certain (SRC, named by the user, or one an event said is a folder);
-     * below it, a symlink is never followed unless asked for. */
-    for (bool is_top = true; n > 0; is_top = false) {
-        char *dir = stack[--n];
-        uint32_t mask = MASK | (ws->f.follow_symlinks || is_top ? 0 : IN_DONT_FOLLOW);
-        int wd = inotify_add_watch(ws->ino, dir, mask);
-        if (wd < 0 && errno == ENOSPC && !ws->limit) {
-            ws->limit = true;
-            FILE *f = fopen("/proc/sys/fs/inotify/max_user_watches", "r");
-            unsigned long max = 0;
-            if (f != NULL && fscanf(f, "%lu", &max) != 1)
-                max = 0;
-            if (f != NULL)
-                fclose(f);
-            char why[300];
-            snprintf(why, sizeof why,
-                     "cannot watch: the limit of inotify watches is reached "
-                     "(fs.inotify.max_user_watches = %lu); raise it (sysctl "
-                     "fs.inotify.max_user_watches=N); this run ends after its pass",
-                     max);
-            lister_failure(l, dir, NULL, why);
-        }
-        if (wd >= 0 && !remember(ws, wd, dir))
-            lister_failure(l, dir, NULL, "out of memory");
-        DIR *d = wd >= 0 ? opendir(dir) : NULL;
-        for (struct dirent *de; d != NULL && (de = readdir(d)) != NULL;) {
-            if (de->d_name[0] == '.')
-                continue;
-            struct stat st;
-            int flags = ws->f.follow_symlinks ? 0 : AT_SYMLINK_NOFOLLOW;
-            if ((de->d_type != DT_DIR && de->d_type != DT_UNKNOWN &&
-                 !(de->d_type == DT_LNK && ws->f.follow_symlinks)) ||
-                fstatat(dirfd(d), de->d_name, &st, flags) != 0 || !S_ISDIR(st.st_mode) ||
-                (st.st_dev == dst_st.st_dev && st.st_ino == dst_st.st_ino))
-                continue;
-            char *sub = path_join(dir, de->d_name);
-            if (sub != NULL && n == cap) {
-                size_t c = cap * 2 + 8;
-                char **v = realloc(stack, c * sizeof *v);
-                if (v == NULL) {
-                    free(sub);
-                    sub = NULL;
-                } else {
-                    stack = v;
-                    cap = c;
-                }
-            }
-            if (sub != NULL)
-                stack[n++] = sub;
-        }
-        if (d != NULL)
-            closedir(d);
-        free(dir);
-    }
-    free(stack);
+    if (wd < 0)
+        return;
+    if (!remember(ws, wd, dir))
+        lister_failure(l, dir, NULL, "out of memory");
+    if (strlen(dir) == ws->f.rel_off - 1) /* the walk's own spelling of SRC */
+        ws->root_wd = wd;
 }
 
-/* A whole pass: watches, then the walk, then the pruning and the status (lister_pass_done). */
+/* A whole pass: the walk (watching each folder as it enters it), then the pruning and the status
+ * (lister_pass_done). */
 static void pass(watch_src_t *ws, lister_t *l)
 {
     lister_pass_start(l);
-    size_t len = ws->rel_off - 1;
-    char *root = strndup(ws->f.src, len);
-    if (root == NULL) {
-        lister_failure(l, ws->f.src, "", "out of memory");
-        return;
-    }
-    watch_tree(ws, l, root);
-    folder_walk(&ws->f, l, root, ws->rel_off);
-    free(root);
+    folder_walk(&ws->f, l, ws->f.src);
     if (!done_fired(lister_done(l))) /* a pass cut short is no pass: 130 for a first one */
         lister_pass_done(l, ws->watched);
 }
@@ -223,18 +170,17 @@ static bool apply(watch_src_t *ws, lister_t *l, const change_t *c, bool pruning,
     switch (c->kind) {
     case CH_CREATED: /* a new name for an existing file (a hard link): nothing else will come */
         if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink > 1)
-            go = folder_take(&ws->f, l, dir, ws->rel_off, c->name);
+            go = folder_take(&ws->f, l, dir, c->name);
         break;
     case CH_TAKE:
-        go = folder_take(&ws->f, l, dir, ws->rel_off, c->name);
+        go = folder_take(&ws->f, l, dir, c->name);
         break;
     case CH_GONE:
         if (lstat(path, &st) != 0 && errno == ENOENT)
-            lister_gone(l, path, ws->rel_off);
+            lister_gone(l, path, ws->f.rel_off);
         break;
     case CH_DIR_NEW:
-        watch_tree(ws, l, path);
-        folder_walk(&ws->f, l, path, ws->rel_off);
+        folder_walk(&ws->f, l, path);
         break;
     case CH_DIR_GONE: {
         size_t n = strlen(path);
@@ -323,9 +269,6 @@ static void watch_list(source_t *base, lister_t *l)
         return;
     }
     pass(ws, l);
-    char *root = strndup(ws->f.src, ws->rel_off - 1);
-    ws->root_wd = root ? inotify_add_watch(ws->ino, root, MASK) : -1; /* its wd, already there */
-    free(root);
     bool pruning = lister_prunes(l);
     while (!ws->limit && !done_fired(done)) {
         struct pollfd p[2] = {{.fd = ws->ino, .events = POLLIN},
@@ -371,9 +314,8 @@ source_t *source_watch_open(const source_cfg_t *cfg, char *err, size_t errsz)
         return NULL;
     }
     ws->f.base.ops = &ops;
-    size_t len = strlen(cfg->src);
-    while (len > 1 && cfg->src[len - 1] == '/')
-        len--;
-    ws->rel_off = len + 1;
+    ws->f.on_folder = watch_folder;
+    ws->f.on_folder_ctx = ws;
+    ws->root_wd = -1;
     return &ws->f.base;
 }
