@@ -53,20 +53,33 @@ static bool expecting(const lister_t *l)
     return l->prune != NULL && !l->store->knows_gone;
 }
 
+/* A task for the source at path, its outputs named by the store: NULL when out of memory (said);
+ * *named false, with the reason in err, when the store cannot name them. */
+static task_t *named_task(lister_t *l, const char *path, size_t rel_off, bool *named, char *err,
+                          size_t errsz)
+{
+    task_t *t = task_new(path, rel_off);
+    if (t == NULL) {
+        reporter_failure(l->rep, path, "out of memory");
+        return NULL;
+    }
+    t->nouts = l->opts->nsizes;
+    *named = l->store->ops->name(l->store, t, l->opts, err, errsz) == 0;
+    return t;
+}
+
 /* Records the addresses of a file that is not to be made here (another shard's, skipped). */
 static void expect_file(lister_t *l, const src_file_t *f)
 {
     if (!expecting(l))
         return;
-    task_t *t = task_new(f->path, f->rel_off);
-    if (t == NULL) {
-        l->prune->failed = true;
-        return;
-    }
-    t->nouts = l->opts->nsizes;
+    bool named;
     char err[300];
-    if (l->store->ops->name(l->store, t, l->opts, err, sizeof err) == 0)
-        pruner_expect(l->prune, t); /* unnameable: it has no output to keep */
+    task_t *t = named_task(l, f->path, f->rel_off, &named, err, sizeof err);
+    if (t == NULL)
+        l->prune->failed = true;
+    else if (named) /* (unnameable: it has no output to keep) */
+        pruner_expect(l->prune, t);
     task_free(t);
 }
 
@@ -94,17 +107,15 @@ static void skip(lister_t *l, const src_file_t *f, const char *owner, const char
  * Returns the task to emit, or NULL when there is nothing to emit. */
 static task_t *file_task(lister_t *l, const src_file_t *f)
 {
-    task_t *t = task_new(f->path, f->rel_off);
-    if (t == NULL) {
-        reporter_failure(l->rep, f->path, "out of memory");
+    bool named;
+    char err[300];
+    task_t *t = named_task(l, f->path, f->rel_off, &named, err, sizeof err);
+    if (t == NULL)
         return NULL;
-    }
     const store_ops_t *ops = l->store->ops;
-    t->nouts = l->opts->nsizes;
     t->mtime = f->mtime;
     t->size = f->size;
-    char err[300];
-    if (ops->name(l->store, t, l->opts, err, sizeof err) != 0) {
+    if (!named) {
         task_fail(t, TASK_FAILED, "cannot name its thumbnail: %s", err);
         settle(l, t);
         return NULL;
@@ -231,21 +242,17 @@ void lister_gone(lister_t *l, const char *path, size_t rel_off)
 {
     if (l->prune == NULL || (l->shard_n > 1 && shard_of(path + rel_off, l->shard_n) != l->shard_k))
         return;
-    task_t *t = task_new(path, rel_off);
+    bool named;
     char err[300];
-    if (t == NULL) {
-        reporter_failure(l->rep, path, "out of memory");
-        return;
-    }
-    t->nouts = l->opts->nsizes;
-    if (l->store->ops->name(l->store, t, l->opts, err, sizeof err) == 0) {
+    task_t *t = named_task(l, path, rel_off, &named, err, sizeof err);
+    if (t != NULL && named) {
         char *addrs[THUMB_MAX_SIZES + 1];
         size_t n = 0;
         for (int i = 0; i < t->nouts; i++)
             addrs[n++] = t->outs[i].dst;
         if (t->fail.dst != NULL)
             addrs[n++] = t->fail.dst;
-        prune_remove(l->store, addrs, n, NULL, l->rep);
+        prune_remove(l->store, addrs, n, l->rep);
     }
     task_free(t);
 }

@@ -146,10 +146,9 @@ static void on_removed(void *ctx, const char *addr, const char *err)
         reporter_failure(ctx, addr, err);
 }
 
-void prune_remove(store_t *store, char *const *addrs, size_t n, const strset_t *keep_dirs,
-                  reporter_t *rep)
+void prune_remove(store_t *store, char *const *addrs, size_t n, reporter_t *rep)
 {
-    store->ops->remove(store, addrs, n, keep_dirs, on_removed, rep);
+    store->ops->remove(store, addrs, n, on_removed, rep);
 }
 
 /* True when removing n of present passes the --prune-max guard. */
@@ -219,7 +218,7 @@ void prune_run(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_c
         for (size_t i = 0; i < n; i++)
             reporter_removed(rep, orphans[i], true);
     } else if (n > 0) {
-        prune_remove(store, orphans, n, NULL, rep);
+        prune_remove(store, orphans, n, rep);
     }
     free(orphans);
     scan_free(&p->scan);

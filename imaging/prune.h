@@ -22,7 +22,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/strset.h"
+#include "core/arena.h"
+#include "core/hashset.h"
 #include "core/task.h"
 #include "report.h"
 #include "store/store.h"
@@ -83,10 +84,9 @@ int pruner_expect(pruner_t *p, const task_t *t);
 /* Records that the listing of rel (a folder, relative to SRC; "" for all of it) failed. */
 int pruner_unlisted(pruner_t *p, const char *rel);
 
-/* Removes addrs[0..n) from the store (keep_dirs as store_ops_t.remove's), reporting each removal
+/* Removes addrs[0..n) from the store (store_ops_t.remove), reporting each removal
  * or failure. */
-void prune_remove(store_t *store, char *const *addrs, size_t n, const strset_t *keep_dirs,
-                  reporter_t *rep);
+void prune_remove(store_t *store, char *const *addrs, size_t n, reporter_t *rep);
 
 /* Scans the store and removes the orphans (see above); reports each removal, or why nothing was
  * removed. */

@@ -291,6 +291,7 @@ store_t *store_folder_open(const char *dst, const store_cfg_t *cfg, char *err, s
     }
     s->base = (store_t){.ops = &ops, .writers = 1};
     s->fsync = cfg->fsync;
+    s->keep_folders = cfg->keep_folders;
     s->last_fd = -1;
     mode_t um = umask(0);
     umask(um);

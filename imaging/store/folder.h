@@ -9,12 +9,13 @@
 typedef struct {
     store_t base;
     bool fsync;
-    mode_t mode;     /* 0666 & ~umask, as an ordinary file would get (0600: private) */
-    mode_t dir_mode; /* for folders it creates: 0777, or 0700 (private), & ~umask by mkdir */
-    int root;        /* DST, opened once (following DST itself if it is a symlink) */
-    char *dst;       /* DST as output paths start (no trailing slash) */
-    size_t prefix;   /* output paths start with DST and a slash: this many bytes */
-    char *last_dir;  /* the folder (relative to DST) whose descriptor is cached */
+    bool keep_folders; /* store_cfg_t\'s */
+    mode_t mode;       /* 0666 & ~umask, as an ordinary file would get (0600: private) */
+    mode_t dir_mode;   /* for folders it creates: 0777, or 0700 (private), & ~umask by mkdir */
+    int root;          /* DST, opened once (following DST itself if it is a symlink) */
+    char *dst;         /* DST as output paths start (no trailing slash) */
+    size_t prefix;     /* output paths start with DST and a slash: this many bytes */
+    char *last_dir;    /* the folder (relative to DST) whose descriptor is cached */
     int last_fd;
 } folder_t;
 
@@ -25,7 +26,6 @@ int open_existing(int root, const char *rel);
 /* The store's scan and remove (store_ops_t's). */
 int folder_scan(store_t *base, const thumb_opts_t *o, const char *src, store_entry_fn fn, void *ctx,
                 char *err, size_t errsz);
-void folder_remove(store_t *base, char *const *addrs, size_t n, const strset_t *keep_dirs,
-                   store_removed_fn fn, void *ctx);
+void folder_remove(store_t *base, char *const *addrs, size_t n, store_removed_fn fn, void *ctx);
 
 #endif

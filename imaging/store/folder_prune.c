@@ -126,16 +126,11 @@ typedef struct {
     bool removed; /* something was removed from it */
 } cursor_t;
 
-/* Removes folder dir (relative to DST) and then its parents while they are empty and not kept. */
-static void remove_empty_folders(folder_t *s, const char *rel, const strset_t *keep)
+/* Removes folder dir (relative to DST) and then its parents while they are empty. */
+static void remove_empty_folders(folder_t *s, const char *rel)
 {
     char *dir = strdup(rel);
     while (dir != NULL && dir[0] != '\0') {
-        char *addr = path_join(s->dst, dir);
-        bool kept = addr == NULL || (keep != NULL && strset_has(keep, addr));
-        free(addr);
-        if (kept)
-            break;
         char *up = strrchr(dir, '/');
         char *parent = up ? strndup(dir, (size_t)(up - dir)) : strdup("");
         int d = parent ? open_existing(s->root, parent) : -1;
@@ -153,22 +148,22 @@ static void remove_empty_folders(folder_t *s, const char *rel, const strset_t *k
     free(dir);
 }
 
-static void cursor_close(folder_t *s, cursor_t *c, const strset_t *keep)
+static void cursor_close(folder_t *s, cursor_t *c)
 {
     if (c->fd >= 0)
         close(c->fd);
-    if (c->dir != NULL && c->removed)
-        remove_empty_folders(s, c->dir, keep);
+    if (c->dir != NULL && c->removed && !s->keep_folders)
+        remove_empty_folders(s, c->dir);
     free(c->dir);
     *c = (cursor_t){.fd = -1};
 }
 
 /* A descriptor of folder dir (n bytes of rel), from the cursor or opened into it; -1 with errno. */
-static int cursor_open(folder_t *s, cursor_t *c, const char *rel, size_t n, const strset_t *keep)
+static int cursor_open(folder_t *s, cursor_t *c, const char *rel, size_t n)
 {
     if (c->dir != NULL && strlen(c->dir) == n && strncmp(c->dir, rel, n) == 0)
         return c->fd;
-    cursor_close(s, c, keep);
+    cursor_close(s, c);
     if ((c->dir = strndup(rel, n)) == NULL) {
         errno = ENOMEM;
         return -1;
@@ -178,10 +173,10 @@ static int cursor_open(folder_t *s, cursor_t *c, const char *rel, size_t n, cons
 }
 
 /* Removes rel (a file below DST) if it is a regular file: 0 or an errno value. */
-static int remove_file(folder_t *s, cursor_t *c, const char *rel, const strset_t *keep)
+static int remove_file(folder_t *s, cursor_t *c, const char *rel)
 {
     const char *slash = strrchr(rel, '/');
-    int d = cursor_open(s, c, rel, slash ? (size_t)(slash - rel) : 0, keep);
+    int d = cursor_open(s, c, rel, slash ? (size_t)(slash - rel) : 0);
     if (d < 0)
         return errno;
     const char *name = slash ? slash + 1 : rel;
@@ -196,8 +191,7 @@ static int remove_file(folder_t *s, cursor_t *c, const char *rel, const strset_t
     return 0;
 }
 
-void folder_remove(store_t *base, char *const *addrs, size_t n, const strset_t *keep_dirs,
-                   store_removed_fn fn, void *ctx)
+void folder_remove(store_t *base, char *const *addrs, size_t n, store_removed_fn fn, void *ctx)
 {
     folder_t *s = (folder_t *)base;
     cursor_t c = {.fd = -1};
@@ -207,7 +201,7 @@ void folder_remove(store_t *base, char *const *addrs, size_t n, const strset_t *
             fn(ctx, addr, "not below DST");
             continue;
         }
-        int rc = remove_file(s, &c, addr + s->prefix, keep_dirs);
+        int rc = remove_file(s, &c, addr + s->prefix);
         if (rc == ELOOP)
             fn(ctx, addr, "cannot remove: a symbolic link inside the destination is left alone");
         else if (rc == EISDIR)
@@ -217,5 +211,5 @@ void folder_remove(store_t *base, char *const *addrs, size_t n, const strset_t *
         else if (rc == 0)
             fn(ctx, addr, NULL); /* ENOENT: not there (any more): nothing to report */
     }
-    cursor_close(s, &c, keep_dirs);
+    cursor_close(s, &c);
 }

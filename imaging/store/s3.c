@@ -228,10 +228,8 @@ static void on_deleted(void *ctx, const char *key, const char *err)
 }
 
 /* DeleteObjects, S3_DELETE_MAX keys a request; a request that fails fails its keys. */
-static void s3_remove(store_t *base, char *const *addrs, size_t n, const strset_t *keep_dirs,
-                      store_removed_fn fn, void *ctx)
+static void s3_remove(store_t *base, char *const *addrs, size_t n, store_removed_fn fn, void *ctx)
 {
-    (void)keep_dirs; /* a bucket has no folders to empty */
     s3store_t *s = (s3store_t *)base;
     char **keys = calloc(n < S3_DELETE_MAX ? n : S3_DELETE_MAX, sizeof *keys);
     removing_t r = {.s = s, .fn = fn, .ctx = ctx};

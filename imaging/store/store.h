@@ -25,7 +25,6 @@
 #include <time.h>
 
 #include "core/options.h"
-#include "core/strset.h"
 #include "core/task.h"
 #include "pipeline/done.h"
 #include "s3/s3.h"
@@ -64,13 +63,12 @@ typedef struct store_ops {
      * -1 with err when not (then nothing may be pruned). */
     int (*scan)(store_t *s, const thumb_opts_t *o, const char *src, store_entry_fn fn, void *ctx,
                 char *err, size_t errsz);
-    /* Removes addrs[0..n) (as scan or name gave them; the folder stores then remove the folders
-     * left empty, but not those in keep_dirs, which writes may still need), calling fn(ctx,
-     * addr, NULL) for each one removed and fn(ctx, addr, reason) for each that could not be
-     * (nothing for one a folder store does not hold). Called by the lister thread, while
-     * writers may be putting other outputs. */
-    void (*remove)(store_t *s, char *const *addrs, size_t n, const strset_t *keep_dirs,
-                   store_removed_fn fn, void *ctx);
+    /* Removes addrs[0..n) (as scan or name gave them; the folder store then removes the folders
+     * left empty, unless keep_folders), calling fn(ctx, addr, NULL) for each one removed and
+     * fn(ctx, addr, reason) for each that could not be (nothing for one a folder store does not
+     * hold). Called by the lister thread, while writers may be putting other outputs (the
+     * folder store makes again a folder it needs that was removed meanwhile). */
+    void (*remove)(store_t *s, char *const *addrs, size_t n, store_removed_fn fn, void *ctx);
     void (*close)(store_t *s);
 } store_ops_t;
 
@@ -85,6 +83,7 @@ typedef struct store_cfg {
     bool freedesktop;   /* the freedesktop thumbnail cache rather than DST */
     bool private_modes; /* folder: files 0600 and new folders 0700 (else 0666/0777 & ~umask) */
     bool fsync;         /* folder: fsync each file before its rename */
+    bool keep_folders;  /* folder: removing files never removes a folder (the cache's own) */
     unsigned writers;   /* S3: how many uploads at once */
     s3_conf_t *s3;      /* S3: the run's configuration (owned by the caller) */
 } store_cfg_t;

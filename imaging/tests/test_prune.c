@@ -1,6 +1,6 @@
 /* Unit tests of what --prune decides with: which names below DST thumbgen's naming can give
- * (store_mirror_rel, so nothing else is ever listed as removable), and the sets it keeps
- * (strset, hashset). */
+ * (store_mirror_rel, so nothing else is ever listed as removable), and the set of expected names
+ * (hashset). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/strset.h"
+#include "core/hashset.h"
 #include "store/store.h"
 
 static void mirror_names_one_size(void **state)
@@ -60,27 +60,6 @@ static void mirror_names_sizes_and_templates(void **state)
     assert_null(store_mirror_rel("128/a/c.jpg", &o));
 }
 
-static void expected_set(void **state)
-{
-    (void)state;
-    strset_t s;
-    strset_init(&s);
-    assert_false(strset_has(&s, "x"));
-    char key[64];
-    for (int i = 0; i < 50000; i++) { /* grows, and its keys span many blocks */
-        snprintf(key, sizeof key, "dst/d%04d/f%03d.jpg", i / 100, i % 100);
-        assert_int_equal(strset_add(&s, key), 0);
-    }
-    assert_int_equal(strset_add(&s, "dst/d0007/f042.jpg"), 1);
-    assert_int_equal(s.n, 50000);
-    assert_true(strset_has(&s, "dst/d0499/f099.jpg"));
-    assert_false(strset_has(&s, "dst/d0500/f000.jpg"));
-    assert_false(strset_has(&s, "dst/d0007/f042.jp"));
-    assert_int_equal(strset_addn(&s, "dst/d0007/f042.jpgXYZ", 18), 1);
-    strset_free(&s);
-    assert_false(strset_has(&s, "dst/d0001/f001.jpg"));
-}
-
 static void expected_hashes(void **state)
 {
     (void)state;
@@ -109,7 +88,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(mirror_names_one_size),
         cmocka_unit_test(mirror_names_sizes_and_templates),
-        cmocka_unit_test(expected_set),
         cmocka_unit_test(expected_hashes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,7 +32,6 @@ typedef struct {
     store_t base;
     store_t *folder; /* does the writing (and the removing) */
     char *root;
-    strset_t own_dirs; /* the cache's folders, never removed when emptied */
 } fdo_t;
 
 /* The folders whose entries are thumbgen's to prune: the flavours and its own failure folder. */
@@ -199,18 +198,16 @@ static int fdo_scan(store_t *base, const thumb_opts_t *o, const char *src, store
     return 0;
 }
 
-static void fdo_remove(store_t *base, char *const *addrs, size_t n, const strset_t *keep_dirs,
-                       store_removed_fn fn, void *ctx)
+/* The writing folder store's (opened with keep_folders: the cache's folders stay). */
+static void fdo_remove(store_t *base, char *const *addrs, size_t n, store_removed_fn fn, void *ctx)
 {
-    (void)keep_dirs; /* the cache's folders are kept, and hold nothing else of the run's */
     fdo_t *s = (fdo_t *)base;
-    s->folder->ops->remove(s->folder, addrs, n, &s->own_dirs, fn, ctx);
+    s->folder->ops->remove(s->folder, addrs, n, fn, ctx);
 }
 
 static void fdo_close(store_t *base)
 {
     fdo_t *s = (fdo_t *)base;
-    strset_free(&s->own_dirs);
     store_close(s->folder);
     free(s->root);
     free(s);
@@ -227,20 +224,9 @@ store_t *store_freedesktop_open(const char *dst, const store_cfg_t *cfg, char *e
                                     .close = fdo_close};
     store_cfg_t fcfg = *cfg;
     fcfg.private_modes = true;
+    fcfg.keep_folders = true;
     fdo_t *s = calloc(1, sizeof *s);
-    if (s != NULL)
-        strset_init(&s->own_dirs);
-    bool oom = s == NULL || (s->root = strdup(dst)) == NULL;
-    for (size_t i = 0; !oom && i <= N_PRUNED_DIRS; i++) {
-        char *dir = NULL;
-        oom = asprintf(&dir, "%s/%s", dst, i < N_PRUNED_DIRS ? PRUNED_DIRS[i] : "fail") < 0 ||
-              strset_add(&s->own_dirs, dir) < 0;
-        free(dir);
-    }
-    if (oom) {
-        if (s != NULL)
-            strset_free(&s->own_dirs);
-        free(s ? s->root : NULL);
+    if (s == NULL || (s->root = strdup(dst)) == NULL) {
         free(s);
         snprintf(err, errsz, "out of memory");
         return NULL;

@@ -1,0 +1,69 @@
+#include "core/hashset.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t hash(const char *key, size_t len)
+{
+    uint64_t h = 14695981039346656037ull; /* FNV-1a, then mixed so the low bits spread */
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)key[i];
+        h *= 1099511628211ull;
+    }
+    return h ^ (h >> 29);
+}
+
+void hashset_init(hashset_t *s)
+{
+    *s = (hashset_t){0};
+}
+
+static uint64_t key_hash(const char *key)
+{
+    uint64_t h = hash(key, strlen(key));
+    h *= 0x9E3779B97F4A7C15ull; /* spread the bits the table index uses */
+    return h ? h : 1;
+}
+
+static size_t hfind(const unsigned long long *slots, size_t cap, uint64_t h)
+{
+    size_t i = (size_t)(h >> 32) & (cap - 1);
+    while (slots[i] != 0 && slots[i] != h)
+        i = (i + 1) & (cap - 1);
+    return i;
+}
+
+int hashset_add(hashset_t *s, const char *key)
+{
+    if ((s->n + 1) * 2 > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 1024;
+        unsigned long long *slots = calloc(cap, sizeof *slots);
+        if (slots == NULL)
+            return -1;
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->slots[i] != 0)
+                slots[hfind(slots, cap, s->slots[i])] = s->slots[i];
+        free(s->slots);
+        s->slots = slots;
+        s->cap = cap;
+    }
+    uint64_t h = key_hash(key);
+    size_t i = hfind(s->slots, s->cap, h);
+    if (s->slots[i] == 0) {
+        s->slots[i] = h;
+        s->n++;
+    }
+    return 0;
+}
+
+bool hashset_maybe(const hashset_t *s, const char *key)
+{
+    return s->cap > 0 && s->slots[hfind(s->slots, s->cap, key_hash(key))] != 0;
+}
+
+void hashset_free(hashset_t *s)
+{
+    free(s->slots);
+    hashset_init(s);
+}
