@@ -101,11 +101,18 @@ static void *scan_body(void *arg)
     return NULL;
 }
 
+/* A scan of store, not begun. */
+static void scan_init(prune_scan_t *s, store_t *store, const thumb_opts_t *o,
+                      const prune_cfg_t *cfg)
+{
+    *s = (prune_scan_t){.store = store, .o = o, .cfg = cfg};
+    atomic_init(&s->stop, false);
+}
+
 void prune_scan_start(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_cfg_t *cfg)
 {
     prune_scan_t *s = &p->scan;
-    *s = (prune_scan_t){.store = store, .o = o, .cfg = cfg};
-    atomic_init(&s->stop, false);
+    scan_init(s, store, o, cfg);
     if (store->ops->scan != NULL)
         s->started = threads_start(&s->thread, scan_body, s) == 0; /* else: in prune_run */
 }
@@ -118,8 +125,7 @@ static int scan_finish(pruner_t *p, store_t *store, const thumb_opts_t *o, const
         threads_join(s->thread);
         s->started = false;
     } else {
-        *s = (prune_scan_t){.store = store, .o = o, .cfg = cfg};
-        atomic_init(&s->stop, false);
+        scan_init(s, store, o, cfg);
         scan_body(s);
     }
     return s->rc == 0 && !s->oom ? 0 : -1;
