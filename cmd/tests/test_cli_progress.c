@@ -37,6 +37,27 @@ static int teardown(void **state)
     return 0;
 }
 
+/* Reads fd (blocking) into seen until what was read matches the extended regex want, or the end.
+ * True when it matched. */
+static bool read_until(int fd, const char *want, char *seen, size_t size)
+{
+    regex_t re;
+    assert_int_equal(regcomp(&re, want, REG_EXTENDED), 0);
+    size_t n = 0;
+    bool found = false;
+    seen[0] = '\0';
+    while (!found && n < size - 1) {
+        ssize_t k = read(fd, seen + n, size - 1 - n);
+        if (k <= 0)
+            break;
+        n += (size_t)k;
+        seen[n] = '\0';
+        found = regexec(&re, seen, 0, NULL, 0) == 0;
+    }
+    regfree(&re);
+    return found;
+}
+
 static void bar_on_a_terminal(void **state)
 {
     (void)state;
@@ -98,21 +119,9 @@ static void total_known_early(void **state)
     assert_true(pid > 0);
     char want[64];
     FMT(want, "\\] +0%%  0/%d  ", IMAGES + 1);
-    regex_t re;
-    assert_int_equal(regcomp(&re, want, REG_EXTENDED), 0);
     static char seen[1 << 16];
-    size_t n = 0;
-    bool found = false;
-    while (!found && n < sizeof seen - 1) { /* blocking reads: the run is held until released */
-        ssize_t k = read(out, seen + n, sizeof seen - 1 - n);
-        if (k <= 0)
-            break;
-        n += (size_t)k;
-        seen[n] = '\0';
-        found = regexec(&re, seen, 0, NULL, 0) == 0;
-    }
-    regfree(&re);
-    int w = open(fifo, O_WRONLY | O_CLOEXEC); /* releases the decoder */
+    bool found = read_until(out, want, seen, sizeof seen); /* the run is held until released */
+    int w = open(fifo, O_WRONLY | O_CLOEXEC);              /* releases the decoder */
     if (w >= 0)
         close(w);
     proc_result_t r;
@@ -138,24 +147,11 @@ static void watch_status_line(void **state)
     int out;
     pid_t pid = proc_start(argv, &out);
     assert_true(pid > 0);
-    regex_t re;
-    assert_int_equal(regcomp(&re,
-                             "watching 1 folders \\([0-9]+ files\\); 2 made, 0 failed; last: "
-                             "[0-9]{2}:[0-9]{2}:[0-9]{2} made [ab]\\.jpg",
-                             REG_EXTENDED),
-                     0);
     static char seen[1 << 16];
-    size_t n = 0;
-    bool found = false;
-    while (!found && n < sizeof seen - 1) { /* blocking reads, until the line shows */
-        ssize_t k = read(out, seen + n, sizeof seen - 1 - n);
-        if (k <= 0)
-            break;
-        n += (size_t)k;
-        seen[n] = '\0';
-        found = regexec(&re, seen, 0, NULL, 0) == 0;
-    }
-    regfree(&re);
+    bool found = read_until(out,
+                            "watching 1 folders \\([0-9]+ files\\); 2 made, 0 failed; last: "
+                            "[0-9]{2}:[0-9]{2}:[0-9]{2} made [ab]\\.jpg",
+                            seen, sizeof seen);
     char path[64], kids[64] = "";
     FMT(path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
     FILE *f = fopen(path, "r");

@@ -128,18 +128,25 @@ static void start(watcher_t *w, const char *bin, const char *extra, ...)
     assert_non_null(w->manifest);
 }
 
+/* Appends a manifest line to w->seen (while it fits); returns where it is kept there. */
+static const char *keep_line(watcher_t *w, const char *line)
+{
+    size_t k = strlen(line);
+    char *copy = w->seen + w->nseen;
+    if (w->nseen + k + 1 < sizeof w->seen) {
+        memcpy(copy, line, k + 1);
+        w->nseen += k;
+    }
+    return copy;
+}
+
 /* Reads manifest lines until one holds every one of the NULL-terminated needles; fails at the
  * end of the manifest (thumbgen ended). Returns that line (in w->seen). */
 static const char *expect(watcher_t *w, const char *needle, ...)
 {
     char line[4096];
     while (fgets(line, sizeof line, w->manifest) != NULL) {
-        size_t k = strlen(line);
-        char *copy = w->seen + w->nseen;
-        if (w->nseen + k + 1 < sizeof w->seen) {
-            memcpy(copy, line, k + 1);
-            w->nseen += k;
-        }
+        const char *copy = keep_line(w, line);
         bool all = true;
         va_list ap;
         va_start(ap, needle);
@@ -157,13 +164,8 @@ static const char *expect(watcher_t *w, const char *needle, ...)
 static void drain(watcher_t *w)
 {
     char line[4096];
-    while (fgets(line, sizeof line, w->manifest) != NULL) {
-        size_t k = strlen(line);
-        if (w->nseen + k + 1 < sizeof w->seen) {
-            memcpy(w->seen + w->nseen, line, k + 1);
-            w->nseen += k;
-        }
-    }
+    while (fgets(line, sizeof line, w->manifest) != NULL)
+        keep_line(w, line);
     fclose(w->manifest);
 }
 
