@@ -11,6 +11,7 @@
 
 #include "store/freedesktop/cachepng.h"
 #include "core/naming.h"
+#include "decoder/frames.h"
 #include "decoder/nclx.h"
 #include "decoder/sizes.h"
 
@@ -59,7 +60,8 @@ static bool data_loader(const char *loader)
 typedef struct {
     VipsSource *source; /* NULL: by path */
     const char *path;
-    bool animated; /* every frame (--animated, an animated source, an output that animates) */
+    bool animated;  /* every frame (--animated, an animated source, an output that animates) */
+    bool in_memory; /* animated, through frames_load */
 } input_t;
 
 /* Thumbnails the input at size s, shrinking on load. (Not vips_thumbnail_buffer: libvips 8.14's
@@ -70,6 +72,16 @@ static VipsImage *thumb_one(const thumb_opts_t *o, const thumb_size_t *s, const 
 {
     VipsImage *out = NULL;
     VipsSize sz = o->upscale ? VIPS_SIZE_BOTH : VIPS_SIZE_DOWN;
+    if (in->in_memory) {
+        VipsImage *frames;
+        int r = frames_load(in->source, &frames) == 0
+                    ? vips_thumbnail_image(frames, &out, s->width, "height", s->height, "size", sz,
+                                           "crop", thumb_interesting(o->crop), "no_rotate",
+                                           (gboolean)o->no_rotate, NULL)
+                    : -1;
+        VIPS_UNREF(frames);
+        return r == 0 ? out : NULL;
+    }
     int r = in->source != NULL
                 ? vips_thumbnail_source(
                       in->source, &out, s->width, "option_string",
@@ -157,6 +169,7 @@ static void make_from(const thumb_opts_t *o, task_t *t, input_t *in, const char 
     int w = hdr->Xsize, h = hdr->Ysize;
     int orientation = vips_image_get_orientation(hdr);
     int frames = vips_image_get_n_pages(hdr);
+    int bands = hdr->Bands;
     g_object_unref(hdr);
     /* --animated: every frame of an animated source, thumbnailed from one decode, when the
      * output can animate (WebP, GIF); JPEG, PNG, AVIF and the cache take the first frame. */
@@ -169,6 +182,7 @@ static void make_from(const thumb_opts_t *o, task_t *t, input_t *in, const char 
                   frames, w, h, (unsigned long long)o->max_pixels);
         return;
     }
+    in->in_memory = in->animated && frames_wanted(loader, w, h, frames, bands);
     if ((uint64_t)w * (uint64_t)h > o->max_pixels) {
         task_fail(t, TASK_FAILED, "image too large: %dx%d pixels, limit %llu (see --max-pixels)", w,
                   h, (unsigned long long)o->max_pixels);
