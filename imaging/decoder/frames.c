@@ -1,5 +1,6 @@
 #include "decoder/frames.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,8 +10,9 @@
 #define SPARE_MAX ((size_t)64 << 20)     /* the largest buffer kept for the next animation */
 
 /* One buffer kept between animations (a decoder makes one at a time; a lock for the tests and
- * fuzzers that call in from several threads). */
-static GMutex spare_lock;
+ * fuzzers that call in from several threads). pthread locks rather than GLib's here: GLib's are
+ * bare futexes, which ThreadSanitizer cannot see. */
+static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint8_t *spare;
 static size_t spare_cap;
 
@@ -33,13 +35,13 @@ bool frames_wanted(const char *loader, int w, int h, int frames, int bands)
 static held_t *take(size_t need)
 {
     held_t *h = g_new0(held_t, 1);
-    g_mutex_lock(&spare_lock);
+    pthread_mutex_lock(&spare_lock);
     if (spare != NULL && spare_cap >= need) {
         h->buf = spare;
         h->cap = spare_cap;
         spare = NULL;
     }
-    g_mutex_unlock(&spare_lock);
+    pthread_mutex_unlock(&spare_lock);
     if (h->buf == NULL && (h->buf = malloc(need)) != NULL)
         h->cap = need;
     if (h->buf == NULL)
@@ -51,20 +53,24 @@ static held_t *take(size_t need)
 static void give_back(VipsImage *image, held_t *h)
 {
     (void)image;
-    g_mutex_lock(&spare_lock);
+    pthread_mutex_lock(&spare_lock);
     if (h->cap <= SPARE_MAX && (spare == NULL || spare_cap < h->cap)) {
         uint8_t *old = spare;
         spare = h->buf;
         spare_cap = h->cap;
         h->buf = old;
     }
-    g_mutex_unlock(&spare_lock);
+    pthread_mutex_unlock(&spare_lock);
     free(h->buf);
     g_free(h);
 }
 
-/* Copying the frames out of libvips' pipeline, a strip at a time, top to bottom. */
+/* Copying the frames out of libvips' pipeline, a strip at a time, top to bottom, in one of
+ * libvips' threads at a time (vips_sink_disc). The lock orders what the caller's thread and those
+ * threads see of this, for ThreadSanitizer as for the reader: libvips' own hand-over is a GLib
+ * lock it cannot see. */
 typedef struct {
+    pthread_mutex_t lock;
     uint8_t *buf;
     size_t width; /* pixels a line */
     int stored;   /* bands a pixel as stored so far: bands - 1 while every pixel seen is opaque */
@@ -100,6 +106,7 @@ static void restore_alpha(fill_t *f)
 static int fill(VipsRegion *region, VipsRect *area, void *a)
 {
     fill_t *f = a;
+    pthread_mutex_lock(&f->lock);
     for (int y = area->top; y < VIPS_RECT_BOTTOM(area); y++) {
         const uint8_t *p = VIPS_REGION_ADDR(region, area->left, y);
         if (f->stored == 3 && !drop_alpha(f->buf + (size_t)y * f->width * 3, p, f->width))
@@ -109,6 +116,7 @@ static int fill(VipsRegion *region, VipsRect *area, void *a)
                    f->width * (size_t)f->stored);
         f->lines = y + 1;
     }
+    pthread_mutex_unlock(&f->lock);
     return 0;
 }
 
@@ -142,19 +150,28 @@ int frames_load(VipsSource *source, VipsImage **out)
         return -1;
     }
     bool rgba = all->Bands == 4 && all->BandFmt == VIPS_FORMAT_UCHAR;
-    fill_t f = {.buf = h->buf, .width = rgba ? (size_t)all->Xsize : line, .stored = rgba ? 3 : 1};
-    VipsImage *mem = NULL;
-    if (vips_sink_disc(all, fill, &f) == 0)
-        mem = vips_image_new_from_memory(h->buf, size, all->Xsize, all->Ysize,
-                                         rgba ? f.stored : all->Bands, all->BandFmt);
+    fill_t f = {.lock = PTHREAD_MUTEX_INITIALIZER,
+                .buf = h->buf,
+                .width = rgba ? (size_t)all->Xsize : line,
+                .stored = rgba ? 3 : 1};
+    pthread_mutex_lock(&f.lock); /* published to the threads that fill */
+    pthread_mutex_unlock(&f.lock);
+    int r = vips_sink_disc(all, fill, &f);
+    pthread_mutex_lock(&f.lock); /* and what they filled, back */
+    int bands = rgba ? f.stored : all->Bands;
+    pthread_mutex_unlock(&f.lock);
+    pthread_mutex_destroy(&f.lock);
+    VipsImage *mem = r == 0 ? vips_image_new_from_memory(h->buf, size, all->Xsize, all->Ysize,
+                                                         bands, all->BandFmt)
+                            : NULL;
     if (mem == NULL) {
         give_back(NULL, h);
         g_object_unref(all);
         return -1;
     }
     g_signal_connect(mem, "postclose", G_CALLBACK(give_back), h);
-    int r = vips_copy(mem, out, "interpretation", all->Type, "xres", all->Xres, "yres", all->Yres,
-                      NULL);
+    r = vips_copy(mem, out, "interpretation", all->Type, "xres", all->Xres, "yres", all->Yres,
+                  NULL);
     g_object_unref(mem);
     if (r == 0)
         vips_image_map(all, copy_meta, *out);
