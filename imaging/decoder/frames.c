@@ -42,11 +42,14 @@ static held_t *take(size_t need)
         spare = NULL;
     }
     pthread_mutex_unlock(&spare_lock);
-    if (h->buf == NULL && (h->buf = malloc(need)) != NULL)
+    if (h->buf == NULL) {
+        h->buf = malloc(need);
         h->cap = need;
-    if (h->buf == NULL)
-        g_free(h);
-    return h->buf ? h : NULL;
+    }
+    if (h->buf != NULL)
+        return h;
+    g_free(h);
+    return NULL;
 }
 
 /* The "postclose" of the image over h's memory: the buffer becomes the spare, or is freed. */
