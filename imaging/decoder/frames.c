@@ -75,9 +75,9 @@ static void give_back(VipsImage *image, held_t *h)
 typedef struct {
     pthread_mutex_t lock;
     uint8_t *buf;
-    size_t width; /* pixels a line */
-    int stored;   /* bands a pixel as stored so far: bands - 1 while every pixel seen is opaque */
-    int lines;    /* lines stored */
+    size_t width;  /* pixels a line */
+    size_t pel;    /* bytes a pixel, as stored */
+    bool dropping; /* RGBA stored as RGB: every pixel so far is opaque */
 } fill_t;
 
 /* Copies n RGBA pixels from p to q as RGB (four bytes at a time, the fourth overwritten by the
@@ -93,17 +93,18 @@ static bool drop_alpha(uint8_t *q, const uint8_t *p, size_t n)
     return all == 255;
 }
 
-/* The lines stored without alpha so far get it back (255: they were opaque), in place, from the
- * last pixel back so that nothing is overwritten before it is read. */
-static void restore_alpha(fill_t *f)
+/* The lines above y, stored without alpha, get it back (255: they were opaque), in place, from
+ * the last pixel back so that nothing is overwritten before it is read; then lines go in whole. */
+static void restore_alpha(fill_t *f, int y)
 {
-    for (size_t i = f->width * (size_t)f->lines; i-- > 0;) {
+    for (size_t i = f->width * (size_t)y; i-- > 0;) {
         f->buf[4 * i + 3] = 255;
         f->buf[4 * i + 2] = f->buf[3 * i + 2];
         f->buf[4 * i + 1] = f->buf[3 * i + 1];
         f->buf[4 * i] = f->buf[3 * i];
     }
-    f->stored = 4;
+    f->dropping = false;
+    f->pel = 4;
 }
 
 static int fill(VipsRegion *region, VipsRect *area, void *a)
@@ -112,12 +113,10 @@ static int fill(VipsRegion *region, VipsRect *area, void *a)
     pthread_mutex_lock(&f->lock);
     for (int y = area->top; y < VIPS_RECT_BOTTOM(area); y++) {
         const uint8_t *p = VIPS_REGION_ADDR(region, area->left, y);
-        if (f->stored == 3 && !drop_alpha(f->buf + (size_t)y * f->width * 3, p, f->width))
-            restore_alpha(f); /* lines before y; line y is copied whole below */
-        if (f->stored != 3)
-            memcpy(f->buf + (size_t)y * f->width * (size_t)f->stored, p,
-                   f->width * (size_t)f->stored);
-        f->lines = y + 1;
+        if (f->dropping && !drop_alpha(f->buf + (size_t)y * f->width * 3, p, f->width))
+            restore_alpha(f, y); /* line y is copied whole below */
+        if (!f->dropping)
+            memcpy(f->buf + (size_t)y * f->width * f->pel, p, f->width * f->pel);
     }
     pthread_mutex_unlock(&f->lock);
     return 0;
@@ -145,7 +144,7 @@ int frames_load(VipsSource *source, VipsImage **out)
                                                 "access", VIPS_ACCESS_SEQUENTIAL, NULL);
     if (all == NULL)
         return -1;
-    size_t line = VIPS_IMAGE_SIZEOF_LINE(all), size = line * (size_t)all->Ysize;
+    size_t size = VIPS_IMAGE_SIZEOF_LINE(all) * (size_t)all->Ysize;
     held_t *h = take(size);
     if (h == NULL) {
         vips_error("thumbgen", "out of memory for %d frames", vips_image_get_n_pages(all));
@@ -155,13 +154,14 @@ int frames_load(VipsSource *source, VipsImage **out)
     bool rgba = all->Bands == 4 && all->BandFmt == VIPS_FORMAT_UCHAR;
     fill_t f = {.lock = PTHREAD_MUTEX_INITIALIZER,
                 .buf = h->buf,
-                .width = rgba ? (size_t)all->Xsize : line,
-                .stored = rgba ? 3 : 1};
+                .width = (size_t)all->Xsize,
+                .pel = rgba ? 3 : VIPS_IMAGE_SIZEOF_PEL(all),
+                .dropping = rgba};
     pthread_mutex_lock(&f.lock); /* published to the threads that fill */
     pthread_mutex_unlock(&f.lock);
     int r = vips_sink_disc(all, fill, &f);
     pthread_mutex_lock(&f.lock); /* and what they filled, back */
-    int bands = rgba ? f.stored : all->Bands;
+    int bands = f.dropping ? 3 : all->Bands;
     pthread_mutex_unlock(&f.lock);
     pthread_mutex_destroy(&f.lock);
     VipsImage *mem = r == 0 ? vips_image_new_from_memory(h->buf, size, all->Xsize, all->Ysize,
