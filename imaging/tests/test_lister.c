@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "lister.h"
+#include "batch/lister.h"
 
 /* files[i] for names[i], as a source would fill them (relative path = name). */
 static void fill(const lister_t *l, src_file_t *files, const char *const *names, size_t n)

@@ -1,4 +1,4 @@
-#include "prune.h"
+#include "batch/prune.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,9 +4,9 @@
 #ifndef IMAGING_SETUP_H
 #define IMAGING_SETUP_H
 
-#include "batch.h"
+#include "batch/batch.h"
 #include "pipeline/stats.h"
-#include "report.h"
+#include "batch/report.h"
 #include "s3/s3.h"
 #include "source/source.h"
 #include "store/store.h"

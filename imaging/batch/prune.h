@@ -25,7 +25,7 @@
 #include "core/arena.h"
 #include "core/hashset.h"
 #include "core/task.h"
-#include "report.h"
+#include "batch/report.h"
 #include "store/store.h"
 
 typedef struct prune_cfg prune_cfg_t;

@@ -1,4 +1,4 @@
-#include "setup.h"
+#include "batch/setup.h"
 
 #include <errno.h>
 #include <limits.h>

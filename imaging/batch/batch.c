@@ -1,4 +1,4 @@
-#include "batch.h"
+#include "batch/batch.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -10,11 +10,11 @@
 #include <string.h>
 
 #include "decoder/worker.h"
-#include "lister.h"
+#include "batch/lister.h"
 #include "pipeline/stage.h"
-#include "prune.h"
+#include "batch/prune.h"
 #include "pipeline/threads.h"
-#include "setup.h"
+#include "batch/setup.h"
 
 _Static_assert(BATCH_DEFAULT_TIMEOUT == DEC_DEFAULT_TIMEOUT, "one default timeout");
 _Static_assert(BATCH_DEFAULT_MAX_MEMORY == DEC_DEFAULT_MAX_MEMORY, "one default memory limit");

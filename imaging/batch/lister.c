@@ -1,4 +1,4 @@
-#include "lister.h"
+#include "batch/lister.h"
 
 #include <errno.h>
 #include <limits.h>

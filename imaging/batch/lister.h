@@ -27,8 +27,8 @@
 
 #include "core/options.h"
 #include "pipeline/stage.h"
-#include "prune.h"
-#include "report.h"
+#include "batch/prune.h"
+#include "batch/report.h"
 #include "source/source.h"
 #include "store/store.h"
 
