@@ -219,6 +219,25 @@ static void raw_in_the_cache(void **state)
     sh(cmd);
 }
 
+/* A module that is there but cannot be loaded (here, not a shared object at all) fails each of
+ * its files with the loader's own reason, never "(null)". The binary is copied beside it. */
+static void unloadable_module_says_why(void **state)
+{
+    (void)state;
+    dng("cam.dng", "");
+    char cmd[900], bin[200];
+    FMT(bin, "%s/bin/thumbgen", dirs.root);
+    FMT(cmd, "mkdir '%s/bin' && cp '%s' '%s' && echo 'not ELF' > '%s/bin/thumbgen-raw.so'",
+        dirs.root, BIN, bin, dirs.root);
+    sh(cmd);
+    proc_result_t r = tg_run(bin, dirs.src, dirs.dst, NULL);
+    assert_int_equal(r.status, 1);
+    if (strstr(r.err, "cam.dng: cannot load the camera RAW decoder (thumbgen-raw.so): ") == NULL ||
+        strstr(r.err, "/bin/thumbgen-raw.so: file too short") == NULL)
+        fail_msg("%s", r.err);
+    proc_result_free(&r);
+}
+
 int main(void)
 {
     if (VIPS_INIT("test_cli_raw"))
@@ -230,6 +249,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(broken_raw_fails_alone, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(raw_jpeg_pair, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(raw_in_the_cache, setup_dirs, teardown_dirs),
+        cmocka_unit_test_setup_teardown(unloadable_module_says_why, setup_dirs, teardown_dirs),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     vips_shutdown();

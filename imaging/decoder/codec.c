@@ -66,14 +66,16 @@ static const codec_t *load(size_t i)
     const char *dir = dirname(exe);
     const char *where[] = {"", TG_MODULE_REL "/"};
     void *h = NULL;
+    char *e = modules[i].error; /* the first reason a module that is there did not load */
     for (size_t k = 0; h == NULL && k < sizeof where / sizeof where[0]; k++) {
         char path[PATH_MAX + 64];
         snprintf(path, sizeof path, "%s/%s%s", dir, where[k], modules[i].file);
-        h = access(path, R_OK) == 0 ? dlopen(path, RTLD_NOW | RTLD_LOCAL) : NULL;
-        if (h == NULL && k + 1 == sizeof where / sizeof where[0])
-            snprintf(modules[i].error, sizeof modules[i].error, "%s",
-                     dlerror() ? dlerror() : "not found beside thumbgen");
+        if (access(path, R_OK) == 0 && (h = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL &&
+            e[0] == '\0')
+            snprintf(e, sizeof modules[i].error, "%s", dlerror()); /* dlerror clears it */
     }
+    if (h == NULL && e[0] == '\0')
+        snprintf(e, sizeof modules[i].error, "not found beside thumbgen");
     const codec_t *c = h ? dlsym(h, modules[i].symbol) : NULL;
     if (h != NULL && c == NULL)
         snprintf(modules[i].error, sizeof modules[i].error, "%s has no %s", modules[i].file,
