@@ -1,6 +1,5 @@
 #include "batch/lister.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,39 +8,10 @@
 #include "core/naming.h"
 #include "core/task.h"
 
-uint32_t shard_of(const char *rel, uint32_t n)
+static void lister_failure(source_sink_t *k, const char *path, const char *unlisted,
+                           const char *reason)
 {
-    uint64_t h = 14695981039346656037ull; /* FNV-1a, 64 bits */
-    for (const unsigned char *p = (const unsigned char *)rel; *p; p++) {
-        h ^= *p;
-        h *= 1099511628211ull;
-    }
-    return n > 1 ? (uint32_t)(h % n) : 0;
-}
-
-void src_file_init(src_file_t *f, const lister_t *l, char *path, size_t rel_off, size_t name_off,
-                   const struct timespec *mtime, uint64_t size)
-{
-    f->path = path;
-    f->rel_off = rel_off;
-    f->name = path + name_off;
-    const thumb_opts_t *o = l->opts;
-    f->key = output_path_named(".", NULL, f->name, o->name[0] ? o->name : NULL, o->sizes[0].label,
-                               format_ext(o->format));
-    f->owner = NULL;
-    f->mtime = *mtime;
-    f->size = size;
-}
-
-void src_file_free(src_file_t *f)
-{
-    free(f->key);
-    free(f->path);
-    f->key = f->path = NULL;
-}
-
-void lister_failure(lister_t *l, const char *path, const char *unlisted, const char *reason)
-{
+    lister_t *l = (lister_t *)k;
     reporter_failure(l->rep, path, reason);
     if (unlisted != NULL && l->prune != NULL)
         pruner_unlisted(l->prune, unlisted);
@@ -141,45 +111,13 @@ static task_t *file_task(lister_t *l, const src_file_t *f)
     return t;
 }
 
-static int by_ent_name(const void *a, const void *b)
+static bool lister_emit(source_sink_t *k, src_file_t *files, size_t n)
 {
-    return strcmp(((const src_file_t *)a)->name, ((const src_file_t *)b)->name);
-}
-
-/* The clash rule: for one output name, a source with an image extension beats one without, then
- * the one that sorts first byte by byte wins. Nothing about timing, -j or clocks enters it. Files
- * with no output name sort last and claim nothing. */
-static int by_claim(const void *a, const void *b)
-{
-    const src_file_t *x = a, *y = b;
-    if (x->key == NULL || y->key == NULL)
-        return (x->key == NULL) - (y->key == NULL);
-    int k = strcmp(x->key, y->key);
-    if (k != 0)
-        return k;
-    bool xi = has_image_extension(x->name), yi = has_image_extension(y->name);
-    if (xi != yi)
-        return xi ? -1 : 1;
-    return strcmp(x->name, y->name);
-}
-
-void lister_settle_claims(src_file_t *files, size_t n)
-{
-    if (n < 2)
-        return;
-    qsort(files, n, sizeof *files, by_claim);
-    for (size_t i = 1; i < n && files[i].key != NULL; i++)
-        if (strcmp(files[i].key, files[i - 1].key) == 0)
-            files[i].owner = files[i - 1].owner ? files[i - 1].owner : files[i - 1].name;
-    qsort(files, n, sizeof *files, by_ent_name);
-}
-
-bool lister_emit(lister_t *l, src_file_t *files, size_t n)
-{
+    lister_t *l = (lister_t *)k;
     stage_emitter_t *em = l->em;
     for (size_t i = 0; i < n; i++) {
         const src_file_t *f = &files[i];
-        if (l->shard_n > 1 && shard_of(f->path + f->rel_off, l->shard_n) != l->shard_k) {
+        if (!shard_takes(f->path + f->rel_off, l->shard_k, l->shard_n)) {
             expect_file(l, f);
             continue;
         }
@@ -213,34 +151,32 @@ bool lister_emit(lister_t *l, src_file_t *files, size_t n)
     return true;
 }
 
-void lister_note(lister_t *l, const char *path, const char *text)
+static void lister_note(source_sink_t *k, const char *path, const char *text)
 {
-    reporter_note(l->rep, path, text);
+    reporter_note(((lister_t *)k)->rep, path, text);
 }
 
-bool lister_prunes(const lister_t *l)
+static void lister_pass_start(source_sink_t *k)
 {
-    return l->prune != NULL;
-}
-
-void lister_pass_start(lister_t *l)
-{
+    lister_t *l = (lister_t *)k;
     if (l->prune != NULL) {
         pruner_free(l->prune);
         pruner_init(l->prune);
     }
 }
 
-void lister_pass_done(lister_t *l, uint64_t folders)
+static void lister_pass_done(source_sink_t *k, uint64_t folders)
 {
-    if (l->prune != NULL && l->prune_cfg != NULL && !done_fired(lister_done(l)))
+    lister_t *l = (lister_t *)k;
+    if (l->prune != NULL && l->prune_cfg != NULL && !done_fired(k->done))
         prune_run(l->prune, l->store, l->opts, l->prune_cfg, l->rep);
     reporter_watching(l->rep, folders);
 }
 
-void lister_gone(lister_t *l, const char *path, size_t rel_off)
+static void lister_gone(source_sink_t *k, const char *path, size_t rel_off)
 {
-    if (l->prune == NULL || (l->shard_n > 1 && shard_of(path + rel_off, l->shard_n) != l->shard_k))
+    lister_t *l = (lister_t *)k;
+    if (l->prune == NULL || !shard_takes(path + rel_off, l->shard_k, l->shard_n))
         return;
     bool named;
     char err[300];
@@ -257,15 +193,19 @@ void lister_gone(lister_t *l, const char *path, size_t rel_off)
     task_free(t);
 }
 
-done_t *lister_done(lister_t *l)
-{
-    return stage_emitter_done(l->em);
-}
-
 void lister_run(void *ctx, stage_emitter_t *em)
 {
     lister_t *l = ctx;
     l->em = em;
-    l->source->ops->list(l->source, l);
+    l->sink = (source_sink_t){.opts = l->opts,
+                              .done = stage_emitter_done(em),
+                              .prunes = l->prune != NULL,
+                              .emit = lister_emit,
+                              .failure = lister_failure,
+                              .note = lister_note,
+                              .gone = lister_gone,
+                              .pass_start = lister_pass_start,
+                              .pass_done = lister_pass_done};
+    l->source->ops->list(l->source, &l->sink);
     reporter_listing_done(l->rep);
 }

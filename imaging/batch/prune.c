@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "pipeline/threads.h"
-#include "source/source.h"
+#include "core/claims.h"
 
 static void scan_free(prune_scan_t *s);
 
@@ -74,7 +74,7 @@ static bool on_entry(void *ctx, const store_entry_t *e)
     prune_scan_t *s = ctx;
     if (atomic_load(&s->stop))
         return false;
-    if (s->cfg->shard_n > 1 && shard_of(e->rel, s->cfg->shard_n) != s->cfg->shard_k)
+    if (!shard_takes(e->rel, s->cfg->shard_k, s->cfg->shard_n))
         return true; /* another shard's to judge */
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 1024;

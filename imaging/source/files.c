@@ -55,7 +55,7 @@ static bool is_regular(const files_src_t *fs, int dirfd, const char *name)
 }
 
 /* Reads the regular files of folder dir (relative to SRC) and settles their claims. */
-static void load_folder(files_src_t *fs, lister_t *l, const char *dir)
+static void load_folder(files_src_t *fs, source_sink_t *k, const char *dir)
 {
     forget_folder(fs);
     fs->dir = strdup(dir);
@@ -83,17 +83,17 @@ static void load_folder(files_src_t *fs, lister_t *l, const char *dir)
         char *name = strdup(de->d_name);
         if (name == NULL)
             break;
-        src_file_init(&fs->files[fs->nfiles++], l, name, 0, 0, &zero, 0);
+        src_file_init(&fs->files[fs->nfiles++], k->opts, name, 0, 0, &zero, 0);
     }
     closedir(d);
-    lister_settle_claims(fs->files, fs->nfiles);
+    claims_settle(fs->files, fs->nfiles);
 }
 
 /* Who owns the output name of file `name` in folder dir, if another file does. */
-static const char *owner_of(files_src_t *fs, lister_t *l, const char *dir, const char *name)
+static const char *owner_of(files_src_t *fs, source_sink_t *k, const char *dir, const char *name)
 {
     if (fs->dir == NULL || strcmp(fs->dir, dir) != 0)
-        load_folder(fs, l, dir);
+        load_folder(fs, k, dir);
     for (size_t lo = 0, hi = fs->nfiles; lo < hi;) {
         size_t mid = (lo + hi) / 2;
         int c = strcmp(fs->files[mid].name, name);
@@ -108,7 +108,7 @@ static const char *owner_of(files_src_t *fs, lister_t *l, const char *dir, const
 }
 
 /* Handles one listed entry. False once the run is cancelled. */
-static bool one(files_src_t *fs, lister_t *l, char *rel)
+static bool one(files_src_t *fs, source_sink_t *k, char *rel)
 {
     while (rel[0] == '.' && rel[1] == '/')
         rel += 2;
@@ -116,26 +116,26 @@ static bool one(files_src_t *fs, lister_t *l, char *rel)
         return true;
     char *path = path_join(fs->src, rel);
     if (path == NULL) {
-        lister_failure(l, rel, NULL, "out of memory");
+        k->failure(k, rel, NULL, "out of memory");
         return true;
     }
     struct stat st;
     if (!rel_path_safe(rel)) {
-        lister_failure(l, path, NULL,
-                       "not a path inside SRC (--files-from takes paths relative to it)");
+        k->failure(k, path, NULL,
+                   "not a path inside SRC (--files-from takes paths relative to it)");
     } else if (lstat(path, &st) != 0 ||
                (S_ISLNK(st.st_mode) && fs->follow_symlinks && stat(path, &st) != 0)) {
-        lister_failure(l, path, NULL, strerror(errno));
+        k->failure(k, path, NULL, strerror(errno));
     } else if (S_ISREG(st.st_mode)) {
         size_t rel_off = strlen(fs->src) + 1;
         const char *slash = strrchr(rel, '/');
         size_t name_off = rel_off + (slash ? (size_t)(slash - rel) + 1 : 0);
         char *dir = strndup(rel, slash ? (size_t)(slash - rel) : 0);
         src_file_t f;
-        src_file_init(&f, l, path, rel_off, name_off, &st.st_mtim, (uint64_t)st.st_size);
-        f.owner = dir ? owner_of(fs, l, dir, f.name) : NULL;
+        src_file_init(&f, k->opts, path, rel_off, name_off, &st.st_mtim, (uint64_t)st.st_size);
+        f.owner = dir ? owner_of(fs, k, dir, f.name) : NULL;
         free(dir);
-        bool go = lister_emit(l, &f, 1);
+        bool go = k->emit(k, &f, 1);
         src_file_free(&f);
         return go;
     }
@@ -198,25 +198,18 @@ static char *next_entry(files_src_t *fs, done_t *done, bool *cancelled, int *err
     }
 }
 
-static void files_list(source_t *base, lister_t *l)
+static void files_list(source_t *base, source_sink_t *k)
 {
     files_src_t *fs = (files_src_t *)base;
     bool cancelled = false;
     int err = 0;
     char *entry;
-    while ((entry = next_entry(fs, lister_done(l), &cancelled, &err)) != NULL)
-        if (!one(fs, l, entry))
+    while ((entry = next_entry(fs, k->done, &cancelled, &err)) != NULL)
+        if (!one(fs, k, entry))
             break;
     if (err != 0)
-        lister_failure(l, "--files-from", NULL, strerror(err));
+        k->failure(k, "--files-from", NULL, strerror(err));
     forget_folder(fs);
-}
-
-static int files_open(source_t *base, void *local, task_t *t, char *err, size_t errsz)
-{
-    (void)base;
-    (void)local;
-    return source_open_local(t, err, errsz);
 }
 
 static void files_close(source_t *base)
@@ -232,7 +225,8 @@ static void files_close(source_t *base)
 
 source_t *source_files_open(const source_cfg_t *cfg, char *err, size_t errsz)
 {
-    static const source_ops_t ops = {.list = files_list, .open = files_open, .close = files_close};
+    static const source_ops_t ops = {
+        .list = files_list, .open = source_open_local, .close = files_close};
     struct stat st;
     if (stat(cfg->src, &st) != 0) {
         snprintf(err, errsz, "%s", strerror(errno));

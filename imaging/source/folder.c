@@ -127,7 +127,7 @@ static void listing_free(src_file_t *files, size_t nfiles, char **names, size_t 
 
 /* Sorts one entry into subfolders (pushed) and regular files (appended to files); everything
  * else is skipped. Takes ownership of path, whose last component is name. */
-static void classify(const folder_src_t *fs, lister_t *l, stack_t_ *stack, visited_t *seen,
+static void classify(const folder_src_t *fs, source_sink_t *k, stack_t_ *stack, visited_t *seen,
                      const struct stat *dst_st, char *path, size_t rel_off, src_file_t *files,
                      size_t *nfiles)
 {
@@ -137,7 +137,7 @@ static void classify(const folder_src_t *fs, lister_t *l, stack_t_ *stack, visit
         const char *name = strrchr(path, '/');
         size_t n = name && name > path + rel_off ? (size_t)(name - path - rel_off) : 0;
         char *folder = strndup(path + rel_off, n);
-        lister_failure(l, path, folder ? folder : "", strerror(errno));
+        k->failure(k, path, folder ? folder : "", strerror(errno));
         free(folder);
         free(path);
         return;
@@ -158,20 +158,20 @@ static void classify(const folder_src_t *fs, lister_t *l, stack_t_ *stack, visit
         return;
     }
     const char *slash = strrchr(path, '/');
-    src_file_init(&files[(*nfiles)++], l, path, rel_off, slash ? (size_t)(slash - path) + 1 : 0,
-                  &st.st_mtim, (uint64_t)st.st_size);
+    src_file_init(&files[(*nfiles)++], k->opts, path, rel_off,
+                  slash ? (size_t)(slash - path) + 1 : 0, &st.st_mtim, (uint64_t)st.st_size);
 }
 
 /* Lists one folder: subfolders onto the stack (so that they are walked in name order), then its
  * files. A folder's names are held while it is handled, never the whole tree's. */
-static bool list_dir(const folder_src_t *fs, lister_t *l, stack_t_ *stack, visited_t *seen,
+static bool list_dir(const folder_src_t *fs, source_sink_t *k, stack_t_ *stack, visited_t *seen,
                      const struct stat *dst_st, const char *dir, size_t rel_off)
 {
     if (fs->on_folder != NULL)
-        fs->on_folder(fs->on_folder_ctx, l, dir);
+        fs->on_folder(fs->on_folder_ctx, k, dir);
     DIR *d = opendir(dir);
     if (d == NULL) {
-        lister_failure(l, dir, rel_of(dir, rel_off), strerror(errno));
+        k->failure(k, dir, rel_of(dir, rel_off), strerror(errno));
         return true;
     }
     size_t n = 0, nfiles = 0;
@@ -179,12 +179,12 @@ static bool list_dir(const folder_src_t *fs, lister_t *l, stack_t_ *stack, visit
     closedir(d);
     src_file_t *files = n ? calloc(n, sizeof *files) : NULL;
     if (n > 0 && files == NULL)
-        lister_failure(l, dir, rel_of(dir, rel_off), "out of memory");
+        k->failure(k, dir, rel_of(dir, rel_off), "out of memory");
     size_t base = stack->n;
     for (size_t i = 0; files != NULL && i < n; i++) {
         char *path = path_join(dir, names[i]);
         if (path != NULL)
-            classify(fs, l, stack, seen, dst_st, path, rel_off, files, &nfiles);
+            classify(fs, k, stack, seen, dst_st, path, rel_off, files, &nfiles);
     }
     /* Reverse the folders just pushed, so the first by name is popped first. */
     for (size_t i = base, j = stack->n; i + 1 < j; i++, j--) {
@@ -192,13 +192,13 @@ static bool list_dir(const folder_src_t *fs, lister_t *l, stack_t_ *stack, visit
         stack->v[i] = stack->v[j - 1];
         stack->v[j - 1] = tmp;
     }
-    lister_settle_claims(files, nfiles);
-    bool go = lister_emit(l, files, nfiles);
+    claims_settle(files, nfiles);
+    bool go = k->emit(k, files, nfiles);
     listing_free(files, nfiles, names, n);
     return go;
 }
 
-void folder_walk(const folder_src_t *fs, lister_t *l, const char *dir)
+void folder_walk(const folder_src_t *fs, source_sink_t *k, const char *dir)
 {
     struct stat dst_st;
     memset(&dst_st, 0, sizeof dst_st);
@@ -215,7 +215,7 @@ void folder_walk(const folder_src_t *fs, lister_t *l, const char *dir)
     bool go = root != NULL && push(&stack, root);
     while (go && stack.n > 0) {
         char *d = stack.v[--stack.n];
-        go = list_dir(fs, l, &stack, &seen, &dst_st, d, fs->rel_off);
+        go = list_dir(fs, k, &stack, &seen, &dst_st, d, fs->rel_off);
         free(d);
     }
     while (stack.n > 0)
@@ -224,7 +224,7 @@ void folder_walk(const folder_src_t *fs, lister_t *l, const char *dir)
     free(seen.v);
 }
 
-bool folder_take(const folder_src_t *fs, lister_t *l, const char *dir, const char *name)
+bool folder_take(const folder_src_t *fs, source_sink_t *k, const char *dir, const char *name)
 {
     size_t rel_off = fs->rel_off;
     char *path = path_join(dir, name);
@@ -240,12 +240,13 @@ bool folder_take(const folder_src_t *fs, lister_t *l, const char *dir, const cha
         closedir(d);
     src_file_t *files = calloc(n + 1, sizeof *files);
     if (files == NULL) {
-        lister_failure(l, path, NULL, "out of memory");
+        k->failure(k, path, NULL, "out of memory");
         free(path);
         listing_free(NULL, 0, names, n);
         return true;
     }
-    src_file_init(&files[nfiles++], l, path, rel_off, name_off, &st.st_mtim, (uint64_t)st.st_size);
+    src_file_init(&files[nfiles++], k->opts, path, rel_off, name_off, &st.st_mtim,
+                  (uint64_t)st.st_size);
     /* Its rivals for the output name, by the walk's rules, so that the clash rule sees the
      * whole folder. */
     for (size_t i = 0; files[0].key != NULL && i < n; i++) {
@@ -255,22 +256,22 @@ bool folder_take(const folder_src_t *fs, lister_t *l, const char *dir, const cha
             continue;
         }
         src_file_t *f = &files[nfiles];
-        src_file_init(f, l, rival, rel_off, name_off, &st.st_mtim, (uint64_t)st.st_size);
+        src_file_init(f, k->opts, rival, rel_off, name_off, &st.st_mtim, (uint64_t)st.st_size);
         if (f->key != NULL && strcmp(f->key, files[0].key) == 0)
             nfiles++;
         else
             src_file_free(f);
     }
-    lister_settle_claims(files, nfiles);
+    claims_settle(files, nfiles);
     bool go = true;
     for (size_t i = 0; i < nfiles; i++)
         if (strcmp(files[i].name, name) == 0)
-            go = lister_emit(l, &files[i], 1);
+            go = k->emit(k, &files[i], 1);
     listing_free(files, nfiles, names, n);
     return go;
 }
 
-void folder_list(source_t *base, lister_t *l)
+void folder_list(source_t *base, source_sink_t *k)
 {
     folder_src_t *fs = (folder_src_t *)base;
     struct stat src_st;
@@ -281,22 +282,15 @@ void folder_list(source_t *base, lister_t *l)
         src_file_t f;
         char *path = strdup(fs->src);
         if (path == NULL) {
-            lister_failure(l, fs->src, "", "out of memory");
+            k->failure(k, fs->src, "", "out of memory");
             return;
         }
-        src_file_init(&f, l, path, off, off, &src_st.st_mtim, (uint64_t)src_st.st_size);
-        lister_emit(l, &f, 1);
+        src_file_init(&f, k->opts, path, off, off, &src_st.st_mtim, (uint64_t)src_st.st_size);
+        k->emit(k, &f, 1);
         src_file_free(&f);
     } else {
-        folder_walk(fs, l, fs->src);
+        folder_walk(fs, k, fs->src);
     }
-}
-
-int folder_open(source_t *base, void *local, task_t *t, char *err, size_t errsz)
-{
-    (void)base;
-    (void)local;
-    return source_open_local(t, err, errsz);
 }
 
 /* The walk's rules, counting only: one readdir per folder, a stat only for folders (to know DST
@@ -312,7 +306,7 @@ bool folder_count(source_t *base, const atomic_bool *stop, uint64_t *n, uint32_t
         return false;
     if (S_ISREG(st.st_mode)) {
         const char *name = strrchr(fs->src, '/');
-        *n += shard_n <= 1 || shard_of(name ? name + 1 : fs->src, shard_n) == shard_k;
+        *n += shard_takes(name ? name + 1 : fs->src, shard_k, shard_n);
         return true;
     }
     stack_t_ stack = {0};
@@ -345,7 +339,7 @@ bool folder_count(source_t *base, const atomic_bool *stop, uint64_t *n, uint32_t
                 (!fs->follow_symlinks || visit(&seen, st.st_dev, st.st_ino)) && push(&stack, path))
                 continue;
             if (type == DT_REG)
-                *n += shard_n <= 1 || shard_of(path + root_len + 1, shard_n) == shard_k;
+                *n += shard_takes(path + root_len + 1, shard_k, shard_n);
             free(path);
         }
         if (d != NULL)
@@ -401,8 +395,10 @@ static void folder_close(source_t *base)
 
 source_t *source_folder_open(const source_cfg_t *cfg, char *err, size_t errsz)
 {
-    static const source_ops_t ops = {
-        .list = folder_list, .count = folder_count, .open = folder_open, .close = folder_close};
+    static const source_ops_t ops = {.list = folder_list,
+                                     .count = folder_count,
+                                     .open = source_open_local,
+                                     .close = folder_close};
     folder_src_t *fs = calloc(1, sizeof *fs);
     if (fs == NULL) {
         snprintf(err, errsz, "out of memory");

@@ -26,7 +26,7 @@ typedef struct {
     char *skip; /* DST's prefix when it lies under SRC in this bucket, else NULL */
     s3_client_t *lister_client;
     /* the window of keys whose rivals may still come; each file's name is its relative path */
-    lister_t *l;
+    source_sink_t *k;
     src_file_t *win;
     size_t n, cap;
     size_t *stem; /* per window entry: bytes of its relative path up to the end of its stem */
@@ -61,9 +61,9 @@ static void release(s3_src_t *s, const char *next)
         done++;
     if (done == 0)
         return;
-    lister_settle_claims(s->win, done);
+    claims_settle(s->win, done);
     if (s->go)
-        s->go = lister_emit(s->l, s->win, done);
+        s->go = s->k->emit(s->k, s->win, done);
     for (size_t i = 0; i < done; i++)
         src_file_free(&s->win[i]);
     memmove(s->win, s->win + done, (s->n - done) * sizeof *s->win);
@@ -97,7 +97,7 @@ static bool on_key(void *ctx, const s3_obj_t *o)
         if (w != NULL)
             s->win = w;
         if (st == NULL) {
-            lister_failure(s->l, o->key, "", "out of memory");
+            s->k->failure(s->k, o->key, "", "out of memory");
             return s->go;
         }
         s->stem = st;
@@ -105,19 +105,19 @@ static bool on_key(void *ctx, const s3_obj_t *o)
     }
     char *path = NULL;
     if (asprintf(&path, "s3://%s/%s", s->bucket, o->key) < 0) {
-        lister_failure(s->l, o->key, "", "out of memory");
+        s->k->failure(s->k, o->key, "", "out of memory");
         return s->go;
     }
     size_t rel_off = strlen(path) - len;
     s->stem[s->n] = stem_len(rel);
-    src_file_init(&s->win[s->n++], s->l, path, rel_off, rel_off, &o->mtime, o->size);
+    src_file_init(&s->win[s->n++], s->k->opts, path, rel_off, rel_off, &o->mtime, o->size);
     return s->go;
 }
 
-static void s3_list_src(source_t *base, lister_t *l)
+static void s3_list_src(source_t *base, source_sink_t *k)
 {
     s3_src_t *s = (s3_src_t *)base;
-    s->l = l;
+    s->k = k;
     s->go = true;
     s3_err_t e;
     if (s3_list(s->lister_client, s->bucket, s->prefix, false, 0, on_key, s, &e) != 0 &&
@@ -126,7 +126,7 @@ static void s3_list_src(source_t *base, lister_t *l)
         snprintf(where, sizeof where, "s3://%s/%s", s->bucket, s->prefix);
         char msg[320];
         snprintf(msg, sizeof msg, "cannot list: %s", e.msg);
-        lister_failure(l, where, "", msg);
+        k->failure(k, where, "", msg);
     }
     release(s, NULL);
 }

@@ -2,8 +2,9 @@
  * walk (folder.c), a list of paths (files.c, --files-from), an S3 listing (s3.c). source_open
  * picks the backend by the form of SRC and the options, so nothing outside this room names one.
  *
- * A source's `list` runs in the lister thread and hands what it finds to the lister a batch at a
- * time, through the calls at the end of this header (claims settled, then lister_emit).
+ * A source's `list` runs in the lister thread and hands what it finds, a batch at a time, to the
+ * sink it is given (source_sink_t, below: the batch's lister is one), and calls nothing else
+ * outside its room; the rules every listing shares are core/claims.h's.
  *
  * `open` is the one way a task's bytes come in: it returns an open descriptor that the worker
  * passes to its decoder as it is (the folder and list sources open the file; the S3 source
@@ -26,15 +27,41 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "core/claims.h"
+#include "core/options.h"
 #include "core/task.h"
 #include "pipeline/done.h"
 #include "s3/s3.h"
 
 typedef struct source source_t;
-typedef struct lister lister_t; /* lister.h: what a source hands its findings to */
+typedef struct source_sink source_sink_t;
+
+/* What a source's list hands its findings to. Each call takes the sink itself. */
+struct source_sink {
+    const thumb_opts_t *opts; /* how outputs are named (src_file_init) */
+    done_t *done;             /* the run's, for a source that waits on something else too */
+    bool prunes;              /* the run prunes (--prune) */
+    /* Settles or emits files[0..n) in order, their claims settled (claims_settle). False once
+     * the run is cancelled. */
+    bool (*emit)(source_sink_t *k, src_file_t *files, size_t n);
+    /* A failure that is no task's (an unreadable folder, a failed listing page). unlisted: the
+     * path relative to SRC of the folder whose listing it leaves incomplete ("": all of SRC), so
+     * that --prune removes nothing under it; NULL when the listing is still whole. */
+    void (*failure)(source_sink_t *k, const char *path, const char *unlisted, const char *reason);
+    /* Something to tell the user that is not a failure (not counted): "thumbgen: PATH: text". */
+    void (*note)(source_sink_t *k, const char *path, const char *text);
+    /* The source at path (relative part from rel_off) was deleted or moved away: with --prune,
+     * its outputs are removed from the store (if this shard's). */
+    void (*gone)(source_sink_t *k, const char *path, size_t rel_off);
+    /* For a source that lists SRC more than once (--watch): a pass over the whole of SRC begins;
+     * and one is over (with --prune, and when it was not cut short, the store is pruned), with
+     * `folders` folders watched. */
+    void (*pass_start)(source_sink_t *k);
+    void (*pass_done)(source_sink_t *k, uint64_t folders);
+};
 
 typedef struct source_ops {
-    void (*list)(source_t *s, lister_t *l);
+    void (*list)(source_t *s, source_sink_t *k);
     /* Counts ahead what list will find (names only, no output checks), for the progress bar's
      * total, in a thread of its own beside the lister: adds to *n as it goes; stops when *stop is
      * set. True when the count is complete. NULL: the source cannot count ahead. */
@@ -75,61 +102,8 @@ extern bool source_watch_test_hooks;
 /* Closes and frees a source (NULL is fine). */
 void source_close(source_t *s);
 
-/* Opens a local file for the decoder (the folder and list sources' `open`): read-only, never
- * blocking on a FIFO swapped in since the listing, and only if it is still a regular file. */
-int source_open_local(task_t *t, char *err, size_t errsz);
-
-/* ---- the lister's side (implemented in lister.c): what a source hands its findings to */
-
-/* One file found by a source. */
-typedef struct src_file {
-    char *path;        /* as the user knows it (a path, s3://BUCKET/KEY), malloc'd */
-    size_t rel_off;    /* where the path relative to SRC starts */
-    const char *name;  /* its last component, inside path */
-    char *key;         /* its output's name in its folder ("./stem.ext"), malloc'd; NULL: none */
-    const char *owner; /* the name of the file that owns its output name, if another one does */
-    struct timespec mtime;
-    uint64_t size; /* bytes */
-} src_file_t;
-
-/* Fills f for path (taken over), whose last component starts at name_off. */
-void src_file_init(src_file_t *f, const lister_t *l, char *path, size_t rel_off, size_t name_off,
-                   const struct timespec *mtime, uint64_t size);
-void src_file_free(src_file_t *f);
-
-/* Marks every file whose output name is claimed by another file of files[0..n) (one folder's, or
- * a group that holds every possible rival) with that owner; files[] ends in name order. */
-void lister_settle_claims(src_file_t *files, size_t n);
-
-/* Settles or emits files[0..n) in order. False once the run is cancelled. */
-bool lister_emit(lister_t *l, src_file_t *files, size_t n);
-
-/* Reports a failure that is no task's (an unreadable folder, a failed listing page). unlisted:
- * the path relative to SRC of the folder whose listing it leaves incomplete ("": all of SRC), so
- * that --prune removes nothing under it; NULL when the listing is still whole. */
-void lister_failure(lister_t *l, const char *path, const char *unlisted, const char *reason);
-
-/* Tells the user something that is not a failure (not counted): "thumbgen: PATH: text". */
-void lister_note(lister_t *l, const char *path, const char *text);
-
-/* True when the run prunes (--prune). */
-bool lister_prunes(const lister_t *l);
-
-/* For a source that lists SRC more than once (--watch): a pass over the whole of SRC begins. */
-void lister_pass_start(lister_t *l);
-
-/* A pass is over: with --prune and when it was not cut short, the store is pruned (prune.h);
- * then the reporter is told that `folders` folders are watched. */
-void lister_pass_done(lister_t *l, uint64_t folders);
-
-/* The source at path (relative part from rel_off) was deleted or moved away: with --prune, its
- * outputs are removed from the store (if this shard's). */
-void lister_gone(lister_t *l, const char *path, size_t rel_off);
-
-/* The run's done, for a source that waits on something else too (a list on a pipe). */
-done_t *lister_done(lister_t *l);
-
-/* The shard a relative path belongs to among n (--shard K/N: FNV-1a 64 of its bytes, mod n). */
-uint32_t shard_of(const char *rel, uint32_t n);
+/* Opens a local file for the decoder (the folder and list sources' `open`, local.c): read-only,
+ * never blocking on a FIFO swapped in since the listing, and only if it is still a regular file. */
+int source_open_local(source_t *s, void *local, task_t *t, char *err, size_t errsz);
 
 #endif

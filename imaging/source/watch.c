@@ -7,7 +7,7 @@
  * one name are coalesced (the last decides), and a taken file goes through the same clash rule,
  * freshness check and pipeline as in a walk;
  *   - a file deleted or moved away (IN_DELETE, IN_MOVED_FROM) has its outputs removed with
- *     --prune (lister_gone);
+ *     --prune (the sink's gone);
  *   - a new folder (created or moved in) is watched, then walked, so files made in it before its
  *     watch existed are found too; a folder deleted or moved away ends its watches, and with
  *     --prune a rescan removes what was thumbnailed from it;
@@ -92,7 +92,7 @@ static void forget(watch_src_t *ws, int wd)
 
 /* The walk's on_folder: watches each folder it enters, before the folder is listed (so the walk
  * itself decides which folders are SRC's: not hidden, not DST, symlinks only when followed). */
-static void watch_folder(void *ctx, lister_t *l, const char *dir)
+static void watch_folder(void *ctx, source_sink_t *k, const char *dir)
 {
     watch_src_t *ws = ctx;
     int wd = inotify_add_watch(ws->ino, dir, MASK);
@@ -110,24 +110,24 @@ static void watch_folder(void *ctx, lister_t *l, const char *dir)
                  "(fs.inotify.max_user_watches = %lu); raise it (sysctl "
                  "fs.inotify.max_user_watches=N); this run ends after its pass",
                  max);
-        lister_failure(l, dir, NULL, why);
+        k->failure(k, dir, NULL, why);
     }
     if (wd < 0)
         return;
     if (!remember(ws, wd, dir))
-        lister_failure(l, dir, NULL, "out of memory");
+        k->failure(k, dir, NULL, "out of memory");
     if (strlen(dir) == ws->f.rel_off - 1) /* the walk's own spelling of SRC */
         ws->root_wd = wd;
 }
 
 /* A whole pass: the walk (watching each folder as it enters it), then the pruning and the status
- * (lister_pass_done). */
-static void pass(watch_src_t *ws, lister_t *l)
+ * (the sink's pass_done). */
+static void pass(watch_src_t *ws, source_sink_t *k)
 {
-    lister_pass_start(l);
-    folder_walk(&ws->f, l, ws->f.src);
-    if (!done_fired(lister_done(l))) /* a pass cut short is no pass: 130 for a first one */
-        lister_pass_done(l, ws->watched);
+    k->pass_start(k);
+    folder_walk(&ws->f, k, ws->f.src);
+    if (!done_fired(k->done)) /* a pass cut short is no pass: 130 for a first one */
+        k->pass_done(k, ws->watched);
 }
 
 /* Adds a change to the batch, or updates the one for the same name (the last event decides). */
@@ -155,14 +155,14 @@ static bool note(change_t **v, size_t *n, size_t *cap, int wd, const char *name,
 
 /* Acts on one change. Returns false when the run is cancelled; sets *rescan when only a rescan
  * can tell what it means. */
-static bool apply(watch_src_t *ws, lister_t *l, const change_t *c, bool pruning, bool *rescan)
+static bool apply(watch_src_t *ws, source_sink_t *k, const change_t *c, bool pruning, bool *rescan)
 {
     const char *dir = (size_t)c->wd < ws->ndirs ? ws->dirs[c->wd] : NULL;
     if (dir == NULL)
         return true; /* a folder no longer watched */
     char *path = path_join(dir, c->name);
     if (path == NULL) {
-        lister_failure(l, dir, "", "out of memory");
+        k->failure(k, dir, "", "out of memory");
         return true;
     }
     bool go = true;
@@ -170,17 +170,17 @@ static bool apply(watch_src_t *ws, lister_t *l, const change_t *c, bool pruning,
     switch (c->kind) {
     case CH_CREATED: /* a new name for an existing file (a hard link): nothing else will come */
         if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink > 1)
-            go = folder_take(&ws->f, l, dir, c->name);
+            go = folder_take(&ws->f, k, dir, c->name);
         break;
     case CH_TAKE:
-        go = folder_take(&ws->f, l, dir, c->name);
+        go = folder_take(&ws->f, k, dir, c->name);
         break;
     case CH_GONE:
         if (lstat(path, &st) != 0 && errno == ENOENT)
-            lister_gone(l, path, ws->f.rel_off);
+            k->gone(k, path, ws->f.rel_off);
         break;
     case CH_DIR_NEW:
-        folder_walk(&ws->f, l, path);
+        folder_walk(&ws->f, k, path);
         break;
     case CH_DIR_GONE: {
         size_t n = strlen(path);
@@ -196,11 +196,11 @@ static bool apply(watch_src_t *ws, lister_t *l, const change_t *c, bool pruning,
     }
     }
     free(path);
-    return go && !done_fired(lister_done(l));
+    return go && !done_fired(k->done);
 }
 
 /* Reads and handles one batch of events. False when the watch must end. */
-static bool handle_events(watch_src_t *ws, lister_t *l, bool pruning)
+static bool handle_events(watch_src_t *ws, source_sink_t *k, bool pruning)
 {
     static char buf[64 * 1024] __attribute__((aligned(__alignof__(struct inotify_event))));
     ssize_t len = read(ws->ino, buf, sizeof buf);
@@ -237,39 +237,39 @@ static bool handle_events(watch_src_t *ws, lister_t *l, bool pruning)
     }
     bool go = true, rescan = overflow || oom;
     if (root_gone) {
-        lister_failure(l, ws->f.src, NULL, "SRC was deleted or moved away: watching stops");
+        k->failure(k, ws->f.src, NULL, "SRC was deleted or moved away: watching stops");
         go = false;
     }
     for (size_t i = 0; go && !rescan && i < n; i++)
-        go = apply(ws, l, &v[i], pruning, &rescan);
+        go = apply(ws, k, &v[i], pruning, &rescan);
     for (size_t i = 0; i < n; i++)
         free(v[i].name);
     free(v);
     if (go && rescan) {
-        lister_note(l, ws->f.src,
-                    overflow ? "too many changes at once (the inotify queue overflowed): "
-                               "rescanning"
-                    : oom    ? "out of memory while reading changes: rescanning"
-                             : "a folder went away: rescanning to prune what came from it");
-        pass(ws, l);
+        k->note(k, ws->f.src,
+                overflow ? "too many changes at once (the inotify queue overflowed): "
+                           "rescanning"
+                : oom    ? "out of memory while reading changes: rescanning"
+                         : "a folder went away: rescanning to prune what came from it");
+        pass(ws, k);
     }
-    return go && !done_fired(lister_done(l));
+    return go && !done_fired(k->done);
 }
 
-static void watch_list(source_t *base, lister_t *l)
+static void watch_list(source_t *base, source_sink_t *k)
 {
     watch_src_t *ws = (watch_src_t *)base;
-    done_t *done = lister_done(l);
+    done_t *done = k->done;
     ws->ino = inotify_init1(IN_CLOEXEC);
     if (ws->ino < 0) {
         char why[200];
         snprintf(why, sizeof why, "cannot watch: inotify: %s", strerror(errno));
-        lister_failure(l, ws->f.src, NULL, why);
-        folder_list(base, l);
+        k->failure(k, ws->f.src, NULL, why);
+        folder_list(base, k);
         return;
     }
-    pass(ws, l);
-    bool pruning = lister_prunes(l);
+    pass(ws, k);
+    bool pruning = k->prunes;
     while (!ws->limit && !done_fired(done)) {
         struct pollfd p[2] = {{.fd = ws->ino, .events = POLLIN},
                               {.fd = done_fd(done), .events = POLLIN}};
@@ -277,7 +277,7 @@ static void watch_list(source_t *base, lister_t *l)
             break;
         if (done_fired(done) || !(p[0].revents & POLLIN))
             continue;
-        if (!handle_events(ws, l, pruning))
+        if (!handle_events(ws, k, pruning))
             break;
     }
 }
@@ -297,7 +297,7 @@ static void watch_close(source_t *base)
 source_t *source_watch_open(const source_cfg_t *cfg, char *err, size_t errsz)
 {
     static const source_ops_t ops = {
-        .list = watch_list, .count = folder_count, .open = folder_open, .close = watch_close};
+        .list = watch_list, .count = folder_count, .open = source_open_local, .close = watch_close};
     struct stat st;
     if (stat(cfg->src, &st) == 0 && !S_ISDIR(st.st_mode)) {
         snprintf(err, errsz, "--watch needs a folder");

@@ -1,4 +1,4 @@
-/* Unit tests of the rules the lister applies to every source (the clash rule, --shard) and of the
+/* Unit tests of the rules every listing shares (core/claims.h: the clash rule, --shard) and of the
  * folder store's naming and freshness, which the lister asks before any decode. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,14 +12,15 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "batch/lister.h"
+#include "core/claims.h"
+#include "store/store.h"
 
 /* files[i] for names[i], as a source would fill them (relative path = name). */
-static void fill(const lister_t *l, src_file_t *files, const char *const *names, size_t n)
+static void fill(const thumb_opts_t *o, src_file_t *files, const char *const *names, size_t n)
 {
     struct timespec zero = {0, 0};
     for (size_t i = 0; i < n; i++)
-        src_file_init(&files[i], l, strdup(names[i]), 0, 0, &zero, 0);
+        src_file_init(&files[i], o, strdup(names[i]), 0, 0, &zero, 0);
 }
 
 static const char *owner_of(const src_file_t *files, size_t n, const char *name)
@@ -38,7 +39,6 @@ static void clash_rule(void **state)
     (void)state;
     thumb_opts_t o;
     thumb_opts_default(&o);
-    lister_t l = {.opts = &o};
     const char *names[] = {"a.png", "a", "a.gif", "a.jpg", "b.txt", "b.png", "c.webp", "B.png"};
     enum { N = sizeof names / sizeof names[0] };
     /* Every rotation of the input order gives the same owners. */
@@ -47,8 +47,8 @@ static void clash_rule(void **state)
         for (size_t i = 0; i < N; i++)
             order[i] = names[(i + r) % N];
         src_file_t files[N];
-        fill(&l, files, order, N);
-        lister_settle_claims(files, N);
+        fill(&o, files, order, N);
+        claims_settle(files, N);
         for (size_t i = 1; i < N; i++) /* ends in name order */
             assert_true(strcmp(files[i - 1].name, files[i].name) < 0);
         assert_string_equal(owner_of(files, N, "a.gif"), "");
@@ -71,12 +71,11 @@ static void clash_follows_the_format(void **state)
     thumb_opts_t o;
     thumb_opts_default(&o);
     assert_true(parse_format("webp", &o.format));
-    lister_t l = {.opts = &o};
     const char *names[] = {"a.webp", "a.png"};
     src_file_t files[2];
-    fill(&l, files, names, 2);
+    fill(&o, files, names, 2);
     assert_string_equal(files[0].key, "./a.webp");
-    lister_settle_claims(files, 2);
+    claims_settle(files, 2);
     assert_string_equal(owner_of(files, 2, "a.webp"), "a.png");
     for (size_t i = 0; i < 2; i++)
         src_file_free(&files[i]);

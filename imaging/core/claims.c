@@ -1,0 +1,73 @@
+#include "core/claims.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/naming.h"
+
+void src_file_init(src_file_t *f, const thumb_opts_t *o, char *path, size_t rel_off,
+                   size_t name_off, const struct timespec *mtime, uint64_t size)
+{
+    f->path = path;
+    f->rel_off = rel_off;
+    f->name = path + name_off;
+    f->key = output_path_named(".", NULL, f->name, o->name[0] ? o->name : NULL, o->sizes[0].label,
+                               format_ext(o->format));
+    f->owner = NULL;
+    f->mtime = *mtime;
+    f->size = size;
+}
+
+void src_file_free(src_file_t *f)
+{
+    free(f->key);
+    free(f->path);
+    f->key = f->path = NULL;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const src_file_t *)a)->name, ((const src_file_t *)b)->name);
+}
+
+/* For one output name: an image extension first, then byte order. Files with no output name sort
+ * last and claim nothing. */
+static int by_claim(const void *a, const void *b)
+{
+    const src_file_t *x = a, *y = b;
+    if (x->key == NULL || y->key == NULL)
+        return (x->key == NULL) - (y->key == NULL);
+    int k = strcmp(x->key, y->key);
+    if (k != 0)
+        return k;
+    bool xi = has_image_extension(x->name), yi = has_image_extension(y->name);
+    if (xi != yi)
+        return xi ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+void claims_settle(src_file_t *files, size_t n)
+{
+    if (n < 2)
+        return;
+    qsort(files, n, sizeof *files, by_claim);
+    for (size_t i = 1; i < n && files[i].key != NULL; i++)
+        if (strcmp(files[i].key, files[i - 1].key) == 0)
+            files[i].owner = files[i - 1].owner ? files[i - 1].owner : files[i - 1].name;
+    qsort(files, n, sizeof *files, by_name);
+}
+
+uint32_t shard_of(const char *rel, uint32_t n)
+{
+    uint64_t h = 14695981039346656037ull; /* FNV-1a, 64 bits */
+    for (const unsigned char *p = (const unsigned char *)rel; *p; p++) {
+        h ^= *p;
+        h *= 1099511628211ull;
+    }
+    return n > 1 ? (uint32_t)(h % n) : 0;
+}
+
+bool shard_takes(const char *rel, uint32_t k, uint32_t n)
+{
+    return n <= 1 || shard_of(rel, n) == k;
+}
