@@ -96,6 +96,25 @@ static void no_bar_on_a_pipe(void **state)
     proc_result_free(&r);
 }
 
+/* A setup error on a terminal (a manifest that cannot be created) ends the run with the reason
+ * and status 2 before any bar is drawn: no progress thread outlives the set-up (it used to run on
+ * in a freed batch, most runs drawing a bar after the error). Ten runs, as the thread lost that
+ * race in about one run out of three. */
+static void setup_error_draws_no_bar(void **state)
+{
+    (void)state;
+    char cmd[600];
+    FMT(cmd, "'%s' '%s' '%s' --manifest /nonexistent/m.jsonl", THUMBGEN_BIN, TESTDATA, dirs.dst);
+    for (int i = 0; i < 10; i++) {
+        proc_result_t r = tg_run("/usr/bin/script", "-qec", cmd, "/dev/null", NULL);
+        assert_int_equal(r.status, 2);
+        if (strcmp(r.out, "thumbgen: /nonexistent/m.jsonl: cannot create manifest: No such file "
+                          "or directory\r\n") != 0)
+            fail_msg("not just the reason on the terminal: %s", r.out);
+        proc_result_free(&r);
+    }
+}
+
 /* The total is known early: with a tree larger than the lister's channel and the only worker's
  * decoder held on the first file (a test hook, released by the test once it has seen the bar),
  * the counting walk gives the bar its whole total and a percentage while the lister is still
@@ -176,6 +195,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(bar_on_a_terminal, setup, teardown),
         cmocka_unit_test_setup_teardown(no_bar_on_a_pipe, setup, teardown),
+        cmocka_unit_test_setup_teardown(setup_error_draws_no_bar, setup, teardown),
         cmocka_unit_test_setup_teardown(total_known_early, setup, teardown),
         cmocka_unit_test_setup_teardown(watch_status_line, setup, teardown),
     };

@@ -49,6 +49,16 @@ static void stop_ticker(reporter_t *r)
 int reporter_init(reporter_t *r, const char *manifest_path, bool progress, bool quiet)
 {
     memset(r, 0, sizeof *r);
+    /* The manifest first: when it cannot be created, nothing has started that needs stopping. */
+    if (manifest_path != NULL) {
+        r->manifest = fopen(manifest_path, "w");
+        if (r->manifest == NULL)
+            return -1;
+        /* A line per source as it settles, so the manifest can be followed live (tail -f, a pipe)
+         * and says how far an interrupted run got. One write per image is noise next to a decode.
+         */
+        setvbuf(r->manifest, NULL, _IOLBF, 0);
+    }
     pthread_mutex_init(&r->mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -60,15 +70,6 @@ int reporter_init(reporter_t *r, const char *manifest_path, bool progress, bool 
     r->start_ns = now_ns();
     if (r->progress)
         r->ticking = threads_start(&r->ticker, ticker, r) == 0; /* else: no bar, nothing lost */
-    if (manifest_path != NULL) {
-        r->manifest = fopen(manifest_path, "w");
-        if (r->manifest == NULL)
-            return -1;
-        /* A line per source as it settles, so the manifest can be followed live (tail -f, a pipe)
-         * and says how far an interrupted run got. One write per image is noise next to a decode.
-         */
-        setvbuf(r->manifest, NULL, _IOLBF, 0);
-    }
     return 0;
 }
 

@@ -45,7 +45,7 @@ typedef struct reporter {
 
 /* manifest_path may be NULL. progress: draw the bar (the caller checks isatty and --quiet), from
  * a progress thread that reporter_summary or reporter_close stops and joins. Returns 0, or -1
- * with errno if the manifest cannot be created. */
+ * with errno if the manifest cannot be created (then nothing is left to close). */
 int reporter_init(reporter_t *r, const char *manifest_path, bool progress, bool quiet);
 
 /* The lister found one more source. */
