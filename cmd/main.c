@@ -2,8 +2,8 @@
  * every thread must leave to the signal thread, then dispatches on the mode: `thumbgen primes ...`
  * (the pipeline library's reference workload), `thumbgen SRC DST ...` (thumbnails), or the hidden
  * decoder mode in which thumbgen re-executes itself to decode images in a sandboxed process.
- * Compiled a second time with TG_TEST_HOOKS as thumbgen-testhooks, whose decoders accept the
- * fault-injection requests of batch_test_hooks; thumbgen itself has none. */
+ * thumbgen-testhooks is this program linked with imaging/batch/testhooks.c, which turns its test
+ * hooks on before main; thumbgen itself has none. */
 #include <stdio.h>
 #include <string.h>
 
@@ -13,24 +13,16 @@
 #include "signals.h"
 #include "thumbs_args.h"
 #include "thumbs_cmd.h"
-#ifdef TG_TEST_HOOKS
-#define DECODER_HOOK batch_test_hooks
-#else
-#define DECODER_HOOK NULL
-#endif
 
 int main(int argc, char **argv)
 {
     if (batch_is_decoder(argc, argv))
-        return batch_decoder_main(argv[0], DECODER_HOOK);
+        return batch_decoder_main(argv[0]);
     /* Before any thread exists, so every thread inherits the blocked mask. */
     if (signals_block() != 0) {
         tg_error("cannot block signals");
         return 2;
     }
-#ifdef TG_TEST_HOOKS
-    batch_enable_test_hooks();
-#endif
     if (argc >= 2 && strcmp(argv[1], "primes") == 0)
         return primes_main(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "--version") == 0)

@@ -1,6 +1,7 @@
 /* Hostile trees and destinations, end to end: special files, symlinks, a decompression bomb, a
  * full disk, an unreadable file. Each run must make every good file, report every bad one, never
- * hang, and never write outside DST or leave a partial file. */
+ * hang, and never write outside DST or leave a partial file. And a run whose threads cannot be
+ * set up (injected by thumbgen-testhooks) ends as a setup error, having made nothing. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -200,6 +201,31 @@ static void unreadable_file(void **state)
     assert_int_equal(count_outputs(dst, "locked.jpg"), 0);
 }
 
+/* A stage thread whose set-up fails (a backend's client cannot be made: out of memory) is no
+ * Ctrl-C: the run ends with the reason and status 2, before any file is listed, so that nothing
+ * is written (not one thumbnail, not one manifest line). */
+static void thread_setup_failure(void **state)
+{
+    (void)state;
+    const char *stages[] = {"worker", "writer"};
+    for (int i = 0; i < 2; i++) {
+        setenv("THUMBGEN_TEST_THREAD_FAULT", stages[i], 1);
+        char *argv[] = {THUMBGEN_HOOKS_BIN, TESTDATA "/photos", dst, "-j", "2",
+                        "--manifest",       dirs.manifest,      NULL};
+        proc_result_t r;
+        assert_int_equal(proc_run(argv, &r), 0);
+        unsetenv("THUMBGEN_TEST_THREAD_FAULT");
+        char want[128];
+        FMT(want, "thumbgen: a %s thread cannot be set up (out of memory)\n", stages[i]);
+        size_t n = strlen(r.err), k = strlen(want);
+        if (r.status != 2 || n < k || strcmp(r.err + n - k, want) != 0)
+            fail_msg("status %d, stderr:\n%s", r.status, r.err);
+        proc_result_free(&r);
+        assert_int_equal(count_outputs(dst, NULL), 0);
+        assert_string_equal(slurp(dirs.manifest), "");
+    }
+}
+
 int main(void)
 {
     if (VIPS_INIT("test_cli_faults"))
@@ -210,6 +236,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(decompression_bomb, setup, teardown),
         cmocka_unit_test_setup_teardown(full_disk, setup, teardown),
         cmocka_unit_test_setup_teardown(unreadable_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(thread_setup_failure, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     vips_shutdown();

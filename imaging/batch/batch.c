@@ -26,10 +26,14 @@ typedef struct {
     source_t *source;
     store_t *store;
     reporter_t *rep;
+    lister_t *lister;
     decoder_cfg_t dcfg;
     pthread_mutex_t mu;
+    pthread_cond_t set_up; /* broadcast as each stage thread's set-up ends */
+    unsigned unready;      /* stage threads whose set-up has not ended yet */
     bool any_started; /* some decoder started: a decoder that cannot start is then one file's */
-    char *fatal;      /* why no decoder can start here, malloc'd; set by the first to find out */
+    char fatal[400];  /* why the run cannot go on (a thread's set-up failed, no decoder can start
+                       * here), set by the first to find out; "" while it can */
 } run_t;
 
 /* One stage thread's own state: its decoder (resize workers, started with the first file), and
@@ -42,29 +46,42 @@ typedef struct {
     bool writes;
 } local_t;
 
+const char *batch_test_thread_fault;
+
 static void local_exit(void *ctx);
 
-static local_t *local_new(run_t *run, bool opens, bool writes)
+/* Sets a stage thread up (NULL when it cannot work: the stage fires done). Either way, counts its
+ * set-up as ended, and when it failed makes that the run's fatal error, so that the run ends as
+ * a setup error, not as if interrupted. */
+static local_t *local_new(run_t *run, const char *stage, bool opens, bool writes)
 {
     local_t *l = calloc(1, sizeof *l);
-    if (l == NULL)
-        return NULL;
-    l->run = run;
-    decoder_init(&l->dec, &run->dcfg);
-    const source_ops_t *so = run->source->ops;
-    const store_ops_t *wo = run->store->ops;
-    l->opens = opens && so->thread_init != NULL;
-    l->writes = writes && wo->thread_init != NULL;
-    bool ok = true;
-    if (l->opens && (l->src_local = so->thread_init(run->source)) == NULL)
-        ok = l->opens = false;
-    if (ok && l->writes && (l->store_local = wo->thread_init(run->store)) == NULL)
-        ok = l->writes = false;
-    if (!ok) {
-        local_exit(l);
-        return NULL; /* out of memory: the stage thread fires done */
+    bool ok = l != NULL &&
+              (batch_test_thread_fault == NULL || strcmp(batch_test_thread_fault, stage) != 0);
+    if (ok) {
+        l->run = run;
+        decoder_init(&l->dec, &run->dcfg);
+        const source_ops_t *so = run->source->ops;
+        const store_ops_t *wo = run->store->ops;
+        l->opens = opens && so->thread_init != NULL;
+        l->writes = writes && wo->thread_init != NULL;
+        if (l->opens && (l->src_local = so->thread_init(run->source)) == NULL)
+            ok = l->opens = false;
+        if (ok && l->writes && (l->store_local = wo->thread_init(run->store)) == NULL)
+            ok = l->writes = false;
     }
-    return l;
+    pthread_mutex_lock(&run->mu);
+    run->unready--;
+    if (!ok && run->fatal[0] == '\0')
+        snprintf(run->fatal, sizeof run->fatal, "a %s thread cannot be set up (out of memory)",
+                 stage);
+    pthread_cond_broadcast(&run->set_up);
+    pthread_mutex_unlock(&run->mu);
+    if (!ok && l != NULL && l->run != NULL)
+        local_exit(l);
+    else if (!ok)
+        free(l);
+    return ok ? l : NULL;
 }
 
 static void local_exit(void *ctx)
@@ -80,18 +97,19 @@ static void local_exit(void *ctx)
 
 static void *opener_init(void *ctx)
 {
-    return local_new(ctx, true, false);
+    return local_new(ctx, "opener", true, false);
 }
 
 static void *worker_init(void *ctx)
 {
     run_t *run = ctx;
-    return local_new(run, run->source->openers == 0, false); /* the workers open themselves */
+    return local_new(run, "worker", run->source->openers == 0,
+                     false); /* the workers open themselves */
 }
 
 static void *writer_init(void *ctx)
 {
-    return local_new(ctx, false, true);
+    return local_new(ctx, "writer", false, true);
 }
 
 /* Opens t's source into t->fd; false (t failed, with the reason) when it cannot be read. */
@@ -132,8 +150,9 @@ static map_result_t resize(void *ctx, void *in, void *out, done_t *done)
     pthread_mutex_lock(&run->mu);
     run->any_started |= l->dec.started;
     bool fatal = r == DECODE_NO_DECODER && !run->any_started;
-    if (fatal && run->fatal == NULL)
-        run->fatal = strdup(t->error ? t->error : "no decoder could be started");
+    if (fatal && run->fatal[0] == '\0')
+        snprintf(run->fatal, sizeof run->fatal, "%s",
+                 t->error ? t->error : "no decoder could be started");
     pthread_mutex_unlock(&run->mu);
     if (fatal)
         done_fire(done); /* nothing can be thumbnailed here */
@@ -193,6 +212,24 @@ static stage_t *task_pool(const char *name,
                        .thread_init = init,
                        .thread_exit = local_exit};
     return stage_pool(&spec, done, in, n);
+}
+
+/* The lister's stage: lists once every stage thread is set up, so that a thread that cannot be
+ * leaves nothing made; not at all when one could not, or when done fired meanwhile. */
+static void list_when_set_up(void *ctx, stage_emitter_t *em)
+{
+    run_t *run = ctx;
+    done_t *done = stage_emitter_done(em);
+    done_waiter_t w = {.mu = &run->mu, .cv = &run->set_up};
+    done_register(done, &w);
+    pthread_mutex_lock(&run->mu);
+    while (run->unready > 0 && run->fatal[0] == '\0' && !done_fired(done))
+        pthread_cond_wait(&run->set_up, &run->mu);
+    bool ok = run->unready == 0 && run->fatal[0] == '\0';
+    pthread_mutex_unlock(&run->mu);
+    done_unregister(done, &w);
+    if (ok)
+        lister_run(run->lister, em);
 }
 
 /* The counting walk beside the lister (source ops->count), for the progress bar's total. */
@@ -262,11 +299,14 @@ int batch_run(batch_t *b, done_t *done, char *err, size_t errsz)
                  .source = b->source,
                  .store = b->store,
                  .rep = &b->rep,
+                 .lister = &lister,
+                 .unready = b->source->openers + jobs + b->store->writers,
                  .dcfg = {.opts = &cfg->opts,
                           .timeout_s = cfg->timeout_s,
                           .max_memory_mib = cfg->max_memory_mib,
                           .exe = "/proc/self/exe"}};
     pthread_mutex_init(&run.mu, NULL);
+    pthread_cond_init(&run.set_up, NULL);
     b->s3.done = done; /* S3 requests in flight wake when it fires */
 
     /* Small channels: a task waiting in a queue holds only its path, but a finished one holds its
@@ -277,7 +317,7 @@ int batch_run(batch_t *b, done_t *done, char *err, size_t errsz)
         prune_scan_start(&pruner, b->store, &cfg->opts, &pcfg);
     stage_set_t set;
     stage_set_init(&set);
-    chan_t *next = stage_set_add(&set, stage_source("lister", done, lister_run, &lister,
+    chan_t *next = stage_set_add(&set, stage_source("lister", done, list_when_set_up, &run,
                                                     sizeof(task_t *), 2 * jobs, task_drop));
     if (next && b->source->openers > 0)
         next = stage_set_add(&set, task_pool("opener", open_one, opener_init, &run, true, done,
@@ -294,13 +334,13 @@ int batch_run(batch_t *b, done_t *done, char *err, size_t errsz)
     free(b->stats);
     b->stats = stage_set_finish(&set, &b->nstats);
     counter_stop(&counter);
+    pthread_cond_destroy(&run.set_up);
     pthread_mutex_destroy(&run.mu);
-    if (run.fatal != NULL)
+    bool fatal = run.fatal[0] != '\0';
+    if (fatal)
         snprintf(err, errsz, "%s", run.fatal);
     else if (!ok)
         snprintf(err, errsz, "could not start the pipeline (out of memory or threads)");
-    bool fatal = run.fatal != NULL;
-    free(run.fatal);
     if (cfg->prune && !cfg->watch && ok && !fatal && !done_fired(done))
         prune_run(&pruner, b->store, &cfg->opts, &pcfg, &b->rep); /* S3: cancellable by done */
     pruner_free(&pruner); /* joins the scan, which may still use the done */

@@ -85,10 +85,6 @@ int batch_finish(batch_t *b, bool interrupted, batch_counts_t *counts, char *err
 /* Closes what batch_open opened and frees the batch (NULL is fine). */
 void batch_close(batch_t *b);
 
-/* thumbgen-testhooks: turns on the main process's test hooks (source.h's
- * source_watch_test_hooks). */
-void batch_enable_test_hooks(void);
-
 /* For the signal thread on a second Ctrl-C, just before _exit: removes the temporary file being
  * written, if any, and keeps any other from appearing. */
 void batch_emergency_cleanup(void *unused);
@@ -103,13 +99,7 @@ int batch_version(char *vips, size_t vips_size, char *sandbox, size_t sandbox_si
 /* True when argv asks for the decoder mode. */
 bool batch_is_decoder(int argc, char **argv);
 
-/* A test build's fault injection (decoder/serve.h's decoder_hook_fn). */
-typedef char *(*batch_decoder_hook_fn)(int src, uint64_t max_memory_mib);
-
-/* Runs this process as a decoder; returns its exit status. hook is NULL in thumbgen itself. */
-int batch_decoder_main(const char *argv0, batch_decoder_hook_fn hook);
-
-/* thumbgen-testhooks' hook (decoder/testhooks.c, linked into that program only). */
-char *batch_test_hooks(int src, uint64_t max_memory_mib);
+/* Runs this process as a decoder; returns its exit status. */
+int batch_decoder_main(const char *argv0);
 
 #endif

@@ -193,11 +193,6 @@ void batch_close(batch_t *b)
     free(b);
 }
 
-void batch_enable_test_hooks(void)
-{
-    source_watch_test_hooks = true;
-}
-
 void batch_emergency_cleanup(void *unused)
 {
     (void)unused;
@@ -227,7 +222,7 @@ bool batch_is_decoder(int argc, char **argv)
     return argc == 2 && strcmp(argv[1], DEC_ARG) == 0;
 }
 
-int batch_decoder_main(const char *argv0, batch_decoder_hook_fn hook)
+int batch_decoder_main(const char *argv0)
 {
-    return decoder_serve(argv0, hook);
+    return decoder_serve(argv0);
 }

@@ -23,4 +23,8 @@ struct batch {
     size_t nstats;
 };
 
+/* thumbgen-testhooks (batch/testhooks.c): the stage ("opener", "worker", "writer") whose threads'
+ * set-up fails on purpose, as a backend's would when out of memory; NULL in thumbgen. */
+extern const char *batch_test_thread_fault;
+
 #endif

@@ -26,7 +26,7 @@
 #endif
 
 static int sock = CHILD_FD;
-static decoder_hook_fn hook;
+decoder_hook_fn decoder_test_hook;
 
 /* GLib ends the process when an allocation fails (g_error); say why first. */
 static void fatal_log(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer data)
@@ -99,7 +99,9 @@ static int handle(const dec_config_t *cfg, const dec_request_t *rq, char *uri, i
         t.fail.buf = NULL;
     } else {
         t.nouts = cfg->opts.nsizes;
-        char *probe = hook ? hook(src, TG_SANITIZED ? 0 : cfg->max_memory_mib) : NULL;
+        char *probe = decoder_test_hook
+                          ? decoder_test_hook(src, TG_SANITIZED ? 0 : cfg->max_memory_mib)
+                          : NULL;
         if (probe != NULL)
             task_fail(&t, TASK_FAILED, "%s", probe);
         else
@@ -113,9 +115,8 @@ static int handle(const dec_config_t *cfg, const dec_request_t *rq, char *uri, i
     return rc;
 }
 
-int decoder_serve(const char *argv0, decoder_hook_fn test_hook)
+int decoder_serve(const char *argv0)
 {
-    hook = test_hook;
     /* Die with the worker thread that started us, even if it could not kill us. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() == 1)

@@ -16,8 +16,11 @@
  * failure message. */
 typedef char *(*decoder_hook_fn)(int src, uint64_t max_memory_mib);
 
-/* Runs the decoder on descriptor CHILD_FD; returns the process's exit status. test_hook is NULL
- * in thumbgen itself. */
-int decoder_serve(const char *argv0, decoder_hook_fn test_hook);
+/* The decoder's hook: NULL in thumbgen; thumbgen-testhooks sets it before main
+ * (batch/testhooks.c). */
+extern decoder_hook_fn decoder_test_hook;
+
+/* Runs the decoder on descriptor CHILD_FD; returns the process's exit status. */
+int decoder_serve(const char *argv0);
 
 #endif

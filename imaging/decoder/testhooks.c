@@ -1,5 +1,4 @@
 #include "decoder/testhooks.h"
-#include "imaging/batch.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -56,7 +55,7 @@ static int try_fork(void)
     return 0;
 }
 
-char *batch_test_hooks(int src, uint64_t max_memory_mib)
+char *decoder_fault_hook(int src, uint64_t max_memory_mib)
 {
     char head[256] = {0};
     if (pread(src, head, sizeof head - 1, 0) < 8 || strncmp(head, "TGFAULT ", 8) != 0)

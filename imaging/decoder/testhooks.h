@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 
-/* A decoder_hook_fn (see serve.h), declared for cmd/ in batch.h: batch_test_hooks. */
+/* The decoder_hook_fn (serve.h) that does the above; batch/testhooks.c installs it. */
+char *decoder_fault_hook(int src, uint64_t max_memory_mib);
 
 #endif
