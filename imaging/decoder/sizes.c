@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "decoder/webpmeta.h"
+
 /* libheif's error codes (heif_error_code.heif_suberror_code), which libvips 8.14 passes on as a
  * bare "(6.1000)" when libheif gives no text. */
 static const char *heif_reason(int code, int sub)
@@ -162,6 +164,8 @@ static int encode(const thumb_opts_t *o, VipsImage *in, thumb_out_t *out, const 
         break;
     case FMT_WEBP:
         rc = vips_webpsave_buffer(cur, &out->buf, &out->len, "Q", o->quality, "strip", strip, NULL);
+        if (rc == 0 && strip)
+            webpmeta_strip(out->buf, &out->len);
         break;
     case FMT_AVIF:
         rc = vips_heifsave_buffer(cur, &out->buf, &out->len, "Q", o->quality, "compression",
