@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <vips/vips.h>
 
+#include "core/naming.h"
 #include "decoder/proto.h"
 #include "decoder/serve.h"
 #include "decoder/worker.h"
@@ -23,15 +24,6 @@ void batch_cfg_default(batch_cfg_t *cfg)
     cfg->retries = 3;
     cfg->prune_max = 50;
     cfg->prune_max_percent = true;
-}
-
-/* path without trailing slashes (but "/" stays). malloc'd. */
-static char *trim_slashes(const char *path)
-{
-    size_t n = strlen(path);
-    while (n > 1 && path[n - 1] == '/')
-        n--;
-    return strndup(path, n);
 }
 
 /* True when path is folder or lies beneath it (both resolved). */
@@ -132,7 +124,7 @@ batch_t *batch_open(const batch_cfg_t *cfg, char *err, size_t errsz)
         return NULL;
     }
     b->cfg = *cfg;
-    b->dst = cfg->freedesktop ? freedesktop_root() : trim_slashes(cfg->dst);
+    b->dst = cfg->freedesktop ? freedesktop_root() : strndup(cfg->dst, path_trimmed_len(cfg->dst));
     b->cfg.dst = b->dst;
     if (b->dst == NULL) {
         snprintf(err, errsz,

@@ -23,11 +23,17 @@ bool rel_path_safe(const char *rel)
     }
 }
 
+size_t path_trimmed_len(const char *path)
+{
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    return n;
+}
+
 char *path_join(const char *a, const char *b)
 {
-    size_t la = strlen(a), lb = strlen(b);
-    while (la > 1 && a[la - 1] == '/')
-        la--;
+    size_t la = path_trimmed_len(a), lb = strlen(b);
     char *s = malloc(la + 1 + lb + 1);
     if (s == NULL)
         return NULL;
@@ -117,9 +123,7 @@ char *output_path_named(const char *dst, const char *label, const char *rel, con
         errno = EINVAL;
         return NULL;
     }
-    size_t ld = strlen(dst);
-    while (ld > 1 && dst[ld - 1] == '/')
-        ld--;
+    size_t ld = path_trimmed_len(dst);
     int folder = (int)(base - rel); /* rel's folders, with their last slash */
     char *s = NULL;
     int r = label != NULL

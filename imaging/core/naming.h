@@ -7,10 +7,14 @@
 #define IMAGING_NAMING_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* True when rel is a non-empty relative path whose components are all non-empty and none is "."
  * or "..": a path that cannot climb out of the folder it is joined to. */
 bool rel_path_safe(const char *rel);
+
+/* The length of path without its trailing slashes ("/" stays "/"). */
+size_t path_trimmed_len(const char *path);
 
 /* a + "/" + b, malloc'd (NULL on ENOMEM). */
 char *path_join(const char *a, const char *b);

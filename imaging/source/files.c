@@ -244,10 +244,7 @@ source_t *source_files_open(const source_cfg_t *cfg, char *err, size_t errsz)
     fs->base.ops = &ops;
     fs->sep = cfg->list_sep;
     fs->follow_symlinks = cfg->follow_symlinks;
-    size_t n = strlen(cfg->src);
-    while (n > 1 && cfg->src[n - 1] == '/')
-        n--;
-    fs->src = strndup(cfg->src, n);
+    fs->src = strndup(cfg->src, path_trimmed_len(cfg->src));
     bool is_stdin = strcmp(cfg->files_from, "-") == 0;
     fs->list = is_stdin ? STDIN_FILENO : open(cfg->files_from, O_RDONLY | O_CLOEXEC);
     fs->close_list = !is_stdin;

@@ -205,9 +205,7 @@ void folder_walk(const folder_src_t *fs, source_sink_t *k, const char *dir)
     stat(fs->dst, &dst_st);
     stack_t_ stack = {0};
     visited_t seen = {0};
-    size_t len = strlen(dir);
-    while (len > 1 && dir[len - 1] == '/')
-        len--;
+    size_t len = path_trimmed_len(dir);
     struct stat st;
     if (stat(dir, &st) == 0)
         visit(&seen, st.st_dev, st.st_ino);
@@ -368,10 +366,7 @@ int folder_src_init(folder_src_t *fs, const source_cfg_t *cfg, char *err, size_t
     fs->src = strdup(cfg->src);
     fs->dst = strdup(cfg->dst);
     fs->follow_symlinks = cfg->follow_symlinks;
-    size_t len = strlen(cfg->src);
-    while (len > 1 && cfg->src[len - 1] == '/')
-        len--;
-    fs->rel_off = len + 1;
+    fs->rel_off = path_trimmed_len(cfg->src) + 1;
     if (fs->src == NULL || fs->dst == NULL) {
         folder_src_fini(fs);
         snprintf(err, errsz, "out of memory");

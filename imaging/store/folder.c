@@ -19,6 +19,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/naming.h"
 #include "pipeline/fdio.h"
 #include "store/folder.h"
 
@@ -297,9 +298,7 @@ store_t *store_folder_open(const char *dst, const store_cfg_t *cfg, char *err, s
     umask(um);
     s->mode = cfg->private_modes ? 0600 : 0666 & ~um;
     s->dir_mode = dir_mode;
-    size_t n = strlen(dst);
-    while (n > 1 && dst[n - 1] == '/')
-        n--;
+    size_t n = path_trimmed_len(dst);
     s->prefix = n + 1; /* as output_path joins them */
     s->dst = strndup(dst, n);
     s->root = open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -110,6 +110,11 @@ static void naming(void **state)
     check_out("out", NULL, "-rf.png", "jpg", "out/-rf.jpg");
     check_out("out", NULL, "my photo ü.png", "jpg", "out/my photo ü.jpg");
     check_out("out", NULL, "..png", "jpg", "out/..jpg"); /* a name, not the parent */
+    check_out("out//", NULL, "c.png", "jpg", "out/c.jpg");
+    /* Trailing slashes go, but the root stays the root. */
+    assert_int_equal(path_trimmed_len("a/b//"), 3);
+    assert_int_equal(path_trimmed_len("//"), 1);
+    assert_int_equal(path_trimmed_len(""), 0);
 }
 
 static void hostile_names(void **state)
