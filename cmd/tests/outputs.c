@@ -158,6 +158,26 @@ int teardown_dirs(void **state)
     return 0;
 }
 
+int setup_testdata(void **state)
+{
+    setup_dirs(state);
+    char cmd[400];
+    FMT(cmd, "cp -r '%s'/. '%s'", TESTDATA, test_dirs.src);
+    sh(cmd);
+    *state = &test_dirs;
+    return 0;
+}
+
+char *at(const char *dir, const char *rel)
+{
+    static char buf[8][512];
+    static int k;
+    char *p = buf[k++ % 8], tmp[512]; /* dir or rel may be the buffer reused */
+    FMT(tmp, "%s/%s", dir, rel);
+    memcpy(p, tmp, sizeof tmp);
+    return p;
+}
+
 static bool image_name(const char *name)
 {
     static const char *const exts[] = {"jpg",  "jpeg", "png",  "gif", "webp", "tif", "tiff",

@@ -53,6 +53,14 @@ extern tg_dirs_t test_dirs;
 int setup_dirs(void **state);
 int teardown_dirs(void **state);
 
+/* setup_dirs, then a copy of testdata/ in test_dirs.src, for tests that run on the whole tree;
+ * *state is &test_dirs. Tear down with teardown_dirs. */
+int setup_testdata(void **state);
+
+/* dir/rel, in one of 8 rotating buffers: keep a result in an array of your own if you need it
+ * beyond a few more calls. Fails the test rather than truncating. */
+char *at(const char *dir, const char *rel);
+
 /* What a source tree holds, as a run reports it: its visible regular files relative to it, sorted,
  * split into good (an image extension, outside any folder called "bad"), bad (an image extension,
  * inside one) and other (no image extension: a run skips them). Derived from the tree itself, so

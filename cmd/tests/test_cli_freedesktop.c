@@ -25,22 +25,18 @@
 #define FAIL_DIR "fail/thumbgen-" TG_VERSION
 
 typedef struct {
-    tg_dirs_t d;
-    char *src; /* d.src */
+    char *src; /* test_dirs.src, a copy of testdata/ */
     char cache[128], thumbs[160];
     tg_tree_t tree; /* SRC's sources: good (thumbnailed), bad (failed), other (skipped) */
 } fixture_t;
 
 static int setup(void **state)
 {
+    setup_testdata(state);
     fixture_t *f = calloc(1, sizeof *f);
-    dirs_make(&f->d, "fdo");
-    f->src = f->d.src;
-    FMT(f->cache, "%s/cache", f->d.root);
+    f->src = test_dirs.src;
+    FMT(f->cache, "%s/cache", test_dirs.root);
     FMT(f->thumbs, "%s/thumbnails", f->cache);
-    char cmd[512];
-    FMT(cmd, "cp -r '%s'/. '%s'", TESTDATA, f->src);
-    sh(cmd);
     tree_list(f->src, &f->tree);
     setenv("XDG_CACHE_HOME", f->cache, 1);
     *state = f;
@@ -50,7 +46,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture_t *f = *state;
-    dirs_remove(&f->d);
+    teardown_dirs(state);
     tree_free(&f->tree);
     free(f);
     return 0;
@@ -271,7 +267,7 @@ static void prune_cache(void **state)
 {
     fixture_t *f = *state;
     char elsewhere[256], cmd[1024];
-    FMT(elsewhere, "%s/elsewhere", f->d.root);
+    FMT(elsewhere, "%s/elsewhere", test_dirs.root);
     FMT(cmd, "mkdir -p '%s' && cp '%s/formats/grey.jpg' '%s/'", elsewhere, TESTDATA, elsewhere);
     sh(cmd);
     proc_result_t r = tg_run(BIN, "--freedesktop", elsewhere, "--quiet", NULL);
@@ -323,7 +319,7 @@ static void clashing_names_all_cached(void **state)
 {
     fixture_t *f = *state;
     char dir[300], cmd[1200];
-    FMT(dir, "%s/clash", f->d.root);
+    FMT(dir, "%s/clash", test_dirs.root);
     FMT(cmd,
         "mkdir '%s' && cp '%s/formats/alpha.png' '%s/a.png' && cp '%s/formats/anim.gif' "
         "'%s/a.gif' && cp '%s/formats/photo.webp' '%s/a.webp'",

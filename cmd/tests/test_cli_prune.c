@@ -41,16 +41,6 @@ static void make_png(const char *path)
     g_object_unref(im);
 }
 
-static char *at(const char *dir, const char *rel)
-{
-    static char buf[8][512];
-    static int k;
-    char *p = buf[k++ % 8];
-    if (snprintf(p, 512, "%s/%s", dir, rel) >= 512)
-        fail_msg("path too long");
-    return p;
-}
-
 static bool exists(const char *path)
 {
     struct stat st;

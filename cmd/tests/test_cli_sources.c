@@ -20,25 +20,6 @@
 
 typedef tg_dirs_t fixture_t;
 
-static int setup(void **state)
-{
-    fixture_t *f = calloc(1, sizeof *f);
-    dirs_make(f, "src");
-    char cmd[512];
-    FMT(cmd, "cp -r '%s'/. '%s'", TESTDATA, f->src);
-    sh(cmd);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture_t *f = *state;
-    dirs_remove(f);
-    free(f);
-    return 0;
-}
-
 static bool exists(const char *dir, const char *rel)
 {
     char p[1024];
@@ -189,10 +170,10 @@ static void shards_cover_once(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(files_from_lines, setup, teardown),
-        cmocka_unit_test_setup_teardown(files_from_nul, setup, teardown),
-        cmocka_unit_test_setup_teardown(files_from_interrupted, setup, teardown),
-        cmocka_unit_test_setup_teardown(shards_cover_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(files_from_lines, setup_testdata, teardown_dirs),
+        cmocka_unit_test_setup_teardown(files_from_nul, setup_testdata, teardown_dirs),
+        cmocka_unit_test_setup_teardown(files_from_interrupted, setup_testdata, teardown_dirs),
+        cmocka_unit_test_setup_teardown(shards_cover_once, setup_testdata, teardown_dirs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

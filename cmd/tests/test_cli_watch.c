@@ -45,16 +45,6 @@ static void *png(int w, int h, size_t *len)
     return buf;
 }
 
-static char *at(const char *dir, const char *rel)
-{
-    static char buf[8][512];
-    static int k;
-    char *p = buf[k++ % 8];
-    if (snprintf(p, 512, "%s/%s", dir, rel) >= 512)
-        fail_msg("path too long");
-    return p;
-}
-
 /* Writes a w x h PNG at path: open, write, close. */
 static void write_png(const char *path, int w, int h)
 {
