@@ -4,32 +4,51 @@
 #   bench/run.sh [--quick] [ROUNDS]     (default 3 rounds; --quick: 1 round on a quarter of each
 #                                        corpus, for development; builds build/thumbgen if missing)
 #
-# Workloads (corpora made once, deterministically, with libvips, and cached in .bench-cache/):
-#   photo-256    40 photo-like JPEGs, 20 of 12 MP and 20 of 24 MP, Q90  -> 256 px box JPEG Q80
-#   photo-1024   the same                                               -> 1024 px box JPEG Q80
-#   photo-webp   the same                                               -> 256 px box WebP Q80
-#   small-256    400 photo-like JPEGs of 0.5 MP                         -> 256 px box JPEG Q80
-#   png-256      40 PNGs of 3.8 MP                                      -> 256 px box JPEG Q80
-#   two-sizes    the photos -> 256 and 1024 from one decode (thumbgen only; its ratio is to
-#                thumbgen's own photo-1024 time: the cost of the second size)
-#   camera RAW   40 synthetic 24 MP DNGs with a full-size preview -> 256 px, against the same
-#                previews as JPEGs, simple_dcraw -e + vipsthumbnail, and dcraw_emu -h (see below)
-# The photos are made from a real photo where this checkout has ../shared/corpus (never copied
+# Corpora are made once, deterministically, and cached in .bench-cache/ (BENCH_CACHE). The photos
+# are made with libvips from a real photo where this checkout has ../shared/corpus (never copied
 # into the project), else from testdata's synthetic picture: upscaled, shifted, re-toned, with
-# seeded noise for photo-like entropy.
+# seeded noise for photo-like entropy. Workloads, in the order they run:
+#   1. the matrix, every tool on every workload (Tools below), wall time and peak RSS:
+#      photo-256    40 photo-like JPEGs, 20 of 12 MP and 20 of 24 MP, Q90  -> 256 px box JPEG Q80
+#      photo-1024   the same                                               -> 1024 px box JPEG Q80
+#      photo-webp   the same                                               -> 256 px box WebP Q80
+#      small-256    400 photo-like JPEGs of 0.5 MP                         -> 256 px box JPEG Q80
+#      png-256      40 PNGs of 3.8 MP                                      -> 256 px box JPEG Q80
+#      two-sizes    the photos -> 256 and 1024 from one decode (thumbgen only; its ratio is to
+#                   thumbgen's own photo-1024 time: the cost of the second size)
+#   2. memory: thumbgen -j 8 on the photos once, the RSS and PSS of its whole process tree
+#      (thumbgen and its decoders) sampled every 20 ms and summed; the peaks are printed.
+#   3. the pipeline library alone: `thumbgen primes -n 10 --seed 1` at -j 1 and -j 2.
+#   4. camera RAW (needs libtiff-dev for build/make-dng, and libraw-bin): 40 synthetic 24 MP DNGs
+#      (testdata/make-dng.c: a 16-bit Bayer mosaic of each 24 MP photo, as shot and turned 90
+#      degrees, with a full-size JPEG preview) -> 256 px:
+#      raw-auto      thumbgen at its defaults (--raw auto: the preview, thumbnailed by libvips)
+#      raw-preview   thumbgen on the same previews as plain JPEGs (target: raw-auto <= 1.2x this)
+#      extract+vips  simple_dcraw -e to extract every preview, then vipsthumbnail on them, one
+#                    process per CPU each (target: raw-auto faster)
+#      raw-develop   thumbgen --raw develop (half-size demosaic: 256 px fits in half the sensor)
+#      dcraw_emu -h  LibRaw's own half-size develop to PPM, one process per CPU (target:
+#                    raw-develop <= 1.5x this; it does not resize or encode)
+#   5. video (needs ffmpeg and ffmpegthumbnailer): 40 one-minute 1080p H.264 clips (4 made by
+#      ffmpeg from its test patterns, each copied 10 times) -> 256 px JPEG, thumbgen against
+#      ffmpegthumbnailer -s 256 one process per CPU (target: thumbgen <= 0.5x); then 4 clips of
+#      5 s of 4K 10-bit HEVC: seconds per clip, and the peak RSS of thumbgen's largest process.
+#   6. animations (needs ffmpeg): 40 animated GIFs of 100 frames, 480x270 (4 made by ffmpeg, each
+#      copied 10 times) -> 128 px animated WebP: thumbgen --animated against vipsthumbnail
+#      ([n=-1]) one process per CPU and sharp (animated: true) x2 and x4 (target: thumbgen <= 0.9x
+#      the best).
 #
-# Tools, each at its best setting on this machine, all applying EXIF orientation and stripping
-# metadata:
+# Tools of the matrix, each at its best setting on this machine, all applying EXIF orientation and
+# stripping metadata:
 #   thumbgen      its defaults (-j = online CPUs, one sandboxed decoder process per worker)
 #   sharp x2/x4   sharp 0.35.5 (Node, from the npm registry, cached; bundles its own libvips),
 #                 sharp.cache(false), 2 or 4 images in flight in one process
 #   vips xN       vipsthumbnail (Debian's libvips), one process per CPU (xargs -P)
 #   tg-base       with THUMBGEN_BASE=/path/to/another/thumbgen: that build, in the same rounds
-# Rounds are interleaved (every tool on every workload, then again), after one warm-up pass.
-# Printed: median wall time per tool and workload, the best peer's, and thumbgen's ratio to it
-# (below 1: thumbgen is faster); then the median peak RSS of each run's largest process. Then
-# thumbgen -j 8 on the photos with the memory of its whole process tree (thumbgen and its
-# decoders) sampled every 20 ms: peak summed RSS and PSS. Then `thumbgen primes` at -j 1 and -j 2.
+# Rounds are interleaved (every tool on every workload, then again), after one warm-up pass; the
+# RAW, video and animation workloads likewise, each on its own. Printed: median wall time per tool
+# and workload, the best peer's, and thumbgen's ratio to it (below 1: thumbgen is faster); the
+# median peak RSS of each run's largest process; then each later workload's medians and targets.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -105,12 +124,8 @@ quarter() {
   ls "$1" | awk 'NR%4==1' | while read -r f; do ln "$1/$f" "$work/q/$2/$f"; done
   echo "$work/q/$2"
 }
-if [ $quick = 1 ]; then # a quarter of each, hard-linked (thumbgen skips symbolic links)
-  for d in photos small png; do
-    mkdir -p "$work/q/$d"
-    ls "${!d}" | awk 'NR%4==1' | while read -r f; do ln "${!d}/$f" "$work/q/$d/$f"; done
-    eval "$d=\$work/q/\$d"
-  done
+if [ $quick = 1 ]; then
+  photos=$(quarter "$photos" photos) small=$(quarter "$small" small) png=$(quarter "$png" png)
 fi
 
 # ---- sharp, pinned, cached
@@ -231,7 +246,7 @@ for wl in $workloads; do
 done
 [ $have_sharp = 1 ] || echo "(sharp could not be installed from the npm registry)"
 
-# ---- the process tree's memory at -j 8: summed RSS and PSS of thumbgen and its children
+# ---- memory (workload 2): summed RSS and PSS of thumbgen and its children at -j 8
 tree_sample() { # pid... -> "rss_kib pss_kib" summed
   for p in "$@"; do awk '/^Rss:/{r=$2} /^Pss:/{q=$2} END{print r+0, q+0}' "/proc/$p/smaps_rollup" 2>/dev/null; done |
     awk '{r+=$1; q+=$2} END{print r+0, q+0}'
@@ -249,7 +264,7 @@ wait "$pid" || true
 echo
 awk -v r=$peak_rss -v q=$peak_pss 'BEGIN{printf "thumbgen -j 8 on the photos, whole process tree: peak summed RSS %.1f MiB, peak summed PSS %.1f MiB\n", r/1024, q/1024}'
 
-# ---- the pipeline library's own workload
+# ---- the pipeline library's own workload (3)
 for r in $(seq 1 "$rounds"); do
   for j in 1 2; do
     /usr/bin/time -f "%e" -o "$work/time" "$tg" primes -n 10 -j $j --seed 1 >/dev/null 2>&1
@@ -259,15 +274,7 @@ done
 p1=$(awk '$1==1{print $2}' "$work/primes" | median) p2=$(awk '$1==2{print $2}' "$work/primes" | median)
 awk -v a="$p1" -v b="$p2" 'BEGIN{printf "thumbgen primes -n 10 --seed 1: -j 1 %.2f s, -j 2 %.2f s (%.2fx)\n", a, b, a/b}'
 
-# ---- camera RAW: 40 synthetic 24 MP DNGs (testdata/make-dng.c: a 16-bit Bayer mosaic of each
-# 24 MP photo, as shot and turned 90 degrees, with a full-size JPEG preview), made once and cached.
-#   raw-auto      thumbgen at its defaults (--raw auto: the preview, thumbnailed by libvips)
-#   raw-preview   thumbgen on the same previews as plain JPEGs (target: raw-auto <= 1.2x this)
-#   extract+vips  simple_dcraw -e (libraw-bin) to extract every preview, then vipsthumbnail on
-#                 them, one process per CPU each (target: raw-auto faster)
-#   raw-develop   thumbgen --raw develop (half-size demosaic: 256 px fits in half the sensor)
-#   dcraw_emu -h  LibRaw's own half-size develop to PPM, one process per CPU (target: raw-develop
-#                 <= 1.5x this; it does not resize or encode)
+# ---- camera RAW (workload 4 in the header)
 raw=$cache/raw rawprev=$cache/raw-previews
 make_dng=$root/build/make-dng
 if [ ! -x "$make_dng" ] && pkg-config --exists libtiff-4; then
@@ -319,10 +326,7 @@ else
   echo "camera RAW: skipped (needs build/make-dng, i.e. libtiff-dev, and libraw-bin)"
 fi
 
-# ---- video: 40 one-minute 1080p H.264 clips (4 made by ffmpeg from its test patterns, each copied
-# 10 times) -> 256 px: thumbgen against ffmpegthumbnailer -s 256, one process per CPU; then 4K
-# HEVC (4 clips of 5 s): seconds per clip, and the peak RSS of thumbgen's largest process (a
-# decoder) on them.
+# ---- video (workload 5)
 clips=$cache/clips clips4k=$cache/clips-4k
 if command -v ffmpeg >/dev/null && command -v ffmpegthumbnailer >/dev/null; then
   if [ ! -d "$clips" ]; then
@@ -372,9 +376,7 @@ else
   echo "video: skipped (needs ffmpeg and ffmpegthumbnailer)"
 fi
 
-# ---- animations: 40 animated GIFs of 100 frames, 480x270 (4 made by ffmpeg from its test
-# patterns, each copied 10 times) -> 128 px animated WebP: thumbgen --animated against
-# vipsthumbnail ([n=-1]) one process per CPU and sharp (animated: true) with 2 and 4 in flight.
+# ---- animations (workload 6)
 gifs=$cache/gifs
 if command -v ffmpeg >/dev/null; then
   if [ ! -d "$gifs" ]; then
