@@ -1,8 +1,9 @@
 /* opts: small helpers shared by the command-line front ends.
  *
- * Error convention of cmd/: a parser returns false and its caller reports the error itself with
- * tg_error ("thumbgen: ..." on stderr, naming the option and what it expects); a command returns
- * its exit status (0, 1 some inputs failed, 2 usage or setup error, 130 interrupted). */
+ * Error convention of cmd/: a parser prints nothing; it returns false (or -1, writing the reason
+ * into the caller's buffer, as thumbs_parse does) and its caller reports the error with tg_error
+ * ("thumbgen: ..." on stderr, naming the option and what it expects); a command returns its exit
+ * status (0, 1 some inputs failed, 2 usage or setup error, 130 interrupted). */
 #ifndef CMD_OPTS_H
 #define CMD_OPTS_H
 

@@ -1,6 +1,7 @@
 #include "thumbs_args.h"
 
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,15 +242,25 @@ static bool apply(thumbs_args_t *a, int c, const char *v)
     }
 }
 
-/* Refuses a value: names the option and what it expects. Returns -1. */
-static int bad_value(const char *value, const char *name, int c, bool freedesktop)
+/* Writes the reason for a usage error into err (n bytes). Returns -1. */
+__attribute__((format(printf, 3, 4))) static int refuse(char *err, size_t n, const char *fmt, ...)
 {
-    tg_error("bad value '%s' for %s: expected %s (see thumbgen --help)", value, name,
-             expects(c, freedesktop));
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, n, fmt, ap);
+    va_end(ap);
     return -1;
 }
 
-int thumbs_parse(int argc, char **argv, thumbs_args_t *a)
+/* Refuses a value: names the option and what it expects. Returns -1. */
+static int bad_value(char *err, size_t n, const char *value, const char *name, int c,
+                     bool freedesktop)
+{
+    return refuse(err, n, "bad value '%s' for %s: expected %s (see thumbgen --help)", value, name,
+                  expects(c, freedesktop));
+}
+
+int thumbs_parse(int argc, char **argv, thumbs_args_t *a, char *err, size_t errlen)
 {
     memset(a, 0, sizeof *a);
     batch_cfg_default(&a->cfg);
@@ -263,17 +274,13 @@ int thumbs_parse(int argc, char **argv, thumbs_args_t *a)
     while ((li = -1, c = getopt_long(argc, argv, ":s:f:q:j:h0", longopts, &li)) != -1) {
         if (c == 'h')
             return 1;
-        if (c == ':') {
-            tg_error("option %s needs a value (see thumbgen --help)", argv[optind - 1]);
-            return -1;
-        }
-        if (c == '?') {
-            if (optopt != 0)
-                tg_error("unknown option -%c (see thumbgen --help)", optopt);
-            else
-                tg_error("unknown option %s (see thumbgen --help)", argv[optind - 1]);
-            return -1;
-        }
+        if (c == ':')
+            return refuse(err, errlen, "option %s needs a value (see thumbgen --help)",
+                          argv[optind - 1]);
+        if (c == '?' && optopt != 0)
+            return refuse(err, errlen, "unknown option -%c (see thumbgen --help)", optopt);
+        if (c == '?')
+            return refuse(err, errlen, "unknown option %s (see thumbgen --help)", argv[optind - 1]);
         opt_name(longopts, li, c, name, sizeof name);
         if (freedesktop_conflict(c) != NULL && conflict[0] == '\0') {
             snprintf(conflict, sizeof conflict, "%s", name);
@@ -283,43 +290,37 @@ int thumbs_parse(int argc, char **argv, thumbs_args_t *a)
             sizes = optarg;
             snprintf(size_name, sizeof size_name, "%s", name);
         } else if (!apply(a, c, optarg)) {
-            return bad_value(optarg, name, c, false);
+            return bad_value(err, errlen, optarg, name, c, false);
         }
     }
     thumb_opts_t *o = &a->cfg.opts;
     if (a->cfg.freedesktop) {
-        if (conflict[0] != '\0') {
-            tg_error("%s cannot be used with --freedesktop: %s (see thumbgen --help)", conflict,
-                     freedesktop_conflict(conflict_c));
-            return -1;
-        }
+        if (conflict[0] != '\0')
+            return refuse(err, errlen,
+                          "%s cannot be used with --freedesktop: %s (see thumbgen --help)",
+                          conflict, freedesktop_conflict(conflict_c));
         o->freedesktop = true;
         o->format = FMT_PNG;
         if (!parse_flavour_list(sizes ? sizes : "normal,large", o))
-            return bad_value(sizes, size_name, 's', true);
+            return bad_value(err, errlen, sizes, size_name, 's', true);
     } else if (sizes != NULL && !parse_size_list(sizes, o)) {
-        return bad_value(sizes, size_name, 's', false);
+        return bad_value(err, errlen, sizes, size_name, 's', false);
     }
     int want = a->cfg.freedesktop ? 1 : 2;
-    if (argc - optind != want) {
-        tg_error("%s (see thumbgen --help)",
-                 argc - optind > want ? "too many arguments"
-                 : a->cfg.freedesktop ? "expected SRC (--freedesktop writes to the cache)"
-                                      : "expected SRC and DST");
-        return -1;
-    }
-    if (a->cfg.prune && a->cfg.files_from != NULL) {
-        tg_error("--prune cannot be used with --files-from: the list is not the whole of SRC, so "
-                 "what it leaves out is not known to be gone (see thumbgen --help)");
-        return -1;
-    }
-    if (a->cfg.watch && (a->cfg.files_from != NULL || a->cfg.dry_run)) {
-        tg_error("--watch cannot be used with %s (see thumbgen --help)",
-                 a->cfg.dry_run ? "--dry-run: it changes nothing, so there is nothing to keep "
-                                  "in step"
-                                : "--files-from: it watches the whole of SRC");
-        return -1;
-    }
+    if (argc - optind != want)
+        return refuse(err, errlen, "%s (see thumbgen --help)",
+                      argc - optind > want ? "too many arguments"
+                      : a->cfg.freedesktop ? "expected SRC (--freedesktop writes to the cache)"
+                                           : "expected SRC and DST");
+    if (a->cfg.prune && a->cfg.files_from != NULL)
+        return refuse(err, errlen,
+                      "--prune cannot be used with --files-from: the list is not the whole of "
+                      "SRC, so what it leaves out is not known to be gone (see thumbgen --help)");
+    if (a->cfg.watch && (a->cfg.files_from != NULL || a->cfg.dry_run))
+        return refuse(err, errlen, "--watch cannot be used with %s (see thumbgen --help)",
+                      a->cfg.dry_run ? "--dry-run: it changes nothing, so there is nothing to "
+                                       "keep in step"
+                                     : "--files-from: it watches the whole of SRC");
     a->cfg.src = argv[optind];
     a->cfg.dst = a->cfg.freedesktop ? NULL : argv[optind + 1];
     return 0;

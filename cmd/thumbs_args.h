@@ -1,11 +1,13 @@
 /* thumbs_args: the thumbnailer's command line, `thumbgen SRC DST [options]` and
  * `thumbgen --freedesktop SRC [options]`: its usage text and its parser.
- * Error convention: thumbs_parse reports a usage error itself, on stderr as one line that names
- * the option and says what it expects, and returns -1. */
+ * Error convention (cmd/'s, see opts.h): thumbs_parse prints nothing; on a usage error it writes
+ * the reason, one line that names the option and says what it expects, into the caller's buffer
+ * and returns -1, and the caller reports it with tg_error. */
 #ifndef CMD_THUMBS_ARGS_H
 #define CMD_THUMBS_ARGS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "imaging/batch.h"
@@ -17,7 +19,8 @@ typedef struct {
 /* Prints the thumbnail usage to f. */
 void thumbs_usage(FILE *f);
 
-/* Parses argv into a: 0 to run, 1 for --help, -1 for a usage error (reported). */
-int thumbs_parse(int argc, char **argv, thumbs_args_t *a);
+/* Parses argv into a: 0 to run, 1 for --help, -1 for a usage error, whose reason is then in
+ * err (errlen bytes, truncated to fit). */
+int thumbs_parse(int argc, char **argv, thumbs_args_t *a, char *err, size_t errlen);
 
 #endif

@@ -11,14 +11,17 @@
 int thumbs_main(int argc, char **argv)
 {
     thumbs_args_t a;
-    int p = thumbs_parse(argc, argv, &a);
-    if (p != 0) {
-        if (p > 0)
-            thumbs_usage(stdout);
-        return p > 0 ? 0 : 2;
+    char err[1024];
+    int p = thumbs_parse(argc, argv, &a, err, sizeof err);
+    if (p > 0) {
+        thumbs_usage(stdout);
+        return 0;
+    }
+    if (p < 0) {
+        tg_error("%s", err);
+        return 2;
     }
     a.cfg.progress = isatty(STDERR_FILENO);
-    char err[1024];
     batch_t *b = batch_open(&a.cfg, err, sizeof err);
     if (b == NULL) {
         tg_error("%s", err);
