@@ -1,14 +1,9 @@
 /* report: what the user sees of a thumbnail run. Counts per status, a line on stderr for each
- * failure ("thumbgen: PATH: reason"), the --manifest JSON Lines file, the progress bar and the
- * summary line. Called from the lister (found, up to date, skipped) and the writers (made,
- * failed); every call is serialised by the reporter's mutex.
- *
- * The progress bar is drawn only when stderr is a terminal: a bar, percent, done/total, images/s
- * and ETA once the total is known: from a counting walk ahead of the lister (reporter_counted) or
- * once the listing is complete (done/found+ before either). A progress thread redraws it five
- * times a second, so it keeps moving (time, rate) while one large image decodes; it is a display
- * timer, nothing waits on it. The bar is erased before each failure line and at the end, so the
- * terminal keeps only the messages and the summary.
+ * failure ("thumbgen: PATH: reason"), notices, the summary line; and, through the reporter, the
+ * --manifest file (manifest.h) and the progress bar (bar.h), which is erased before each failure
+ * line and at the end, so the terminal keeps only the messages and the summary. Called from the
+ * lister (found, up to date, skipped) and the writers (made, failed); every call is serialised by
+ * the reporter's mutex.
  *
  * Error convention: reporter_init and reporter_close return 0, or -1 with errno (the caller names
  * the manifest); the rest cannot fail (a manifest write error is remembered for reporter_close). */
@@ -37,7 +32,7 @@ typedef struct reporter {
     FILE *manifest;
     bool progress, quiet, drawn;
     uint64_t start_ns;
-    /* The progress thread, while progress: it redraws until `stopping`. */
+    /* The ticker (bar.h), while progress: it redraws until `stopping`. */
     pthread_t ticker;
     pthread_cond_t tick;
     bool ticking, stopping;

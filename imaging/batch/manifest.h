@@ -1,0 +1,40 @@
+/* manifest: the --manifest file, JSON Lines: one object a line for each settled source, each
+ * output --prune removed and each --watch pass. The reporter (report.h) calls these under its
+ * mutex; a NULL file writes nothing.
+ *
+ * Error convention: manifest_open returns the file, or NULL with errno; manifest_close returns -1
+ * when any write failed; the writes cannot fail (an error is remembered by the file). */
+#ifndef IMAGING_MANIFEST_H
+#define IMAGING_MANIFEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/task.h"
+
+/* Creates the manifest at path, written a line at a time (so it can be followed live, and says
+ * how far an interrupted run got). */
+FILE *manifest_open(const char *path);
+
+/* {"src":SRC,"status":STATUS, each output's "dst", "width", "height", "bytes" (null unless made;
+ * several outputs also as "outputs":[...]), "error":ERR, a clip's "kind" and "duration", a clash
+ * loser's "reason":"name clash" and "owner"}. t may be NULL (a failure that is no task's). */
+void manifest_task(FILE *f, const char *src, const task_t *t, const char *status, const char *err);
+
+/* {"src":null,"status":"removed" (dry_run: "would_remove"),"dst":ADDR} */
+void manifest_removed(FILE *f, const char *addr, bool dry_run);
+
+/* {"src":null,"status":"watching","folders":N} */
+void manifest_watching(FILE *f, uint64_t folders);
+
+/* Closes f (NULL is fine); -1 when writing it failed at any point. */
+int manifest_close(FILE *f);
+
+/* Writes s as a JSON string (NULL: null): quote, backslash and control characters escaped, valid
+ * UTF-8 (RFC 3629: no overlong forms, surrogates or code points past U+10FFFF) as it is, and each
+ * byte of anything else (file names may hold any bytes) as \u00XX, so the line stays valid
+ * JSON. */
+void json_str(FILE *f, const char *s);
+
+#endif

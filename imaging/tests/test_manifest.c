@@ -1,0 +1,58 @@
+/* The manifest's JSON string encoder: every string it writes is valid JSON holding valid UTF-8,
+ * whatever bytes a file name holds. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "batch/manifest.h"
+
+static void expect_json(const char *in, const char *want)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    json_str(f, in);
+    fclose(f);
+    assert_string_equal(buf, want);
+    free(buf);
+}
+
+static void strings(void **state)
+{
+    (void)state;
+    expect_json(NULL, "null");
+    expect_json("a b/c.jpg", "\"a b/c.jpg\"");
+    expect_json("q\"b\\n\n\x1f\x7f", "\"q\\\"b\\\\n\\u000a\\u001f\x7f\"");
+    /* Valid UTF-8 as it is: 2, 3 and 4 bytes, the last code point of each length. */
+    expect_json(
+        "\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xb7 \xdf\xbf\xef\xbf\xbf\xf4\x8f\xbf\xbf",
+        "\"\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xb7 \xdf\xbf\xef\xbf\xbf\xf4\x8f\xbf\xbf\"");
+}
+
+/* Anything else, byte by byte as \u00XX: a lone continuation byte, overlong forms, a surrogate,
+ * past U+10FFFF, a lead byte that never leads, and a sequence cut short by the end. */
+static void invalid_utf8(void **state)
+{
+    (void)state;
+    expect_json("\x80", "\"\\u0080\"");
+    expect_json("\xc0\xaf", "\"\\u00c0\\u00af\"");
+    expect_json("\xe0\x80\xaf", "\"\\u00e0\\u0080\\u00af\"");
+    expect_json("\xf0\x80\x80\xaf", "\"\\u00f0\\u0080\\u0080\\u00af\"");
+    expect_json("\xed\xa0\x80", "\"\\u00ed\\u00a0\\u0080\"");
+    expect_json("\xf4\x90\x80\x80", "\"\\u00f4\\u0090\\u0080\\u0080\"");
+    expect_json("\xf5\x80\x80\x80", "\"\\u00f5\\u0080\\u0080\\u0080\"");
+    expect_json("a\xe2\x82", "\"a\\u00e2\\u0082\"");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(strings),
+        cmocka_unit_test(invalid_utf8),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
