@@ -100,14 +100,16 @@ static void preview_and_develop(void **state)
     dng("side16.dng", "--bits 16 --orientation 6");
     dng("preview.dng", "--orientation 6 --preview 1 --preview-tint");
     dng("upside.dng", "--orientation 3 --preview 1 --preview-tint");
+    dng("P1000.RAW", "--bits 12"); /* .raw is LibRaw's (Panasonic, Leica), whatever it holds */
     proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, "-j", "2", NULL);
     assert_int_equal(r.status, 0);
-    expect_summary(r.err, 4, 0, 0, 0);
+    expect_summary(r.err, 5, 0, 0, 0);
     proc_result_free(&r);
     expect_thumb("plain.jpg", UPRIGHT, 256, 171);
     expect_thumb("side16.jpg", UPRIGHT, 256, 171);
     expect_thumb("preview.jpg", INVERTED, 256, 171);
     expect_thumb("upside.jpg", INVERTED, 256, 171);
+    expect_thumb("P1000.jpg", UPRIGHT, 256, 171);
 
     r = tg_run(BIN, dirs.src, dirs.dst, "--raw", "develop", "--force", NULL);
     assert_int_equal(r.status, 0);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/filetype.h"
 #include "core/naming.h"
 #include "core/task.h"
 

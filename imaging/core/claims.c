@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/filetype.h"
 #include "core/naming.h"
 
 void src_file_init(src_file_t *f, const thumb_opts_t *o, char *path, size_t rel_off,

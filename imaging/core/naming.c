@@ -144,38 +144,3 @@ const char *extension_of(const char *path)
     const char *dot = strrchr(base, '.');
     return dot == NULL || dot == base ? NULL : dot + 1;
 }
-
-/* True when path's extension is one of exts[0..n), case-insensitively. */
-static bool listed(const char *path, const char *const *exts, size_t n)
-{
-    const char *ext = extension_of(path);
-    for (size_t i = 0; ext != NULL && i < n; i++)
-        if (strcasecmp(ext, exts[i]) == 0)
-            return true;
-    return false;
-}
-
-bool has_image_extension(const char *path)
-{
-    static const char *const exts[] = {"jpg",  "jpeg", "jpe",  "jfif", "png", "gif", "webp", "tif",
-                                       "tiff", "heic", "heif", "avif", "jxl", "jp2", "j2k",  "jpx",
-                                       "bmp",  "svg",  "svgz", "pdf",  "ppm", "pgm", "pbm",  "pnm",
-                                       "pfm",  "hdr",  "exr",  "fits", "fit", "fts", "ico",  "psd"};
-    return listed(path, exts, sizeof exts / sizeof exts[0]) || has_raw_extension(path);
-}
-
-bool has_raw_extension(const char *path)
-{
-    static const char *const exts[] = {
-        "dng", "cr2", "cr3", "crw", "nef", "nrw", "arw", "sr2", "srf", "raf", "orf", "rw2", "rwl",
-        "pef", "srw", "3fr", "fff", "iiq", "x3f", "erf", "kdc", "dcr", "mrw", "mos", "mef"};
-    return listed(path, exts, sizeof exts / sizeof exts[0]);
-}
-
-bool has_video_extension(const char *path)
-{
-    static const char *const exts[] = {"mp4", "m4v",  "mov", "qt",   "webm", "mkv",
-                                       "avi", "ts",   "mts", "m2ts", "3gp",  "3g2",
-                                       "mpg", "mpeg", "ogv", "wmv",  "flv"};
-    return listed(path, exts, sizeof exts / sizeof exts[0]);
-}

@@ -46,16 +46,4 @@ char *output_path_named(const char *dst, const char *label, const char *rel, con
  * extension), pointing into path; NULL when it has none. */
 const char *extension_of(const char *path);
 
-/* True when the file name (last component of path) has a camera RAW format's extension (dng, cr2,
- * cr3, nef, arw, raf, orf, rw2, pef, ...), case-insensitively: decoder/raw.c reads those. */
-bool has_raw_extension(const char *path);
-
-/* True when the file name (last component of path) has a video clip's extension (mp4, mov, webm,
- * mkv, avi, ts, 3gp, ...), case-insensitively: decoder/video.c reads those. */
-bool has_video_extension(const char *path);
-
-/* True when the file name (last component of path) has an extension that names an image format,
- * case-insensitively: such a file that libvips cannot read is a failure, not silently skipped. */
-bool has_image_extension(const char *path);
-
 #endif

@@ -5,10 +5,9 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
-#include "core/naming.h"
+#include "core/filetype.h"
 #include "decoder/thumbnail.h"
 
 #ifndef TG_MODULE_REL
@@ -17,37 +16,27 @@
 
 static uint64_t limit_mib; /* the decoder's memory limit, for the modules' setup */
 
-/* A .ts file is a clip when it has MPEG-TS sync bytes (0x47 every 188 bytes, or 192 with a 4-byte
+/* The families a module holds, in the order they are asked; libvips' takes the rest. */
+static struct {
+    family_t family;  /* it claims the files core/filetype.c gives it */
+    const char *what; /* for messages */
+    const char *file, *symbol;
+    const codec_t *loaded;
+    char error[300]; /* why it could not be loaded, once tried */
+} modules[] = {
+    {FAMILY_RAW, "camera RAW", "thumbgen-raw.so", "tg_codec_raw", NULL, ""},
+    {FAMILY_VIDEO, "video", "thumbgen-video.so", "tg_codec_video", NULL, ""},
+};
+
+/* True when a .ts file has MPEG-TS sync bytes (0x47 every 188 bytes, or 192 with a 4-byte
  * timestamp): TypeScript sources are .ts too. */
-static bool clip_claims(int fd, const char *name)
+static bool mpeg_ts(int fd)
 {
-    if (!has_video_extension(name))
-        return false;
-    if (strcasecmp(extension_of(name), "ts") != 0)
-        return true;
     unsigned char b[4 + 192 + 1];
     if (pread(fd, b, sizeof b, 0) != (ssize_t)sizeof b)
         return false;
     return (b[0] == 0x47 && b[188] == 0x47) || (b[4] == 0x47 && b[196] == 0x47);
 }
-
-static bool raw_claims(int fd, const char *name)
-{
-    (void)fd;
-    return has_raw_extension(name);
-}
-
-/* The families a module holds, in the order they are asked; libvips' takes the rest. */
-static struct {
-    const char *what; /* for messages */
-    bool (*claims)(int fd, const char *name);
-    const char *file, *symbol;
-    const codec_t *loaded;
-    char error[300]; /* why it could not be loaded, once tried */
-} modules[] = {
-    {"camera RAW", raw_claims, "thumbgen-raw.so", "tg_codec_raw", NULL, ""},
-    {"video", clip_claims, "thumbgen-video.so", "tg_codec_video", NULL, ""},
-};
 
 void codec_setup(uint64_t max_memory_mib)
 {
@@ -87,8 +76,9 @@ static const codec_t *load(size_t i)
 
 void codec_make(const thumb_opts_t *o, task_t *t)
 {
-    for (size_t i = 0; i < sizeof modules / sizeof modules[0]; i++) {
-        if (!modules[i].claims(t->fd, t->rel))
+    const filetype_t *ft = filetype_of(t->rel);
+    for (size_t i = 0; ft != NULL && i < sizeof modules / sizeof modules[0]; i++) {
+        if (ft->family != modules[i].family || (strcmp(ft->ext, "ts") == 0 && !mpeg_ts(t->fd)))
             continue;
         const codec_t *c = load(i);
         if (c == NULL)
@@ -100,13 +90,4 @@ void codec_make(const thumb_opts_t *o, task_t *t)
         return;
     }
     codec_vips.make(o, t); /* thumb_make settles the task itself: tests and fuzzing call it */
-}
-
-const char *codec_mime(const char *name, const codec_mime_t *t, size_t n)
-{
-    const char *ext = extension_of(name);
-    for (size_t i = 0; ext != NULL && i < n; i++)
-        if (strcasecmp(ext, t[i].ext) == 0)
-            return t[i].mime;
-    return NULL;
 }

@@ -10,7 +10,8 @@
  * files, so a decoder that only ever sees images starts as fast, and stays as small, as before
  * they existed. They call back into the executable (built with its symbols exported).
  *
- * A new family: one file, its claim in codec.c's table, and, for a module, one CMake line.
+ * A new family: one file, its name and rows in core/filetype.[ch] (extensions, MIME types), its
+ * line in codec.c's table of modules, and one CMake line.
  *
  * Error convention: make (and codec_make) settles the task itself: TASK_MADE with its outputs,
  * or TASK_FAILED / TASK_SKIPPED with the reason in words in t->error. */
@@ -42,13 +43,5 @@ void codec_setup(uint64_t max_memory_mib);
  * RAW and clips (a .ts also by its sync bytes, as TypeScript sources are .ts too), else libvips'.
  * A module that cannot be loaded fails the task, saying so. */
 void codec_make(const thumb_opts_t *o, task_t *t);
-
-/* A file name extension and the MIME type shared-mime-info gives it (Thumb::Mimetype). */
-typedef struct codec_mime {
-    const char *ext, *mime;
-} codec_mime_t;
-
-/* The MIME type in t[0..n) of name's extension, case-insensitively; NULL when it has none. */
-const char *codec_mime(const char *name, const codec_mime_t *t, size_t n);
 
 #endif

@@ -19,34 +19,11 @@
 #include <sys/stat.h>
 #include <vips/vips.h>
 
+#include "core/filetype.h"
 #include "decoder/codec.h"
 #include "decoder/sizes.h"
 
 static unsigned max_raw_mb; /* LibRaw's limit on the raw data it allocates; 0: its default */
-
-/* The extensions of the RAW formats, and their MIME types as shared-mime-info names them (for
- * the freedesktop cache's Thumb::Mimetype). */
-static const codec_mime_t formats[] = {
-    {"dng", "image/x-adobe-dng"},      {"cr2", "image/x-canon-cr2"},
-    {"cr3", "image/x-canon-cr3"},      {"crw", "image/x-canon-crw"},
-    {"nef", "image/x-nikon-nef"},      {"nrw", "image/x-nikon-nrw"},
-    {"arw", "image/x-sony-arw"},       {"sr2", "image/x-sony-sr2"},
-    {"srf", "image/x-sony-srf"},       {"raf", "image/x-fuji-raf"},
-    {"orf", "image/x-olympus-orf"},    {"rw2", "image/x-panasonic-rw2"},
-    {"rwl", "image/x-panasonic-rw2"},  {"pef", "image/x-pentax-pef"},
-    {"srw", "image/x-samsung-srw"},    {"3fr", "image/x-hasselblad-3fr"},
-    {"fff", "image/x-hasselblad-fff"}, {"iiq", "image/x-phaseone-iiq"},
-    {"x3f", "image/x-sigma-x3f"},      {"erf", "image/x-epson-erf"},
-    {"kdc", "image/x-kodak-kdc"},      {"dcr", "image/x-kodak-dcr"},
-    {"mrw", "image/x-minolta-mrw"},    {"mos", "image/x-leaf-mos"},
-    {"mef", "image/x-mamiya-mef"},     {"raw", "image/x-panasonic-raw"},
-};
-
-/* The MIME type of a RAW file name, or NULL when its extension is none of them. */
-static const char *raw_mime(const char *name)
-{
-    return codec_mime(name, formats, sizeof formats / sizeof formats[0]);
-}
 
 static void raw_setup(uint64_t max_memory_mib)
 {
@@ -203,7 +180,7 @@ static void raw_make(const thumb_opts_t *o, task_t *t)
         cache_keys_t keys = {.uri = t->uri,
                              .mtime = t->mtime.tv_sec,
                              .size = t->size,
-                             .mime = o->freedesktop ? raw_mime(t->rel) : NULL,
+                             .mime = o->freedesktop ? filetype_of(t->rel)->mime : NULL,
                              .width = sw,
                              .height = sh};
         int big = thumb_largest(o, sw, sh);

@@ -10,7 +10,7 @@
 #include <vips/vips.h>
 
 #include "store/freedesktop/cachepng.h"
-#include "core/naming.h"
+#include "core/filetype.h"
 #include "decoder/frames.h"
 #include "decoder/nclx.h"
 #include "decoder/sizes.h"

@@ -25,7 +25,7 @@
 #include <unistd.h>
 #include <vips/vips.h>
 
-#include "core/naming.h"
+#include "core/filetype.h"
 #include "decoder/codec.h"
 #include "decoder/nclx.h"
 #include "decoder/sizes.h"
@@ -35,19 +35,6 @@
 #define SELF_CONTAINED                                                                             \
     "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,mpegtsraw,mpeg,mpegvideo,ogg,flv,asf,h264,"  \
     "hevc,m4v,ivf,obu,yuv4mpegpipe"
-
-/* The MIME types of clips by extension, as shared-mime-info names them (Thumb::Mimetype). */
-static const char *video_mime(const char *name)
-{
-    static const codec_mime_t t[] = {
-        {"mp4", "video/mp4"},       {"m4v", "video/mp4"},   {"mov", "video/quicktime"},
-        {"qt", "video/quicktime"},  {"webm", "video/webm"}, {"mkv", "video/x-matroska"},
-        {"avi", "video/x-msvideo"}, {"ts", "video/mp2t"},   {"mts", "video/mp2t"},
-        {"m2ts", "video/mp2t"},     {"3gp", "video/3gpp"},  {"3g2", "video/3gpp2"},
-        {"mpg", "video/mpeg"},      {"mpeg", "video/mpeg"}, {"ogv", "video/ogg"},
-        {"wmv", "video/x-ms-wmv"},  {"flv", "video/x-flv"}};
-    return codec_mime(name, t, sizeof t / sizeof t[0]);
-}
 
 /* ---- reading through the descriptor */
 
@@ -404,7 +391,7 @@ static void video_make(const thumb_opts_t *o, task_t *t)
     cache_keys_t keys = {.uri = t->uri,
                          .mtime = t->mtime.tv_sec,
                          .size = t->size,
-                         .mime = o->freedesktop ? video_mime(t->rel) : NULL,
+                         .mime = o->freedesktop ? filetype_of(t->rel)->mime : NULL,
                          .width = w,
                          .height = h,
                          .movie_length = duration};

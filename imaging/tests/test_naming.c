@@ -3,11 +3,13 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/filetype.h"
 #include "core/naming.h"
 #include "core/options.h"
 
@@ -205,6 +207,39 @@ static void image_extensions(void **state)
     assert_false(has_image_extension("notes.txt"));
     assert_false(has_image_extension("a.jpg/readme"));
     assert_false(has_image_extension(".jpg"));
+    /* Panasonic's and Leica's .raw are LibRaw's files: camera RAW, with their own MIME type. */
+    assert_int_equal(filetype_of("P1000.RAW")->family, FAMILY_RAW);
+    assert_string_equal(filetype_of("x.raw")->mime, "image/x-panasonic-raw");
+    assert_true(has_video_extension("clip.MKV"));
+    assert_false(has_video_extension("x.dng"));
+}
+
+/* The README's list of RAW formats, "RAW files (DNG, CR2, ...)", is the table's RAW rows. */
+static void readme_lists_every_raw_format(void **state)
+{
+    (void)state;
+    FILE *f = fopen(README_MD, "r");
+    assert_non_null(f);
+    static char text[1 << 16];
+    text[fread(text, 1, sizeof text - 1, f)] = '\0';
+    fclose(f);
+    char *p = strstr(text, "RAW files ("), *end = p ? strchr(p, ')') : NULL;
+    assert_non_null(end);
+    size_t listed = 0, raw = 0;
+    for (p += strlen("RAW files ("); p < end; p += strspn(p, ", \n")) {
+        size_t n = strcspn(p, ",)");
+        char name[16] = "x.";
+        assert_true(n < sizeof name - 2);
+        memcpy(name + 2, p, n);
+        const filetype_t *t = filetype_of(name);
+        if (t == NULL || t->family != FAMILY_RAW)
+            fail_msg("the README lists %s as RAW; the table does not", name + 2);
+        listed++;
+        p += n;
+    }
+    for (size_t i = 0; i < nfiletypes; i++)
+        raw += filetypes[i].family == FAMILY_RAW;
+    assert_int_equal(listed, raw);
 }
 
 int main(void)
@@ -217,6 +252,7 @@ int main(void)
         cmocka_unit_test(hostile_names),
         cmocka_unit_test(name_templates),
         cmocka_unit_test(image_extensions),
+        cmocka_unit_test(readme_lists_every_raw_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
