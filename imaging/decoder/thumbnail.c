@@ -62,6 +62,7 @@ typedef struct {
     const char *path;
     bool animated;  /* every frame (--animated, an animated source, an output that animates) */
     bool in_memory; /* animated, through frames_load */
+    const char *export_profile; /* "srgb" for an ICC-tagged colour source, else NULL */
 } input_t;
 
 /* Thumbnails the input at size s, shrinking on load. (Not vips_thumbnail_buffer: libvips 8.14's
@@ -77,7 +78,8 @@ static VipsImage *thumb_one(const thumb_opts_t *o, const thumb_size_t *s, const 
         int r = frames_load(in->source, &frames) == 0
                     ? vips_thumbnail_image(frames, &out, s->width, "height", s->height, "size", sz,
                                            "crop", thumb_interesting(o->crop), "no_rotate",
-                                           (gboolean)o->no_rotate, NULL)
+                                           (gboolean)o->no_rotate, "export_profile",
+                                           in->export_profile, NULL)
                     : -1;
         VIPS_UNREF(frames);
         return r == 0 ? out : NULL;
@@ -87,10 +89,12 @@ static VipsImage *thumb_one(const thumb_opts_t *o, const thumb_size_t *s, const 
                       in->source, &out, s->width, "option_string",
                       in->animated ? "fail_on=truncated,n=-1" : "fail_on=truncated", "height",
                       s->height, "size", sz, "crop", thumb_interesting(o->crop), "no_rotate",
-                      (gboolean)o->no_rotate, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL)
+                      (gboolean)o->no_rotate, "fail_on", VIPS_FAIL_ON_TRUNCATED, "export_profile",
+                      in->export_profile, NULL)
                 : vips_thumbnail(in->path, &out, s->width, "height", s->height, "size", sz, "crop",
                                  thumb_interesting(o->crop), "no_rotate", (gboolean)o->no_rotate,
-                                 "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
+                                 "fail_on", VIPS_FAIL_ON_TRUNCATED, "export_profile",
+                                 in->export_profile, NULL);
     return r == 0 ? out : NULL;
 }
 
@@ -170,6 +174,14 @@ static void make_from(const thumb_opts_t *o, task_t *t, input_t *in, const char 
     int orientation = vips_image_get_orientation(hdr);
     int frames = vips_image_get_n_pages(hdr);
     int bands = hdr->Bands;
+    /* An ICC-tagged colour image (Display P3 from a phone, Adobe RGB or ProPhoto from a camera or
+     * an editor) is converted to sRGB with its profile, as vipsthumbnail --eprofile srgb does:
+     * vips_thumbnail converts only when given an export profile, and the profile itself is
+     * stripped with the rest of the metadata, so its pixels taken for sRGB would look dull.
+     * --keep-metadata keeps the gamut and embeds the profile. An untagged image is sRGB already
+     * and is left as it is; a grey one stays grey (CMYK is converted by libvips either way). */
+    bool icc = vips_image_get_typeof(hdr, VIPS_META_ICC_NAME) != 0;
+    in->export_profile = icc && bands >= 3 && !o->keep_metadata ? "srgb" : NULL;
     g_object_unref(hdr);
     /* --animated: every frame of an animated source, thumbnailed from one decode, when the
      * output can animate (WebP, GIF); JPEG, PNG, AVIF and the cache take the first frame. */
@@ -207,9 +219,10 @@ static void make_from(const thumb_opts_t *o, task_t *t, input_t *in, const char 
         thumb_fail_vips(t, "cannot read image");
         return;
     }
-    /* HEIF and AVIF whose colour an nclx box describes (libvips 8.14 would take it for sRGB). */
+    /* HEIF and AVIF whose colour an nclx box describes (libvips 8.14 would take it for sRGB); an
+     * ICC profile, converted above, takes precedence. */
     nclx_t nclx;
-    if (strstr(loader, "Heif") != NULL && t->fd >= 0 && nclx_read(t->fd, &nclx)) {
+    if (strstr(loader, "Heif") != NULL && !icc && t->fd >= 0 && nclx_read(t->fd, &nclx)) {
         VipsImage *srgb;
         if (nclx_convert(base, &nclx, o->keep_metadata, &srgb)) {
             g_object_unref(base);
