@@ -118,7 +118,8 @@ static void setup_error_draws_no_bar(void **state)
 /* The total is known early: with a tree larger than the lister's channel and the only worker's
  * decoder held on the first file (a test hook, released by the test once it has seen the bar),
  * the counting walk gives the bar its whole total and a percentage while the lister is still
- * blocked near the start. */
+ * blocked near the start. The count takes the walk's rules: a subfolder's file counts; a hidden
+ * file, a symlink (not followed) and a FIFO do not. */
 static void total_known_early(void **state)
 {
     (void)state;
@@ -128,8 +129,10 @@ static void total_known_early(void **state)
     FMT(hold, "%s/0000-hold.bin", dirs.src);
     FMT(cmd,
         "mkfifo '%s' && printf 'TGFAULT hold %s' > '%s' && for i in $(seq -w 1 %d); do "
-        "cp '%s/formats/grey.jpg' \"%s/img$i.jpg\"; done",
-        fifo, fifo, hold, IMAGES, TESTDATA, dirs.src);
+        "cp '%s/formats/grey.jpg' \"%s/img$i.jpg\"; done && cd '%s' && mkdir sub && "
+        "cp img01.jpg sub/ && cp img01.jpg .hidden.jpg && ln -s img01.jpg link.jpg && "
+        "mkfifo pipe.jpg",
+        fifo, fifo, hold, IMAGES, TESTDATA, dirs.src, dirs.src);
     sh(cmd);
     FMT(cmd, "'%s' '%s' '%s' -j 1 --timeout 60", THUMBGEN_HOOKS_BIN, dirs.src, dirs.dst);
     char *argv[] = {"/usr/bin/script", "-qec", cmd, "/dev/null", NULL};
@@ -137,7 +140,7 @@ static void total_known_early(void **state)
     pid_t pid = proc_start(argv, &out);
     assert_true(pid > 0);
     char want[64];
-    FMT(want, "\\] +0%%  0/%d  ", IMAGES + 1);
+    FMT(want, "\\] +0%%  0/%d  ", IMAGES + 2);
     static char seen[1 << 16];
     bool found = read_until(out, want, seen, sizeof seen); /* the run is held until released */
     int w = open(fifo, O_WRONLY | O_CLOEXEC);              /* releases the decoder */

@@ -69,6 +69,12 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The walk passes hidden entries over (and . and ..). */
+static bool visible(const char *name)
+{
+    return name[0] != '.';
+}
+
 /* Reads the visible entries of an open folder, sorted by name, into a malloc'd array of n
  * malloc'd names (what fitted, if memory ran out). */
 static char **read_names(DIR *d, size_t *count)
@@ -77,8 +83,8 @@ static char **read_names(DIR *d, size_t *count)
     size_t n = 0, cap = 0;
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
-        if (de->d_name[0] == '.')
-            continue; /* hidden, and . and .. */
+        if (!visible(de->d_name))
+            continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 64;
             char **w = realloc(v, cap * sizeof *w);
@@ -96,20 +102,14 @@ static char **read_names(DIR *d, size_t *count)
     return v;
 }
 
-/* A folder's path relative to SRC ("" for SRC itself), pointing into dir. */
-static const char *rel_of(const char *dir, size_t rel_off)
+/* The walk's view of name in the folder open as at (or of a path, with AT_FDCWD): its lstat, or,
+ * for a symlink that is followed (follow_symlinks), its target's stat. 0 with *st filled; 1 for a
+ * symlink not followed or dangling (skipped); -1 when lstat itself failed (errno). */
+static int entry_stat(const folder_src_t *fs, int at, const char *name, struct stat *st)
 {
-    return strlen(dir) > rel_off ? dir + rel_off : "";
-}
-
-/* The walk's view of path: its lstat, or, for a symlink that is followed (follow_symlinks), its
- * target's stat. 0 with *st filled; 1 for a symlink not followed or dangling (skipped); -1 when
- * lstat itself failed (errno). */
-static int entry_stat(const folder_src_t *fs, const char *path, struct stat *st)
-{
-    if (lstat(path, st) != 0)
+    if (fstatat(at, name, st, AT_SYMLINK_NOFOLLOW) != 0)
         return -1;
-    if (S_ISLNK(st->st_mode) && (!fs->follow_symlinks || stat(path, st) != 0))
+    if (S_ISLNK(st->st_mode) && (!fs->follow_symlinks || fstatat(at, name, st, 0) != 0))
         return 1;
     return 0;
 }
@@ -125,72 +125,98 @@ static void listing_free(src_file_t *files, size_t nfiles, char **names, size_t 
     free(files);
 }
 
-/* Sorts one entry into subfolders (pushed) and regular files (appended to files); everything
- * else is skipped. Takes ownership of path, whose last component is name. */
-static void classify(const folder_src_t *fs, source_sink_t *k, stack_t_ *stack, visited_t *seen,
-                     const struct stat *dst_st, char *path, size_t rel_off, src_file_t *files,
-                     size_t *nfiles)
+/* A walk under way (the listing's and the count's): the folders still to list, the next on top;
+ * those entered when following symlinks; DST, never entered. */
+typedef struct {
+    const folder_src_t *fs;
+    stack_t_ stack;
+    visited_t seen;
+    struct stat dst_st;
+} walk_t;
+
+/* Starts a walk of folder dir (its trailing slashes dropped). False when out of memory. */
+static bool walk_start(walk_t *w, const folder_src_t *fs, const char *dir)
 {
+    *w = (walk_t){.fs = fs};
+    stat(fs->dst, &w->dst_st);
     struct stat st;
-    int rc = entry_stat(fs, path, &st);
-    if (rc < 0) {
-        const char *name = strrchr(path, '/');
-        size_t n = name && name > path + rel_off ? (size_t)(name - path - rel_off) : 0;
-        char *folder = strndup(path + rel_off, n);
-        k->failure(k, path, folder ? folder : "", strerror(errno));
-        free(folder);
-        free(path);
-        return;
+    if (stat(dir, &st) == 0)
+        visit(&w->seen, st.st_dev, st.st_ino);
+    char *root = strndup(dir, path_trimmed_len(dir));
+    return root != NULL && push(&w->stack, root);
+}
+
+static void walk_end(walk_t *w)
+{
+    while (w->stack.n > 0)
+        free(w->stack.v[--w->stack.n]);
+    free(w->stack.v);
+    free(w->seen.v);
+}
+
+typedef enum { ENTRY_SKIP, ENTRY_FOLDER, ENTRY_FILE, ENTRY_FAILED } entry_t;
+
+/* The walk's rules for a visible entry, name in the folder open as at, whose type readdir gave
+ * (DT_UNKNOWN: not known): a folder to enter (not DST; when following symlinks, not one entered
+ * before), a regular file, or neither (a symlink not followed or dangling, a FIFO, socket or
+ * device); ENTRY_FAILED when it cannot be looked at (errno). *st is filled for a folder, and for a
+ * file when `stats` or its type was not known. */
+static entry_t entry_kind(walk_t *w, int at, const char *name, unsigned char type, bool stats,
+                          struct stat *st)
+{
+    if (stats || type == DT_UNKNOWN || type == DT_DIR ||
+        (type == DT_LNK && w->fs->follow_symlinks)) {
+        int rc = entry_stat(w->fs, at, name, st);
+        if (rc != 0)
+            return rc < 0 ? ENTRY_FAILED : ENTRY_SKIP;
+        type = S_ISDIR(st->st_mode) ? DT_DIR : S_ISREG(st->st_mode) ? DT_REG : DT_UNKNOWN;
     }
-    if (rc > 0) {
-        free(path); /* not followed, or dangling: skipped */
-        return;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        bool is_dst = st.st_dev == dst_st->st_dev && st.st_ino == dst_st->st_ino;
-        if (is_dst || (fs->follow_symlinks && !visit(seen, st.st_dev, st.st_ino)) ||
-            !push(stack, path))
-            free(path);
-        return;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        free(path); /* FIFO, socket, device: never opened */
-        return;
-    }
-    const char *slash = strrchr(path, '/');
-    src_file_init(&files[(*nfiles)++], k->opts, path, rel_off,
-                  slash ? (size_t)(slash - path) + 1 : 0, &st.st_mtim, (uint64_t)st.st_size);
+    if (type == DT_DIR)
+        return (st->st_dev == w->dst_st.st_dev && st->st_ino == w->dst_st.st_ino) ||
+                       (w->fs->follow_symlinks && !visit(&w->seen, st->st_dev, st->st_ino))
+                   ? ENTRY_SKIP
+                   : ENTRY_FOLDER;
+    return type == DT_REG ? ENTRY_FILE : ENTRY_SKIP;
 }
 
 /* Lists one folder: subfolders onto the stack (so that they are walked in name order), then its
  * files. A folder's names are held while it is handled, never the whole tree's. */
-static bool list_dir(const folder_src_t *fs, source_sink_t *k, stack_t_ *stack, visited_t *seen,
-                     const struct stat *dst_st, const char *dir, size_t rel_off)
+static bool list_dir(walk_t *w, source_sink_t *k, const char *dir)
 {
+    const folder_src_t *fs = w->fs;
     if (fs->on_folder != NULL)
         fs->on_folder(fs->on_folder_ctx, k, dir);
     DIR *d = opendir(dir);
+    const char *rel = strlen(dir) > fs->rel_off ? dir + fs->rel_off : ""; /* "": SRC itself */
     if (d == NULL) {
-        k->failure(k, dir, rel_of(dir, rel_off), strerror(errno));
+        k->failure(k, dir, rel, strerror(errno));
         return true;
     }
     size_t n = 0, nfiles = 0;
     char **names = read_names(d, &n);
-    closedir(d);
     src_file_t *files = n ? calloc(n, sizeof *files) : NULL;
     if (n > 0 && files == NULL)
-        k->failure(k, dir, rel_of(dir, rel_off), "out of memory");
-    size_t base = stack->n;
+        k->failure(k, dir, rel, "out of memory");
+    size_t base = w->stack.n;
     for (size_t i = 0; files != NULL && i < n; i++) {
-        char *path = path_join(dir, names[i]);
-        if (path != NULL)
-            classify(fs, k, stack, seen, dst_st, path, rel_off, files, &nfiles);
+        struct stat st;
+        entry_t e = entry_kind(w, dirfd(d), names[i], DT_UNKNOWN, true, &st);
+        int failed = errno;
+        char *path = e != ENTRY_SKIP ? path_join(dir, names[i]) : NULL;
+        if (path != NULL && e == ENTRY_FAILED)
+            k->failure(k, path, rel, strerror(failed));
+        if (path != NULL && e == ENTRY_FILE)
+            src_file_init(&files[nfiles++], k->opts, path, fs->rel_off,
+                          strlen(path) - strlen(names[i]), &st.st_mtim, (uint64_t)st.st_size);
+        else if (path != NULL && (e != ENTRY_FOLDER || !push(&w->stack, path)))
+            free(path);
     }
+    closedir(d);
     /* Reverse the folders just pushed, so the first by name is popped first. */
-    for (size_t i = base, j = stack->n; i + 1 < j; i++, j--) {
-        char *tmp = stack->v[i];
-        stack->v[i] = stack->v[j - 1];
-        stack->v[j - 1] = tmp;
+    for (size_t i = base, j = w->stack.n; i + 1 < j; i++, j--) {
+        char *tmp = w->stack.v[i];
+        w->stack.v[i] = w->stack.v[j - 1];
+        w->stack.v[j - 1] = tmp;
     }
     claims_settle(files, nfiles);
     bool go = k->emit(k, files, nfiles);
@@ -200,26 +226,14 @@ static bool list_dir(const folder_src_t *fs, source_sink_t *k, stack_t_ *stack, 
 
 void folder_walk(const folder_src_t *fs, source_sink_t *k, const char *dir)
 {
-    struct stat dst_st;
-    memset(&dst_st, 0, sizeof dst_st);
-    stat(fs->dst, &dst_st);
-    stack_t_ stack = {0};
-    visited_t seen = {0};
-    size_t len = path_trimmed_len(dir);
-    struct stat st;
-    if (stat(dir, &st) == 0)
-        visit(&seen, st.st_dev, st.st_ino);
-    char *root = strndup(dir, len);
-    bool go = root != NULL && push(&stack, root);
-    while (go && stack.n > 0) {
-        char *d = stack.v[--stack.n];
-        go = list_dir(fs, k, &stack, &seen, &dst_st, d, fs->rel_off);
+    walk_t w;
+    bool go = walk_start(&w, fs, dir);
+    while (go && w.stack.n > 0) {
+        char *d = w.stack.v[--w.stack.n];
+        go = list_dir(&w, k, d);
         free(d);
     }
-    while (stack.n > 0)
-        free(stack.v[--stack.n]);
-    free(stack.v);
-    free(seen.v);
+    walk_end(&w);
 }
 
 bool folder_take(const folder_src_t *fs, source_sink_t *k, const char *dir, const char *name)
@@ -227,7 +241,7 @@ bool folder_take(const folder_src_t *fs, source_sink_t *k, const char *dir, cons
     size_t rel_off = fs->rel_off;
     char *path = path_join(dir, name);
     struct stat st;
-    if (path == NULL || entry_stat(fs, path, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (path == NULL || entry_stat(fs, AT_FDCWD, path, &st) != 0 || !S_ISREG(st.st_mode)) {
         free(path);
         return true; /* gone again, or not a file thumbgen takes */
     }
@@ -249,7 +263,7 @@ bool folder_take(const folder_src_t *fs, source_sink_t *k, const char *dir, cons
      * whole folder. */
     for (size_t i = 0; files[0].key != NULL && i < n; i++) {
         char *rival = strcmp(names[i], name) != 0 ? path_join(dir, names[i]) : NULL;
-        if (rival == NULL || entry_stat(fs, rival, &st) != 0 || !S_ISREG(st.st_mode)) {
+        if (rival == NULL || entry_stat(fs, AT_FDCWD, rival, &st) != 0 || !S_ISREG(st.st_mode)) {
             free(rival);
             continue;
         }
@@ -291,15 +305,13 @@ void folder_list(source_t *base, source_sink_t *k)
     }
 }
 
-/* The walk's rules, counting only: one readdir per folder, a stat only for folders (to know DST
- * and loops), followed symlinks and entries whose type readdir does not give. */
+/* The walk's rules, counting only: one readdir per folder, a stat only where readdir's type is not
+ * enough (folders, for DST and loops; followed symlinks; entries of unknown type). */
 bool folder_count(source_t *base, const atomic_bool *stop, uint64_t *n, uint32_t shard_k,
                   uint32_t shard_n)
 {
     folder_src_t *fs = (folder_src_t *)base;
-    struct stat st, dst_st;
-    memset(&dst_st, 0, sizeof dst_st);
-    stat(fs->dst, &dst_st);
+    struct stat st;
     if (stat(fs->src, &st) != 0)
         return false;
     if (S_ISREG(st.st_mode)) {
@@ -307,48 +319,29 @@ bool folder_count(source_t *base, const atomic_bool *stop, uint64_t *n, uint32_t
         *n += shard_takes(name ? name + 1 : fs->src, shard_k, shard_n);
         return true;
     }
-    stack_t_ stack = {0};
-    visited_t seen = {0};
-    size_t root_len = fs->rel_off - 1;
-    visit(&seen, st.st_dev, st.st_ino);
-    char *root = strndup(fs->src, root_len);
-    bool complete = root != NULL && push(&stack, root);
-    while (complete && stack.n > 0 && !atomic_load(stop)) {
-        char *dir = stack.v[--stack.n];
+    walk_t w;
+    bool complete = walk_start(&w, fs, fs->src);
+    while (complete && w.stack.n > 0 && !atomic_load(stop)) {
+        char *dir = w.stack.v[--w.stack.n];
         DIR *d = opendir(dir);
         complete = d != NULL;
-        for (struct dirent *de; d != NULL && (de = readdir(d)) != NULL;) {
-            if (de->d_name[0] == '.')
-                continue;
-            char *path = path_join(dir, de->d_name);
-            if (path == NULL) {
-                complete = false;
-                break;
-            }
-            unsigned type = de->d_type;
-            if (type == DT_UNKNOWN || type == DT_DIR || (type == DT_LNK && fs->follow_symlinks)) {
-                int flags = type == DT_LNK ? 0 : AT_SYMLINK_NOFOLLOW;
-                type = fstatat(dirfd(d), de->d_name, &st, flags) != 0 ? DT_UNKNOWN
-                       : S_ISDIR(st.st_mode)                          ? DT_DIR
-                       : S_ISREG(st.st_mode)                          ? DT_REG
-                                                                      : DT_UNKNOWN;
-            }
-            if (type == DT_DIR && !(st.st_dev == dst_st.st_dev && st.st_ino == dst_st.st_ino) &&
-                (!fs->follow_symlinks || visit(&seen, st.st_dev, st.st_ino)) && push(&stack, path))
-                continue;
-            if (type == DT_REG)
-                *n += shard_takes(path + root_len + 1, shard_k, shard_n);
-            free(path);
+        for (struct dirent *de; complete && (de = readdir(d)) != NULL;) {
+            entry_t e = visible(de->d_name)
+                            ? entry_kind(&w, dirfd(d), de->d_name, de->d_type, false, &st)
+                            : ENTRY_SKIP;
+            char *path = e == ENTRY_FOLDER || e == ENTRY_FILE ? path_join(dir, de->d_name) : NULL;
+            complete = path != NULL || e == ENTRY_SKIP || e == ENTRY_FAILED;
+            if (path != NULL && e == ENTRY_FILE)
+                *n += shard_takes(path + fs->rel_off, shard_k, shard_n);
+            if (path != NULL && (e == ENTRY_FILE || !push(&w.stack, path)))
+                free(path);
         }
         if (d != NULL)
             closedir(d);
         free(dir);
     }
     complete = complete && !atomic_load(stop);
-    while (stack.n > 0)
-        free(stack.v[--stack.n]);
-    free(stack.v);
-    free(seen.v);
+    walk_end(&w);
     return complete;
 }
 
