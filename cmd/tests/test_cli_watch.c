@@ -303,6 +303,116 @@ static void freedesktop_service(void **state)
     free(stop(&w));
 }
 
+/* Where the cache keeps flavour's thumbnail of path (an absolute path without symlinks, as the
+ * test's folders are): GLib's URI of it, hashed. */
+static char *cache_entry(const char *cache, const char *flavour, const char *path)
+{
+    static char p[512];
+    gchar *uri = g_filename_to_uri(path, NULL, NULL);
+    gchar *md5 = g_compute_checksum_for_string(G_CHECKSUM_MD5, uri, -1);
+    FMT(p, "%s/thumbnails/%s/%s.png", cache, flavour, md5);
+    g_free(md5);
+    g_free(uri);
+    return p;
+}
+
+/* Reads the manifest until both files of folder rel (a1.png, a2.png) have been made. */
+static void expect_folder_made(watcher_t *w, const char *rel)
+{
+    char a1[64], a2[64];
+    FMT(a1, "/%s/a1.png\"", rel);
+    FMT(a2, "/%s/a2.png\"", rel);
+    while (seen_count(w, a1, "\"made\"") == 0 || seen_count(w, a2, "\"made\"") == 0)
+        expect(w, "\"made\"", NULL);
+}
+
+/* Asserts that folder rel's thumbnails are all there (or all gone): in DST's mirror, or in both
+ * of the cache's flavours. */
+static void assert_thumbnails(const char *cache, const char *rel, bool there)
+{
+    struct stat st;
+    for (int i = 1; i <= 2; i++) {
+        char name[64];
+        FMT(name, "%s/a%d", rel, i);
+        if (cache == NULL) {
+            char jpg[80];
+            FMT(jpg, "%s.jpg", name);
+            assert_int_equal(stat(at(test_dirs.dst, jpg), &st) == 0, there);
+            continue;
+        }
+        char png_name[80];
+        FMT(png_name, "%s.png", name);
+        const char *src = at(test_dirs.src, png_name);
+        assert_int_equal(stat(cache_entry(cache, "normal", src), &st) == 0, there);
+        assert_int_equal(stat(cache_entry(cache, "large", src), &st) == 0, there);
+    }
+}
+
+/* A folder renamed inside SRC, then moved out of it, then moved back in (issue 28, case 4): the
+ * rescan each move causes removes the thumbnails of the folder's old place and makes its new
+ * place's. The rescan prunes before its "watching" line, so that line says when to look. */
+static void folder_moves(const char *cache, const char *extra)
+{
+    const char *src = test_dirs.src;
+    assert_int_equal(mkdir(at(src, "album"), 0755), 0);
+    assert_int_equal(mkdir(at(src, "other"), 0755), 0);
+    write_png(at(src, "album/a1.png"), 20, 20);
+    write_png(at(src, "album/a2.png"), 24, 20);
+    write_png(at(src, "other/a1.png"), 20, 24);
+    write_png(at(src, "other/a2.png"), 24, 24);
+    watcher_t w;
+    if (cache != NULL)
+        start(&w, BIN, "--freedesktop", "--prune", extra, NULL);
+    else
+        start(&w, BIN, "--prune", extra, NULL);
+    expect_folder_made(&w, "album");
+    expect_folder_made(&w, "other");
+    if (seen_count(&w, "\"status\":\"watching\"", "") == 0)
+        expect(&w, "\"status\":\"watching\"", NULL);
+
+    /* Renamed inside SRC. */
+    assert_int_equal(rename(at(src, "album"), at(src, "album2")), 0);
+    expect(&w, "\"status\":\"watching\"", NULL);
+    assert_thumbnails(cache, "album", false);
+    expect_folder_made(&w, "album2");
+    assert_thumbnails(cache, "album2", true);
+    /* Moved out of SRC. */
+    assert_int_equal(rename(at(src, "album2"), at(test_dirs.root, "away")), 0);
+    expect(&w, "\"status\":\"watching\"", NULL);
+    assert_thumbnails(cache, "album2", false);
+    /* Moved in. */
+    assert_int_equal(rename(at(test_dirs.root, "away"), at(src, "back")), 0);
+    expect_folder_made(&w, "back");
+    assert_thumbnails(cache, "back", true);
+    assert_thumbnails(cache, "other", true);
+
+    char *err = stop(&w);
+    assert_non_null(strstr(err, "a folder went away: rescanning to prune what came from it"));
+    assert_non_null(strstr(err, " 0 failed, "));
+    free(err);
+    if (cache == NULL) {
+        assert_int_equal(count_outputs(test_dirs.dst, ".jpg"), 4);
+        struct stat st;
+        assert_int_equal(stat(at(test_dirs.dst, "album"), &st), -1); /* emptied: removed */
+    }
+}
+
+static void folder_moves_prune(void **state)
+{
+    (void)state;
+    folder_moves(NULL, NULL);
+}
+
+/* The same in the cache (thumbgen --freedesktop SRC --watch --prune), past the default guard. */
+static void folder_moves_prune_cache(void **state)
+{
+    (void)state;
+    char cache[256];
+    FMT(cache, "%s/cache", test_dirs.root);
+    setenv("XDG_CACHE_HOME", cache, 1);
+    folder_moves(cache, "--prune-max=100%");
+}
+
 /* SIGINT during the first pass (the only decoder held on a file by a test hook, the lister
  * blocked behind it on a tree larger than its channel): an interrupted run, status 130, no
  * "watching" line. */
@@ -375,6 +485,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(follows_changes, setup_dirs, teardown),
         cmocka_unit_test_setup_teardown(overflow_rescans, setup_dirs, teardown),
         cmocka_unit_test_setup_teardown(freedesktop_service, setup_dirs, teardown),
+        cmocka_unit_test_setup_teardown(folder_moves_prune, setup_dirs, teardown),
+        cmocka_unit_test_setup_teardown(folder_moves_prune_cache, setup_dirs, teardown),
         cmocka_unit_test_setup_teardown(interrupted_first_pass, setup_dirs, teardown),
         cmocka_unit_test_setup_teardown(src_through_a_symlink, setup_dirs, teardown),
         cmocka_unit_test_setup_teardown(refusals, setup_dirs, teardown),

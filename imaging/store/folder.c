@@ -98,8 +98,8 @@ static int walk_beneath(int root, const char *rel, mode_t dir_mode)
 
 int open_existing(int root, const char *rel)
 {
-    if (rel[0] == '\0')
-        return dup(root);
+    if (rel[0] == '\0') /* a descriptor of its own: a dup would share root's read offset */
+        return openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     int d = open_beneath(root, rel);
     if (d < 0 && (errno == ENOSYS || errno == EINVAL || errno == EPERM))
         d = walk_beneath(root, rel, 0);

@@ -20,7 +20,7 @@ typedef struct {
 } folder_t;
 
 /* Opens existing folder rel ("" for root itself) beneath root, never through a symlink: a
- * descriptor, or -1 with errno. */
+ * descriptor of its own (its read offset shared with no other), or -1 with errno. */
 int open_existing(int root, const char *rel);
 
 /* The store's scan and remove (store_ops_t's). */
