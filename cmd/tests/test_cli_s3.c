@@ -20,75 +20,31 @@
 
 #include "outputs.h"
 #include "proc.h"
+#include "s3server.h"
 
 #define BIN THUMBGEN_BIN
-#define SECRET "S3RVER" /* the only key pair s3rver accepts */
+#define SECRET S3SERVER_SECRET
 #define NESTED "nested/a b/\xc3\xbc deep/\xc3\xa9t\xc3\xa9 photo 1.jpg"
 
 typedef struct {
-    char root[64];
-    char src[128], data[128], log[128];
-    pid_t server;
-    int server_out;
-    char endpoint[64];
+    s3server_t s; /* the root folder, the server and its log */
+    char src[128];
 } fixture_t;
 
 static fixture_t fx;
 
-static void server_start(fixture_t *f)
-{
-    char *argv[] = {"/usr/bin/env",
-                    "node",
-                    "--openssl-legacy-provider",
-                    S3SERVER_DIR "/server.js",
-                    f->data,
-                    f->log,
-                    "photos",
-                    "thumbs",
-                    NULL};
-    f->server = proc_start(argv, &f->server_out);
-    assert_true(f->server > 0);
-    char port[32];
-    assert_true(proc_read_line(f->server_out, port, sizeof port) > 0);
-    FMT(f->endpoint, "http://127.0.0.1:%s", port);
-    setenv("AWS_ENDPOINT_URL", f->endpoint, 1);
-}
-
-static void server_stop(fixture_t *f, int sig)
-{
-    kill(f->server, sig);
-    proc_result_t r;
-    proc_finish(f->server, f->server_out, &r);
-    proc_result_free(&r);
-    f->server = 0;
-}
-
 static int group_setup(void **state)
 {
     fixture_t *f = &fx;
-    struct stat st;
-    if (stat(S3SERVER_DIR "/node_modules/@20minutes/s3rver", &st) != 0) {
-        fprintf(stderr, "S3 tests need the test server: npm ci --prefix %s\n", S3SERVER_DIR);
+    if (s3server_setup(&f->s) != 0)
         return -1;
-    }
-    strcpy(f->root, "/tmp/tg-s3-XXXXXX");
-    if (mkdtemp(f->root) == NULL)
+    if (snprintf(f->src, sizeof f->src, "%s/src", f->s.root) >= (int)sizeof f->src)
         return -1;
-    snprintf(f->src, sizeof f->src, "%s/src", f->root);
-    snprintf(f->data, sizeof f->data, "%s/s3data", f->root);
-    snprintf(f->log, sizeof f->log, "%s/requests.log", f->root);
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "mkdir -p '%s' && cp -r '%s/formats' '%s/nested' '%s'", f->src,
              TESTDATA, TESTDATA, f->src);
     if (system(cmd) != 0)
         return -1;
-    setenv("AWS_ACCESS_KEY_ID", SECRET, 1);
-    setenv("AWS_SECRET_ACCESS_KEY", SECRET, 1);
-    setenv("AWS_DEFAULT_REGION", "us-east-1", 1);
-    unsetenv("AWS_REGION");
-    unsetenv("AWS_ENDPOINT_URL_S3");
-    unsetenv("AWS_SESSION_TOKEN");
-    server_start(f);
     *state = f;
     return 0;
 }
@@ -97,14 +53,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    fixture_t *f = &fx;
-    if (f->server > 0)
-        server_stop(f, SIGTERM);
-    if (f->root[0] == '\0')
-        return 0;
-    char cmd[sizeof *f + 16];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->root);
-    return system(cmd) == 0 ? 0 : -1;
+    return s3server_teardown(&fx.s);
 }
 
 /* How many sources SRC holds (every one an image that thumbnails). */
@@ -118,25 +67,14 @@ static int nsrc(const fixture_t *f)
     return n;
 }
 
-/* Requests the server has seen whose line starts with prefix ("PUT ", "GET /photos/"). */
 static int requests(const fixture_t *f, const char *prefix)
 {
-    FILE *l = fopen(f->log, "r");
-    int n = 0;
-    char line[2048];
-    while (l != NULL && fgets(line, sizeof line, l) != NULL)
-        n += strncmp(line, prefix, strlen(prefix)) == 0;
-    if (l != NULL)
-        fclose(l);
-    return n;
+    return s3server_requests(&f->s, prefix);
 }
 
-/* Runs the awscli with the server's endpoint; fails the test unless it succeeds. */
 static void aws(const fixture_t *f, const char *args)
 {
-    char cmd[2048];
-    FMT(cmd, "aws --endpoint-url '%s' %s", f->endpoint, args);
-    sh(cmd);
+    s3server_aws(&f->s, args);
 }
 
 /* The Content-Type awscli reads back for bucket/key. */
@@ -144,11 +82,11 @@ static void assert_content_type(const fixture_t *f, const char *bucket, const ch
                                 const char *want)
 {
     char cmd[2048], out[256];
-    FMT(out, "%s/ctype.txt", f->root);
+    FMT(out, "%s/ctype.txt", f->s.root);
     FMT(cmd,
         "aws --endpoint-url '%s' s3api head-object --bucket %s --key '%s' --query ContentType "
         "--output text > '%s'",
-        f->endpoint, bucket, key, out);
+        f->s.endpoint, bucket, key, out);
     sh(cmd);
     char *got = slurp(out);
     assert_non_null(got);
@@ -160,7 +98,7 @@ static void assert_content_type(const fixture_t *f, const char *bucket, const ch
 static int read_back(const fixture_t *f, const char *url, const char *name)
 {
     char dir[256], args[512];
-    FMT(dir, "%s/%s", f->root, name);
+    FMT(dir, "%s/%s", f->s.root, name);
     FMT(args, "s3 cp --quiet --recursive '%s' '%s'", url, dir);
     aws(f, args);
     return count_outputs(dir, NULL);
@@ -215,7 +153,7 @@ static void from_s3(void **state)
     assert_int_equal(requests(f, "PUT "), puts);
     assert_int_equal(requests(f, "GET /photos/in/"), gets);
 
-    FMT(dst, "%s/s2l", f->root);
+    FMT(dst, "%s/s2l", f->s.root);
     r = tg_run(BIN, "s3://photos/in", dst, NULL);
     assert_int_equal(r.status, 0);
     proc_result_free(&r);
@@ -244,14 +182,14 @@ static void setup_errors(void **state)
     assert_null(strstr(r.out, wrong));
     proc_result_free(&r);
 
-    r = tg_run(BIN, "s3://no-such-bucket/x", f->root, NULL);
+    r = tg_run(BIN, "s3://no-such-bucket/x", f->s.root, NULL);
     assert_int_equal(r.status, 2);
     assert_non_null(strstr(r.err, "s3://no-such-bucket/x: no such bucket: no-such-bucket"));
     proc_result_free(&r);
 
     setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1", 1);
     r = tg_run(BIN, f->src, "s3://thumbs/x", "--retries", "1", NULL);
-    setenv("AWS_ENDPOINT_URL", f->endpoint, 1);
+    setenv("AWS_ENDPOINT_URL", f->s.endpoint, 1);
     assert_int_equal(r.status, 2);
     assert_non_null(strstr(r.err, "cannot reach http://127.0.0.1:1: "));
     assert_non_null(strstr(r.err, "(after 1 retry)"));
@@ -283,10 +221,10 @@ static void many_pages(void **state)
 {
     fixture_t *f = *state;
     char cmd[1024], dir[256], dst[256], path[512];
-    FMT(dir, "%s/photos/many", f->data);
-    FMT(cmd, "mkdir -p '%s' && vips black '%s/seed.jpg' 8 8", dir, f->root);
+    FMT(dir, "%s/photos/many", f->s.data);
+    FMT(cmd, "mkdir -p '%s' && vips black '%s/seed.jpg' 8 8", dir, f->s.root);
     sh(cmd);
-    FMT(path, "%s/seed.jpg", f->root);
+    FMT(path, "%s/seed.jpg", f->s.root);
     char *seed = slurp(path);
     struct stat st;
     assert_int_equal(stat(path, &st), 0);
@@ -309,7 +247,7 @@ static void many_pages(void **state)
         fputs("{\"content-type\": \"image/jpeg\"}", o);
         fclose(o);
     }
-    FMT(dst, "%s/many", f->root);
+    FMT(dst, "%s/many", f->s.root);
     int pages = requests(f, "GET /photos?continuation-token=");
     proc_result_t r = tg_run(BIN, "s3://photos/many", dst, "--shard", "3/7", NULL);
     assert_int_equal(r.status, 0);
@@ -333,7 +271,7 @@ static void server_dies_mid_run(void **state)
     static const char *names[] = {"formats/alpha.png", "formats/anim.gif",   "formats/cmyk.jpg",
                                   "formats/grey.jpg",  "formats/photo.webp", "formats/scan.tif"};
     char fifo[256];
-    FMT(fifo, "%s/manifest.fifo", f->root);
+    FMT(fifo, "%s/manifest.fifo", f->s.root);
     assert_int_equal(mkfifo(fifo, 0600), 0);
     char *argv[] = {BIN,
                     f->src,
@@ -359,7 +297,7 @@ static void server_dies_mid_run(void **state)
         assert_non_null(fgets(line, sizeof line, manifest));
         assert_non_null(strstr(line, "\"status\":\"made\""));
     }
-    server_stop(f, SIGKILL);
+    s3server_stop(&f->s, SIGKILL);
     for (int i = 3; i < 6; i++)
         dprintf(in, "%s\n", names[i]);
     close(in);
@@ -376,7 +314,7 @@ static void server_dies_mid_run(void **state)
     assert_non_null(strstr(r.err, "(after 2 retries)"));
     proc_result_free(&r);
 
-    server_start(f);
+    s3server_start(&f->s);
     int puts = requests(f, "PUT ");
     r = tg_run(BIN, f->src, "s3://thumbs/dies", NULL);
     assert_int_equal(r.status, 0);
@@ -392,27 +330,27 @@ static void prune_s3(void **state)
 {
     fixture_t *f = *state;
     char src[256], cmd[2048];
-    FMT(src, "%s/prsrc", f->root);
+    FMT(src, "%s/prsrc", f->s.root);
     FMT(cmd,
         "mkdir -p '%s/sub' && cp '%s/formats/grey.jpg' '%s/a.png' && cp '%s/formats/grey.jpg' "
         "'%s/b.png' && cp '%s/formats/grey.jpg' '%s/sub/c.png' && mkdir -p '%s/orphans' && "
         "for i in $(seq -w 0 1000); do : > '%s/orphans/o'$i.jpg; done && echo hi > '%s/notes.txt'",
-        src, TESTDATA, src, TESTDATA, src, TESTDATA, src, f->root, f->root, f->root);
+        src, TESTDATA, src, TESTDATA, src, TESTDATA, src, f->s.root, f->s.root, f->s.root);
     sh(cmd);
     proc_result_t r = tg_run(BIN, src, "s3://thumbs/pr", "-j", "2", "--quiet", NULL);
     assert_int_equal(r.status, 0);
     proc_result_free(&r);
     char args[1024];
-    FMT(args, "s3 cp --quiet --recursive '%s/orphans' s3://thumbs/pr/orphans", f->root);
+    FMT(args, "s3 cp --quiet --recursive '%s/orphans' s3://thumbs/pr/orphans", f->s.root);
     aws(f, args);
-    FMT(args, "s3 cp --quiet '%s/notes.txt' s3://thumbs/pr/notes.txt", f->root);
+    FMT(args, "s3 cp --quiet '%s/notes.txt' s3://thumbs/pr/notes.txt", f->s.root);
     aws(f, args);
     FMT(cmd, "rm '%s/b.png' '%s/sub/c.png'", src, src);
     sh(cmd);
 
     int before = requests(f, "POST /thumbs?delete");
     char manifest[256];
-    FMT(manifest, "%s/prune.jsonl", f->root);
+    FMT(manifest, "%s/prune.jsonl", f->s.root);
     r = tg_run(BIN, src, "s3://thumbs/pr", "--prune", "--prune-max", "100%", "--manifest", manifest,
                "-j", "2", "--stats", NULL);
     if (r.status != 0 ||
@@ -425,11 +363,11 @@ static void prune_s3(void **state)
         manifest);
     sh(cmd);
     char listing[256];
-    FMT(listing, "%s/pr-listing.txt", f->root);
+    FMT(listing, "%s/pr-listing.txt", f->s.root);
     FMT(cmd,
         "aws --endpoint-url '%s' s3api list-objects-v2 --bucket thumbs --prefix pr/ --query "
         "'Contents[].Key' --output text > '%s'",
-        f->endpoint, listing);
+        f->s.endpoint, listing);
     sh(cmd);
     char *got = slurp(listing);
     assert_non_null(got);

@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -54,21 +55,26 @@ static bool data_loader(const char *loader)
 }
 
 /* Where a source's bytes come from: a descriptor that libvips reads through one VipsSource (one
- * open, one sniff of the first bytes, then every loader works from those bytes in memory), or,
- * for the few formats libvips 8.14 reads only from a named file (OpenEXR, FITS, OpenSlide...), the
- * path. */
+ * open, one sniff of the first bytes, then every loader works from those bytes in memory); for a
+ * loader that takes bytes in memory but not a VipsSource (ImageMagick's: BMP, ICO...), the
+ * descriptor mapped; only for the few formats libvips 8.14 reads from a named file alone
+ * (OpenEXR, FITS, OpenSlide...), the path. Not the path where bytes will do: the bytes are the
+ * same whatever the source (a local file, a download in a memory file), a name is not
+ * (ImageMagick's policy refuses /proc/self/fd/N of a memory file). */
 typedef struct {
-    VipsSource *source; /* NULL: by path */
+    VipsSource *source; /* NULL: from map, else by path */
+    void *map;          /* the descriptor mapped (NULL: none) */
+    size_t len;
     const char *path;
     bool animated;  /* every frame (--animated, an animated source, an output that animates) */
     bool in_memory; /* animated, through frames_load */
     const char *export_profile; /* "srgb" for an ICC-tagged colour source, else NULL */
 } input_t;
 
-/* Thumbnails the input at size s, shrinking on load. (Not vips_thumbnail_buffer: libvips 8.14's
- * does not pass fail_on to its loader, so a truncated JPEG in memory comes out as a
- * grey-bottomed thumbnail instead of an error; the fault tests caught it. The source form is
- * given fail_on in its loader's option string too, for the same reason.) */
+/* Thumbnails the input at size s, shrinking on load. (libvips 8.14's vips_thumbnail_source and
+ * _buffer do not pass their fail_on to the loader, so a truncated JPEG in memory came out as a
+ * grey-bottomed thumbnail instead of an error; the fault tests caught it. Each is given fail_on
+ * in its loader's option string for that reason.) */
 static VipsImage *thumb_one(const thumb_opts_t *o, const thumb_size_t *s, const input_t *in)
 {
     VipsImage *out = NULL;
@@ -82,6 +88,13 @@ static VipsImage *thumb_one(const thumb_opts_t *o, const thumb_size_t *s, const 
                                            in->export_profile, NULL)
                     : -1;
         VIPS_UNREF(frames);
+        return r == 0 ? out : NULL;
+    }
+    if (in->map != NULL) {
+        int r = vips_thumbnail_buffer(in->map, in->len, &out, s->width, "option_string",
+                                      "fail_on=truncated", "height", s->height, "size", sz, "crop",
+                                      thumb_interesting(o->crop), "no_rotate",
+                                      (gboolean)o->no_rotate, NULL);
         return r == 0 ? out : NULL;
     }
     int r = in->source != NULL
@@ -108,6 +121,35 @@ static bool analyze_header(int fd)
     uint32_t le = h[0] | h[1] << 8 | h[2] << 16 | (uint32_t)h[3] << 24;
     uint32_t be = h[3] | h[2] << 8 | h[1] << 16 | (uint32_t)h[0] << 24;
     return le == 348 || be == 348;
+}
+
+/* True when loader ("VipsForeignLoadXBuffer") has a source form, whose sniff has had its say. */
+static bool has_source_form(const char *loader)
+{
+    size_t n = strlen(loader);
+    char name[128];
+    if (n < 6 || n >= sizeof name || strcmp(loader + n - 6, "Buffer") != 0)
+        return true;
+    snprintf(name, sizeof name, "%.*sSource", (int)(n - 6), loader);
+    return g_type_from_name(name) != 0;
+}
+
+/* The loader for fd's bytes (size of them) in memory when it takes them only there, not from a
+ * VipsSource, with them mapped into in; NULL (nothing mapped) when there is none. */
+static const char *find_load_mapped(int fd, size_t size, input_t *in)
+{
+    void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map == MAP_FAILED)
+        return NULL;
+    const char *loader = vips_foreign_find_load_buffer(map, size);
+    if (loader == NULL || data_loader(loader) || has_source_form(loader)) {
+        munmap(map, size);
+        vips_error_clear();
+        return NULL;
+    }
+    in->map = map;
+    in->len = size;
+    return loader;
 }
 
 /* Opens t's input (t->fd when the caller has the file open, else t->src) and finds its loader.
@@ -140,6 +182,8 @@ static const char *open_input(task_t *t, input_t *in)
             return NULL;
         }
         if (!empty)
+            loader = find_load_mapped(fd, (size_t)st.st_size, in);
+        if (!empty && loader == NULL)
             loader = vips_foreign_find_load(t->src);
     }
     if (fd != t->fd)
@@ -165,7 +209,9 @@ static void make_from(const thumb_opts_t *o, task_t *t, input_t *in, const char 
     VipsImage *hdr =
         in->source
             ? vips_image_new_from_source(in->source, "", "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL)
-            : vips_image_new_from_file(in->path, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
+        : in->map ? vips_image_new_from_buffer(in->map, in->len, "", "fail_on",
+                                               VIPS_FAIL_ON_TRUNCATED, NULL)
+                  : vips_image_new_from_file(in->path, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
     if (hdr == NULL) {
         thumb_fail_vips(t, "cannot read image header");
         return;
@@ -244,6 +290,8 @@ void thumb_make(const thumb_opts_t *o, task_t *t)
         return;
     make_from(o, t, &in, loader);
     VIPS_UNREF(in.source);
+    if (in.map != NULL)
+        munmap(in.map, in.len);
     thumb_settle(t);
 }
 

@@ -152,6 +152,11 @@ static int s3_src_open(source_t *base, void *local, task_t *t, char *err, size_t
         close(fd);
         return -1;
     }
+    if (lseek(fd, 0, SEEK_SET) != 0) { /* as a fresh open is: FFmpeg reads from where it is */
+        snprintf(err, errsz, "cannot download: %s", strerror(errno));
+        close(fd);
+        return -1;
+    }
     t->unreadable = false;
     return fd;
 }

@@ -15,7 +15,8 @@
  * every open, and to thread_exit as it ends.
  *
  * Error convention: source_open returns the source, or NULL with the reason in words in err (a
- * setup error); `open` returns a descriptor (O_CLOEXEC, the caller's to close), or -1 with the
+ * setup error); `open` returns a descriptor (O_CLOEXEC, the caller's to close) positioned at the
+ * start of the bytes, as a fresh open is (a decoder may read from where it is), or -1 with the
  * whole reason in words in err ("cannot open: ...", "cannot download: ..."), setting
  * t->unreadable when the source could not be read at all (no failure entry is made for it). */
 #ifndef IMAGING_SOURCE_H
