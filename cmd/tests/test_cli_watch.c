@@ -6,10 +6,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <pthread.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,87 +18,30 @@
 
 #include "outputs.h"
 #include "proc.h"
+#include "watcher.h"
 
 #define BIN THUMBGEN_BIN
 
-typedef struct {
-    pid_t pid;
-    int out;
-    char fifo[256];
-    pthread_t guard;
-    FILE *manifest;
-    char seen[1 << 16]; /* every manifest line read so far */
-    size_t nseen;
-} watcher_t;
-
-/* A PNG of w x h in memory (g_free it). */
-static void *png(int w, int h, size_t *len)
-{
-    VipsImage *im;
-    assert_int_equal(vips_black(&im, w, h, "bands", 3, NULL), 0);
-    void *buf = NULL;
-    assert_int_equal(vips_pngsave_buffer(im, &buf, len, NULL), 0);
-    g_object_unref(im);
-    return buf;
-}
-
-/* Writes a w x h PNG at path: open, write, close. */
-static void write_png(const char *path, int w, int h)
-{
-    size_t len;
-    void *buf = png(w, h, &len);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, buf, len), (ssize_t)len);
-    assert_int_equal(close(fd), 0);
-    g_free(buf);
-}
-
 static char *src_arg; /* SRC as given to thumbgen, when not test_dirs.src */
-static pid_t running; /* the watcher of the test in progress, killed by teardown if it fails */
 
 static int teardown(void **state)
 {
-    if (running > 0)
-        kill(running, SIGKILL);
-    running = 0;
+    if (watcher_running > 0)
+        kill(watcher_running, SIGKILL);
+    watcher_running = 0;
     return teardown_dirs(state);
 }
 
-/* Watches the child: once it has ended, opens the FIFO for writing and closes it, so that a
- * reader blocked on it (thumbgen ended before opening its manifest) sees the end instead of
- * waiting for ever. The child is not reaped here (pidfd). */
-static void *guard(void *arg)
-{
-    watcher_t *w = arg;
-    int pfd = (int)syscall(SYS_pidfd_open, w->pid, 0);
-    struct pollfd p = {.fd = pfd, .events = POLLIN};
-    while (pfd >= 0 && poll(&p, 1, -1) < 0)
-        ;
-    if (pfd >= 0)
-        close(pfd);
-    int fd = open(w->fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd >= 0)
-        close(fd);
-    return NULL;
-}
-
-/* Starts thumbgen SRC DST --watch (plus extra, NULL-terminated) with its manifest on a FIFO, and
- * reads up to the first pass's "watching" line. */
+/* Starts thumbgen SRC DST --watch -j 2 (plus extra, NULL-terminated; "--freedesktop" takes DST's
+ * place) with its manifest on a FIFO. */
 static void start(watcher_t *w, const char *bin, const char *extra, ...)
 {
-    memset(w, 0, sizeof *w);
-    char fifo[256];
-    FMT(fifo, "%s/manifest.fifo", test_dirs.root);
-    assert_int_equal(mkfifo(fifo, 0600), 0);
-    char *argv[32] = {(char *)bin,   src_arg ? src_arg : test_dirs.src,
-                      test_dirs.dst, "--watch",
-                      "-j",          "2",
-                      "--manifest",  fifo};
-    int n = 8;
+    char *argv[32] = {(char *)bin, src_arg ? src_arg : test_dirs.src, test_dirs.dst, "--watch",
+                      "-j", "2"};
+    int n = 6;
     va_list ap;
     va_start(ap, extra);
-    for (const char *a = extra; a != NULL && n < 31; a = va_arg(ap, const char *)) {
+    for (const char *a = extra; a != NULL && n < 27; a = va_arg(ap, const char *)) {
         if (strcmp(a, "--freedesktop") == 0) /* no DST: the cache */
             argv[2] = (char *)a;
         else
@@ -109,84 +49,7 @@ static void start(watcher_t *w, const char *bin, const char *extra, ...)
     }
     va_end(ap);
     argv[n] = NULL;
-    w->pid = proc_start(argv, &w->out);
-    assert_true(w->pid > 0);
-    running = w->pid;
-    memcpy(w->fifo, fifo, sizeof fifo);
-    assert_int_equal(pthread_create(&w->guard, NULL, guard, w), 0);
-    w->manifest = fopen(fifo, "r"); /* until thumbgen opens it (or the guard, if it ended) */
-    assert_non_null(w->manifest);
-}
-
-/* Appends a manifest line to w->seen (while it fits); returns where it is kept there. */
-static const char *keep_line(watcher_t *w, const char *line)
-{
-    size_t k = strlen(line);
-    char *copy = w->seen + w->nseen;
-    if (w->nseen + k + 1 < sizeof w->seen) {
-        memcpy(copy, line, k + 1);
-        w->nseen += k;
-    }
-    return copy;
-}
-
-/* Reads manifest lines until one holds every one of the NULL-terminated needles; fails at the
- * end of the manifest (thumbgen ended). Returns that line (in w->seen). */
-static const char *expect(watcher_t *w, const char *needle, ...)
-{
-    char line[4096];
-    while (fgets(line, sizeof line, w->manifest) != NULL) {
-        const char *copy = keep_line(w, line);
-        bool all = true;
-        va_list ap;
-        va_start(ap, needle);
-        for (const char *s = needle; all && s != NULL; s = va_arg(ap, const char *))
-            all = strstr(line, s) != NULL;
-        va_end(ap);
-        if (all)
-            return copy;
-    }
-    fail_msg("the manifest ended before a line with %s; it said:\n%s", needle, w->seen);
-    return NULL;
-}
-
-/* Reads the manifest to its end (thumbgen has ended or is ending), keeping every line in seen. */
-static void drain(watcher_t *w)
-{
-    char line[4096];
-    while (fgets(line, sizeof line, w->manifest) != NULL)
-        keep_line(w, line);
-    fclose(w->manifest);
-}
-
-/* How many lines read so far hold both a and b. */
-static int seen_count(const watcher_t *w, const char *a, const char *b)
-{
-    int n = 0;
-    char line[4096];
-    for (const char *p = w->seen; *p != '\0';) {
-        const char *eol = strchr(p, '\n');
-        size_t k = eol ? (size_t)(eol - p) : strlen(p);
-        snprintf(line, sizeof line, "%.*s", (int)k, p);
-        n += strstr(line, a) != NULL && strstr(line, b) != NULL;
-        p += k + (eol != NULL);
-    }
-    return n;
-}
-
-/* SIGINT: the run ends with its summary and status 0. Returns stderr (free it). */
-static char *stop(watcher_t *w)
-{
-    kill(w->pid, SIGINT);
-    drain(w);
-    proc_result_t r;
-    assert_int_equal(proc_finish(w->pid, w->out, &r), 0);
-    pthread_join(w->guard, NULL);
-    running = 0;
-    char *err = strdup(r.err);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
-    return err;
+    watcher_start(w, test_dirs.root, argv);
 }
 
 static void follows_changes(void **state)
@@ -434,15 +297,12 @@ static void interrupted_first_pass(void **state)
     int hold = open(fifo, O_WRONLY | O_CLOEXEC); /* returns once the decoder is held */
     assert_true(hold >= 0);
     kill(w.pid, SIGINT);
-    drain(&w);
-    proc_result_t r;
-    assert_int_equal(proc_finish(w.pid, w.out, &r), 0);
+    char *err = NULL;
+    int status = watcher_finish(&w, &err);
     close(hold);
-    pthread_join(w.guard, NULL);
-    running = 0;
-    assert_int_equal(r.status, 130);
-    assert_non_null(strstr(r.err, ", interrupted"));
-    proc_result_free(&r);
+    assert_int_equal(status, 130);
+    assert_non_null(strstr(err, ", interrupted"));
+    free(err);
     assert_null(strstr(w.seen, "watching"));
 }
 

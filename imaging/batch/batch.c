@@ -118,8 +118,8 @@ static bool open_source(local_t *l, task_t *t)
     char err[400];
     source_t *src = l->run->source;
     t->fd = src->ops->open(src, l->src_local, t, err, sizeof err);
-    if (t->fd < 0)
-        task_fail(t, TASK_FAILED, "%s", err);
+    if (t->fd < 0) /* gone before its turn: the removal settles its name; no exit status */
+        task_fail(t, t->reason ? TASK_SKIPPED : TASK_FAILED, "%s", err);
     return t->fd >= 0;
 }
 
@@ -142,7 +142,7 @@ static map_result_t resize(void *ctx, void *in, void *out, done_t *done)
     local_t *l = ctx;
     run_t *run = l->run;
     task_t *t = *(task_t **)in;
-    if (t->fd < 0 && t->status != TASK_FAILED)
+    if (t->fd < 0 && t->status != TASK_FAILED && t->status != TASK_SKIPPED)
         open_source(l, t);
     int src = t->fd;
     t->fd = -1;
@@ -174,8 +174,8 @@ static map_result_t write_out(void *ctx, void *in, void *out, done_t *done)
     task_t *t = *(task_t **)in;
     char err[300];
     for (int i = 0; t->status == TASK_MADE && i < t->nouts; i++) {
-        if (store->ops->put(store, l->store_local, t->outs[i].dst, t->outs[i].buf, t->outs[i].len,
-                            err, sizeof err) == 0)
+        if (store->ops->put(store, l->store_local, t, t->outs[i].dst, t->outs[i].buf,
+                            t->outs[i].len, err, sizeof err) == 0)
             continue;
         if (done_fired(done)) { /* an upload cut short by Ctrl-C: dropped, like a decode */
             task_free(t);
@@ -184,7 +184,7 @@ static map_result_t write_out(void *ctx, void *in, void *out, done_t *done)
         task_fail(t, TASK_FAILED, "cannot write %s: %s", t->outs[i].dst, err);
     }
     if (t->status == TASK_FAILED && t->fail.buf != NULL &&
-        store->ops->put(store, l->store_local, t->fail.dst, t->fail.buf, t->fail.len, err,
+        store->ops->put(store, l->store_local, NULL, t->fail.dst, t->fail.buf, t->fail.len, err,
                         sizeof err) != 0)
         task_fail(t, TASK_FAILED, "%s (and its failure entry cannot be written: %s)", t->error,
                   err);

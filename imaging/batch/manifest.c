@@ -87,6 +87,9 @@ void manifest_task(FILE *f, const char *src, const task_t *t, const char *status
     if (t != NULL && t->owner != NULL) {
         fputs(",\"reason\":\"name clash\",\"owner\":", f);
         json_str(f, t->owner);
+    } else if (t != NULL && t->reason != NULL) {
+        fputs(",\"reason\":", f);
+        json_str(f, t->reason);
     }
     fputs("}\n", f);
 }

@@ -33,9 +33,19 @@ typedef struct task {
     char *error; /* why it failed or was skipped, malloc'd; NULL otherwise */
     int nouts;
     thumb_out_t outs[THUMB_MAX_SIZES];
-    struct timespec mtime; /* the source's, as listed */
-    uint64_t size;         /* the source's bytes, as listed */
+    /* The source's identity (docs/DESIGN.md, "Identity and order"): as listed, then, once a
+     * local source is opened, as the descriptor handed to the decoder says (fstat): the bytes the
+     * thumbnail is made from. Stores record it with every output; the writer compares it with
+     * the path's as it writes. */
+    struct timespec mtime; /* the source's modification time */
+    uint64_t size;         /* the source's bytes */
+    uint64_t dev, ino;     /* set with `opened` */
+    bool opened;           /* a local file's identity, from its open descriptor */
     bool unreadable;       /* failed because the source could not be opened */
+    /* Skipped, and why, for the manifest's "reason" (a static string: "gone", "superseded", ...);
+     * NULL otherwise (a name clash says so with owner). */
+    const char *reason;
+    uint64_t gen; /* its place among the jobs for its source (batch/order.h); 0: none */
     /* Set only by a store that asks for them (the freedesktop cache, store/freedesktop/): the
      * source's canonical file:// URI, which the decoder writes into each thumbnail, and the
      * failure entry that records a source that cannot be thumbnailed (dst named by the store,

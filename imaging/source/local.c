@@ -13,6 +13,12 @@ int source_open_local(source_t *s, void *local, task_t *t, char *err, size_t err
     (void)s;
     (void)local;
     int fd = open(t->src, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0 && errno == ENOENT) {
+        snprintf(err, errsz, "gone before its turn (deleted or renamed since it was listed)");
+        t->unreadable = true;
+        t->reason = "gone";
+        return -1;
+    }
     if (fd < 0) {
         snprintf(err, errsz, "cannot open: %s", strerror(errno));
         t->unreadable = true;
@@ -24,5 +30,12 @@ int source_open_local(source_t *s, void *local, task_t *t, char *err, size_t err
         close(fd);
         return -1;
     }
+    /* What the decoder reads is what the thumbnail is made from: its identity, not the
+     * listing's (a file touched or replaced since it was listed). */
+    t->mtime = st.st_mtim;
+    t->size = (uint64_t)st.st_size;
+    t->dev = (uint64_t)st.st_dev;
+    t->ino = (uint64_t)st.st_ino;
+    t->opened = true;
     return fd;
 }

@@ -104,7 +104,9 @@ extern bool source_watch_test_hooks;
 void source_close(source_t *s);
 
 /* Opens a local file for the decoder (the folder and list sources' `open`, local.c): read-only,
- * never blocking on a FIFO swapped in since the listing, and only if it is still a regular file. */
+ * never blocking on a FIFO swapped in since the listing, and only if it is still a regular file.
+ * Sets t's identity from the descriptor (t->opened); a file gone since its listing sets t->reason
+ * to "gone" (skipped, not failed). */
 int source_open_local(source_t *s, void *local, task_t *t, char *err, size_t errsz);
 
 #endif

@@ -17,6 +17,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "core/naming.h"
@@ -166,9 +167,26 @@ static int create_tmp(int dir, mode_t mode)
     return -EEXIST;
 }
 
-/* Writes buf atomically to path, which lies beneath DST. Returns 0 or an errno value (ELOOP: a
- * symlink inside DST). */
-static int write_file(folder_t *s, const char *path, const void *buf, size_t len)
+/* Records src's identity on the new file fd (docs/DESIGN.md, "Identity and order"): the file's own
+ * mtime becomes the source's, as rsync does, and where the filesystem keeps user xattrs,
+ * IDENT_XATTR names the source. A failure to record is not a failure to write: an output that
+ * records no identity is never up to date, so the next run makes it again. */
+static int record_ident(folder_t *s, int fd, const task_t *src)
+{
+    struct timespec times[2] = {{.tv_nsec = UTIME_OMIT}, src->mtime};
+    if (futimens(fd, times) != 0)
+        return errno;
+    char id[IDENT_MAX];
+    size_t n = store_ident(src, id, sizeof id);
+    if (s->xattrs)
+        fsetxattr(fd, IDENT_XATTR, id, n, 0);
+    return 0;
+}
+
+/* Writes buf atomically to path, which lies beneath DST, recording src's identity (NULL: none).
+ * Returns 0 or an errno value (ELOOP: a symlink inside DST). */
+static int write_file(folder_t *s, const char *path, const void *buf, size_t len,
+                      const task_t *src)
 {
     if (strlen(path) <= s->prefix)
         return EINVAL;
@@ -197,6 +215,8 @@ static int write_file(folder_t *s, const char *path, const void *buf, size_t len
     rc = fd_write_full(fd, buf, len);
     if (rc == 0 && fchmod(fd, s->mode) != 0)
         rc = errno;
+    if (rc == 0 && src != NULL)
+        rc = record_ident(s, fd, src);
     if (rc == 0 && s->fsync && fsync(fd) != 0)
         rc = errno;
     if (close(fd) != 0 && rc == 0)
@@ -216,11 +236,11 @@ static int folder_name(store_t *base, task_t *t, const thumb_opts_t *o, char *er
     return store_name_mirror(((folder_t *)base)->dst, t, o, err, errsz);
 }
 
-static int folder_put(store_t *base, void *local, const char *path, const void *buf, size_t len,
-                      char *err, size_t errsz)
+static int folder_put(store_t *base, void *local, const task_t *src, const char *path,
+                      const void *buf, size_t len, char *err, size_t errsz)
 {
     (void)local;
-    int rc = write_file((folder_t *)base, path, buf, len);
+    int rc = write_file((folder_t *)base, path, buf, len, src);
     if (rc == ELOOP)
         snprintf(err, errsz,
                  "a symbolic link inside the destination is never followed or replaced");
@@ -229,20 +249,27 @@ static int folder_put(store_t *base, void *local, const char *path, const void *
     return rc == 0 ? 0 : -1;
 }
 
-static bool newer_or_same(const struct timespec *a, const struct timespec *b)
-{
-    return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec >= b->tv_nsec);
-}
-
-/* lstat, not stat: a symlink planted in DST is never up to date (nor written through). */
+/* Up to date: the output records t's source as it is now. With xattrs, one lgetxattr (which
+ * never follows a symlink planted in DST, and finds no user xattr on one): the recorded identity
+ * equals t's. Without, an lstat: a regular file whose mtime equals the source's, to the
+ * nanosecond (the name of the source it came from is then not known: DESIGN.md says what that
+ * misses). */
 static bool folder_fresh(store_t *base, const task_t *t, int i)
 {
     folder_t *s = (folder_t *)base;
     const char *path = t->outs[i].dst;
+    if (strlen(path) <= s->prefix)
+        return false;
+    if (s->xattrs) {
+        char want[IDENT_MAX], got[IDENT_MAX];
+        size_t n = store_ident(t, want, sizeof want);
+        ssize_t k = lgetxattr(path, IDENT_XATTR, got, sizeof got);
+        return k == (ssize_t)n && memcmp(got, want, n) == 0;
+    }
     struct stat st;
-    return strlen(path) > s->prefix &&
-           fstatat(s->root, path + s->prefix, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-           S_ISREG(st.st_mode) && newer_or_same(&st.st_mtim, &t->mtime);
+    return fstatat(s->root, path + s->prefix, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+           S_ISREG(st.st_mode) && st.st_mtim.tv_sec == t->mtime.tv_sec &&
+           st.st_mtim.tv_nsec == t->mtime.tv_nsec;
 }
 
 static void folder_close(store_t *base)
@@ -257,12 +284,15 @@ static void folder_close(store_t *base)
     free(s);
 }
 
-/* A real write: access(2) says yes to root on a read-only folder. */
-static int probe_writable(int root)
+/* A real write: access(2) says yes to root on a read-only folder. Finds out too whether the
+ * filesystem keeps user xattrs (s->xattrs). */
+static int probe_writable(folder_t *s)
 {
+    int root = s->root;
     int fd = create_tmp(root, 0600);
     if (fd < 0)
         return -fd;
+    s->xattrs = fsetxattr(fd, IDENT_XATTR, "probe", 5, 0) == 0;
     close(fd);
     pthread_mutex_lock(&tmp_mu);
     unlinkat(tmp_dir, tmp_name, 0);
@@ -302,7 +332,7 @@ store_t *store_folder_open(const char *dst, const store_cfg_t *cfg, char *err, s
     s->prefix = n + 1; /* as output_path joins them */
     s->dst = strndup(dst, n);
     s->root = open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    rc = s->dst == NULL ? ENOMEM : s->root < 0 ? errno : probe_writable(s->root);
+    rc = s->dst == NULL ? ENOMEM : s->root < 0 ? errno : probe_writable(s);
     if (rc != 0) {
         snprintf(err, errsz, "not writable: %s", strerror(rc));
         folder_close(&s->base);

@@ -2,6 +2,7 @@
 #ifndef IMAGING_STORE_FOLDER_H
 #define IMAGING_STORE_FOLDER_H
 
+#include <limits.h>
 #include <sys/types.h>
 
 #include "store/store.h"
@@ -17,7 +18,12 @@ typedef struct {
     size_t prefix;     /* output paths start with DST and a slash: this many bytes */
     char *last_dir;    /* the folder (relative to DST) whose descriptor is cached */
     int last_fd;
+    bool xattrs; /* DST's filesystem keeps user xattrs: IDENT_XATTR records each source */
 } folder_t;
+
+/* The extended attribute that names an output's source (store_ident's text), and its longest. */
+#define IDENT_XATTR "user.thumbgen.src"
+#define IDENT_MAX (PATH_MAX + 80)
 
 /* Opens existing folder rel ("" for root itself) beneath root, never through a symlink: a
  * descriptor of its own (its read offset shared with no other), or -1 with errno. */

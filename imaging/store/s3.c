@@ -135,9 +135,10 @@ static void *s3_thread_init(store_t *base)
     return s3_client_new(((s3store_t *)base)->conf);
 }
 
-static int s3_store_put(store_t *base, void *local, const char *path, const void *buf, size_t len,
-                        char *err, size_t errsz)
+static int s3_store_put(store_t *base, void *local, const task_t *src, const char *path,
+                        const void *buf, size_t len, char *err, size_t errsz)
 {
+    (void)src;
     s3store_t *s = (s3store_t *)base;
     s3_client_t *writer = local;
     char *key = key_of(s, path);

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fnmatch.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,13 @@ void store_close(store_t *s)
 {
     if (s != NULL)
         s->ops->close(s);
+}
+
+size_t store_ident(const task_t *t, char *buf, size_t n)
+{
+    int k = snprintf(buf, n, "size=%" PRIu64 " mtime=%" PRId64 ".%09ld src=%s", t->size,
+                     (int64_t)t->mtime.tv_sec, (long)t->mtime.tv_nsec, t->rel);
+    return k < 0 ? 0 : (size_t)k < n ? (size_t)k : n - 1;
 }
 
 int store_name_mirror(const char *dst, task_t *t, const thumb_opts_t *o, char *err, size_t errsz)

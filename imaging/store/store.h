@@ -47,13 +47,16 @@ typedef struct store_ops {
     /* Names t's outputs (t->outs[i].dst, and t->fail.dst where the store keeps failure entries).
      * 0, or -1 with err. */
     int (*name)(store_t *s, task_t *t, const thumb_opts_t *o, char *err, size_t errsz);
-    /* True when output i of t is up to date for a source modified at t->mtime. */
+    /* True when output i of t is up to date: it records t's source as listed now (its identity:
+     * docs/DESIGN.md, "Identity and order"). */
     bool (*fresh)(store_t *s, const task_t *t, int i);
     /* True when the store holds a failure entry for t's source as it is now (NULL: never). */
     bool (*failed_before)(store_t *s, const task_t *t);
     void *(*thread_init)(store_t *s); /* NULL: writers have no state of their own */
-    int (*put)(store_t *s, void *local, const char *path, const void *buf, size_t len, char *err,
-               size_t errsz);
+    /* Writes buf at path, recording with it the identity of src, the source it was made from
+     * (src NULL: none, a failure entry's; the cache's PNGs carry their own). */
+    int (*put)(store_t *s, void *local, const task_t *src, const char *path, const void *buf,
+               size_t len, char *err, size_t errsz);
     void (*thread_exit)(store_t *s, void *local);
     /* Calls fn for every output in the store that thumbgen could have made for SRC with these
      * options, until fn returns false: a mirrored store's files below DST in the format's
@@ -107,6 +110,11 @@ int store_name_mirror(const char *dst, task_t *t, const thumb_opts_t *o, char *e
  * can give with these options, the part of it that stands for the source (rel without its size
  * folder); else NULL. */
 const char *store_mirror_rel(const char *rel, const thumb_opts_t *o);
+
+/* A source's identity as the folder and S3 stores record it with each output: "size=BYTES
+ * mtime=SECONDS.NANOSECONDS src=REL" (REL: its path relative to SRC, as listed). Returns its
+ * length (at most n - 1; longer: truncated, and then never equal to a recorded one). */
+size_t store_ident(const task_t *t, char *buf, size_t n);
 
 /* The freedesktop cache's folder: $XDG_CACHE_HOME/thumbnails, or ~/.cache/thumbnails when that is
  * unset or empty (or not absolute, as the XDG spec says to ignore relative paths). malloc'd; NULL

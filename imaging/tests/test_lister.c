@@ -103,8 +103,9 @@ static void shards(void **state)
         assert_true(counts[k] > 850 && counts[k] < 1150);
 }
 
-/* The folder store names outputs DST[/LABEL]/rel.ext and calls one up to date when it exists and
- * is not older than its source, to the nanosecond. */
+/* The folder store names outputs DST[/LABEL]/rel.ext and calls one up to date when it records its
+ * source as it is now: that source's name, size and mtime to the nanosecond (docs/DESIGN.md,
+ * "Identity and order"). */
 static void folder_store_names_and_freshness(void **state)
 {
     (void)state;
@@ -128,20 +129,37 @@ static void folder_store_names_and_freshness(void **state)
     snprintf(want, sizeof want, "%s/128x/x/b.jpg", dst);
     assert_string_equal(t->outs[1].dst, want);
     assert_false(s->ops->fresh(s, t, 1)); /* missing */
+    t->mtime = (struct timespec){.tv_sec = 1600000000, .tv_nsec = 123456789};
+    t->size = 1000;
     void *local = s->ops->thread_init ? s->ops->thread_init(s) : NULL;
-    assert_int_equal(s->ops->put(s, local, t->outs[1].dst, "jpeg", 4, err, sizeof err), 0);
+    assert_int_equal(s->ops->put(s, local, t, t->outs[1].dst, "jpeg", 4, err, sizeof err), 0);
     struct stat st;
     assert_int_equal(stat(t->outs[1].dst, &st), 0);
-    t->mtime = st.st_mtim;
-    assert_true(s->ops->fresh(s, t, 1)); /* as old as its source */
+    assert_int_equal(st.st_mtim.tv_sec, 1600000000); /* the source's, to the nanosecond */
+    assert_int_equal(st.st_mtim.tv_nsec, 123456789);
+    assert_true(s->ops->fresh(s, t, 1)); /* it records its source as it is */
     t->mtime.tv_nsec += 1;
-    if (t->mtime.tv_nsec == 1000000000) {
-        t->mtime.tv_sec++;
-        t->mtime.tv_nsec = 0;
-    }
-    assert_false(s->ops->fresh(s, t, 1)); /* a nanosecond older than its source */
+    assert_false(s->ops->fresh(s, t, 1)); /* the source changed a nanosecond later */
     t->mtime.tv_sec -= 10;
+    assert_false(s->ops->fresh(s, t, 1)); /* or went back in time (cp -p of an older file) */
+    t->mtime.tv_sec += 10;
+    t->mtime.tv_nsec -= 1;
+    t->size++;
+    assert_false(s->ops->fresh(s, t, 1)); /* or changed size */
+    t->size--;
     assert_true(s->ops->fresh(s, t, 1));
+    /* Another source that maps to the same name (x/b.gif once x/b.png is gone): not its output,
+     * where the filesystem can say so (tmpfs and ext4 can). */
+    task_t *rival = task_new(src, strlen(root) + 1);
+    char *dot = strrchr(rival->src, '.');
+    memcpy(dot, ".gif", 4);
+    rival->nouts = o.nsizes;
+    rival->mtime = t->mtime;
+    rival->size = t->size;
+    assert_int_equal(s->ops->name(s, rival, &o, err, sizeof err), 0);
+    assert_string_equal(rival->outs[1].dst, want);
+    assert_false(s->ops->fresh(s, rival, 1));
+    task_free(rival);
     if (s->ops->thread_exit)
         s->ops->thread_exit(s, local);
     task_free(t);

@@ -125,11 +125,13 @@ static bool fdo_failed_before(store_t *base, const task_t *t)
     return records(t->fail.dst, t);
 }
 
-static int fdo_put(store_t *base, void *local, const char *path, const void *buf, size_t len,
-                   char *err, size_t errsz)
+/* The PNG records its source itself (Thumb::URI, MTime, Size): nothing else is recorded. */
+static int fdo_put(store_t *base, void *local, const task_t *src, const char *path,
+                   const void *buf, size_t len, char *err, size_t errsz)
 {
+    (void)src;
     fdo_t *s = (fdo_t *)base;
-    return s->folder->ops->put(s->folder, local, path, buf, len, err, errsz);
+    return s->folder->ops->put(s->folder, local, NULL, path, buf, len, err, errsz);
 }
 
 /* Hands fn the entries of one cache folder whose source lies under real_src. False when the
