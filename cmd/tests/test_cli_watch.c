@@ -36,8 +36,8 @@ static int teardown(void **state)
  * place) with its manifest on a FIFO. */
 static void start(watcher_t *w, const char *bin, const char *extra, ...)
 {
-    char *argv[32] = {(char *)bin, src_arg ? src_arg : test_dirs.src, test_dirs.dst, "--watch",
-                      "-j", "2"};
+    char *argv[32] = {
+        (char *)bin, src_arg ? src_arg : test_dirs.src, test_dirs.dst, "--watch", "-j", "2"};
     int n = 6;
     va_list ap;
     va_start(ap, extra);

@@ -185,8 +185,7 @@ static int record_ident(folder_t *s, int fd, const task_t *src)
 
 /* Writes buf atomically to path, which lies beneath DST, recording src's identity (NULL: none).
  * Returns 0 or an errno value (ELOOP: a symlink inside DST). */
-static int write_file(folder_t *s, const char *path, const void *buf, size_t len,
-                      const task_t *src)
+static int write_file(folder_t *s, const char *path, const void *buf, size_t len, const task_t *src)
 {
     if (strlen(path) <= s->prefix)
         return EINVAL;

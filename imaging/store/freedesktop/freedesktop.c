@@ -126,8 +126,8 @@ static bool fdo_failed_before(store_t *base, const task_t *t)
 }
 
 /* The PNG records its source itself (Thumb::URI, MTime, Size): nothing else is recorded. */
-static int fdo_put(store_t *base, void *local, const task_t *src, const char *path,
-                   const void *buf, size_t len, char *err, size_t errsz)
+static int fdo_put(store_t *base, void *local, const task_t *src, const char *path, const void *buf,
+                   size_t len, char *err, size_t errsz)
 {
     (void)src;
     fdo_t *s = (fdo_t *)base;
