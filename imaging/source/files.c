@@ -44,16 +44,6 @@ static void forget_folder(files_src_t *fs)
     fs->nfiles = 0;
 }
 
-static bool is_regular(const files_src_t *fs, int dirfd, const char *name)
-{
-    struct stat st;
-    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-        return false;
-    if (S_ISLNK(st.st_mode) && fs->follow_symlinks && fstatat(dirfd, name, &st, 0) != 0)
-        return false;
-    return S_ISREG(st.st_mode);
-}
-
 /* Reads the regular files of folder dir (relative to SRC) and settles their claims. */
 static void load_folder(files_src_t *fs, source_sink_t *k, const char *dir)
 {
@@ -70,8 +60,11 @@ static void load_folder(files_src_t *fs, source_sink_t *k, const char *dir)
     size_t cap = 0;
     struct dirent *de;
     struct timespec zero = {0, 0};
+    struct stat st;
     while ((de = readdir(d)) != NULL) {
-        if (de->d_name[0] == '.' || !is_regular(fs, dirfd(d), de->d_name))
+        if (de->d_name[0] == '.' ||
+            source_stat_local(dirfd(d), de->d_name, fs->follow_symlinks, &st) != 0 ||
+            !S_ISREG(st.st_mode))
             continue;
         if (fs->nfiles == cap) {
             cap = cap ? cap * 2 : 64;

@@ -102,18 +102,6 @@ static char **read_names(DIR *d, size_t *count)
     return v;
 }
 
-/* The walk's view of name in the folder open as at (or of a path, with AT_FDCWD): its lstat, or,
- * for a symlink that is followed (follow_symlinks), its target's stat. 0 with *st filled; 1 for a
- * symlink not followed or dangling (skipped); -1 when lstat itself failed (errno). */
-static int entry_stat(const folder_src_t *fs, int at, const char *name, struct stat *st)
-{
-    if (fstatat(at, name, st, AT_SYMLINK_NOFOLLOW) != 0)
-        return -1;
-    if (S_ISLNK(st->st_mode) && (!fs->follow_symlinks || fstatat(at, name, st, 0) != 0))
-        return 1;
-    return 0;
-}
-
 /* Frees what a folder's listing held: its files and its names. */
 static void listing_free(src_file_t *files, size_t nfiles, char **names, size_t n)
 {
@@ -166,7 +154,7 @@ static entry_t entry_kind(walk_t *w, int at, const char *name, unsigned char typ
 {
     if (stats || type == DT_UNKNOWN || type == DT_DIR ||
         (type == DT_LNK && w->fs->follow_symlinks)) {
-        int rc = entry_stat(w->fs, at, name, st);
+        int rc = source_stat_local(at, name, w->fs->follow_symlinks, st);
         if (rc != 0)
             return rc < 0 ? ENTRY_FAILED : ENTRY_SKIP;
         type = S_ISDIR(st->st_mode) ? DT_DIR : S_ISREG(st->st_mode) ? DT_REG : DT_UNKNOWN;
@@ -241,7 +229,8 @@ bool folder_take(const folder_src_t *fs, source_sink_t *k, const char *dir, cons
     size_t rel_off = fs->rel_off;
     char *path = path_join(dir, name);
     struct stat st;
-    if (path == NULL || entry_stat(fs, AT_FDCWD, path, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (path == NULL || source_stat_local(AT_FDCWD, path, fs->follow_symlinks, &st) != 0 ||
+        !S_ISREG(st.st_mode)) {
         free(path);
         return true; /* gone again, or not a file thumbgen takes */
     }
@@ -263,7 +252,8 @@ bool folder_take(const folder_src_t *fs, source_sink_t *k, const char *dir, cons
      * whole folder. */
     for (size_t i = 0; files[0].key != NULL && i < n; i++) {
         char *rival = strcmp(names[i], name) != 0 ? path_join(dir, names[i]) : NULL;
-        if (rival == NULL || entry_stat(fs, AT_FDCWD, rival, &st) != 0 || !S_ISREG(st.st_mode)) {
+        if (rival == NULL || source_stat_local(AT_FDCWD, rival, fs->follow_symlinks, &st) != 0 ||
+            !S_ISREG(st.st_mode)) {
             free(rival);
             continue;
         }

@@ -1,4 +1,4 @@
-/* Opening a local file for the decoder: the folder, watch and list sources' `open`. */
+/* What the local sources (folder, watch, list) share: how an entry is looked at, and `open`. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -7,6 +7,13 @@
 #include <unistd.h>
 
 #include "source/source.h"
+
+int source_stat_local(int at, const char *name, bool follow_symlinks, struct stat *st)
+{
+    if (fstatat(at, name, st, AT_SYMLINK_NOFOLLOW) != 0)
+        return -1;
+    return S_ISLNK(st->st_mode) && (!follow_symlinks || fstatat(at, name, st, 0) != 0);
+}
 
 int source_open_local(source_t *s, void *local, task_t *t, char *err, size_t errsz)
 {

@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "core/claims.h"
@@ -102,6 +103,11 @@ extern bool source_watch_test_hooks;
 
 /* Closes and frees a source (NULL is fine). */
 void source_close(source_t *s);
+
+/* The local sources' view of name in the folder open as at (or of a path, with AT_FDCWD): its
+ * lstat, or, for a symlink that is followed (follow_symlinks), its target's stat. 0 with *st
+ * filled; 1 for a symlink not followed or dangling (passed over); -1 when lstat failed (errno). */
+int source_stat_local(int at, const char *name, bool follow_symlinks, struct stat *st);
 
 /* Opens a local file for the decoder (the folder and list sources' `open`, local.c): read-only,
  * never blocking on a FIFO swapped in since the listing, and only if it is still a regular file.
