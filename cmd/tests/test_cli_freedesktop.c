@@ -337,6 +337,43 @@ static void clashing_names_all_cached(void **state)
     gnome_accepts(&in_dir, "gio", "-", names, 3);
 }
 
+/* A symlinked ~/Pictures (ROOT/Pictures -> the real folder, as with a second disk), given as
+ * ROOT/x/../Pictures (issue 28, case 6): the entries are keyed by the path as GLib names it
+ * (absolute, ".." resolved in the text, the symlink kept), so GNOME's factory and GIO find every
+ * one browsing ROOT/Pictures, failure entries included; browsing the resolved path finds none of
+ * them (the README says so). A rerun finds them up to date, and --prune removes a deleted file's
+ * by that name. */
+static void symlinked_src(void **state)
+{
+    fixture_t *f = *state;
+    char link[256], given[300], dir[300];
+    FMT(link, "%s/Pictures", test_dirs.root);
+    assert_int_equal(symlink(f->src, link), 0);
+    FMT(dir, "%s/x", test_dirs.root);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    FMT(given, "%s/x/../Pictures", test_dirs.root);
+    proc_result_t r = tg_run(BIN, "--freedesktop", given, "-j", "2", NULL);
+    assert_int_equal(r.status, 1);
+    expect_all(f, r.err, f->tree.ngood, 0);
+    proc_result_free(&r);
+    fixture_t browsed = *f;
+    browsed.src = link;
+    gnome_accepts_all(&browsed, "normal,large");
+    gnome_accepts(f, "stale", "normal,large", f->tree.good, (size_t)f->tree.ngood);
+
+    r = tg_run(BIN, "--freedesktop", given, "-j", "2", NULL);
+    expect_all(f, r.err, 0, f->tree.ngood);
+    proc_result_free(&r);
+    char *deleted[] = {"photos/orientation/Landscape_2.jpg"};
+    char path[400];
+    FMT(path, "%s/%s", link, deleted[0]);
+    assert_int_equal(unlink(path), 0);
+    r = tg_run(BIN, "--freedesktop", link, "--prune", NULL);
+    assert_non_null(strstr(r.err, ", 2 removed")); /* normal and large */
+    proc_result_free(&r);
+    gnome_accepts(&browsed, "gone", "normal,large", deleted, 1);
+}
+
 /* Usage and setup errors name what is wrong, and write nothing. */
 static void refusals(void **state)
 {
@@ -392,6 +429,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(rerun_and_touch, setup, teardown),
         cmocka_unit_test_setup_teardown(prune_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(clashing_names_all_cached, setup, teardown),
+        cmocka_unit_test_setup_teardown(symlinked_src, setup, teardown),
         cmocka_unit_test_setup_teardown(refusals, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -166,8 +166,8 @@ static void freedesktop_service(void **state)
     free(stop(&w));
 }
 
-/* Where the cache keeps flavour's thumbnail of path (an absolute path without symlinks, as the
- * test's folders are): GLib's URI of it, hashed. */
+/* Where the cache keeps flavour's thumbnail of path (absolute, without "." or "..", as the
+ * test's paths are): GLib's URI of it, hashed. */
 static char *cache_entry(const char *cache, const char *flavour, const char *path)
 {
     static char p[512];
@@ -323,6 +323,36 @@ static void src_through_a_symlink(void **state)
     free(stop(&w));
 }
 
+/* The README's service on a symlinked ~/Pictures (SRC given as a symlink to the real folder;
+ * issue 28, case 6): a new file's entries are keyed by the path through the symlink, as a file
+ * manager browsing it asks, and a deleted file's go by that name. */
+static void cache_through_a_symlink(void **state)
+{
+    (void)state;
+    char link[256], cache[256], path[300];
+    FMT(link, "%s/Pictures", test_dirs.root);
+    assert_int_equal(symlink(test_dirs.src, link), 0);
+    FMT(cache, "%s/cache", test_dirs.root);
+    setenv("XDG_CACHE_HOME", cache, 1);
+    src_arg = link;
+    watcher_t w;
+    start(&w, BIN, "--freedesktop", "--prune", NULL);
+    src_arg = NULL;
+    expect(&w, "\"status\":\"watching\"", NULL);
+    write_png(at(test_dirs.src, "new.png"), 40, 40);
+    expect(&w, "new.png\"", "\"made\"", NULL);
+    FMT(path, "%s/new.png", link);
+    struct stat st;
+    assert_int_equal(stat(cache_entry(cache, "normal", path), &st), 0);
+    assert_int_equal(stat(cache_entry(cache, "large", path), &st), 0);
+    assert_int_equal(unlink(path), 0);
+    expect(&w, "\"removed\"", "/thumbnails/normal/", NULL);
+    expect(&w, "\"removed\"", "/thumbnails/large/", NULL);
+    assert_int_equal(stat(cache_entry(cache, "normal", path), &st), -1);
+    assert_int_equal(stat(cache_entry(cache, "large", path), &st), -1);
+    free(stop(&w));
+}
+
 /* What cannot be watched is refused at once, saying why. */
 static void refusals(void **state)
 {
@@ -349,6 +379,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(folder_moves_prune_cache, setup_dirs, teardown),
         cmocka_unit_test_setup_teardown(interrupted_first_pass, setup_dirs, teardown),
         cmocka_unit_test_setup_teardown(src_through_a_symlink, setup_dirs, teardown),
+        cmocka_unit_test_setup_teardown(cache_through_a_symlink, setup_dirs, teardown),
         cmocka_unit_test_setup_teardown(refusals, setup_dirs, teardown),
     };
     if (VIPS_INIT("test_cli_watch"))

@@ -3,16 +3,18 @@
  * (files 0600, folders 0700, every write atomic, never through a symlink) with the cache's own
  * names and freshness rule:
  *   - a source's thumbnails are ROOT/FLAVOUR/MD5.png, MD5 being the lowercase hex MD5 of its
- *     canonical file:// URI (realpath, escaped as GLib and so GNOME escape it);
+ *     file:// URI as GLib makes it for the path as given (key_path: absolute, "." and ".."
+ *     resolved, symlinks kept, escaped as GLib and so GNOME escape it), so that a file manager
+ *     browsing that path, a symlinked ~/Pictures included, finds them;
  *   - one is up to date when its Thumb::URI is the source's and its Thumb::MTime equals the
  *     source's modification time in whole seconds (and Thumb::Size its size, when present):
  *     equal, not "newer than", as the standard says;
  *   - a source that cannot be thumbnailed gets a failure entry, ROOT/fail/thumbgen-VERSION/MD5.png,
  *     which keeps later runs from trying again until the source changes (or --force).
  * --prune removes the entries (every flavour's, and thumbgen's own failure entries) whose
- * Thumb::URI names a file under SRC that no longer exists; never other programs' failure entries,
- * never entries for files outside SRC, and never the cache's own folders.
- * The PNGs themselves are made by the decoders (cachepng.h). */
+ * Thumb::URI names a file under SRC (as given, or resolved) that no longer exists; never other
+ * programs' failure entries, never entries for files outside SRC, and never the cache's own
+ * folders. The PNGs themselves are made by the decoders (cachepng.h). */
 #include <dirent.h>
 #include <errno.h>
 #include <glib.h>
@@ -32,6 +34,7 @@ typedef struct {
     store_t base;
     store_t *folder; /* does the writing (and the removing) */
     char *root;
+    gchar *cwd; /* the working folder as GLib sees it, taken once (key_path) */
 } fdo_t;
 
 /* The folders whose entries are thumbgen's to prune: the flavours and its own failure folder. */
@@ -49,37 +52,21 @@ char *freedesktop_root(void)
     return NULL;
 }
 
-/* The canonical path a source had before it was deleted (--watch): its folder's real path and
- * its name. False (errno set) when that folder cannot be resolved either. */
-static bool gone_path(const char *src, char real[PATH_MAX])
+/* The path GLib gives the file at path (GFile's, so GNOME Files', GIO's and the GTK file
+ * chooser's): absolute (relative to the working folder as GLib sees it, $PWD when that is it),
+ * "." and ".." resolved in the text, symlinks kept. g_free it. */
+static gchar *key_path(const fdo_t *s, const char *path)
 {
-    if (errno != ENOENT)
-        return false;
-    const char *slash = strrchr(src, '/');
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - src) : 1, slash ? src : ".");
-    if (realpath(dir, real) == NULL)
-        return false;
-    size_t n = strlen(real);
-    const char *name = slash ? slash + 1 : src;
-    if (n + 1 + strlen(name) >= PATH_MAX) {
-        errno = ENAMETOOLONG;
-        return false;
-    }
-    snprintf(real + n, PATH_MAX - n, "%s%s", strcmp(real, "/") ? "/" : "", name);
-    return true;
+    return g_canonicalize_filename(path, s->cwd);
 }
 
 static int fdo_name(store_t *base, task_t *t, const thumb_opts_t *o, char *err, size_t errsz)
 {
     fdo_t *s = (fdo_t *)base;
-    char real[PATH_MAX];
-    if (realpath(t->src, real) == NULL && !gone_path(t->src, real)) {
-        snprintf(err, errsz, "%s", g_strerror(errno));
-        return -1;
-    }
+    gchar *path = key_path(s, t->src);
     GError *gerr = NULL;
-    gchar *uri = g_filename_to_uri(real, NULL, &gerr);
+    gchar *uri = g_filename_to_uri(path, NULL, &gerr);
+    g_free(path);
     if (uri == NULL) {
         snprintf(err, errsz, "%s", gerr->message);
         g_error_free(gerr);
@@ -134,10 +121,11 @@ static int fdo_put(store_t *base, void *local, const task_t *src, const char *pa
     return s->folder->ops->put(s->folder, local, NULL, path, buf, len, err, errsz);
 }
 
-/* Hands fn the entries of one cache folder whose source lies under real_src. False when the
- * folder cannot be read whole (a missing one is empty) or fn stopped. */
-static bool scan_folder(fdo_t *s, const char *dir, const char *real_src, store_entry_fn fn,
-                        void *ctx, char *err, size_t errsz)
+/* Hands fn the entries of one cache folder whose source lies under one of scopes[0..n) (paths
+ * without a trailing slash; "" for /). False when the folder cannot be read whole (a missing one
+ * is empty) or fn stopped. */
+static bool scan_folder(fdo_t *s, const char *dir, const char *const *scopes, size_t nscopes,
+                        store_entry_fn fn, void *ctx, char *err, size_t errsz)
 {
     char *path = NULL;
     if (asprintf(&path, "%s/%s", s->root, dir) < 0) {
@@ -152,7 +140,6 @@ static bool scan_folder(fdo_t *s, const char *dir, const char *real_src, store_e
         return missing;
     }
     static const char *const key[] = {"Thumb::URI"};
-    size_t n = strlen(real_src);
     bool go = true;
     for (struct dirent *de; go && (de = readdir(d)) != NULL;) {
         const char *ext = strrchr(de->d_name, '.');
@@ -163,11 +150,14 @@ static bool scan_folder(fdo_t *s, const char *dir, const char *real_src, store_e
         char *uri = NULL;
         pngtext_get(entry, key, &uri, 1); /* not following a symlink */
         gchar *file = uri ? g_filename_from_uri(uri, NULL, NULL) : NULL;
-        bool under = file != NULL && strncmp(file, real_src, n) == 0 &&
-                     (file[n] == '/' || (file[n] == '\0' && n > 0));
-        if (under) {
+        const char *rel = NULL;
+        for (size_t i = 0; file != NULL && rel == NULL && i < nscopes; i++) {
+            size_t n = strlen(scopes[i]);
+            if (strncmp(file, scopes[i], n) == 0 && (file[n] == '/' || (file[n] == '\0' && n > 0)))
+                rel = file[n] == '/' ? file + n + 1 : strrchr(file, '/') + 1;
+        }
+        if (rel != NULL) {
             struct stat st;
-            const char *rel = file[n] == '/' ? file + n + 1 : strrchr(file, '/') + 1;
             int gone = lstat(file, &st) != 0 && errno == ENOENT;
             go = fn(ctx, &(store_entry_t){.addr = entry, .rel = rel, .gone = gone});
             if (!go)
@@ -182,22 +172,27 @@ static bool scan_folder(fdo_t *s, const char *dir, const char *real_src, store_e
     return go;
 }
 
+/* The entries under SRC as thumbgen names it (key_path) and, where that differs, under SRC
+ * resolved (an earlier thumbgen's keys, or a file manager's that browsed the resolved path):
+ * a source gone is gone by either name. */
 static int fdo_scan(store_t *base, const thumb_opts_t *o, const char *src, store_entry_fn fn,
                     void *ctx, char *err, size_t errsz)
 {
     (void)o; /* every flavour: a source that is gone has no thumbnail of any size */
     fdo_t *s = (fdo_t *)base;
+    gchar *given = key_path(s, src);
     char real[PATH_MAX];
-    if (realpath(src, real) == NULL) {
-        snprintf(err, errsz, "%s: %s", src, g_strerror(errno));
-        return -1;
-    }
-    if (strcmp(real, "/") == 0)
-        real[0] = '\0'; /* every file is under / */
-    for (size_t i = 0; i < N_PRUNED_DIRS; i++)
-        if (!scan_folder(s, PRUNED_DIRS[i], real, fn, ctx, err, errsz))
-            return -1;
-    return 0;
+    const char *scopes[2] = {given, real};
+    size_t nscopes = realpath(src, real) != NULL && strcmp(real, given) != 0 ? 2 : 1;
+    for (size_t i = 0; i < nscopes; i++)
+        if (strcmp(scopes[i], "/") == 0)
+            scopes[i] = ""; /* every file is under / */
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < N_PRUNED_DIRS; i++)
+        if (!scan_folder(s, PRUNED_DIRS[i], scopes, nscopes, fn, ctx, err, errsz))
+            rc = -1;
+    g_free(given);
+    return rc;
 }
 
 /* The writing folder store's (opened with keep_folders: the cache's folders stay). */
@@ -211,6 +206,7 @@ static void fdo_close(store_t *base)
 {
     fdo_t *s = (fdo_t *)base;
     store_close(s->folder);
+    g_free(s->cwd);
     free(s->root);
     free(s);
 }
@@ -233,6 +229,7 @@ store_t *store_freedesktop_open(const char *dst, const store_cfg_t *cfg, char *e
         snprintf(err, errsz, "out of memory");
         return NULL;
     }
+    s->cwd = g_get_current_dir();
     s->folder = store_folder_open(dst, &fcfg, err, errsz);
     if (s->folder == NULL) {
         fdo_close(&s->base);
