@@ -156,6 +156,160 @@ static void gone_before_its_turn(void **state)
     free(err);
 }
 
+/* ---- --watch: a job held in its decoder while the file changes again (thumbgen-testhooks) */
+
+#define CHECK "/usr/bin/python3", FREEDESKTOP_DIR "/gnome_check.py"
+
+/* Runs gnome_check.py MODE FLAVOURS PATH; fails the test unless GNOME accepts. */
+static void gnome(const char *mode, const char *flavours, const char *path)
+{
+    char *argv[] = {CHECK, (char *)mode, (char *)flavours, (char *)path, NULL};
+    proc_result_t r;
+    assert_int_equal(proc_run(argv, &r), 0);
+    if (r.status != 0)
+        print_error("%s%s", r.out, r.err);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+}
+
+/* Starts thumbgen-testhooks SRC DST --watch -j 2 (the cache instead of DST with cache, in a
+ * cache of the test's own), plus --prune with prune, and reads to its "watching" line. */
+static void watch(watcher_t *w, bool cache, bool prune)
+{
+    char xdg[256];
+    FMT(xdg, "%s/cache", test_dirs.root);
+    setenv("XDG_CACHE_HOME", xdg, 1);
+    char *argv[] = {HOOKS,
+                    test_dirs.src,
+                    cache ? "--freedesktop" : test_dirs.dst,
+                    "--watch",
+                    "-j",
+                    "2",
+                    prune ? "--prune" : NULL,
+                    NULL};
+    watcher_start(w, test_dirs.root, argv);
+    expect(w, "\"status\":\"watching\"", NULL);
+}
+
+/* SRC/photo.png arrives as a new name of ROOT/keep (a hard link: taken at once), whose bytes hold
+ * the decoder that opens it until the FIFO ROOT/release is opened. Returns once that job is held,
+ * with the FIFO's write end (close it to release the job); keep then gets a real w x h PNG, so
+ * the held job, released, makes a real thumbnail of what it opened: the photo's old version. */
+static int arrive_held(int w, int h)
+{
+    char fifo[256], cmd[1024];
+    FMT(fifo, "%s/release", test_dirs.root);
+    FMT(cmd, "mkfifo '%s' && printf 'TGFAULT hold %s' > '%s/keep'", fifo, fifo, test_dirs.root);
+    sh(cmd);
+    assert_int_equal(link(at(test_dirs.root, "keep"), at(test_dirs.src, "photo.png")), 0);
+    int hold = open(fifo, O_WRONLY | O_CLOEXEC); /* returns once the decoder is held */
+    assert_true(hold >= 0);
+    write_png(at(test_dirs.root, "keep"), w, h); /* the same file: no event in SRC */
+    return hold;
+}
+
+/* The cache entry (normal flavour) a made line names. */
+static void entry_of(const char *line, char *path, size_t n)
+{
+    const char *d = strstr(line, "\"dst\":\"");
+    assert_non_null(d);
+    d += 7;
+    snprintf(path, n, "%.*s", (int)(strchr(d, '"') - d), d);
+}
+
+/* Case 1 of issue 28, a double save: an editor writes photo.png twice by renaming a temporary
+ * file over it; the first save's job is slow (held), the second's is made first. The first's
+ * result must be dropped (superseded), so the thumbnail shows the second save, in DST and in the
+ * cache, where GIO must accept the entry. */
+static void double_save(bool cache)
+{
+    watcher_t w;
+    watch(&w, cache, false);
+    int hold = arrive_held(80, 40);
+    write_png(at(test_dirs.root, ".t2"), 30, 30); /* the second save */
+    assert_int_equal(rename(at(test_dirs.root, ".t2"), at(test_dirs.src, "photo.png")), 0);
+    char entry[512];
+    entry_of(expect(&w, "photo.png\"", "\"made\"", "\"width\":30", NULL), entry, sizeof entry);
+    close(hold);
+    const char *line = expect(&w, "photo.png\"", NULL);
+    if (strstr(line, "\"reason\":\"superseded\"") == NULL)
+        fail_msg("the first save's result was not dropped: %s", line);
+    free(stop(&w));
+    expect_size(cache ? entry : at(test_dirs.dst, "photo.jpg"), 30, 30);
+    if (cache)
+        gnome("gio", "-", at(test_dirs.src, "photo.png"));
+}
+
+static void double_save_keeps_the_last(void **state)
+{
+    (void)state;
+    double_save(false);
+}
+
+static void double_save_keeps_the_last_cached(void **state)
+{
+    (void)state;
+    double_save(true);
+}
+
+/* Case 2 of issue 28: times set right after writing (cp; touch -d, as tar x and cp -p do): the
+ * job that read the file before its mtime was set is superseded, and the cache entry carries the
+ * final mtime, which GIO and GNOME's factory accept. */
+static void touch_after_write(void **state)
+{
+    (void)state;
+    watcher_t w;
+    watch(&w, true, false);
+    int hold = arrive_held(40, 40);
+    char cmd[600];
+    FMT(cmd, "touch -d 2020-05-05 '%s'", at(test_dirs.src, "photo.png"));
+    sh(cmd);
+    close(hold);
+    char entry[512];
+    entry_of(expect(&w, "photo.png\"", "\"made\"", NULL), entry, sizeof entry);
+    free(stop(&w));
+    assert_int_equal(seen_count(&w, "photo.png\"", "\"made\""), 1);
+    gnome("gio", "-", at(test_dirs.src, "photo.png"));
+    gnome("thumb", "normal,large", at(test_dirs.src, "photo.png"));
+    expect_size(entry, 40, 40);
+}
+
+/* Case 3 of issue 28: a photo deleted right after it arrives (its job in flight) keeps no
+ * thumbnail, in DST or in the cache (--prune, the README's service): the job's result is dropped
+ * as gone. marker.png's line says the deletion was handled before the job is released. */
+static void deleted_in_flight(bool cache)
+{
+    watcher_t w;
+    watch(&w, cache, true);
+    int hold = arrive_held(40, 40);
+    assert_int_equal(unlink(at(test_dirs.src, "photo.png")), 0);
+    write_png(at(test_dirs.src, "marker.png"), 10, 10);
+    expect(&w, "marker.png\"", "\"made\"", NULL);
+    close(hold);
+    const char *line = expect(&w, "photo.png\"", NULL);
+    if (strstr(line, "\"reason\":\"gone\"") == NULL)
+        fail_msg("the deleted photo's result was not dropped: %s", line);
+    free(stop(&w));
+    if (cache) {
+        gnome("gone", "normal,large", at(test_dirs.src, "photo.png"));
+        assert_int_equal(count_outputs(at(test_dirs.root, "cache/thumbnails"), ".png"), 2);
+    } else {
+        assert_int_equal(count_outputs(test_dirs.dst, ".jpg"), 1); /* marker's alone */
+    }
+}
+
+static void deleted_in_flight_leaves_nothing(void **state)
+{
+    (void)state;
+    deleted_in_flight(false);
+}
+
+static void deleted_in_flight_leaves_nothing_cached(void **state)
+{
+    (void)state;
+    deleted_in_flight(true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -163,6 +317,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(clash_owner_gone_same_mtime, setup_dirs, teardown),
         cmocka_unit_test_setup_teardown(older_replacement_remakes, setup_dirs, teardown),
         cmocka_unit_test_setup_teardown(gone_before_its_turn, setup_dirs, teardown),
+        cmocka_unit_test_setup_teardown(double_save_keeps_the_last, setup_dirs, teardown),
+        cmocka_unit_test_setup_teardown(double_save_keeps_the_last_cached, setup_dirs, teardown),
+        cmocka_unit_test_setup_teardown(touch_after_write, setup_dirs, teardown),
+        cmocka_unit_test_setup_teardown(deleted_in_flight_leaves_nothing, setup_dirs, teardown),
+        cmocka_unit_test_setup_teardown(deleted_in_flight_leaves_nothing_cached, setup_dirs,
+                                        teardown),
     };
     if (VIPS_INIT("test_cli_ident"))
         return 1;

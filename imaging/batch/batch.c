@@ -27,6 +27,7 @@ typedef struct {
     store_t *store;
     reporter_t *rep;
     lister_t *lister;
+    order_t *order; /* results ordered per source (order.h): the lister numbers, writers claim */
     decoder_cfg_t dcfg;
     pthread_mutex_t mu;
     pthread_cond_t set_up; /* broadcast as each stage thread's set-up ends */
@@ -171,23 +172,28 @@ static map_result_t write_out(void *ctx, void *in, void *out, done_t *done)
     (void)out;
     local_t *l = ctx;
     store_t *store = l->run->store;
+    order_t *order = l->run->order;
     task_t *t = *(task_t **)in;
     char err[300];
-    for (int i = 0; t->status == TASK_MADE && i < t->nouts; i++) {
+    /* Only the newest job for a source, still what its decoder read, writes (order.h). */
+    bool may = order_claim(order, t);
+    for (int i = 0; may && t->status == TASK_MADE && i < t->nouts; i++) {
         if (store->ops->put(store, l->store_local, t, t->outs[i].dst, t->outs[i].buf,
                             t->outs[i].len, err, sizeof err) == 0)
             continue;
         if (done_fired(done)) { /* an upload cut short by Ctrl-C: dropped, like a decode */
+            order_done(order, t);
             task_free(t);
             return MAP_SKIP;
         }
         task_fail(t, TASK_FAILED, "cannot write %s: %s", t->outs[i].dst, err);
     }
-    if (t->status == TASK_FAILED && t->fail.buf != NULL &&
+    if (may && t->status == TASK_FAILED && t->fail.buf != NULL &&
         store->ops->put(store, l->store_local, NULL, t->fail.dst, t->fail.buf, t->fail.len, err,
                         sizeof err) != 0)
         task_fail(t, TASK_FAILED, "%s (and its failure entry cannot be written: %s)", t->error,
                   err);
+    order_done(order, t);
     task_release_buffers(t);
     reporter_task(l->run->rep, t);
     task_free(t);
@@ -277,6 +283,7 @@ int batch_run(batch_t *b, done_t *done, char *err, size_t errsz)
     unsigned jobs = cfg->jobs ? cfg->jobs : 1;
     pruner_t pruner;
     pruner_init(&pruner);
+    order_t *order = order_new(); /* NULL (out of memory): identity checks alone */
     prune_cfg_t pcfg = {.src = cfg->src,
                         .dst = cfg->dst,
                         .max = cfg->prune_max,
@@ -294,12 +301,14 @@ int batch_run(batch_t *b, done_t *done, char *err, size_t errsz)
                        .force = cfg->force,
                        .shard_k = cfg->shard_k,
                        .shard_n = cfg->shard_n,
-                       .rep = &b->rep};
+                       .rep = &b->rep,
+                       .order = order};
     run_t run = {.cfg = cfg,
                  .source = b->source,
                  .store = b->store,
                  .rep = &b->rep,
                  .lister = &lister,
+                 .order = order,
                  .unready = b->source->openers + jobs + b->store->writers,
                  .dcfg = {.opts = &cfg->opts,
                           .timeout_s = cfg->timeout_s,
@@ -344,6 +353,7 @@ int batch_run(batch_t *b, done_t *done, char *err, size_t errsz)
     if (cfg->prune && !cfg->watch && ok && !fatal && !done_fired(done))
         prune_run(&pruner, b->store, &cfg->opts, &pcfg, &b->rep); /* S3: cancellable by done */
     pruner_free(&pruner); /* joins the scan, which may still use the done */
+    order_free(order);
     b->s3.done = NULL;
     return ok && !fatal ? 0 : -1;
 }

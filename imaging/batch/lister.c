@@ -142,6 +142,8 @@ static bool lister_emit(source_sink_t *k, src_file_t *files, size_t n)
             task_free(t);
             t = NULL;
         }
+        if (t != NULL)
+            order_begin(l->order, t); /* (out of memory: the writer checks its identity only) */
         if (t != NULL && !stage_emit(em, &t)) {
             task_free(t);
             return false;
@@ -177,8 +179,11 @@ static void lister_pass_done(source_sink_t *k, uint64_t folders)
 static void lister_gone(source_sink_t *k, const char *path, size_t rel_off)
 {
     lister_t *l = (lister_t *)k;
-    if (l->prune == NULL || !shard_takes(path + rel_off, l->shard_k, l->shard_n))
+    order_gone_begin(l->order, path); /* results in flight for it are dropped, never left last */
+    if (l->prune == NULL || !shard_takes(path + rel_off, l->shard_k, l->shard_n)) {
+        order_gone_end(l->order, path);
         return;
+    }
     bool named;
     char err[300];
     task_t *t = named_task(l, path, rel_off, &named, err, sizeof err);
@@ -192,6 +197,7 @@ static void lister_gone(source_sink_t *k, const char *path, size_t rel_off)
         prune_remove(l->store, addrs, n, l->rep);
     }
     task_free(t);
+    order_gone_end(l->order, path);
 }
 
 void lister_run(void *ctx, stage_emitter_t *em)

@@ -25,6 +25,7 @@
 
 #include "core/options.h"
 #include "pipeline/stage.h"
+#include "batch/order.h"
 #include "batch/prune.h"
 #include "batch/report.h"
 #include "source/source.h"
@@ -42,6 +43,7 @@ typedef struct lister {
     const prune_cfg_t *prune_cfg; /* for a source that prunes after each pass (--watch) */
     bool dry_run;                 /* --dry-run: what would be made is reported, never emitted */
     stage_emitter_t *em;          /* set while lister_run runs */
+    order_t *order; /* each emitted task is numbered for its source; a removal supersedes */
 } lister_t;
 
 /* The stage_source function: ctx is a lister_t; it emits task_t pointers. */

@@ -3,9 +3,11 @@
  * changes as they come:
  *   - a file is taken when it is closed after writing (IN_CLOSE_WRITE) or moved in (IN_MOVED_TO),
  *     never while it is being written (a new file's IN_CREATE is not enough, unless the file
- *     already had another name: a hard link, which sends nothing else); the events of one read for
- * one name are coalesced (the last decides), and a taken file goes through the same clash rule,
- * freshness check and pipeline as in a walk;
+ *     already had another name: a hard link, which sends nothing else); its times or mode set
+ *     (IN_ATTRIB: touch -d, tar x and cp -p setting the mtime after writing) take it again, so
+ *     its thumbnail records the final mtime (unchanged, it is up to date at once); the events
+ *     of one read for one name are coalesced (the last decides), and a taken file goes through
+ *     the same clash rule, freshness check and pipeline as in a walk;
  *   - a file deleted or moved away (IN_DELETE, IN_MOVED_FROM) has its outputs removed with
  *     --prune (the sink's gone);
  *   - a new folder (created or moved in) is watched, then walked, so files made in it before its
@@ -34,8 +36,8 @@
 bool source_watch_test_hooks;
 
 #define MASK                                                                                       \
-    (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_DELETE_SELF |       \
-     IN_MOVE_SELF | IN_ONLYDIR)
+    (IN_CLOSE_WRITE | IN_MOVED_TO | IN_ATTRIB | IN_MOVED_FROM | IN_DELETE | IN_CREATE |            \
+     IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 #define OVERFLOW_HOOK ".thumbgen-test-overflow" /* thumbgen-testhooks: a fake IN_Q_OVERFLOW */
 
 typedef struct {
@@ -227,7 +229,7 @@ static bool handle_events(watch_src_t *ws, source_sink_t *k, bool pruning)
             oom |= !note(&v, &n, &cap, e->wd, name, CH_DIR_NEW);
         } else if (dir && e->mask & (IN_DELETE | IN_MOVED_FROM)) {
             oom |= !note(&v, &n, &cap, e->wd, name, CH_DIR_GONE);
-        } else if (!dir && e->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) {
+        } else if (!dir && e->mask & (IN_CLOSE_WRITE | IN_MOVED_TO | IN_ATTRIB)) {
             oom |= !note(&v, &n, &cap, e->wd, name, CH_TAKE);
         } else if (!dir && e->mask & IN_CREATE) {
             oom |= !note(&v, &n, &cap, e->wd, name, CH_CREATED);
