@@ -150,6 +150,32 @@ static void small_preview(void **state)
     expect_thumb("small.jpg", INVERTED, 120, 80); /* never enlarged */
 }
 
+/* --crop with boxes of different shapes, from the preview and from the raw data: each size fills
+ * its own box, as it would alone (the one decode is not cropped to the largest box first). */
+static void cropped_sizes(void **state)
+{
+    (void)state;
+    dng("wide.dng", "--preview 1");
+    const char *modes[] = {"preview", "develop"};
+    for (int m = 0; m < 2; m++) {
+        char dst[300], path[400];
+        FMT(dst, "%s/%s", dirs.dst, modes[m]);
+        proc_result_t r = tg_run(BIN, dirs.src, dst, "-s", "320x200,64x300", "--crop", "centre",
+                                 "--raw", modes[m], "--quiet", NULL);
+        assert_int_equal(r.status, 0);
+        proc_result_free(&r);
+        const char *boxes[][3] = {{"320x200", "320", "200"}, {"64x300", "64", "300"}};
+        for (int b = 0; b < 2; b++) {
+            FMT(path, "%s/%s/wide.jpg", dst, boxes[b][0]);
+            VipsImage *im = load(path);
+            if (im->Xsize != atoi(boxes[b][1]) || im->Ysize != atoi(boxes[b][2]))
+                fail_msg("--raw %s at %s --crop centre: %dx%d", modes[m], boxes[b][0], im->Xsize,
+                         im->Ysize);
+            g_object_unref(im);
+        }
+    }
+}
+
 /* A corrupt RAW and a truncated one each fail with LibRaw's reason in words; the good one is
  * made; nothing is written for the bad ones. */
 static void broken_raw_fails_alone(void **state)
@@ -248,6 +274,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(preview_and_develop, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(small_preview, setup_dirs, teardown_dirs),
+        cmocka_unit_test_setup_teardown(cropped_sizes, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(broken_raw_fails_alone, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(raw_jpeg_pair, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(raw_in_the_cache, setup_dirs, teardown_dirs),

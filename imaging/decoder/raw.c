@@ -92,12 +92,15 @@ static void from_preview(const thumb_opts_t *o, task_t *t, libraw_data_t *lr, in
     libraw_thumbnail_t *th = &lr->thumbnail;
     VipsSource *src = vips_source_new_from_memory(th->thumb, th->tlength);
     thumb_size_t b = stored_box(&o->sizes[big], o->no_rotate ? 1 : orientation);
+    bool fill = o->crop != CROP_NONE && o->nsizes > 1; /* uncropped: thumb_sizes crops each */
+    if (fill)
+        b = thumb_fill_box(&b, th->twidth, th->theight);
     VipsImage *img = NULL, *up = NULL;
     if (src != NULL &&
         vips_thumbnail_source(src, &img, b.width, "option_string", "fail_on=truncated", "height",
                               b.height, "size", o->upscale ? VIPS_SIZE_BOTH : VIPS_SIZE_DOWN,
-                              "crop", thumb_interesting(o->crop), "no_rotate", TRUE, "fail_on",
-                              VIPS_FAIL_ON_TRUNCATED, NULL) == 0)
+                              "crop", fill ? VIPS_INTERESTING_NONE : thumb_interesting(o->crop),
+                              "no_rotate", TRUE, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL) == 0)
         up = o->no_rotate ? (g_object_ref(img), img) : upright(img, orientation);
     if (up == NULL)
         thumb_fail_vips(t, "cannot read the RAW file's preview");

@@ -195,22 +195,93 @@ int thumb_largest(const thumb_opts_t *o, int w, int h)
     return big;
 }
 
+thumb_dims_t thumb_dims_for(const thumb_opts_t *o, const thumb_size_t *s, int w, int h)
+{
+    thumb_dims_t d = {0, 0};
+    VipsImage *black = NULL, *out = NULL;
+    if (vips_black(&black, w, h, NULL) == 0 &&
+        vips_thumbnail_image(black, &out, s->width, "height", s->height, "size",
+                             o->upscale ? VIPS_SIZE_BOTH : VIPS_SIZE_DOWN, "no_rotate", TRUE,
+                             NULL) == 0)
+        d = (thumb_dims_t){out->Xsize, out->Ysize};
+    else
+        vips_error_clear();
+    VIPS_UNREF(out);
+    VIPS_UNREF(black);
+    return d;
+}
+
+thumb_size_t thumb_fill_box(const thumb_size_t *s, int w, int h)
+{
+    thumb_size_t b = *s;
+    if ((double)w / s->width <= (double)h / s->height)
+        b.height = VIPS_MAX_COORD; /* the width fills */
+    else
+        b.width = VIPS_MAX_COORD;
+    return b;
+}
+
 int thumb_resize(const thumb_opts_t *o, VipsImage *in, const thumb_size_t *s, VipsImage **out)
 {
+    bool fill = o->crop != CROP_NONE && o->nsizes > 1;
+    thumb_size_t box = fill ? thumb_fill_box(s, in->Xsize, in->Ysize) : *s;
+    thumb_dims_t d =
+        o->crop != CROP_NONE ? (thumb_dims_t){0, 0} : thumb_dims_for(o, s, in->Xsize, in->Ysize);
     double scale = thumb_scale_for(o, s, in->Xsize, in->Ysize);
     int factor = scale > 0 ? (int)(1 / scale / 2) : 1;
     VipsImage *shrunk = NULL;
     if (factor >= 2 && vips_shrink(in, &shrunk, factor, factor, NULL))
         return -1;
-    int rc = vips_thumbnail_image(shrunk ? shrunk : in, out, s->width, "height", s->height, "size",
-                                  o->upscale ? VIPS_SIZE_BOTH : VIPS_SIZE_DOWN, "crop",
-                                  thumb_interesting(o->crop), "no_rotate", TRUE, NULL);
+    int rc =
+        d.width > 0
+            ? vips_thumbnail_image(shrunk ? shrunk : in, out, d.width, "height", d.height, "size",
+                                   VIPS_SIZE_FORCE, "no_rotate", TRUE, NULL)
+            : vips_thumbnail_image(shrunk ? shrunk : in, out, box.width, "height", box.height,
+                                   "size", o->upscale ? VIPS_SIZE_BOTH : VIPS_SIZE_DOWN, "crop",
+                                   fill ? VIPS_INTERESTING_NONE : thumb_interesting(o->crop),
+                                   "no_rotate", TRUE, NULL);
     VIPS_UNREF(shrunk);
     return rc;
 }
 
+/* Size i of t from mem (in memory, upright, at size big or, with --crop, filling its box):
+ * returns mem itself (a new reference) or a lazy image of it; NULL with libvips' error set. */
+static VipsImage *derive(const thumb_opts_t *o, VipsImage *mem, int i, int big,
+                         const cache_keys_t *keys, const thumb_dims_t *dims)
+{
+    const thumb_size_t *s = &o->sizes[i];
+    VipsSize sz = o->upscale ? VIPS_SIZE_BOTH : VIPS_SIZE_DOWN;
+    VipsImage *img = NULL;
+    bool frames = vips_image_get_n_pages(mem) > 1;
+    if (o->crop != CROP_NONE) {
+        if (i == big && mem->Xsize <= s->width && mem->Ysize <= s->height)
+            return g_object_ref(mem); /* cropped already, or smaller than its box */
+        return vips_thumbnail_image(mem, &img, s->width, "height", s->height, "size", sz, "crop",
+                                    thumb_interesting(o->crop), "no_rotate", TRUE, NULL)
+                   ? NULL
+                   : img;
+    }
+    if (i == big)
+        return g_object_ref(mem);
+    thumb_dims_t d = dims != NULL ? dims[i] : (thumb_dims_t){0, 0};
+    if (d.width <= 0 && !frames && keys->width > 0 && keys->height > 0)
+        d = thumb_dims_for(o, s, keys->width, keys->height);
+    int r = d.width > 0 && !frames
+                ? vips_thumbnail_image(mem, &img, d.width, "height", d.height, "size",
+                                       VIPS_SIZE_FORCE, "no_rotate", TRUE, NULL)
+                : vips_thumbnail_image(mem, &img, s->width, "height", s->height, "size", sz,
+                                       "no_rotate", TRUE, NULL);
+    return r ? NULL : img;
+}
+
 void thumb_sizes(const thumb_opts_t *o, task_t *t, VipsImage *base, int big,
                  const cache_keys_t *keys)
+{
+    thumb_sizes_to(o, t, base, big, keys, NULL);
+}
+
+void thumb_sizes_to(const thumb_opts_t *o, task_t *t, VipsImage *base, int big,
+                    const cache_keys_t *keys, const thumb_dims_t *dims)
 {
     /* Decode now, into memory (a thumbnail's worth), rather than lazily inside the encoder: a
      * loader's failure is then reported as reading, not encoding, and the other sizes come from
@@ -221,19 +292,13 @@ void thumb_sizes(const thumb_opts_t *o, task_t *t, VipsImage *base, int big,
         return;
     }
     for (int i = 0; i < o->nsizes; i++) {
-        VipsImage *img = mem;
-        if (i != big) {
-            const thumb_size_t *s = &o->sizes[i];
-            if (vips_thumbnail_image(mem, &img, s->width, "height", s->height, "size",
-                                     o->upscale ? VIPS_SIZE_BOTH : VIPS_SIZE_DOWN, "crop",
-                                     thumb_interesting(o->crop), "no_rotate", TRUE, NULL)) {
-                thumb_fail_vips(t, "cannot resize thumbnail");
-                break;
-            }
+        VipsImage *img = derive(o, mem, i, big, keys, dims);
+        if (img == NULL) {
+            thumb_fail_vips(t, "cannot resize thumbnail");
+            break;
         }
         int r = encode(o, img, &t->outs[i], keys);
-        if (img != mem)
-            g_object_unref(img);
+        g_object_unref(img);
         if (r) {
             thumb_fail_vips(t, "cannot encode thumbnail");
             break;

@@ -21,21 +21,46 @@ int thumb_largest(const thumb_opts_t *o, int w, int h);
 /* The scale size s implies for a w x h image (as shown): fit the box, or fill it with --crop. */
 double thumb_scale_for(const thumb_opts_t *o, const thumb_size_t *s, int w, int h);
 
+/* A thumbnail's size in pixels. */
+typedef struct thumb_dims {
+    int width, height;
+} thumb_dims_t;
+
+/* The size libvips' thumbnail makes of a w x h image (upright) at size s without --crop, found by
+ * libvips itself on a lazy image (no pixel is computed): the size every derived size is made to,
+ * so that each equals vipsthumbnail's for the same box, to the pixel. {0, 0} if libvips fails. */
+thumb_dims_t thumb_dims_for(const thumb_opts_t *o, const thumb_size_t *s, int w, int h);
+
+/* With --crop, the box that size s of a w x h image (upright) fills before it is cropped: its
+ * width and no limit on height, or the other way round. Decoding to it (without crop) gives an
+ * image every size can be cropped from, as libvips would crop each from the file. */
+thumb_size_t thumb_fill_box(const thumb_size_t *s, int w, int h);
+
 /* libvips' crop mode for o->crop. */
 VipsInteresting thumb_interesting(crop_t c);
 
 /* Thumbnails an image already in memory (a developed RAW, a video frame) to box s: a box filter
  * first, by a whole factor that leaves at least twice the size asked for, as shrink-on-load does
  * for files (libvips 8.14's vips_thumbnail_image would run its Lanczos kernel over every pixel),
- * then vips_thumbnail_image. 0, or -1 with libvips' error set. */
+ * then vips_thumbnail_image, to the size thumb_dims_for gives in (or, with --crop and several
+ * sizes, to thumb_fill_box's, uncropped: thumb_sizes crops). 0, or -1 with libvips' error set. */
 int thumb_resize(const thumb_opts_t *o, VipsImage *in, const thumb_size_t *s, VipsImage **out);
 
-/* Makes every size of t from base, an upright image already at size `big` (lazy or not): decodes
- * it into memory, derives the other sizes from it and encodes each into t->outs (or fails t,
- * naming the stage). keys: the cache's text keys, for the freedesktop store. base stays the
+/* Makes every size of t from base, an upright image already at size `big` (lazy or not) — with
+ * --crop, either cropped to it or at least as large as the box it fills (thumb_fill_box) —:
+ * decodes it into memory, derives the other sizes from it and encodes each into t->outs (or fails
+ * t, naming the stage). Each derived size is made to the size libvips gives the whole image
+ * (thumb_dims_for, keys->width x keys->height), or with --crop cropped to its box. keys: the
+ * cache's text keys, for the freedesktop store, and the image's size as shown. base stays the
  * caller's. */
 void thumb_sizes(const thumb_opts_t *o, task_t *t, VipsImage *base, int big,
                  const cache_keys_t *keys);
+
+/* thumb_sizes, with the size of every derived size given (dims[i] for each i but big; {0, 0}:
+ * thumb_dims_for's): libvips' loaders shrink on load, each rounding its own way, so the libvips
+ * family asks its loader (thumbnail.c). */
+void thumb_sizes_to(const thumb_opts_t *o, task_t *t, VipsImage *base, int big,
+                    const cache_keys_t *keys, const thumb_dims_t *dims);
 
 /* Fails t with libvips' message for the call that just failed, after `what` ("cannot read
  * image"), copied at once so that messages never mix. */

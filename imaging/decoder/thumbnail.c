@@ -75,7 +75,8 @@ typedef struct {
  * _buffer do not pass their fail_on to the loader, so a truncated JPEG in memory came out as a
  * grey-bottomed thumbnail instead of an error; the fault tests caught it. Each is given fail_on
  * in its loader's option string for that reason.) */
-static VipsImage *thumb_one(const thumb_opts_t *o, const thumb_size_t *s, const input_t *in)
+static VipsImage *thumb_one(const thumb_opts_t *o, const thumb_size_t *s, const input_t *in,
+                            VipsInteresting crop, gboolean no_rotate)
 {
     VipsImage *out = NULL;
     VipsSize sz = o->upscale ? VIPS_SIZE_BOTH : VIPS_SIZE_DOWN;
@@ -83,8 +84,7 @@ static VipsImage *thumb_one(const thumb_opts_t *o, const thumb_size_t *s, const 
         VipsImage *frames;
         int r = frames_load(in->source, &frames) == 0
                     ? vips_thumbnail_image(frames, &out, s->width, "height", s->height, "size", sz,
-                                           "crop", thumb_interesting(o->crop), "no_rotate",
-                                           (gboolean)o->no_rotate, "export_profile",
+                                           "crop", crop, "no_rotate", no_rotate, "export_profile",
                                            in->export_profile, NULL)
                     : -1;
         VIPS_UNREF(frames);
@@ -93,22 +93,41 @@ static VipsImage *thumb_one(const thumb_opts_t *o, const thumb_size_t *s, const 
     if (in->map != NULL) {
         int r = vips_thumbnail_buffer(in->map, in->len, &out, s->width, "option_string",
                                       "fail_on=truncated", "height", s->height, "size", sz, "crop",
-                                      thumb_interesting(o->crop), "no_rotate",
-                                      (gboolean)o->no_rotate, NULL);
+                                      crop, "no_rotate", no_rotate, "export_profile",
+                                      in->export_profile, NULL);
         return r == 0 ? out : NULL;
     }
     int r = in->source != NULL
                 ? vips_thumbnail_source(
                       in->source, &out, s->width, "option_string",
                       in->animated ? "fail_on=truncated,n=-1" : "fail_on=truncated", "height",
-                      s->height, "size", sz, "crop", thumb_interesting(o->crop), "no_rotate",
-                      (gboolean)o->no_rotate, "fail_on", VIPS_FAIL_ON_TRUNCATED, "export_profile",
-                      in->export_profile, NULL)
+                      s->height, "size", sz, "crop", crop, "no_rotate", no_rotate, "fail_on",
+                      VIPS_FAIL_ON_TRUNCATED, "export_profile", in->export_profile, NULL)
                 : vips_thumbnail(in->path, &out, s->width, "height", s->height, "size", sz, "crop",
-                                 thumb_interesting(o->crop), "no_rotate", (gboolean)o->no_rotate,
-                                 "fail_on", VIPS_FAIL_ON_TRUNCATED, "export_profile",
-                                 in->export_profile, NULL);
+                                 crop, "no_rotate", no_rotate, "fail_on", VIPS_FAIL_ON_TRUNCATED,
+                                 "export_profile", in->export_profile, NULL);
     return r == 0 ? out : NULL;
+}
+
+/* The size the input's loader gives size s of a w x h image (as shown) without --crop: a lazy
+ * thumbnail whose pixels are never computed (upright by swapping the box, as turning it would
+ * compute them). Each loader shrinks on load with its own rounding (JPEG by 2, 4 or 8, WebP to
+ * scale), so that a size derived from another equals vipsthumbnail's only when the loader is
+ * asked. {0, 0} when it fails. */
+static thumb_dims_t probe(const thumb_opts_t *o, const thumb_size_t *s, const input_t *in,
+                          bool turned)
+{
+    thumb_size_t box = *s;
+    if (turned)
+        box.width = s->height, box.height = s->width;
+    VipsImage *im = thumb_one(o, &box, in, VIPS_INTERESTING_NONE, TRUE);
+    thumb_dims_t d = {0, 0};
+    if (im != NULL)
+        d = turned ? (thumb_dims_t){im->Ysize, im->Xsize} : (thumb_dims_t){im->Xsize, im->Ysize};
+    else
+        vips_error_clear();
+    VIPS_UNREF(im);
+    return d;
 }
 
 /* True when fd holds an Analyze 7.5 header (.hdr): 348 bytes that begin with their own size, 348,
@@ -259,8 +278,20 @@ static void make_from(const thumb_opts_t *o, task_t *t, input_t *in, const char 
                          .width = w,
                          .height = h};
 
+    /* Several sizes from one decode: each derived size is made to the size the loader gives it
+     * (asked before the decode, which then has the source to itself); with --crop the decode
+     * fills the largest box uncropped, and every size is cropped from it. */
     int big = thumb_largest(o, w, h);
-    VipsImage *base = thumb_one(o, &o->sizes[big], in);
+    thumb_dims_t dims[THUMB_MAX_SIZES] = {{0, 0}};
+    bool turned = !o->no_rotate && orientation >= 5;
+    for (int i = 0; i < o->nsizes && o->crop == CROP_NONE && !in->animated; i++)
+        if (i != big)
+            dims[i] = probe(o, &o->sizes[i], in, turned);
+    thumb_size_t box = o->crop != CROP_NONE && o->nsizes > 1 ? thumb_fill_box(&o->sizes[big], w, h)
+                                                             : o->sizes[big];
+    VipsImage *base =
+        thumb_one(o, &box, in, o->nsizes > 1 ? VIPS_INTERESTING_NONE : thumb_interesting(o->crop),
+                  (gboolean)o->no_rotate);
     if (base == NULL) {
         thumb_fail_vips(t, "cannot read image");
         return;
@@ -278,7 +309,7 @@ static void make_from(const thumb_opts_t *o, task_t *t, input_t *in, const char 
         g_object_unref(base);
         base = srgb;
     }
-    thumb_sizes(o, t, base, big, &keys);
+    thumb_sizes_to(o, t, base, big, &keys, dims);
     g_object_unref(base);
 }
 
