@@ -23,6 +23,7 @@
 #include "core/naming.h"
 #include "pipeline/fdio.h"
 #include "store/folder.h"
+#include "store/mirror.h"
 
 /* The registry of the temporary file being written (one writer thread, so one at a time). */
 static pthread_mutex_t tmp_mu = PTHREAD_MUTEX_INITIALIZER;

@@ -14,6 +14,7 @@
 
 #include "core/naming.h"
 #include "store/folder.h"
+#include "store/mirror.h"
 
 typedef struct {
     char **v;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/mirror.h"
 #include "store/store.h"
 
 #define CACHED_FOLDERS 4

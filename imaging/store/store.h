@@ -6,7 +6,7 @@
  *
  * A store owns its naming: `name` gives each of a task's outputs its address, which only the
  * store reads back (a path beneath DST, a key under the bucket's prefix, a file in the cache).
- * The folder and S3 stores mirror SRC: "DST[/LABEL]/rel.ext" (store_name_mirror).
+ * The folder and S3 stores mirror SRC: "DST[/LABEL]/rel.ext" (mirror.h).
  *
  * Threads: `name`, `fresh` and `failed_before` are called by the lister thread only. `put` is
  * called by the store's writer threads (`writers` of them: the folder store has one, the S3 store
@@ -99,22 +99,6 @@ store_t *store_open(const char *dst, const store_cfg_t *cfg, char *err, size_t e
 store_t *store_folder_open(const char *dst, const store_cfg_t *cfg, char *err, size_t errsz);
 store_t *store_s3_open(const char *dst, const store_cfg_t *cfg, char *err, size_t errsz);
 store_t *store_freedesktop_open(const char *dst, const store_cfg_t *cfg, char *err, size_t errsz);
-
-/* The mirrored naming of the folder and S3 stores: output i of t is dst[/LABEL]/rel's folders/
- * NAME.EXT, NAME being o->name's template expanded (default: the source's name without its
- * extension) and LABEL size i's spelling when there are several sizes and the template has no %z
- * (output_path_named). 0, or -1 with err. */
-int store_name_mirror(const char *dst, task_t *t, const thumb_opts_t *o, char *err, size_t errsz);
-
-/* For a mirrored store's scan: when rel (a file's path below DST) is a name store_name_mirror
- * can give with these options, the part of it that stands for the source (rel without its size
- * folder); else NULL. */
-const char *store_mirror_rel(const char *rel, const thumb_opts_t *o);
-
-/* A source's identity as the folder and S3 stores record it with each output: "size=BYTES
- * mtime=SECONDS.NANOSECONDS src=REL" (REL: its path relative to SRC, as listed). Returns its
- * length (at most n - 1; longer: truncated, and then never equal to a recorded one). */
-size_t store_ident(const task_t *t, char *buf, size_t n);
 
 /* The freedesktop cache's folder: $XDG_CACHE_HOME/thumbnails, or ~/.cache/thumbnails when that is
  * unset or empty (or not absolute, as the XDG spec says to ignore relative paths). malloc'd; NULL

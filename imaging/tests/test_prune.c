@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "core/hashset.h"
+#include "store/mirror.h"
 #include "store/store.h"
 
 static void mirror_names_one_size(void **state)

@@ -1,0 +1,101 @@
+#include "store/mirror.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/naming.h"
+
+int store_name_mirror(const char *dst, task_t *t, const thumb_opts_t *o, char *err, size_t errsz)
+{
+    /* Several sizes go to a folder each, unless the name template tells them apart. */
+    bool per_size = o->nsizes > 1 && !name_template_has_size(o->name);
+    for (int i = 0; i < o->nsizes; i++) {
+        t->outs[i].dst = output_path_named(dst, per_size ? o->sizes[i].label : NULL, t->rel,
+                                           o->name[0] ? o->name : NULL, o->sizes[i].label,
+                                           format_ext(o->format));
+        if (t->outs[i].dst == NULL) {
+            snprintf(err, errsz, "%s", strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* True when the template can expand to stem for the size labelled size: %s matches any text
+ * but none, %e any text, %z the label, %% a percent sign, the rest itself (fnmatch, its own
+ * specials escaped). */
+static bool template_gives(const char *tmpl, const char *size, const char *stem)
+{
+    if (tmpl[0] == '\0' || strcmp(tmpl, "%s") == 0)
+        return stem[0] != '\0'; /* the default: any name */
+    char pat[4 * NAME_MAX + 8], *p = pat, *end = pat + sizeof pat - 3;
+    for (const char *t = tmpl[0] ? tmpl : "%s"; *t && p < end; t++) {
+        const char *lit = t;
+        size_t n = 1;
+        if (*t == '%' && (t[1] == 's' || t[1] == 'e')) {
+            if (t[1] == 's') /* a source's name is never empty; its extension may be */
+                *p++ = '?';
+            *p++ = '*';
+            t++;
+            continue;
+        }
+        if (*t == '%' && t[1] == 'z') {
+            lit = size ? size : "";
+            n = strlen(lit);
+            t++;
+        } else if (*t == '%' && t[1] == '%') {
+            t++;
+        }
+        for (size_t i = 0; i < n && p < end; i++) {
+            if (strchr("*?[\\", lit[i]))
+                *p++ = '\\';
+            *p++ = lit[i];
+        }
+    }
+    *p = '\0';
+    return fnmatch(pat, stem, 0) == 0;
+}
+
+const char *store_mirror_rel(const char *rel, const thumb_opts_t *o)
+{
+    for (const char *c = rel; c != NULL; c = strchr(c, '/'), c = c ? c + 1 : NULL)
+        if (*c == '.' || *c == '/' || *c == '\0')
+            return NULL; /* hidden (the writers' temporary files too), or not a file's path */
+    const char *base = strrchr(rel, '/');
+    base = base ? base + 1 : rel;
+    const char *ext = extension_of(base), *want = format_ext(o->format);
+    if (ext == NULL || strcmp(ext, want) != 0)
+        return NULL;
+    if (ext - 1 == base)
+        return NULL; /* ".jpg": no name */
+    char stem[NAME_MAX + 1];
+    size_t n = (size_t)(ext - 1 - base);
+    if (n >= sizeof stem)
+        return NULL;
+    memcpy(stem, base, n);
+    stem[n] = '\0';
+    bool per_size = o->nsizes > 1 && !name_template_has_size(o->name);
+    for (int i = 0; i < o->nsizes; i++) {
+        const char *label = o->sizes[i].label, *r = rel;
+        if (per_size) {
+            size_t k = strlen(label);
+            if (strncmp(rel, label, k) != 0 || rel[k] != '/')
+                continue;
+            r = rel + k + 1;
+        }
+        if (template_gives(o->name, label, stem))
+            return r;
+    }
+    return NULL;
+}
+
+size_t store_ident(const task_t *t, char *buf, size_t n)
+{
+    int k = snprintf(buf, n, "size=%" PRIu64 " mtime=%" PRId64 ".%09ld src=%s", t->size,
+                     (int64_t)t->mtime.tv_sec, (long)t->mtime.tv_nsec, t->rel);
+    return k < 0 ? 0 : (size_t)k < n ? (size_t)k : n - 1;
+}
