@@ -157,11 +157,12 @@ static void sandbox_denials(void **state)
     for (struct dirent *de; (de = readdir(d)) != NULL;)
         assert_null(strstr(de->d_name, "tg-sandbox-probe-"));
     closedir(d);
-    /* --version asks a real decoder what confines it. */
+    /* --version asks a real decoder what confines it, and which libvips it runs. */
     char *argv[] = {BIN, "--version", NULL};
     assert_int_equal(proc_run(argv, &r), 0);
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "sandbox: no_new_privs, seccomp filter"));
+    assert_non_null(strstr(r.out, "(libvips 8."));
     proc_result_free(&r);
     assert_no_leftover_process();
 }

@@ -89,9 +89,9 @@ void batch_close(batch_t *b);
  * written, if any, and keeps any other from appearing. */
 void batch_emergency_cleanup(void *unused);
 
-/* What --version says beyond thumbgen's own: libvips' version, and what confines the decoders
- * (asked of a real decoder, so it says what is in force on this kernel). 0, or -1 with the reason
- * in words in sandbox. */
+/* What --version says beyond thumbgen's own: the libvips version and what confines the decoders,
+ * both asked of a real decoder (so it says what is in force on this kernel). 0, or -1 with the
+ * reason in words in sandbox (and "unknown" in vips). */
 int batch_version(char *vips, size_t vips_size, char *sandbox, size_t sandbox_size);
 
 /* ---- the hidden decoder mode: thumbgen runs itself as `thumbgen --internal-decoder` */

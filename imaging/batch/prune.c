@@ -32,29 +32,25 @@ static int expect_addr(pruner_t *p, const char *addr)
     return addr == NULL || hashset_add(&p->expected, addr) == 0 ? 0 : -1;
 }
 
-int pruner_expect(pruner_t *p, const task_t *t)
+void pruner_expect(pruner_t *p, const task_t *t)
 {
     int rc = expect_addr(p, t->fail.dst);
     for (int i = 0; rc == 0 && i < t->nouts; i++)
         rc = expect_addr(p, t->outs[i].dst);
     if (rc != 0)
         p->failed = true;
-    return rc;
 }
 
-int pruner_unlisted(pruner_t *p, const char *rel)
+void pruner_unlisted(pruner_t *p, const char *rel)
 {
     char **v = realloc(p->unlisted, (p->nunlisted + 1) * sizeof *v);
     char *copy = strdup(rel);
     if (v != NULL)
         p->unlisted = v;
-    if (v == NULL || copy == NULL) {
-        free(copy);
-        p->failed = true;
-        return -1;
-    }
-    v[p->nunlisted++] = copy;
-    return 0;
+    if (v != NULL && copy != NULL)
+        v[p->nunlisted++] = copy;
+    else
+        free(copy), p->failed = true;
 }
 
 /* True when rel lies where the listing failed. */

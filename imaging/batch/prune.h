@@ -11,9 +11,9 @@
  *
  * Threads: pruner_expect and pruner_unlisted are called by the lister thread, prune_run by it
  * or after the pipeline has ended; the scan may run in a thread of its own meanwhile. Error
- * convention: pruner_expect and pruner_unlisted return 0, or -1 on ENOMEM (the caller then must not
- * prune: pruner_failed says so); prune_run reports what it does and what fails through the reporter
- * and returns nothing. */
+ * convention: pruner_expect and pruner_unlisted return nothing: running out of memory marks the
+ * pruner failed, and prune_run then removes nothing and reports why; prune_run reports what it
+ * does and what fails through the reporter and returns nothing. */
 #ifndef IMAGING_PRUNE_H
 #define IMAGING_PRUNE_H
 
@@ -79,10 +79,10 @@ void pruner_free(pruner_t *p);
 void prune_scan_start(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_cfg_t *cfg);
 
 /* Records t's addresses (named by the store) as a listed source's. */
-int pruner_expect(pruner_t *p, const task_t *t);
+void pruner_expect(pruner_t *p, const task_t *t);
 
 /* Records that the listing of rel (a folder, relative to SRC; "" for all of it) failed. */
-int pruner_unlisted(pruner_t *p, const char *rel);
+void pruner_unlisted(pruner_t *p, const char *rel);
 
 /* Removes addrs[0..n) from the store (store_ops_t.remove), reporting each removal
  * or failure. */

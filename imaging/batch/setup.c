@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <vips/vips.h>
 
 #include "core/naming.h"
 #include "decoder/proto.h"
@@ -193,7 +192,6 @@ void batch_emergency_cleanup(void *unused)
 
 int batch_version(char *vips, size_t vips_size, char *sandbox, size_t sandbox_size)
 {
-    snprintf(vips, vips_size, "%s", vips_version_string());
     thumb_opts_t o;
     thumb_opts_default(&o);
     decoder_cfg_t cfg = {.opts = &o,
@@ -203,6 +201,7 @@ int batch_version(char *vips, size_t vips_size, char *sandbox, size_t sandbox_si
     decoder_t d;
     decoder_init(&d, &cfg);
     int rc = decoder_start(&d, NULL, sandbox, sandbox_size);
+    snprintf(vips, vips_size, "%s", rc == 0 ? d.vips : "unknown");
     if (rc == 0)
         snprintf(sandbox, sandbox_size, "%s", d.sandbox);
     decoder_destroy(&d);

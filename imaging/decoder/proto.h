@@ -36,6 +36,7 @@ typedef struct dec_config {
 typedef struct dec_hello {
     uint32_t magic;
     char sandbox[200]; /* what confines the decoder, in words, NUL-terminated */
+    char vips[32];     /* the libvips version it runs, NUL-terminated (for --version) */
 } dec_hello_t;
 
 typedef struct dec_request {

@@ -151,6 +151,7 @@ int decoder_serve(const char *argv0)
     dec_hello_t hello;
     memset(&hello, 0, sizeof hello);
     hello.magic = DEC_MAGIC;
+    snprintf(hello.vips, sizeof hello.vips, "%s", vips_version_string());
     int rc = sandbox_apply(hello.sandbox, sizeof hello.sandbox);
     if (rc != 0)
         snprintf(hello.sandbox, sizeof hello.sandbox, "!cannot apply the sandbox: %s",

@@ -99,6 +99,8 @@ int decoder_start(decoder_t *d, done_t *done, char *msg, size_t msg_size)
     if (io == CHILD_OK && hello.magic == DEC_MAGIC && hello.sandbox[0] != '!') {
         hello.sandbox[sizeof hello.sandbox - 1] = '\0';
         memcpy(d->sandbox, hello.sandbox, sizeof d->sandbox);
+        hello.vips[sizeof hello.vips - 1] = '\0';
+        memcpy(d->vips, hello.vips, sizeof d->vips);
         d->started = true;
         return 0;
     }

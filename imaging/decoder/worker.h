@@ -44,6 +44,7 @@ typedef struct decoder {
     const decoder_cfg_t *cfg;
     child_t child;
     char sandbox[200]; /* what the last decoder said confines it */
+    char vips[32];     /* and which libvips it runs */
     bool started;      /* a decoder has started at least once */
 } decoder_t;
 

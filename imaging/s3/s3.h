@@ -76,7 +76,8 @@ void s3_client_free(s3_client_t *c);
 int s3_put(s3_client_t *c, const char *bucket, const char *key, const void *buf, size_t len,
            const char *content_type, s3_err_t *err);
 
-/* Reads an object into fd, from fd's current offset. */
+/* Reads an object into fd, an empty file the caller owns: from offset 0, as a retried attempt
+ * truncates fd and starts again there. */
 int s3_get(s3_client_t *c, const char *bucket, const char *key, int fd, s3_err_t *err);
 
 /* One listed object: its key, size and Last-Modified; or, with a delimiter, a common prefix
