@@ -22,13 +22,14 @@ int thumbs_main(int argc, char **argv)
         return 2;
     }
     a.cfg.progress = isatty(STDERR_FILENO);
-    batch_t *b = batch_open(&a.cfg, err, sizeof err);
-    if (b == NULL) {
-        tg_error("%s", err);
-        return 2;
-    }
     done_t done;
     done_init(&done);
+    batch_t *b = batch_open(&a.cfg, &done, err, sizeof err);
+    if (b == NULL) {
+        tg_error("%s", err);
+        done_destroy(&done);
+        return 2;
+    }
     sigwatch_t sw;
     if (signals_start(&sw, &done, batch_emergency_cleanup, NULL) != 0) {
         tg_error("cannot start the signal thread");
@@ -36,15 +37,15 @@ int thumbs_main(int argc, char **argv)
         done_destroy(&done);
         return 2;
     }
-    int rc = batch_run(b, &done, err, sizeof err);
+    int rc = batch_run(b, err, sizeof err);
     bool interrupted = signals_interrupted(&sw);
     signals_stop(&sw);
-    done_destroy(&done);
 
     batch_counts_t n;
     char werr[1024];
     bool written = batch_finish(b, interrupted, &n, werr, sizeof werr) == 0;
     batch_close(b);
+    done_destroy(&done);
     if (!written) {
         tg_error("%s", werr);
         n.failed++;

@@ -277,8 +277,9 @@ static void counter_stop(counter_t *c)
         threads_join(c->thread);
 }
 
-int batch_run(batch_t *b, done_t *done, char *err, size_t errsz)
+int batch_run(batch_t *b, char *err, size_t errsz)
 {
+    done_t *done = b->done;
     const batch_cfg_t *cfg = &b->cfg;
     unsigned jobs = cfg->jobs ? cfg->jobs : 1;
     pruner_t pruner;
@@ -316,7 +317,6 @@ int batch_run(batch_t *b, done_t *done, char *err, size_t errsz)
                           .exe = "/proc/self/exe"}};
     pthread_mutex_init(&run.mu, NULL);
     pthread_cond_init(&run.set_up, NULL);
-    b->s3.done = done; /* S3 requests in flight wake when it fires */
 
     /* Small channels: a task waiting in a queue holds only its path, but a finished one holds its
      * encoded thumbnails (and an opened one its source), so queues stay short. */
@@ -351,9 +351,8 @@ int batch_run(batch_t *b, done_t *done, char *err, size_t errsz)
     else if (!ok)
         snprintf(err, errsz, "could not start the pipeline (out of memory or threads)");
     if (cfg->prune && !cfg->watch && ok && !fatal && !done_fired(done))
-        prune_run(&pruner, b->store, &cfg->opts, &pcfg, &b->rep); /* S3: cancellable by done */
+        prune_run(&pruner, b->store, &cfg->opts, &pcfg, &b->rep); /* cancellable by done */
     pruner_free(&pruner); /* joins the scan, which may still use the done */
     order_free(order);
-    b->s3.done = NULL;
     return ok && !fatal ? 0 : -1;
 }

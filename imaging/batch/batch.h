@@ -62,15 +62,16 @@ typedef struct batch batch_t;
 
 /* Sets a run up: opens SRC (a missing SRC is reported before DST is created), DST or the cache,
  * and the manifest, and checks what can be checked before any work (S3 credentials, bucket and
- * endpoint, DST writable and not SRC, SRC not inside the cache). The configuration's strings must
- * outlive the batch. */
-batch_t *batch_open(const batch_cfg_t *cfg, char *err, size_t errsz);
+ * endpoint, DST writable and not SRC, SRC not inside the cache). The configuration's strings and
+ * `done` (which fires on SIGINT, SIGTERM; the source and store are handed it) must outlive the
+ * batch. */
+batch_t *batch_open(const batch_cfg_t *cfg, done_t *done, char *err, size_t errsz);
 
-/* Runs the pipeline until the listing is exhausted or `done` fires (SIGINT, SIGTERM), then, with
+/* Runs the pipeline until the listing is exhausted or `done` fires, then, with
  * prune and when the listing was not cut short, prunes the store. Every thread is joined and
  * every decoder reaped before it returns. -1 when the pipeline could not be
  * built or no decoder could be started (err says why). */
-int batch_run(batch_t *b, done_t *done, char *err, size_t errsz);
+int batch_run(batch_t *b, char *err, size_t errsz);
 
 typedef struct batch_counts {
     uint64_t made, up_to_date, skipped, failed, removed;

@@ -35,45 +35,17 @@ static bool inside(const char *path, const char *folder)
     return strncmp(p, f, n) == 0 && (p[n] == '\0' || p[n] == '/' || n == 1);
 }
 
-/* True when DST is SRC itself (the same folder, or the same bucket and prefix). */
-static bool same_place(const char *src, const char *dst)
-{
-    if (s3_is_url(src) != s3_is_url(dst))
-        return false;
-    if (!s3_is_url(src)) {
-        struct stat s, d;
-        return stat(src, &s) == 0 && stat(dst, &d) == 0 && d.st_dev == s.st_dev &&
-               d.st_ino == s.st_ino;
-    }
-    char *sb = NULL, *sp = NULL, *db = NULL, *dp = NULL;
-    bool same = s3_parse_url(src, &sb, &sp) && s3_parse_url(dst, &db, &dp) && strcmp(sb, db) == 0 &&
-                strcmp(sp, dp) == 0;
-    free(sb), free(sp), free(db), free(dp);
-    return same;
-}
-
 /* Opens the source, the store and the manifest. false with err ("PATH: reason"). */
 static bool open_all(batch_t *b, char *err, size_t errsz)
 {
     batch_cfg_t *c = &b->cfg;
     char why[512];
-    if (c->freedesktop && s3_is_url(c->src)) {
+    if (c->freedesktop && source_is_remote(c->src)) {
         snprintf(err, errsz,
                  "%s: --freedesktop needs a local SRC (the cache knows files by file:// URI)",
                  c->src);
         return false;
     }
-    if (c->watch && s3_is_url(c->src)) {
-        snprintf(err, errsz,
-                 "%s: --watch needs a local SRC: S3 tells of changes only through bucket "
-                 "notifications, which a deployment sets up (run thumbgen on a schedule, or "
-                 "with --files-from from such a notification, instead)",
-                 c->src);
-        return false;
-    }
-    if ((s3_is_url(c->src) || s3_is_url(c->dst)) && s3_conf_from_env(&b->s3, err, errsz) != 0)
-        return false;
-    b->s3.retries = c->retries;
     /* The source first: a missing SRC is reported before DST is created. */
     unsigned io = c->jobs * 2 < 4 ? 4 : c->jobs * 2 > 64 ? 64 : c->jobs * 2;
     source_cfg_t scfg = {.src = c->src,
@@ -83,13 +55,17 @@ static bool open_all(batch_t *b, char *err, size_t errsz)
                          .follow_symlinks = c->follow_symlinks,
                          .watch = c->watch,
                          .openers = io,
-                         .s3 = &b->s3};
+                         .retries = c->retries,
+                         .done = b->done};
     if ((b->source = source_open(&scfg, why, sizeof why)) == NULL) {
         snprintf(err, errsz, "%s: %s", c->src, why);
         return false;
     }
-    store_cfg_t wcfg = {
-        .freedesktop = c->freedesktop, .fsync = c->fsync, .writers = io, .s3 = &b->s3};
+    store_cfg_t wcfg = {.freedesktop = c->freedesktop,
+                        .fsync = c->fsync,
+                        .writers = io,
+                        .retries = c->retries,
+                        .done = b->done};
     if ((b->store = store_open(c->dst, &wcfg, why, sizeof why)) == NULL) {
         snprintf(err, errsz, "%s: %s", c->dst, why);
         return false;
@@ -100,7 +76,7 @@ static bool open_all(batch_t *b, char *err, size_t errsz)
                  c->src, c->dst);
         return false;
     }
-    if (same_place(c->src, c->dst)) {
+    if (b->store->ops->same_place != NULL && b->store->ops->same_place(b->store, c->src)) {
         snprintf(err, errsz, "%s: DST must not be SRC (thumbnails would replace the originals)",
                  c->dst);
         return false;
@@ -115,7 +91,7 @@ static bool open_all(batch_t *b, char *err, size_t errsz)
     return true;
 }
 
-batch_t *batch_open(const batch_cfg_t *cfg, char *err, size_t errsz)
+batch_t *batch_open(const batch_cfg_t *cfg, done_t *done, char *err, size_t errsz)
 {
     batch_t *b = calloc(1, sizeof *b);
     if (b == NULL) {
@@ -123,6 +99,7 @@ batch_t *batch_open(const batch_cfg_t *cfg, char *err, size_t errsz)
         return NULL;
     }
     b->cfg = *cfg;
+    b->done = done;
     b->dst = cfg->freedesktop ? freedesktop_root() : strndup(cfg->dst, path_trimmed_len(cfg->dst));
     b->cfg.dst = b->dst;
     if (b->dst == NULL) {
@@ -145,17 +122,17 @@ int batch_finish(batch_t *b, bool interrupted, batch_counts_t *counts, char *err
     reporter_summary(&b->rep, interrupted);
     if (b->cfg.stats)
         stats_print(stderr, b->stats, b->nstats);
-    const s3_conf_t *s3 = &b->s3;
     uint64_t made = b->rep.counts[TASK_MADE];
-    if (b->cfg.stats && s3->access_key != NULL) {
-        uint64_t l = s3->n_list, g = s3->n_get, p = s3->n_put, d = s3->n_delete, r = s3->n_retry;
-        fprintf(stderr,
-                "S3 requests: %llu LIST, %llu GET, %llu PUT, %llu DeleteObjects, %llu retried; "
-                "%.2f per image made\n",
-                (unsigned long long)l, (unsigned long long)g, (unsigned long long)p,
-                (unsigned long long)d, (unsigned long long)r,
-                made ? (double)(l + g + p) / (double)made : 0.0);
-    }
+    char line[300] = "";
+    if (b->cfg.stats && b->source->ops->stats != NULL) /* the backends' requests, their words */
+        b->source->ops->stats(b->source, made, line, sizeof line);
+    if (line[0] != '\0')
+        fprintf(stderr, "%s\n", line);
+    line[0] = '\0';
+    if (b->cfg.stats && b->store->ops->stats != NULL)
+        b->store->ops->stats(b->store, made, line, sizeof line);
+    if (line[0] != '\0')
+        fprintf(stderr, "%s\n", line);
     *counts = (batch_counts_t){.made = made,
                                .up_to_date = b->rep.counts[TASK_UP_TO_DATE],
                                .skipped = b->rep.counts[TASK_SKIPPED],
@@ -178,7 +155,6 @@ void batch_close(batch_t *b)
         reporter_close(&b->rep);
     store_close(b->store);
     source_close(b->source);
-    s3_conf_free(&b->s3);
     free(b->stats);
     free(b->dst);
     free(b);

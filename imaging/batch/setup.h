@@ -7,14 +7,13 @@
 #include "batch/batch.h"
 #include "pipeline/stats.h"
 #include "batch/report.h"
-#include "s3/s3.h"
 #include "source/source.h"
 #include "store/store.h"
 
 struct batch {
     batch_cfg_t cfg; /* cfg.dst: DST without trailing slashes, or the cache's folder */
     char *dst;       /* what cfg.dst points to, malloc'd */
-    s3_conf_t s3;
+    done_t *done;    /* the run's (the caller's) */
     source_t *source;
     store_t *store;
     reporter_t rep;

@@ -56,6 +56,17 @@ void s3_conf_free(s3_conf_t *c)
     c->access_key = c->secret = c->token = c->region = c->endpoint = NULL;
 }
 
+void s3_conf_stats(const s3_conf_t *c, uint64_t made, char *buf, size_t size)
+{
+    uint64_t l = c->n_list, g = c->n_get, p = c->n_put, d = c->n_delete, r = c->n_retry;
+    snprintf(buf, size,
+             "S3 requests: %llu LIST, %llu GET, %llu PUT, %llu DeleteObjects, %llu retried; %.2f "
+             "per image made",
+             (unsigned long long)l, (unsigned long long)g, (unsigned long long)p,
+             (unsigned long long)d, (unsigned long long)r,
+             made ? (double)(l + g + p) / (double)made : 0.0);
+}
+
 bool s3_is_url(const char *text)
 {
     return strncmp(text, "s3://", 5) == 0;

@@ -43,6 +43,9 @@ typedef struct s3_conf {
 int s3_conf_from_env(s3_conf_t *c, char *err, size_t errsz);
 void s3_conf_free(s3_conf_t *c);
 
+/* --stats: the requests made with c, in words ("S3 requests: ... per image made"). */
+void s3_conf_stats(const s3_conf_t *c, uint64_t made, char *buf, size_t size);
+
 /* True when text is "s3://..." (the form that selects the S3 source or store). */
 bool s3_is_url(const char *text);
 

@@ -21,7 +21,7 @@
 
 typedef struct {
     source_t base;
-    s3_conf_t *conf;
+    s3_conf_t conf; /* its own, from the environment */
     char *bucket, *prefix;
     char *skip; /* DST's prefix when it lies under SRC in this bucket, else NULL */
     s3_client_t *lister_client;
@@ -133,7 +133,7 @@ static void s3_list_src(source_t *base, source_sink_t *k)
 
 static void *s3_src_thread_init(source_t *base)
 {
-    return s3_client_new(((s3_src_t *)base)->conf);
+    return s3_client_new(&((s3_src_t *)base)->conf);
 }
 
 static int s3_src_open(source_t *base, void *local, task_t *t, char *err, size_t errsz)
@@ -178,7 +178,13 @@ static void s3_src_close(source_t *base)
     free(s->bucket);
     free(s->prefix);
     free(s->skip);
+    s3_conf_free(&s->conf);
     free(s);
+}
+
+static void s3_src_stats(source_t *base, uint64_t made, char *buf, size_t size)
+{
+    s3_conf_stats(&((s3_src_t *)base)->conf, made, buf, size);
 }
 
 source_t *source_s3_open(const source_cfg_t *cfg, char *err, size_t errsz)
@@ -187,9 +193,17 @@ source_t *source_s3_open(const source_cfg_t *cfg, char *err, size_t errsz)
                                      .thread_init = s3_src_thread_init,
                                      .open = s3_src_open,
                                      .thread_exit = s3_src_thread_exit,
+                                     .stats = s3_src_stats,
                                      .close = s3_src_close};
     if (cfg->files_from != NULL) {
         snprintf(err, errsz, "--files-from needs a local SRC");
+        return NULL;
+    }
+    if (cfg->watch) {
+        snprintf(err, errsz,
+                 "--watch needs a local SRC: S3 tells of changes only through bucket "
+                 "notifications, which a deployment sets up (run thumbgen on a schedule, or "
+                 "with --files-from from such a notification, instead)");
         return NULL;
     }
     s3_src_t *s = calloc(1, sizeof *s);
@@ -198,8 +212,13 @@ source_t *source_s3_open(const source_cfg_t *cfg, char *err, size_t errsz)
         return NULL;
     }
     s->base = (source_t){.ops = &ops, .openers = cfg->openers ? cfg->openers : 1};
-    s->conf = cfg->s3;
-    s->lister_client = s3_open_place(s->conf, cfg->src, &s->bucket, &s->prefix, err, errsz);
+    if (s3_conf_from_env(&s->conf, err, errsz) != 0) {
+        s3_src_close(&s->base);
+        return NULL;
+    }
+    s->conf.retries = cfg->retries;
+    s->conf.done = cfg->done;
+    s->lister_client = s3_open_place(&s->conf, cfg->src, &s->bucket, &s->prefix, err, errsz);
     if (s->lister_client == NULL) {
         s3_src_close(&s->base);
         return NULL;

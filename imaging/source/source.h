@@ -72,6 +72,9 @@ typedef struct source_ops {
     void *(*thread_init)(source_t *s);
     int (*open)(source_t *s, void *local, task_t *t, char *err, size_t errsz);
     void (*thread_exit)(source_t *s, void *local);
+    /* --stats: the requests this source made, in words, given how many images were made. NULL:
+     * nothing to say. */
+    void (*stats)(source_t *s, uint64_t made, char *buf, size_t size);
     void (*close)(source_t *s);
 } source_ops_t;
 
@@ -88,10 +91,15 @@ typedef struct source_cfg {
     bool follow_symlinks;
     bool watch;       /* keep watching SRC (a local folder) after the first pass: watch.c */
     unsigned openers; /* threads downloading at once, for a remote source */
-    s3_conf_t *s3;
+    unsigned retries; /* remote: attempts after a failed request */
+    done_t *done;     /* the run's: wakes requests in flight when it fires (owned by the caller) */
 } source_cfg_t;
 
 source_t *source_open(const source_cfg_t *cfg, char *err, size_t errsz);
+
+/* True when SRC has a remote backend's form (which that backend recognises): its files have no
+ * local path. */
+bool source_is_remote(const char *src);
 source_t *source_folder_open(const source_cfg_t *cfg, char *err, size_t errsz);
 source_t *source_files_open(const source_cfg_t *cfg, char *err, size_t errsz);
 source_t *source_s3_open(const source_cfg_t *cfg, char *err, size_t errsz);

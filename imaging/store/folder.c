@@ -301,6 +301,14 @@ static int probe_writable(folder_t *s)
     return 0;
 }
 
+/* SRC is DST when both name one folder. */
+static bool folder_same_place(store_t *base, const char *src)
+{
+    struct stat s, d;
+    return stat(src, &s) == 0 && stat(((folder_t *)base)->dst, &d) == 0 && d.st_dev == s.st_dev &&
+           d.st_ino == s.st_ino;
+}
+
 store_t *store_folder_open(const char *dst, const store_cfg_t *cfg, char *err, size_t errsz)
 {
     static const store_ops_t ops = {.name = folder_name,
@@ -308,6 +316,7 @@ store_t *store_folder_open(const char *dst, const store_cfg_t *cfg, char *err, s
                                     .put = folder_put,
                                     .scan = folder_scan,
                                     .remove = folder_remove,
+                                    .same_place = folder_same_place,
                                     .close = folder_close};
     mode_t dir_mode = cfg->private_modes ? 0700 : 0777;
     int rc = make_dirs(dst, dir_mode);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "s3/s3.h"
 #include "store/mirror.h"
 #include "store/store.h"
 
@@ -28,7 +29,7 @@ typedef struct {
 
 typedef struct {
     store_t base;
-    s3_conf_t *conf;
+    s3_conf_t conf; /* its own, from the environment */
     char *bucket, *prefix;
     char *dst;      /* DST as output paths start */
     size_t dst_len; /* output paths start with DST and a slash: this many bytes */
@@ -133,7 +134,7 @@ static int s3_name(store_t *base, task_t *t, const thumb_opts_t *o, char *err, s
 /* Each writer thread's connection. */
 static void *s3_thread_init(store_t *base)
 {
-    return s3_client_new(((s3store_t *)base)->conf);
+    return s3_client_new(&((s3store_t *)base)->conf);
 }
 
 static int s3_store_put(store_t *base, void *local, const task_t *src, const char *path,
@@ -198,7 +199,7 @@ static int s3_scan(store_t *base, const thumb_opts_t *o, const char *src, store_
         sc.src_bucket = sc.src_prefix = NULL;
     }
     s3_err_t e;
-    s3_client_t *c = s3_client_new(s->conf); /* its own: it may run beside the lister thread */
+    s3_client_t *c = s3_client_new(&s->conf); /* its own: it may run beside the lister thread */
     int rc = c ? s3_list(c, s->bucket, s->prefix, false, 0, scan_key, &sc, &e) : -1;
     if (c == NULL)
         snprintf(e.msg, sizeof e.msg, "out of memory");
@@ -262,9 +263,26 @@ static void s3_thread_exit(store_t *base, void *local)
     s3_client_free(local);
 }
 
+/* SRC is DST when it names the same bucket and prefix. */
+static bool s3_same_place(store_t *base, const char *src)
+{
+    s3store_t *s = (s3store_t *)base;
+    char *b = NULL, *p = NULL;
+    bool same = s3_is_url(src) && s3_parse_url(src, &b, &p) && strcmp(b, s->bucket) == 0 &&
+                strcmp(p, s->prefix) == 0;
+    free(b), free(p);
+    return same;
+}
+
+static void s3_stats(store_t *base, uint64_t made, char *buf, size_t size)
+{
+    s3_conf_stats(&((s3store_t *)base)->conf, made, buf, size);
+}
+
 static void s3_close(store_t *base)
 {
     s3store_t *s = (s3store_t *)base;
+    s3_conf_free(&s->conf);
     for (size_t i = 0; i < CACHED_FOLDERS; i++)
         folder_clear(&s->cache[i]);
     s3_client_free(s->lister);
@@ -283,14 +301,23 @@ store_t *store_s3_open(const char *dst, const store_cfg_t *cfg, char *err, size_
                                     .thread_exit = s3_thread_exit,
                                     .scan = s3_scan,
                                     .remove = s3_remove,
+                                    .same_place = s3_same_place,
+                                    .stats = s3_stats,
                                     .close = s3_close};
+    if (!s3_is_url(dst))
+        return NULL; /* not this store's form */
     s3store_t *s = calloc(1, sizeof *s);
     if (s == NULL) {
         snprintf(err, errsz, "out of memory");
         return NULL;
     }
     s->base = (store_t){.ops = &ops, .writers = cfg->writers ? cfg->writers : 1};
-    s->conf = cfg->s3;
+    if (s3_conf_from_env(&s->conf, err, errsz) != 0) {
+        s3_close(&s->base);
+        return NULL;
+    }
+    s->conf.retries = cfg->retries;
+    s->conf.done = cfg->done;
     s->dst_len = strlen(dst) + 1;
     s->dst = strdup(dst);
     if (s->dst == NULL) {
@@ -298,7 +325,7 @@ store_t *store_s3_open(const char *dst, const store_cfg_t *cfg, char *err, size_
         s3_close(&s->base);
         return NULL;
     }
-    s->lister = s3_open_place(s->conf, dst, &s->bucket, &s->prefix, err, errsz);
+    s->lister = s3_open_place(&s->conf, dst, &s->bucket, &s->prefix, err, errsz);
     if (s->lister == NULL) {
         s3_close(&s->base);
         return NULL;

@@ -1,15 +1,15 @@
 /* store: where thumbnails go. One interface, one file (or folder) per backend: the folder store
- * (folder.c: atomic renames beneath a descriptor of DST), the S3 store (s3.c: one PUT per
- * thumbnail) and the freedesktop thumbnail cache (freedesktop/: a folder store with the cache's
- * names, modes, freshness rule and failure entries). store_open picks the backend by the form of
- * DST and the configuration, so nothing outside this room names one.
+ * (folder.c), the freedesktop thumbnail cache (freedesktop/), and the backends whose DST has a
+ * form of its own, listed in store.c's chooser. store_open picks the backend by the
+ * form of DST and the configuration, so nothing outside this room names one; each backend reads
+ * its own environment and reports its own requests (`stats`).
  *
  * A store owns its naming: `name` gives each of a task's outputs its address, which only the
- * store reads back (a path beneath DST, a key under the bucket's prefix, a file in the cache).
- * The folder and S3 stores mirror SRC: "DST[/LABEL]/rel.ext" (mirror.h).
+ * store reads back (a path beneath DST, a key under a prefix, a file in the cache). Most mirror
+ * SRC: "DST[/LABEL]/rel.ext" (mirror.h).
  *
  * Threads: `name`, `fresh` and `failed_before` are called by the lister thread only. `put` is
- * called by the store's writer threads (`writers` of them: the folder store has one, the S3 store
+ * called by the store's writer threads (`writers` of them: a local store has one, a remote store
  * several so that network round trips overlap); each writer thread calls thread_init first (NULL:
  * no state of its own) and hands what it returned to its every put and to thread_exit.
  *
@@ -21,13 +21,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
 
 #include "core/options.h"
 #include "core/task.h"
 #include "pipeline/done.h"
-#include "s3/s3.h"
 
 typedef struct store store_t;
 
@@ -72,6 +72,12 @@ typedef struct store_ops {
      * hold). Called by the lister thread, while writers may be putting other outputs (the
      * folder store makes again a folder it needs that was removed meanwhile). */
     void (*remove)(store_t *s, char *const *addrs, size_t n, store_removed_fn fn, void *ctx);
+    /* True when SRC is this store's own place (the same folder, bucket and prefix...), where
+     * thumbnails would replace the originals. NULL: never. */
+    bool (*same_place)(store_t *s, const char *src);
+    /* --stats: the requests this store made, in words, given how many images were made. NULL:
+     * nothing to say. */
+    void (*stats)(store_t *s, uint64_t made, char *buf, size_t size);
     void (*close)(store_t *s);
 } store_ops_t;
 
@@ -87,18 +93,16 @@ typedef struct store_cfg {
     bool private_modes; /* folder: files 0600 and new folders 0700 (else 0666/0777 & ~umask) */
     bool fsync;         /* folder: fsync each file before its rename */
     bool keep_folders;  /* folder: removing files never removes a folder (the cache's own) */
-    unsigned writers;   /* S3: how many uploads at once */
-    s3_conf_t *s3;      /* S3: the run's configuration (owned by the caller) */
+    unsigned writers;   /* remote: how many uploads at once */
+    unsigned retries;   /* remote: attempts after a failed request */
+    done_t *done; /* the run's: wakes requests in flight when it fires (owned by the caller) */
 } store_cfg_t;
 
-/* Opens DST: "s3://BUCKET[/PREFIX]" or a folder (created if missing), or with cfg->freedesktop
- * the cache (dst: freedesktop_root()'s). Checks that it can be written (a setup error otherwise).
- * Returns the store, or NULL with err. */
+/* Opens DST: the backend whose form DST has (store.c's chooser), else a folder (created if
+ * missing), or with cfg->freedesktop the cache (dst: freedesktop_root()'s). Each backend reads
+ * its own environment and checks that it can be written (a setup error otherwise). Returns the
+ * store, or NULL with err. */
 store_t *store_open(const char *dst, const store_cfg_t *cfg, char *err, size_t errsz);
-
-store_t *store_folder_open(const char *dst, const store_cfg_t *cfg, char *err, size_t errsz);
-store_t *store_s3_open(const char *dst, const store_cfg_t *cfg, char *err, size_t errsz);
-store_t *store_freedesktop_open(const char *dst, const store_cfg_t *cfg, char *err, size_t errsz);
 
 /* The freedesktop cache's folder: $XDG_CACHE_HOME/thumbnails, or ~/.cache/thumbnails when that is
  * unset or empty (or not absolute, as the XDG spec says to ignore relative paths). malloc'd; NULL

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "store/folder.h"
 #include "store/freedesktop/pngtext.h"
 #include "store/store.h"
 
