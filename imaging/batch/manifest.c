@@ -54,6 +54,8 @@ static void out_fields(FILE *f, const thumb_out_t *o, bool made)
         fprintf(f, ",\"width\":%d,\"height\":%d,\"bytes\":%zu", o->width, o->height, o->len);
     else
         fputs(",\"width\":null,\"height\":null,\"bytes\":null", f);
+    if (made && o->frames > 1)
+        fprintf(f, ",\"frames\":%d", o->frames);
 }
 
 void manifest_task(FILE *f, const char *src, const task_t *t, const char *status, const char *err)

@@ -21,8 +21,9 @@ typedef enum { TASK_MADE, TASK_UP_TO_DATE, TASK_SKIPPED, TASK_FAILED } task_stat
 typedef struct thumb_out {
     void *buf; /* encoded bytes (malloc'd; see above), NULL until made */
     size_t len;
-    int width, height;
-    char *dst; /* the output path, malloc'd */
+    int width, height; /* of one frame, for an animation */
+    int frames;        /* an animation's frames (stacked in libvips' image); 0: a still */
+    char *dst;         /* the output path, malloc'd */
 } thumb_out_t;
 
 typedef struct task {

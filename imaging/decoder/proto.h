@@ -53,7 +53,8 @@ typedef struct dec_reply {
     int32_t status; /* a task_status_t, or DEC_STATUS_OOM */
     uint32_t errlen;
     int32_t nouts;
-    int32_t width[THUMB_MAX_SIZES], height[THUMB_MAX_SIZES];
+    int32_t width[THUMB_MAX_SIZES], height[THUMB_MAX_SIZES]; /* of one frame */
+    int32_t frames[THUMB_MAX_SIZES];                         /* an animation's; 0: a still */
     uint64_t len[THUMB_MAX_SIZES];
     int32_t video;   /* the source was a clip */
     double duration; /* its length in seconds */

@@ -68,6 +68,7 @@ static int reply(const task_t *t, const char *err)
     for (int i = 0; i < r.nouts; i++) {
         r.width[i] = t->outs[i].width;
         r.height[i] = t->outs[i].height;
+        r.frames[i] = t->outs[i].frames;
         r.len[i] = t->outs[i].len;
     }
     int rc = fd_write_full(sock, &r, sizeof r);

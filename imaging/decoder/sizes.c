@@ -179,8 +179,10 @@ static int encode(const thumb_opts_t *o, VipsImage *in, thumb_out_t *out, const 
         break;
     }
 done:
+    /* An animation is one image of its frames stacked: say the frame's size and how many. */
     out->width = cur->Xsize;
-    out->height = cur->Ysize;
+    out->height = vips_image_get_page_height(cur);
+    out->frames = out->height < cur->Ysize ? cur->Ysize / out->height : 0;
 out:
     g_object_unref(scope);
     return rc;

@@ -149,6 +149,7 @@ static child_io_t read_payload(decoder_t *d, const dec_reply_t *r, thumb_out_t *
         o->len = r->len[i];
         o->width = r->width[i];
         o->height = r->height[i];
+        o->frames = r->frames[i] > 1 ? r->frames[i] : 0;
         io = child_recv(&d->child, o->buf, o->len, dl, done);
     }
     if (io != CHILD_OK)
