@@ -374,6 +374,29 @@ static void symlinked_src(void **state)
     gnome_accepts(&browsed, "gone", "normal,large", deleted, 1);
 }
 
+/* A source that failed and was then made (replaced by a good picture) loses its failure entry:
+ * the cache keeps nothing of a failure that is no more (issue 28, case 7). */
+static void made_after_failing(void **state)
+{
+    fixture_t *f = *state;
+    char *rel[] = {"bad/truncated.jpg"};
+    char path[400], cmd[1000];
+    FMT(path, "%s/%s", f->src, rel[0]);
+    proc_result_t r = tg_fdo(f, NULL, NULL);
+    assert_int_equal(r.status, 1);
+    proc_result_free(&r);
+    char *fail_entry = cache_file(f, FAIL_DIR, rel[0]);
+    assert_int_equal(access(fail_entry, F_OK), 0);
+    FMT(cmd, "cp '%s/formats/grey.jpg' '%s' && touch -d '2001-01-01' '%s'", TESTDATA, path, path);
+    sh(cmd); /* a time of its own: never the failure's */
+    r = tg_fdo(f, NULL, NULL);
+    assert_non_null(strstr(r.err, "thumbgen: 1 made, "));
+    proc_result_free(&r);
+    gnome_accepts(f, "thumb", "normal,large", rel, 1);
+    assert_int_equal(access(fail_entry, F_OK), -1);
+    g_free(fail_entry);
+}
+
 /* Usage and setup errors name what is wrong, and write nothing. */
 static void refusals(void **state)
 {
@@ -430,6 +453,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(prune_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(clashing_names_all_cached, setup, teardown),
         cmocka_unit_test_setup_teardown(symlinked_src, setup, teardown),
+        cmocka_unit_test_setup_teardown(made_after_failing, setup, teardown),
         cmocka_unit_test_setup_teardown(refusals, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,7 +10,8 @@
  *     source's modification time in whole seconds (and Thumb::Size its size, when present):
  *     equal, not "newer than", as the standard says;
  *   - a source that cannot be thumbnailed gets a failure entry, ROOT/fail/thumbgen-VERSION/MD5.png,
- *     which keeps later runs from trying again until the source changes (or --force).
+ *     which keeps later runs from trying again until the source changes (or --force); once it
+ *     is made, its failure entry goes.
  * --prune removes the entries (every flavour's, and thumbgen's own failure entries) whose
  * Thumb::URI names a file under SRC (as given, or resolved) that no longer exists; never other
  * programs' failure entries, never entries for files outside SRC, and never the cache's own
@@ -113,13 +114,22 @@ static bool fdo_failed_before(store_t *base, const task_t *t)
     return records(t->fail.dst, t);
 }
 
-/* The PNG records its source itself (Thumb::URI, MTime, Size): nothing else is recorded. */
+static void ignore_removal(void *ctx, const char *addr, const char *err)
+{
+    (void)ctx, (void)addr, (void)err; /* a stale failure entry left behind misleads no one */
+}
+
+/* The PNG records its source itself (Thumb::URI, MTime, Size): nothing else is recorded. Once a
+ * source's last thumbnail is written, a failure entry from before it could be made goes. */
 static int fdo_put(store_t *base, void *local, const task_t *src, const char *path, const void *buf,
                    size_t len, char *err, size_t errsz)
 {
-    (void)src;
     fdo_t *s = (fdo_t *)base;
-    return s->folder->ops->put(s->folder, local, NULL, path, buf, len, err, errsz);
+    int rc = s->folder->ops->put(s->folder, local, NULL, path, buf, len, err, errsz);
+    if (rc == 0 && src != NULL && src->fail.dst != NULL && src->nouts > 0 &&
+        strcmp(path, src->outs[src->nouts - 1].dst) == 0)
+        s->folder->ops->remove(s->folder, (char *const *)&src->fail.dst, 1, ignore_removal, NULL);
+    return rc;
 }
 
 /* Hands fn the entries of one cache folder whose source lies under one of scopes[0..n) (paths
