@@ -154,6 +154,19 @@ static void total_known_early(void **state)
     proc_result_free(&r);
 }
 
+/* The pid of the only child of process pid (script's shell, which execs thumbgen). */
+static pid_t child_of(pid_t pid)
+{
+    char path[64], kids[64] = "";
+    FMT(path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f != NULL && fgets(kids, sizeof kids, f) == NULL)
+        kids[0] = '\0';
+    if (f != NULL)
+        fclose(f);
+    return (pid_t)atoi(kids);
+}
+
 /* --watch on a terminal: once the first pass is over, a status line takes the bar's place
  * (folders watched, what was made, the last event), redrawn as files settle; SIGINT ends it with
  * the summary and status 0. */
@@ -174,14 +187,7 @@ static void watch_status_line(void **state)
                             "watching 1 folders \\([0-9]+ files\\); 2 made, 0 failed; last: "
                             "[0-9]{2}:[0-9]{2}:[0-9]{2} made [ab]\\.jpg",
                             seen, sizeof seen);
-    char path[64], kids[64] = "";
-    FMT(path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
-    FILE *f = fopen(path, "r");
-    if (f != NULL && fgets(kids, sizeof kids, f) == NULL)
-        kids[0] = '\0';
-    if (f != NULL)
-        fclose(f);
-    pid_t tg = (pid_t)atoi(kids);
+    pid_t tg = child_of(pid);
     assert_true(tg > 0);
     kill(tg, SIGINT);
     proc_result_t r;
@@ -193,6 +199,129 @@ static void watch_status_line(void **state)
     proc_result_free(&r);
 }
 
+/* --watch: the status line takes the bar's place only once the first pass is over, every file it
+ * found settled: with the only worker held on the first file (a test hook) while the pass's
+ * listing ends, the first "watching" drawn already counts every file (it used to be drawn when
+ * the listing ended, the bar stopped at 99%). */
+static void watch_status_after_first_pass(void **state)
+{
+    (void)state;
+    char cmd[1200], fifo[200];
+    FMT(fifo, "%s/release", dirs.root);
+    FMT(cmd,
+        "mkfifo '%s' && printf 'TGFAULT hold %s' > '%s/0000-hold.bin' && cp '%s/formats/grey.jpg' "
+        "'%s/a.jpg' && cp '%s/formats/grey.jpg' '%s/b.jpg'",
+        fifo, fifo, dirs.src, TESTDATA, dirs.src, TESTDATA, dirs.src);
+    sh(cmd);
+    FMT(cmd, "exec '%s' '%s' '%s' --watch -j 1 --timeout 60", THUMBGEN_HOOKS_BIN, dirs.src,
+        dirs.dst);
+    char *argv[] = {"/usr/bin/script", "-qec", cmd, "/dev/null", NULL};
+    int out;
+    pid_t pid = proc_start(argv, &out);
+    assert_true(pid > 0);
+    static char seen[1 << 16], rest[1 << 16];
+    bool held = read_until(out, "\\] +0%  0/3  ", seen, sizeof seen); /* the first file held */
+    int w = open(fifo, O_WRONLY | O_CLOEXEC);                         /* releases it */
+    if (w >= 0)
+        close(w);
+    bool found = read_until(out, "watching 1 folders", rest, sizeof rest);
+    pid_t tg = child_of(pid);
+    assert_true(tg > 0);
+    kill(tg, SIGINT);
+    proc_result_t r;
+    assert_int_equal(proc_finish(pid, out, &r), 0);
+    if (!held || !found)
+        fail_msg("no bar, or no status line:\n%s%s", seen, rest);
+    assert_null(strstr(seen, "watching"));
+    const char *first = strstr(rest, "watching"), *all = "watching 1 folders (3 files); 2 made, ";
+    if (strncmp(first, all, strlen(all)) != 0)
+        fail_msg("the status line came before the first pass was over:\n%s", first);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+}
+
+/* True when the extended regex want matches somewhere in text. */
+static bool matches(const char *text, const char *want)
+{
+    regex_t re;
+    assert_int_equal(regcomp(&re, want, REG_EXTENDED), 0);
+    bool found = regexec(&re, text, 0, NULL, 0) == 0;
+    regfree(&re);
+    return found;
+}
+
+/* The status line fits an 80-column terminal: the form that leaves the last file's name room,
+ * the name elided in the middle (its start and its own name kept), never cut to a few
+ * characters; it counts the thumbnails removed and the files SRC holds, down as one goes. Each
+ * step ends on a file made after it, whose line comes after the step's. The summary's rate is
+ * over the time spent working, not watching. */
+static void watch_status_fits(void **state)
+{
+    (void)state;
+    const char *deep = "a-rather-long-folder-name/another-long-folder-here";
+    char cmd[1600];
+    FMT(cmd,
+        "mkdir -p '%s/%s' && cp '%s/formats/grey.jpg' '%s/a.jpg' && cp '%s/formats/grey.jpg' "
+        "'%s/b.jpg'",
+        dirs.src, deep, TESTDATA, dirs.src, TESTDATA, dirs.src);
+    sh(cmd);
+    FMT(cmd, "stty cols 80 rows 24 && exec '%s' '%s' '%s' --watch --prune -j 1", THUMBGEN_BIN,
+        dirs.src, dirs.dst);
+    char *argv[] = {"/usr/bin/script", "-qec", cmd, "/dev/null", NULL};
+    int out;
+    pid_t pid = proc_start(argv, &out);
+    assert_true(pid > 0);
+    static char seen[3][1 << 16];
+    bool ok = read_until(out, "made [ab]\\.jpg", seen[0], sizeof seen[0]);
+    if (ok) {
+        FMT(cmd,
+            "cp '%s/formats/grey.jpg' '%s/%s/IMG_20260101_123456.jpg' && cp '%s/a.jpg' '%s/z.jpg'",
+            TESTDATA, dirs.src, deep, dirs.src, dirs.src);
+        sh(cmd);
+        ok = read_until(out, "made z\\.jpg", seen[1], sizeof seen[1]);
+    }
+    if (ok) {
+        FMT(cmd, "rm '%s/a.jpg' && cp '%s/b.jpg' '%s/y.jpg'", dirs.src, dirs.src, dirs.src);
+        sh(cmd);
+        ok = read_until(out, "made y\\.jpg", seen[2], sizeof seen[2]);
+    }
+    pid_t tg = child_of(pid);
+    assert_true(tg > 0);
+    kill(tg, SIGINT);
+    proc_result_t r;
+    assert_int_equal(proc_finish(pid, out, &r), 0);
+    if (!ok)
+        fail_msg("the run ended early:\n%s\n%s\n%s", seen[0], seen[1], seen[2]);
+    const char *want[3] = {
+        "watching 2 files; 2 made, 0 removed, 0 failed; made [ab]\\.jpg",
+        "\r\033\\[K[34] files; 3 made, 0 removed, 0 failed; made " /* (z.jpg found, or not yet) */
+        "a-rather-[a-z]*\\.\\.\\.IMG_20260101_123456\\.jpg\r",
+        "watching 3 files; 4 made, 1 removed, 0 failed; made z\\.jpg\r"};
+    for (int i = 0; i < 3; i++)
+        if (!matches(seen[i], want[i]))
+            fail_msg("no line like '%s' in:\n%s", want[i], seen[i]);
+    /* Every line drawn fits in 79 columns (all ASCII here). */
+    for (int i = 0; i < 3; i++)
+        for (const char *p = seen[i]; (p = strstr(p, "\r\033[K")) != NULL;) {
+            p += 4;
+            size_t n = strcspn(p, "\r\n\033");
+            if (n > 79)
+                fail_msg("a line of %zu columns: %.*s", n, (int)n, p);
+        }
+    double total, rate, work;
+    const char *sum = strstr(r.out, "thumbgen: 5 made, 0 up to date, 0 skipped, 0 failed, 1 "
+                                    "removed in ");
+    if (sum == NULL)
+        fail_msg("no summary in: %s", r.out);
+    assert_int_equal(sscanf(strstr(sum, " in ") + 4, "%lf s (%lf images/s over %lf s of work)",
+                            &total, &rate, &work),
+                     3);
+    assert_true(work > 0 && work <= total);
+    assert_true(rate > 0);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,6 +330,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(setup_error_draws_no_bar, setup, teardown),
         cmocka_unit_test_setup_teardown(total_known_early, setup, teardown),
         cmocka_unit_test_setup_teardown(watch_status_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(watch_status_after_first_pass, setup, teardown),
+        cmocka_unit_test_setup_teardown(watch_status_fits, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

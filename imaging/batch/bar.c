@@ -32,18 +32,82 @@ void bar_clear(reporter_t *r)
     }
 }
 
-/* Draws the status line of --watch (the caller holds mu). */
-static void draw_status(reporter_t *r)
+/* Columns text[0..n) takes on a terminal (UTF-8: one a character; a stray byte, one). */
+static size_t columns(const char *text, size_t n)
 {
-    uint64_t files = r->counts[TASK_MADE] + r->counts[TASK_UP_TO_DATE] + r->counts[TASK_SKIPPED];
-    struct winsize ws;
-    int cols = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 80;
-    char text[400];
-    snprintf(text, sizeof text, "watching %llu folders (%llu files); %llu made, %llu failed%s%s",
-             (unsigned long long)r->folders, (unsigned long long)files,
-             (unsigned long long)r->counts[TASK_MADE], (unsigned long long)r->counts[TASK_FAILED],
-             r->last[0] ? "; last: " : "", r->last);
-    fprintf(stderr, "\r\033[K%.*s", cols > 1 ? cols - 1 : 0, text);
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += ((unsigned char)text[i] & 0xC0) != 0x80;
+    return c;
+}
+
+/* The byte offset in s after its first `cols` columns. */
+static size_t bytes_for(const char *s, size_t cols)
+{
+    size_t i = 0;
+    for (size_t c = 0; s[i] != '\0'; i++) {
+        if (((unsigned char)s[i] & 0xC0) != 0x80 && c++ == cols)
+            break;
+    }
+    return i;
+}
+
+/* Writes name in at most room columns: whole, or its start and end with "..." between, the end
+ * being the file's own name when that leaves the start 4 columns, else two thirds of the room. */
+static void put_elided(const char *name, size_t room)
+{
+    size_t len = strlen(name), cols = columns(name, len);
+    if (cols <= room) {
+        fputs(name, stderr);
+        return;
+    }
+    if (room < 5) { /* no room for both ends */
+        fwrite(name, 1, bytes_for(name, room), stderr);
+        return;
+    }
+    const char *slash = strrchr(name, '/');
+    size_t own = slash ? columns(slash + 1, strlen(slash + 1)) : cols;
+    size_t tail = own + 3 + 4 <= room ? own : (room - 3) * 2 / 3, head = room - 3 - tail;
+    fwrite(name, 1, bytes_for(name, head), stderr);
+    fputs("...", stderr);
+    fputs(name + bytes_for(name, cols - tail), stderr);
+}
+
+/* Draws the status line of --watch, in the terminal's width less one column (the caller holds
+ * mu): the longest of its forms that leaves the last source's name 32 columns (or the whole
+ * name), else the shortest, the name elided in the middle to fit. */
+static void draw_status(reporter_t *r, int cols)
+{
+    unsigned long long folders = r->folders, files = r->present, made = r->counts[TASK_MADE],
+                       removed = r->removed, failed = r->counts[TASK_FAILED];
+    char counts[128], rm[48] = "";
+    if (r->pruning)
+        snprintf(rm, sizeof rm, "%llu removed, ", removed);
+    snprintf(counts, sizeof counts, "%llu made, %s%llu failed", made, rm, failed);
+    char ev_long[64] = "", ev_short[32] = ""; /* the last source's time and status */
+    if (r->last_status != NULL) {
+        snprintf(ev_long, sizeof ev_long, "; last: %s %s ", r->last_when, r->last_status);
+        snprintf(ev_short, sizeof ev_short, "; %s ", r->last_status);
+    }
+    char forms[3][256];
+    snprintf(forms[0], sizeof forms[0], "watching %llu folders (%llu files); %s%s", folders, files,
+             counts, ev_long);
+    snprintf(forms[1], sizeof forms[1], "watching %llu files; %s%s", files, counts, ev_short);
+    snprintf(forms[2], sizeof forms[2], "%llu files; %s%s", files, counts, ev_short);
+    const char *name = r->last_status != NULL ? r->last : "";
+    size_t width = cols > 1 ? (size_t)cols - 1 : 0, ncols = columns(name, strlen(name));
+    size_t want = ncols < 32 ? ncols : 32;
+    int k = 0;
+    while (k < 2 && strlen(forms[k]) + want > width)
+        k++;
+    fputs("\r\033[K", stderr);
+    size_t used = strlen(forms[k]);
+    if (used >= width) {
+        fprintf(stderr, "%.*s", (int)width, forms[k]);
+    } else {
+        fputs(forms[k], stderr);
+        put_elided(name, width - used);
+    }
     fflush(stderr);
     r->drawn = true;
 }
@@ -54,8 +118,10 @@ void bar_draw(reporter_t *r)
 {
     if (!r->progress)
         return;
-    if (r->watching) {
-        draw_status(r);
+    struct winsize ws;
+    int cols = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 80;
+    if (r->status_line) {
+        draw_status(r, cols);
         return;
     }
     uint64_t done = r->counts[0] + r->counts[1] + r->counts[2] + r->counts[3];
@@ -77,8 +143,6 @@ void bar_draw(reporter_t *r)
         unsigned long eta = (unsigned long)((total - done) / rate + 0.5);
         snprintf(text + n, sizeof text - (size_t)n, "  ETA %lu:%02lu", eta / 60, eta % 60);
     }
-    struct winsize ws;
-    int cols = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 80;
     fputs("\r\033[K", stderr);
     if (known) {
         unsigned pct = total ? (unsigned)(100 * done / total) : 100;
@@ -105,14 +169,15 @@ static void *ticker(void *arg)
 {
     reporter_t *r = arg;
     pthread_mutex_lock(&r->mu);
-    while (!r->stopping) {
+    while (!r->stopping && !r->status_line) { /* then: drawn only when something happens */
         bar_draw(r);
         struct timespec at;
         clock_gettime(CLOCK_MONOTONIC, &at);
         at.tv_nsec += TICK_NS;
         at.tv_sec += at.tv_nsec / 1000000000;
         at.tv_nsec %= 1000000000;
-        while (!r->stopping && pthread_cond_timedwait(&r->tick, &r->mu, &at) != ETIMEDOUT)
+        while (!r->stopping && !r->status_line &&
+               pthread_cond_timedwait(&r->tick, &r->mu, &at) != ETIMEDOUT)
             ;
     }
     pthread_mutex_unlock(&r->mu);

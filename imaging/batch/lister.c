@@ -123,6 +123,8 @@ static bool lister_emit(source_sink_t *k, src_file_t *files, size_t n)
             continue;
         }
         reporter_found(l->rep);
+        if (l->passes)
+            hashset_add(&l->present, f->path + f->rel_off); /* (out of memory: a count off) */
         task_t *t = NULL;
         if (l->opts->no_video && has_video_extension(f->name)) {
             expect_file(l, f); /* its thumbnail is not orphaned: the clip is there */
@@ -151,6 +153,8 @@ static bool lister_emit(source_sink_t *k, src_file_t *files, size_t n)
         if (done_fired(stage_emitter_done(em)))
             return false;
     }
+    if (l->passes)
+        reporter_present(l->rep, l->present.n);
     return true;
 }
 
@@ -162,6 +166,9 @@ static void lister_note(source_sink_t *k, const char *path, const char *text)
 static void lister_pass_start(source_sink_t *k)
 {
     lister_t *l = (lister_t *)k;
+    l->passes = true;
+    hashset_free(&l->present); /* the pass finds them all again */
+    reporter_pass_start(l->rep);
     if (l->prune != NULL) {
         pruner_free(l->prune);
         pruner_init(l->prune);
@@ -180,7 +187,10 @@ static void lister_gone(source_sink_t *k, const char *path, size_t rel_off)
 {
     lister_t *l = (lister_t *)k;
     order_gone_begin(l->order, path); /* results in flight for it are dropped, never left last */
-    if (l->prune == NULL || !shard_takes(path + rel_off, l->shard_k, l->shard_n)) {
+    bool ours = shard_takes(path + rel_off, l->shard_k, l->shard_n);
+    if (ours && l->passes && hashset_remove(&l->present, path + rel_off))
+        reporter_present(l->rep, l->present.n);
+    if (l->prune == NULL || !ours) {
         order_gone_end(l->order, path);
         return;
     }
@@ -214,5 +224,6 @@ void lister_run(void *ctx, stage_emitter_t *em)
                               .pass_start = lister_pass_start,
                               .pass_done = lister_pass_done};
     l->source->ops->list(l->source, &l->sink);
+    hashset_free(&l->present);
     reporter_listing_done(l->rep);
 }

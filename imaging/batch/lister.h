@@ -12,6 +12,7 @@
  *   - --prune: every file's addresses are recorded (before the shard filter), and where the
  *     listing failed (prune.h);
  *   - --dry-run: a task that would be made is reported as such and goes no further;
+ *   - --watch: the files SRC holds are counted (found, less those gone) for the status line;
  *   - up to date (every output exists in the store and is not older than the source) is settled
  *     here, before any download or decode: the workers never see it.
  *
@@ -23,6 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/hashset.h"
 #include "core/options.h"
 #include "pipeline/stage.h"
 #include "batch/order.h"
@@ -42,8 +44,12 @@ typedef struct lister {
     pruner_t *prune; /* --prune: told every listed source's addresses, and listing failures */
     const prune_cfg_t *prune_cfg; /* for a source that prunes after each pass (--watch) */
     bool dry_run;                 /* --dry-run: what would be made is reported, never emitted */
-    stage_emitter_t *em;          /* set while lister_run runs */
-    order_t *order; /* each emitted task is numbered for its source; a removal supersedes */
+    /* A source that lists SRC in passes (--watch): the files (this shard's) SRC holds now, by
+     * path relative to SRC, found less gone, for the status line's count. */
+    bool passes;
+    hashset_t present;
+    stage_emitter_t *em; /* set while lister_run runs */
+    order_t *order;      /* each emitted task is numbered for its source; a removal supersedes */
 } lister_t;
 
 /* The stage_source function: ctx is a lister_t; it emits task_t pointers. */

@@ -22,9 +22,37 @@ int reporter_init(reporter_t *r, const char *manifest_path, bool progress, bool 
     return 0;
 }
 
+/* Work begins, if none was going on (the caller holds mu). */
+static void busy(reporter_t *r)
+{
+    if (r->passes && r->busy_since == 0)
+        r->busy_since = now_ns();
+}
+
+/* The work going on is over, unless a pass is being listed or a source is not settled yet (the
+ * caller holds mu). */
+static void maybe_idle(reporter_t *r)
+{
+    if (r->busy_since != 0 && !r->listing_pass && r->settled >= r->found) {
+        r->busy_ns += now_ns() - r->busy_since;
+        r->busy_since = 0;
+    }
+}
+
+/* Once every source the first pass found is settled (the caller holds mu), the status line takes
+ * the bar's place. */
+static void maybe_pass_over(reporter_t *r)
+{
+    if (!r->watching || r->status_line || r->settled < r->pass_found)
+        return;
+    r->status_line = true;
+    bar_draw(r); /* (the ticker sees status_line at its next tick, and ends) */
+}
+
 void reporter_found(reporter_t *r)
 {
     pthread_mutex_lock(&r->mu);
+    busy(r);
     r->found++;
     pthread_mutex_unlock(&r->mu);
 }
@@ -55,25 +83,53 @@ void reporter_task(reporter_t *r, const task_t *t)
         fprintf(stderr, "thumbgen: %s: %s\n", t->src, t->error ? t->error : "failed");
     }
     manifest_task(r->manifest, t->src, t, task_status_name(t->status), t->error);
+    r->settled++;
     if (r->watching && t->status != TASK_UP_TO_DATE) {
         time_t now = time(NULL);
         struct tm tm;
         localtime_r(&now, &tm);
-        snprintf(r->last, sizeof r->last, "%02d:%02d:%02d %s %s", tm.tm_hour, tm.tm_min, tm.tm_sec,
-                 task_status_name(t->status), t->rel);
+        snprintf(r->last_when, sizeof r->last_when, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min,
+                 tm.tm_sec);
+        r->last_status = task_status_name(t->status);
+        snprintf(r->last, sizeof r->last, "%s", t->rel);
         bar_draw(r);
     }
+    maybe_pass_over(r);
+    maybe_idle(r);
+    pthread_mutex_unlock(&r->mu);
+}
+
+void reporter_pass_start(reporter_t *r)
+{
+    pthread_mutex_lock(&r->mu);
+    r->passes = true;
+    r->listing_pass = true;
+    busy(r);
     pthread_mutex_unlock(&r->mu);
 }
 
 void reporter_watching(reporter_t *r, uint64_t folders)
 {
-    bar_stop(r);
     pthread_mutex_lock(&r->mu);
+    r->listing_pass = false;
+    if (!r->watching) {
+        r->listing_done = true; /* the first pass's total is known: the bar can reach 100% */
+        r->pass_found = r->found;
+    }
     r->watching = true;
     r->folders = folders;
     manifest_watching(r->manifest, folders);
-    bar_draw(r);
+    maybe_pass_over(r);
+    if (r->status_line)
+        bar_draw(r);
+    maybe_idle(r);
+    pthread_mutex_unlock(&r->mu);
+}
+
+void reporter_present(reporter_t *r, uint64_t n)
+{
+    pthread_mutex_lock(&r->mu);
+    r->present = n;
     pthread_mutex_unlock(&r->mu);
 }
 
@@ -81,6 +137,7 @@ void reporter_would_make(reporter_t *r, const task_t *t)
 {
     pthread_mutex_lock(&r->mu);
     r->counts[TASK_MADE]++;
+    r->settled++;
     bar_clear(r);
     for (int i = 0; i < t->nouts; i++)
         printf("make %s -> %s\n", t->src, t->outs[i].dst);
@@ -97,6 +154,8 @@ void reporter_removed(reporter_t *r, const char *addr, bool dry_run)
         printf("remove %s\n", addr);
     }
     manifest_removed(r->manifest, addr, dry_run);
+    if (r->status_line)
+        bar_draw(r);
     pthread_mutex_unlock(&r->mu);
 }
 
@@ -135,6 +194,14 @@ void reporter_summary(reporter_t *r, bool interrupted)
         unsigned long long *c =
             (unsigned long long[]){r->counts[TASK_MADE], r->counts[TASK_UP_TO_DATE],
                                    r->counts[TASK_SKIPPED], r->counts[TASK_FAILED]};
+        char rate[96];
+        if (r->watching) { /* over the time spent working, not waiting for changes */
+            double work = (r->busy_ns + (r->busy_since ? now_ns() - r->busy_since : 0)) / 1e9;
+            snprintf(rate, sizeof rate, "%.1f images/s over %.2f s of work",
+                     work > 0 ? c[0] / work : 0.0, work);
+        } else {
+            snprintf(rate, sizeof rate, "%.1f images/s", secs > 0 ? c[0] / secs : 0.0);
+        }
         if (r->dry_run)
             fprintf(stderr,
                     "thumbgen: dry run: %llu to make, %llu up to date, %llu skipped, %llu "
@@ -143,8 +210,8 @@ void reporter_summary(reporter_t *r, bool interrupted)
         else
             fprintf(stderr,
                     "thumbgen: %llu made, %llu up to date, %llu skipped, %llu failed%s in %.2f s "
-                    "(%.1f images/s)%s\n",
-                    c[0], c[1], c[2], c[3], removed, secs, secs > 0 ? c[0] / secs : 0.0,
+                    "(%s)%s\n",
+                    c[0], c[1], c[2], c[3], removed, secs, rate,
                     interrupted && !r->watching ? ", interrupted" : "");
     }
     pthread_mutex_unlock(&r->mu);

@@ -10,6 +10,7 @@
 #ifndef IMAGING_REPORT_H
 #define IMAGING_REPORT_H
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -22,10 +23,21 @@ typedef struct reporter {
     uint64_t counts[4]; /* by task_status_t (with dry_run, TASK_MADE: would be made) */
     uint64_t removed;   /* --prune: outputs removed (with dry_run: that would be) */
     bool pruning, dry_run;
-    bool watching;    /* --watch, after the first pass: a status line instead of the bar */
+    bool watching;    /* --watch, once the first pass's listing has ended */
+    bool status_line; /* ... and every source it found is settled: a status line, not the bar */
     uint64_t folders; /* watched */
-    char last[160];   /* the last source settled while watching, for the status line */
-    uint64_t found;   /* sources the lister has passed on or settled */
+    uint64_t present; /* files SRC holds now (reporter_present), for the status line */
+    /* The last source settled while watching, for the status line: its path relative to SRC,
+     * when (HH:MM:SS) and its status (NULL: none yet). */
+    char last[PATH_MAX], last_when[16];
+    const char *last_status;
+    uint64_t found;            /* sources the lister has passed on or settled */
+    uint64_t settled;          /* of them, those settled (reporter_task, reporter_would_make) */
+    uint64_t pass_found;       /* found when the first pass's listing ended */
+    bool passes, listing_pass; /* SRC is listed in passes (--watch); one is being listed */
+    /* --watch: the time spent working (a pass, or sources found and not yet settled), for the
+     * summary's rate: busy_ns so far, and busy_since (0: idle) the start of the work going on. */
+    uint64_t busy_ns, busy_since;
     bool listing_done;
     uint64_t counted; /* the total a counting walk found ahead of the lister, once has_count */
     bool has_count;
@@ -69,11 +81,18 @@ void reporter_would_make(reporter_t *r, const task_t *t);
  * "dst":addr}. */
 void reporter_removed(reporter_t *r, const char *addr, bool dry_run);
 
-/* --watch: a pass over SRC is complete and `folders` folders are watched. From the first on, the
- * bar gives way to a status line ("watching N folders (F files); last: TIME PATH") redrawn only
- * when something happens (the progress thread ends: nothing wakes while nothing changes), and
- * the manifest gets a line {"src":null,"status":"watching","folders":N}. */
+/* --watch: a pass over SRC begins (the first, or a rescan): working, for the summary's rate. */
+void reporter_pass_start(reporter_t *r);
+
+/* --watch: a pass's listing (and pruning) is complete and `folders` folders are watched: the
+ * manifest gets a line {"src":null,"status":"watching","folders":N}. Once every source the first
+ * pass found is settled, the bar gives way to a status line ("watching N folders (F files); M
+ * made, R removed, X failed; last: TIME STATUS PATH", fitted to the terminal's width) redrawn
+ * only when something happens (the progress thread ends: nothing wakes while nothing changes). */
 void reporter_watching(reporter_t *r, uint64_t folders);
+
+/* --watch: SRC holds n files now (found, less those gone), for the status line. */
+void reporter_present(reporter_t *r, uint64_t n);
 
 /* Prints "thumbgen: PATH: text" on stderr (unless quiet): a notice, not counted. */
 void reporter_note(reporter_t *r, const char *path, const char *text);
@@ -81,7 +100,8 @@ void reporter_note(reporter_t *r, const char *path, const char *text);
 /* Reports a failure that is not a task (e.g. an unreadable folder): stderr, manifest, count. */
 void reporter_failure(reporter_t *r, const char *path, const char *reason);
 
-/* Prints the summary line on stderr (unless quiet). */
+/* Prints the summary line on stderr (unless quiet). After watching, its rate is over the time
+ * spent working ("12.3 images/s over 2.41 s of work"), not the time spent waiting for changes. */
 void reporter_summary(reporter_t *r, bool interrupted);
 
 /* Closes the manifest; returns -1 if writing it failed at any point. */

@@ -57,6 +57,27 @@ int hashset_add(hashset_t *s, const char *key)
     return 0;
 }
 
+bool hashset_remove(hashset_t *s, const char *key)
+{
+    if (s->cap == 0)
+        return false;
+    size_t mask = s->cap - 1, i = hfind(s->slots, s->cap, key_hash(key));
+    if (s->slots[i] == 0)
+        return false;
+    /* Linear probing keeps no tombstones: each later entry of the run moves up into the hole
+     * unless that would put it before its home slot. */
+    for (size_t j = (i + 1) & mask; s->slots[j] != 0; j = (j + 1) & mask) {
+        size_t home = (size_t)(s->slots[j] >> 32) & mask;
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            s->slots[i] = s->slots[j];
+            i = j;
+        }
+    }
+    s->slots[i] = 0;
+    s->n--;
+    return true;
+}
+
 bool hashset_maybe(const hashset_t *s, const char *key)
 {
     return s->cap > 0 && s->slots[hfind(s->slots, s->cap, key_hash(key))] != 0;

@@ -1,7 +1,8 @@
 /* hashset: a set of 64-bit hashes of strings, for the names a --prune listing expects (100,000
- * of them): a quarter of the memory and cache misses of a set of the strings. Two strings can
- * share a hash (about one chance in 10^9 for a million names), so it answers "maybe there" or
- * "surely not": fit for a question where a wrong "maybe" only keeps a file. One thread at a time.
+ * of them) and the files a watched SRC holds: a quarter of the memory and cache misses of a set
+ * of the strings. Two strings can share a hash (about one chance in 10^9 for a million names), so
+ * it answers "maybe there" or "surely not": fit for a question where a wrong "maybe" only keeps a
+ * file, or a count one off. One thread at a time.
  *
  * Error convention: hashset_add returns 0, or -1 on ENOMEM (the set is unchanged); the rest
  * cannot fail. */
@@ -21,6 +22,10 @@ void hashset_init(hashset_t *s);
 
 /* Adds key's hash: 0, or -1 on ENOMEM. */
 int hashset_add(hashset_t *s, const char *key);
+
+/* Removes key's hash: true when it was there. (Two keys sharing a hash are one entry: removing
+ * either removes both.) */
+bool hashset_remove(hashset_t *s, const char *key);
 
 /* False when key is surely not in the set. */
 bool hashset_maybe(const hashset_t *s, const char *key);

@@ -84,12 +84,45 @@ static void expected_hashes(void **state)
     assert_false(hashset_maybe(&s, "dst/d0001/f001.jpg"));
 }
 
+/* Removing keys (the watched files' count) keeps every other key findable: removal shifts the
+ * entries of a probe run back, leaving no hole that would hide one. Every other key goes, in a
+ * table dense enough for long runs, then the rest. */
+static void removed_hashes(void **state)
+{
+    (void)state;
+    hashset_t s;
+    hashset_init(&s);
+    char key[64];
+    for (int i = 0; i < 20000; i++) {
+        snprintf(key, sizeof key, "src/%d.jpg", i);
+        assert_int_equal(hashset_add(&s, key), 0);
+    }
+    assert_false(hashset_remove(&s, "src/none.jpg"));
+    for (int i = 0; i < 20000; i += 2) {
+        snprintf(key, sizeof key, "src/%d.jpg", i);
+        assert_true(hashset_remove(&s, key));
+        assert_false(hashset_remove(&s, key));
+    }
+    assert_int_equal(s.n, 10000);
+    for (int i = 0; i < 20000; i++) {
+        snprintf(key, sizeof key, "src/%d.jpg", i);
+        assert_int_equal(hashset_maybe(&s, key), i % 2 == 1);
+    }
+    for (int i = 1; i < 20000; i += 2) {
+        snprintf(key, sizeof key, "src/%d.jpg", i);
+        assert_true(hashset_remove(&s, key));
+    }
+    assert_int_equal(s.n, 0);
+    hashset_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(mirror_names_one_size),
         cmocka_unit_test(mirror_names_sizes_and_templates),
         cmocka_unit_test(expected_hashes),
+        cmocka_unit_test(removed_hashes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
