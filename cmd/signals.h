@@ -1,4 +1,4 @@
-/* signals: SIGINT/SIGTERM handling the DESIGN.md way. Signals are blocked in every thread (block
+/* signals: SIGINT/SIGTERM handling the docs/DESIGN.md way. Signals are blocked in every thread (block
  * them in main before starting any thread: threads inherit the mask) and received by one watcher
  * thread with sigwait. The first SIGINT or SIGTERM fires the run's done; a second one calls the
  * emergency hook (which removes temporary files) and ends the process at once with status 130.

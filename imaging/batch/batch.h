@@ -54,7 +54,7 @@ typedef struct batch_cfg {
     bool watch;   /* keep DST in step with SRC (a local folder) until done fires */
 } batch_cfg_t;
 
-/* The defaults: DESIGN.md's thumbnail, one job, the timeouts and limits above, 3 retries,
+/* The defaults: docs/DESIGN.md's thumbnail, one job, the timeouts and limits above, 3 retries,
  * --prune-max 50%. */
 void batch_cfg_default(batch_cfg_t *cfg);
 

@@ -44,7 +44,7 @@ typedef struct thumb_opts {
     bool animated;         /* --animated: every frame, where the output format can animate */
 } thumb_opts_t;
 
-/* The defaults of DESIGN.md: box 256, JPEG q80, white background, rotate, strip, no upscale,
+/* The defaults of docs/DESIGN.md: box 256, JPEG q80, white background, rotate, strip, no upscale,
  * 268402689 pixels at most. */
 void thumb_opts_default(thumb_opts_t *o);
 

@@ -27,7 +27,7 @@ void decoder_destroy(decoder_t *d)
     child_reap(&d->child);
 }
 
-/* The decoder's environment: ours, with glibc's malloc held to two arenas (DESIGN.md: glibc
+/* The decoder's environment: ours, with glibc's malloc held to two arenas (docs/DESIGN.md: glibc
  * fragments under threads) unless the user set MALLOC_ARENA_MAX. malloc'd array of borrowed
  * strings. */
 static char **decoder_env(void)

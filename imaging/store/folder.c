@@ -252,7 +252,7 @@ static int folder_put(store_t *base, void *local, const task_t *src, const char 
 /* Up to date: the output records t's source as it is now. With xattrs, one lgetxattr (which
  * never follows a symlink planted in DST, and finds no user xattr on one): the recorded identity
  * equals t's. Without, an lstat: a regular file whose mtime equals the source's, to the
- * nanosecond (the name of the source it came from is then not known: DESIGN.md says what that
+ * nanosecond (the name of the source it came from is then not known: docs/DESIGN.md says what that
  * misses). */
 static bool folder_fresh(store_t *base, const task_t *t, int i)
 {
