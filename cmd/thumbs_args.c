@@ -299,8 +299,6 @@ int thumbs_parse(int argc, char **argv, thumbs_args_t *a, char *err, size_t errl
             return refuse(err, errlen,
                           "%s cannot be used with --freedesktop: %s (see thumbgen --help)",
                           conflict, freedesktop_conflict(conflict_c));
-        o->freedesktop = true;
-        o->format = FMT_PNG;
         if (!parse_flavour_list(sizes ? sizes : "normal,large", o))
             return bad_value(err, errlen, sizes, size_name, 's', true);
     } else if (sizes != NULL && !parse_size_list(sizes, o)) {

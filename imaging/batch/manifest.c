@@ -84,8 +84,11 @@ void manifest_task(FILE *f, const char *src, const task_t *t, const char *status
     }
     fputs(",\"error\":", f);
     json_str(f, err);
-    if (t != NULL && t->video)
-        fprintf(f, ",\"kind\":\"video\",\"duration\":%.3f", t->duration);
+    if (t != NULL && t->meta.kind[0] != '\0') {
+        fputs(",\"kind\":", f);
+        json_str(f, t->meta.kind);
+        fprintf(f, ",\"duration\":%.3f", t->meta.duration);
+    }
     if (t != NULL && t->owner != NULL) {
         fputs(",\"reason\":\"name clash\",\"owner\":", f);
         json_str(f, t->owner);

@@ -65,7 +65,8 @@ static bool open_all(batch_t *b, char *err, size_t errsz)
                         .fsync = c->fsync,
                         .writers = io,
                         .retries = c->retries,
-                        .done = b->done};
+                        .done = b->done,
+                        .opts = &c->opts};
     if ((b->store = store_open(c->dst, &wcfg, why, sizeof why)) == NULL) {
         snprintf(err, errsz, "%s: %s", c->dst, why);
         return false;

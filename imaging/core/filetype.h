@@ -1,6 +1,6 @@
 /* filetype: the one table of the file name extensions thumbgen knows, each with the codec family
  * that reads it (decoder/codec.c claims a file by it) and the MIME type shared-mime-info gives it
- * (the freedesktop cache's Thumb::Mimetype; NULL for libvips' images, whose type their loader
+ * (a thumbnail cache's Thumb::Mimetype; NULL for libvips' images, whose type their loader
  * names). A new extension, or a new family's extensions, is rows here and nowhere else; the
  * README's RAW list is checked against it (test_naming).
  *

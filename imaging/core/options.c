@@ -70,7 +70,7 @@ bool parse_size(const char *text, thumb_size_t *s)
     return text != NULL && parse_size_n(text, strlen(text), s);
 }
 
-/* One of the freedesktop cache's flavours, by name, as a square box labelled with its name. */
+/* One of the thumbnail cache's flavours, by name, as a square box labelled with its name. */
 static bool parse_flavour_n(const char *text, size_t len, thumb_size_t *s)
 {
     static const struct {
@@ -193,6 +193,7 @@ const char *format_ext(format_t f)
     case FMT_AVIF:
         return "avif";
     case FMT_PNG:
+    case FMT_PNG_KEYS:
         return "png";
     case FMT_GIF:
         return "gif";

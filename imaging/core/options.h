@@ -19,7 +19,9 @@ typedef struct thumb_size {
 } thumb_size_t;
 
 typedef enum { CROP_NONE, CROP_CENTRE, CROP_ATTENTION, CROP_ENTROPY } crop_t;
-typedef enum { FMT_JPEG, FMT_WEBP, FMT_AVIF, FMT_PNG, FMT_GIF } format_t;
+/* FMT_PNG_KEYS: a thumbnail cache's PNG (decoder/cachepng.h: RGBA, none of the source's metadata,
+ * the task's Thumb:: text keys), chosen by a store that keeps them, never by -f. */
+typedef enum { FMT_JPEG, FMT_WEBP, FMT_AVIF, FMT_PNG, FMT_GIF, FMT_PNG_KEYS } format_t;
 /* Camera RAW: the embedded preview when it is large enough (auto), whenever there is one, or
  * always the raw data, developed. */
 typedef enum { RAW_AUTO, RAW_PREVIEW, RAW_DEVELOP } raw_mode_t;
@@ -32,9 +34,7 @@ typedef struct thumb_opts {
     int quality;          /* 1..100 */
     double background[3]; /* sRGB 0..255, for flattening alpha into JPEG */
     bool keep_metadata, no_rotate, upscale;
-    /* For the freedesktop thumbnail cache: 8-bit sRGB PNG with alpha, no metadata from the
-     * source, and the cache's Thumb:: text keys (format is FMT_PNG, sizes are flavours). */
-    bool freedesktop;
+    bool want_mime; /* the source's MIME type is found (task_meta_t), for a store that keeps it */
     uint64_t max_pixels;
     char name[THUMB_NAME_MAX]; /* --name: the output name's template (naming.h); "": "%s" */
     raw_mode_t raw;
@@ -56,8 +56,9 @@ bool parse_size(const char *text, thumb_size_t *s);
  * empty item, a duplicate, or more than THUMB_MAX_SIZES. */
 bool parse_size_list(const char *text, thumb_opts_t *o);
 
-/* A comma-separated list of freedesktop cache flavours, "normal" (128), "large" (256), "x-large"
- * (512), "xx-large" (1024), into o->sizes as square boxes labelled by name; false as above. */
+/* A comma-separated list of the thumbnail cache's flavours, "normal" (128), "large" (256),
+ * "x-large" (512), "xx-large" (1024), into o->sizes as square boxes labelled by name; false as
+ * above. */
 bool parse_flavour_list(const char *text, thumb_opts_t *o);
 
 /* "none", "centre" (or "center"), "attention", "entropy". */

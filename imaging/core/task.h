@@ -18,6 +18,17 @@
 
 typedef enum { TASK_MADE, TASK_UP_TO_DATE, TASK_SKIPPED, TASK_FAILED } task_status_t;
 
+/* What a codec family learnt of its source, filled in by the family that knows it (in the
+ * decoder), carried whole to thumbgen's process (decoder/proto.h) and read by the manifest writer
+ * and the cache's PNG keys: a new field is added here, set by its family and written by its
+ * reader, nowhere between. Plain data, no pointers; strings NUL-terminated in their arrays. */
+typedef struct task_meta {
+    char kind[16];         /* "video" for a clip's poster frame; "": not said */
+    char mime[64];         /* the MIME type, found when the run asks for it (o->want_mime) */
+    int32_t width, height; /* the source as shown (turned upright); 0: not known */
+    double duration;       /* a clip's length in seconds; 0: not known */
+} task_meta_t;
+
 typedef struct thumb_out {
     void *buf; /* encoded bytes (malloc'd; see above), NULL until made */
     size_t len;
@@ -47,15 +58,14 @@ typedef struct task {
      * NULL otherwise (a name clash says so with owner). */
     const char *reason;
     uint64_t gen; /* its place among the jobs for its source (batch/order.h); 0: none */
-    /* Set only by a store that asks for them (the freedesktop cache, store/freedesktop/): the
-     * source's canonical file:// URI, which the decoder writes into each thumbnail, and the
-     * failure entry that records a source that cannot be thumbnailed (dst named by the store,
-     * bytes made by the decoder). NULL elsewhere. */
+    /* Set only by a store that asks for them (a thumbnail cache): the source's canonical file://
+     * URI, which the decoder writes into each thumbnail's keys, and the failure record of a
+     * source that cannot be thumbnailed (dst named by the store, which wants one; bytes made by
+     * the decoder). NULL elsewhere. */
     char *uri;
     thumb_out_t fail;
     char *owner; /* skipped for a name clash: the source that owns the name, malloc'd; or NULL */
-    bool video;  /* a clip (decoder/video.c): its poster frame was thumbnailed */
-    double duration; /* a clip's length in seconds (0: unknown) */
+    task_meta_t meta;
 } task_t;
 
 /* A new task for src (copied), whose relative part starts rel_off bytes in. NULL on ENOMEM. */

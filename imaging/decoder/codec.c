@@ -81,6 +81,8 @@ void codec_make(const thumb_opts_t *o, task_t *t)
         if (ft->family != modules[i].family || (strcmp(ft->ext, "ts") == 0 && !mpeg_ts(t->fd)))
             continue;
         const codec_t *c = load(i);
+        if (o->want_mime)
+            snprintf(t->meta.mime, sizeof t->meta.mime, "%s", ft->mime);
         if (c == NULL)
             task_fail(t, TASK_FAILED, "cannot load the %s decoder (%s): %s", modules[i].what,
                       modules[i].file, modules[i].error);
@@ -89,5 +91,6 @@ void codec_make(const thumb_opts_t *o, task_t *t)
         thumb_settle(t);
         return;
     }
-    codec_vips.make(o, t); /* thumb_make settles the task itself: tests and fuzzing call it */
+    codec_vips.make(o, t);
+    thumb_settle(t);
 }

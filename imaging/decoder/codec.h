@@ -13,8 +13,12 @@
  * A new family: one file, its name and rows in core/filetype.[ch] (extensions, MIME types), its
  * line in codec.c's table of modules, and one CMake line.
  *
- * Error convention: make (and codec_make) settles the task itself: TASK_MADE with its outputs,
- * or TASK_FAILED / TASK_SKIPPED with the reason in words in t->error. */
+ * The contract: a family's make fills in t->outs (encoded, by thumb_sizes) and t->meta (what it
+ * learnt of the source: size as shown, kind, a clip's length; the MIME type when o->want_mime),
+ * or fails or skips t with the reason in words (task_fail); codec_make alone settles the task:
+ * TASK_MADE with its outputs, or the family's status and reason with its buffers released. What
+ * the store wants written is in o (format, want_mime) and t (uri, fail.dst): a family knows no
+ * store. */
 #ifndef IMAGING_DECODER_CODEC_H
 #define IMAGING_DECODER_CODEC_H
 
@@ -29,7 +33,7 @@ typedef struct codec {
     const char *name;
     /* Takes the decoder's limits, once, before its first source (NULL: nothing to take). */
     void (*setup)(uint64_t max_memory_mib);
-    /* Makes t's thumbnails from t->fd as o says, into t->outs (buffers g_malloc'd). */
+    /* Makes t's thumbnails from t->fd as o says, into t->outs (buffers g_malloc'd) and t->meta. */
     void (*make)(const thumb_opts_t *o, task_t *t);
 } codec_t;
 
@@ -40,8 +44,8 @@ extern const codec_t tg_codec_raw, tg_codec_video;
 void codec_setup(uint64_t max_memory_mib);
 
 /* Thumbnails t (open on t->fd, called t->rel) with the family that claims it: by extension for
- * RAW and clips (a .ts also by its sync bytes, as TypeScript sources are .ts too), else libvips'.
- * A module that cannot be loaded fails the task, saying so. */
+ * RAW and clips (a .ts also by its sync bytes, as TypeScript sources are .ts too), else libvips',
+ * and settles it. A module that cannot be loaded fails the task, saying so. */
 void codec_make(const thumb_opts_t *o, task_t *t);
 
 #endif

@@ -6,9 +6,11 @@
  *   parent -> child  dec_config_t, once, right after the start
  *   child -> parent  dec_hello_t, once the sandbox is on (says which)
  *   parent -> child  dec_request_t with the source's open descriptor, per image, then urilen
- *                    bytes of the source's URI (the freedesktop cache's thumbnails carry it)
+ *                    bytes of the source's URI (a thumbnail cache's PNGs carry it)
  *   child -> parent  dec_reply_t, then errlen bytes of message, then len[i] bytes of each output
- * A DEC_REQ_FAIL_ENTRY request has no descriptor: its one output is the cache's failure entry. */
+ * A DEC_REQ_FAIL_ENTRY request has no descriptor: its one output is the failure record a store
+ * asked for (t->fail.dst). The reply's task_meta_t travels whole: a new field needs nothing here.
+ */
 #ifndef IMAGING_DECODER_PROTO_H
 #define IMAGING_DECODER_PROTO_H
 
@@ -16,6 +18,7 @@
 #include <stdint.h>
 
 #include "core/options.h"
+#include "core/task.h"
 
 #define DEC_MAGIC 0x54474431u        /* "TGD1" */
 #define DEC_ARG "--internal-decoder" /* argv[1] of a decoder process */
@@ -56,13 +59,13 @@ typedef struct dec_reply {
     int32_t width[THUMB_MAX_SIZES], height[THUMB_MAX_SIZES]; /* of one frame */
     int32_t frames[THUMB_MAX_SIZES];                         /* an animation's; 0: a still */
     uint64_t len[THUMB_MAX_SIZES];
-    int32_t video;   /* the source was a clip */
-    double duration; /* its length in seconds */
+    task_meta_t meta; /* what the family learnt of the source, whole (core/task.h) */
 } dec_reply_t;
 
 /* True when a reply's header can be trusted as far as reading its payload: the magic, a message
  * of at most DEC_MAX_ERR bytes, exactly `nouts` outputs when it says made (none otherwise), each
- * of 1 to DEC_MAX_OUT bytes. What the status means is the reader's to check. */
+ * of 1 to DEC_MAX_OUT bytes, and metadata whose strings end and whose numbers are finite. What
+ * the status means is the reader's to check. */
 bool dec_reply_valid(const dec_reply_t *r, int nouts);
 
 #endif

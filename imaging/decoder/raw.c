@@ -19,7 +19,6 @@
 #include <sys/stat.h>
 #include <vips/vips.h>
 
-#include "core/filetype.h"
 #include "decoder/codec.h"
 #include "decoder/sizes.h"
 
@@ -87,7 +86,7 @@ static bool preview_enough(const thumb_opts_t *o, int pw, int ph, int w, int h, 
 
 /* Thumbnails the embedded JPEG preview. */
 static void from_preview(const thumb_opts_t *o, task_t *t, libraw_data_t *lr, int orientation,
-                         const cache_keys_t *keys, int big)
+                         int big)
 {
     libraw_thumbnail_t *th = &lr->thumbnail;
     VipsSource *src = vips_source_new_from_memory(th->thumb, th->tlength);
@@ -105,7 +104,7 @@ static void from_preview(const thumb_opts_t *o, task_t *t, libraw_data_t *lr, in
     if (up == NULL)
         thumb_fail_vips(t, "cannot read the RAW file's preview");
     else
-        thumb_sizes(o, t, up, big, keys);
+        thumb_sizes(o, t, up, big);
     VIPS_UNREF(up);
     VIPS_UNREF(img);
     VIPS_UNREF(src);
@@ -113,12 +112,11 @@ static void from_preview(const thumb_opts_t *o, task_t *t, libraw_data_t *lr, in
 
 /* Develops the raw data: half size when it suffices, camera white balance, 8-bit sRGB; LibRaw
  * turns it upright itself (unless --no-rotate). */
-static void develop(const thumb_opts_t *o, task_t *t, libraw_data_t *lr, const cache_keys_t *keys,
-                    int big)
+static void develop(const thumb_opts_t *o, task_t *t, libraw_data_t *lr, int big)
 {
     bool half = true;
     for (int i = 0; half && i < o->nsizes; i++)
-        half = thumb_scale_for(o, &o->sizes[i], keys->width, keys->height) <= 0.5;
+        half = thumb_scale_for(o, &o->sizes[i], t->meta.width, t->meta.height) <= 0.5;
     lr->params.half_size = half;
     lr->params.use_camera_wb = 1;
     lr->params.output_color = 1; /* sRGB */
@@ -144,7 +142,7 @@ static void develop(const thumb_opts_t *o, task_t *t, libraw_data_t *lr, const c
                thumb_resize(o, srgb, s, &small)) {
         thumb_fail_vips(t, "cannot resize the developed RAW image");
     } else {
-        thumb_sizes(o, t, small, big, keys);
+        thumb_sizes(o, t, small, big);
     }
     VIPS_UNREF(small);
     VIPS_UNREF(srgb);
@@ -180,12 +178,8 @@ static void raw_make(const thumb_opts_t *o, task_t *t)
     } else {
         int sw = orientation >= 5 && !o->no_rotate ? h : w; /* as shown */
         int sh = orientation >= 5 && !o->no_rotate ? w : h;
-        cache_keys_t keys = {.uri = t->uri,
-                             .mtime = t->mtime.tv_sec,
-                             .size = t->size,
-                             .mime = o->freedesktop ? filetype_of(t->rel)->mime : NULL,
-                             .width = sw,
-                             .height = sh};
+        t->meta.width = sw;
+        t->meta.height = sh;
         int big = thumb_largest(o, sw, sh);
         bool preview =
             o->raw != RAW_DEVELOP && libraw_unpack_thumb(lr) == LIBRAW_SUCCESS &&
@@ -193,9 +187,9 @@ static void raw_make(const thumb_opts_t *o, task_t *t)
             (o->raw == RAW_PREVIEW || preview_enough(o, lr->thumbnail.twidth, lr->thumbnail.theight,
                                                      w, h, o->no_rotate ? 1 : orientation));
         if (preview)
-            from_preview(o, t, lr, orientation, &keys, big);
+            from_preview(o, t, lr, orientation, big);
         else
-            develop(o, t, lr, &keys, big);
+            develop(o, t, lr, big);
     }
     libraw_close(lr);
     munmap(map, (size_t)st.st_size);

@@ -14,6 +14,7 @@
 #include "pipeline/child.h"
 #include "pipeline/fdio.h"
 #include "decoder/proto.h"
+#include "decoder/cachepng.h"
 #include "decoder/codec.h"
 #include "decoder/sandbox.h"
 #include "core/task.h"
@@ -63,8 +64,7 @@ static int reply(const task_t *t, const char *err)
     size_t elen = err ? strlen(err) : 0;
     r.errlen = (uint32_t)(elen > DEC_MAX_ERR ? DEC_MAX_ERR : elen);
     r.nouts = t->status == TASK_MADE ? t->nouts : 0;
-    r.video = t->video;
-    r.duration = t->duration;
+    r.meta = t->meta;
     for (int i = 0; i < r.nouts; i++) {
         r.width[i] = t->outs[i].width;
         r.height[i] = t->outs[i].height;
@@ -95,7 +95,7 @@ static int handle(const dec_config_t *cfg, const dec_request_t *rq, char *uri, i
     t.size = rq->size;
     if (rq->kind == DEC_REQ_FAIL_ENTRY) {
         t.nouts = 1;
-        thumb_fail_entry(&t);
+        cachepng_fail_entry(&t);
         t.outs[0] = t.fail; /* the reply's one output */
         t.fail.buf = NULL;
     } else {

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "decoder/cachepng.h"
+
 #include "decoder/webpmeta.h"
 
 /* libheif's error codes (heif_error_code.heif_suberror_code), which libvips 8.14 passes on as a
@@ -122,8 +124,8 @@ double thumb_scale_for(const thumb_opts_t *o, const thumb_size_t *s, int w, int 
 }
 
 /* Converts to 8-bit sRGB (or 8-bit grey, except for the cache), flattens alpha for JPEG, and
- * encodes; for the freedesktop cache (keys set) as its PNG. */
-static int encode(const thumb_opts_t *o, VipsImage *in, thumb_out_t *out, const cache_keys_t *keys)
+ * encodes; for a thumbnail cache as its PNG with t's keys. */
+static int encode(const thumb_opts_t *o, VipsImage *in, thumb_out_t *out, const task_t *t)
 {
     VipsObject *scope = VIPS_OBJECT(vips_image_new());
     VipsImage **x = (VipsImage **)vips_object_local_array(scope, 4);
@@ -132,7 +134,7 @@ static int encode(const thumb_opts_t *o, VipsImage *in, thumb_out_t *out, const 
     int rc = -1;
 
     VipsInterpretation interp = vips_image_guess_interpretation(cur);
-    bool grey = !o->freedesktop &&
+    bool grey = o->format != FMT_PNG_KEYS &&
                 (interp == VIPS_INTERPRETATION_B_W || interp == VIPS_INTERPRETATION_GREY16);
     bool flatten = o->format == FMT_JPEG && vips_image_hasalpha(cur);
     VipsInterpretation want = grey && !flatten ? VIPS_INTERPRETATION_B_W : VIPS_INTERPRETATION_sRGB;
@@ -154,10 +156,6 @@ static int encode(const thumb_opts_t *o, VipsImage *in, thumb_out_t *out, const 
             goto out;
         cur = x[2];
     }
-    if (o->freedesktop) {
-        rc = cachepng_encode(cur, keys, &out->buf, &out->len);
-        goto done;
-    }
     switch (o->format) {
     case FMT_JPEG:
         rc = vips_jpegsave_buffer(cur, &out->buf, &out->len, "Q", o->quality, "strip", strip, NULL);
@@ -177,8 +175,10 @@ static int encode(const thumb_opts_t *o, VipsImage *in, thumb_out_t *out, const 
     case FMT_GIF:
         rc = vips_gifsave_buffer(cur, &out->buf, &out->len, "strip", strip, NULL);
         break;
+    case FMT_PNG_KEYS:
+        rc = cachepng_encode(cur, t, &out->buf, &out->len);
+        break;
     }
-done:
     /* An animation is one image of its frames stacked: say the frame's size and how many. */
     out->width = cur->Xsize;
     out->height = vips_image_get_page_height(cur);
@@ -248,8 +248,8 @@ int thumb_resize(const thumb_opts_t *o, VipsImage *in, const thumb_size_t *s, Vi
 
 /* Size i of t from mem (in memory, upright, at size big or, with --crop, filling its box):
  * returns mem itself (a new reference) or a lazy image of it; NULL with libvips' error set. */
-static VipsImage *derive(const thumb_opts_t *o, VipsImage *mem, int i, int big,
-                         const cache_keys_t *keys, const thumb_dims_t *dims)
+static VipsImage *derive(const thumb_opts_t *o, VipsImage *mem, int i, int big, const task_t *t,
+                         const thumb_dims_t *dims)
 {
     const thumb_size_t *s = &o->sizes[i];
     VipsSize sz = o->upscale ? VIPS_SIZE_BOTH : VIPS_SIZE_DOWN;
@@ -266,8 +266,8 @@ static VipsImage *derive(const thumb_opts_t *o, VipsImage *mem, int i, int big,
     if (i == big)
         return g_object_ref(mem);
     thumb_dims_t d = dims != NULL ? dims[i] : (thumb_dims_t){0, 0};
-    if (d.width <= 0 && !frames && keys->width > 0 && keys->height > 0)
-        d = thumb_dims_for(o, s, keys->width, keys->height);
+    if (d.width <= 0 && !frames && t->meta.width > 0 && t->meta.height > 0)
+        d = thumb_dims_for(o, s, t->meta.width, t->meta.height);
     int r = d.width > 0 && !frames
                 ? vips_thumbnail_image(mem, &img, d.width, "height", d.height, "size",
                                        VIPS_SIZE_FORCE, "no_rotate", TRUE, NULL)
@@ -276,14 +276,13 @@ static VipsImage *derive(const thumb_opts_t *o, VipsImage *mem, int i, int big,
     return r ? NULL : img;
 }
 
-void thumb_sizes(const thumb_opts_t *o, task_t *t, VipsImage *base, int big,
-                 const cache_keys_t *keys)
+void thumb_sizes(const thumb_opts_t *o, task_t *t, VipsImage *base, int big)
 {
-    thumb_sizes_to(o, t, base, big, keys, NULL);
+    thumb_sizes_to(o, t, base, big, NULL);
 }
 
 void thumb_sizes_to(const thumb_opts_t *o, task_t *t, VipsImage *base, int big,
-                    const cache_keys_t *keys, const thumb_dims_t *dims)
+                    const thumb_dims_t *dims)
 {
     /* Decode now, into memory (a thumbnail's worth), rather than lazily inside the encoder: a
      * loader's failure is then reported as reading, not encoding, and the other sizes come from
@@ -294,12 +293,12 @@ void thumb_sizes_to(const thumb_opts_t *o, task_t *t, VipsImage *base, int big,
         return;
     }
     for (int i = 0; i < o->nsizes; i++) {
-        VipsImage *img = derive(o, mem, i, big, keys, dims);
+        VipsImage *img = derive(o, mem, i, big, t, dims);
         if (img == NULL) {
             thumb_fail_vips(t, "cannot resize thumbnail");
             break;
         }
-        int r = encode(o, img, &t->outs[i], keys);
+        int r = encode(o, img, &t->outs[i], t);
         g_object_unref(img);
         if (r) {
             thumb_fail_vips(t, "cannot encode thumbnail");

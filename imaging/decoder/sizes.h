@@ -1,6 +1,6 @@
 /* sizes: what every codec family shares once it has decoded: the size to decode at, the scale a
  * box implies, a whole-factor box shrink for images already in memory, every size derived and
- * encoded by libvips (the freedesktop cache's PNG included), and failures named with libvips'
+ * encoded by libvips (a thumbnail cache's PNG included), and failures named with libvips'
  * message. Runs in the decoder.
  *
  * Error convention: thumb_sizes and thumb_fail_vips settle the task's reason themselves;
@@ -12,7 +12,6 @@
 
 #include "core/options.h"
 #include "core/task.h"
-#include "store/freedesktop/cachepng.h"
 
 /* The index of the size that needs the largest scale of a w x h image (as shown): decode once, at
  * that size, and derive the others from it. */
@@ -50,17 +49,15 @@ int thumb_resize(const thumb_opts_t *o, VipsImage *in, const thumb_size_t *s, Vi
  * --crop, either cropped to it or at least as large as the box it fills (thumb_fill_box) —:
  * decodes it into memory, derives the other sizes from it and encodes each into t->outs (or fails
  * t, naming the stage). Each derived size is made to the size libvips gives the whole image
- * (thumb_dims_for, keys->width x keys->height), or with --crop cropped to its box. keys: the
- * cache's text keys, for the freedesktop store, and the image's size as shown. base stays the
- * caller's. */
-void thumb_sizes(const thumb_opts_t *o, task_t *t, VipsImage *base, int big,
-                 const cache_keys_t *keys);
+ * (thumb_dims_for, t->meta.width x height: the image as shown), or with --crop cropped to its box;
+ * a cache's PNGs take their keys from t. base stays the caller's. */
+void thumb_sizes(const thumb_opts_t *o, task_t *t, VipsImage *base, int big);
 
 /* thumb_sizes, with the size of every derived size given (dims[i] for each i but big; {0, 0}:
  * thumb_dims_for's): libvips' loaders shrink on load, each rounding its own way, so the libvips
  * family asks its loader (thumbnail.c). */
 void thumb_sizes_to(const thumb_opts_t *o, task_t *t, VipsImage *base, int big,
-                    const cache_keys_t *keys, const thumb_dims_t *dims);
+                    const thumb_dims_t *dims);
 
 /* Fails t with libvips' message for the call that just failed, after `what` ("cannot read
  * image"), copied at once so that messages never mix. */

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <vips/vips.h>
 
-#include "store/freedesktop/cachepng.h"
+#include "decoder/cachepng.h"
 #include "core/filetype.h"
 #include "decoder/frames.h"
 #include "decoder/nclx.h"
@@ -221,7 +221,7 @@ static const char *open_input(task_t *t, input_t *in)
     return loader;
 }
 
-/* The work of thumb_make once the input is open. */
+/* The work of vips_make once the input is open. */
 static void make_from(const thumb_opts_t *o, task_t *t, input_t *in, const char *loader)
 {
     /* Header only: refuse decompression bombs before any pixel is decoded. */
@@ -250,7 +250,7 @@ static void make_from(const thumb_opts_t *o, task_t *t, input_t *in, const char 
     g_object_unref(hdr);
     /* --animated: every frame of an animated source, thumbnailed from one decode, when the
      * output can animate (WebP, GIF); JPEG, PNG, AVIF and the cache take the first frame. */
-    in->animated = o->animated && frames > 1 && in->source != NULL && !o->freedesktop &&
+    in->animated = o->animated && frames > 1 && in->source != NULL &&
                    (o->format == FMT_WEBP || o->format == FMT_GIF);
     if (in->animated && (uint64_t)w * (uint64_t)h * (uint64_t)frames > o->max_pixels) {
         task_fail(t, TASK_FAILED,
@@ -270,13 +270,11 @@ static void make_from(const thumb_opts_t *o, task_t *t, input_t *in, const char 
         w = h;
         h = tmp;
     }
-
-    cache_keys_t keys = {.uri = t->uri,
-                         .mtime = t->mtime.tv_sec,
-                         .size = t->size,
-                         .mime = o->freedesktop ? cachepng_mime(loader, t->rel) : NULL,
-                         .width = w,
-                         .height = h};
+    t->meta.width = w;
+    t->meta.height = h;
+    const char *mime = o->want_mime ? cachepng_mime(loader, t->rel) : NULL;
+    if (mime != NULL)
+        snprintf(t->meta.mime, sizeof t->meta.mime, "%s", mime);
 
     /* Several sizes from one decode: each derived size is made to the size the loader gives it
      * (asked before the decode, which then has the source to itself); with --crop the decode
@@ -309,30 +307,19 @@ static void make_from(const thumb_opts_t *o, task_t *t, input_t *in, const char 
         g_object_unref(base);
         base = srgb;
     }
-    thumb_sizes_to(o, t, base, big, &keys, dims);
+    thumb_sizes_to(o, t, base, big, dims);
     g_object_unref(base);
 }
 
-void thumb_make(const thumb_opts_t *o, task_t *t)
+static void vips_make(const thumb_opts_t *o, task_t *t)
 {
     input_t in = {0};
     const char *loader = open_input(t, &in);
-    if (loader == NULL)
-        return;
-    make_from(o, t, &in, loader);
+    if (loader != NULL)
+        make_from(o, t, &in, loader);
     VIPS_UNREF(in.source);
     if (in.map != NULL)
         munmap(in.map, in.len);
-    thumb_settle(t);
 }
 
-const codec_t codec_vips = {.name = "libvips", .make = thumb_make};
-
-void thumb_fail_entry(task_t *t)
-{
-    cache_keys_t keys = {.uri = t->uri, .mtime = t->mtime.tv_sec, .size = t->size};
-    if (cachepng_fail_entry(&keys, &t->fail.buf, &t->fail.len) == 0)
-        t->status = TASK_MADE;
-    else
-        thumb_fail_vips(t, "cannot make a failure entry");
-}
+const codec_t codec_vips = {.name = "libvips", .make = vips_make};

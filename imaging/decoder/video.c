@@ -25,7 +25,6 @@
 #include <unistd.h>
 #include <vips/vips.h>
 
-#include "core/filetype.h"
 #include "decoder/codec.h"
 #include "decoder/nclx.h"
 #include "decoder/sizes.h"
@@ -365,8 +364,8 @@ static void video_make(const thumb_opts_t *o, task_t *t)
     if (!clip_open(&c, t))
         goto done;
     double duration = clip_duration(&c);
-    t->video = true;
-    t->duration = duration;
+    snprintf(t->meta.kind, sizeof t->meta.kind, "video");
+    t->meta.duration = duration;
     const AVStream *st = c.fmt->streams[c.stream];
     const AVCodecParameters *par = st->codecpar;
     if ((uint64_t)par->width * (uint64_t)par->height > o->max_pixels) {
@@ -385,17 +384,12 @@ static void video_make(const thumb_opts_t *o, task_t *t)
         w = h;
         h = tmp;
     }
+    t->meta.width = w;
+    t->meta.height = h;
     int big = thumb_largest(o, w, h);
     if ((small = poster(o, &c, t, duration, &o->sizes[big], turn)) == NULL)
         goto done;
-    cache_keys_t keys = {.uri = t->uri,
-                         .mtime = t->mtime.tv_sec,
-                         .size = t->size,
-                         .mime = o->freedesktop ? filetype_of(t->rel)->mime : NULL,
-                         .width = w,
-                         .height = h,
-                         .movie_length = duration};
-    thumb_sizes(o, t, small, big, &keys);
+    thumb_sizes(o, t, small, big);
 done:
     VIPS_UNREF(small);
     clip_close(&c);

@@ -1,7 +1,6 @@
 #include "decoder/worker.h"
 
 #include <errno.h>
-#include <math.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -167,8 +166,7 @@ static child_io_t read_reply(decoder_t *d, task_t *t, const dec_reply_t *r,
         task_fail(t, TASK_FAILED, "%s", err);
     if (io != CHILD_OK)
         return io;
-    t->video = r->video != 0;
-    t->duration = isfinite(r->duration) && r->duration > 0 ? r->duration : 0;
+    t->meta = r->meta;
     if (r->status == DEC_STATUS_OOM)
         task_fail(t, TASK_FAILED, "out of memory (limit %llu MiB; see --max-memory): %s",
                   (unsigned long long)d->cfg->max_memory_mib, err);
@@ -273,8 +271,8 @@ static decode_result_t make(decoder_t *d, task_t *t, int src, done_t *done)
 decode_result_t decoder_make(decoder_t *d, task_t *t, int src, done_t *done)
 {
     decode_result_t r = src >= 0 ? make(d, t, src, done) : DECODE_SETTLED;
-    /* A store that records failures (the freedesktop cache) named an entry for a source that could
-     * be read but not thumbnailed, whatever stopped it (a bad file, a crash, a time-out). */
+    /* A store that records failures named an entry for a source that could be read but not
+     * thumbnailed, whatever stopped it (a bad file, a crash, a time-out). */
     if (r == DECODE_SETTLED && t->status == TASK_FAILED && t->fail.dst != NULL && !t->unreadable)
         fail_entry(d, t, done);
     return r;

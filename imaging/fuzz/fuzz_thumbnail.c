@@ -1,4 +1,4 @@
-/* libFuzzer target: thumbnailing arbitrary bytes through the workers' own code path (thumb_make on
+/* libFuzzer target: thumbnailing arbitrary bytes through the workers' own code path (codec_make on
  * a file, as the resize workers do). Any crash, leak or sanitizer report is a bug; a made
  * thumbnail must have bytes. */
 #include <stddef.h>
@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (t == NULL)
         return 0;
     t->nouts = opts.nsizes;
-    thumb_make(&opts, t);
+    codec_make(&opts, t);
     for (int i = 0; t->status == TASK_MADE && i < t->nouts; i++)
         if (t->outs[i].buf == NULL || t->outs[i].len == 0)
             abort();

@@ -96,6 +96,9 @@ typedef struct store_cfg {
     unsigned writers;   /* remote: how many uploads at once */
     unsigned retries;   /* remote: attempts after a failed request */
     done_t *done; /* the run's: wakes requests in flight when it fires (owned by the caller) */
+    /* The run's options, for a store that wants its outputs written its own way to say so
+     * (format, want_mime) before any is made; the task says the rest (uri, fail.dst). */
+    thumb_opts_t *opts;
 } store_cfg_t;
 
 /* Opens DST: the backend whose form DST has (store.c's chooser), else a folder (created if

@@ -1,4 +1,4 @@
-/* Hostile input through the workers' own code path (thumb_make on a file): every prefix of valid
+/* Hostile input through the workers' own code path (codec_make on a file): every prefix of valid
  * JPEG, PNG, GIF and WebP files cut at 64 evenly spaced lengths, and 200 seeded copies with random
  * bytes flipped. Each must give either a complete thumbnail that decodes to the end, or a failure
  * with a reason; never a crash (ASan/UBSan builds run this too), never a silent success with no
@@ -52,7 +52,7 @@ static int attempt_look(const thumb_opts_t *o, const char *ext, const void *data
     fclose(f);
     task_t *t = task_new(path, 0);
     t->nouts = 1;
-    thumb_make(o, t);
+    codec_make(o, t);
     int made = t->status == TASK_MADE;
     if (made) {
         assert_non_null(t->outs[0].buf);
@@ -153,7 +153,7 @@ static void source_changed_after_listing(void **state)
     task_t *t = task_new(path, 0); /* listed */
     t->nouts = 1;
     assert_int_equal(unlink(path), 0); /* then deleted */
-    thumb_make(&o, t);
+    codec_make(&o, t);
     assert_int_equal(t->status, TASK_FAILED);
     assert_string_equal(t->error, "cannot open: No such file or directory");
     task_free(t);
@@ -164,7 +164,7 @@ static void source_changed_after_listing(void **state)
     t = task_new(path, 0);
     t->nouts = 1;
     assert_int_equal(truncate(path, (off_t)len / 2), 0); /* then cut in half */
-    thumb_make(&o, t);
+    codec_make(&o, t);
     assert_int_equal(t->status, TASK_FAILED);
     assert_non_null(strstr(t->error, "Premature end"));
     task_free(t);

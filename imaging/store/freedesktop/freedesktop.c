@@ -15,7 +15,8 @@
  * --prune removes the entries (every flavour's, and thumbgen's own failure entries) whose
  * Thumb::URI names a file under SRC (as given, or resolved) that no longer exists; never other
  * programs' failure entries, never entries for files outside SRC, and never the cache's own
- * folders. The PNGs themselves are made by the decoders (cachepng.h). */
+ * folders. The PNGs themselves are made by the decoders (decoder/cachepng.h): opening the store
+ * sets the run's format to FMT_PNG_KEYS and asks for MIME types. */
 #include <dirent.h>
 #include <errno.h>
 #include <glib.h>
@@ -231,6 +232,8 @@ store_t *store_freedesktop_open(const char *dst, const store_cfg_t *cfg, char *e
                                     .scan = fdo_scan,
                                     .remove = fdo_remove,
                                     .close = fdo_close};
+    cfg->opts->format = FMT_PNG_KEYS; /* what the cache keeps: its PNGs, with their keys... */
+    cfg->opts->want_mime = true;      /* ...Thumb::Mimetype among them */
     store_cfg_t fcfg = *cfg;
     fcfg.private_modes = true;
     fcfg.keep_folders = true;

@@ -1,10 +1,12 @@
-#include "store/freedesktop/cachepng.h"
+#include "decoder/cachepng.h"
 
 #include <inttypes.h>
 #include <stdbool.h>
 #include <zlib.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "decoder/sizes.h"
 
 /* A copy of in with every metadata field removed (built-in header fields stay: not removable). */
 static VipsImage *bare(VipsImage *in)
@@ -72,7 +74,7 @@ static int add_keys(const void *png, size_t len, const char *const (*kv)[2], siz
     return 0;
 }
 
-int cachepng_encode(VipsImage *in, const cache_keys_t *k, void **buf, size_t *len)
+int cachepng_encode(VipsImage *in, const task_t *t, void **buf, size_t *len)
 {
     VipsImage *rgba = NULL;
     if (vips_image_hasalpha(in)) {
@@ -96,37 +98,41 @@ int cachepng_encode(VipsImage *in, const cache_keys_t *k, void **buf, size_t *le
     if (rc)
         return -1;
     char num[5][32];
-    snprintf(num[0], sizeof num[0], "%" PRId64, k->mtime);
-    snprintf(num[1], sizeof num[1], "%" PRIu64, k->size);
-    snprintf(num[2], sizeof num[2], "%d", k->width);
-    snprintf(num[3], sizeof num[3], "%d", k->height);
-    snprintf(num[4], sizeof num[4], "%.0f", k->movie_length);
-    const char *const kv[][2] = {{"Thumb::URI", k->uri},
+    const task_meta_t *m = &t->meta;
+    snprintf(num[0], sizeof num[0], "%" PRId64, (int64_t)t->mtime.tv_sec);
+    snprintf(num[1], sizeof num[1], "%" PRIu64, t->size);
+    snprintf(num[2], sizeof num[2], "%d", m->width);
+    snprintf(num[3], sizeof num[3], "%d", m->height);
+    snprintf(num[4], sizeof num[4], "%.0f", m->duration);
+    const char *const kv[][2] = {{"Thumb::URI", t->uri},
                                  {"Thumb::MTime", num[0]},
                                  {"Thumb::Size", num[1]},
-                                 {"Thumb::Mimetype", k->mime},
-                                 {"Thumb::Image::Width", k->width > 0 ? num[2] : NULL},
-                                 {"Thumb::Image::Height", k->height > 0 ? num[3] : NULL},
-                                 {"Thumb::Movie::Length", k->movie_length > 0 ? num[4] : NULL},
+                                 {"Thumb::Mimetype", m->mime[0] ? m->mime : NULL},
+                                 {"Thumb::Image::Width", m->width > 0 ? num[2] : NULL},
+                                 {"Thumb::Image::Height", m->height > 0 ? num[3] : NULL},
+                                 {"Thumb::Movie::Length", m->duration > 0 ? num[4] : NULL},
                                  {"Software", "thumbgen " TG_VERSION}};
     rc = add_keys(png, n, kv, sizeof kv / sizeof kv[0], buf, len);
     g_free(png);
     return rc;
 }
 
-int cachepng_fail_entry(const cache_keys_t *k, void **buf, size_t *len)
+void cachepng_fail_entry(task_t *t)
 {
-    VipsImage *px, *srgb; /* vips_black makes 8-bit pixels, all zero: transparent black */
-    if (vips_black(&px, 1, 1, "bands", 4, NULL))
-        return -1;
-    int rc = vips_copy(px, &srgb, "interpretation", VIPS_INTERPRETATION_sRGB, NULL);
-    g_object_unref(px);
-    if (rc)
-        return -1;
-    cache_keys_t only = {.uri = k->uri, .mtime = k->mtime, .size = k->size};
-    rc = cachepng_encode(srgb, &only, buf, len);
-    g_object_unref(srgb);
-    return rc;
+    VipsImage *px, *srgb = NULL; /* vips_black makes 8-bit pixels, all zero: transparent black */
+    task_t only = {.uri = t->uri, .mtime = t->mtime, .size = t->size};
+    int rc = vips_black(&px, 1, 1, "bands", 4, NULL);
+    if (rc == 0) {
+        rc = vips_copy(px, &srgb, "interpretation", VIPS_INTERPRETATION_sRGB, NULL);
+        g_object_unref(px);
+    }
+    if (rc == 0)
+        rc = cachepng_encode(srgb, &only, &t->fail.buf, &t->fail.len);
+    VIPS_UNREF(srgb);
+    if (rc == 0)
+        t->status = TASK_MADE;
+    else
+        thumb_fail_vips(t, "cannot make a failure entry");
 }
 
 const char *cachepng_mime(const char *loader, const char *name)
