@@ -1,7 +1,7 @@
-/* signals: SIGINT/SIGTERM handling the docs/DESIGN.md way. Signals are blocked in every thread (block
- * them in main before starting any thread: threads inherit the mask) and received by one watcher
- * thread with sigwait. The first SIGINT or SIGTERM fires the run's done; a second one calls the
- * emergency hook (which removes temporary files) and ends the process at once with status 130.
+/* signals: SIGINT/SIGTERM handling the docs/DESIGN.md way. Signals are blocked in every thread
+ * (block them in main before starting any thread: threads inherit the mask) and received by one
+ * watcher thread with sigwait. The first SIGINT or SIGTERM fires the run's done; a second one calls
+ * the emergency hook (which removes temporary files) and ends the process at once with status 130.
  *
  * Error convention: signals_block and signals_start return 0 or an errno value. */
 #ifndef CMD_SIGNALS_H
