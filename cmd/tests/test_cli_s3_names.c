@@ -93,10 +93,81 @@ static void same_from_folder_and_bucket(void **state)
     sh(cmd);
 }
 
+/* Makes s3://photos/PREFIX/ from a shell fragment run in a fresh folder root/PREFIX. */
+static void bucket_tree(const s3server_t *s, const char *prefix, const char *make)
+{
+    char cmd[4096], args[1024];
+    FMT(cmd, "set -e; mkdir -p '%s/%s' && cd '%s/%s' && %s", s->root, prefix, s->root, prefix,
+        make);
+    sh(cmd);
+    FMT(args, "s3 cp --quiet --recursive '%s/%s' 's3://photos/%s'", s->root, prefix, prefix);
+    s3server_aws(s, args);
+}
+
+/* s3://BUCKET/KEY names that one object, as a local SRC may be one file: it is made, named by its
+ * last component, and nothing else is fetched. (Before: 0 made, exit 0, not a word.) */
+static void one_object(void **state)
+{
+    s3server_t *s = *state;
+    bucket_tree(s, "one",
+                "mkdir sub && cp '" PICTURE "' sub/a.jpg && cp '" PICTURE "' sub/b.jpg && "
+                "echo '{}' > sub/a.jpg.json");
+    char dst[256], path[512];
+    FMT(dst, "%s/one-out", s->root);
+    int gets = s3server_requests(s, "GET /photos/one/");
+    proc_result_t r = tg_run(BIN, "s3://photos/one/sub/a.jpg", dst, NULL);
+    assert_int_equal(r.status, 0);
+    expect_summary(r.err, 1, 0, 0, 0);
+    proc_result_free(&r);
+    assert_int_equal(s3server_requests(s, "GET /photos/one/"), gets + 1);
+    assert_int_equal(count_outputs(dst, NULL), 1);
+    FMT(path, "%s/a.jpg", dst);
+    g_object_unref(load(path));
+    /* A trailing slash says a prefix: nothing lies below one/sub/a.jpg/. */
+    r = tg_run(BIN, "s3://photos/one/sub/a.jpg/", dst, NULL);
+    assert_int_equal(r.status, 0);
+    expect_summary(r.err, 0, 0, 0, 0);
+    proc_result_free(&r);
+}
+
+/* --files-from with an S3 SRC: keys relative to its prefix, as paths are to a folder; a listed
+ * key's rivals are the bucket's, listed or not; only listed keys are fetched; a missing key and
+ * one that leaves the prefix fail. (Before: refused, "--files-from needs a local SRC".) */
+static void files_from_keys(void **state)
+{
+    s3server_t *s = *state;
+    bucket_tree(s, "list",
+                "mkdir -p d && cp '" PICTURE "' a.jpg && cp '" PICTURE "' unlisted.jpg && "
+                "vips copy a.jpg d/x.png && vips copy a.jpg d/x.gif");
+    char dst[256], list[256], manifest[256], cmd[2048];
+    FMT(dst, "%s/list-out", s->root);
+    FMT(list, "%s/list.txt", s->root);
+    FMT(manifest, "%s/list.jsonl", s->root);
+    FMT(cmd, "printf './a.jpg\\nd/x.png\\nnone.jpg\\n../one/sub/a.jpg\\n' > '%s'", list);
+    sh(cmd);
+    int gets = s3server_requests(s, "GET /photos/list/");
+    proc_result_t r =
+        tg_run(BIN, "s3://photos/list", dst, "--files-from", list, "--manifest", manifest, NULL);
+    assert_int_equal(r.status, 1);
+    expect_summary(r.err, 1, 0, 1, 2);
+    assert_non_null(strstr(r.err, "s3://photos/list/none.jpg: no such key"));
+    assert_non_null(strstr(r.err, "s3://photos/list/../one/sub/a.jpg: not a path inside SRC"));
+    proc_result_free(&r);
+    assert_int_equal(s3server_requests(s, "GET /photos/list/"), gets + 1);
+    assert_int_equal(count_outputs(dst, NULL), 1);
+    FMT(cmd,
+        "python3 '%s' rows '%s' s3://photos/list/ | grep -qx 'd/x.png\tskipped\t-\t-\tname "
+        "clash' && python3 '%s' rows '%s' s3://photos/list/ | grep -qx 'a.jpg\tmade\t256\t171\t-'",
+        MANIFEST_PY, manifest, MANIFEST_PY, manifest);
+    sh(cmd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(same_from_folder_and_bucket),
+        cmocka_unit_test(one_object),
+        cmocka_unit_test(files_from_keys),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -8,7 +8,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,17 +15,14 @@
 #include <sys/stat.h>
 
 #include "core/naming.h"
+#include "source/entries.h"
 #include "source/source.h"
 
 typedef struct {
     source_t base;
     char *src;
-    int list; /* the list's descriptor */
-    bool close_list, follow_symlinks;
-    char sep;
-    char *buf; /* what has been read of the list and not yet handled */
-    size_t start, len, cap;
-    bool eof;
+    entries_t list;
+    bool follow_symlinks;
     /* the claims of the last folder looked at */
     char *dir; /* relative to SRC; "" for SRC itself */
     src_file_t *files;
@@ -136,68 +132,13 @@ static bool one(files_src_t *fs, source_sink_t *k, char *rel)
     return true;
 }
 
-/* The next entry of the list, NUL-terminated in fs->buf, or NULL at the end. Waits for more of
- * the list in poll(), together with the run's done, so that a run fed by a pipe that stays open
- * still stops at once on Ctrl-C (*cancelled is then set). */
-static char *next_entry(files_src_t *fs, done_t *done, bool *cancelled, int *err)
-{
-    for (size_t scan = fs->start;;) {
-        char *end = fs->len > scan ? memchr(fs->buf + scan, fs->sep, fs->len - scan) : NULL;
-        if (end != NULL || (fs->eof && fs->len > fs->start)) {
-            char *entry = fs->buf + fs->start;
-            if (end == NULL)
-                end = fs->buf + fs->len++; /* the last entry had no separator; cap > len */
-            *end = '\0';
-            fs->start = (size_t)(end - fs->buf) + 1;
-            return entry;
-        }
-        if (fs->eof)
-            return NULL;
-        scan = fs->len;
-        if (fs->start > 0) { /* keep only the unfinished entry */
-            memmove(fs->buf, fs->buf + fs->start, fs->len - fs->start);
-            fs->len -= fs->start;
-            scan -= fs->start;
-            fs->start = 0;
-        }
-        if (fs->cap - fs->len < 4096) {
-            char *nb = realloc(fs->buf, fs->cap * 2 + 8192);
-            if (nb == NULL) {
-                *err = ENOMEM;
-                return NULL;
-            }
-            fs->buf = nb;
-            fs->cap = fs->cap * 2 + 8192;
-        }
-        struct pollfd p[2] = {{.fd = fs->list, .events = POLLIN},
-                              {.fd = done_fd(done), .events = POLLIN}};
-        if (poll(p, p[1].fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR) {
-            *err = errno;
-            return NULL;
-        }
-        if (done_fired(done)) {
-            *cancelled = true;
-            return NULL;
-        }
-        ssize_t n = read(fs->list, fs->buf + fs->len, fs->cap - fs->len - 1);
-        if (n < 0 && errno != EINTR && errno != EAGAIN) {
-            *err = errno;
-            return NULL;
-        }
-        if (n == 0)
-            fs->eof = true;
-        else if (n > 0)
-            fs->len += (size_t)n;
-    }
-}
-
 static void files_list(source_t *base, source_sink_t *k)
 {
     files_src_t *fs = (files_src_t *)base;
     bool cancelled = false;
     int err = 0;
     char *entry;
-    while ((entry = next_entry(fs, k->done, &cancelled, &err)) != NULL)
+    while ((entry = entries_next(&fs->list, k->done, &cancelled, &err)) != NULL)
         if (!one(fs, k, entry))
             break;
     if (err != 0)
@@ -208,10 +149,8 @@ static void files_list(source_t *base, source_sink_t *k)
 static void files_close(source_t *base)
 {
     files_src_t *fs = (files_src_t *)base;
-    if (fs->list >= 0 && fs->close_list)
-        close(fs->list);
+    entries_close(&fs->list);
     forget_folder(fs);
-    free(fs->buf);
     free(fs->src);
     free(fs);
 }
@@ -235,13 +174,10 @@ source_t *source_files_open(const source_cfg_t *cfg, char *err, size_t errsz)
         return NULL;
     }
     fs->base.ops = &ops;
-    fs->sep = cfg->list_sep;
+    fs->list.fd = -1;
     fs->follow_symlinks = cfg->follow_symlinks;
     fs->src = strndup(cfg->src, path_trimmed_len(cfg->src));
-    bool is_stdin = strcmp(cfg->files_from, "-") == 0;
-    fs->list = is_stdin ? STDIN_FILENO : open(cfg->files_from, O_RDONLY | O_CLOEXEC);
-    fs->close_list = !is_stdin;
-    if (fs->src == NULL || fs->list < 0) {
+    if (fs->src == NULL || entries_open(&fs->list, cfg->files_from, cfg->list_sep) != 0) {
         snprintf(err, errsz, "%s: %s", cfg->files_from, strerror(errno));
         files_close(&fs->base);
         return NULL;

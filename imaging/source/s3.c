@@ -8,6 +8,13 @@
  * window only until such a key arrives, then its group is settled and emitted: memory stays flat
  * however many keys the prefix holds.
  *
+ * SRC naming one object (s3://BUCKET/KEY, no trailing slash, nothing below KEY/) is that object
+ * alone, as a local SRC may be one file: its output is named by its last component.
+ *
+ * With --files-from, the list names keys relative to SRC's prefix, as paths are to a folder; each
+ * entry costs one listing, of the keys that start with its stem: its size and date, and its rivals
+ * for its output name, which settle its claim as the full listing would.
+ *
  * Its openers GET each task's object into an anonymous memory file (memfd) that the decoder reads
  * like any file, each with a client (a connection) of its own. */
 #include <errno.h>
@@ -17,6 +24,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "core/naming.h"
+#include "source/entries.h"
 #include "source/source.h"
 
 typedef struct {
@@ -31,6 +40,9 @@ typedef struct {
     size_t n, cap;
     size_t *stem; /* per window entry: bytes of its relative path up to the end of its stem */
     bool go;
+    bool listed;     /* a key was found below the prefix */
+    bool may_be_one; /* SRC did not end with a slash: it may name one object */
+    entries_t list;  /* --files-from (fd -1: none) */
 } s3_src_t;
 
 /* Bytes of rel up to the end of its stem: its folder, then its last component without the last
@@ -81,15 +93,9 @@ static bool hidden(const char *rel)
     return false;
 }
 
-static bool on_key(void *ctx, const s3_obj_t *o)
+/* Adds the object o, named by key from rel_off on, to the window. */
+static void add(s3_src_t *s, const s3_obj_t *o, size_t rel_off, size_t name_off)
 {
-    s3_src_t *s = ctx;
-    const char *rel = o->key + strlen(s->prefix);
-    size_t len = strlen(rel);
-    if (len == 0 || rel[len - 1] == '/' || hidden(rel) ||
-        (s->skip && strncmp(o->key, s->skip, strlen(s->skip)) == 0))
-        return s->go;
-    release(s, rel);
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 16;
         src_file_t *w = realloc(s->win, cap * sizeof *w);
@@ -98,7 +104,7 @@ static bool on_key(void *ctx, const s3_obj_t *o)
             s->win = w;
         if (st == NULL) {
             s->k->failure(s->k, o->key, "", "out of memory");
-            return s->go;
+            return;
         }
         s->stem = st;
         s->cap = cap;
@@ -106,12 +112,126 @@ static bool on_key(void *ctx, const s3_obj_t *o)
     char *path = NULL;
     if (asprintf(&path, "s3://%s/%s", s->bucket, o->key) < 0) {
         s->k->failure(s->k, o->key, "", "out of memory");
-        return s->go;
+        return;
     }
-    size_t rel_off = strlen(path) - len;
-    s->stem[s->n] = stem_len(rel);
-    src_file_init(&s->win[s->n++], s->k->opts, path, rel_off, rel_off, &o->mtime, o->size);
+    size_t at = strlen(path) - strlen(o->key); /* where the key starts */
+    s->stem[s->n] = stem_len(path + at + rel_off);
+    src_file_init(&s->win[s->n++], s->k->opts, path, at + rel_off, at + name_off, &o->mtime,
+                  o->size);
+}
+
+static bool on_key(void *ctx, const s3_obj_t *o)
+{
+    s3_src_t *s = ctx;
+    s->listed = true;
+    size_t off = strlen(s->prefix);
+    const char *rel = o->key + off;
+    size_t len = strlen(rel);
+    if (len == 0 || rel[len - 1] == '/' || hidden(rel) ||
+        (s->skip && strncmp(o->key, s->skip, strlen(s->skip)) == 0))
+        return s->go;
+    release(s, rel);
+    add(s, o, off, off);
     return s->go;
+}
+
+/* The one object SRC names (the prefix without its slash), if it is one. */
+static bool on_one(void *ctx, const s3_obj_t *o)
+{
+    s3_src_t *s = ctx;
+    size_t n = strlen(s->prefix) - 1;
+    if (strncmp(o->key, s->prefix, n) == 0 && o->key[n] == '\0') {
+        const char *slash = memrchr(o->key, '/', n);
+        size_t name = slash ? (size_t)(slash - o->key) + 1 : 0;
+        add(s, o, name, name);
+    }
+    return false;
+}
+
+/* The listed entry rel: its object and its rivals, the keys "STEM" and "STEM.ext" of its
+ * folder, which in byte order come before any key whose byte after STEM sorts after '.'. */
+typedef struct {
+    s3_src_t *s;
+    size_t stem_end; /* bytes of the key up to the end of the entry's stem */
+} group_t;
+
+static bool on_rival(void *ctx, const s3_obj_t *o)
+{
+    group_t *g = ctx;
+    s3_src_t *s = g->s;
+    const char *rest = o->key + g->stem_end;
+    if ((unsigned char)rest[0] > '.')
+        return false;
+    if ((rest[0] == '\0' || rest[0] == '.') && strchr(rest, '/') == NULL && !hidden(o->key)) {
+        size_t off = strlen(s->prefix);
+        const char *slash = memrchr(o->key + off, '/', g->stem_end - off);
+        add(s, o, off, slash ? (size_t)(slash - o->key) + 1 : off);
+    }
+    return true;
+}
+
+/* Handles one --files-from entry (relative to the prefix). False once the run is cancelled. */
+static bool one_entry(s3_src_t *s, char *rel)
+{
+    source_sink_t *k = s->k;
+    while (rel[0] == '.' && rel[1] == '/')
+        rel += 2;
+    size_t len = strlen(rel);
+    if (len == 0 || rel[len - 1] == '/')
+        return true; /* a folder marker, as a folder is passed over */
+    char *key = NULL;
+    if (asprintf(&key, "%s%s", s->prefix, rel) < 0) {
+        k->failure(k, rel, NULL, "out of memory");
+        return true;
+    }
+    char where[1200];
+    snprintf(where, sizeof where, "s3://%s/%s", s->bucket, key);
+    if (!rel_path_safe(rel)) {
+        k->failure(k, where, NULL,
+                   "not a path inside SRC (--files-from takes keys relative to its prefix)");
+        free(key);
+        return true;
+    }
+    group_t g = {s, strlen(s->prefix) + stem_len(rel)};
+    char *stem = strndup(key, g.stem_end);
+    s3_err_t e = {.kind = S3E_OTHER, .msg = "out of memory"};
+    int rc = stem ? s3_list(s->lister_client, s->bucket, stem, false, 0, on_rival, &g, &e) : -1;
+    free(stem);
+    if (rc != 0 && e.kind == S3E_CANCELLED) {
+        free(key);
+        return false;
+    }
+    if (rc != 0) {
+        char msg[320];
+        snprintf(msg, sizeof msg, "cannot list: %s", e.msg);
+        k->failure(k, where, NULL, msg);
+    }
+    claims_settle(s->win, s->n);
+    size_t i = 0, at = strlen("s3://") + strlen(s->bucket) + 1;
+    while (i < s->n && strcmp(s->win[i].path + at, key) != 0)
+        i++;
+    bool go = true;
+    if (i < s->n)
+        go = k->emit(k, &s->win[i], 1);
+    else if (rc == 0)
+        k->failure(k, where, NULL, "no such key");
+    for (size_t j = 0; j < s->n; j++)
+        src_file_free(&s->win[j]);
+    s->n = 0;
+    free(key);
+    return go;
+}
+
+static void list_entries(s3_src_t *s)
+{
+    bool cancelled = false;
+    int err = 0;
+    char *entry;
+    while ((entry = entries_next(&s->list, s->k->done, &cancelled, &err)) != NULL)
+        if (!one_entry(s, entry))
+            break;
+    if (err != 0)
+        s->k->failure(s->k, "--files-from", NULL, strerror(err));
 }
 
 static void s3_list_src(source_t *base, source_sink_t *k)
@@ -119,6 +239,10 @@ static void s3_list_src(source_t *base, source_sink_t *k)
     s3_src_t *s = (s3_src_t *)base;
     s->k = k;
     s->go = true;
+    if (s->list.fd >= 0) {
+        list_entries(s);
+        return;
+    }
     s3_err_t e;
     if (s3_list(s->lister_client, s->bucket, s->prefix, false, 0, on_key, s, &e) != 0 &&
         e.kind != S3E_CANCELLED) {
@@ -127,6 +251,18 @@ static void s3_list_src(source_t *base, source_sink_t *k)
         char msg[320];
         snprintf(msg, sizeof msg, "cannot list: %s", e.msg);
         k->failure(k, where, "", msg);
+    } else if (!s->listed && s->may_be_one) {
+        char *key = strndup(s->prefix, strlen(s->prefix) - 1);
+        if (key == NULL ||
+            (s3_list(s->lister_client, s->bucket, key, false, 1, on_one, s, &e) != 0 &&
+             e.kind != S3E_CANCELLED)) {
+            char where[512];
+            snprintf(where, sizeof where, "s3://%s/%s", s->bucket, key ? key : s->prefix);
+            char msg[320];
+            snprintf(msg, sizeof msg, "cannot list: %s", key ? e.msg : "out of memory");
+            k->failure(k, where, "", msg);
+        }
+        free(key);
     }
     release(s, NULL);
 }
@@ -179,6 +315,7 @@ static void s3_src_close(source_t *base)
     free(s->prefix);
     free(s->skip);
     s3_conf_free(&s->conf);
+    entries_close(&s->list);
     free(s);
 }
 
@@ -195,10 +332,6 @@ source_t *source_s3_open(const source_cfg_t *cfg, char *err, size_t errsz)
                                      .thread_exit = s3_src_thread_exit,
                                      .stats = s3_src_stats,
                                      .close = s3_src_close};
-    if (cfg->files_from != NULL) {
-        snprintf(err, errsz, "--files-from needs a local SRC");
-        return NULL;
-    }
     if (cfg->watch) {
         snprintf(err, errsz,
                  "--watch needs a local SRC: S3 tells of changes only through bucket "
@@ -209,6 +342,12 @@ source_t *source_s3_open(const source_cfg_t *cfg, char *err, size_t errsz)
     s3_src_t *s = calloc(1, sizeof *s);
     if (s == NULL) {
         snprintf(err, errsz, "out of memory");
+        return NULL;
+    }
+    s->list.fd = -1;
+    if (cfg->files_from != NULL && entries_open(&s->list, cfg->files_from, cfg->list_sep) != 0) {
+        snprintf(err, errsz, "%s: %s", cfg->files_from, strerror(errno));
+        s3_src_close(&s->base);
         return NULL;
     }
     s->base = (source_t){.ops = &ops, .openers = cfg->openers ? cfg->openers : 1};
@@ -223,6 +362,8 @@ source_t *source_s3_open(const source_cfg_t *cfg, char *err, size_t errsz)
         s3_src_close(&s->base);
         return NULL;
     }
+    size_t n = strlen(cfg->src);
+    s->may_be_one = s->prefix[0] != '\0' && cfg->src[n - 1] != '/';
     char *db = NULL, *dp = NULL;
     if (s3_is_url(cfg->dst) && s3_parse_url(cfg->dst, &db, &dp) && strcmp(db, s->bucket) == 0 &&
         strncmp(dp, s->prefix, strlen(s->prefix)) == 0) {
