@@ -126,7 +126,7 @@ static void total_known_early(void **state)
     enum { IMAGES = 60 };
     char cmd[1200], fifo[200], hold[200];
     FMT(fifo, "%s/release", dirs.root);
-    FMT(hold, "%s/0000-hold.bin", dirs.src);
+    FMT(hold, "%s/0000-hold", dirs.src);
     FMT(cmd,
         "mkfifo '%s' && printf 'TGFAULT hold %s' > '%s' && for i in $(seq -w 1 %d); do "
         "cp '%s/formats/grey.jpg' \"%s/img$i.jpg\"; done && cd '%s' && mkdir sub && "
@@ -209,7 +209,7 @@ static void watch_status_after_first_pass(void **state)
     char cmd[1200], fifo[200];
     FMT(fifo, "%s/release", dirs.root);
     FMT(cmd,
-        "mkfifo '%s' && printf 'TGFAULT hold %s' > '%s/0000-hold.bin' && cp '%s/formats/grey.jpg' "
+        "mkfifo '%s' && printf 'TGFAULT hold %s' > '%s/0000-hold' && cp '%s/formats/grey.jpg' "
         "'%s/a.jpg' && cp '%s/formats/grey.jpg' '%s/b.jpg'",
         fifo, fifo, dirs.src, TESTDATA, dirs.src, TESTDATA, dirs.src);
     sh(cmd);

@@ -263,7 +263,7 @@ static void interrupted_run_prunes_nothing(void **state)
     assert_int_equal(unlink(at(src, "a/one.png")), 0);
     char fifo[256], cmd[1024];
     FMT(fifo, "%s/release", test_dirs.root);
-    FMT(cmd, "mkfifo '%s' && printf 'TGFAULT hold %s' > '%s/0000-hold.bin'", fifo, fifo, src);
+    FMT(cmd, "mkfifo '%s' && printf 'TGFAULT hold %s' > '%s/0000-hold'", fifo, fifo, src);
     sh(cmd);
     char *argv[] = {THUMBGEN_HOOKS_BIN, src, dst, "--prune", "--prune-max", "100%", "-j", "1",
                     "--quiet",          NULL};

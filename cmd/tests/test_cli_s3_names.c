@@ -162,12 +162,78 @@ static void files_from_keys(void **state)
     sh(cmd);
 }
 
+/* Fails the test unless FIELD of manifest's line for the source ending in suffix is want (as
+ * JSON: "null", "\"text\"", "absent"). */
+static void expect_field(const s3server_t *s, const char *manifest, const char *suffix,
+                         const char *field, const char *want)
+{
+    char out[256], cmd[1024];
+    FMT(out, "%s/field.txt", s->root);
+    FMT(cmd, "python3 '%s' get '%s' '%s' %s > '%s'", MANIFEST_PY, manifest, suffix, field, out);
+    sh(cmd);
+    char *got = slurp(out);
+    assert_non_null(got);
+    got[strcspn(got, "\n")] = '\0';
+    if (strcmp(got, want) != 0)
+        fail_msg("%s of %s: %s, not %s", field, suffix, got, want);
+}
+
+/* Sidecars beside photos and clips (an edited iPhone video's IMG_0002.AAE, clip.json, a.jpg.json),
+ * from a folder and from the bucket: the clip owns its name and is made, each sidecar is skipped
+ * as "not an image" (no clash, no dst) and exit 0; and a rerun from the bucket with nothing to do
+ * GETs nothing. (Before: the AAE and the JSON owned the clips' names, the clips were skipped as
+ * clashes and the AAE then failed, exit 1; every rerun GOT the sidecars again.) */
+static void sidecars(void **state)
+{
+    s3server_t *s = *state;
+    bucket_tree(s, "side",
+                "for n in a b c; do cp '" PICTURE "' $n.jpg; echo '{}' > $n.jpg.json; done && "
+                "ffmpeg -nostdin -v error -loop 1 -i '" PICTURE "' -t 1 -r 5 -vf scale=160:-2 "
+                "-c:v libx264 -pix_fmt yuv420p clip.mp4 && cp clip.mp4 IMG_0002.MOV && "
+                "echo '<plist/>' > IMG_0002.AAE && echo '{}' > clip.json");
+    char dir[256], dst[256], manifest[256], url_manifest[256];
+    FMT(dir, "%s/side", s->root);
+    FMT(dst, "%s/side-out", s->root);
+    FMT(manifest, "%s/side.jsonl", s->root);
+    FMT(url_manifest, "%s/side-s3.jsonl", s->root);
+    proc_result_t r = tg_run(BIN, dir, dst, "--manifest", manifest, NULL);
+    if (r.status != 0)
+        fail_msg("status %d: %s", r.status, r.err);
+    expect_summary(r.err, 5, 0, 5, 0);
+    proc_result_free(&r);
+    char dst2[256];
+    FMT(dst2, "%s/side-out-s3", s->root);
+    r = tg_run(BIN, "s3://photos/side", dst2, "--manifest", url_manifest, NULL);
+    assert_int_equal(r.status, 0);
+    expect_summary(r.err, 5, 0, 5, 0);
+    proc_result_free(&r);
+    const char *made[] = {"/IMG_0002.MOV", "/clip.mp4", "/a.jpg"};
+    const char *sidecar[] = {"/IMG_0002.AAE", "/clip.json", "/a.jpg.json"};
+    for (int m = 0; m < 2; m++) {
+        const char *mf = m ? url_manifest : manifest;
+        for (int i = 0; i < 3; i++) {
+            expect_field(s, mf, made[i], "status", "\"made\"");
+            expect_field(s, mf, sidecar[i], "status", "\"skipped\"");
+            expect_field(s, mf, sidecar[i], "error", "\"not an image\"");
+            expect_field(s, mf, sidecar[i], "dst", "null");
+            expect_field(s, mf, sidecar[i], "owner", "absent");
+        }
+    }
+    int gets = s3server_requests(s, "GET /photos/side/");
+    r = tg_run(BIN, "s3://photos/side", dst2, "--stats", NULL);
+    assert_int_equal(r.status, 0);
+    expect_summary(r.err, 0, 5, 5, 0);
+    proc_result_free(&r);
+    assert_int_equal(s3server_requests(s, "GET /photos/side/"), gets);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(same_from_folder_and_bucket),
         cmocka_unit_test(one_object),
         cmocka_unit_test(files_from_keys),
+        cmocka_unit_test(sidecars),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

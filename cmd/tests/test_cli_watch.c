@@ -284,8 +284,7 @@ static void interrupted_first_pass(void **state)
     (void)state;
     char fifo[256], cmd[1024];
     FMT(fifo, "%s/release", test_dirs.root);
-    FMT(cmd, "mkfifo '%s' && printf 'TGFAULT hold %s' > '%s/0000-hold.bin'", fifo, fifo,
-        test_dirs.src);
+    FMT(cmd, "mkfifo '%s' && printf 'TGFAULT hold %s' > '%s/0000-hold'", fifo, fifo, test_dirs.src);
     sh(cmd);
     for (int i = 0; i < 12; i++) {
         char name[32];

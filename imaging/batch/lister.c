@@ -129,6 +129,8 @@ static bool lister_emit(source_sink_t *k, src_file_t *files, size_t n)
         if (l->opts->no_video && has_video_extension(f->name)) {
             expect_file(l, f); /* its thumbnail is not orphaned: the clip is there */
             skip(l, f, NULL, "a video clip (--no-video)");
+        } else if (never_an_image(f->name)) {
+            skip(l, f, NULL, "not an image"); /* never read: no GET, no decoder */
         } else if (f->owner != NULL && !l->store->unique_names) {
             char why[PATH_MAX + 128];
             snprintf(why, sizeof why,

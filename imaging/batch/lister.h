@@ -7,6 +7,8 @@
  *     decode; a skip costs no exit status. A source settles claims (claims_settle) over every file
  *     that could clash. A store whose names cannot clash (the freedesktop cache) never applies it;
  *   - --no-video: a clip (by its extension) is skipped, counted, before anything else;
+ *   - a file whose extension no family takes (core/filetype.h's never_an_image: a sidecar) is
+ *     skipped as "not an image" from its name, never read or fetched, so a rerun costs nothing;
  *   - --shard K/N: a file is this run's when shard_takes its path relative to SRC (core/claims.h);
  *     others are left alone, uncounted;
  *   - --prune: every file's addresses are recorded (before the shard filter), and where the

@@ -31,19 +31,29 @@ static int by_name(const void *a, const void *b)
     return strcmp(((const src_file_t *)a)->name, ((const src_file_t *)b)->name);
 }
 
-/* For one output name: an image extension first, then byte order. Files with no output name sort
- * last and claim nothing. */
+/* How strong a file's claim to its output name is: an image or camera RAW (0), a clip (1), a name
+ * without an extension, which may yet be an image (2); a file that is never an image, or has no
+ * output name, claims nothing (3). */
+static int claim_rank(const src_file_t *f)
+{
+    if (f->key == NULL || never_an_image(f->name))
+        return 3;
+    return has_image_extension(f->name) ? 0 : has_video_extension(f->name) ? 1 : 2;
+}
+
+/* For one output name: the strongest claim first, then byte order. Files that claim nothing sort
+ * last. */
 static int by_claim(const void *a, const void *b)
 {
     const src_file_t *x = a, *y = b;
-    if (x->key == NULL || y->key == NULL)
-        return (x->key == NULL) - (y->key == NULL);
-    int k = strcmp(x->key, y->key);
+    int rx = claim_rank(x), ry = claim_rank(y);
+    if ((rx == 3) != (ry == 3))
+        return (rx == 3) - (ry == 3);
+    int k = rx == 3 ? 0 : strcmp(x->key, y->key);
     if (k != 0)
         return k;
-    bool xi = has_image_extension(x->name), yi = has_image_extension(y->name);
-    if (xi != yi)
-        return xi ? -1 : 1;
+    if (rx != ry)
+        return rx - ry;
     return strcmp(x->name, y->name);
 }
 
@@ -52,7 +62,7 @@ void claims_settle(src_file_t *files, size_t n)
     if (n < 2)
         return;
     qsort(files, n, sizeof *files, by_claim);
-    for (size_t i = 1; i < n && files[i].key != NULL; i++)
+    for (size_t i = 1; i < n && claim_rank(&files[i]) != 3; i++)
         if (strcmp(files[i].key, files[i - 1].key) == 0)
             files[i].owner = files[i - 1].owner ? files[i - 1].owner : files[i - 1].name;
     qsort(files, n, sizeof *files, by_name);

@@ -31,9 +31,10 @@ void src_file_init(src_file_t *f, const thumb_opts_t *o, char *path, size_t rel_
 void src_file_free(src_file_t *f);
 
 /* The clash rule: marks every file whose output name is claimed by another file of files[0..n)
- * (one folder's, or a group that holds every possible rival) with that owner: one with an image
- * extension beats one without, then the name that sorts first byte by byte wins, so the rule
- * never depends on timing, -j or clocks. files[] ends in name order. */
+ * (one folder's, or a group that holds every possible rival) with that owner: an image or camera
+ * RAW beats a clip, which beats a name without an extension; a file that is never an image
+ * (never_an_image: a sidecar) claims nothing; then the name that sorts first byte by byte wins,
+ * so the rule never depends on timing, -j or clocks. files[] ends in name order. */
 void claims_settle(src_file_t *files, size_t n);
 
 /* The shard a relative path belongs to among n (--shard K/N: FNV-1a 64 of its bytes, mod n). */

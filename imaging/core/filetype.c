@@ -53,3 +53,8 @@ bool has_video_extension(const char *path)
     const filetype_t *f = filetype_of(path);
     return f != NULL && f->family == FAMILY_VIDEO;
 }
+
+bool never_an_image(const char *path)
+{
+    return extension_of(path) != NULL && filetype_of(path) == NULL;
+}

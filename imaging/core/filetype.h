@@ -32,4 +32,10 @@ bool has_image_extension(const char *path);
 /* True when path's extension names a video clip's format. */
 bool has_video_extension(const char *path);
 
+/* True when path's last component has an extension that no family takes (a sidecar: .json,
+ * .AAE, .xmp; a text file): not an image, decided from the name alone, so that such a file is
+ * never read (nor, from S3, fetched) and never owns a thumbnail's name. A name without an
+ * extension is not decided here: its bytes are. */
+bool never_an_image(const char *path);
+
 #endif

@@ -33,7 +33,8 @@ static const char *owner_of(const src_file_t *files, size_t n, const char *name)
 }
 
 /* For one output name: an image extension beats none, then byte order decides; whatever order
- * the source found the files in. Files with their own output name claim nothing. */
+ * the source found the files in. Files with their own output name, or never an image, claim
+ * nothing. */
 static void clash_rule(void **state)
 {
     (void)state;
@@ -56,9 +57,43 @@ static void clash_rule(void **state)
         assert_string_equal(owner_of(files, N, "a.png"), "a.gif");
         assert_string_equal(owner_of(files, N, "a"), "a.gif");
         assert_string_equal(owner_of(files, N, "b.png"), "");
-        assert_string_equal(owner_of(files, N, "b.txt"), "b.png");
+        assert_string_equal(owner_of(files, N, "b.txt"), ""); /* never an image: no claim */
         assert_string_equal(owner_of(files, N, "c.webp"), "");
         assert_string_equal(owner_of(files, N, "B.png"), ""); /* names are bytes, not letters */
+        for (size_t i = 0; i < N; i++)
+            src_file_free(&files[i]);
+    }
+}
+
+/* What can be made ranks first: an image or RAW above a clip, a clip above a name without an
+ * extension; a sidecar (an extension no family takes) owns no name, even sorting first. (Before:
+ * IMG_0002.AAE owned IMG_0002.MOV's name, clip.json clip.mp4's.) */
+static void clash_ranks_what_can_be_made(void **state)
+{
+    (void)state;
+    thumb_opts_t o;
+    thumb_opts_default(&o);
+    const char *names[] = {"IMG_0002.AAE", "IMG_0002.MOV", "clip.json", "clip.mp4",
+                           "r.mp4",        "r.dng",        "v",         "v.mkv",
+                           "s.xmp",        "s.json"};
+    enum { N = sizeof names / sizeof names[0] };
+    for (size_t r = 0; r < N; r++) {
+        const char *order[N];
+        for (size_t i = 0; i < N; i++)
+            order[i] = names[(i + r) % N];
+        src_file_t files[N];
+        fill(&o, files, order, N);
+        claims_settle(files, N);
+        assert_string_equal(owner_of(files, N, "IMG_0002.MOV"), "");
+        assert_string_equal(owner_of(files, N, "IMG_0002.AAE"), "");
+        assert_string_equal(owner_of(files, N, "clip.mp4"), "");
+        assert_string_equal(owner_of(files, N, "clip.json"), "");
+        assert_string_equal(owner_of(files, N, "r.dng"), "");
+        assert_string_equal(owner_of(files, N, "r.mp4"), "r.dng");
+        assert_string_equal(owner_of(files, N, "v.mkv"), "");
+        assert_string_equal(owner_of(files, N, "v"), "v.mkv");
+        assert_string_equal(owner_of(files, N, "s.json"), "");
+        assert_string_equal(owner_of(files, N, "s.xmp"), "");
         for (size_t i = 0; i < N; i++)
             src_file_free(&files[i]);
     }
@@ -173,6 +208,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(clash_rule),
+        cmocka_unit_test(clash_ranks_what_can_be_made),
         cmocka_unit_test(clash_follows_the_format),
         cmocka_unit_test(shards),
         cmocka_unit_test(folder_store_names_and_freshness),
