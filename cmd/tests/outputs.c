@@ -88,6 +88,21 @@ char *slurp(const char *path)
     return buf;
 }
 
+void expect_manifest(const char *manifest, const char *conds, const char *field, const char *want)
+{
+    char cmd[2048];
+    FMT(cmd, "python3 '%s' get '%s' %s %s", MANIFEST_PY, manifest, conds, field);
+    char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    proc_result_t r;
+    assert_int_equal(proc_run(argv, &r), 0);
+    if (r.status != 0)
+        fail_msg("%s: %s", cmd, r.err);
+    r.out[strcspn(r.out, "\n")] = '\0';
+    if (strcmp(r.out, want) != 0)
+        fail_msg("%s of the line %s in %s: %s, not %s", field, conds, manifest, r.out, want);
+    proc_result_free(&r);
+}
+
 void sh(const char *cmd)
 {
     char *argv[] = {"/bin/sh", "-c", (char *)cmd, NULL};

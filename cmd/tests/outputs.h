@@ -76,6 +76,11 @@ void tree_free(tg_tree_t *t);
 /* Fails the test unless err holds the summary "M made, U up to date, S skipped, F failed". */
 void expect_summary(const char *err, int made, int up_to_date, int skipped, int failed);
 
+/* Fails the test unless FIELD of the one line of manifest that meets conds (cmd/tests/manifest.py
+ * get's conditions, shell-quoted: "'src$=a.jpg' 'status=\"made\"'") is want, as JSON ("null",
+ * "\"text\"", "absent"). The manifest is read by Python's json, not by thumbgen's words. */
+void expect_manifest(const char *manifest, const char *conds, const char *field, const char *want);
+
 /* The first 64 KiB of a text file, in a static buffer; NULL if it cannot be opened. */
 char *slurp(const char *path);
 

@@ -18,7 +18,6 @@
 
 #define BIN THUMBGEN_BIN
 #define PICTURE TESTDATA "/photos/orientation/Landscape_1.jpg"
-#define MANIFEST_PY TESTS_DIR "/manifest.py"
 
 static s3server_t srv;
 
@@ -162,20 +161,13 @@ static void files_from_keys(void **state)
     sh(cmd);
 }
 
-/* Fails the test unless FIELD of manifest's line for the source ending in suffix is want (as
- * JSON: "null", "\"text\"", "absent"). */
-static void expect_field(const s3server_t *s, const char *manifest, const char *suffix,
-                         const char *field, const char *want)
+/* expect_manifest for the line whose src ends with suffix. */
+static void expect_field(const char *manifest, const char *suffix, const char *field,
+                         const char *want)
 {
-    char out[256], cmd[1024];
-    FMT(out, "%s/field.txt", s->root);
-    FMT(cmd, "python3 '%s' get '%s' '%s' %s > '%s'", MANIFEST_PY, manifest, suffix, field, out);
-    sh(cmd);
-    char *got = slurp(out);
-    assert_non_null(got);
-    got[strcspn(got, "\n")] = '\0';
-    if (strcmp(got, want) != 0)
-        fail_msg("%s of %s: %s, not %s", field, suffix, got, want);
+    char cond[256];
+    FMT(cond, "'src$=%s'", suffix);
+    expect_manifest(manifest, cond, field, want);
 }
 
 /* Sidecars beside photos and clips (an edited iPhone video's IMG_0002.AAE, clip.json, a.jpg.json),
@@ -212,11 +204,11 @@ static void sidecars(void **state)
     for (int m = 0; m < 2; m++) {
         const char *mf = m ? url_manifest : manifest;
         for (int i = 0; i < 3; i++) {
-            expect_field(s, mf, made[i], "status", "\"made\"");
-            expect_field(s, mf, sidecar[i], "status", "\"skipped\"");
-            expect_field(s, mf, sidecar[i], "error", "\"not an image\"");
-            expect_field(s, mf, sidecar[i], "dst", "null");
-            expect_field(s, mf, sidecar[i], "owner", "absent");
+            expect_field(mf, made[i], "status", "\"made\"");
+            expect_field(mf, sidecar[i], "status", "\"skipped\"");
+            expect_field(mf, sidecar[i], "error", "\"not an image\"");
+            expect_field(mf, sidecar[i], "dst", "null");
+            expect_field(mf, sidecar[i], "owner", "absent");
         }
     }
     int gets = s3server_requests(s, "GET /photos/side/");
@@ -227,6 +219,30 @@ static void sidecars(void **state)
     assert_int_equal(s3server_requests(s, "GET /photos/side/"), gets);
 }
 
+/* A clash loser's owner is its path relative to SRC, like the loser's own path, from a folder
+ * and from the bucket alike. (Before: "sub/a.gif" from S3, "a.gif" from a folder.) */
+static void owner_relative_to_src(void **state)
+{
+    s3server_t *s = *state;
+    bucket_tree(s, "own",
+                "mkdir sub && vips copy '" PICTURE "' sub/a.gif && cp sub/a.gif sub/a.png");
+    char dir[256], m1[256], m2[256], d1[256], d2[256];
+    FMT(dir, "%s/own", s->root);
+    FMT(m1, "%s/own.jsonl", s->root);
+    FMT(m2, "%s/own-s3.jsonl", s->root);
+    FMT(d1, "%s/own-out", s->root);
+    FMT(d2, "%s/own-out-s3", s->root);
+    proc_result_t r = tg_run(BIN, dir, d1, "--manifest", m1, "--quiet", NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    r = tg_run(BIN, "s3://photos/own", d2, "--manifest", m2, "--quiet", NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    expect_field(m1, "/sub/a.png", "owner", "\"sub/a.gif\"");
+    expect_field(m2, "/sub/a.png", "owner", "\"sub/a.gif\"");
+    expect_field(m1, "/sub/a.png", "reason", "\"name clash\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -234,6 +250,7 @@ int main(void)
         cmocka_unit_test(one_object),
         cmocka_unit_test(files_from_keys),
         cmocka_unit_test(sidecars),
+        cmocka_unit_test(owner_relative_to_src),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

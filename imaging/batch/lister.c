@@ -61,11 +61,20 @@ static void settle(lister_t *l, task_t *t)
     task_free(t);
 }
 
-/* Reports f skipped, for the reason why (and, for a name clash, the owner of its name). */
+/* Reports f skipped, for the reason why (and, for a name clash, the owner of its name, which the
+ * task gives relative to SRC, as its own path: the owner's name follows f's folder). */
 static void skip(lister_t *l, const src_file_t *f, const char *owner, const char *why)
 {
     task_t *t = task_new(f->path, f->rel_off);
-    if (t == NULL || (owner != NULL && (t->owner = strdup(owner)) == NULL)) {
+    bool ok = t != NULL;
+    if (ok && owner != NULL) {
+        const char *rel = f->path + f->rel_off;
+        int folder = (int)(f->name - rel); /* f's folder below SRC, with its slash */
+        ok = asprintf(&t->owner, "%.*s%s", folder, rel, owner) >= 0;
+        if (!ok)
+            t->owner = NULL;
+    }
+    if (!ok) {
         task_free(t);
         reporter_failure(l->rep, f->path, "out of memory");
         return;

@@ -1,5 +1,7 @@
 #include "batch/manifest.h"
 
+#include <string.h>
+
 FILE *manifest_open(const char *path)
 {
     FILE *f = fopen(path, "w");
@@ -26,6 +28,17 @@ static int utf8_len(const unsigned char *p)
     return n;
 }
 
+bool utf8_valid(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        int n = *p >= 0x80 ? utf8_len(p) : 1;
+        if (n == 0)
+            return false;
+        p += n;
+    }
+    return true;
+}
+
 void json_str(FILE *f, const char *s)
 {
     if (s == NULL) {
@@ -37,7 +50,9 @@ void json_str(FILE *f, const char *s)
         int n = *p >= 0x80 ? utf8_len(p) : 1;
         if (*p == '"' || *p == '\\')
             fprintf(f, "\\%c", *p);
-        else if (*p < 0x20 || n == 0)
+        else if (n == 0)
+            fputs("\\ufffd", f); /* U+FFFD REPLACEMENT CHARACTER, as decoders do */
+        else if (*p < 0x20)
             fprintf(f, "\\u%04x", *p);
         else
             fwrite(p, 1, (size_t)n, f);
@@ -46,10 +61,39 @@ void json_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* Writes s's bytes in base64 (RFC 4648, padded) as a JSON string. */
+static void base64_str(FILE *f, const char *s)
+{
+    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s);
+    fputc('"', f);
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
+                     (i + 2 < n ? p[i + 2] : 0);
+        fputc(abc[v >> 18 & 63], f);
+        fputc(abc[v >> 12 & 63], f);
+        fputc(i + 1 < n ? abc[v >> 6 & 63] : '=', f);
+        fputc(i + 2 < n ? abc[v & 63] : '=', f);
+    }
+    fputc('"', f);
+}
+
+/* "key":S, and when S is not valid UTF-8 (a name's bytes are any bytes) also "key_bytes" with its
+ * exact bytes in base64, so that a consumer can find the file again. */
+static void name_field(FILE *f, const char *key, const char *s)
+{
+    fprintf(f, "\"%s\":", key);
+    json_str(f, s);
+    if (s != NULL && !utf8_valid(s)) {
+        fprintf(f, ",\"%s_bytes\":", key);
+        base64_str(f, s);
+    }
+}
+
 static void out_fields(FILE *f, const thumb_out_t *o, bool made)
 {
-    fputs("\"dst\":", f);
-    json_str(f, o->dst);
+    name_field(f, "dst", o->dst);
     if (made)
         fprintf(f, ",\"width\":%d,\"height\":%d,\"bytes\":%zu", o->width, o->height, o->len);
     else
@@ -62,13 +106,14 @@ void manifest_task(FILE *f, const char *src, const task_t *t, const char *status
 {
     if (f == NULL)
         return;
-    bool made = t != NULL && t->status == TASK_MADE;
-    fputs("{\"src\":", f);
-    json_str(f, src);
+    bool made = t != NULL && t->status == TASK_MADE && strcmp(status, "made") == 0;
+    fputc('{', f);
+    name_field(f, "src", src);
     fputs(",\"status\":", f);
     json_str(f, status);
     fputc(',', f);
-    if (t != NULL && t->nouts > 0) {
+    /* A skipped source has no output: nothing was, or will be, written for it. */
+    if (t != NULL && t->nouts > 0 && t->status != TASK_SKIPPED) {
         out_fields(f, &t->outs[0], made);
         if (t->nouts > 1) {
             fputs(",\"outputs\":[", f);
@@ -90,8 +135,8 @@ void manifest_task(FILE *f, const char *src, const task_t *t, const char *status
         fprintf(f, ",\"duration\":%.3f", t->meta.duration);
     }
     if (t != NULL && t->owner != NULL) {
-        fputs(",\"reason\":\"name clash\",\"owner\":", f);
-        json_str(f, t->owner);
+        fputs(",\"reason\":\"name clash\",", f);
+        name_field(f, "owner", t->owner);
     } else if (t != NULL && t->reason != NULL) {
         fputs(",\"reason\":", f);
         json_str(f, t->reason);
@@ -105,8 +150,19 @@ void manifest_removed(FILE *f, const char *addr, bool dry_run)
         return;
     fputs("{\"src\":null,\"status\":", f);
     json_str(f, dry_run ? "would_remove" : "removed");
-    fputs(",\"dst\":", f);
-    json_str(f, addr);
+    fputc(',', f);
+    name_field(f, "dst", addr);
+    fputs("}\n", f);
+}
+
+void manifest_dst_failure(FILE *f, const char *dst, const char *err)
+{
+    if (f == NULL)
+        return;
+    fputs("{\"src\":null,\"status\":\"failed\",", f);
+    name_field(f, "dst", dst);
+    fputs(",\"error\":", f);
+    json_str(f, err);
     fputs("}\n", f);
 }
 

@@ -18,12 +18,17 @@
 FILE *manifest_open(const char *path);
 
 /* {"src":SRC,"status":STATUS, each output's "dst", "width", "height", "bytes" (null unless made;
- * several outputs also as "outputs":[...]), "error":ERR, a clip's "kind" and "duration", a clash
- * loser's "reason":"name clash" and "owner"}. t may be NULL (a failure that is no task's). */
+ * several outputs also as "outputs":[...]; dst null when skipped), "error":ERR, a clip's "kind"
+ * and "duration", a clash loser's "reason":"name clash" and "owner"}. t may be NULL (a failure
+ * that is no task's). */
 void manifest_task(FILE *f, const char *src, const task_t *t, const char *status, const char *err);
 
 /* {"src":null,"status":"removed" (dry_run: "would_remove"),"dst":ADDR} */
 void manifest_removed(FILE *f, const char *addr, bool dry_run);
+
+/* {"src":null,"status":"failed","dst":DST,"error":ERR}: a failure of DST's, no source's (the
+ * prune guard, a removal that failed), so that no script retries DST as a source. */
+void manifest_dst_failure(FILE *f, const char *dst, const char *err);
 
 /* {"src":null,"status":"watching","folders":N} */
 void manifest_watching(FILE *f, uint64_t folders);
@@ -33,8 +38,12 @@ int manifest_close(FILE *f);
 
 /* Writes s as a JSON string (NULL: null): quote, backslash and control characters escaped, valid
  * UTF-8 (RFC 3629: no overlong forms, surrogates or code points past U+10FFFF) as it is, and each
- * byte of anything else (file names may hold any bytes) as \u00XX, so the line stays valid
- * JSON. */
+ * byte of anything else (file names may hold any bytes) as U+FFFD, so the line stays valid JSON.
+ * The manifest's names (src, dst, owner) that are not valid UTF-8 also get NAME_bytes, their
+ * exact bytes in base64. */
 void json_str(FILE *f, const char *s);
+
+/* True when s is valid UTF-8 (as json_str judges it). */
+bool utf8_valid(const char *s);
 
 #endif

@@ -145,7 +145,7 @@ static void on_removed(void *ctx, const char *addr, const char *err)
     if (err == NULL)
         reporter_removed(ctx, addr, false);
     else
-        reporter_failure(ctx, addr, err);
+        reporter_dst_failure(ctx, addr, err);
 }
 
 void prune_remove(store_t *store, char *const *addrs, size_t n, reporter_t *rep)
@@ -166,18 +166,19 @@ void prune_run(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_c
 {
     const char *where = cfg->dst;
     if (p->failed) {
-        reporter_failure(rep, where, "cannot prune: out of memory while listing; nothing removed");
+        reporter_dst_failure(rep, where,
+                             "cannot prune: out of memory while listing; nothing removed");
         return;
     }
     if (store->ops->scan == NULL || store->ops->remove == NULL) {
-        reporter_failure(rep, where, "cannot prune: this store cannot be scanned");
+        reporter_dst_failure(rep, where, "cannot prune: this store cannot be scanned");
         return;
     }
     if (scan_finish(p, store, o, cfg) != 0) {
         char why[800];
         snprintf(why, sizeof why, "cannot prune: %s; nothing removed",
                  p->scan.oom ? "out of memory" : p->scan.err);
-        reporter_failure(rep, where, why);
+        reporter_dst_failure(rep, where, why);
         scan_free(&p->scan);
         return;
     }
@@ -185,7 +186,7 @@ void prune_run(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_c
     size_t n = 0;
     char **orphans = malloc((p->scan.n ? p->scan.n : 1) * sizeof *orphans);
     if (orphans == NULL) {
-        reporter_failure(rep, where, "cannot prune: out of memory; nothing removed");
+        reporter_dst_failure(rep, where, "cannot prune: out of memory; nothing removed");
         scan_free(&p->scan);
         return;
     }
@@ -215,7 +216,7 @@ void prune_run(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_c
                  n, (unsigned long long)present,
                  (unsigned long long)(present ? n * 100 / present : 0),
                  (unsigned long long)cfg->max, cfg->max_percent ? "%" : "");
-        reporter_failure(rep, where, why);
+        reporter_dst_failure(rep, where, why);
     } else if (cfg->dry_run) {
         for (size_t i = 0; i < n; i++)
             reporter_removed(rep, orphans[i], true);

@@ -180,6 +180,16 @@ void reporter_failure(reporter_t *r, const char *path, const char *reason)
     pthread_mutex_unlock(&r->mu);
 }
 
+void reporter_dst_failure(reporter_t *r, const char *dst, const char *reason)
+{
+    pthread_mutex_lock(&r->mu);
+    r->counts[TASK_FAILED]++;
+    bar_clear(r);
+    fprintf(stderr, "thumbgen: %s: %s\n", dst, reason);
+    manifest_dst_failure(r->manifest, dst, reason);
+    pthread_mutex_unlock(&r->mu);
+}
+
 void reporter_summary(reporter_t *r, bool interrupted)
 {
     bar_stop(r);

@@ -100,6 +100,10 @@ void reporter_note(reporter_t *r, const char *path, const char *text);
 /* Reports a failure that is not a task (e.g. an unreadable folder): stderr, manifest, count. */
 void reporter_failure(reporter_t *r, const char *path, const char *reason);
 
+/* The same for a failure of DST's or of one of its files (a refused or failed prune): its
+ * manifest line has "src": null and the address as "dst", so no script takes it for a source. */
+void reporter_dst_failure(reporter_t *r, const char *dst, const char *reason);
+
 /* Prints the summary line on stderr (unless quiet). After watching, its rate is over the time
  * spent working ("12.3 images/s over 2.41 s of work"), not the time spent waiting for changes. */
 void reporter_summary(reporter_t *r, bool interrupted);

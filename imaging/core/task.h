@@ -64,7 +64,8 @@ typedef struct task {
      * the decoder). NULL elsewhere. */
     char *uri;
     thumb_out_t fail;
-    char *owner; /* skipped for a name clash: the source that owns the name, malloc'd; or NULL */
+    char *owner; /* skipped for a name clash: the source that owns the name, its path relative to
+                  * SRC, malloc'd; or NULL */
     task_meta_t meta;
 } task_t;
 

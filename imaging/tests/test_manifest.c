@@ -33,19 +33,25 @@ static void strings(void **state)
         "\"\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xb7 \xdf\xbf\xef\xbf\xbf\xf4\x8f\xbf\xbf\"");
 }
 
-/* Anything else, byte by byte as \u00XX: a lone continuation byte, overlong forms, a surrogate,
- * past U+10FFFF, a lead byte that never leads, and a sequence cut short by the end. */
+/* Anything else, byte by byte as U+FFFD (the name's exact bytes go in a *_bytes field beside it;
+ * \u00XX would read as Latin-1, a name that finds no file): a lone continuation byte, overlong
+ * forms, a surrogate, past U+10FFFF, a lead byte that never leads, and a sequence cut short by
+ * the end; utf8_valid says so of each, and not of valid UTF-8. */
 static void invalid_utf8(void **state)
 {
     (void)state;
-    expect_json("\x80", "\"\\u0080\"");
-    expect_json("\xc0\xaf", "\"\\u00c0\\u00af\"");
-    expect_json("\xe0\x80\xaf", "\"\\u00e0\\u0080\\u00af\"");
-    expect_json("\xf0\x80\x80\xaf", "\"\\u00f0\\u0080\\u0080\\u00af\"");
-    expect_json("\xed\xa0\x80", "\"\\u00ed\\u00a0\\u0080\"");
-    expect_json("\xf4\x90\x80\x80", "\"\\u00f4\\u0090\\u0080\\u0080\"");
-    expect_json("\xf5\x80\x80\x80", "\"\\u00f5\\u0080\\u0080\\u0080\"");
-    expect_json("a\xe2\x82", "\"a\\u00e2\\u0082\"");
+    expect_json("\x80", "\"\\ufffd\"");
+    expect_json("\xc0\xaf", "\"\\ufffd\\ufffd\"");
+    expect_json("\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\"");
+    expect_json("\xf0\x80\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
+    expect_json("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"");
+    expect_json("\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
+    expect_json("\xf5\x80\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
+    expect_json("a\xe2\x82", "\"a\\ufffd\\ufffd\"");
+    assert_false(utf8_valid("a\xe2\x82"));
+    assert_false(utf8_valid("caf\xe9.jpg"));
+    assert_true(utf8_valid("caf\xc3\xa9.jpg"));
+    assert_true(utf8_valid("\xf0\x9f\x93\xb7"));
 }
 
 int main(void)
