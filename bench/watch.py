@@ -29,22 +29,33 @@ src, dst = os.path.join(work, "src"), os.path.join(work, "dst")
 FOLDERS, PER = 1000, 100
 
 
+def ident_mtime_ns(st, rel):
+    """The mtime thumbgen gives a thumbnail of the source st at rel (store_ident_time): the
+    source's seconds, and FNV-1a 64 of its size, mtime and rel, modulo 10^9, as nanoseconds."""
+    h = 14695981039346656037
+    sec, nsec = divmod(st.st_mtime_ns, 10**9)
+    for b in (st.st_size.to_bytes(8, "little") + sec.to_bytes(8, "little", signed=True) +
+              nsec.to_bytes(8, "little", signed=True) + rel.encode()):
+        h = ((h ^ b) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+    return sec * 10**9 + h % 10**9
+
+
 def make_tree():
     """SRC's empty files, and a DST whose outputs are up to date: each records its source as
-    thumbgen does (its mtime set to the source's and user.thumbgen.src naming it)."""
+    thumbgen does (mtime and user.thumbgen.src; docs/DESIGN.md, "Identity and order")."""
     for d in range(FOLDERS):
         os.makedirs(os.path.join(src, f"d{d:04}"))
         os.makedirs(os.path.join(dst, f"d{d:04}"))
         for f in range(PER):
-            rel = f"d{d:04}/f{f:03}"
-            s = os.path.join(src, rel + ".jpg")
+            rel = f"d{d:04}/f{f:03}.jpg"
+            s = os.path.join(src, rel)
             open(s, "w").close()
             st = os.stat(s)
-            p = os.path.join(dst, rel + ".jpg")
+            p = os.path.join(dst, rel)
             open(p, "w").close()
-            os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
+            os.utime(p, ns=(st.st_atime_ns, ident_mtime_ns(st, rel)))
             ident = (f"size=0 mtime={st.st_mtime_ns // 10**9}.{st.st_mtime_ns % 10**9:09d} "
-                     f"src={rel}.jpg")
+                     f"src={rel}")
             os.setxattr(p, "user.thumbgen.src", ident.encode())
 
 

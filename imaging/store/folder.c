@@ -169,12 +169,14 @@ static int create_tmp(int dir, mode_t mode)
 }
 
 /* Records src's identity on the new file fd (docs/DESIGN.md, "Identity and order"): the file's own
- * mtime becomes the source's, as rsync does, and where the filesystem keeps user xattrs,
- * IDENT_XATTR names the source. A failure to record is not a failure to write: an output that
- * records no identity is never up to date, so the next run makes it again. */
+ * mtime becomes the source's seconds and, where the filesystem keeps nanoseconds, the identity's
+ * hash as nanoseconds (store_ident_time; else the source's own); where it keeps user xattrs,
+ * IDENT_XATTR spells the identity out, naming the source. A failure to record is not a failure to
+ * write: an output that records no identity is never up to date, so the next run makes it again. */
 static int record_ident(folder_t *s, int fd, const task_t *src)
 {
-    struct timespec times[2] = {{.tv_nsec = UTIME_OMIT}, src->mtime};
+    struct timespec times[2] = {{.tv_nsec = UTIME_OMIT},
+                                s->ns_times ? store_ident_time(src) : src->mtime};
     if (futimens(fd, times) != 0)
         return errno;
     char id[IDENT_MAX];
@@ -249,27 +251,28 @@ static int folder_put(store_t *base, void *local, const task_t *src, const char 
     return rc == 0 ? 0 : -1;
 }
 
-/* Up to date: the output records t's source as it is now. With xattrs, one lgetxattr (which
- * never follows a symlink planted in DST, and finds no user xattr on one): the recorded identity
- * equals t's. Without, an lstat: a regular file whose mtime equals the source's, to the
- * nanosecond (the name of the source it came from is then not known: docs/DESIGN.md says what that
- * misses). */
+/* Up to date: the output records t's source as it is now. Where the filesystem keeps nanoseconds,
+ * one lstat (which never follows a symlink planted in DST): its mtime is store_ident_time(t), so
+ * a changed source, an older replacement or another source at the same name (a clash owner
+ * deleted, even one of the same mtime: a RAW+JPEG pair) is seen at the cost the old "not older"
+ * rule had. Elsewhere the IDENT_XATTR where there are xattrs, else the mtime alone. */
 static bool folder_fresh(store_t *base, const task_t *t, int i)
 {
     folder_t *s = (folder_t *)base;
     const char *path = t->outs[i].dst;
     if (strlen(path) <= s->prefix)
         return false;
-    if (s->xattrs) {
+    if (!s->ns_times && s->xattrs) {
         char want[IDENT_MAX], got[IDENT_MAX];
         size_t n = store_ident(t, want, sizeof want);
         ssize_t k = lgetxattr(path, IDENT_XATTR, got, sizeof got);
         return k == (ssize_t)n && memcmp(got, want, n) == 0;
     }
+    struct timespec want = s->ns_times ? store_ident_time(t) : t->mtime;
     struct stat st;
     return fstatat(s->root, path + s->prefix, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-           S_ISREG(st.st_mode) && st.st_mtim.tv_sec == t->mtime.tv_sec &&
-           st.st_mtim.tv_nsec == t->mtime.tv_nsec;
+           S_ISREG(st.st_mode) && st.st_mtim.tv_sec == want.tv_sec &&
+           st.st_mtim.tv_nsec == want.tv_nsec;
 }
 
 static void folder_close(store_t *base)
@@ -285,7 +288,7 @@ static void folder_close(store_t *base)
 }
 
 /* A real write: access(2) says yes to root on a read-only folder. Finds out too whether the
- * filesystem keeps user xattrs (s->xattrs). */
+ * filesystem keeps user xattrs (s->xattrs) and file times to the nanosecond (s->ns_times). */
 static int probe_writable(folder_t *s)
 {
     int root = s->root;
@@ -293,6 +296,9 @@ static int probe_writable(folder_t *s)
     if (fd < 0)
         return -fd;
     s->xattrs = fsetxattr(fd, IDENT_XATTR, "probe", 5, 0) == 0;
+    struct timespec t[2] = {{.tv_nsec = UTIME_OMIT}, {.tv_sec = 1600000000, .tv_nsec = 123456789}};
+    struct stat st;
+    s->ns_times = futimens(fd, t) == 0 && fstat(fd, &st) == 0 && st.st_mtim.tv_nsec == 123456789;
     close(fd);
     pthread_mutex_lock(&tmp_mu);
     unlinkat(tmp_dir, tmp_name, 0);

@@ -18,7 +18,8 @@ typedef struct {
     size_t prefix;     /* output paths start with DST and a slash: this many bytes */
     char *last_dir;    /* the folder (relative to DST) whose descriptor is cached */
     int last_fd;
-    bool xattrs; /* DST's filesystem keeps user xattrs: IDENT_XATTR records each source */
+    bool xattrs;   /* DST's filesystem keeps user xattrs: IDENT_XATTR records each source */
+    bool ns_times; /* and file times to the nanosecond: an output's mtime is its identity */
 } folder_t;
 
 /* The extended attribute that names an output's source (store_ident's text), and its longest. */

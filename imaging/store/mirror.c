@@ -99,3 +99,20 @@ size_t store_ident(const task_t *t, char *buf, size_t n)
                      (int64_t)t->mtime.tv_sec, (long)t->mtime.tv_nsec, t->rel);
     return k < 0 ? 0 : (size_t)k < n ? (size_t)k : n - 1;
 }
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    for (const unsigned char *b = p; n-- > 0; b++)
+        h = (h ^ *b) * 1099511628211ull;
+    return h;
+}
+
+struct timespec store_ident_time(const task_t *t)
+{
+    int64_t sec = (int64_t)t->mtime.tv_sec, nsec = (int64_t)t->mtime.tv_nsec;
+    uint64_t h = fnv(14695981039346656037ull, &t->size, sizeof t->size);
+    h = fnv(h, &sec, sizeof sec);
+    h = fnv(h, &nsec, sizeof nsec);
+    h = fnv(h, t->rel, strlen(t->rel));
+    return (struct timespec){.tv_sec = t->mtime.tv_sec, .tv_nsec = (long)(h % 1000000000u)};
+}

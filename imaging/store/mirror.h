@@ -5,6 +5,7 @@
 #define IMAGING_STORE_MIRROR_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "core/options.h"
 #include "core/task.h"
@@ -24,5 +25,10 @@ const char *store_mirror_rel(const char *rel, const thumb_opts_t *o);
  * mtime=SECONDS.NANOSECONDS src=REL" (REL: its path relative to SRC, as listed). Returns its
  * length (at most n - 1; longer: truncated, and then never equal to a recorded one). */
 size_t store_ident(const task_t *t, char *buf, size_t n);
+
+/* The same identity as one time for a thumbnail's own mtime, so that one lstat compares it: the
+ * source's seconds, and as nanoseconds the FNV-1a 64-bit hash of its size, its mtime to the
+ * nanosecond and its path relative to SRC, modulo 10^9 (two sources collide once in 10^9). */
+struct timespec store_ident_time(const task_t *t);
 
 #endif
