@@ -77,21 +77,27 @@ static void aws(const fixture_t *f, const char *args)
     s3server_aws(&f->s, args);
 }
 
-/* The Content-Type awscli reads back for bucket/key. */
-static void assert_content_type(const fixture_t *f, const char *bucket, const char *key,
-                                const char *want)
+/* What awscli's head-object says of bucket/key under query (JMESPath), one line, static. */
+static char *head_object(const fixture_t *f, const char *bucket, const char *key, const char *query)
 {
     char cmd[2048], out[256];
-    FMT(out, "%s/ctype.txt", f->s.root);
+    FMT(out, "%s/head.txt", f->s.root);
     FMT(cmd,
-        "aws --endpoint-url '%s' s3api head-object --bucket %s --key '%s' --query ContentType "
+        "aws --endpoint-url '%s' s3api head-object --bucket %s --key '%s' --query '%s' "
         "--output text > '%s'",
-        f->s.endpoint, bucket, key, out);
+        f->s.endpoint, bucket, key, query, out);
     sh(cmd);
     char *got = slurp(out);
     assert_non_null(got);
     got[strcspn(got, "\n")] = '\0';
-    assert_string_equal(got, want);
+    return got;
+}
+
+/* The Content-Type awscli reads back for bucket/key. */
+static void assert_content_type(const fixture_t *f, const char *bucket, const char *key,
+                                const char *want)
+{
+    assert_string_equal(head_object(f, bucket, key, "ContentType"), want);
 }
 
 /* Downloads s3://bucket/prefix with awscli into a fresh folder; returns how many images decode. */
@@ -117,6 +123,11 @@ static void local_to_s3(void **state)
     proc_result_free(&r);
     assert_int_equal(read_back(f, "s3://thumbs/l2s", "l2s"), nsrc(f));
     assert_content_type(f, "thumbs", "l2s/" NESTED, "image/jpeg");
+    /* Each thumbnail records its source (docs/DESIGN.md, "Identity and order"). */
+    char *meta = head_object(f, "thumbs", "l2s/formats/grey.jpg", "Metadata.\"thumbgen-src\"");
+    if (strncmp(meta, "size=", 5) != 0 || strstr(meta, " mtime=") == NULL ||
+        strstr(meta, " src=formats/grey.") == NULL)
+        fail_msg("x-amz-meta-thumbgen-src: %s", meta);
 
     int puts = requests(f, "PUT ");
     r = tg_run(BIN, f->src, "s3://thumbs/l2s", "-j", "2", NULL);

@@ -266,6 +266,13 @@ static bool prepare(s3_client_t *c, const s3_req_t *r, const char *url, struct c
         snprintf(ct, sizeof ct, "Content-Type: %s", r->content_type);
         h = curl_slist_append(h, ct);
     }
+    if (r->meta != NULL) {
+        char *m = NULL;
+        if (asprintf(&m, "x-amz-meta-thumbgen-src: %s", r->meta) < 0)
+            return false;
+        h = curl_slist_append(h, m); /* signed with the rest (an x-amz- header) */
+        free(m);
+    }
     if (r->content_md5 != NULL) {
         char md5[80];
         snprintf(md5, sizeof md5, "Content-MD5: %s", r->content_md5);
@@ -378,14 +385,15 @@ int s3_request(s3_client_t *c, const s3_req_t *r, s3_err_t *err)
 }
 
 int s3_put(s3_client_t *c, const char *bucket, const char *key, const void *buf, size_t len,
-           const char *content_type, s3_err_t *err)
+           const char *content_type, const char *meta, s3_err_t *err)
 {
     s3_req_t r = {.method = "PUT",
                   .bucket = bucket,
                   .key = key,
                   .body = buf ? buf : "",
                   .len = len,
-                  .content_type = content_type};
+                  .content_type = content_type,
+                  .meta = meta};
     return s3_request(c, &r, err);
 }
 

@@ -75,9 +75,10 @@ typedef struct s3_client s3_client_t;
 s3_client_t *s3_client_new(s3_conf_t *conf);
 void s3_client_free(s3_client_t *c);
 
-/* Writes an object in one PUT (atomic: readers see the old object or the whole new one). */
+/* Writes an object in one PUT (atomic: readers see the old object or the whole new one), with
+ * meta (ASCII, or NULL) as its x-amz-meta-thumbgen-src metadata. */
 int s3_put(s3_client_t *c, const char *bucket, const char *key, const void *buf, size_t len,
-           const char *content_type, s3_err_t *err);
+           const char *content_type, const char *meta, s3_err_t *err);
 
 /* Reads an object into fd, an empty file the caller owns: from offset 0, as a retried attempt
  * truncates fd and starts again there. */

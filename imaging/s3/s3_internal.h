@@ -14,6 +14,7 @@ typedef struct s3_req {
     size_t len;
     const char *content_type;
     const char *content_md5; /* base64, or NULL (DeleteObjects needs one) */
+    const char *meta;        /* PUT: the x-amz-meta-thumbgen-src header's value (ASCII), or NULL */
     /* Receives a successful answer's body; false aborts (errno says why). */
     bool (*sink)(void *ctx, const char *data, size_t n);
     /* Called before each attempt so that a retried answer starts afresh; may be NULL. */

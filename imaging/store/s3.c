@@ -4,7 +4,13 @@
  * (delimiter "/") and keeps its names and Last-Modified times, for the few folders asked about
  * last. S3 keeps times to the second, so an object is up to date when its Last-Modified is not
  * before its source's modification time truncated to the second. A rerun with nothing to do costs
- * one LIST per folder (per 1000 objects) and no PUT. */
+ * one LIST per folder (per 1000 objects) and no PUT.
+ * Each PUT records its source's identity (store_ident's text, percent-encoded beyond printable
+ * ASCII) as x-amz-meta-thumbgen-src, for any client to read with a HEAD. A rerun does not read it:
+ * a listing gives no metadata, and a HEAD per object would turn a no-op rerun's one LIST per 1000
+ * objects into 1000 requests. So, unlike the folder store, S3 does not see an owner change at one
+ * name or a source replaced by an older file without --force (docs/DESIGN.md). */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,7 +146,6 @@ static void *s3_thread_init(store_t *base)
 static int s3_store_put(store_t *base, void *local, const task_t *src, const char *path,
                         const void *buf, size_t len, char *err, size_t errsz)
 {
-    (void)src;
     s3store_t *s = (s3store_t *)base;
     s3_client_t *writer = local;
     char *key = key_of(s, path);
@@ -148,8 +153,23 @@ static int s3_store_put(store_t *base, void *local, const task_t *src, const cha
         snprintf(err, errsz, "out of memory");
         return -1;
     }
+    /* The source's identity, as the folder store's xattr holds it, percent-encoded where a header
+     * value could not hold a byte of its path (a HEAD reads it back; a rerun does not). */
+    char id[PATH_MAX + 80], meta[3 * sizeof id];
+    size_t n = src ? store_ident(src, id, sizeof id) : 0;
+    char *m = meta;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)id[i];
+        if (c > 0x20 && c < 0x7f && c != '%')
+            *m++ = (char)c;
+        else if (c == ' ')
+            *m++ = ' ';
+        else
+            m += sprintf(m, "%%%02X", c);
+    }
+    *m = '\0';
     s3_err_t e;
-    int rc = s3_put(writer, s->bucket, key, buf, len, s3_content_type(key), &e);
+    int rc = s3_put(writer, s->bucket, key, buf, len, s3_content_type(key), src ? meta : NULL, &e);
     free(key);
     if (rc != 0)
         snprintf(err, errsz, "%s", e.msg);
