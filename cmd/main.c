@@ -28,7 +28,7 @@ int main(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "--version") == 0)
         return thumbs_version();
     if (argc < 2) {
-        thumbs_usage(stderr);
+        thumbs_usage_short(stderr);
         return 2;
     }
     return thumbs_main(argc, argv);

@@ -16,8 +16,12 @@ typedef struct {
     batch_cfg_t cfg; /* cfg.dst: DST as given (NULL with --freedesktop) */
 } thumbs_args_t;
 
-/* Prints the thumbnail usage to f. */
+/* Prints the thumbnail usage to f: everything (--help, and the man page made from it). */
 void thumbs_usage(FILE *f);
+
+/* Prints a short usage (at most 10 lines) to f, for a run with no arguments: the forms and the
+ * commonest options, and where the rest is (--help). */
+void thumbs_usage_short(FILE *f);
 
 /* Parses argv into a: 0 to run, 1 for --help, -1 for a usage error, whose reason is then in
  * err (errlen bytes, truncated to fit). */

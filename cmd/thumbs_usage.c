@@ -1,6 +1,19 @@
 /* The thumbnailer's usage text: what --help prints, and what help2man makes the man page from
- * (with cmd/thumbgen.h2m). */
+ * (with cmd/thumbgen.h2m); and the short one a run with no arguments gets. */
 #include "thumbs_args.h"
+
+void thumbs_usage_short(FILE *f)
+{
+    fputs("Usage: thumbgen SRC DST [options]\n"
+          "  or:  thumbgen --freedesktop SRC [options]\n"
+          "Thumbnails every image, RAW file and clip under SRC (a folder, a file or\n"
+          "s3://BUCKET[/PREFIX]) into a mirrored tree under DST.\n"
+          "  -s SIZE   box, e.g. 256 (default), 320x200, or several: 128,512\n"
+          "  -f FMT    jpeg (default), webp, avif, png or gif\n"
+          "  -j N      workers (default: online CPUs)\n"
+          "All options: thumbgen --help (or man thumbgen).\n",
+          f);
+}
 
 void thumbs_usage(FILE *f)
 {
@@ -160,7 +173,8 @@ void thumbs_usage(FILE *f)
         "\n"
         "Exit status:\n"
         "  Failures are reported as 'thumbgen: PATH: reason' on stderr while the other files\n"
-        "  carry on. 0 all made or up to date, 1 some inputs failed, 2 usage or setup error,\n"
+        "  carry on. 0 all made or up to date, 1 some inputs failed, 2 usage or setup error\n"
+        "  (thumbgen with no arguments prints a short usage and exits 2),\n"
         "  130 interrupted (Ctrl-C once stops cleanly; twice stops at once, still leaving no\n"
         "  partial file).\n");
 }

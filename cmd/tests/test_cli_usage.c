@@ -71,12 +71,35 @@ static void usage_and_setup_errors(void **state)
     proc_result_free(&r);
 }
 
+/* No arguments: a short usage (at most 10 lines, on stderr) that points to --help, status 2;
+ * --help still prints everything, on stdout. */
+static void no_arguments(void **state)
+{
+    (void)state;
+    char *argv[] = {BIN, NULL};
+    proc_result_t r;
+    assert_int_equal(proc_run(argv, &r), 0);
+    assert_int_equal(r.status, 2);
+    assert_string_equal(r.out, "");
+    assert_true(count_lines(r.err) >= 2 && count_lines(r.err) <= 10);
+    assert_memory_equal(r.err, "Usage: thumbgen SRC DST [options]\n", 34);
+    assert_non_null(strstr(r.err, "thumbgen --help"));
+    assert_null(strstr(r.err, "--max-pixels")); /* the full list is --help's */
+    proc_result_free(&r);
+    r = tg_run(BIN, "--help", NULL);
+    assert_int_equal(r.status, 0);
+    assert_true(count_lines(r.out) > 100);
+    assert_string_equal(r.err, "");
+    proc_result_free(&r);
+}
+
 int main(void)
 {
     if (VIPS_INIT("test_cli_usage"))
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(usage_and_setup_errors, setup_testdata, teardown_dirs),
+        cmocka_unit_test(no_arguments),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     vips_shutdown();
