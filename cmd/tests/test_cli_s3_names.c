@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <vips/vips.h>
 #include <cmocka.h>
 
@@ -17,6 +19,7 @@
 #include "s3server.h"
 
 #define BIN THUMBGEN_BIN
+#define HOOKS THUMBGEN_HOOKS_BIN
 #define PICTURE TESTDATA "/photos/orientation/Landscape_1.jpg"
 
 static s3server_t srv;
@@ -243,6 +246,42 @@ static void owner_relative_to_src(void **state)
     expect_field(m1, "/sub/a.png", "reason", "\"name clash\"");
 }
 
+/* An object deleted after it was listed but before it was fetched is skipped with "reason":"gone",
+ * as a file deleted before its turn is, not failed. The one decoder is held on the first key
+ * (thumbgen-testhooks) while zz.png, the last of 24, is deleted. Everything between the listing and
+ * that decoder is bounded: with -j 1 at most 12 keys have left the listing (2 queued for the 4
+ * openers, 4 in their hands, 4 queued for the worker, 1 in the lister's, 1 held), so zz.png cannot
+ * have been fetched yet. (Before: "cannot download: NoSuchKey (HTTP 404)", failed.) */
+static void gone_from_the_bucket(void **state)
+{
+    s3server_t *s = *state;
+    char fifo[256], cmd[1024], dst[256], manifest[256], args[256];
+    FMT(fifo, "%s/gone-release", s->root);
+    FMT(cmd,
+        "mkfifo '%s' && printf 'TGFAULT hold %s' > 0-hold.png && for i in $(seq 10 31); do "
+        "vips black f$i.png 8 8; done && vips black zz.png 8 8",
+        fifo, fifo);
+    bucket_tree(s, "gone", cmd);
+    FMT(dst, "%s/gone-out", s->root);
+    FMT(manifest, "%s/gone.jsonl", s->root);
+    char *argv[] = {HOOKS, "s3://photos/gone", dst, "-j", "1", "--manifest", manifest, NULL};
+    int out = -1;
+    pid_t pid = proc_start(argv, &out);
+    int hold = open(fifo, O_WRONLY | O_CLOEXEC); /* returns once the decoder is held */
+    assert_true(hold >= 0);
+    FMT(args, "s3 rm --quiet s3://photos/gone/zz.png");
+    s3server_aws(s, args);
+    close(hold);
+    proc_result_t r;
+    assert_int_equal(proc_finish(pid, out, &r), 0);
+    assert_int_equal(r.status, 1); /* 0-hold.png, which is no image, alone */
+    expect_summary(r.err, 22, 0, 1, 1);
+    assert_null(strstr(r.err, "zz.png"));
+    proc_result_free(&r);
+    expect_field(manifest, "/zz.png", "status", "\"skipped\"");
+    expect_field(manifest, "/zz.png", "reason", "\"gone\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -251,6 +290,7 @@ int main(void)
         cmocka_unit_test(files_from_keys),
         cmocka_unit_test(sidecars),
         cmocka_unit_test(owner_relative_to_src),
+        cmocka_unit_test(gone_from_the_bucket),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -284,7 +284,12 @@ static int s3_src_open(source_t *base, void *local, task_t *t, char *err, size_t
     const char *key = t->src + 5 + strlen(s->bucket) + 1;
     s3_err_t e;
     if (s3_get(local, s->bucket, key, fd, &e) != 0) {
-        snprintf(err, errsz, "cannot download: %s", e.kind == S3E_CANCELLED ? "cancelled" : e.msg);
+        if (e.kind == S3E_NOT_FOUND) { /* every key was listed before its task was made */
+            snprintf(err, errsz, "gone before its turn (deleted since it was listed)");
+            t->reason = "gone";
+        } else
+            snprintf(err, errsz, "cannot download: %s",
+                     e.kind == S3E_CANCELLED ? "cancelled" : e.msg);
         close(fd);
         return -1;
     }

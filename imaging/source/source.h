@@ -18,7 +18,8 @@
  * setup error); `open` returns a descriptor (O_CLOEXEC, the caller's to close) positioned at the
  * start of the bytes, as a fresh open is (a decoder may read from where it is), or -1 with the
  * whole reason in words in err ("cannot open: ...", "cannot download: ..."), setting
- * t->unreadable when the source could not be read at all (no failure entry is made for it). */
+ * t->unreadable when the source could not be read at all (no failure entry is made for it), and
+ * t->reason to "gone" when it no longer exists (a file or object removed since it was listed). */
 #ifndef IMAGING_SOURCE_H
 #define IMAGING_SOURCE_H
 
