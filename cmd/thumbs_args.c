@@ -221,7 +221,7 @@ static bool apply(thumbs_args_t *a, int c, const char *v)
     case OPT_STATS:
         return a->cfg.stats = true;
     case OPT_FREEDESKTOP:
-        return a->cfg.freedesktop = true;
+        return a->freedesktop = true;
     case OPT_TIMEOUT:
         return parse_u64(v, 1, 86400, &n) && (a->cfg.timeout_s = (double)n, true);
     case OPT_MAXMEM: /* a decoder needs BATCH_MIN_MAX_MEMORY just to start */
@@ -294,7 +294,7 @@ int thumbs_parse(int argc, char **argv, thumbs_args_t *a, char *err, size_t errl
         }
     }
     thumb_opts_t *o = &a->cfg.opts;
-    if (a->cfg.freedesktop) {
+    if (a->freedesktop) {
         if (conflict[0] != '\0')
             return refuse(err, errlen,
                           "%s cannot be used with --freedesktop: %s (see thumbgen --help)",
@@ -304,11 +304,11 @@ int thumbs_parse(int argc, char **argv, thumbs_args_t *a, char *err, size_t errl
     } else if (sizes != NULL && !parse_size_list(sizes, o)) {
         return bad_value(err, errlen, sizes, size_name, 's', false);
     }
-    int want = a->cfg.freedesktop ? 1 : 2;
+    int want = a->freedesktop ? 1 : 2;
     if (argc - optind != want)
         return refuse(err, errlen, "%s (see thumbgen --help)",
                       argc - optind > want ? "too many arguments"
-                      : a->cfg.freedesktop ? "expected SRC (--freedesktop writes to the cache)"
+                      : a->freedesktop     ? "expected SRC (--freedesktop writes to the cache)"
                                            : "expected SRC and DST");
     if (a->cfg.prune && a->cfg.files_from != NULL)
         return refuse(err, errlen,
@@ -320,6 +320,6 @@ int thumbs_parse(int argc, char **argv, thumbs_args_t *a, char *err, size_t errl
                                        "keep in step"
                                      : "--files-from: it watches the whole of SRC");
     a->cfg.src = argv[optind];
-    a->cfg.dst = a->cfg.freedesktop ? NULL : argv[optind + 1];
+    a->cfg.dst = a->freedesktop ? "freedesktop:" : argv[optind + 1]; /* the cache's form */
     return 0;
 }

@@ -13,7 +13,8 @@
 #include "imaging/batch.h"
 
 typedef struct {
-    batch_cfg_t cfg; /* cfg.dst: DST as given (NULL with --freedesktop) */
+    batch_cfg_t cfg;  /* cfg.dst: DST as given, or the cache's form with --freedesktop */
+    bool freedesktop; /* --freedesktop */
 } thumbs_args_t;
 
 /* Prints the thumbnail usage to f: everything (--help, and the man page made from it). */

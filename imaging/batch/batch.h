@@ -30,8 +30,7 @@
 
 typedef struct batch_cfg {
     const char *src;           /* a folder, a file or s3://BUCKET[/PREFIX] */
-    const char *dst;           /* a folder or s3://BUCKET[/PREFIX]; NULL with freedesktop */
-    bool freedesktop;          /* fill the freedesktop thumbnail cache instead of DST */
+    const char *dst;           /* a folder, or a store's own form (s3://BUCKET[/PREFIX]...) */
     const char *files_from;    /* a list of paths relative to SRC ("-": stdin), or NULL */
     char list_sep;             /* '\n' or '\0' */
     bool follow_symlinks;      /* in SRC */

@@ -5,7 +5,7 @@
  *   - the clash rule (core/claims.h): a file whose output name another file of its folder owns is
  *     skipped, naming it and the remedy (--name), on every run, before any up-to-date check or
  *     decode; a skip costs no exit status. A source settles claims (claims_settle) over every file
- *     that could clash. A store whose names cannot clash (the freedesktop cache) never applies it;
+ *     that could clash. A store whose names cannot clash (the cache) never applies it;
  *   - --no-video: a clip (by its extension) is skipped, counted, before anything else;
  *   - a file whose extension no family takes (core/filetype.h's never_an_image: a sidecar) is
  *     skipped as "not an image" from its name, never read or fetched, so a rerun costs nothing;

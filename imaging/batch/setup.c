@@ -1,11 +1,9 @@
 #include "batch/setup.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "core/naming.h"
 #include "decoder/proto.h"
@@ -25,27 +23,11 @@ void batch_cfg_default(batch_cfg_t *cfg)
     cfg->prune_max_percent = true;
 }
 
-/* True when path is folder or lies beneath it (both resolved). */
-static bool inside(const char *path, const char *folder)
-{
-    char p[PATH_MAX], f[PATH_MAX];
-    if (realpath(path, p) == NULL || realpath(folder, f) == NULL)
-        return false;
-    size_t n = strlen(f);
-    return strncmp(p, f, n) == 0 && (p[n] == '\0' || p[n] == '/' || n == 1);
-}
-
 /* Opens the source, the store and the manifest. false with err ("PATH: reason"). */
 static bool open_all(batch_t *b, char *err, size_t errsz)
 {
     batch_cfg_t *c = &b->cfg;
     char why[512];
-    if (c->freedesktop && source_is_remote(c->src)) {
-        snprintf(err, errsz,
-                 "%s: --freedesktop needs a local SRC (the cache knows files by file:// URI)",
-                 c->src);
-        return false;
-    }
     /* The source first: a missing SRC is reported before DST is created. */
     unsigned io = c->jobs * 2 < 4 ? 4 : c->jobs * 2 > 64 ? 64 : c->jobs * 2;
     source_cfg_t scfg = {.src = c->src,
@@ -61,20 +43,10 @@ static bool open_all(batch_t *b, char *err, size_t errsz)
         snprintf(err, errsz, "%s: %s", c->src, why);
         return false;
     }
-    store_cfg_t wcfg = {.freedesktop = c->freedesktop,
-                        .fsync = c->fsync,
-                        .writers = io,
-                        .retries = c->retries,
-                        .done = b->done,
-                        .opts = &c->opts};
-    if ((b->store = store_open(c->dst, &wcfg, why, sizeof why)) == NULL) {
+    store_cfg_t wcfg = {
+        .fsync = c->fsync, .writers = io, .retries = c->retries, .done = b->done, .opts = &c->opts};
+    if ((b->store = store_open(b->dst, &wcfg, why, sizeof why)) == NULL) {
         snprintf(err, errsz, "%s: %s", c->dst, why);
-        return false;
-    }
-    if (c->freedesktop && inside(c->src, c->dst)) {
-        snprintf(err, errsz,
-                 "%s: is inside the thumbnail cache %s (thumbnails are never made of thumbnails)",
-                 c->src, c->dst);
         return false;
     }
     if (b->store->ops->same_place != NULL && b->store->ops->same_place(b->store, c->src)) {
@@ -101,17 +73,11 @@ batch_t *batch_open(const batch_cfg_t *cfg, done_t *done, char *err, size_t errs
     }
     b->cfg = *cfg;
     b->done = done;
-    b->dst = cfg->freedesktop ? freedesktop_root() : strndup(cfg->dst, path_trimmed_len(cfg->dst));
-    b->cfg.dst = b->dst;
-    if (b->dst == NULL) {
-        snprintf(err, errsz,
-                 cfg->freedesktop ? "--freedesktop: cannot tell where the thumbnail cache is "
-                                    "(neither XDG_CACHE_HOME nor HOME is set)"
-                                  : "out of memory");
-        batch_close(b);
-        return NULL;
-    }
-    if (!open_all(b, err, errsz)) {
+    if ((b->dst = strndup(cfg->dst, path_trimmed_len(cfg->dst))) == NULL)
+        snprintf(err, errsz, "out of memory");
+    else
+        b->cfg.dst = b->place = store_place(b->dst, cfg->src, err, errsz);
+    if (b->place == NULL || !open_all(b, err, errsz)) {
         batch_close(b);
         return NULL;
     }
@@ -158,6 +124,7 @@ void batch_close(batch_t *b)
     source_close(b->source);
     free(b->stats);
     free(b->dst);
+    free(b->place);
     free(b);
 }
 

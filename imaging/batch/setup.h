@@ -11,8 +11,9 @@
 #include "store/store.h"
 
 struct batch {
-    batch_cfg_t cfg; /* cfg.dst: DST without trailing slashes, or the cache's folder */
-    char *dst;       /* what cfg.dst points to, malloc'd */
+    batch_cfg_t cfg; /* cfg.dst: place, for the source and every message */
+    char *dst;       /* DST without trailing slashes: the store's form (malloc'd) */
+    char *place;     /* where that leads (store_place), malloc'd */
     done_t *done;    /* the run's (the caller's) */
     source_t *source;
     store_t *store;

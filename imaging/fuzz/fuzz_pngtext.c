@@ -1,4 +1,4 @@
-/* libFuzzer target: the PNG text-key reader of the freedesktop store (store/pngtext.c), which
+/* libFuzzer target: the PNG text-key reader of the cache store (store/freedesktop/pngtext.c), which
  * reads files of the shared thumbnail cache that any program may have written. Any crash, leak or
  * sanitizer report is a bug; a value found is always a NUL-terminated string. */
 #include <stddef.h>

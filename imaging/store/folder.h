@@ -35,7 +35,7 @@ int folder_scan(store_t *base, const thumb_opts_t *o, const char *src, store_ent
                 char *err, size_t errsz);
 void folder_remove(store_t *base, char *const *addrs, size_t n, store_removed_fn fn, void *ctx);
 
-/* The folder store on dst (the freedesktop cache is one, with its own names). */
+/* The folder store on dst (the cache's store writes through one). */
 store_t *store_folder_open(const char *dst, const store_cfg_t *cfg, char *err, size_t errsz);
 
 #endif

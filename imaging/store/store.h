@@ -1,8 +1,8 @@
 /* store: where thumbnails go. One interface, one file (or folder) per backend: the folder store
- * (folder.c), the freedesktop thumbnail cache (freedesktop/), and the backends whose DST has a
- * form of its own, listed in store.c's chooser. store_open picks the backend by the
- * form of DST and the configuration, so nothing outside this room names one; each backend reads
- * its own environment and reports its own requests (`stats`).
+ * (folder.c), and the backends whose DST has a form of its own (a URL, a word such as null:),
+ * listed in store.c's chooser. store_place and store_open pick the backend by the form of DST,
+ * so nothing outside this room names one; each backend reads its own environment, checks SRC
+ * against itself, and reports its own requests (`stats`).
  *
  * A store owns its naming: `name` gives each of a task's outputs its address, which only the
  * store reads back (a path beneath DST, a key under a prefix, a file in the cache). Most mirror
@@ -89,7 +89,6 @@ struct store {
 };
 
 typedef struct store_cfg {
-    bool freedesktop;   /* the freedesktop thumbnail cache rather than DST */
     bool private_modes; /* folder: files 0600 and new folders 0700 (else 0666/0777 & ~umask) */
     bool fsync;         /* folder: fsync each file before its rename */
     bool keep_folders;  /* folder: removing files never removes a folder (the cache's own) */
@@ -101,16 +100,16 @@ typedef struct store_cfg {
     thumb_opts_t *opts;
 } store_cfg_t;
 
-/* Opens DST: the backend whose form DST has (store.c's chooser), else a folder (created if
- * missing), or with cfg->freedesktop the cache (dst: freedesktop_root()'s). Each backend reads
- * its own environment and checks that it can be written (a setup error otherwise). Returns the
- * store, or NULL with err. */
-store_t *store_open(const char *dst, const store_cfg_t *cfg, char *err, size_t errsz);
+/* Where DST's outputs go, settled before anything is opened (so SRC is checked against it first,
+ * and a source never walks it): for a form that names a place of its own (the cache's), that
+ * place, once its backend has checked SRC against it; else DST. The run's messages name this.
+ * malloc'd; NULL with the whole message in err ("PATH: reason"). */
+char *store_place(const char *dst, const char *src, char *err, size_t errsz);
 
-/* The freedesktop cache's folder: $XDG_CACHE_HOME/thumbnails, or ~/.cache/thumbnails when that is
- * unset or empty (or not absolute, as the XDG spec says to ignore relative paths). malloc'd; NULL
- * when neither HOME nor XDG_CACHE_HOME says where. */
-char *freedesktop_root(void);
+/* Opens DST (its form, not its place): the backend whose form DST has (store.c's chooser), else
+ * a folder (created if missing). Each backend reads its own environment and checks that it can be
+ * written (a setup error otherwise). Returns the store, or NULL with err. */
+store_t *store_open(const char *dst, const store_cfg_t *cfg, char *err, size_t errsz);
 
 /* Closes and frees a store (NULL is fine). */
 void store_close(store_t *s);

@@ -16,7 +16,8 @@
  * Thumb::URI names a file under SRC (as given, or resolved) that no longer exists; never other
  * programs' failure entries, never entries for files outside SRC, and never the cache's own
  * folders. The PNGs themselves are made by the decoders (decoder/cachepng.h): opening the store
- * sets the run's format to FMT_PNG_KEYS and asks for MIME types. */
+ * sets the run's format to FMT_PNG_KEYS and asks for MIME types.
+ * Its form of DST is FORM (cmd/ turns --freedesktop into it); its place, the cache's folder. */
 #include <dirent.h>
 #include <errno.h>
 #include <glib.h>
@@ -28,9 +29,11 @@
 #include <sys/stat.h>
 
 #include "store/folder.h"
+#include "s3/s3.h"
 #include "store/freedesktop/pngtext.h"
 #include "store/store.h"
 
+#define FORM "freedesktop:"
 #define FAIL_DIR "fail/thumbgen-" TG_VERSION
 
 typedef struct {
@@ -44,7 +47,10 @@ typedef struct {
 static const char *const PRUNED_DIRS[] = {"normal", "large", "x-large", "xx-large", FAIL_DIR};
 #define N_PRUNED_DIRS (sizeof PRUNED_DIRS / sizeof PRUNED_DIRS[0])
 
-char *freedesktop_root(void)
+/* The cache's folder: $XDG_CACHE_HOME/thumbnails, or ~/.cache/thumbnails when that is unset or
+ * empty (or not absolute, as the XDG spec says to ignore relative paths). malloc'd; NULL when
+ * neither HOME nor XDG_CACHE_HOME says where. */
+static char *cache_root(void)
 {
     const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
     char *root = NULL;
@@ -223,6 +229,40 @@ static void fdo_close(store_t *base)
     free(s);
 }
 
+/* True when path is folder or lies beneath it (both resolved). */
+static bool inside(const char *path, const char *folder)
+{
+    char p[PATH_MAX], f[PATH_MAX];
+    if (realpath(path, p) == NULL || realpath(folder, f) == NULL)
+        return false;
+    size_t n = strlen(f);
+    return strncmp(p, f, n) == 0 && (p[n] == '\0' || p[n] == '/' || n == 1);
+}
+
+/* store.h's chooser: FORM's place, the cache's folder, for a local SRC outside it. */
+char *store_freedesktop_place(const char *dst, const char *src, char *err, size_t errsz)
+{
+    if (strcmp(dst, FORM) != 0)
+        return NULL;
+    char *root = cache_root();
+    if (root == NULL)
+        snprintf(err, errsz,
+                 "--freedesktop: cannot tell where the thumbnail cache is (neither XDG_CACHE_HOME "
+                 "nor HOME is set)");
+    else if (s3_is_url(src))
+        snprintf(err, errsz,
+                 "%s: --freedesktop needs a local SRC (the cache knows files by file:// URI)", src);
+    else if (inside(src, root))
+        snprintf(err, errsz,
+                 "%s: is inside the thumbnail cache %s (thumbnails are never made of thumbnails)",
+                 src, root);
+    if (err[0] != '\0') {
+        free(root);
+        root = NULL;
+    }
+    return root;
+}
+
 store_t *store_freedesktop_open(const char *dst, const store_cfg_t *cfg, char *err, size_t errsz)
 {
     static const store_ops_t ops = {.name = fdo_name,
@@ -232,19 +272,21 @@ store_t *store_freedesktop_open(const char *dst, const store_cfg_t *cfg, char *e
                                     .scan = fdo_scan,
                                     .remove = fdo_remove,
                                     .close = fdo_close};
+    if (strcmp(dst, FORM) != 0)
+        return NULL;
     cfg->opts->format = FMT_PNG_KEYS; /* what the cache keeps: its PNGs, with their keys... */
     cfg->opts->want_mime = true;      /* ...Thumb::Mimetype among them */
     store_cfg_t fcfg = *cfg;
     fcfg.private_modes = true;
     fcfg.keep_folders = true;
     fdo_t *s = calloc(1, sizeof *s);
-    if (s == NULL || (s->root = strdup(dst)) == NULL) {
+    if (s == NULL || (s->root = cache_root()) == NULL) {
         free(s);
-        snprintf(err, errsz, "out of memory");
+        snprintf(err, errsz, "out of memory"); /* store_place found the root */
         return NULL;
     }
     s->cwd = g_get_current_dir();
-    s->folder = store_folder_open(dst, &fcfg, err, errsz);
+    s->folder = store_folder_open(s->root, &fcfg, err, errsz);
     if (s->folder == NULL) {
         fdo_close(&s->base);
         return NULL;
