@@ -41,7 +41,10 @@ if [ $cache = 1 ]; then
   kept=() gone=()
   for i in $(seq 1 $N); do kept+=($w/src/p$i.jpg $w/src/x$i.jpg); gone+=($w/src/d$i.jpg); done
   # gnome_check.py ends with "MODE: K files, M not accepted"
-  notok() { /usr/bin/python3 $chk "$@" | tee /dev/stderr | sed -n 's/.*, \([0-9]*\) not accepted$/\1/p'; }
+  notok() {
+    local out; out=$(/usr/bin/python3 $chk "$@"); echo "$out" >&2
+    sed -n 's/.*, \([0-9]*\) not accepted$/\1/p' <<<"$out"
+  }
   n1=$(notok thumb normal "${kept[@]}"); n2=$(notok gio - "${kept[@]}"); n3=$(notok gone normal "${gone[@]}")
   bad=$((n1 + n2 + n3))
   for i in $(seq 1 $N); do
