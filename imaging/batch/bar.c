@@ -124,7 +124,9 @@ void bar_draw(reporter_t *r)
         draw_status(r, cols);
         return;
     }
-    uint64_t done = r->counts[0] + r->counts[1] + r->counts[2] + r->counts[3];
+    uint64_t done = 0;
+    for (int i = 0; i < TASK_NSTATUS; i++)
+        done += r->counts[i];
     double secs = (now_ns() - r->start_ns) / 1e9;
     double rate = secs > 0 ? done / secs : 0;
     /* The total: the lister's once it has finished; before, the counting walk's, or what the

@@ -1,5 +1,6 @@
 #include "batch/batch.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/resource.h>
@@ -35,6 +36,8 @@ typedef struct {
     bool any_started; /* some decoder started: a decoder that cannot start is then one file's */
     char fatal[400];  /* why the run cannot go on (a thread's set-up failed, no decoder can start
                        * here), set by the first to find out; "" while it can */
+    done_t *full;     /* fired when a write finds the store full: nothing more is decoded or written
+                       * (docs/DESIGN.md, "A full disk") */
 } run_t;
 
 /* One stage thread's own state: its decoder (resize workers, started with the first file), and
@@ -127,8 +130,11 @@ static bool open_source(local_t *l, task_t *t)
 /* An opener (a remote source's): brings the source's bytes before a worker is free for them. */
 static map_result_t open_one(void *ctx, void *in, void *out, done_t *done)
 {
+    local_t *l = ctx;
     task_t *t = *(task_t **)in;
-    if (!open_source(ctx, t) && done_fired(done)) {
+    if (done_fired(l->run->full))
+        t->status = TASK_NOT_ATTEMPTED; /* not fetched: nowhere to put its thumbnail */
+    else if (!open_source(l, t) && done_fired(done)) {
         task_free(t); /* a download cut short by Ctrl-C: dropped */
         return MAP_SKIP;
     }
@@ -143,6 +149,15 @@ static map_result_t resize(void *ctx, void *in, void *out, done_t *done)
     local_t *l = ctx;
     run_t *run = l->run;
     task_t *t = *(task_t **)in;
+    if (done_fired(run->full) && t->status == TASK_MADE)
+        t->status = TASK_NOT_ATTEMPTED; /* not decoded: nowhere to put its thumbnail */
+    if (t->status == TASK_NOT_ATTEMPTED) {
+        if (t->fd >= 0)
+            close(t->fd);
+        t->fd = -1;
+        *(task_t **)out = t;
+        return MAP_EMIT;
+    }
     if (t->fd < 0 && t->status != TASK_FAILED && t->status != TASK_SKIPPED)
         open_source(l, t);
     int src = t->fd;
@@ -165,8 +180,14 @@ static map_result_t resize(void *ctx, void *in, void *out, done_t *done)
     return MAP_EMIT;
 }
 
+static void ignore_removal(void *ctx, const char *addr, const char *err)
+{
+    (void)ctx, (void)addr, (void)err; /* what cannot be removed is whole, only not all there */
+}
+
 /* A writer: puts a made task's thumbnails (or a failed one's failure entry) into the store,
- * reports the task and frees it. */
+ * reports the task and frees it. Once a write finds the store full (ENOSPC, EDQUOT), that
+ * source's outputs written before go, `full` fires, and no later task is written. */
 static map_result_t write_out(void *ctx, void *in, void *out, done_t *done)
 {
     (void)out;
@@ -177,18 +198,31 @@ static map_result_t write_out(void *ctx, void *in, void *out, done_t *done)
     char err[300];
     /* Only the newest job for a source, still what its decoder read, writes (order.h). */
     bool may = order_claim(order, t);
+    if (may && t->status == TASK_MADE && done_fired(l->run->full))
+        t->status = TASK_NOT_ATTEMPTED; /* decoded before the store was full: not written */
     for (int i = 0; may && t->status == TASK_MADE && i < t->nouts; i++) {
         if (store->ops->put(store, l->store_local, t, t->outs[i].dst, t->outs[i].buf,
                             t->outs[i].len, err, sizeof err) == 0)
             continue;
+        bool full = errno == ENOSPC || errno == EDQUOT;
         if (done_fired(done)) { /* an upload cut short by Ctrl-C: dropped, like a decode */
             order_done(order, t);
             task_free(t);
             return MAP_SKIP;
         }
         task_fail(t, TASK_FAILED, "cannot write %s: %s", t->outs[i].dst, err);
+        if (full) { /* the run stops here; none of this source's outputs is left behind */
+            reporter_full(l->run->rep, err);
+            done_fire(l->run->full);
+            char *written[THUMB_MAX_SIZES];
+            for (int k = 0; k < i; k++)
+                written[k] = t->outs[k].dst;
+            if (i > 0 && store->ops->remove != NULL)
+                store->ops->remove(store, written, (size_t)i, ignore_removal, NULL);
+        }
+        break;
     }
-    if (may && t->status == TASK_FAILED && t->fail.buf != NULL &&
+    if (may && t->status == TASK_FAILED && t->fail.buf != NULL && !done_fired(l->run->full) &&
         store->ops->put(store, l->store_local, NULL, t->fail.dst, t->fail.buf, t->fail.len, err,
                         sizeof err) != 0)
         task_fail(t, TASK_FAILED, "%s (and its failure entry cannot be written: %s)", t->error,
@@ -315,6 +349,10 @@ int batch_run(batch_t *b, char *err, size_t errsz)
                           .timeout_s = cfg->timeout_s,
                           .max_memory_mib = cfg->max_memory_mib,
                           .exe = "/proc/self/exe"}};
+    done_t full;
+    done_init(&full);
+    run.full = &full;
+    lister.full = &full;
     pthread_mutex_init(&run.mu, NULL);
     pthread_cond_init(&run.set_up, NULL);
 
@@ -350,9 +388,10 @@ int batch_run(batch_t *b, char *err, size_t errsz)
         snprintf(err, errsz, "%s", run.fatal);
     else if (!ok)
         snprintf(err, errsz, "could not start the pipeline (out of memory or threads)");
-    if (cfg->prune && !cfg->watch && ok && !fatal && !done_fired(done))
+    if (cfg->prune && !cfg->watch && ok && !fatal && !done_fired(done) && !done_fired(&full))
         prune_run(&pruner, b->store, &cfg->opts, &pcfg, &b->rep); /* cancellable by done */
     pruner_free(&pruner); /* joins the scan, which may still use the done */
     order_free(order);
+    done_destroy(&full);
     return ok && !fatal ? 0 : -1;
 }

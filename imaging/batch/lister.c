@@ -150,6 +150,11 @@ static bool lister_emit(source_sink_t *k, src_file_t *files, size_t n)
         } else {
             t = file_task(l, f);
         }
+        if (t != NULL && done_fired(l->full)) { /* counted, never decoded: the store is full */
+            t->status = TASK_NOT_ATTEMPTED;
+            settle(l, t);
+            t = NULL;
+        }
         if (t != NULL && l->dry_run) {
             reporter_would_make(l->rep, t);
             task_free(t);
@@ -227,6 +232,7 @@ void lister_run(void *ctx, stage_emitter_t *em)
     l->em = em;
     l->sink = (source_sink_t){.opts = l->opts,
                               .done = stage_emitter_done(em),
+                              .end = l->full,
                               .prunes = l->prune != NULL,
                               .emit = lister_emit,
                               .failure = lister_failure,

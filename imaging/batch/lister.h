@@ -15,6 +15,7 @@
  *     listing failed (prune.h);
  *   - --dry-run: a task that would be made is reported as such and goes no further;
  *   - --watch: the files SRC holds are counted (found, less those gone) for the status line;
+ *   - once the store is full (`full`), what would be decoded is settled as not attempted;
  *   - up to date (every output exists in the store and is not older than the source) is settled
  *     here, before any download or decode: the workers never see it.
  *
@@ -52,6 +53,9 @@ typedef struct lister {
     hashset_t present;
     stage_emitter_t *em; /* set while lister_run runs */
     order_t *order;      /* each emitted task is numbered for its source; a removal supersedes */
+    /* Fired once a write finds the store full: a task that would be emitted is settled here as
+     * not attempted (the listing goes on, to count them), and a watch ends after its pass. */
+    done_t *full;
 } lister_t;
 
 /* The stage_source function: ctx is a lister_t; it emits task_t pointers. */

@@ -78,6 +78,7 @@ void reporter_task(reporter_t *r, const task_t *t)
 {
     pthread_mutex_lock(&r->mu);
     r->counts[t->status]++;
+    /* (Sources not attempted are told of once, by reporter_full_notice.) */
     if (t->status == TASK_FAILED || (t->owner != NULL && !r->quiet)) {
         bar_clear(r);
         fprintf(stderr, "thumbgen: %s: %s\n", t->src, t->error ? t->error : "failed");
@@ -190,6 +191,28 @@ void reporter_dst_failure(reporter_t *r, const char *dst, const char *reason)
     pthread_mutex_unlock(&r->mu);
 }
 
+void reporter_full(reporter_t *r, const char *why)
+{
+    pthread_mutex_lock(&r->mu);
+    if (r->full[0] == '\0')
+        snprintf(r->full, sizeof r->full, "%s", why);
+    pthread_mutex_unlock(&r->mu);
+}
+
+void reporter_full_notice(reporter_t *r, const char *dst)
+{
+    pthread_mutex_lock(&r->mu);
+    if (r->full[0] != '\0') {
+        bar_clear(r);
+        unsigned long long n = r->counts[TASK_NOT_ATTEMPTED];
+        fprintf(stderr,
+                "thumbgen: %s: the disk is full (%s): %llu source%s not attempted; once there "
+                "is room, a rerun makes %s\n",
+                dst, r->full, n, n == 1 ? "" : "s", n == 1 ? "it" : "them");
+    }
+    pthread_mutex_unlock(&r->mu);
+}
+
 void reporter_summary(reporter_t *r, bool interrupted)
 {
     bar_stop(r);
@@ -197,10 +220,13 @@ void reporter_summary(reporter_t *r, bool interrupted)
     bar_clear(r);
     if (!r->quiet) {
         double secs = (now_ns() - r->start_ns) / 1e9;
-        char removed[64] = "";
+        char removed[96] = "";
         if (r->pruning)
             snprintf(removed, sizeof removed, ", %llu %s", (unsigned long long)r->removed,
                      r->dry_run ? "to remove" : "removed");
+        if (r->counts[TASK_NOT_ATTEMPTED] > 0)
+            snprintf(removed + strlen(removed), sizeof removed - strlen(removed),
+                     ", %llu not attempted", (unsigned long long)r->counts[TASK_NOT_ATTEMPTED]);
         unsigned long long *c =
             (unsigned long long[]){r->counts[TASK_MADE], r->counts[TASK_UP_TO_DATE],
                                    r->counts[TASK_SKIPPED], r->counts[TASK_FAILED]};

@@ -20,8 +20,9 @@
 
 typedef struct reporter {
     pthread_mutex_t mu;
-    uint64_t counts[4]; /* by task_status_t (with dry_run, TASK_MADE: would be made) */
-    uint64_t removed;   /* --prune: outputs removed (with dry_run: that would be) */
+    uint64_t counts[TASK_NSTATUS]; /* by task_status_t (dry_run: TASK_MADE, would be made) */
+    uint64_t removed;              /* --prune: outputs removed (with dry_run: that would be) */
+    char full[200];                /* why the store is full (reporter_full), "" while it is not */
     bool pruning, dry_run;
     bool watching;    /* --watch, once the first pass's listing has ended */
     bool status_line; /* ... and every source it found is settled: a status line, not the bar */
@@ -103,6 +104,14 @@ void reporter_failure(reporter_t *r, const char *path, const char *reason);
 /* The same for a failure of DST's or of one of its files (a refused or failed prune): its
  * manifest line has "src": null and the address as "dst", so no script takes it for a source. */
 void reporter_dst_failure(reporter_t *r, const char *dst, const char *reason);
+
+/* The store is full (why: "No space left on device", "Disk quota exceeded"): recorded the first
+ * time, for reporter_full_notice. */
+void reporter_full(reporter_t *r, const char *why);
+
+/* When the store became full: prints once, even when quiet, "thumbgen: DST: the disk is full
+ * (WHY): N sources not attempted; ..." on stderr. */
+void reporter_full_notice(reporter_t *r, const char *dst);
 
 /* Prints the summary line on stderr (unless quiet). After watching, its rate is over the time
  * spent working ("12.3 images/s over 2.41 s of work"), not the time spent waiting for changes. */

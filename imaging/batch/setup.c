@@ -86,6 +86,7 @@ batch_t *batch_open(const batch_cfg_t *cfg, done_t *done, char *err, size_t errs
 
 int batch_finish(batch_t *b, bool interrupted, batch_counts_t *counts, char *err, size_t errsz)
 {
+    reporter_full_notice(&b->rep, b->cfg.dst);
     reporter_summary(&b->rep, interrupted);
     if (b->cfg.stats)
         stats_print(stderr, b->stats, b->nstats);

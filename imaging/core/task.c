@@ -73,6 +73,6 @@ void task_drop(void *item)
 
 const char *task_status_name(task_status_t s)
 {
-    static const char *const names[] = {"made", "up_to_date", "skipped", "failed"};
+    static const char *const names[] = {"made", "up_to_date", "skipped", "failed", "not_attempted"};
     return names[s];
 }

@@ -16,7 +16,16 @@
 
 #include "core/options.h"
 
-typedef enum { TASK_MADE, TASK_UP_TO_DATE, TASK_SKIPPED, TASK_FAILED } task_status_t;
+/* TASK_NOT_ATTEMPTED: never decoded (or never written) because the store was full before its turn
+ * (docs/DESIGN.md, "A full disk"). */
+typedef enum {
+    TASK_MADE,
+    TASK_UP_TO_DATE,
+    TASK_SKIPPED,
+    TASK_FAILED,
+    TASK_NOT_ATTEMPTED,
+    TASK_NSTATUS
+} task_status_t;
 
 /* What a codec family learnt of its source, filled in by the family that knows it (in the
  * decoder), carried whole to thumbgen's process (decoder/proto.h) and read by the manifest writer
@@ -88,7 +97,8 @@ void task_free(task_t *t);
 /* item_drop_fn for channels of task_t *. */
 void task_drop(void *item);
 
-/* The status name used in the manifest and messages: made, up_to_date, skipped, failed. */
+/* The status name used in the manifest and messages: made, up_to_date, skipped, failed,
+ * not_attempted. */
 const char *task_status_name(task_status_t s);
 
 #endif

@@ -43,7 +43,9 @@ typedef struct source_sink source_sink_t;
 struct source_sink {
     const thumb_opts_t *opts; /* how outputs are named (src_file_init) */
     done_t *done;             /* the run's, for a source that waits on something else too */
-    bool prunes;              /* the run prunes (--prune) */
+    done_t *end; /* fired when the run is to end after the listing in hand (the store is full):
+                  * a source that waits for changes (--watch) stops waiting; NULL: never */
+    bool prunes; /* the run prunes (--prune) */
     /* Settles or emits files[0..n) in order, their claims settled (claims_settle). False once
      * the run is cancelled. */
     bool (*emit)(source_sink_t *k, src_file_t *files, size_t n);

@@ -18,7 +18,8 @@
  * A folder is watched before its names are read, so nothing made meanwhile is missed (found
  * twice at worst: the second time it is up to date). When the watch limit
  * (fs.inotify.max_user_watches) is reached, watching cannot be complete: it is reported, and the
- * run ends after its pass rather than miss files silently. The thread sleeps in poll on the
+ * run ends after its pass rather than miss files silently; so it does once the store is full (the
+ * sink's end fires). The thread sleeps in poll on the
  * inotify descriptor and the run's done, with no timeout: nothing wakes it but a change or a
  * signal. */
 #include <errno.h>
@@ -272,12 +273,13 @@ static void watch_list(source_t *base, source_sink_t *k)
     }
     pass(ws, k);
     bool pruning = k->prunes;
-    while (!ws->limit && !done_fired(done)) {
-        struct pollfd p[2] = {{.fd = ws->ino, .events = POLLIN},
-                              {.fd = done_fd(done), .events = POLLIN}};
-        if (poll(p, 2, -1) < 0 && errno != EINTR)
+    while (!ws->limit && !done_fired(done) && !done_fired(k->end)) {
+        struct pollfd p[3] = {{.fd = ws->ino, .events = POLLIN},
+                              {.fd = done_fd(done), .events = POLLIN},
+                              {.fd = k->end ? done_fd(k->end) : -1, .events = POLLIN}};
+        if (poll(p, 3, -1) < 0 && errno != EINTR)
             break;
-        if (done_fired(done) || !(p[0].revents & POLLIN))
+        if (done_fired(done) || done_fired(k->end) || !(p[0].revents & POLLIN))
             continue;
         if (!handle_events(ws, k, pruning))
             break;

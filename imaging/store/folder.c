@@ -248,6 +248,7 @@ static int folder_put(store_t *base, void *local, const task_t *src, const char 
                  "a symbolic link inside the destination is never followed or replaced");
     else if (rc != 0)
         snprintf(err, errsz, "%s", strerror(rc));
+    errno = rc; /* ENOSPC, EDQUOT: the disk is full (store.h) */
     return rc == 0 ? 0 : -1;
 }
 

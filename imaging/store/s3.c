@@ -10,6 +10,7 @@
  * a listing gives no metadata, and a HEAD per object would turn a no-op rerun's one LIST per 1000
  * objects into 1000 requests. So, unlike the folder store, S3 does not see an owner change at one
  * name or a source replaced by an older file without --force (docs/DESIGN.md). */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,8 +172,10 @@ static int s3_store_put(store_t *base, void *local, const task_t *src, const cha
     s3_err_t e;
     int rc = s3_put(writer, s->bucket, key, buf, len, s3_content_type(key), src ? meta : NULL, &e);
     free(key);
-    if (rc != 0)
+    if (rc != 0) {
         snprintf(err, errsz, "%s", e.msg);
+        errno = EIO; /* a bucket is never "full" (store.h) */
+    }
     return rc;
 }
 

@@ -14,8 +14,9 @@
  * no state of its own) and hands what it returned to its every put and to thread_exit.
  *
  * Error convention: store_open returns the store, or NULL with the reason in words in err; name
- * and put return 0, or -1 with the reason in words in err; fresh and failed_before answer a
- * question (false when they cannot tell). */
+ * and put return 0, or -1 with the reason in words in err (put also sets errno: ENOSPC or EDQUOT
+ * when the store is full, which stops the run: docs/DESIGN.md, "A full disk"); fresh and
+ * failed_before answer a question (false when they cannot tell). */
 #ifndef IMAGING_STORE_H
 #define IMAGING_STORE_H
 
