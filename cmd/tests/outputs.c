@@ -103,14 +103,18 @@ void expect_manifest(const char *manifest, const char *conds, const char *field,
     proc_result_free(&r);
 }
 
-void sh(const char *cmd)
+void run_ok(char *const argv[])
 {
-    char *argv[] = {"/bin/sh", "-c", (char *)cmd, NULL};
     proc_result_t r;
     assert_int_equal(proc_run(argv, &r), 0);
     if (r.status != 0)
-        fail_msg("%s: %s", cmd, r.err);
+        fail_msg("%s %s: status %d\n%s%s", argv[0], argv[1] ? argv[1] : "", r.status, r.out, r.err);
     proc_result_free(&r);
+}
+
+void sh(const char *cmd)
+{
+    run_ok((char *[]){"/bin/sh", "-c", (char *)cmd, NULL});
 }
 
 proc_result_t tg_vrun(const char *bin, const char *first, va_list ap)

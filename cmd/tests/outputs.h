@@ -31,7 +31,9 @@ double mean_abs_diff(VipsImage *a, VipsImage *b);
 proc_result_t tg_run(const char *bin, const char *first, ...);
 proc_result_t tg_vrun(const char *bin, const char *first, va_list ap);
 
-/* Runs cmd with /bin/sh -c, failing the test (with its stderr) unless it exits 0. */
+/* Runs argv (argv[0] a path), failing the test (with what it printed) unless it exits 0; sh runs
+ * cmd so with /bin/sh -c. */
+void run_ok(char *const argv[]);
 void sh(const char *cmd);
 
 /* A test's own temporary folder: root = /tmp/tg-TAG-XXXXXX, with the names src, dst (root/out) and

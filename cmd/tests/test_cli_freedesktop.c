@@ -72,12 +72,7 @@ static void gnome_accepts(const fixture_t *f, const char *mode, const char *arg,
         argv[k++] = paths[i];
     }
     argv[k] = NULL;
-    proc_result_t r;
-    assert_int_equal(proc_run(argv, &r), 0);
-    if (r.status != 0)
-        print_error("%s%s", r.out, r.err);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    run_ok(argv);
 }
 
 /* GNOME's factory accepts every good source's thumbnail in each of the flavours and every bad

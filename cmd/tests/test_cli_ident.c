@@ -163,13 +163,7 @@ static void gone_before_its_turn(void **state)
 /* Runs gnome_check.py MODE FLAVOURS PATH; fails the test unless GNOME accepts. */
 static void gnome(const char *mode, const char *flavours, const char *path)
 {
-    char *argv[] = {CHECK, (char *)mode, (char *)flavours, (char *)path, NULL};
-    proc_result_t r;
-    assert_int_equal(proc_run(argv, &r), 0);
-    if (r.status != 0)
-        print_error("%s%s", r.out, r.err);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    run_ok((char *[]){CHECK, (char *)mode, (char *)flavours, (char *)path, NULL});
 }
 
 /* Starts thumbgen-testhooks SRC DST --watch -j 2 (the cache instead of DST with cache, in a

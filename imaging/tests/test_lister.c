@@ -33,37 +33,37 @@ static const char *owner_of(const src_file_t *files, size_t n, const char *name)
     return NULL;
 }
 
+/* Settles the claims of names[0..n) in every rotation of their order: each time they end in name
+ * order and names[i]'s owner is owners[i] ("" for none). */
+static void owners_in_any_order(const char *const *names, const char *const *owners, size_t n)
+{
+    thumb_opts_t o;
+    thumb_opts_default(&o);
+    for (size_t r = 0; r < n; r++) {
+        const char *order[16];
+        src_file_t files[16];
+        for (size_t i = 0; i < n; i++)
+            order[i] = names[(i + r) % n];
+        fill(&o, files, order, n);
+        claims_settle(files, n);
+        for (size_t i = 0; i < n; i++) {
+            assert_true(i == 0 || strcmp(files[i - 1].name, files[i].name) < 0);
+            assert_string_equal(owner_of(files, n, names[i]), owners[i]);
+        }
+        for (size_t i = 0; i < n; i++)
+            src_file_free(&files[i]);
+    }
+}
+
 /* For one output name: an image extension beats none, then byte order decides; whatever order
- * the source found the files in. Files with their own output name, or never an image, claim
- * nothing. */
+ * the source found the files in. Files with their own output name, or never an image (b.txt),
+ * claim nothing; names are bytes, not letters (B.png). */
 static void clash_rule(void **state)
 {
     (void)state;
-    thumb_opts_t o;
-    thumb_opts_default(&o);
     const char *names[] = {"a.png", "a", "a.gif", "a.jpg", "b.txt", "b.png", "c.webp", "B.png"};
-    enum { N = sizeof names / sizeof names[0] };
-    /* Every rotation of the input order gives the same owners. */
-    for (size_t r = 0; r < N; r++) {
-        const char *order[N];
-        for (size_t i = 0; i < N; i++)
-            order[i] = names[(i + r) % N];
-        src_file_t files[N];
-        fill(&o, files, order, N);
-        claims_settle(files, N);
-        for (size_t i = 1; i < N; i++) /* ends in name order */
-            assert_true(strcmp(files[i - 1].name, files[i].name) < 0);
-        assert_string_equal(owner_of(files, N, "a.gif"), "");
-        assert_string_equal(owner_of(files, N, "a.jpg"), "a.gif");
-        assert_string_equal(owner_of(files, N, "a.png"), "a.gif");
-        assert_string_equal(owner_of(files, N, "a"), "a.gif");
-        assert_string_equal(owner_of(files, N, "b.png"), "");
-        assert_string_equal(owner_of(files, N, "b.txt"), ""); /* never an image: no claim */
-        assert_string_equal(owner_of(files, N, "c.webp"), "");
-        assert_string_equal(owner_of(files, N, "B.png"), ""); /* names are bytes, not letters */
-        for (size_t i = 0; i < N; i++)
-            src_file_free(&files[i]);
-    }
+    const char *owners[] = {"a.gif", "a.gif", "", "a.gif", "", "", "", ""};
+    owners_in_any_order(names, owners, sizeof names / sizeof names[0]);
 }
 
 /* What can be made ranks first: an image or RAW above a clip, a clip above a name without an
@@ -72,32 +72,11 @@ static void clash_rule(void **state)
 static void clash_ranks_what_can_be_made(void **state)
 {
     (void)state;
-    thumb_opts_t o;
-    thumb_opts_default(&o);
     const char *names[] = {"IMG_0002.AAE", "IMG_0002.MOV", "clip.json", "clip.mp4",
                            "r.mp4",        "r.dng",        "v",         "v.mkv",
                            "s.xmp",        "s.json"};
-    enum { N = sizeof names / sizeof names[0] };
-    for (size_t r = 0; r < N; r++) {
-        const char *order[N];
-        for (size_t i = 0; i < N; i++)
-            order[i] = names[(i + r) % N];
-        src_file_t files[N];
-        fill(&o, files, order, N);
-        claims_settle(files, N);
-        assert_string_equal(owner_of(files, N, "IMG_0002.MOV"), "");
-        assert_string_equal(owner_of(files, N, "IMG_0002.AAE"), "");
-        assert_string_equal(owner_of(files, N, "clip.mp4"), "");
-        assert_string_equal(owner_of(files, N, "clip.json"), "");
-        assert_string_equal(owner_of(files, N, "r.dng"), "");
-        assert_string_equal(owner_of(files, N, "r.mp4"), "r.dng");
-        assert_string_equal(owner_of(files, N, "v.mkv"), "");
-        assert_string_equal(owner_of(files, N, "v"), "v.mkv");
-        assert_string_equal(owner_of(files, N, "s.json"), "");
-        assert_string_equal(owner_of(files, N, "s.xmp"), "");
-        for (size_t i = 0; i < N; i++)
-            src_file_free(&files[i]);
-    }
+    const char *owners[] = {"", "", "", "", "r.dng", "", "v.mkv", "", "", ""};
+    owners_in_any_order(names, owners, sizeof names / sizeof names[0]);
 }
 
 /* The output's extension is the format's: with WebP output, a.webp and a.png clash as well. */
