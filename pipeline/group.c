@@ -35,11 +35,6 @@ group_t *group_new(size_t limit)
     return g;
 }
 
-done_t *group_done(group_t *g)
-{
-    return &g->done;
-}
-
 /* Records the first error; the caller then fires the done (never under g->mu: done_fire takes
  * the mutexes of registered waiters, and group_go registers g->mu). */
 static bool record_error(group_t *g, int err)

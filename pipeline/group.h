@@ -28,9 +28,6 @@ group_t *group_new(size_t limit);
  * pthread_create error when no thread could be had (recorded as the group's error if first). */
 int group_go(group_t *g, group_task_fn fn, void *arg);
 
-/* The group's done: fired by the first failing task, or by the owner to cancel everything. */
-done_t *group_done(group_t *g);
-
 /* Joins every task and returns the first error (0 if none failed). */
 int group_wait(group_t *g);
 

@@ -65,11 +65,6 @@ bool stage_ok(const stage_t *s)
     return s != NULL && s->ok;
 }
 
-size_t stage_nthreads(const stage_t *s)
-{
-    return s->nthreads;
-}
-
 const stage_stats_t *stage_thread_stats(const stage_t *s, size_t i)
 {
     return i < s->nthreads ? &s->stats[i] : NULL;

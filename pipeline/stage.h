@@ -92,7 +92,7 @@ stage_t *stage_pool(const map_spec_t *spec, done_t *done, chan_t *in, size_t n);
 stage_t *stage_take(done_t *done, chan_t *in, size_t n, done_t *fire_when_full, size_t cap,
                     item_drop_fn drop);
 
-/* ---- fan-in, split, sink */
+/* ---- fan-in, split */
 
 /* Merges n channels into one (n forwarding threads); the output is closed exactly once, by the
  * last forwarder to see its input closed (the seeds' WaitGroup). Order between inputs is not kept.
@@ -105,10 +105,6 @@ stage_t *stage_fan_in_all(done_t *done, const stage_t *from, size_t cap, item_dr
 /* Deals `in` round-robin onto n outputs (the seeds' Split). */
 stage_t *stage_split(done_t *done, chan_t *in, size_t n, size_t cap, item_drop_fn drop);
 
-/* Calls fn(ctx, item) for every item of `in` (fn owns the item) until it closes or done fires. */
-stage_t *stage_sink(const char *name, done_t *done, chan_t *in, void (*fn)(void *ctx, void *item),
-                    void *ctx);
-
 /* ---- handles */
 
 /* Output channel i of the stage (0 for single-output stages). */
@@ -119,7 +115,6 @@ size_t stage_nouts(const stage_t *s);
 bool stage_ok(const stage_t *s);
 
 /* The stats of thread i, valid once the stage is joined. */
-size_t stage_nthreads(const stage_t *s);
 const stage_stats_t *stage_thread_stats(const stage_t *s, size_t i);
 
 /* Copies the stats of every thread of stages[0..n) (NULL entries skipped), in order, into a new

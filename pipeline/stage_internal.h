@@ -19,20 +19,19 @@ struct stage_work {
     item_drop_fn drop; /* disposes of an item that cannot be sent, and of what outputs still hold */
     bool out_per_thread; /* thread i owns outs[i]; else the last thread out closes every output */
 
-    /* the loop (map, fan_out, pool, take, fan_in, split, sink) */
+    /* the loop (map, fan_out, pool, take, fan_in, split) */
     chan_t *in;
     chan_t *const *ins; /* fan_in: thread i reads ins[i] (copied by stage_new) */
     map_spec_t map;     /* map.fn NULL: items pass on unchanged */
     size_t limit;       /* items to send before stopping (take); SIZE_MAX: no limit */
     done_t *fire_when_full;
-    void (*sink)(void *ctx, void *item); /* sink: keeps every item */
 
     /* the sources (source, generator, repeat_fn) */
     void (*source)(void *ctx, stage_emitter_t *em);
     const void *items; /* generator: items[0..n) */
     size_t n;
     void (*gen)(void *ctx, void *item); /* repeat_fn */
-    void *ctx;                          /* of source, gen and sink */
+    void *ctx;                          /* of source and gen */
 };
 
 struct stage_thread {

@@ -1,12 +1,12 @@
 /* The stage kinds. Two thread bodies do all the work: sources (source, generator, repeat_fn) run a
- * function that sends, and every stage with an input (map, fan_out, pool, take, fan_in, split,
- * sink) runs the one loop below; a kind is the arguments its constructor gives them. */
+ * function that sends, and every stage with an input (map, fan_out, pool, take, fan_in, split)
+ * runs the one loop below; a kind is the arguments its constructor gives them. */
 #include "stage_internal.h"
 
 #include <stdint.h>
 
 /* ---- the loop: thread i receives from its input, makes zero or one item of each with map.fn
- * (none: the item itself) or hands it to the sink, and sends what it makes on its outputs in turn;
+ * (none: the item itself), and sends what it makes on its outputs (if any) in turn;
  * an item it cannot send goes to the drop function. It stops when the input is closed and drained,
  * the done fires, or `limit` items have been sent. */
 
@@ -33,10 +33,6 @@ static void *loop_body(void *arg)
     while (item != NULL && made != NULL && working && sent < w->limit && !done_fired(w->done)) {
         if (stats_recv(st, in, item, w->done) != CHAN_OK)
             break;
-        if (w->sink != NULL) {
-            w->sink(w->ctx, item);
-            continue;
-        }
         void *out = item;
         if (m->fn != NULL && m->fn(ctx, item, out = made, w->done) != MAP_EMIT)
             continue;
@@ -143,19 +139,6 @@ stage_t *stage_split(done_t *done, chan_t *in, size_t n, size_t cap, item_drop_f
                            .in = in,
                            .limit = SIZE_MAX};
     return stage_new(&w, 1, n, chan_item_size(in), cap);
-}
-
-stage_t *stage_sink(const char *name, done_t *done, chan_t *in, void (*fn)(void *ctx, void *item),
-                    void *ctx)
-{
-    struct stage_work w = {.body = loop_body,
-                           .name = name,
-                           .done = done,
-                           .in = in,
-                           .limit = SIZE_MAX,
-                           .sink = fn,
-                           .ctx = ctx};
-    return stage_new(&w, 1, 0, 1, 0);
 }
 
 /* ---- sources: one thread runs w->source, which sends through stage_emit */

@@ -43,11 +43,6 @@ void thumb_global_setup(int vips_threads_per_image)
     vips_cache_set_max_files(0);
 }
 
-void thumb_thread_shutdown(void)
-{
-    vips_thread_shutdown();
-}
-
 /* Loaders that would turn any text file into an "image": not for thumbnails. */
 static bool data_loader(const char *loader)
 {

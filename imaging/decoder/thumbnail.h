@@ -21,7 +21,4 @@ extern const codec_t codec_vips;
  * parallelism is across images) and no operation cache. Call once, after VIPS_INIT. */
 void thumb_global_setup(int vips_threads_per_image);
 
-/* Per-thread libvips clean-up; each worker calls it before it returns. */
-void thumb_thread_shutdown(void);
-
 #endif

@@ -11,11 +11,6 @@ source_t *source_open(const source_cfg_t *cfg, char *err, size_t errsz)
     return source_folder_open(cfg, err, errsz);
 }
 
-bool source_is_remote(const char *src)
-{
-    return s3_is_url(src);
-}
-
 void source_close(source_t *s)
 {
     if (s != NULL)

@@ -100,9 +100,6 @@ typedef struct source_cfg {
 
 source_t *source_open(const source_cfg_t *cfg, char *err, size_t errsz);
 
-/* True when SRC has a remote backend's form (which that backend recognises): its files have no
- * local path. */
-bool source_is_remote(const char *src);
 source_t *source_folder_open(const source_cfg_t *cfg, char *err, size_t errsz);
 source_t *source_files_open(const source_cfg_t *cfg, char *err, size_t errsz);
 source_t *source_s3_open(const source_cfg_t *cfg, char *err, size_t errsz);
