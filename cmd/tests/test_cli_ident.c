@@ -270,38 +270,62 @@ static void touch_after_write(void **state)
 
 /* Case 3 of issue 28: a photo deleted right after it arrives (its job in flight) keeps no
  * thumbnail, in DST or in the cache (--prune, the README's service): the job's result is dropped
- * as gone. marker.png's line says the deletion was handled before the job is released. */
-static void deleted_in_flight(bool cache)
+ * as gone. With moved, the photo is renamed instead (an import tool's temporary name): the new
+ * name is made from the same file while the old name's job is held, and the old name's result is
+ * dropped as gone. A later line (marker.png's, or the new name's) says the event was handled
+ * before the job is released. */
+static void gone_in_flight(bool cache, bool moved)
 {
     watcher_t w;
     watch(&w, cache, true);
     int hold = arrive_held(40, 40);
-    assert_int_equal(unlink(at(test_dirs.src, "photo.png")), 0);
-    write_png(at(test_dirs.src, "marker.png"), 10, 10);
-    expect(&w, "marker.png\"", "\"made\"", NULL);
+    const char *later = moved ? "renamed.png" : "marker.png";
+    if (moved)
+        assert_int_equal(rename(at(test_dirs.src, "photo.png"), at(test_dirs.src, later)), 0);
+    else {
+        assert_int_equal(unlink(at(test_dirs.src, "photo.png")), 0);
+        write_png(at(test_dirs.src, later), 10, 10);
+    }
+    char entry[512], needle[64];
+    FMT(needle, "%s\"", later);
+    entry_of(expect(&w, needle, "\"made\"", NULL), entry, sizeof entry);
     close(hold);
     const char *line = expect(&w, "photo.png\"", NULL);
     if (strstr(line, "\"reason\":\"gone\"") == NULL)
-        fail_msg("the deleted photo's result was not dropped: %s", line);
+        fail_msg("the %s photo's result was not dropped: %s", moved ? "renamed" : "deleted", line);
     free(stop(&w));
     if (cache) {
         gnome("gone", "normal,large", at(test_dirs.src, "photo.png"));
         assert_int_equal(count_outputs(at(test_dirs.root, "cache/thumbnails"), ".png"), 2);
     } else {
-        assert_int_equal(count_outputs(test_dirs.dst, ".jpg"), 1); /* marker's alone */
+        assert_int_equal(count_outputs(test_dirs.dst, ".jpg"), 1); /* the later one's alone */
     }
+    if (moved)
+        expect_size(cache ? entry : at(test_dirs.dst, "renamed.jpg"), 40, 40);
 }
 
 static void deleted_in_flight_leaves_nothing(void **state)
 {
     (void)state;
-    deleted_in_flight(false);
+    gone_in_flight(false, false);
 }
 
 static void deleted_in_flight_leaves_nothing_cached(void **state)
 {
     (void)state;
-    deleted_in_flight(true);
+    gone_in_flight(true, false);
+}
+
+static void renamed_in_flight_keeps_the_new_name(void **state)
+{
+    (void)state;
+    gone_in_flight(false, true);
+}
+
+static void renamed_in_flight_keeps_the_new_name_cached(void **state)
+{
+    (void)state;
+    gone_in_flight(true, true);
 }
 
 int main(void)
@@ -316,6 +340,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(touch_after_write, setup_dirs, teardown),
         cmocka_unit_test_setup_teardown(deleted_in_flight_leaves_nothing, setup_dirs, teardown),
         cmocka_unit_test_setup_teardown(deleted_in_flight_leaves_nothing_cached, setup_dirs,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(renamed_in_flight_keeps_the_new_name, setup_dirs, teardown),
+        cmocka_unit_test_setup_teardown(renamed_in_flight_keeps_the_new_name_cached, setup_dirs,
                                         teardown),
     };
     if (VIPS_INIT("test_cli_ident"))
