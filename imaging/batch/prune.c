@@ -72,14 +72,8 @@ static bool on_entry(void *ctx, const store_entry_t *e)
         return false;
     if (!shard_takes(e->rel, s->cfg->shard_k, s->cfg->shard_n))
         return true; /* another shard's to judge */
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 1024;
-        prune_entry_t *v = realloc(s->v, cap * sizeof *v);
-        if (v == NULL)
-            return !(s->oom = true);
-        s->v = v;
-        s->cap = cap;
-    }
+    if (!grow(&s->v, s->n, &s->cap, sizeof *s->v))
+        return !(s->oom = true);
     size_t na = strlen(e->addr), nr = strlen(e->rel);
     char *copy = arena_alloc(&s->names, na + nr + 2);
     if (copy == NULL)

@@ -35,3 +35,17 @@ void arena_free(arena_t *a)
     }
     arena_init(a);
 }
+
+bool grow(void *v, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return true;
+    void *old, *w;
+    memcpy(&old, v, sizeof old); /* v is some T **: its pointer's bytes, read as a void * */
+    size_t c = *cap ? *cap * 2 : 16;
+    if ((w = realloc(old, c * size)) == NULL)
+        return false;
+    memcpy(v, &w, sizeof w);
+    *cap = c;
+    return true;
+}

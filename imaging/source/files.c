@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/arena.h"
 #include "core/naming.h"
 #include "source/entries.h"
 #include "source/source.h"
@@ -62,14 +63,8 @@ static void load_folder(files_src_t *fs, source_sink_t *k, const char *dir)
             source_stat_local(dirfd(d), de->d_name, fs->follow_symlinks, &st) != 0 ||
             !S_ISREG(st.st_mode))
             continue;
-        if (fs->nfiles == cap) {
-            cap = cap ? cap * 2 : 64;
-            src_file_t *v = realloc(fs->files, cap * sizeof *v);
-            if (v == NULL)
-                break;
-            fs->files = v;
-        }
-        char *name = strdup(de->d_name);
+        char *name =
+            grow(&fs->files, fs->nfiles, &cap, sizeof *fs->files) ? strdup(de->d_name) : NULL;
         if (name == NULL)
             break;
         src_file_init(&fs->files[fs->nfiles++], k->opts, name, 0, 0, &zero, 0);

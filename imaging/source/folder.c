@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/arena.h"
 #include "core/naming.h"
 #include "source/folder.h"
 
@@ -33,14 +34,8 @@ static bool visit(visited_t *s, dev_t dev, ino_t ino)
     for (size_t i = 0; i < s->n; i++)
         if (s->v[i].dev == dev && s->v[i].ino == ino)
             return false;
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        dev_ino_t *v = realloc(s->v, cap * sizeof *v);
-        if (v == NULL)
-            return false;
-        s->v = v;
-        s->cap = cap;
-    }
+    if (!grow(&s->v, s->n, &s->cap, sizeof *s->v))
+        return false;
     s->v[s->n++] = (dev_ino_t){dev, ino};
     return true;
 }
@@ -52,14 +47,8 @@ typedef struct {
 
 static bool push(stack_t_ *s, char *path)
 {
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 16;
-        char **v = realloc(s->v, cap * sizeof *v);
-        if (v == NULL)
-            return false;
-        s->v = v;
-        s->cap = cap;
-    }
+    if (!grow(&s->v, s->n, &s->cap, sizeof *s->v))
+        return false;
     s->v[s->n++] = path;
     return true;
 }
@@ -85,14 +74,7 @@ static char **read_names(DIR *d, size_t *count)
     while ((de = readdir(d)) != NULL) {
         if (!visible(de->d_name))
             continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            char **w = realloc(v, cap * sizeof *w);
-            if (w == NULL)
-                break;
-            v = w;
-        }
-        if ((v[n] = strdup(de->d_name)) == NULL)
+        if (!grow(&v, n, &cap, sizeof *v) || (v[n] = strdup(de->d_name)) == NULL)
             break;
         n++;
     }

@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/arena.h"
 #include "core/naming.h"
 #include "source/folder.h"
 
@@ -141,15 +142,7 @@ static bool note(change_t **v, size_t *n, size_t *cap, int wd, const char *name,
             (*v)[i].kind = kind;
             return true;
         }
-    if (*n == *cap) {
-        size_t c = *cap * 2 + 16;
-        change_t *w = realloc(*v, c * sizeof *w);
-        if (w == NULL)
-            return false;
-        *v = w;
-        *cap = c;
-    }
-    char *copy = strdup(name);
+    char *copy = grow(v, *n, cap, sizeof **v) ? strdup(name) : NULL;
     if (copy == NULL)
         return false;
     (*v)[(*n)++] = (change_t){wd, copy, kind};

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/arena.h"
 #include "core/naming.h"
 #include "store/folder.h"
 #include "store/mirror.h"
@@ -25,15 +26,9 @@ static bool push(rels_t *s, char *rel)
 {
     if (rel == NULL)
         return false;
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 16;
-        char **v = realloc(s->v, cap * sizeof *v);
-        if (v == NULL) {
-            free(rel);
-            return false;
-        }
-        s->v = v;
-        s->cap = cap;
+    if (!grow(&s->v, s->n, &s->cap, sizeof *s->v)) {
+        free(rel);
+        return false;
     }
     s->v[s->n++] = rel;
     return true;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/arena.h"
 #include "s3/s3.h"
 #include "store/mirror.h"
 #include "store/store.h"
@@ -60,15 +61,7 @@ static bool collect(void *ctx, const s3_obj_t *o)
     folder_t *f = ctx;
     if (o->is_prefix)
         return true;
-    if (f->n == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 64;
-        entry_t *v = realloc(f->v, cap * sizeof *v);
-        if (v == NULL)
-            return false;
-        f->v = v;
-        f->cap = cap;
-    }
-    char *name = strdup(o->key + strlen(f->dir));
+    char *name = grow(&f->v, f->n, &f->cap, sizeof *f->v) ? strdup(o->key + strlen(f->dir)) : NULL;
     if (name == NULL)
         return false;
     f->v[f->n++] = (entry_t){name, o->mtime.tv_sec};
