@@ -115,13 +115,14 @@ typedef void (*s3_deleted_fn)(void *ctx, const char *key, const char *err);
 int s3_delete(s3_client_t *c, const char *bucket, char *const *keys, size_t n, s3_deleted_fn fn,
               void *ctx, s3_err_t *err);
 
-/* Opens the place "s3://BUCKET[/PREFIX]" names, for the S3 source and store alike: splits it into
- * *bucket and *prefix (malloc'd, as s3_parse_url), makes a client for the calling thread, and
+/* Opens the place "s3://BUCKET[/PREFIX]" names, for the S3 source and store alike: reads conf
+ * from the environment (s3_conf_from_env; with retries and done), splits url into *bucket and
+ * *prefix (malloc'd, as s3_parse_url), makes a client for the calling thread, and
  * checks before any work that the endpoint answers, the bucket exists and the credentials and
  * signature are accepted (by listing one key). Returns the client, or NULL with the reason in
  * words in err (naming the variables to check, never their values) and nothing allocated. */
-s3_client_t *s3_open_place(s3_conf_t *conf, const char *url, char **bucket, char **prefix,
-                           char *err, size_t errsz);
+s3_client_t *s3_open_place(s3_conf_t *conf, unsigned retries, done_t *done, const char *url,
+                           char **bucket, char **prefix, char *err, size_t errsz);
 
 /* The Content-Type of a thumbnail file name's extension. */
 const char *s3_content_type(const char *name);

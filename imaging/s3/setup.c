@@ -36,9 +36,13 @@ static int check_bucket(s3_client_t *c, const s3_conf_t *conf, const char *bucke
     return -1;
 }
 
-s3_client_t *s3_open_place(s3_conf_t *conf, const char *url, char **bucket, char **prefix,
-                           char *err, size_t errsz)
+s3_client_t *s3_open_place(s3_conf_t *conf, unsigned retries, done_t *done, const char *url,
+                           char **bucket, char **prefix, char *err, size_t errsz)
 {
+    if (s3_conf_from_env(conf, err, errsz) != 0)
+        return NULL;
+    conf->retries = retries;
+    conf->done = done;
     if (!s3_parse_url(url, bucket, prefix)) {
         snprintf(err, errsz, "not a valid s3://BUCKET[/PREFIX]");
         return NULL;

@@ -356,13 +356,8 @@ source_t *source_s3_open(const source_cfg_t *cfg, char *err, size_t errsz)
         return NULL;
     }
     s->base = (source_t){.ops = &ops, .openers = cfg->openers ? cfg->openers : 1};
-    if (s3_conf_from_env(&s->conf, err, errsz) != 0) {
-        s3_src_close(&s->base);
-        return NULL;
-    }
-    s->conf.retries = cfg->retries;
-    s->conf.done = cfg->done;
-    s->lister_client = s3_open_place(&s->conf, cfg->src, &s->bucket, &s->prefix, err, errsz);
+    s->lister_client = s3_open_place(&s->conf, cfg->retries, cfg->done, cfg->src, &s->bucket,
+                                     &s->prefix, err, errsz);
     if (s->lister_client == NULL) {
         s3_src_close(&s->base);
         return NULL;

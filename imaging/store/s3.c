@@ -328,12 +328,6 @@ store_t *store_s3_open(const char *dst, const store_cfg_t *cfg, char *err, size_
         return NULL;
     }
     s->base = (store_t){.ops = &ops, .writers = cfg->writers ? cfg->writers : 1};
-    if (s3_conf_from_env(&s->conf, err, errsz) != 0) {
-        s3_close(&s->base);
-        return NULL;
-    }
-    s->conf.retries = cfg->retries;
-    s->conf.done = cfg->done;
     s->dst_len = strlen(dst) + 1;
     s->dst = strdup(dst);
     if (s->dst == NULL) {
@@ -341,7 +335,8 @@ store_t *store_s3_open(const char *dst, const store_cfg_t *cfg, char *err, size_
         s3_close(&s->base);
         return NULL;
     }
-    s->lister = s3_open_place(&s->conf, dst, &s->bucket, &s->prefix, err, errsz);
+    s->lister =
+        s3_open_place(&s->conf, cfg->retries, cfg->done, dst, &s->bucket, &s->prefix, err, errsz);
     if (s->lister == NULL) {
         s3_close(&s->base);
         return NULL;
