@@ -13,6 +13,7 @@
 #include "decoder/cachepng.h"
 #include "core/filetype.h"
 #include "decoder/frames.h"
+#include "decoder/heiforient.h"
 #include "decoder/nclx.h"
 #include "decoder/sizes.h"
 
@@ -216,6 +217,23 @@ static const char *open_input(task_t *t, input_t *in)
     return loader;
 }
 
+/* Turns im upright by EXIF orientation (2-8), as vips_autorot does for an image that carries it
+ * (the result carries none, so a kept EXIF block says 1). 0, or -1 with libvips' error set. */
+static int turn(VipsImage **im, int orientation)
+{
+    VipsImage *copy, *out;
+    if (vips_copy(*im, &copy, NULL) != 0)
+        return -1;
+    vips_image_set_int(copy, VIPS_META_ORIENTATION, orientation);
+    int r = vips_autorot(copy, &out, NULL);
+    g_object_unref(copy);
+    if (r != 0)
+        return -1;
+    g_object_unref(*im);
+    *im = out;
+    return 0;
+}
+
 /* The work of vips_make once the input is open. */
 static void make_from(const thumb_opts_t *o, task_t *t, input_t *in, const char *loader)
 {
@@ -255,6 +273,14 @@ static void make_from(const thumb_opts_t *o, task_t *t, input_t *in, const char 
         return;
     }
     in->in_memory = in->animated && frames_wanted(loader, w, h, frames, bands);
+    /* HEIF, HEIC, AVIF: libheif applies the file's irot/imir transform and heifload drops the
+     * EXIF orientation; a file without a transform is turned by its EXIF orientation here, after
+     * the decode (heiforient.h): one or the other, never both. */
+    int heif_turn = 1;
+    if (strstr(loader, "Heif") != NULL && !o->no_rotate && !in->animated && t->fd >= 0)
+        heif_turn = heif_exif_orientation(t->fd);
+    if (heif_turn > 1)
+        orientation = heif_turn;
     if ((uint64_t)w * (uint64_t)h > o->max_pixels) {
         task_fail(t, TASK_FAILED, "image too large: %dx%d pixels, limit %llu (see --max-pixels)", w,
                   h, (unsigned long long)o->max_pixels);
@@ -282,9 +308,13 @@ static void make_from(const thumb_opts_t *o, task_t *t, input_t *in, const char 
             dims[i] = probe(o, &o->sizes[i], in, turned);
     thumb_size_t box = o->crop != CROP_NONE && o->nsizes > 1 ? thumb_fill_box(&o->sizes[big], w, h)
                                                              : o->sizes[big];
+    if (heif_turn >= 5) /* decoded on its side: the box turned with it */
+        box = (thumb_size_t){.width = box.height, .height = box.width, .label = ""};
     VipsImage *base =
         thumb_one(o, &box, in, o->nsizes > 1 ? VIPS_INTERESTING_NONE : thumb_interesting(o->crop),
-                  (gboolean)o->no_rotate);
+                  heif_turn > 1 ? TRUE : (gboolean)o->no_rotate);
+    if (base != NULL && heif_turn > 1 && turn(&base, heif_turn) != 0)
+        VIPS_UNREF(base);
     if (base == NULL) {
         thumb_fail_vips(t, "cannot read image");
         return;
