@@ -69,6 +69,9 @@ static bool parse_prune_max(const char *text, batch_cfg_t *cfg)
     return parse_u64(buf, 0, pct ? 100 : UINT64_MAX, &cfg->prune_max);
 }
 
+/* The cache store's form of DST, which --freedesktop stands for. */
+#define CACHE_DST "freedesktop:"
+
 /* What each option with a value expects, for the message when a value is refused. */
 static const char *expects(int c, bool freedesktop)
 {
@@ -294,6 +297,8 @@ int thumbs_parse(int argc, char **argv, thumbs_args_t *a, char *err, size_t errl
         }
     }
     thumb_opts_t *o = &a->cfg.opts;
+    if (argc - optind == 2 && strcmp(argv[optind + 1], CACHE_DST) == 0) /* --freedesktop's */
+        a->freedesktop = true, argc--;
     if (a->freedesktop) {
         if (conflict[0] != '\0')
             return refuse(err, errlen,
@@ -320,6 +325,6 @@ int thumbs_parse(int argc, char **argv, thumbs_args_t *a, char *err, size_t errl
                                        "keep in step"
                                      : "--files-from: it watches the whole of SRC");
     a->cfg.src = argv[optind];
-    a->cfg.dst = a->freedesktop ? "freedesktop:" : argv[optind + 1]; /* the cache's form */
+    a->cfg.dst = a->freedesktop ? CACHE_DST : argv[optind + 1];
     return 0;
 }

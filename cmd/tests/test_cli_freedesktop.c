@@ -422,6 +422,12 @@ static void refusals(void **state)
             fail_msg("'%s' does not say '%s'", r.err, cases[i].says);
         proc_result_free(&r);
     }
+    /* DST freedesktop: is --freedesktop, its checks included. (Before: a 256/ folder in the
+     * cache.) */
+    proc_result_t r = tg_run(BIN, f->src, "freedesktop:", "-s", "256", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "bad value '256' for -s: expected flavours"));
+    proc_result_free(&r);
     char *empty = cache_listing(f);
     assert_string_equal(empty, "");
     g_free(empty);
@@ -429,7 +435,7 @@ static void refusals(void **state)
     char *home = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
     unsetenv("HOME");
     unsetenv("XDG_CACHE_HOME");
-    proc_result_t r = tg_run(BIN, "--freedesktop", f->src, NULL);
+    r = tg_run(BIN, "--freedesktop", f->src, NULL);
     if (home != NULL)
         setenv("HOME", home, 1);
     free(home);
