@@ -68,14 +68,10 @@ static void skips(void **state)
     fixture_t *f = *state;
     char src[512], inner[512];
     snprintf(src, sizeof src, "%s/formats", f->src);
-    if (snprintf(inner, sizeof inner, "%s/thumbs", src) >= (int)sizeof inner)
-        fail_msg("path too long");
+    FMT(inner, "%s/thumbs", src);
     assert_int_equal(mkfifo(at(src, "pipe.jpg"), 0600), 0);
-    char *cp[] = {"/bin/cp", at(src, "scan.tif"), at(src, ".hidden.tif"), NULL};
-    proc_result_t r;
-    assert_int_equal(proc_run(cp, &r), 0);
-    proc_result_free(&r);
-    r = tg_run(BIN, src, inner, NULL);
+    run_ok((char *[]){"/bin/cp", at(src, "scan.tif"), at(src, ".hidden.tif"), NULL});
+    proc_result_t r = tg_run(BIN, src, inner, NULL);
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.err, "8 made, 0 up to date, 0 skipped, 0 failed"));
     proc_result_free(&r);
@@ -90,11 +86,7 @@ static void skips(void **state)
 /* Copies src to dst with cp. */
 static void copy(const char *from, const char *to)
 {
-    char *cp[] = {"/bin/cp", (char *)from, (char *)to, NULL};
-    proc_result_t r;
-    assert_int_equal(proc_run(cp, &r), 0);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    run_ok((char *[]){"/bin/cp", (char *)from, (char *)to, NULL});
 }
 
 /* Sources that map to one output: a.png, a.gif, a.webp and a.txt all want a.jpg. The owner is
@@ -118,12 +110,8 @@ static void clashes(void **state)
     const char *jobs[] = {"1", "2", "3", "4", "4", "1"};
     for (size_t i = 0; i < sizeof jobs / sizeof jobs[0]; i++) {
         bool fresh = i % 2 == 0; /* alternate fresh runs and reruns */
-        if (fresh) {
-            char *rm[] = {"/bin/rm", "-rf", dst, NULL};
-            proc_result_t r;
-            assert_int_equal(proc_run(rm, &r), 0);
-            proc_result_free(&r);
-        }
+        if (fresh)
+            run_ok((char *[]){"/bin/rm", "-rf", dst, NULL});
         proc_result_t r = tg_run(BIN, src, dst, "-j", jobs[i], "--manifest", man, NULL);
         assert_int_equal(r.status, 0);
         const char *losers[] = {"a.png", "a.webp"};
