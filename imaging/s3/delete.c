@@ -11,7 +11,9 @@
 /* The answer's <Error> elements: Key and Message (or Code) of each. */
 typedef struct {
     XML_Parser xp;
-    char **keys, **msgs;
+    struct failed {
+        char *key, *msg;
+    } * v;
     size_t n, cap;
     char key[1024], msg[256], code[64];
     char text[1024];
@@ -65,33 +67,19 @@ static void on_end(void *ud, const XML_Char *name)
         keep(a->code, sizeof a->code, a->text);
     } else if (strcmp(name, "Error") == 0) {
         a->in_error = false;
-        if (a->n == a->cap) {
-            size_t cap = a->cap ? a->cap * 2 : 16;
-            char **k = realloc(a->keys, cap * sizeof *k);
-            if (k != NULL)
-                a->keys = k;
-            char **m = k ? realloc(a->msgs, cap * sizeof *m) : NULL;
-            if (m != NULL)
-                a->msgs = m;
-            if (k == NULL || m == NULL) {
-                a->oom = true;
-                return;
-            }
-            a->cap = cap;
+        struct failed *v = a->v;
+        if (a->n == a->cap && (v = realloc(a->v, (a->cap * 2 + 16) * sizeof *v)) != NULL) {
+            a->v = v;
+            a->cap = a->cap * 2 + 16;
         }
-        char *msg = NULL;
-        if (asprintf(&msg, "cannot delete: %s%s%s", a->code[0] ? a->code : "error",
-                     a->msg[0] ? ": " : "", a->msg) < 0)
-            msg = NULL;
-        a->keys[a->n] = strdup(a->key);
-        a->msgs[a->n] = msg;
-        if (a->keys[a->n] == NULL || msg == NULL) {
-            free(a->keys[a->n]);
-            free(msg);
+        char *msg = NULL, *key = v ? strdup(a->key) : NULL;
+        if (key == NULL || asprintf(&msg, "cannot delete: %s%s%s", a->code[0] ? a->code : "error",
+                                    a->msg[0] ? ": " : "", a->msg) < 0) {
+            free(key);
             a->oom = true;
             return;
         }
-        a->n++;
+        a->v[a->n++] = (struct failed){key, msg};
     }
     a->text_len = 0;
 }
@@ -105,8 +93,8 @@ static bool answer_sink(void *ctx, const char *data, size_t n)
 static void answer_clear(answer_t *a)
 {
     for (size_t i = 0; i < a->n; i++) {
-        free(a->keys[i]);
-        free(a->msgs[i]);
+        free(a->v[i].key);
+        free(a->v[i].msg);
     }
     a->n = 0;
 }
@@ -194,13 +182,12 @@ int s3_delete(s3_client_t *c, const char *bucket, char *const *keys, size_t n, s
     for (size_t i = 0; rc == 0 && i < n; i++) {
         const char *why = NULL;
         for (size_t j = 0; why == NULL && j < a.n; j++)
-            if (strcmp(a.keys[j], keys[i]) == 0)
-                why = a.msgs[j];
+            if (strcmp(a.v[j].key, keys[i]) == 0)
+                why = a.v[j].msg;
         fn(ctx, keys[i], why);
     }
     answer_clear(&a);
-    free(a.keys);
-    free(a.msgs);
+    free(a.v);
     if (a.xp != NULL)
         XML_ParserFree(a.xp);
     g_free(md5_b64);
