@@ -36,6 +36,7 @@ enum {
     OPT_PRUNE_MAX,
     OPT_DRY_RUN,
     OPT_WATCH,
+    OPT_HTML,
 };
 
 /* "K/N" with 0 <= K < N <= 2^32 - 1. */
@@ -131,6 +132,9 @@ static const char *freedesktop_conflict(int c)
         return "the cache never enlarges";
     case OPT_NAME:
         return "the cache names each thumbnail by the MD5 of its source's URI";
+    case OPT_HTML:
+        return "the cache is for file managers, which find each thumbnail by the MD5 of its "
+               "source's URI; a gallery is written into a DST";
     default:
         return NULL;
     }
@@ -168,6 +172,7 @@ static const struct option longopts[] = {{"size", required_argument, NULL, 's'},
                                          {"prune-max", required_argument, NULL, OPT_PRUNE_MAX},
                                          {"dry-run", no_argument, NULL, OPT_DRY_RUN},
                                          {"watch", no_argument, NULL, OPT_WATCH},
+                                         {"html", no_argument, NULL, OPT_HTML},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
 
@@ -240,6 +245,8 @@ static bool apply(thumbs_args_t *a, int c, const char *v)
         return a->cfg.dry_run = true;
     case OPT_WATCH:
         return a->cfg.watch = true;
+    case OPT_HTML:
+        return a->cfg.html = true;
     default:
         return false;
     }
@@ -324,6 +331,10 @@ int thumbs_parse(int argc, char **argv, thumbs_args_t *a, char *err, size_t errl
                       a->cfg.dry_run ? "--dry-run: it changes nothing, so there is nothing to "
                                        "keep in step"
                                      : "--files-from: it watches the whole of SRC");
+    if (a->cfg.html && (a->cfg.watch || a->cfg.shard_n > 1))
+        return refuse(err, errlen, "--html cannot be used with %s (see thumbgen --help)",
+                      a->cfg.watch ? "--watch: the pages are written once a run's work is done"
+                                   : "--shard: the shards would each write the same pages");
     a->cfg.src = argv[optind];
     a->cfg.dst = a->freedesktop ? CACHE_DST : argv[optind + 1];
     return 0;

@@ -311,6 +311,24 @@ static void counter_stop(counter_t *c)
         threads_join(c->thread);
 }
 
+/* Writes the pages once the workers are done and the store pruned; a page that cannot be written
+ * is DST's failure (reported, counted: exit status 1). */
+static void write_gallery(batch_t *b)
+{
+    char why[800];
+    gallery_result_t res;
+    /* Complete: every source of SRC was listed, so a failure not settled again is gone. */
+    bool complete = b->cfg.files_from == NULL;
+    if (gallery_write(b->gallery, complete, &res, why, sizeof why) != 0)
+        reporter_dst_failure(&b->rep, b->cfg.dst, why);
+    if (res.written + res.removed > 0) {
+        char note[160];
+        snprintf(note, sizeof note, "gallery: %u page%s written, %u removed (open %s)", res.written,
+                 res.written == 1 ? "" : "s", res.removed, GALLERY_PAGE);
+        reporter_note(&b->rep, b->cfg.dst, note);
+    }
+}
+
 int batch_run(batch_t *b, char *err, size_t errsz)
 {
     done_t *done = b->done;
@@ -337,7 +355,8 @@ int batch_run(batch_t *b, char *err, size_t errsz)
                        .shard_k = cfg->shard_k,
                        .shard_n = cfg->shard_n,
                        .rep = &b->rep,
-                       .order = order};
+                       .order = order,
+                       .gallery = b->gallery};
     run_t run = {.cfg = cfg,
                  .source = b->source,
                  .store = b->store,
@@ -391,6 +410,8 @@ int batch_run(batch_t *b, char *err, size_t errsz)
     if (cfg->prune && !cfg->watch && ok && !fatal && !done_fired(done) && !done_fired(&full))
         prune_run(&pruner, b->store, &cfg->opts, &pcfg, &b->rep); /* cancellable by done */
     pruner_free(&pruner); /* joins the scan, which may still use the done */
+    if (b->gallery != NULL && ok && !fatal && !done_fired(done))
+        write_gallery(b);
     order_free(order);
     done_destroy(&full);
     return ok && !fatal ? 0 : -1;

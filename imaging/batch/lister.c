@@ -102,7 +102,9 @@ static task_t *file_task(lister_t *l, const src_file_t *f)
     }
     if (expecting(l))
         pruner_expect(l->prune, t);
-    bool up_to_date = !l->force;
+    /* With --html, made again once when its page would not know its size (asked first, so that
+     * the lister, not a writer, loads the folder's state). */
+    bool up_to_date = !l->force && (l->gallery == NULL || gallery_knows(l->gallery, t));
     for (int i = 0; up_to_date && i < t->nouts; i++)
         up_to_date = ops->fresh(l->store, t, i);
     if (up_to_date) {

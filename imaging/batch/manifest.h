@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "core/task.h"
+#include "core/utf8.h" /* utf8_valid: how json_str judges a name */
 
 /* Creates the manifest at path, written a line at a time (so it can be followed live, and says
  * how far an interrupted run got). */
@@ -42,8 +43,5 @@ int manifest_close(FILE *f);
  * The manifest's names (src, dst, owner) that are not valid UTF-8 also get NAME_bytes, their
  * exact bytes in base64. */
 void json_str(FILE *f, const char *s);
-
-/* True when s is valid UTF-8 (as json_str judges it). */
-bool utf8_valid(const char *s);
 
 #endif

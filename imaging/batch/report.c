@@ -84,6 +84,8 @@ void reporter_task(reporter_t *r, const task_t *t)
         fprintf(stderr, "thumbgen: %s: %s\n", t->src, t->error ? t->error : "failed");
     }
     manifest_task(r->manifest, t->src, t, task_status_name(t->status), t->error);
+    if (r->gallery != NULL)
+        gallery_task(r->gallery, t);
     r->settled++;
     if (r->watching && t->status != TASK_UP_TO_DATE) {
         time_t now = time(NULL);
@@ -155,6 +157,8 @@ void reporter_removed(reporter_t *r, const char *addr, bool dry_run)
         printf("remove %s\n", addr);
     }
     manifest_removed(r->manifest, addr, dry_run);
+    if (r->gallery != NULL && !dry_run)
+        gallery_removed(r->gallery, addr);
     if (r->status_line)
         bar_draw(r);
     pthread_mutex_unlock(&r->mu);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "core/task.h"
+#include "gallery/gallery.h"
 
 typedef struct reporter {
     pthread_mutex_t mu;
@@ -43,6 +44,7 @@ typedef struct reporter {
     uint64_t counted; /* the total a counting walk found ahead of the lister, once has_count */
     bool has_count;
     FILE *manifest;
+    gallery_t *gallery; /* --html: told what the manifest is told of each source and removal */
     bool progress, quiet, drawn;
     uint64_t start_ns;
     /* The ticker (bar.h), while progress: it redraws until `stopping`. */

@@ -23,6 +23,31 @@ void batch_cfg_default(batch_cfg_t *cfg)
     cfg->prune_max_percent = true;
 }
 
+/* --html: the gallery of DST, with links to the originals when SRC and DST are both local. */
+static bool open_gallery(batch_t *b, char *err, size_t errsz)
+{
+    const batch_cfg_t *c = &b->cfg;
+    char why[512], *dir = NULL;
+    struct stat st;
+    bool local = !source_is_remote(c->src) && !source_is_remote(c->dst); /* s3:// either side */
+    if (local && stat(c->src, &st) == 0)
+        dir = S_ISDIR(st.st_mode)
+                  ? strdup(c->src)
+                  : strndup(c->src,
+                            strrchr(c->src, '/') ? (size_t)(strrchr(c->src, '/') - c->src) : 0);
+    if (dir != NULL && dir[0] == '\0') { /* a file in the current folder */
+        free(dir);
+        dir = strdup(".");
+    }
+    gallery_cfg_t g = {
+        .store = b->store, .dst = c->dst, .src_dir = dir, .opts = &c->opts, .force = c->force};
+    b->gallery = gallery_open(&g, why, sizeof why);
+    free(dir);
+    if (b->gallery == NULL)
+        snprintf(err, errsz, "%s: %s", c->dst, why);
+    return b->gallery != NULL;
+}
+
 /* Opens the source, the store and the manifest. false with err ("PATH: reason"). */
 static bool open_all(batch_t *b, char *err, size_t errsz)
 {
@@ -59,6 +84,9 @@ static bool open_all(batch_t *b, char *err, size_t errsz)
         return false;
     }
     b->rep_open = true;
+    if (c->html && !c->dry_run && !open_gallery(b, err, errsz))
+        return false;
+    b->rep.gallery = b->gallery;
     b->rep.pruning = c->prune;
     b->rep.dry_run = c->dry_run;
     return true;
@@ -121,6 +149,7 @@ void batch_close(batch_t *b)
         return;
     if (b->rep_open)
         reporter_close(&b->rep);
+    gallery_close(b->gallery);
     store_close(b->store);
     source_close(b->source);
     free(b->stats);

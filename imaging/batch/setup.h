@@ -7,6 +7,7 @@
 #include "batch/batch.h"
 #include "pipeline/stats.h"
 #include "batch/report.h"
+#include "gallery/gallery.h"
 #include "source/source.h"
 #include "store/store.h"
 
@@ -17,6 +18,7 @@ struct batch {
     done_t *done;    /* the run's (the caller's) */
     source_t *source;
     store_t *store;
+    gallery_t *gallery; /* --html (not with --dry-run); NULL otherwise */
     reporter_t rep;
     bool rep_open;
     stage_stats_t *stats; /* the last run's, one row per stage thread */

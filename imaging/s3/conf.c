@@ -129,5 +129,7 @@ const char *s3_content_type(const char *name)
         return "image/png";
     if (strcmp(dot, ".gif") == 0)
         return "image/gif";
+    if (strcmp(dot, ".html") == 0) /* the gallery's pages (--html) */
+        return "text/html; charset=utf-8";
     return "application/octet-stream";
 }

@@ -276,6 +276,41 @@ static bool folder_fresh(store_t *base, const task_t *t, int i)
            st.st_mtim.tv_nsec == want.tv_nsec;
 }
 
+/* Reads path (a file below DST, never through a symlink inside it). */
+static int folder_get(store_t *base, void *local, const char *path, char **buf, size_t *len,
+                      char *err, size_t errsz)
+{
+    (void)local;
+    folder_t *s = (folder_t *)base;
+    *buf = NULL;
+    if (strlen(path) <= s->prefix) {
+        snprintf(err, errsz, "not below DST");
+        return -1;
+    }
+    const char *rel = path + s->prefix, *slash = strrchr(rel, '/');
+    char *dir = strndup(rel, slash ? (size_t)(slash - rel) : 0);
+    int d = dir ? open_existing(s->root, dir) : -1, e = dir ? errno : ENOMEM;
+    free(dir);
+    int fd = d < 0 ? -1 : openat(d, slash ? slash + 1 : rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (d >= 0) {
+        e = errno;
+        close(d);
+    }
+    if (fd < 0 && e == ENOENT)
+        return 1;
+    if (fd >= 0) {
+        struct stat st;
+        e = fstat(fd, &st) != 0 ? errno : !S_ISREG(st.st_mode) ? EISDIR : fd_read_all(fd, buf, len);
+        close(fd);
+    }
+    if (e != 0)
+        snprintf(err, errsz, "%s",
+                 e == ELOOP ? "a symbolic link inside the destination is never "
+                              "followed"
+                            : strerror(e));
+    return e == 0 ? 0 : -1;
+}
+
 static void folder_close(store_t *base)
 {
     folder_t *s = (folder_t *)base;
@@ -321,6 +356,7 @@ store_t *store_folder_open(const char *dst, const store_cfg_t *cfg, char *err, s
     static const store_ops_t ops = {.name = folder_name,
                                     .fresh = folder_fresh,
                                     .put = folder_put,
+                                    .get = folder_get,
                                     .scan = folder_scan,
                                     .remove = folder_remove,
                                     .same_place = folder_same_place,

@@ -15,8 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "core/arena.h"
+#include "pipeline/fdio.h"
 #include "s3/s3.h"
 #include "store/mirror.h"
 #include "store/store.h"
@@ -172,6 +175,32 @@ static int s3_store_put(store_t *base, void *local, const task_t *src, const cha
     return rc;
 }
 
+/* Reads an object back (the gallery's state) through the calling thread's connection. */
+static int s3_store_get(store_t *base, void *local, const char *path, char **buf, size_t *len,
+                        char *err, size_t errsz)
+{
+    s3store_t *s = (s3store_t *)base;
+    *buf = NULL;
+    char *key = key_of(s, path);
+    int fd = key ? memfd_create("thumbgen-get", MFD_CLOEXEC) : -1;
+    s3_err_t e = {.kind = S3E_NONE};
+    int rc = fd < 0 ? (snprintf(e.msg, sizeof e.msg, "%s", strerror(key ? errno : ENOMEM)), -1)
+                    : s3_get(local, s->bucket, key, fd, &e);
+    free(key);
+    int r = rc != 0 ? 0 : lseek(fd, 0, SEEK_SET) != 0 ? errno : fd_read_all(fd, buf, len);
+    if (r != 0) {
+        snprintf(e.msg, sizeof e.msg, "%s", strerror(r));
+        rc = -1;
+    }
+    if (fd >= 0)
+        close(fd);
+    if (rc != 0 && e.kind == S3E_NOT_FOUND)
+        return 1;
+    if (rc != 0)
+        snprintf(err, errsz, "%s", e.msg);
+    return rc == 0 ? 0 : -1;
+}
+
 /* A scan in progress: the options, and the keys of SRC when it lies inside DST's bucket. */
 typedef struct {
     s3store_t *s;
@@ -314,6 +343,7 @@ store_t *store_s3_open(const char *dst, const store_cfg_t *cfg, char *err, size_
                                     .fresh = s3_fresh,
                                     .thread_init = s3_thread_init,
                                     .put = s3_store_put,
+                                    .get = s3_store_get,
                                     .thread_exit = s3_thread_exit,
                                     .scan = s3_scan,
                                     .remove = s3_remove,

@@ -59,6 +59,12 @@ typedef struct store_ops {
     int (*put)(store_t *s, void *local, const task_t *src, const char *path, const void *buf,
                size_t len, char *err, size_t errsz);
     void (*thread_exit)(store_t *s, void *local);
+    /* Reads back a small file the store holds at path, an address below DST that put wrote (the
+     * gallery's state, docs/DESIGN.md), with local from thread_init as put has it: 0 with *buf
+     * (malloc'd, NUL-terminated) and *len; 1 when there is none; -1 with err. NULL: the store
+     * cannot read back (the cache, null:). */
+    int (*get)(store_t *s, void *local, const char *path, char **buf, size_t *len, char *err,
+               size_t errsz);
     /* Calls fn for every output in the store that thumbgen could have made for SRC with these
      * options, until fn returns false: a mirrored store's files below DST in the format's
      * extension whose names the --name template can give (never hidden ones, never through a

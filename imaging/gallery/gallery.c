@@ -1,0 +1,539 @@
+/* The gallery's tree of folders and its events; state.c reads and writes each folder's state,
+ * page.c its page (gallery.h says what the gallery does, docs/DESIGN.md why so). */
+#include "gallery/gallery.h"
+
+#include <limits.h>
+#include <pthread.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/naming.h"
+#include "gallery/model.h"
+
+struct gallery {
+    gallery_cfg_t cfg;
+    store_t *store;
+    void *local; /* the store's per-thread state for the gallery's own get and put */
+    g_site_t site;
+    pthread_mutex_t mu;
+    void *folders; /* tsearch tree of g_folder_t, by rel */
+    g_folder_t **list;
+    size_t n, cap;
+    bool failed; /* out of memory: nothing may be written */
+};
+
+static void free_nothing(void *p)
+{
+    (void)p; /* the folders are freed from the list */
+}
+
+static int folder_cmp(const void *a, const void *b)
+{
+    return strcmp(((const g_folder_t *)a)->rel, ((const g_folder_t *)b)->rel);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* DST/rel/NAME (rel "" for DST itself), malloc'd. */
+static char *addr_of(const gallery_t *g, const char *rel, const char *name)
+{
+    char *p = NULL;
+    return asprintf(&p, "%s/%s%s%s", g->cfg.dst, rel, rel[0] ? "/" : "", name) < 0 ? NULL : p;
+}
+
+/* The folder rel (n bytes), its state loaded from the store the first time it is asked for
+ * (NULL when out of memory: the gallery is marked failed). */
+static g_folder_t *folder_at(gallery_t *g, const char *rel, size_t n)
+{
+    char *key = strndup(rel, n);
+    g_folder_t probe = {.rel = key}, *f = NULL;
+    void **slot = key ? tfind(&probe, &g->folders, folder_cmp) : NULL;
+    if (slot != NULL) {
+        free(key);
+        return *slot;
+    }
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? 2 * g->cap : 64;
+        g_folder_t **v = realloc(g->list, cap * sizeof *v);
+        if (v != NULL)
+            g->list = v, g->cap = cap;
+    }
+    if (key != NULL && g->n < g->cap && (f = calloc(1, sizeof *f)) != NULL)
+        f->rel = key;
+    if (f == NULL || tsearch(f, &g->folders, folder_cmp) == NULL) {
+        free(key);
+        free(f);
+        g->failed = true;
+        return NULL;
+    }
+    f->depth = n == 0 ? 0 : 1;
+    for (size_t i = 0; i < n; i++)
+        f->depth += key[i] == '/';
+    g->list[g->n++] = f;
+    char *path = addr_of(g, key, GALLERY_STATE), *buf = NULL, err[300];
+    size_t len = 0;
+    int rc = path ? g->store->ops->get(g->store, g->local, path, &buf, &len, err, sizeof err) : -1;
+    if (rc == 0) {
+        f->stored = true;
+        state_parse(f, buf, &g->site);
+    } else if (rc < 0) {
+        f->dirty = true; /* unreadable: written anew */
+    }
+    free(buf);
+    free(path);
+    return f;
+}
+
+/* The folder of t's source, and its name in it. */
+static g_folder_t *folder_of(gallery_t *g, const task_t *t, const char **name)
+{
+    const char *slash = strrchr(t->rel, '/');
+    *name = slash ? slash + 1 : t->rel;
+    return folder_at(g, t->rel, slash ? (size_t)(slash - t->rel) : 0);
+}
+
+static g_thumb_t *find_thumb(g_folder_t *f, const char *key)
+{
+    g_thumb_t probe = {.key = (char *)key};
+    void **slot = tfind(&probe, &f->thumbs, g_thumb_cmp);
+    return slot ? *slot : NULL;
+}
+
+bool gallery_knows(gallery_t *g, const task_t *t)
+{
+    if (t->nouts < 1 || t->outs[0].dst == NULL)
+        return false;
+    pthread_mutex_lock(&g->mu);
+    const char *name;
+    g_folder_t *f = folder_of(g, t, &name);
+    g_thumb_t *th = f ? find_thumb(f, base_name(t->outs[0].dst)) : NULL;
+    bool known = th != NULL && strcmp(th->src, name) == 0 && th->nouts == t->nouts;
+    for (int i = 0; known && i < t->nouts; i++)
+        known = strcmp(th->outs[i].file, base_name(t->outs[i].dst)) == 0;
+    pthread_mutex_unlock(&g->mu);
+    return known;
+}
+
+static bool same_thumb(const g_thumb_t *a, const g_thumb_t *b)
+{
+    char da[32], db[32];
+    snprintf(da, sizeof da, "%.3f", a->duration); /* as the state keeps it */
+    snprintf(db, sizeof db, "%.3f", b->duration);
+    bool same = strcmp(a->src, b->src) == 0 && strcmp(a->kind, b->kind) == 0 &&
+                strcmp(da, db) == 0 && a->frames == b->frames && a->nouts == b->nouts;
+    for (int i = 0; same && i < a->nouts; i++)
+        same = strcmp(a->outs[i].file, b->outs[i].file) == 0 && a->outs[i].w == b->outs[i].w &&
+               a->outs[i].h == b->outs[i].h;
+    return same;
+}
+
+static void made(gallery_t *g, g_folder_t *f, const task_t *t, const char *name)
+{
+    g_thumb_t *th = calloc(1, sizeof *th);
+    bool ok = th != NULL && (th->src = strdup(name)) != NULL;
+    for (int i = 0; ok && i < t->nouts; i++) {
+        th->outs[i] = (g_out_t){.file = strdup(base_name(t->outs[i].dst)),
+                                .w = t->outs[i].width,
+                                .h = t->outs[i].height};
+        ok = th->outs[i].file != NULL;
+        th->nouts += ok;
+    }
+    if (!ok) {
+        g_thumb_free(th);
+        g->failed = true;
+        return;
+    }
+    th->key = th->outs[0].file;
+    snprintf(th->kind, sizeof th->kind, "%s", t->meta.kind);
+    th->duration = t->meta.duration;
+    th->frames = t->outs[0].frames;
+    const g_thumb_t *old = find_thumb(f, th->key);
+    if (old != NULL && same_thumb(old, th)) {
+        g_thumb_free(th);
+        return;
+    }
+    size_t n = f->nthumbs;
+    g_put(&f->thumbs, &f->nthumbs, th, g_thumb_cmp, g_thumb_free);
+    g->failed |= old == NULL && f->nthumbs == n; /* (lost: out of memory) */
+    f->dirty = true;
+}
+
+static void drop_problem(g_folder_t *f, const char *name)
+{
+    g_problem_t probe = {.src = (char *)name};
+    if (g_del(&f->problems, &f->nproblems, &probe, g_problem_cmp, g_problem_free))
+        f->dirty = true;
+}
+
+static void set_problem(gallery_t *g, g_folder_t *f, const char *name, const char *text, bool clash)
+{
+    g_problem_t probe = {.src = (char *)name};
+    void **slot = tfind(&probe, &f->problems, g_problem_cmp);
+    g_problem_t *old = slot ? *slot : NULL;
+    if (old != NULL && old->clash == clash && strcmp(old->text, text) == 0) {
+        old->seen = true;
+        return;
+    }
+    g_problem_t *p = calloc(1, sizeof *p);
+    if (p == NULL || (p->src = strdup(name)) == NULL || (p->text = strdup(text)) == NULL) {
+        g_problem_free(p);
+        g->failed = true;
+        return;
+    }
+    p->clash = clash;
+    p->seen = true;
+    g_put(&f->problems, &f->nproblems, p, g_problem_cmp, g_problem_free);
+    f->dirty = true;
+}
+
+void gallery_task(gallery_t *g, const task_t *t)
+{
+    pthread_mutex_lock(&g->mu);
+    const char *name;
+    g_folder_t *f = folder_of(g, t, &name);
+    if (f != NULL && t->status == TASK_MADE) {
+        made(g, f, t, name);
+        drop_problem(f, name);
+    } else if (f != NULL && t->status == TASK_UP_TO_DATE) {
+        drop_problem(f, name);
+    } else if (f != NULL && t->status == TASK_FAILED) {
+        set_problem(g, f, name, t->error ? t->error : "failed", false);
+    } else if (f != NULL && t->status == TASK_SKIPPED && t->owner != NULL) {
+        set_problem(g, f, name, t->owner, true);
+    } /* other skips (not an image, --no-video, gone) show nothing */
+    pthread_mutex_unlock(&g->mu);
+}
+
+typedef struct {
+    const char *file;
+    g_thumb_t *hit;
+} file_search_t;
+
+static void search_file(const void *node, VISIT which, void *ctx)
+{
+    file_search_t *s = ctx;
+    const g_thumb_t *t = *(g_thumb_t *const *)node;
+    if (which != postorder && which != leaf)
+        return;
+    for (int i = 0; s->hit == NULL && i < t->nouts; i++)
+        if (strcmp(t->outs[i].file, s->file) == 0)
+            s->hit = (g_thumb_t *)t;
+}
+
+void gallery_removed(gallery_t *g, const char *addr)
+{
+    size_t dn = strlen(g->cfg.dst);
+    if (strncmp(addr, g->cfg.dst, dn) != 0 || addr[dn] != '/')
+        return;
+    const char *rel = addr + dn + 1;
+    if (g->site.per_size) /* DST/LABEL/rel */
+        rel = strchr(rel, '/') ? strchr(rel, '/') + 1 : rel;
+    const char *slash = strrchr(rel, '/'), *file = slash ? slash + 1 : rel;
+    pthread_mutex_lock(&g->mu);
+    g_folder_t *f = folder_at(g, rel, slash ? (size_t)(slash - rel) : 0);
+    g_thumb_t *t = f ? find_thumb(f, file) : NULL;
+    if (f != NULL && t == NULL) { /* another size's name (--name with %z) */
+        file_search_t s = {.file = file};
+        twalk_r(f->thumbs, search_file, &s);
+        t = s.hit;
+    }
+    if (t != NULL && g_del(&f->thumbs, &f->nthumbs, t, g_thumb_cmp, g_thumb_free))
+        f->dirty = true;
+    pthread_mutex_unlock(&g->mu);
+}
+
+/* ---- writing */
+
+typedef struct {
+    const g_thumb_t *first; /* by source name */
+    g_problem_t **stale;    /* problems not seen this run */
+    size_t nstale;
+} walk_t;
+
+static void first_thumb(const void *node, VISIT which, void *ctx)
+{
+    walk_t *w = ctx;
+    const g_thumb_t *t = *(g_thumb_t *const *)node;
+    if ((which == postorder || which == leaf) &&
+        (w->first == NULL || strcmp(t->src, w->first->src) < 0 ||
+         (strcmp(t->src, w->first->src) == 0 && strcmp(t->key, w->first->key) < 0)))
+        w->first = t;
+}
+
+static void unseen(const void *node, VISIT which, void *ctx)
+{
+    walk_t *w = ctx;
+    g_problem_t *p = *(g_problem_t *const *)node;
+    if ((which == postorder || which == leaf) && !p->seen)
+        w->stale[w->nstale++] = p;
+}
+
+/* What f's parent shows of it: its thumbnails and problems, its subfolders' included, and its
+ * cover (its first thumbnail by source name, else its first subfolder's cover). */
+static g_sub_t *summary(gallery_t *g, const g_folder_t *f)
+{
+    g_sub_t *s = calloc(1, sizeof *s);
+    if (s == NULL || (s->name = strdup(base_name(f->rel))) == NULL) {
+        g_sub_free(s);
+        return NULL;
+    }
+    s->count = f->nthumbs;
+    s->problems = f->nproblems;
+    bool ok = true;
+    g_sub_t **subs = (g_sub_t **)g_items(f->subs, f->nsubs, &ok);
+    for (size_t i = 0; ok && i < f->nsubs; i++) {
+        s->count += subs[i]->count;
+        s->problems += subs[i]->problems;
+    }
+    walk_t w = {0};
+    twalk_r(f->thumbs, first_thumb, &w);
+    if (w.first != NULL) {
+        int k = g_smallest(w.first);
+        s->cover = g_out_path(&g->site, f->rel, w.first, k);
+        s->cw = w.first->outs[k].w;
+        s->ch = w.first->outs[k].h;
+        ok = ok && s->cover != NULL;
+    }
+    for (size_t i = 0; ok && w.first == NULL && s->cover == NULL && i < f->nsubs; i++) {
+        if (subs[i]->cover == NULL)
+            continue;
+        ok = (s->cover = strdup(subs[i]->cover)) != NULL;
+        s->cw = subs[i]->cw;
+        s->ch = subs[i]->ch;
+    }
+    free(subs);
+    if (!ok) {
+        g_sub_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static bool same_sub(const g_sub_t *a, const g_sub_t *b)
+{
+    bool covers = a->cover == NULL || b->cover == NULL
+                      ? a->cover == b->cover
+                      : strcmp(a->cover, b->cover) == 0 && a->cw == b->cw && a->ch == b->ch;
+    return a->count == b->count && a->problems == b->problems && covers;
+}
+
+/* Tells f's parent what f now shows. */
+static void tell_parent(gallery_t *g, const g_folder_t *f)
+{
+    const char *slash = strrchr(f->rel, '/');
+    g_folder_t *parent = folder_at(g, f->rel, slash ? (size_t)(slash - f->rel) : 0);
+    g_sub_t *s = parent ? summary(g, f) : NULL;
+    if (s == NULL) {
+        g->failed = true;
+        return;
+    }
+    void **slot = tfind(s, &parent->subs, g_sub_cmp);
+    g_sub_t *old = slot ? *slot : NULL;
+    if (s->count + s->problems == 0) { /* nothing to show: no link to it */
+        if (old != NULL)
+            g_del(&parent->subs, &parent->nsubs, s, g_sub_cmp, g_sub_free), parent->dirty = true;
+        g_sub_free(s);
+    } else if (old != NULL && same_sub(old, s)) {
+        g_sub_free(s);
+    } else {
+        g_put(&parent->subs, &parent->nsubs, s, g_sub_cmp, g_sub_free);
+        parent->dirty = true;
+    }
+}
+
+typedef struct {
+    char *err;
+    size_t errsz;
+    bool failed;
+} removing_t;
+
+static void on_removed(void *ctx, const char *addr, const char *why)
+{
+    removing_t *r = ctx;
+    if (why != NULL && !r->failed)
+        snprintf(r->err, r->errsz, "%s: cannot remove: %s", addr, why);
+    r->failed |= why != NULL;
+}
+
+/* Writes f's page, then its state (so that a page that could not be written is tried again). */
+static int write_folder(gallery_t *g, const g_folder_t *f, char *err, size_t errsz)
+{
+    size_t plen = 0, slen = 0;
+    char *page = addr_of(g, f->rel, GALLERY_PAGE), *state = addr_of(g, f->rel, GALLERY_STATE);
+    char *html = page_html(f, &g->site, &plen), *text = state_format(f, &g->site, &slen);
+    char why[300];
+    int rc = -1;
+    if (page == NULL || state == NULL || html == NULL || text == NULL)
+        snprintf(err, errsz, "%s: out of memory", g->cfg.dst);
+    else if (g->store->ops->put(g->store, g->local, NULL, page, html, plen, why, sizeof why) != 0)
+        snprintf(err, errsz, "%s: cannot write: %s", page, why);
+    else if (g->store->ops->put(g->store, g->local, NULL, state, text, slen, why, sizeof why) != 0)
+        snprintf(err, errsz, "%s: cannot write: %s", state, why);
+    else
+        rc = 0;
+    free(page), free(state), free(html), free(text);
+    return rc;
+}
+
+int gallery_write(gallery_t *g, bool complete, gallery_result_t *res, char *err, size_t errsz)
+{
+    *res = (gallery_result_t){0};
+    pthread_mutex_lock(&g->mu);
+    g_folder_t *root = folder_at(g, "", 0);
+    if (root != NULL && !root->stored)
+        root->dirty = true; /* the top page is always there */
+    int maxdepth = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        g_folder_t *f = g->list[i];
+        maxdepth = f->depth > maxdepth ? f->depth : maxdepth;
+        f->dirty |= g->cfg.force;
+        /* After a listing of all of SRC, a failure or clash not settled again is gone. */
+        walk_t w = {.stale = complete ? malloc((f->nproblems + 1) * sizeof *w.stale) : NULL};
+        g->failed |= complete && w.stale == NULL;
+        if (w.stale != NULL)
+            twalk_r(f->problems, unseen, &w);
+        for (size_t k = 0; k < w.nstale; k++)
+            g_del(&f->problems, &f->nproblems, w.stale[k], g_problem_cmp, g_problem_free);
+        f->dirty |= w.nstale > 0;
+        free(w.stale);
+    }
+    /* Deepest first, so that each parent hears from all its changed children before its own. */
+    for (int d = maxdepth; d > 0 && !g->failed; d--)
+        for (size_t i = 0; i < g->n; i++)
+            if (g->list[i]->depth == d && g->list[i]->dirty)
+                tell_parent(g, g->list[i]);
+    int rc = 0;
+    if (g->failed) {
+        snprintf(err, errsz, "%s: no page written: out of memory", g->cfg.dst);
+        rc = -1;
+    }
+    char why[600];
+    for (size_t i = 0; rc == 0 && i < g->n; i++) {
+        g_folder_t *f = g->list[i];
+        if (!f->dirty)
+            continue;
+        if (f->depth > 0 && f->nthumbs + f->nproblems + f->nsubs == 0) {
+            if (!f->stored)
+                continue;
+            char *addrs[] = {addr_of(g, f->rel, GALLERY_PAGE), addr_of(g, f->rel, GALLERY_STATE)};
+            removing_t r = {.err = why, .errsz = sizeof why};
+            if (addrs[0] != NULL && addrs[1] != NULL)
+                g->store->ops->remove(g->store, addrs, 2, on_removed, &r);
+            else
+                r.failed = (snprintf(why, sizeof why, "%s: out of memory", g->cfg.dst), true);
+            free(addrs[0]), free(addrs[1]);
+            if (r.failed && rc == 0)
+                snprintf(err, errsz, "%s", why), rc = -1;
+            res->removed += !r.failed;
+        } else if (write_folder(g, f, why, sizeof why) == 0) {
+            res->written++;
+        } else if (rc == 0) {
+            snprintf(err, errsz, "%s", why);
+            rc = -1;
+        }
+    }
+    pthread_mutex_unlock(&g->mu);
+    return rc;
+}
+
+/* The path from folder `from` to `to` (both existing, resolved), malloc'd: "../photos", "src",
+ * "..", "."; NULL when either cannot be resolved. */
+static char *relative(const char *from, const char *to)
+{
+    char a[PATH_MAX], b[PATH_MAX];
+    if (realpath(from, a) == NULL || realpath(to, b) == NULL)
+        return NULL;
+    size_t i = 0, cut = 0;
+    while (a[i] && a[i] == b[i]) {
+        if (a[i] == '/')
+            cut = i;
+        i++;
+    }
+    if ((a[i] == '\0' && (b[i] == '/' || b[i] == '\0')) || (b[i] == '\0' && a[i] == '/'))
+        cut = i; /* one is the other, or inside it */
+    int ups = 0;
+    for (const char *p = a + cut; *p; p++)
+        ups += *p == '/' && p[1] != '\0' && p[1] != '/';
+    const char *down = b + cut + (b[cut] == '/');
+    char *r = malloc((size_t)ups * 3 + strlen(down) + 2);
+    if (r == NULL)
+        return NULL;
+    r[0] = '\0';
+    for (int k = 0; k < ups; k++)
+        strcat(r, "../");
+    strcat(r, down);
+    size_t n = strlen(r);
+    if (n > 0 && r[n - 1] == '/')
+        r[n - 1] = '\0';
+    if (r[0] == '\0')
+        strcpy(r, ".");
+    return r;
+}
+
+gallery_t *gallery_open(const gallery_cfg_t *cfg, char *err, size_t errsz)
+{
+    store_t *s = cfg->store;
+    if (s->ops->get == NULL || s->ops->remove == NULL) {
+        snprintf(err, errsz, "--html needs a folder or an S3 DST (this one cannot hold pages)");
+        return NULL;
+    }
+    gallery_t *g = calloc(1, sizeof *g);
+    if (g == NULL) {
+        snprintf(err, errsz, "out of memory");
+        return NULL;
+    }
+    g->cfg = *cfg;
+    g->store = s;
+    pthread_mutex_init(&g->mu, NULL);
+    const thumb_opts_t *o = cfg->opts;
+    g->site.opts = o;
+    g->site.per_size = o->nsizes > 1 && !name_template_has_size(o->name);
+    g->site.title = strdup(base_name(cfg->dst)[0] ? base_name(cfg->dst) : cfg->dst);
+    char labels[THUMB_MAX_SIZES * 32] = "";
+    for (int i = 0; i < o->nsizes; i++)
+        snprintf(labels + strlen(labels), sizeof labels - strlen(labels), "%s%s", i ? "," : "",
+                 o->sizes[i].label);
+    bool ok = asprintf(&g->site.signature, "%s|%s|%s", labels, format_ext(o->format),
+                       o->name[0] ? o->name : "%s") >= 0;
+    if (!ok)
+        g->site.signature = NULL;
+    if (cfg->src_dir != NULL)
+        g->site.src_rel = relative(cfg->dst, cfg->src_dir); /* (NULL: no links to originals) */
+    if (s->ops->thread_init != NULL && (g->local = s->ops->thread_init(s)) == NULL)
+        ok = false;
+    if (!ok || g->site.title == NULL) {
+        snprintf(err, errsz, "out of memory");
+        gallery_close(g);
+        return NULL;
+    }
+    return g;
+}
+
+void gallery_close(gallery_t *g)
+{
+    if (g == NULL)
+        return;
+    for (size_t i = 0; i < g->n; i++) {
+        g_folder_t *f = g->list[i];
+        tdestroy(f->thumbs, g_thumb_free);
+        tdestroy(f->problems, g_problem_free);
+        tdestroy(f->subs, g_sub_free);
+        free(f->rel);
+        free(f);
+    }
+    tdestroy(g->folders, free_nothing);
+    if (g->local != NULL && g->store->ops->thread_exit != NULL)
+        g->store->ops->thread_exit(g->store, g->local);
+    free(g->list);
+    free(g->site.title);
+    free(g->site.src_rel);
+    free(g->site.signature);
+    pthread_mutex_destroy(&g->mu);
+    free(g);
+}

@@ -1,0 +1,106 @@
+/* model: what the gallery knows of one DST folder (its state), shared by gallery.c (events, the
+ * tree), state.c (the state file) and page.c (the HTML). Private to the gallery room.
+ *
+ * Error convention: state_parse cannot fail (what it cannot read is left out, and the folder
+ * marked dirty so that it is written anew); state_format and page_html return a malloc'd text, or
+ * NULL on ENOMEM. */
+#ifndef IMAGING_GALLERY_MODEL_H
+#define IMAGING_GALLERY_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/options.h"
+
+/* One output of a thumbnail: its file name in its folder, and its size (one frame's). */
+typedef struct g_out {
+    char *file;
+    int w, h;
+} g_out_t;
+
+/* One thumbnail in DST (keyed by its first output's file name: one entry per name). */
+typedef struct g_thumb {
+    char *key; /* outs[0].file */
+    char *src; /* the source's file name */
+    char kind[16];
+    double duration; /* a clip's, in seconds */
+    int frames;      /* an animation's; 0 or 1: a still */
+    int nouts;
+    g_out_t outs[THUMB_MAX_SIZES];
+} g_thumb_t;
+
+/* A source of the folder that has no thumbnail to show: a failure (text: the reason) or a name
+ * clash's loser (text: the owner's path relative to SRC). */
+typedef struct g_problem {
+    char *src;
+    char *text;
+    bool clash;
+    bool seen; /* settled in this run */
+} g_problem_t;
+
+/* A subfolder, as the folder's page shows it: its thumbnails and problems, its own and its
+ * subfolders', and its cover (a thumbnail's path relative to DST and size; NULL: none). */
+typedef struct g_sub {
+    char *name;
+    uint64_t count, problems;
+    char *cover;
+    int cw, ch;
+} g_sub_t;
+
+typedef struct g_folder {
+    char *rel; /* below DST's mirrored root ("" for the top), as SRC's folders are named */
+    int depth; /* its components */
+    void *thumbs, *problems, *subs; /* tsearch trees of the above, by key, src and name */
+    size_t nthumbs, nproblems, nsubs;
+    bool dirty;  /* its page and state differ from what the store holds */
+    bool stored; /* the store held a state for it */
+} g_folder_t;
+
+/* What every page of a run shares. */
+typedef struct g_site {
+    const thumb_opts_t *opts;
+    bool per_size;   /* each size in a folder of its own: DST/LABEL/rel */
+    char *title;     /* the top page's name: DST's last component */
+    char *src_rel;   /* the path from DST to SRC's folder, for originals; NULL: no links */
+    char *signature; /* the options the names and sizes depend on, as the state records them */
+} g_site_t;
+
+/* A thumbnail's output i's path relative to DST (malloc'd; NULL on ENOMEM). */
+char *g_out_path(const g_site_t *site, const char *folder, const g_thumb_t *t, int i);
+
+/* The index of t's smallest and largest outputs (by area). */
+int g_smallest(const g_thumb_t *t);
+int g_largest(const g_thumb_t *t);
+
+/* The trees' orders, for tsearch. */
+int g_thumb_cmp(const void *a, const void *b);
+int g_problem_cmp(const void *a, const void *b);
+int g_sub_cmp(const void *a, const void *b);
+
+void g_thumb_free(void *p);
+void g_problem_free(void *p);
+void g_sub_free(void *p);
+
+/* Adds item to tree (*n counted), replacing an equal one (freed with release). */
+void g_put(void **tree, size_t *n, void *item, int (*cmp)(const void *, const void *),
+           void (*release)(void *));
+
+/* Removes the item equal to probe from tree (freeing it with release): true when it was there. */
+bool g_del(void **tree, size_t *n, const void *probe, int (*cmp)(const void *, const void *),
+           void (*release)(void *));
+
+/* The tree's items in order, malloc'd (NULL when empty or out of memory: *ok false then). */
+void **g_items(void *tree, size_t n, bool *ok);
+
+/* Fills f from a state file's text. Entries are kept only when the state was written for the
+ * same signature; a different src_rel (SRC moved) keeps them but marks f dirty. */
+void state_parse(g_folder_t *f, const char *text, const g_site_t *site);
+
+/* The state file's text for f. */
+char *state_format(const g_folder_t *f, const g_site_t *site, size_t *len);
+
+/* The page of folder f. */
+char *page_html(const g_folder_t *f, const g_site_t *site, size_t *len);
+
+#endif

@@ -1,0 +1,234 @@
+/* The state file of a gallery folder (docs/DESIGN.md, "The gallery"): text, one record a line,
+ * fields separated by tabs, each field's bytes below 0x21 but the space, '%' and 0x7f written
+ * %XX (a file name may hold any byte but '/' and NUL):
+ *   thumbgen-gallery STATE_VERSION  SIGNATURE  PAGE_VERSION  SRC_REL
+ *   t  SRC  KIND  DURATION  FRAMES  FILE W H  [FILE W H ...]    a thumbnail, an output per size
+ *   f  SRC  REASON                                              a failure
+ *   c  SRC  OWNER                                               a name clash's loser
+ *   d  NAME  COUNT  PROBLEMS  COVER  W  H                       a subfolder
+ * Records are written in their trees' order, so the same state gives the same bytes. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gallery/model.h"
+
+#define STATE_VERSION "1"
+#define PAGE_VERSION "1" /* raise when the pages change: every page is written again */
+#define MAX_FIELDS (6 + 3 * THUMB_MAX_SIZES)
+
+static void put_field(FILE *f, const char *s)
+{
+    fputc('\t', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p == '%' || *p == 0x7f || (*p < 0x20))
+            fprintf(f, "%%%02X", *p);
+        else
+            fputc(*p, f);
+}
+
+static int hex(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Decodes s in place. */
+static void unescape(char *s)
+{
+    char *w = s;
+    for (char *r = s; *r; r++) {
+        int a, b;
+        if (*r == '%' && (a = hex(r[1])) >= 0 && (b = hex(r[2])) >= 0) {
+            *w++ = (char)(a << 4 | b);
+            r += 2;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = '\0';
+}
+
+/* Splits line at tabs into v (decoded, in place): the number of fields. */
+static int split(char *line, char **v)
+{
+    int n = 0;
+    for (char *p = line; p != NULL && n < MAX_FIELDS;) {
+        char *tab = strchr(p, '\t');
+        if (tab != NULL)
+            *tab = '\0';
+        v[n++] = p;
+        p = tab ? tab + 1 : NULL;
+    }
+    for (int i = 0; i < n; i++)
+        unescape(v[i]);
+    return n;
+}
+
+static bool int_field(const char *s, long long lo, long long hi, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+static g_thumb_t *thumb_from(char **v, int n, const g_site_t *site)
+{
+    if (n != 5 + 3 * site->opts->nsizes)
+        return NULL;
+    g_thumb_t *t = calloc(1, sizeof *t);
+    long long frames;
+    char *end;
+    if (t == NULL || strlen(v[2]) >= sizeof t->kind || !int_field(v[4], 0, 1 << 30, &frames)) {
+        free(t);
+        return NULL;
+    }
+    snprintf(t->kind, sizeof t->kind, "%s", v[2]);
+    t->duration = strtod(v[3], &end);
+    t->frames = (int)frames;
+    t->src = strdup(v[1]);
+    bool ok = t->src != NULL && *end == '\0';
+    for (int i = 0; ok && i < site->opts->nsizes; i++) {
+        long long w, h;
+        char **o = v + 5 + 3 * i;
+        ok = o[0][0] != '\0' && int_field(o[1], 1, 1 << 20, &w) &&
+             int_field(o[2], 1, 1 << 20, &h) && (t->outs[i].file = strdup(o[0])) != NULL;
+        t->nouts += ok;
+        t->outs[i].w = (int)w;
+        t->outs[i].h = (int)h;
+    }
+    if (!ok) {
+        g_thumb_free(t);
+        return NULL;
+    }
+    t->key = t->outs[0].file;
+    return t;
+}
+
+static g_problem_t *problem_from(char **v, int n, bool clash)
+{
+    g_problem_t *p = n == 3 ? calloc(1, sizeof *p) : NULL;
+    if (p == NULL)
+        return NULL;
+    p->clash = clash;
+    p->src = strdup(v[1]);
+    p->text = strdup(v[2]);
+    if (p->src == NULL || p->text == NULL) {
+        g_problem_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+static g_sub_t *sub_from(char **v, int n)
+{
+    long long count, problems, w, h;
+    if (n != 7 || !int_field(v[2], 0, INT64_MAX, &count) ||
+        !int_field(v[3], 0, INT64_MAX, &problems) || !int_field(v[5], 0, 1 << 20, &w) ||
+        !int_field(v[6], 0, 1 << 20, &h) || v[1][0] == '\0' || strchr(v[1], '/') != NULL)
+        return NULL;
+    g_sub_t *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return NULL;
+    *s = (g_sub_t){.name = strdup(v[1]),
+                   .count = (uint64_t)count,
+                   .problems = (uint64_t)problems,
+                   .cover = v[4][0] ? strdup(v[4]) : NULL,
+                   .cw = (int)w,
+                   .ch = (int)h};
+    if (s->name == NULL || (v[4][0] && s->cover == NULL)) {
+        g_sub_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void state_parse(g_folder_t *f, const char *text, const g_site_t *site)
+{
+    char *copy = strdup(text), *v[MAX_FIELDS];
+    if (copy == NULL) {
+        f->dirty = true;
+        return;
+    }
+    char *save = NULL, *line = strtok_r(copy, "\n", &save);
+    int n = line ? split(line, v) : 0;
+    /* Another signature (sizes, format, names) or state version: nothing of it holds. */
+    if (n != 4 || strcmp(v[0], "thumbgen-gallery " STATE_VERSION) != 0 ||
+        strcmp(v[1], site->signature) != 0) {
+        free(copy);
+        f->dirty = true;
+        return;
+    }
+    if (strcmp(v[2], PAGE_VERSION) != 0 || strcmp(v[3], site->src_rel ? site->src_rel : "") != 0)
+        f->dirty = true; /* the same records, shown another way: the page is written again */
+    while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
+        n = split(line, v);
+        void *item = NULL;
+        if (strcmp(v[0], "t") == 0 && (item = thumb_from(v, n, site)) != NULL)
+            g_put(&f->thumbs, &f->nthumbs, item, g_thumb_cmp, g_thumb_free);
+        else if ((strcmp(v[0], "f") == 0 || strcmp(v[0], "c") == 0) &&
+                 (item = problem_from(v, n, v[0][0] == 'c')) != NULL)
+            g_put(&f->problems, &f->nproblems, item, g_problem_cmp, g_problem_free);
+        else if (strcmp(v[0], "d") == 0 && (item = sub_from(v, n)) != NULL)
+            g_put(&f->subs, &f->nsubs, item, g_sub_cmp, g_sub_free);
+        else
+            f->dirty = true; /* a record it cannot read: written anew without it */
+    }
+    free(copy);
+}
+
+char *state_format(const g_folder_t *f, const g_site_t *site, size_t *len)
+{
+    char *buf = NULL;
+    FILE *out = open_memstream(&buf, len);
+    if (out == NULL)
+        return NULL;
+    fputs("thumbgen-gallery " STATE_VERSION, out);
+    put_field(out, site->signature);
+    put_field(out, PAGE_VERSION);
+    put_field(out, site->src_rel ? site->src_rel : "");
+    fputc('\n', out);
+    bool ok = true;
+    void **v = g_items(f->thumbs, f->nthumbs, &ok);
+    for (size_t i = 0; ok && i < f->nthumbs; i++) {
+        const g_thumb_t *t = v[i];
+        fputc('t', out);
+        put_field(out, t->src);
+        put_field(out, t->kind);
+        fprintf(out, "\t%.3f\t%d", t->duration, t->frames);
+        for (int k = 0; k < t->nouts; k++) {
+            put_field(out, t->outs[k].file);
+            fprintf(out, "\t%d\t%d", t->outs[k].w, t->outs[k].h);
+        }
+        fputc('\n', out);
+    }
+    free(v);
+    v = ok ? g_items(f->problems, f->nproblems, &ok) : NULL;
+    for (size_t i = 0; ok && i < f->nproblems; i++) {
+        const g_problem_t *p = v[i];
+        fputc(p->clash ? 'c' : 'f', out);
+        put_field(out, p->src);
+        put_field(out, p->text);
+        fputc('\n', out);
+    }
+    free(v);
+    v = ok ? g_items(f->subs, f->nsubs, &ok) : NULL;
+    for (size_t i = 0; ok && i < f->nsubs; i++) {
+        const g_sub_t *s = v[i];
+        fputc('d', out);
+        put_field(out, s->name);
+        fprintf(out, "\t%llu\t%llu", (unsigned long long)s->count, (unsigned long long)s->problems);
+        put_field(out, s->cover ? s->cover : "");
+        fprintf(out, "\t%d\t%d\n", s->cover ? s->cw : 0, s->cover ? s->ch : 0);
+    }
+    free(v);
+    if (fclose(out) != 0 || !ok) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
