@@ -410,8 +410,8 @@ int batch_run(batch_t *b, char *err, size_t errsz)
     if (cfg->prune && !cfg->watch && ok && !fatal && !done_fired(done) && !done_fired(&full))
         prune_run(&pruner, b->store, &cfg->opts, &pcfg, &b->rep); /* cancellable by done */
     pruner_free(&pruner); /* joins the scan, which may still use the done */
-    if (b->gallery != NULL && ok && !fatal && !done_fired(done))
-        write_gallery(b);
+    if (b->gallery != NULL && ok && !fatal && !done_fired(done) && !done_fired(&full))
+        write_gallery(b); /* (not on a full disk: the pages would not fit either) */
     order_free(order);
     done_destroy(&full);
     return ok && !fatal ? 0 : -1;
