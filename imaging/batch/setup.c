@@ -29,7 +29,8 @@ static bool open_gallery(batch_t *b, char *err, size_t errsz)
     const batch_cfg_t *c = &b->cfg;
     char why[512], *dir = NULL;
     struct stat st;
-    bool local = !source_is_remote(c->src) && !source_is_remote(c->dst); /* s3:// either side */
+    /* Local: a source read without openers (source.h) and a DST that is a folder here. */
+    bool local = b->source->openers == 0 && stat(c->dst, &st) == 0 && S_ISDIR(st.st_mode);
     if (local && stat(c->src, &st) == 0)
         dir = S_ISDIR(st.st_mode)
                   ? strdup(c->src)
