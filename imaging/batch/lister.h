@@ -57,7 +57,7 @@ typedef struct lister {
     /* Fired once a write finds the store full: a task that would be emitted is settled here as
      * not attempted (the listing goes on, to count them), and a watch ends after its pass. */
     done_t *full;
-    gallery_t *gallery;  /* --html: an output it does not know is not up to date */
+    gallery_t *gallery; /* --html: an output it does not know is not up to date */
 } lister_t;
 
 /* The stage_source function: ctx is a lister_t; it emits task_t pointers. */
