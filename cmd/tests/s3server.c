@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "outputs.h"
@@ -24,7 +25,7 @@ void s3server_start(s3server_t *s)
                     "photos",
                     "thumbs",
                     NULL};
-    s->pid = proc_start(argv, &s->out);
+    s->pid = proc_start_fed(argv, &s->in, &s->out);
     assert_true(s->pid > 0);
     char port[32];
     assert_true(proc_read_line(s->out, port, sizeof port) > 0);
@@ -35,6 +36,7 @@ void s3server_start(s3server_t *s)
 void s3server_stop(s3server_t *s, int sig)
 {
     kill(s->pid, sig);
+    close(s->in);
     proc_result_t r;
     proc_finish(s->pid, s->out, &r);
     proc_result_free(&r);

@@ -15,6 +15,7 @@ typedef struct s3server {
     char endpoint[64];        /* http://127.0.0.1:PORT */
     pid_t pid;
     int out;
+    int in; /* the server's stdin: it stops when this closes, so it never outlives the test */
 } s3server_t;
 
 /* Makes s->root, sets the credentials and region, starts the server and sets AWS_ENDPOINT_URL.
