@@ -32,8 +32,9 @@ static const char CSS[] =
     ".t img{max-width:100%;max-height:100%;width:auto;height:auto}"
     ".t b{position:absolute;right:6px;bottom:6px;padding:1px 6px;border-radius:4px;"
     "background:#000a;color:#fff;font-size:12px}"
-    "figcaption{margin-top:4px;font-size:13px;white-space:nowrap;overflow:hidden;"
-    "text-overflow:ellipsis}"
+    "figcaption{margin-top:4px;font-size:13px;line-height:1.3;overflow:hidden;"
+    "overflow-wrap:anywhere;display:-webkit-box;-webkit-box-orient:vertical;"
+    "-webkit-line-clamp:2}"
     "figcaption small{color:var(--mute)}"
     ".d .t{aspect-ratio:4/3}.d figcaption{font-weight:600}"
     ".t i{color:var(--mute);font-size:13px}"
@@ -290,17 +291,23 @@ char *page_html(const g_folder_t *f, const g_site_t *site, size_t *len)
     fputs("<h1>", o);
     text(o, name);
     fputs("</h1>\n<p class=n>", o);
-    uint64_t all = f->nthumbs, notshown = f->nproblems;
+    uint64_t all = f->nthumbs, below = 0, clashes = 0;
     for (size_t i = 0; ok && i < f->nsubs; i++)
-        all += subs[i]->count, notshown += subs[i]->problems;
+        all += subs[i]->count, below += subs[i]->problems;
+    for (size_t i = 0; ok && i < f->nproblems; i++)
+        clashes += probs[i]->clash;
     plural(o, f->nthumbs, "thumbnail", "thumbnails");
     if (f->nsubs > 0) {
         fprintf(o, " here, %llu in all (", (unsigned long long)all);
         plural(o, f->nsubs, "folder", "folders");
         fputc(')', o);
     }
-    if (notshown > 0)
-        fprintf(o, " \xc2\xb7 %llu not shown (failed or name clash)", (unsigned long long)notshown);
+    if (f->nproblems > clashes)
+        fprintf(o, " \xc2\xb7 %llu failed", (unsigned long long)(f->nproblems - clashes));
+    if (clashes > 0)
+        fprintf(o, " \xc2\xb7 %llu skipped (name clash)", (unsigned long long)clashes);
+    if (below > 0)
+        fprintf(o, " \xc2\xb7 %llu not shown in subfolders", (unsigned long long)below);
     fputs("</p>\n", o);
     bool both = f->nsubs > 0 && f->nthumbs > 0; /* then each grid says what it holds */
     if (ok && f->nsubs > 0) {

@@ -15,7 +15,7 @@
 #include "gallery/model.h"
 
 #define STATE_VERSION "1"
-#define PAGE_VERSION "1" /* raise when the pages change: every page is written again */
+#define PAGE_VERSION "2" /* raise when the pages change: every page is written again */
 #define MAX_FIELDS (6 + 3 * THUMB_MAX_SIZES)
 
 static void put_field(FILE *f, const char *s)
