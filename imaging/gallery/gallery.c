@@ -21,7 +21,8 @@ struct gallery {
     void *folders; /* tsearch tree of g_folder_t, by rel */
     g_folder_t **list;
     size_t n, cap;
-    bool failed; /* out of memory: nothing may be written */
+    g_folder_t *last; /* the folder asked for last: a listing asks for one many times in a row */
+    bool failed;      /* out of memory: nothing may be written */
 };
 
 static void free_nothing(void *p)
@@ -51,12 +52,14 @@ static char *addr_of(const gallery_t *g, const char *rel, const char *name)
  * (NULL when out of memory: the gallery is marked failed). */
 static g_folder_t *folder_at(gallery_t *g, const char *rel, size_t n)
 {
+    if (g->last != NULL && strlen(g->last->rel) == n && memcmp(g->last->rel, rel, n) == 0)
+        return g->last;
     char *key = strndup(rel, n);
     g_folder_t probe = {.rel = key}, *f = NULL;
     void **slot = key ? tfind(&probe, &g->folders, folder_cmp) : NULL;
     if (slot != NULL) {
         free(key);
-        return *slot;
+        return g->last = *slot;
     }
     if (g->n == g->cap) {
         size_t cap = g->cap ? 2 * g->cap : 64;
@@ -87,7 +90,7 @@ static g_folder_t *folder_at(gallery_t *g, const char *rel, size_t n)
     }
     free(buf);
     free(path);
-    return f;
+    return g->last = f;
 }
 
 /* The folder of t's source, and its name in it. */
@@ -112,10 +115,18 @@ bool gallery_knows(gallery_t *g, const task_t *t)
     pthread_mutex_lock(&g->mu);
     const char *name;
     g_folder_t *f = folder_of(g, t, &name);
-    g_thumb_t *th = f ? find_thumb(f, base_name(t->outs[0].dst)) : NULL;
-    bool known = th != NULL && strcmp(th->src, name) == 0 && th->nouts == t->nouts;
-    for (int i = 0; known && i < t->nouts; i++)
-        known = strcmp(th->outs[i].file, base_name(t->outs[i].dst)) == 0;
+    const char *files[THUMB_MAX_SIZES];
+    for (int i = 0; i < t->nouts; i++)
+        files[i] = base_name(t->outs[i].dst);
+    bool known = false;
+    if (f != NULL && f->lines != NULL) {
+        known = state_knows(f, name, files, t->nouts);
+    } else if (f != NULL) {
+        g_thumb_t *th = find_thumb(f, files[0]);
+        known = th != NULL && strcmp(th->src, name) == 0 && th->nouts == t->nouts;
+        for (int i = 0; known && i < t->nouts; i++)
+            known = strcmp(th->outs[i].file, files[i]) == 0;
+    }
     pthread_mutex_unlock(&g->mu);
     return known;
 }
@@ -133,8 +144,17 @@ static bool same_thumb(const g_thumb_t *a, const g_thumb_t *b)
     return same;
 }
 
+/* f's thumbnails as records (state.c keeps a loaded state's as text until then). */
+static g_folder_t *thumbs_of(gallery_t *g, g_folder_t *f)
+{
+    if (f != NULL && f->lines != NULL)
+        state_thumbs(f, &g->site);
+    return f;
+}
+
 static void made(gallery_t *g, g_folder_t *f, const task_t *t, const char *name)
 {
+    thumbs_of(g, f);
     g_thumb_t *th = calloc(1, sizeof *th);
     bool ok = th != NULL && (th->src = strdup(name)) != NULL;
     for (int i = 0; ok && i < t->nouts; i++) {
@@ -200,8 +220,8 @@ void gallery_task(gallery_t *g, const task_t *t)
     if (f != NULL && t->status == TASK_MADE) {
         made(g, f, t, name);
         drop_problem(f, name);
-    } else if (f != NULL && t->status == TASK_UP_TO_DATE) {
-        drop_problem(f, name);
+    } else if (f != NULL && t->status == TASK_UP_TO_DATE && f->nproblems > 0) {
+        drop_problem(f, name); /* (a rerun's common case, nothing to drop, costs no search) */
     } else if (f != NULL && t->status == TASK_FAILED) {
         set_problem(g, f, name, t->error ? t->error : "failed", false);
     } else if (f != NULL && t->status == TASK_SKIPPED && t->owner != NULL) {
@@ -236,7 +256,7 @@ void gallery_removed(gallery_t *g, const char *addr)
         rel = strchr(rel, '/') ? strchr(rel, '/') + 1 : rel;
     const char *slash = strrchr(rel, '/'), *file = slash ? slash + 1 : rel;
     pthread_mutex_lock(&g->mu);
-    g_folder_t *f = folder_at(g, rel, slash ? (size_t)(slash - rel) : 0);
+    g_folder_t *f = thumbs_of(g, folder_at(g, rel, slash ? (size_t)(slash - rel) : 0));
     g_thumb_t *t = f ? find_thumb(f, file) : NULL;
     if (f != NULL && t == NULL) { /* another size's name (--name with %z) */
         file_search_t s = {.file = file};
@@ -324,8 +344,9 @@ static bool same_sub(const g_sub_t *a, const g_sub_t *b)
 }
 
 /* Tells f's parent what f now shows. */
-static void tell_parent(gallery_t *g, const g_folder_t *f)
+static void tell_parent(gallery_t *g, g_folder_t *f)
 {
+    thumbs_of(g, f);
     const char *slash = strrchr(f->rel, '/');
     g_folder_t *parent = folder_at(g, f->rel, slash ? (size_t)(slash - f->rel) : 0);
     g_sub_t *s = parent ? summary(g, f) : NULL;
@@ -418,6 +439,7 @@ int gallery_write(gallery_t *g, bool complete, gallery_result_t *res, char *err,
         g_folder_t *f = g->list[i];
         if (!f->dirty)
             continue;
+        thumbs_of(g, f);
         if (f->depth > 0 && f->nthumbs + f->nproblems + f->nsubs == 0) {
             if (!f->stored)
                 continue;
@@ -522,6 +544,8 @@ void gallery_close(gallery_t *g)
     for (size_t i = 0; i < g->n; i++) {
         g_folder_t *f = g->list[i];
         tdestroy(f->thumbs, g_thumb_free);
+        free(f->lines);
+        free(f->raw);
         tdestroy(f->problems, g_problem_free);
         tdestroy(f->subs, g_sub_free);
         free(f->rel);

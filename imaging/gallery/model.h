@@ -48,11 +48,24 @@ typedef struct g_sub {
     int cw, ch;
 } g_sub_t;
 
+/* A thumbnail's line of a loaded state, kept as text until something needs it as a record. */
+typedef struct g_line {
+    const char *key; /* its first output's file name, as escaped in the line */
+    size_t keylen;
+    char *line;
+} g_line_t;
+
 typedef struct g_folder {
     char *rel; /* below DST's mirrored root ("" for the top), as SRC's folders are named */
     int depth; /* its components */
     void *thumbs, *problems, *subs; /* tsearch trees of the above, by key, src and name */
     size_t nthumbs, nproblems, nsubs;
+    /* While lines is not NULL, the thumbnails are still the loaded state's text (raw), one line
+     * each in the order of their keys, and thumbs is empty: a rerun that changes nothing only
+     * looks them up (state_knows); whatever reads or changes them first calls state_thumbs. */
+    char *raw;
+    g_line_t *lines;
+    size_t nlines;
     bool dirty;  /* its page and state differ from what the store holds */
     bool stored; /* the store held a state for it */
 } g_folder_t;
@@ -96,6 +109,14 @@ void **g_items(void *tree, size_t n, bool *ok);
 /* Fills f from a state file's text. Entries are kept only when the state was written for the
  * same signature; a different src_rel (SRC moved) keeps them but marks f dirty. */
 void state_parse(g_folder_t *f, const char *text, const g_site_t *site);
+
+/* Turns f's thumbnail lines into records (thumbs), once; a line it cannot read is left out, and
+ * f marked dirty. */
+void state_thumbs(g_folder_t *f, const g_site_t *site);
+
+/* True when f records a thumbnail whose outputs are named files[0..n) (files[0] its key), made
+ * from the source named src. */
+bool state_knows(const g_folder_t *f, const char *src, const char *const *files, int n);
 
 /* The state file's text for f. */
 char *state_format(const g_folder_t *f, const g_site_t *site, size_t *len);

@@ -8,6 +8,7 @@
  *   d  NAME  COUNT  PROBLEMS  COVER  W  H                       a subfolder
  * Records are written in their trees' order, so the same state gives the same bytes. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,7 +88,7 @@ static g_thumb_t *thumb_from(char **v, int n, const g_site_t *site)
         free(t);
         return NULL;
     }
-    snprintf(t->kind, sizeof t->kind, "%s", v[2]);
+    memcpy(t->kind, v[2], strlen(v[2]) + 1);
     t->duration = strtod(v[3], &end);
     t->frames = (int)frames;
     t->src = strdup(v[1]);
@@ -147,14 +148,111 @@ static g_sub_t *sub_from(char **v, int n)
     return s;
 }
 
+/* Compares the n escaped bytes at e, decoded, with s (strcmp's order). */
+static int esc_cmp(const char *e, size_t n, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n; p++) {
+        int a, b, c;
+        if (e[i] == '%' && i + 2 < n && (a = hex(e[i + 1])) >= 0 && (b = hex(e[i + 2])) >= 0)
+            c = a << 4 | b, i += 3;
+        else
+            c = (unsigned char)e[i++];
+        if (*p == '\0' || c != *p)
+            return *p == '\0' ? 1 : c - *p;
+    }
+    return *p ? -1 : 0;
+}
+
+/* Field k of a line (its escaped bytes, *n of them), or NULL. */
+static const char *field(const char *line, int k, size_t *n)
+{
+    for (; k > 0 && line != NULL; k--)
+        line = (line = strchr(line, '\t')) ? line + 1 : NULL;
+    if (line != NULL)
+        *n = strcspn(line, "\t");
+    return line;
+}
+
+static int line_cmp(const void *key, const void *item)
+{
+    const g_line_t *l = item;
+    return -esc_cmp(l->key, l->keylen, key);
+}
+
+bool state_knows(const g_folder_t *f, const char *src, const char *const *files, int n)
+{
+    const g_line_t *l = bsearch(files[0], f->lines, f->nlines, sizeof *f->lines, line_cmp);
+    size_t len;
+    const char *s = l ? field(l->line, 1, &len) : NULL;
+    if (s == NULL || esc_cmp(s, len, src) != 0)
+        return false;
+    /* Its outputs: n of them (its last field is the last output's height), each named so. */
+    const char *last = field(l->key, 3 * (n - 1) + 2, &len);
+    bool same = last != NULL && last[len] == '\0';
+    for (int i = 1; same && i < n; i++)
+        same = (s = field(l->key, 3 * i, &len)) != NULL && esc_cmp(s, len, files[i]) == 0;
+    return same;
+}
+
+void state_thumbs(g_folder_t *f, const g_site_t *site)
+{
+    char *v[MAX_FIELDS];
+    for (size_t i = 0; i < f->nlines; i++) {
+        g_thumb_t *t = thumb_from(v, split(f->lines[i].line, v), site);
+        if (t != NULL)
+            g_put(&f->thumbs, &f->nthumbs, t, g_thumb_cmp, g_thumb_free);
+        else
+            f->dirty = true; /* a line it cannot read (or no memory): written anew without it */
+    }
+    free(f->lines);
+    free(f->raw);
+    f->lines = NULL;
+    f->raw = NULL;
+    f->nlines = 0;
+}
+
+/* The next line of text at *p (NUL-terminated in place), or NULL at its end. */
+static char *next_line(char **p)
+{
+    while (**p == '\n')
+        (*p)++;
+    if (**p == '\0')
+        return NULL;
+    char *line = *p, *nl = strchr(line, '\n');
+    *p = nl ? nl + 1 : line + strlen(line);
+    if (nl != NULL)
+        *nl = '\0';
+    return line;
+}
+
+/* Keeps a thumbnail's line as text, with its key; false when it cannot (then it is parsed). */
+static bool keep_line(g_folder_t *f, char *line, size_t *cap)
+{
+    size_t n;
+    const char *key = field(line, 5, &n);
+    if (key == NULL)
+        return false;
+    if (f->nlines == *cap) {
+        size_t bigger = *cap ? 2 * *cap : 64;
+        g_line_t *v = realloc(f->lines, bigger * sizeof *v);
+        if (v == NULL)
+            return false;
+        f->lines = v;
+        *cap = bigger;
+    }
+    f->lines[f->nlines++] = (g_line_t){.key = key, .keylen = n, .line = line};
+    return true;
+}
+
 void state_parse(g_folder_t *f, const char *text, const g_site_t *site)
 {
-    char *copy = strdup(text), *v[MAX_FIELDS];
+    char *copy = strdup(text), *v[MAX_FIELDS], *p = copy;
     if (copy == NULL) {
         f->dirty = true;
         return;
     }
-    char *save = NULL, *line = strtok_r(copy, "\n", &save);
+    char *line = next_line(&p);
     int n = line ? split(line, v) : 0;
     /* Another signature (sizes, format, names) or state version: nothing of it holds. */
     if (n != 4 || strcmp(v[0], "thumbgen-gallery " STATE_VERSION) != 0 ||
@@ -165,7 +263,12 @@ void state_parse(g_folder_t *f, const char *text, const g_site_t *site)
     }
     if (strcmp(v[2], PAGE_VERSION) != 0 || strcmp(v[3], site->src_rel ? site->src_rel : "") != 0)
         f->dirty = true; /* the same records, shown another way: the page is written again */
-    while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
+    f->raw = copy;
+    size_t cap = 0;
+    bool sorted = true, kept = true;
+    while ((line = next_line(&p)) != NULL) {
+        if (line[0] == 't' && line[1] == '\t' && kept && (kept = keep_line(f, line, &cap)))
+            continue; /* looked up as text (state_knows) until needed as a record */
         n = split(line, v);
         void *item = NULL;
         if (strcmp(v[0], "t") == 0 && (item = thumb_from(v, n, site)) != NULL)
@@ -178,7 +281,17 @@ void state_parse(g_folder_t *f, const char *text, const g_site_t *site)
         else
             f->dirty = true; /* a record it cannot read: written anew without it */
     }
-    free(copy);
+    /* The keys must ascend, for bsearch (a state written by hand may not: then it is parsed). */
+    for (size_t i = 1; sorted && i < f->nlines; i++) {
+        char key[NAME_MAX * 3 + 1];
+        size_t k = f->lines[i].keylen < sizeof key ? f->lines[i].keylen : sizeof key - 1;
+        memcpy(key, f->lines[i].key, k);
+        key[k] = '\0';
+        unescape(key);
+        sorted = esc_cmp(f->lines[i - 1].key, f->lines[i - 1].keylen, key) < 0;
+    }
+    if (!kept || !sorted || f->nthumbs > 0 || f->nlines == 0)
+        state_thumbs(f, site); /* (frees the text) */
 }
 
 char *state_format(const g_folder_t *f, const g_site_t *site, size_t *len)
