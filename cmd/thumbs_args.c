@@ -37,6 +37,7 @@ enum {
     OPT_DRY_RUN,
     OPT_WATCH,
     OPT_HTML,
+    OPT_PLACEHOLDER,
 };
 
 /* "K/N" with 0 <= K < N <= 2^32 - 1. */
@@ -109,6 +110,8 @@ static const char *expects(int c, bool freedesktop)
         return "a number of thumbnails such as 1000, or a percentage such as 50%";
     case OPT_NAME:
         return "a template with %s in it, no slash, and only the tokens %s, %e, %z and %%";
+    case OPT_PLACEHOLDER:
+        return "thumbhash or none";
     default:
         return "see thumbgen --help";
     }
@@ -173,6 +176,7 @@ static const struct option longopts[] = {{"size", required_argument, NULL, 's'},
                                          {"dry-run", no_argument, NULL, OPT_DRY_RUN},
                                          {"watch", no_argument, NULL, OPT_WATCH},
                                          {"html", no_argument, NULL, OPT_HTML},
+                                         {"placeholder", required_argument, NULL, OPT_PLACEHOLDER},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
 
@@ -190,6 +194,8 @@ static bool apply(thumbs_args_t *a, int c, const char *v)
         return parse_name_template(v, o);
     case OPT_RAW:
         return parse_raw_mode(v, &o->raw);
+    case OPT_PLACEHOLDER:
+        return parse_placeholder(v, &o->placeholder);
     case OPT_VIDEO_AT:
         return parse_video_at(v, o);
     case OPT_NO_VIDEO:

@@ -107,6 +107,10 @@ void manifest_task(FILE *f, const char *src, const task_t *t, const char *status
         json_str(f, t->meta.kind);
         fprintf(f, ",\"duration\":%.3f", t->meta.duration);
     }
+    if (made && t->meta.thumbhash[0] != '\0') { /* --placeholder thumbhash: base64 already */
+        fputs(",\"thumbhash\":", f);
+        json_str(f, t->meta.thumbhash);
+    }
     if (t != NULL && t->owner != NULL) {
         fputs(",\"reason\":\"name clash\",", f);
         name_field(f, "owner", t->owner);

@@ -121,6 +121,17 @@ bool parse_flavour_list(const char *text, thumb_opts_t *o)
     return parse_list(text, o, parse_flavour_n);
 }
 
+bool parse_placeholder(const char *text, placeholder_t *p)
+{
+    if (text != NULL && strcmp(text, "thumbhash") == 0)
+        *p = PLACEHOLDER_THUMBHASH;
+    else if (text != NULL && strcmp(text, "none") == 0)
+        *p = PLACEHOLDER_NONE;
+    else
+        return false;
+    return true;
+}
+
 bool parse_crop(const char *text, crop_t *c)
 {
     static const struct {

@@ -36,6 +36,7 @@ typedef struct task_meta {
     char mime[64];         /* the MIME type, found when the run asks for it (o->want_mime) */
     int32_t width, height; /* the source as shown (turned upright); 0: not known */
     double duration;       /* a clip's length in seconds; 0: not known */
+    char thumbhash[40];    /* --placeholder thumbhash: the smallest thumbnail's, base64; "": none */
 } task_meta_t;
 
 typedef struct thumb_out {

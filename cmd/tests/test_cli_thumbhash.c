@@ -1,0 +1,221 @@
+/* End-to-end tests of --placeholder thumbhash (issue 26): the manifest's "thumbhash" is checked
+ * against the reference implementation, the `thumbhash` npm package (pinned in
+ * cmd/tests/thumbhash/package-lock.json, installed by the README's test command): byte for byte
+ * on the pixels of the smallest thumbnail, a lossless PNG of at most 100 px, which is what the
+ * decoder hashed; and decoded back by the reference (thumbHashToAverageRGBA) to the average colour
+ * of the source, measured here with libvips. Skipped, saying so, where node or the package is
+ * missing. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <vips/vips.h>
+#include <cmocka.h>
+
+#include "outputs.h"
+#include "proc.h"
+
+#define BIN THUMBGEN_BIN
+#define dirs test_dirs
+
+/* Runs cmd in the shell and returns its first line of output (static; "" when none). */
+static const char *shell_line(const char *cmd)
+{
+    static char line[256];
+    line[0] = '\0';
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    if (fgets(line, sizeof line, p) == NULL)
+        line[0] = '\0';
+    line[strcspn(line, "\n")] = '\0';
+    pclose(p);
+    return line;
+}
+
+/* The manifest's "thumbhash" of the source whose src ends with name, as JSON (a quoted string,
+ * "null" or "absent"), read by Python's json. */
+static const char *manifest_hash(const char *name)
+{
+    char cmd[512];
+    FMT(cmd, "python3 '%s' get '%s' 'src$=/%s' thumbhash", MANIFEST_PY, dirs.manifest, name);
+    return shell_line(cmd);
+}
+
+/* The reference's ThumbHash of the image at path (8-bit RGB(A) or grey, at most 100x100), made
+ * RGBA as the decoder makes it (grey into R, G and B; no alpha: 255), in base64. */
+static void reference_hash(const char *path, char *out, size_t size)
+{
+    VipsImage *im = load(path), *x = NULL, *y = NULL;
+    assert_true(im->Xsize <= 100 && im->Ysize <= 100 && im->BandFmt == VIPS_FORMAT_UCHAR);
+    if (im->Bands < 3)
+        assert_int_equal(vips_colourspace(im, &x, VIPS_INTERPRETATION_sRGB, NULL), 0);
+    else
+        x = g_object_ref(im);
+    if (!vips_image_hasalpha(x))
+        assert_int_equal(vips_addalpha(x, &y, NULL), 0);
+    else
+        y = g_object_ref(x);
+    char raw[192], cmd[768];
+    FMT(raw, "%s/pixels.rgba", dirs.root);
+    assert_int_equal(vips_rawsave(y, raw, NULL), 0);
+    FMT(cmd, "node '%s/check.mjs' encode '%s' %d %d", THUMBHASH_DIR, raw, y->Xsize, y->Ysize);
+    snprintf(out, size, "\"%s\"", shell_line(cmd));
+    g_object_unref(y);
+    g_object_unref(x);
+    g_object_unref(im);
+}
+
+/* The average colour (0..1: R, G, B, alpha) the reference decodes a base64 ThumbHash to. */
+static void reference_average(const char *json_hash, double avg[4])
+{
+    char cmd[512];
+    FMT(cmd, "node '%s/check.mjs' average %s", THUMBHASH_DIR, json_hash);
+    assert_int_equal(sscanf(shell_line(cmd), "%lf %lf %lf %lf", &avg[0], &avg[1], &avg[2], &avg[3]),
+                     4);
+}
+
+/* The source's own average colour (0..1), alpha-weighted as a ThumbHash averages it, measured by
+ * libvips on the upright image in sRGB. */
+static void source_average(const char *path, double avg[4])
+{
+    VipsImage *im = load(path), *srgb, *rgba;
+    assert_int_equal(vips_autorot(im, &srgb, NULL), 0);
+    g_object_unref(im);
+    im = srgb;
+    assert_int_equal(vips_colourspace(im, &srgb, VIPS_INTERPRETATION_sRGB, NULL), 0);
+    g_object_unref(im);
+    if (!vips_image_hasalpha(srgb))
+        assert_int_equal(vips_addalpha(srgb, &rgba, NULL), 0);
+    else
+        rgba = g_object_ref(srgb);
+    g_object_unref(srgb);
+    VipsImage *a;
+    assert_int_equal(vips_extract_band(rgba, &a, 3, NULL), 0);
+    double alpha;
+    assert_int_equal(vips_avg(a, &alpha, NULL), 0);
+    for (int b = 0; b < 3; b++) {
+        VipsImage *band, *weighted;
+        assert_int_equal(vips_extract_band(rgba, &band, b, NULL), 0);
+        assert_int_equal(vips_multiply(band, a, &weighted, NULL), 0);
+        assert_int_equal(vips_avg(weighted, &avg[b], NULL), 0);
+        avg[b] = alpha > 0 ? avg[b] / alpha / 255 : 0;
+        g_object_unref(weighted);
+        g_object_unref(band);
+    }
+    avg[3] = alpha / 255;
+    g_object_unref(a);
+    g_object_unref(rgba);
+}
+
+static bool have_reference(void)
+{
+    char cmd[512];
+    FMT(cmd, "node -e \"import('%s/node_modules/thumbhash/thumbhash.js')\" 2>/dev/null && echo yes",
+        THUMBHASH_DIR);
+    return strcmp(shell_line(cmd), "yes") == 0;
+}
+
+static const char *const sources[][2] = {
+    {"photos/orientation/Landscape_6.jpg", "photo.jpg"}, /* turned by its EXIF */
+    {"formats/alpha.png", "alpha.png"},                  /* transparency */
+    {"formats/grey.jpg", "grey.jpg"},                    /* one band */
+    {"formats/anim.gif", "anim.gif"},                    /* the first frame */
+};
+#define NSOURCES (sizeof sources / sizeof sources[0])
+
+static void copy_sources(void)
+{
+    for (size_t i = 0; i < NSOURCES; i++) {
+        char cmd[1024];
+        FMT(cmd, "cp '%s/%s' '%s/%s'", TESTDATA, sources[i][0], dirs.src, sources[i][1]);
+        sh(cmd);
+    }
+}
+
+/* The hash of each source's smallest thumbnail (a PNG of at most 100 px, lossless) is the
+ * reference's on its pixels, byte for byte; it decodes to the source's average colour. */
+static void equals_the_reference(void **state)
+{
+    (void)state;
+    if (!have_reference()) {
+        print_message("skipped: node or the thumbhash package is missing (npm ci --prefix %s)\n",
+                      THUMBHASH_DIR);
+        skip();
+    }
+    copy_sources();
+    proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, "--quiet", "-f", "png", "-s", "200,64",
+                             "--placeholder", "thumbhash", "--manifest", dirs.manifest, NULL);
+    if (r.status != 0)
+        fail_msg("status %d, stderr:\n%s", r.status, r.err);
+    proc_result_free(&r);
+    for (size_t i = 0; i < NSOURCES; i++) {
+        char png[64], want[128], got[128];
+        snprintf(png, sizeof png, "64/%.*s.png", (int)(strrchr(sources[i][1], '.') - sources[i][1]),
+                 sources[i][1]);
+        reference_hash(at(dirs.dst, png), want, sizeof want);
+        snprintf(got, sizeof got, "%s", manifest_hash(sources[i][1]));
+        if (strcmp(got, want) != 0)
+            fail_msg("%s: thumbhash %s, the reference's %s", sources[i][1], got, want);
+        double ref[4], src[4];
+        reference_average(got, ref);
+        char path[256];
+        FMT(path, "%s/%s", TESTDATA, sources[i][0]);
+        source_average(path, src);
+        for (int c = 0; c < 4; c++)
+            if (fabs(ref[c] - src[c]) > 0.04)
+                fail_msg("%s: the hash's average colour %.3f %.3f %.3f %.3f, the source's "
+                         "%.3f %.3f %.3f %.3f",
+                         sources[i][1], ref[0], ref[1], ref[2], ref[3], src[0], src[1], src[2],
+                         src[3]);
+    }
+}
+
+/* At the defaults (a 256 px JPEG: libvips fits it into 100x100 first) the hash still decodes to
+ * the source's average colour; without --placeholder there is none; a bad value is refused. */
+static void defaults_and_absence(void **state)
+{
+    (void)state;
+    if (!have_reference()) {
+        print_message("skipped: node or the thumbhash package is missing\n");
+        skip();
+    }
+    copy_sources();
+    proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, "--quiet", "--placeholder", "thumbhash",
+                             "--manifest", dirs.manifest, NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    char hash[128];
+    snprintf(hash, sizeof hash, "%s", manifest_hash("photo.jpg"));
+    assert_true(hash[0] == '"' && strlen(hash) > 20);
+    double ref[4], src[4];
+    reference_average(hash, ref);
+    source_average(TESTDATA "/photos/orientation/Landscape_6.jpg", src);
+    for (int c = 0; c < 3; c++)
+        assert_true(fabs(ref[c] - src[c]) < 0.04);
+    r = tg_run(BIN, dirs.src, dirs.dst, "--quiet", "--force", "--manifest", dirs.manifest, NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    assert_string_equal(manifest_hash("photo.jpg"), "absent");
+    r = tg_run(BIN, dirs.src, dirs.dst, "--placeholder", "blur", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "bad value 'blur' for --placeholder"));
+    proc_result_free(&r);
+}
+
+int main(void)
+{
+    if (VIPS_INIT("test_cli_thumbhash"))
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(equals_the_reference, setup_dirs, teardown_dirs),
+        cmocka_unit_test_setup_teardown(defaults_and_absence, setup_dirs, teardown_dirs),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    vips_shutdown();
+    return rc;
+}
