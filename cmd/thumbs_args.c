@@ -111,7 +111,7 @@ static const char *expects(int c, bool freedesktop)
     case OPT_NAME:
         return "a template with %s in it, no slash, and only the tokens %s, %e, %z and %%";
     case OPT_PLACEHOLDER:
-        return "thumbhash or none";
+        return "thumbhash, blurhash, thumbhash,blurhash or none";
     default:
         return "see thumbgen --help";
     }

@@ -111,6 +111,10 @@ void manifest_task(FILE *f, const char *src, const task_t *t, const char *status
         fputs(",\"thumbhash\":", f);
         json_str(f, t->meta.thumbhash);
     }
+    if (made && t->meta.blurhash[0] != '\0') { /* --placeholder blurhash */
+        fputs(",\"blurhash\":", f);
+        json_str(f, t->meta.blurhash);
+    }
     if (t != NULL && t->owner != NULL) {
         fputs(",\"reason\":\"name clash\",", f);
         name_field(f, "owner", t->owner);

@@ -121,14 +121,28 @@ bool parse_flavour_list(const char *text, thumb_opts_t *o)
     return parse_list(text, o, parse_flavour_n);
 }
 
-bool parse_placeholder(const char *text, placeholder_t *p)
+bool parse_placeholder(const char *text, unsigned *p)
 {
-    if (text != NULL && strcmp(text, "thumbhash") == 0)
-        *p = PLACEHOLDER_THUMBHASH;
-    else if (text != NULL && strcmp(text, "none") == 0)
+    if (text != NULL && strcmp(text, "none") == 0) {
         *p = PLACEHOLDER_NONE;
-    else
+        return true;
+    }
+    unsigned flags = 0;
+    for (const char *s = text; s != NULL && *s != '\0';) {
+        size_t n = strcspn(s, ",");
+        if (n == 9 && strncmp(s, "thumbhash", n) == 0)
+            flags |= PLACEHOLDER_THUMBHASH;
+        else if (n == 8 && strncmp(s, "blurhash", n) == 0)
+            flags |= PLACEHOLDER_BLURHASH;
+        else
+            return false;
+        s += n;
+        if (*s == ',' && *++s == '\0')
+            return false; /* a trailing comma */
+    }
+    if (flags == 0)
         return false;
+    *p = flags;
     return true;
 }
 

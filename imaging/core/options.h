@@ -25,8 +25,9 @@ typedef enum { FMT_JPEG, FMT_WEBP, FMT_AVIF, FMT_PNG, FMT_GIF, FMT_PNG_KEYS } fo
 /* Camera RAW: the embedded preview when it is large enough (auto), whenever there is one, or
  * always the raw data, developed. */
 typedef enum { RAW_AUTO, RAW_PREVIEW, RAW_DEVELOP } raw_mode_t;
-/* --placeholder: a placeholder computed from the smallest thumbnail, for the manifest. */
-typedef enum { PLACEHOLDER_NONE, PLACEHOLDER_THUMBHASH } placeholder_t;
+/* --placeholder: the placeholders computed from the smallest thumbnail, for the manifest (flags).
+ */
+enum { PLACEHOLDER_NONE = 0, PLACEHOLDER_THUMBHASH = 1, PLACEHOLDER_BLURHASH = 2 };
 
 typedef struct thumb_opts {
     thumb_size_t sizes[THUMB_MAX_SIZES]; /* in the order given; sizes[0] is the default 256 */
@@ -44,7 +45,7 @@ typedef struct thumb_opts {
     bool video_at_seconds; /* ...or seconds from the start */
     bool no_video;         /* --no-video: clips are skipped */
     bool animated;         /* --animated: every frame, where the output format can animate */
-    placeholder_t placeholder;
+    unsigned placeholder;  /* PLACEHOLDER_ flags */
 } thumb_opts_t;
 
 /* The defaults of docs/DESIGN.md: box 256, JPEG q80, white background, rotate, strip, no upscale,
@@ -82,8 +83,9 @@ bool parse_raw_mode(const char *text, raw_mode_t *m);
 /* A --name template (naming.h's name_template_valid) into o->name; false if it is not one. */
 bool parse_name_template(const char *text, thumb_opts_t *o);
 
-/* --placeholder: "thumbhash" (or "none"). */
-bool parse_placeholder(const char *text, placeholder_t *p);
+/* --placeholder: "thumbhash", "blurhash", both comma-separated, or "none", into PLACEHOLDER_ flags.
+ */
+bool parse_placeholder(const char *text, unsigned *p);
 
 /* The file extension of a format, without the dot. */
 const char *format_ext(format_t f);

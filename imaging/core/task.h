@@ -37,6 +37,7 @@ typedef struct task_meta {
     int32_t width, height; /* the source as shown (turned upright); 0: not known */
     double duration;       /* a clip's length in seconds; 0: not known */
     char thumbhash[40];    /* --placeholder thumbhash: the smallest thumbnail's, base64; "": none */
+    char blurhash[32];     /* --placeholder blurhash: the smallest thumbnail's; "": none */
 } task_meta_t;
 
 typedef struct thumb_out {

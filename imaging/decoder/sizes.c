@@ -6,7 +6,7 @@
 
 #include "decoder/cachepng.h"
 
-#include "decoder/thumbhash.h"
+#include "decoder/placeholder.h"
 #include "decoder/webpmeta.h"
 
 /* libheif's error codes (heif_error_code.heif_suberror_code), which libvips 8.14 passes on as a
@@ -125,10 +125,10 @@ double thumb_scale_for(const thumb_opts_t *o, const thumb_size_t *s, int w, int 
 }
 
 /* Converts to 8-bit sRGB (or 8-bit grey, except for the cache), flattens alpha for JPEG, and
- * encodes; for a thumbnail cache as its PNG with t's keys. hash (NULL: none): the ThumbHash of
- * the pixels encoded (thumbhash.h), base64, into a task_meta_t's thumbhash. */
+ * encodes; for a thumbnail cache as its PNG with t's keys. meta (NULL: none): where the
+ * placeholders of the pixels encoded go (placeholder.h), as --placeholder asks. */
 static int encode(const thumb_opts_t *o, VipsImage *in, thumb_out_t *out, const task_t *t,
-                  char *hash)
+                  task_meta_t *meta)
 {
     VipsObject *scope = VIPS_OBJECT(vips_image_new());
     VipsImage **x = (VipsImage **)vips_object_local_array(scope, 4);
@@ -159,7 +159,7 @@ static int encode(const thumb_opts_t *o, VipsImage *in, thumb_out_t *out, const 
             goto out;
         cur = x[2];
     }
-    if (hash != NULL && thumbhash_of(cur, hash, sizeof((task_meta_t *)0)->thumbhash) != 0)
+    if (meta != NULL && placeholder_make(cur, o->placeholder, meta) != 0)
         goto out;
     switch (o->format) {
     case FMT_JPEG:
@@ -308,15 +308,14 @@ void thumb_sizes_to(const thumb_opts_t *o, task_t *t, VipsImage *base, int big,
         return;
     }
     /* --placeholder: from the smallest thumbnail, as it is encoded. */
-    int small =
-        o->placeholder == PLACEHOLDER_THUMBHASH ? thumb_smallest(o, mem->Xsize, mem->Ysize) : -1;
+    int small = o->placeholder != PLACEHOLDER_NONE ? thumb_smallest(o, mem->Xsize, mem->Ysize) : -1;
     for (int i = 0; i < o->nsizes; i++) {
         VipsImage *img = derive(o, mem, i, big, t, dims);
         if (img == NULL) {
             thumb_fail_vips(t, "cannot resize thumbnail");
             break;
         }
-        int r = encode(o, img, &t->outs[i], t, i == small ? t->meta.thumbhash : NULL);
+        int r = encode(o, img, &t->outs[i], t, i == small ? &t->meta : NULL);
         g_object_unref(img);
         if (r) {
             thumb_fail_vips(t, "cannot encode thumbnail");

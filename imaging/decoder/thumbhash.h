@@ -6,14 +6,13 @@
  * Math.round: half up), so the bytes equal the reference's on the same pixels (test_cli_thumbhash
  * checks them against the pinned package). libvips does every resize; this is only the encoding.
  *
- * Runs in the decoder. Error convention: thumbhash_encode cannot fail (its caller gives it at
- * most 100x100 pixels); thumbhash_of returns 0, or -1 with libvips' error set. */
+ * Runs in the decoder (placeholder.h gives it the pixels). Error convention: thumbhash_encode
+ * returns 0 only when out of memory. */
 #ifndef IMAGING_DECODER_THUMBHASH_H
 #define IMAGING_DECODER_THUMBHASH_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <vips/vips.h>
 
 #define THUMBHASH_MAX 25 /* bytes: 5 of header (6 with alpha), at most 19 of AC terms */
 
@@ -21,10 +20,5 @@
  * bands 4 RGBA, 3 RGB, 2 grey and alpha, 1 grey (as the reference's RGBA with the grey in R, G
  * and B, alpha 255 where there is none), into out; returns its length (0: out of memory). */
 size_t thumbhash_encode(int w, int h, int bands, const uint8_t *px, uint8_t out[THUMBHASH_MAX]);
-
-/* The ThumbHash of im (8-bit sRGB or grey, with or without alpha: a thumbnail about to be
- * encoded; an animation's first frame), fitted into 100x100 by libvips first when it is larger
- * (vips_resize, linear), as padded base64 (RFC 4648) into b64 (at least 37 bytes). */
-int thumbhash_of(VipsImage *im, char *b64, size_t size);
 
 #endif

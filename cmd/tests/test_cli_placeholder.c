@@ -1,10 +1,10 @@
-/* End-to-end tests of --placeholder thumbhash (issue 26): the manifest's "thumbhash" is checked
- * against the reference implementation, the `thumbhash` npm package (pinned in
- * cmd/tests/thumbhash/package-lock.json, installed by the README's test command): byte for byte
- * on the pixels of the smallest thumbnail, a lossless PNG of at most 100 px, which is what the
- * decoder hashed; and decoded back by the reference (thumbHashToAverageRGBA) to the average colour
- * of the source, measured here with libvips. Skipped, saying so, where node or the package is
- * missing. */
+/* End-to-end tests of --placeholder (issue 26): the manifest's "thumbhash" and "blurhash" are
+ * checked against the reference implementations, the `thumbhash` and `blurhash` npm packages
+ * (pinned in cmd/tests/placeholder/package-lock.json, installed by the README's test command):
+ * byte for byte on the pixels of the smallest thumbnail, a lossless PNG of at most 100 px, which is
+ * what the decoder hashed; and the ThumbHash decoded back by the reference
+ * (thumbHashToAverageRGBA) to the average colour of the source, measured here with libvips.
+ * Skipped, saying so, where node or the packages are missing. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -37,18 +37,24 @@ static const char *shell_line(const char *cmd)
     return line;
 }
 
-/* The manifest's "thumbhash" of the source whose src ends with name, as JSON (a quoted string,
- * "null" or "absent"), read by Python's json. */
-static const char *manifest_hash(const char *name)
+/* The manifest's field (thumbhash, blurhash) of the source whose src ends with name, as JSON (a
+ * quoted string, "null" or "absent"), read by Python's json. */
+static const char *manifest_field(const char *name, const char *field)
 {
     char cmd[512];
-    FMT(cmd, "python3 '%s' get '%s' 'src$=/%s' thumbhash", MANIFEST_PY, dirs.manifest, name);
+    FMT(cmd, "python3 '%s' get '%s' 'src$=/%s' %s", MANIFEST_PY, dirs.manifest, name, field);
     return shell_line(cmd);
 }
 
-/* The reference's ThumbHash of the image at path (8-bit RGB(A) or grey, at most 100x100), made
- * RGBA as the decoder makes it (grey into R, G and B; no alpha: 255), in base64. */
-static void reference_hash(const char *path, char *out, size_t size)
+static const char *manifest_hash(const char *name)
+{
+    return manifest_field(name, "thumbhash");
+}
+
+/* The references' ThumbHash (base64) and BlurHash (4 x 3 terms, 3 x 4 for a portrait) of the
+ * image at path (8-bit RGB(A) or grey, at most 100x100), made RGBA as the decoder reads it (grey
+ * into R, G and B; no alpha: 255), each as a JSON string. */
+static void reference_hash(const char *path, char *out, size_t size, char *blur, size_t blursize)
 {
     VipsImage *im = load(path), *x = NULL, *y = NULL;
     assert_true(im->Xsize <= 100 && im->Ysize <= 100 && im->BandFmt == VIPS_FORMAT_UCHAR);
@@ -63,8 +69,12 @@ static void reference_hash(const char *path, char *out, size_t size)
     char raw[192], cmd[768];
     FMT(raw, "%s/pixels.rgba", dirs.root);
     assert_int_equal(vips_rawsave(y, raw, NULL), 0);
-    FMT(cmd, "node '%s/check.mjs' encode '%s' %d %d", THUMBHASH_DIR, raw, y->Xsize, y->Ysize);
+    FMT(cmd, "node '%s/check.mjs' encode '%s' %d %d", PLACEHOLDER_DIR, raw, y->Xsize, y->Ysize);
     snprintf(out, size, "\"%s\"", shell_line(cmd));
+    bool landscape = y->Xsize >= y->Ysize;
+    FMT(cmd, "node '%s/check.mjs' blurhash '%s' %d %d %d %d", PLACEHOLDER_DIR, raw, y->Xsize,
+        y->Ysize, landscape ? 4 : 3, landscape ? 3 : 4);
+    snprintf(blur, blursize, "\"%s\"", shell_line(cmd));
     g_object_unref(y);
     g_object_unref(x);
     g_object_unref(im);
@@ -74,7 +84,7 @@ static void reference_hash(const char *path, char *out, size_t size)
 static void reference_average(const char *json_hash, double avg[4])
 {
     char cmd[512];
-    FMT(cmd, "node '%s/check.mjs' average %s", THUMBHASH_DIR, json_hash);
+    FMT(cmd, "node '%s/check.mjs' average %s", PLACEHOLDER_DIR, json_hash);
     assert_int_equal(sscanf(shell_line(cmd), "%lf %lf %lf %lf", &avg[0], &avg[1], &avg[2], &avg[3]),
                      4);
 }
@@ -115,8 +125,10 @@ static void source_average(const char *path, double avg[4])
 static bool have_reference(void)
 {
     char cmd[512];
-    FMT(cmd, "node -e \"import('%s/node_modules/thumbhash/thumbhash.js')\" 2>/dev/null && echo yes",
-        THUMBHASH_DIR);
+    FMT(cmd,
+        "command -v node >/dev/null && test -f '%s/node_modules/thumbhash/package.json' && "
+        "test -f '%s/node_modules/blurhash/package.json' && echo yes",
+        PLACEHOLDER_DIR, PLACEHOLDER_DIR);
     return strcmp(shell_line(cmd), "yes") == 0;
 }
 
@@ -137,30 +149,35 @@ static void copy_sources(void)
     }
 }
 
-/* The hash of each source's smallest thumbnail (a PNG of at most 100 px, lossless) is the
- * reference's on its pixels, byte for byte; it decodes to the source's average colour. */
+/* The hashes of each source's smallest thumbnail (a PNG of at most 100 px, lossless) are the
+ * references' on its pixels, byte for byte; the ThumbHash decodes to the source's average
+ * colour. */
 static void equals_the_reference(void **state)
 {
     (void)state;
     if (!have_reference()) {
-        print_message("skipped: node or the thumbhash package is missing (npm ci --prefix %s)\n",
-                      THUMBHASH_DIR);
+        print_message("skipped: node or the reference packages are missing (npm ci --prefix %s)\n",
+                      PLACEHOLDER_DIR);
         skip();
     }
     copy_sources();
-    proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, "--quiet", "-f", "png", "-s", "200,64",
-                             "--placeholder", "thumbhash", "--manifest", dirs.manifest, NULL);
+    proc_result_t r =
+        tg_run(BIN, dirs.src, dirs.dst, "--quiet", "-f", "png", "-s", "200,64", "--placeholder",
+               "thumbhash,blurhash", "--manifest", dirs.manifest, NULL);
     if (r.status != 0)
         fail_msg("status %d, stderr:\n%s", r.status, r.err);
     proc_result_free(&r);
     for (size_t i = 0; i < NSOURCES; i++) {
-        char png[64], want[128], got[128];
+        char png[64], want[128], got[128], blur_want[128], blur_got[128];
         snprintf(png, sizeof png, "64/%.*s.png", (int)(strrchr(sources[i][1], '.') - sources[i][1]),
                  sources[i][1]);
-        reference_hash(at(dirs.dst, png), want, sizeof want);
+        reference_hash(at(dirs.dst, png), want, sizeof want, blur_want, sizeof blur_want);
         snprintf(got, sizeof got, "%s", manifest_hash(sources[i][1]));
         if (strcmp(got, want) != 0)
             fail_msg("%s: thumbhash %s, the reference's %s", sources[i][1], got, want);
+        snprintf(blur_got, sizeof blur_got, "%s", manifest_field(sources[i][1], "blurhash"));
+        if (strcmp(blur_got, blur_want) != 0)
+            fail_msg("%s: blurhash %s, the reference's %s", sources[i][1], blur_got, blur_want);
         double ref[4], src[4];
         reference_average(got, ref);
         char path[256];
@@ -181,7 +198,7 @@ static void defaults_and_absence(void **state)
 {
     (void)state;
     if (!have_reference()) {
-        print_message("skipped: node or the thumbhash package is missing\n");
+        print_message("skipped: node or the reference packages are missing\n");
         skip();
     }
     copy_sources();
@@ -192,6 +209,7 @@ static void defaults_and_absence(void **state)
     char hash[128];
     snprintf(hash, sizeof hash, "%s", manifest_hash("photo.jpg"));
     assert_true(hash[0] == '"' && strlen(hash) > 20);
+    assert_string_equal(manifest_field("photo.jpg", "blurhash"), "absent"); /* not asked for */
     double ref[4], src[4];
     reference_average(hash, ref);
     source_average(TESTDATA "/photos/orientation/Landscape_6.jpg", src);
@@ -201,15 +219,18 @@ static void defaults_and_absence(void **state)
     assert_int_equal(r.status, 0);
     proc_result_free(&r);
     assert_string_equal(manifest_hash("photo.jpg"), "absent");
-    r = tg_run(BIN, dirs.src, dirs.dst, "--placeholder", "blur", NULL);
-    assert_int_equal(r.status, 2);
-    assert_non_null(strstr(r.err, "bad value 'blur' for --placeholder"));
-    proc_result_free(&r);
+    const char *bad[] = {"blur", "thumbhash,", ",blurhash", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        r = tg_run(BIN, dirs.src, dirs.dst, "--placeholder", bad[i], NULL);
+        assert_int_equal(r.status, 2);
+        assert_non_null(strstr(r.err, "for --placeholder"));
+        proc_result_free(&r);
+    }
 }
 
 int main(void)
 {
-    if (VIPS_INIT("test_cli_thumbhash"))
+    if (VIPS_INIT("test_cli_placeholder"))
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(equals_the_reference, setup_dirs, teardown_dirs),
