@@ -24,6 +24,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "core/arena.h"
 #include "core/naming.h"
 #include "source/entries.h"
 #include "source/source.h"
@@ -38,7 +39,6 @@ typedef struct {
     source_sink_t *k;
     src_file_t *win;
     size_t n, cap;
-    size_t *stem; /* per window entry: bytes of its relative path up to the end of its stem */
     bool go;
     bool listed;     /* a key was found below the prefix */
     bool may_be_one; /* SRC did not end with a slash: it may name one object */
@@ -61,7 +61,7 @@ static bool complete(const s3_src_t *s, size_t i, const char *next)
     if (next == NULL)
         return true;
     const char *rel = s->win[i].path + s->win[i].rel_off;
-    size_t n = s->stem[i];
+    size_t n = stem_len(rel);
     return strncmp(next, rel, n) != 0 || (unsigned char)next[n] > '.';
 }
 
@@ -79,7 +79,6 @@ static void release(s3_src_t *s, const char *next)
     for (size_t i = 0; i < done; i++)
         src_file_free(&s->win[i]);
     memmove(s->win, s->win + done, (s->n - done) * sizeof *s->win);
-    memmove(s->stem, s->stem + done, (s->n - done) * sizeof *s->stem);
     s->n -= done;
 }
 
@@ -96,26 +95,13 @@ static bool hidden(const char *rel)
 /* Adds the object o, named by key from rel_off on, to the window. */
 static void add(s3_src_t *s, const s3_obj_t *o, size_t rel_off, size_t name_off)
 {
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 16;
-        src_file_t *w = realloc(s->win, cap * sizeof *w);
-        size_t *st = w ? realloc(s->stem, cap * sizeof *st) : NULL;
-        if (w != NULL)
-            s->win = w;
-        if (st == NULL) {
-            s->k->failure(s->k, o->key, "", "out of memory");
-            return;
-        }
-        s->stem = st;
-        s->cap = cap;
-    }
     char *path = NULL;
-    if (asprintf(&path, "s3://%s/%s", s->bucket, o->key) < 0) {
+    if (!grow(&s->win, s->n, &s->cap, sizeof *s->win) ||
+        asprintf(&path, "s3://%s/%s", s->bucket, o->key) < 0) {
         s->k->failure(s->k, o->key, "", "out of memory");
         return;
     }
     size_t at = strlen(path) - strlen(o->key); /* where the key starts */
-    s->stem[s->n] = stem_len(path + at + rel_off);
     src_file_init(&s->win[s->n++], s->k->opts, path, at + rel_off, at + name_off, &o->mtime,
                   o->size);
 }
@@ -314,7 +300,6 @@ static void s3_src_close(source_t *base)
     for (size_t i = 0; i < s->n; i++)
         src_file_free(&s->win[i]);
     free(s->win);
-    free(s->stem);
     s3_client_free(s->lister_client);
     free(s->bucket);
     free(s->prefix);
