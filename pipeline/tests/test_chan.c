@@ -96,6 +96,26 @@ static void *recv_thread(void *arg)
     return NULL;
 }
 
+/* Runs fn (send_thread with value, or recv_thread) on c in a thread of its own, waits until it
+ * blocks, then ends the wait: closing c when close_it, else firing the done (twice: harmless).
+ * Returns what the operation returned. */
+static chan_status_t blocked(chan_t *c, void *(*fn)(void *), int value, bool close_it)
+{
+    done_t d;
+    done_init(&d);
+    struct op o = {.c = c, .done = &d, .value = value};
+    pthread_t t;
+    pthread_create(&t, NULL, fn, &o);
+    wait_for_waiter(&d);
+    if (close_it)
+        chan_close(c);
+    else
+        done_fire(&d), done_fire(&d);
+    pthread_join(t, NULL);
+    done_destroy(&d);
+    return o.st;
+}
+
 static void rendezvous_hands_over(void **state)
 {
     (void)state;
@@ -117,17 +137,8 @@ static void rendezvous_send_blocks_until_cancelled(void **state)
 {
     (void)state;
     chan_t *c = chan_new(sizeof(int), 0);
-    done_t d;
-    done_init(&d);
-    struct op o = {.c = c, .done = &d, .value = 1};
-    pthread_t t;
-    pthread_create(&t, NULL, send_thread, &o);
-    wait_for_waiter(&d);
-    done_fire(&d);
-    pthread_join(t, NULL);
-    assert_int_equal(o.st, CHAN_CANCELLED);
+    assert_int_equal(blocked(c, send_thread, 1, false), CHAN_CANCELLED);
     assert_int_equal(chan_drain(c, NULL, NULL), 0);
-    done_destroy(&d);
     chan_free(c);
 }
 
@@ -137,17 +148,7 @@ static void cancel_blocked_receiver(void **state)
     size_t caps[] = {0, 4};
     for (size_t k = 0; k < 2; k++) {
         chan_t *c = chan_new(sizeof(int), caps[k]);
-        done_t d;
-        done_init(&d);
-        struct op o = {.c = c, .done = &d};
-        pthread_t t;
-        pthread_create(&t, NULL, recv_thread, &o);
-        wait_for_waiter(&d);
-        done_fire(&d);
-        done_fire(&d); /* twice is harmless */
-        pthread_join(t, NULL);
-        assert_int_equal(o.st, CHAN_CANCELLED);
-        done_destroy(&d);
+        assert_int_equal(blocked(c, recv_thread, 0, false), CHAN_CANCELLED);
         chan_free(c);
     }
 }
@@ -159,17 +160,8 @@ static void cancel_blocked_sender(void **state)
     int v = 0;
     chan_send(c, &v, NULL);
     chan_send(c, &v, NULL);
-    done_t d;
-    done_init(&d);
-    struct op o = {.c = c, .done = &d, .value = 9};
-    pthread_t t;
-    pthread_create(&t, NULL, send_thread, &o);
-    wait_for_waiter(&d);
-    done_fire(&d);
-    pthread_join(t, NULL);
-    assert_int_equal(o.st, CHAN_CANCELLED);
+    assert_int_equal(blocked(c, send_thread, 9, false), CHAN_CANCELLED);
     assert_int_equal(chan_drain(c, NULL, NULL), 2);
-    done_destroy(&d);
     chan_free(c);
 }
 
@@ -196,17 +188,8 @@ static void ready_operations_win_over_cancellation(void **state)
 static void close_wakes_blocked_receiver(void **state)
 {
     (void)state;
-    chan_t *c = chan_new(sizeof(int), 8);
-    done_t d; /* never fired: only used to observe that the receiver is asleep */
-    done_init(&d);
-    struct op o = {.c = c, .done = &d};
-    pthread_t t;
-    pthread_create(&t, NULL, recv_thread, &o);
-    wait_for_waiter(&d);
-    chan_close(c);
-    pthread_join(t, NULL);
-    assert_int_equal(o.st, CHAN_CLOSED);
-    done_destroy(&d);
+    chan_t *c = chan_new(sizeof(int), 8); /* the done, never fired, shows the receiver asleep */
+    assert_int_equal(blocked(c, recv_thread, 0, true), CHAN_CLOSED);
     chan_free(c);
 }
 
