@@ -151,6 +151,10 @@ static g_sub_t *sub_from(char **v, int n)
 /* Compares the n escaped bytes at e, decoded, with s (strcmp's order). */
 static int esc_cmp(const char *e, size_t n, const char *s)
 {
+    if (memchr(e, '%', n) == NULL) { /* nothing escaped (most names): as strcmp */
+        int c = strncmp(e, s, n);
+        return c != 0 ? c : s[n] == '\0' ? 0 : -1;
+    }
     const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i < n; p++) {
         int a, b, c;
@@ -283,6 +287,12 @@ void state_parse(g_folder_t *f, const char *text, const g_site_t *site)
     }
     /* The keys must ascend, for bsearch (a state written by hand may not: then it is parsed). */
     for (size_t i = 1; sorted && i < f->nlines; i++) {
+        const g_line_t *a = &f->lines[i - 1], *b = &f->lines[i];
+        if (memchr(a->key, '%', a->keylen) == NULL && memchr(b->key, '%', b->keylen) == NULL) {
+            int c = memcmp(a->key, b->key, a->keylen < b->keylen ? a->keylen : b->keylen);
+            sorted = c < 0 || (c == 0 && a->keylen < b->keylen); /* (names hold no NUL) */
+            continue;
+        }
         char key[NAME_MAX * 3 + 1];
         size_t k = f->lines[i].keylen < sizeof key ? f->lines[i].keylen : sizeof key - 1;
         memcpy(key, f->lines[i].key, k);
