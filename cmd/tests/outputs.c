@@ -268,3 +268,48 @@ void expect_summary(const char *err, int made, int up_to_date, int skipped, int 
     if (strstr(err, want) == NULL)
         fail_msg("expected \"%s\" in:\n%s", want, err);
 }
+
+/* The hue of the mean colour of a patch around (x, y): r g b (one channel leads), c m y (two do),
+ * '?' (none clearly). */
+char hue_at(VipsImage *im, int x, int y)
+{
+    VipsImage *patch;
+    assert_int_equal(vips_extract_area(im, &patch, x - 3, y - 3, 7, 7, NULL), 0);
+    double c[3];
+    for (int b = 0; b < 3; b++) {
+        VipsImage *band;
+        assert_int_equal(vips_extract_band(patch, &band, b, NULL), 0);
+        assert_int_equal(vips_avg(band, &c[b], NULL), 0);
+        g_object_unref(band);
+    }
+    g_object_unref(patch);
+    double r = c[0], g = c[1], b = c[2], d = 60;
+    if (r > b + d && g > b + d)
+        return 'y';
+    if (g > r + d && b > r + d)
+        return 'c';
+    if (r > g + d && b > g + d)
+        return 'm';
+    if (r > g + d && r > b + d)
+        return 'r';
+    if (g > r + d && g > b + d)
+        return 'g';
+    if (b > r + d && b > g + d)
+        return 'b';
+    return '?';
+}
+
+/* The hues of the four quadrants of a thumbnail, top left, top right, bottom left, bottom right;
+ * and its size. */
+void quadrants(const char *path, char out[5], int *w, int *h)
+{
+    VipsImage *im = load(path);
+    *w = im->Xsize;
+    *h = im->Ysize;
+    out[0] = hue_at(im, *w / 4, *h / 4);
+    out[1] = hue_at(im, 3 * *w / 4, *h / 4);
+    out[2] = hue_at(im, *w / 4, 3 * *h / 4);
+    out[3] = hue_at(im, 3 * *w / 4, 3 * *h / 4);
+    out[4] = '\0';
+    g_object_unref(im);
+}

@@ -86,4 +86,12 @@ void expect_manifest(const char *manifest, const char *conds, const char *field,
 /* The first 64 KiB of a text file, in a static buffer; NULL if it cannot be opened. */
 char *slurp(const char *path);
 
+/* The hue of the mean colour of a 7x7 patch around (x, y) of im's first three bands: r g b (one
+ * channel leads), c m y (two do), '?' (none clearly). */
+char hue_at(VipsImage *im, int x, int y);
+
+/* The hues of the four quadrants of the image at path (top left, top right, bottom left, bottom
+ * right: "rgby"), and its size. */
+void quadrants(const char *path, char out[5], int *w, int *h);
+
 #endif

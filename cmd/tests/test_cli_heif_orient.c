@@ -33,41 +33,13 @@ static void heif(const char *name, int n, int transform, int exif)
     sh(cmd);
 }
 
-/* The hue of the mean colour of a patch around (x, y): r g b (one channel leads), c m y (two do),
- * '?' (none clearly); as test_cli_raw.c judges it. */
-static char hue_at(VipsImage *im, int x, int y)
-{
-    VipsImage *patch;
-    assert_int_equal(vips_extract_area(im, &patch, x - 3, y - 3, 7, 7, NULL), 0);
-    double c[3];
-    for (int b = 0; b < 3; b++) {
-        VipsImage *band;
-        assert_int_equal(vips_extract_band(patch, &band, b, NULL), 0);
-        assert_int_equal(vips_avg(band, &c[b], NULL), 0);
-        g_object_unref(band);
-    }
-    g_object_unref(patch);
-    double r = c[0], g = c[1], b = c[2], d = 60;
-    if (r > b + d && g > b + d)
-        return 'y';
-    if (r > g + d && r > b + d)
-        return 'r';
-    if (g > r + d && g > b + d)
-        return 'g';
-    if (b > r + d && b > g + d)
-        return 'b';
-    return '?';
-}
-
 /* Fails unless the image at path is landscape (w > h, as the picture is upright) with the
  * picture's quadrants. */
 static void expect_upright(const char *path)
 {
-    VipsImage *im = load(path);
-    int w = im->Xsize, h = im->Ysize;
-    char got[5] = {hue_at(im, w / 4, h / 4), hue_at(im, 3 * w / 4, h / 4),
-                   hue_at(im, w / 4, 3 * h / 4), hue_at(im, 3 * w / 4, 3 * h / 4), '\0'};
-    g_object_unref(im);
+    int w, h;
+    char got[5];
+    quadrants(path, got, &w, &h);
     if (w <= h || strcmp(got, UPRIGHT) != 0)
         fail_msg("%s: %dx%d with quadrants %s, expected a landscape with %s", path, w, h, got,
                  UPRIGHT);
