@@ -29,6 +29,7 @@ enum {
     OPT_FREEDESKTOP,
     OPT_NAME,
     OPT_RAW,
+    OPT_RESIZE_PATH,
     OPT_VIDEO_AT,
     OPT_NO_VIDEO,
     OPT_ANIMATED,
@@ -104,6 +105,8 @@ static const char *expects(int c, bool freedesktop)
         return "a whole number from 0 to 100";
     case OPT_RAW:
         return "auto, preview or develop";
+    case OPT_RESIZE_PATH:
+        return "auto or libvips";
     case OPT_VIDEO_AT:
         return "a percentage of the clip's length such as 25%, or seconds such as 12.5";
     case OPT_PRUNE_MAX:
@@ -168,6 +171,7 @@ static const struct option longopts[] = {{"size", required_argument, NULL, 's'},
                                          {"freedesktop", no_argument, NULL, OPT_FREEDESKTOP},
                                          {"name", required_argument, NULL, OPT_NAME},
                                          {"raw", required_argument, NULL, OPT_RAW},
+                                         {"resize-path", required_argument, NULL, OPT_RESIZE_PATH},
                                          {"video-at", required_argument, NULL, OPT_VIDEO_AT},
                                          {"no-video", no_argument, NULL, OPT_NO_VIDEO},
                                          {"animated", no_argument, NULL, OPT_ANIMATED},
@@ -196,6 +200,8 @@ static bool apply(thumbs_args_t *a, int c, const char *v)
         return parse_raw_mode(v, &o->raw);
     case OPT_PLACEHOLDER:
         return parse_placeholder(v, &o->placeholder);
+    case OPT_RESIZE_PATH:
+        return parse_resize_path(v, &o->resize_path);
     case OPT_VIDEO_AT:
         return parse_video_at(v, o);
     case OPT_NO_VIDEO:

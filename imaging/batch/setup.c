@@ -120,6 +120,11 @@ int batch_finish(batch_t *b, bool interrupted, batch_counts_t *counts, char *err
     if (b->cfg.stats)
         stats_print(stderr, b->stats, b->nstats);
     uint64_t made = b->rep.counts[TASK_MADE];
+    if (b->cfg.stats && !b->cfg.dry_run) /* which path made each file (docs/DESIGN.md) */
+        fprintf(stderr,
+                "resize paths: %llu JPEG fast path (libjpeg-turbo + libswscale), %llu libvips\n",
+                (unsigned long long)b->rep.fast_jpeg,
+                (unsigned long long)(made - b->rep.fast_jpeg));
     char line[300] = "";
     if (b->cfg.stats && b->source->ops->stats != NULL) /* the backends' requests, their words */
         b->source->ops->stats(b->source, made, line, sizeof line);

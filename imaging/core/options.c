@@ -247,6 +247,17 @@ bool parse_raw_mode(const char *text, raw_mode_t *m)
     return false;
 }
 
+bool parse_resize_path(const char *text, resize_path_t *p)
+{
+    if (strcmp(text, "auto") == 0)
+        *p = RESIZE_AUTO;
+    else if (strcmp(text, "libvips") == 0)
+        *p = RESIZE_LIBVIPS;
+    else
+        return false;
+    return true;
+}
+
 bool parse_video_at(const char *text, thumb_opts_t *o)
 {
     char *end = NULL;

@@ -28,6 +28,9 @@ typedef enum { RAW_AUTO, RAW_PREVIEW, RAW_DEVELOP } raw_mode_t;
 /* --placeholder: the placeholders computed from the smallest thumbnail, for the manifest (flags).
  */
 enum { PLACEHOLDER_NONE = 0, PLACEHOLDER_THUMBHASH = 1, PLACEHOLDER_BLURHASH = 2 };
+/* --resize-path: the JPEG fast path where it applies (decoder/jpegfast.h), or libvips' loader and
+ * resize for every file. */
+typedef enum { RESIZE_AUTO, RESIZE_LIBVIPS } resize_path_t;
 
 typedef struct thumb_opts {
     thumb_size_t sizes[THUMB_MAX_SIZES]; /* in the order given; sizes[0] is the default 256 */
@@ -46,6 +49,7 @@ typedef struct thumb_opts {
     bool no_video;         /* --no-video: clips are skipped */
     bool animated;         /* --animated: every frame, where the output format can animate */
     unsigned placeholder;  /* PLACEHOLDER_ flags */
+    resize_path_t resize_path;
 } thumb_opts_t;
 
 /* The defaults of docs/DESIGN.md: box 256, JPEG q80, white background, rotate, strip, no upscale,
@@ -79,6 +83,9 @@ bool parse_video_at(const char *text, thumb_opts_t *o);
 
 /* "auto", "preview", "develop". */
 bool parse_raw_mode(const char *text, raw_mode_t *m);
+
+/* "auto", "libvips". */
+bool parse_resize_path(const char *text, resize_path_t *p);
 
 /* A --name template (naming.h's name_template_valid) into o->name; false if it is not one. */
 bool parse_name_template(const char *text, thumb_opts_t *o);

@@ -38,6 +38,7 @@ typedef struct task_meta {
     double duration;       /* a clip's length in seconds; 0: not known */
     char thumbhash[40];    /* --placeholder thumbhash: the smallest thumbnail's, base64; "": none */
     char blurhash[32];     /* --placeholder blurhash: the smallest thumbnail's; "": none */
+    bool fast_jpeg;        /* made by the JPEG fast path (decoder/jpegfast.h), for --stats */
 } task_meta_t;
 
 typedef struct thumb_out {

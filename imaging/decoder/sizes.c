@@ -124,11 +124,8 @@ double thumb_scale_for(const thumb_opts_t *o, const thumb_size_t *s, int w, int 
     return o->crop != CROP_NONE ? (sx > sy ? sx : sy) : (sx < sy ? sx : sy);
 }
 
-/* Converts to 8-bit sRGB (or 8-bit grey, except for the cache), flattens alpha for JPEG, and
- * encodes; for a thumbnail cache as its PNG with t's keys. meta (NULL: none): where the
- * placeholders of the pixels encoded go (placeholder.h), as --placeholder asks. */
-static int encode(const thumb_opts_t *o, VipsImage *in, thumb_out_t *out, const task_t *t,
-                  task_meta_t *meta)
+int thumb_encode(const thumb_opts_t *o, VipsImage *in, thumb_out_t *out, const task_t *t,
+                 task_meta_t *meta)
 {
     VipsObject *scope = VIPS_OBJECT(vips_image_new());
     VipsImage **x = (VipsImage **)vips_object_local_array(scope, 4);
@@ -315,7 +312,7 @@ void thumb_sizes_to(const thumb_opts_t *o, task_t *t, VipsImage *base, int big,
             thumb_fail_vips(t, "cannot resize thumbnail");
             break;
         }
-        int r = encode(o, img, &t->outs[i], t, i == small ? &t->meta : NULL);
+        int r = thumb_encode(o, img, &t->outs[i], t, i == small ? &t->meta : NULL);
         g_object_unref(img);
         if (r) {
             thumb_fail_vips(t, "cannot encode thumbnail");

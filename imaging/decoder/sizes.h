@@ -59,6 +59,13 @@ void thumb_sizes(const thumb_opts_t *o, task_t *t, VipsImage *base, int big);
 void thumb_sizes_to(const thumb_opts_t *o, task_t *t, VipsImage *base, int big,
                     const thumb_dims_t *dims);
 
+/* Converts in to 8-bit sRGB (or 8-bit grey, except for the cache), flattens alpha for JPEG, and
+ * encodes it into out (g_malloc'd bytes, its size); for a thumbnail cache as its PNG with t's
+ * keys. meta (NULL: none): where the placeholders of the pixels encoded go (--placeholder, from
+ * the smallest size). 0, or -1 with libvips' error set. */
+int thumb_encode(const thumb_opts_t *o, VipsImage *in, thumb_out_t *out, const task_t *t,
+                 task_meta_t *meta);
+
 /* Fails t with libvips' message for the call that just failed, after `what` ("cannot read
  * image"), copied at once so that messages never mix. */
 void thumb_fail_vips(task_t *t, const char *what);

@@ -14,6 +14,7 @@
 #include "core/filetype.h"
 #include "decoder/frames.h"
 #include "decoder/heiforient.h"
+#include "decoder/jpegfast.h"
 #include "decoder/nclx.h"
 #include "decoder/sizes.h"
 
@@ -260,7 +261,31 @@ static void make_from(const thumb_opts_t *o, task_t *t, input_t *in, const char 
      * and is left as it is; a grey one stays grey (CMYK is converted by libvips either way). */
     bool icc = vips_image_get_typeof(hdr, VIPS_META_ICC_NAME) != 0;
     in->export_profile = icc && bands >= 3 && !o->keep_metadata ? "srgb" : NULL;
-    g_object_unref(hdr);
+    /* The common JPEG takes the fast path (decoder/jpegfast.h), which declines what it does not
+     * take before making anything. */
+    if (o->resize_path == RESIZE_AUTO && g_str_has_prefix(loader, "VipsForeignLoadJpeg") &&
+        frames == 1 && (uint64_t)w * (uint64_t)h <= o->max_pixels) {
+        jpegfast_src_t js = {.fd = t->fd,
+                             .width = w,
+                             .height = h,
+                             .orientation = orientation,
+                             .export_profile = in->export_profile};
+        if (icc)
+            vips_image_get_blob(hdr, VIPS_META_ICC_NAME, &js.icc, &js.icc_len);
+        if (!o->no_rotate && orientation >= 5)
+            t->meta.width = h, t->meta.height = w;
+        else
+            t->meta.width = w, t->meta.height = h;
+        const char *mime = o->want_mime ? cachepng_mime(loader, t->rel) : NULL;
+        if (mime != NULL)
+            snprintf(t->meta.mime, sizeof t->meta.mime, "%s", mime);
+        bool done = jpegfast_make(o, t, &js);
+        g_object_unref(hdr);
+        if (done)
+            return;
+    } else {
+        g_object_unref(hdr);
+    }
     /* --animated: every frame of an animated source, thumbnailed from one decode, when the
      * output can animate (WebP, GIF); JPEG, PNG, AVIF and the cache take the first frame. */
     in->animated = o->animated && frames > 1 && in->source != NULL &&
