@@ -1,0 +1,329 @@
+/* The JPEG fast path (decoder/jpegfast.h) against libvips' own path (--resize-path libvips), on
+ * JPEGs written here with libjpeg from testdata's photo: 4:2:0, 4:2:2, 4:4:4, greyscale,
+ * progressive, restart markers, an odd size (4001x3001), an Adobe RGB (1998) profile embedded
+ * (built with lcms2), and testdata's photo in each EXIF orientation; and on the real photos of
+ * ../shared/corpus/exif-orientation where that folder exists. Both runs write PNG (lossless); each
+ * thumbnail of the fast path has the same size to the pixel, PSNR >= 40 dB and every channel's
+ * mean within 1 level. What the fast path does not take (CMYK, arithmetic coding) is made by
+ * libvips, and a truncated JPEG fails with the same words on both paths. --stats says which path
+ * made how many. */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <jpeglib.h>
+#include <lcms2.h>
+#include <vips/vips.h>
+#include <cmocka.h>
+
+#include "outputs.h"
+#include "proc.h"
+
+#define BIN THUMBGEN_BIN
+#define dirs test_dirs
+#define SIZES "200,600"
+
+static double worst_psnr = 1e9; /* over every comparison of the run, printed at the end */
+
+/* How a fixture is written. */
+typedef struct {
+    const char *name;
+    int h, v; /* luma sampling factors (chroma 1x1): 2,2 = 4:2:0; 2,1 = 4:2:2; 1,1 = 4:4:4 */
+    bool grey, progressive, arith, cmyk, icc;
+    int restart; /* MCUs between restart markers; 0: none */
+    int width, height;
+    bool fast; /* the fast path takes it */
+} fixture_t;
+
+static const fixture_t fixtures[] = {
+    {"s420.jpg", 2, 2, .width = 1200, .height = 800, .fast = true},
+    {"s422.jpg", 2, 1, .width = 1200, .height = 800, .fast = true},
+    {"s444.jpg", 1, 1, .width = 1200, .height = 800, .fast = true},
+    {"grey.jpg", 1, 1, .grey = true, .width = 1200, .height = 800, .fast = true},
+    {"progressive.jpg", 2, 2, .progressive = true, .width = 1200, .height = 800, .fast = true},
+    {"restart.jpg", 2, 2, .restart = 3, .width = 1200, .height = 800, .fast = true},
+    {"odd.jpg", 2, 2, .width = 4001, .height = 3001, .fast = true},
+    {"adobe.jpg", 2, 2, .icc = true, .width = 1200, .height = 800, .fast = true},
+    {"cmyk.jpg", 1, 1, .cmyk = true, .width = 1200, .height = 800},
+    {"arith.jpg", 2, 2, .arith = true, .width = 1200, .height = 800},
+};
+#define NFIXTURES (sizeof fixtures / sizeof fixtures[0])
+
+/* Writes ROOT/adobe.icc, Adobe RGB (1998): D65, gamma 563/256. */
+static void write_adobe(const char *path)
+{
+    cmsCIExyY d65 = {0.3127, 0.3290, 1.0};
+    cmsCIExyYTRIPLE p = {{0.64, 0.33, 1}, {0.21, 0.71, 1}, {0.15, 0.06, 1}};
+    cmsToneCurve *curve = cmsBuildGamma(NULL, 563.0 / 256);
+    cmsToneCurve *curves[3] = {curve, curve, curve};
+    cmsHPROFILE h = cmsCreateRGBProfile(&d65, &p, curves);
+    assert_non_null(h);
+    assert_true(cmsSaveProfileToFile(h, path));
+    cmsCloseProfile(h);
+    cmsFreeToneCurve(curve);
+}
+
+/* Writes f from img (8-bit, 3 bands, or 1 for grey) with libjpeg, Q92. */
+static void write_jpeg(const char *path, VipsImage *img, const fixture_t *f, const char *icc)
+{
+    VipsImage *mem = vips_image_copy_memory(img);
+    assert_non_null(mem);
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    struct jpeg_compress_struct c;
+    struct jpeg_error_mgr err;
+    c.err = jpeg_std_error(&err);
+    jpeg_create_compress(&c);
+    jpeg_stdio_dest(&c, fp);
+    c.image_width = (JDIMENSION)mem->Xsize;
+    c.image_height = (JDIMENSION)mem->Ysize;
+    c.input_components = f->grey ? 1 : f->cmyk ? 4 : 3;
+    c.in_color_space = f->grey ? JCS_GRAYSCALE : f->cmyk ? JCS_CMYK : JCS_RGB;
+    jpeg_set_defaults(&c);
+    jpeg_set_quality(&c, 92, TRUE);
+    if (!f->grey && !f->cmyk) {
+        c.comp_info[0].h_samp_factor = f->h;
+        c.comp_info[0].v_samp_factor = f->v;
+        c.comp_info[1].h_samp_factor = c.comp_info[1].v_samp_factor = 1;
+        c.comp_info[2].h_samp_factor = c.comp_info[2].v_samp_factor = 1;
+    }
+    if (f->progressive)
+        jpeg_simple_progression(&c);
+    c.arith_code = f->arith;
+    c.restart_interval = (unsigned)f->restart;
+    jpeg_start_compress(&c, TRUE);
+    if (icc != NULL) {
+        gchar *data;
+        gsize len;
+        assert_true(g_file_get_contents(icc, &data, &len, NULL));
+        jpeg_write_icc_profile(&c, (const JOCTET *)data, (unsigned)len);
+        g_free(data);
+    }
+    int bands = c.input_components;
+    unsigned char *row = malloc((size_t)mem->Xsize * (size_t)bands);
+    assert_non_null(row);
+    while (c.next_scanline < c.image_height) {
+        const unsigned char *p = VIPS_IMAGE_ADDR(mem, 0, (int)c.next_scanline);
+        for (int x = 0; x < mem->Xsize; x++)
+            for (int b = 0; b < bands; b++) /* CMYK: the inverse of RGB, no black */
+                row[x * bands + b] =
+                    f->cmyk ? (b < 3 ? (unsigned char)(255 - p[x * 3 + b]) : 0) : p[x * bands + b];
+        JSAMPROW r = row;
+        jpeg_write_scanlines(&c, &r, 1);
+    }
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    fclose(fp);
+    free(row);
+    g_object_unref(mem);
+}
+
+/* SRC: every fixture, testdata's photo in each EXIF orientation, and a truncated JPEG. */
+static int sources(void **state)
+{
+    setup_dirs(state);
+    char icc[300], path[400], cmd[2048];
+    FMT(icc, "%s/adobe.icc", dirs.root);
+    write_adobe(icc);
+    VipsImage *photo = load(TESTDATA "/photos/orientation/Landscape_1.jpg");
+    for (size_t i = 0; i < NFIXTURES; i++) {
+        const fixture_t *f = &fixtures[i];
+        VipsImage *img = NULL, *x = NULL;
+        if (f->width != photo->Xsize)
+            assert_int_equal(vips_thumbnail_image(photo, &img, f->width, "height", f->height,
+                                                  "size", VIPS_SIZE_FORCE, NULL),
+                             0);
+        else
+            img = g_object_ref(photo);
+        if (f->grey) {
+            assert_int_equal(vips_colourspace(img, &x, VIPS_INTERPRETATION_B_W, NULL), 0);
+            g_object_unref(img);
+            img = x;
+        } else if (f->icc) {
+            assert_int_equal(vips_icc_transform(img, &x, icc, "input_profile", "srgb", NULL), 0);
+            g_object_unref(img);
+            img = x;
+        }
+        FMT(path, "%s/%s", dirs.src, f->name);
+        write_jpeg(path, img, f, f->icc ? icc : NULL);
+        g_object_unref(img);
+    }
+    g_object_unref(photo);
+    FMT(cmd,
+        "cp '%s'/photos/orientation/*.jpg '%s/' && head -c 60000 '%s/s420.jpg' > "
+        "'%s/truncated.jpg'",
+        TESTDATA, dirs.src, dirs.src, dirs.src);
+    sh(cmd);
+    return 0;
+}
+
+/* PSNR of a against b (same size), over every band. */
+static double psnr(VipsImage *a, VipsImage *b)
+{
+    VipsImage *d, *sq;
+    double mse;
+    assert_int_equal(vips_subtract(a, b, &d, NULL), 0);
+    assert_int_equal(vips_multiply(d, d, &sq, NULL), 0);
+    assert_int_equal(vips_avg(sq, &mse, NULL), 0);
+    g_object_unref(sq);
+    g_object_unref(d);
+    return mse > 0 ? 10 * log10(255.0 * 255.0 / mse) : 99;
+}
+
+/* The fast path's thumbnail (path fast) against libvips' (path slow): same size, PSNR >= 40 dB,
+ * each channel's mean within 1 level. */
+static void compare(const char *fast, const char *slow)
+{
+    VipsImage *a = load(fast), *b = load(slow);
+    if (a->Xsize != b->Xsize || a->Ysize != b->Ysize || a->Bands != b->Bands)
+        fail_msg("%s: %dx%dx%d, libvips' path made %dx%dx%d", fast, a->Xsize, a->Ysize, a->Bands,
+                 b->Xsize, b->Ysize, b->Bands);
+    double p = psnr(a, b);
+    if (p < worst_psnr)
+        worst_psnr = p;
+    if (p < 40)
+        fail_msg("%s: PSNR %.2f dB against libvips' path (want >= 40)", fast, p);
+    for (int i = 0; i < a->Bands; i++) {
+        VipsImage *ba, *bb;
+        double ma, mb;
+        assert_int_equal(vips_extract_band(a, &ba, i, NULL), 0);
+        assert_int_equal(vips_extract_band(b, &bb, i, NULL), 0);
+        assert_int_equal(vips_avg(ba, &ma, NULL), 0);
+        assert_int_equal(vips_avg(bb, &mb, NULL), 0);
+        if (fabs(ma - mb) > 1)
+            fail_msg("%s: band %d mean %.2f, libvips' path %.2f", fast, i, ma, mb);
+        g_object_unref(ba);
+        g_object_unref(bb);
+    }
+    g_object_unref(a);
+    g_object_unref(b);
+}
+
+/* Runs thumbgen on src into dst (PNG, sizes, --stats) with --resize-path path; returns stderr. */
+static char *run_sizes(const char *src, const char *dst, const char *sizes, const char *path,
+                       int want_status)
+{
+    proc_result_t r = tg_run(BIN, src, dst, "-f", "png", "-s", sizes, "--stats", "--resize-path",
+                             path, "-j", "2", NULL);
+    if (r.status != want_status)
+        fail_msg("--resize-path %s: status %d: %s", path, r.status, r.err);
+    char *err = strdup(r.err);
+    proc_result_free(&r);
+    return err;
+}
+
+static char *run(const char *src, const char *dst, const char *path, int want_status)
+{
+    return run_sizes(src, dst, SIZES, path, want_status);
+}
+
+/* "resize paths: F JPEG fast path ..., L libvips" in err, as F and L. */
+static void paths_of(const char *err, unsigned *fast, unsigned *lv)
+{
+    const char *p = strstr(err, "resize paths: ");
+    if (p == NULL || sscanf(p, "resize paths: %u JPEG fast path (libjpeg-turbo + libswscale), %u",
+                            fast, lv) != 2)
+        fail_msg("no resize paths line in: %s", err);
+}
+
+/* The line of err that names file. */
+static char *line_of(const char *err, const char *file)
+{
+    const char *p = strstr(err, file);
+    assert_non_null(p);
+    while (p > err && p[-1] != '\n')
+        p--;
+    const char *e = strchr(p, '\n');
+    return strndup(p, e ? (size_t)(e - p) : strlen(p));
+}
+
+static void fixtures_match_libvips(void **state)
+{
+    (void)state;
+    char fast[300], slow[300], a[600], b[600];
+    FMT(fast, "%s/fast", dirs.dst);
+    FMT(slow, "%s/libvips", dirs.dst);
+    char *ef = run(dirs.src, fast, "auto", 1), *es = run(dirs.src, slow, "libvips", 1);
+    unsigned nfast = 0, nlv = 0, wfast = 0;
+    for (size_t i = 0; i < NFIXTURES; i++)
+        wfast += fixtures[i].fast;
+    wfast += 10; /* testdata's orientation set */
+    paths_of(ef, &nfast, &nlv);
+    assert_int_equal(nfast, wfast);
+    assert_int_equal(nlv, NFIXTURES + 10 - wfast);
+    paths_of(es, &nfast, &nlv);
+    assert_int_equal(nfast, 0);
+    /* A truncated JPEG: the same words either way. */
+    char *lf = line_of(ef, "truncated.jpg"), *ls = line_of(es, "truncated.jpg");
+    assert_string_equal(lf, ls);
+    free(lf);
+    free(ls);
+    free(ef);
+    free(es);
+    const char *sizes[] = {"200", "600"};
+    const char *names[NFIXTURES + 10];
+    size_t n = 0;
+    for (size_t i = 0; i < NFIXTURES; i++)
+        names[n++] = fixtures[i].name;
+    static const char *const orient[] = {"Landscape_0", "Landscape_1", "Landscape_2", "Landscape_3",
+                                         "Landscape_4", "Landscape_5", "Landscape_6", "Landscape_7",
+                                         "Landscape_8", "Portrait_6"};
+    for (size_t i = 0; i < 10; i++)
+        names[n++] = orient[i];
+    for (size_t s = 0; s < 2; s++)
+        for (size_t i = 0; i < n; i++) {
+            const char *dot = strrchr(names[i], '.');
+            int len = dot ? (int)(dot - names[i]) : (int)strlen(names[i]);
+            FMT(a, "%s/%s/%.*s.png", fast, sizes[s], len, names[i]);
+            FMT(b, "%s/%s/%.*s.png", slow, sizes[s], len, names[i]);
+            compare(a, b);
+        }
+    /* Each orientation comes out upright: orientation 6 of a landscape photo stored on its side. */
+    FMT(a, "%s/600/Landscape_6.png", fast);
+    VipsImage *im = load(a);
+    assert_true(im->Xsize > im->Ysize);
+    g_object_unref(im);
+    print_message("fixtures: worst PSNR %.2f dB\n", worst_psnr);
+}
+
+/* The real photos of the shared corpus, when this checkout has it (never copied here). */
+static void corpus_matches_libvips(void **state)
+{
+    (void)state;
+    struct stat st;
+    if (stat(CORPUS "/exif-orientation", &st) != 0) {
+        print_message("no %s/exif-orientation: skipped\n", CORPUS);
+        skip();
+    }
+    char fast[300], slow[300], a[600], b[600];
+    FMT(fast, "%s/corpus-fast", dirs.dst);
+    FMT(slow, "%s/corpus-libvips", dirs.dst);
+    free(run_sizes(CORPUS "/exif-orientation", fast, "256,1024", "auto", 0));
+    free(run_sizes(CORPUS "/exif-orientation", slow, "256,1024", "libvips", 0));
+    const char *sizes[] = {"256", "1024"};
+    const char *kinds[] = {"Landscape", "Portrait"};
+    for (size_t s = 0; s < 2; s++)
+        for (int k = 0; k < 2; k++)
+            for (int o = 0; o <= 8; o++) {
+                FMT(a, "%s/%s/%s_%d.png", fast, sizes[s], kinds[k], o);
+                FMT(b, "%s/%s/%s_%d.png", slow, sizes[s], kinds[k], o);
+                compare(a, b);
+            }
+    print_message("corpus: worst PSNR so far %.2f dB\n", worst_psnr);
+}
+
+int main(void)
+{
+    if (VIPS_INIT("test_cli_fastjpeg"))
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(fixtures_match_libvips),
+        cmocka_unit_test(corpus_matches_libvips),
+    };
+    return cmocka_run_group_tests(tests, sources, teardown_dirs);
+}
