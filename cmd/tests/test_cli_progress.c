@@ -167,6 +167,18 @@ static pid_t child_of(pid_t pid)
     return (pid_t)atoi(kids);
 }
 
+/* Ctrl-C for the thumbgen that script runs as pid (its only child), then waits for script and
+ * returns what it printed. */
+static proc_result_t interrupt_child(pid_t pid, int out)
+{
+    pid_t tg = child_of(pid);
+    assert_true(tg > 0);
+    kill(tg, SIGINT);
+    proc_result_t r;
+    assert_int_equal(proc_finish(pid, out, &r), 0);
+    return r;
+}
+
 /* --watch on a terminal: once the first pass is over, a status line takes the bar's place
  * (folders watched, what was made, the last event), redrawn as files settle; SIGINT ends it with
  * the summary and status 0. */
@@ -187,11 +199,7 @@ static void watch_status_line(void **state)
                             "watching 1 folders \\([0-9]+ files\\); 2 made, 0 failed; last: "
                             "[0-9]{2}:[0-9]{2}:[0-9]{2} made [ab]\\.jpg",
                             seen, sizeof seen);
-    pid_t tg = child_of(pid);
-    assert_true(tg > 0);
-    kill(tg, SIGINT);
-    proc_result_t r;
-    assert_int_equal(proc_finish(pid, out, &r), 0);
+    proc_result_t r = interrupt_child(pid, out);
     if (!found)
         fail_msg("no status line after the first pass:\n%s", seen);
     assert_int_equal(r.status, 0);
@@ -225,11 +233,7 @@ static void watch_status_after_first_pass(void **state)
     if (w >= 0)
         close(w);
     bool found = read_until(out, "watching 1 folders", rest, sizeof rest);
-    pid_t tg = child_of(pid);
-    assert_true(tg > 0);
-    kill(tg, SIGINT);
-    proc_result_t r;
-    assert_int_equal(proc_finish(pid, out, &r), 0);
+    proc_result_t r = interrupt_child(pid, out);
     if (!held || !found)
         fail_msg("no bar, or no status line:\n%s%s", seen, rest);
     assert_null(strstr(seen, "watching"));
@@ -285,11 +289,7 @@ static void watch_status_fits(void **state)
         sh(cmd);
         ok = read_until(out, "made y\\.jpg", seen[2], sizeof seen[2]);
     }
-    pid_t tg = child_of(pid);
-    assert_true(tg > 0);
-    kill(tg, SIGINT);
-    proc_result_t r;
-    assert_int_equal(proc_finish(pid, out, &r), 0);
+    proc_result_t r = interrupt_child(pid, out);
     if (!ok)
         fail_msg("the run ended early:\n%s\n%s\n%s", seen[0], seen[1], seen[2]);
     const char *want[3] = {
