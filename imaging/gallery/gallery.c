@@ -119,11 +119,14 @@ bool gallery_knows(gallery_t *g, const task_t *t)
     for (int i = 0; i < t->nouts; i++)
         files[i] = base_name(t->outs[i].dst);
     bool known = false;
+    unsigned paint = g_painted(&g->site); /* a thumbnail without it is made again, once */
     if (f != NULL && f->lines != NULL) {
-        known = state_knows(f, name, files, t->nouts);
+        known = state_knows(f, name, files, t->nouts, paint);
     } else if (f != NULL) {
         g_thumb_t *th = find_thumb(f, files[0]);
-        known = th != NULL && strcmp(th->src, name) == 0 && th->nouts == t->nouts;
+        known = th != NULL && strcmp(th->src, name) == 0 && th->nouts == t->nouts &&
+                !(paint == PLACEHOLDER_THUMBHASH && th->thumbhash[0] == '\0') &&
+                !(paint == PLACEHOLDER_BLURHASH && th->blurhash[0] == '\0');
         for (int i = 0; known && i < t->nouts; i++)
             known = strcmp(th->outs[i].file, files[i]) == 0;
     }
@@ -137,7 +140,8 @@ static bool same_thumb(const g_thumb_t *a, const g_thumb_t *b)
     snprintf(da, sizeof da, "%.3f", a->duration); /* as the state keeps it */
     snprintf(db, sizeof db, "%.3f", b->duration);
     bool same = strcmp(a->src, b->src) == 0 && strcmp(a->kind, b->kind) == 0 &&
-                strcmp(da, db) == 0 && a->frames == b->frames && a->nouts == b->nouts;
+                strcmp(da, db) == 0 && a->frames == b->frames && a->nouts == b->nouts &&
+                strcmp(a->thumbhash, b->thumbhash) == 0 && strcmp(a->blurhash, b->blurhash) == 0;
     for (int i = 0; same && i < a->nouts; i++)
         same = strcmp(a->outs[i].file, b->outs[i].file) == 0 && a->outs[i].w == b->outs[i].w &&
                a->outs[i].h == b->outs[i].h;
@@ -173,6 +177,9 @@ static void made(gallery_t *g, g_folder_t *f, const task_t *t, const char *name)
     snprintf(th->kind, sizeof th->kind, "%s", t->meta.kind);
     th->duration = t->meta.duration;
     th->frames = t->outs[0].frames;
+    memcpy(th->thumbhash, t->meta.thumbhash, sizeof th->thumbhash);
+    memcpy(th->blurhash, t->meta.blurhash, sizeof th->blurhash);
+    th->thumbhash[sizeof th->thumbhash - 1] = th->blurhash[sizeof th->blurhash - 1] = '\0';
     const g_thumb_t *old = find_thumb(f, th->key);
     if (old != NULL && same_thumb(old, th)) {
         g_thumb_free(th);

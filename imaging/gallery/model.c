@@ -14,6 +14,12 @@ char *g_out_path(const g_site_t *site, const char *folder, const g_thumb_t *t, i
     return n < 0 ? NULL : p;
 }
 
+unsigned g_painted(const g_site_t *site)
+{
+    unsigned p = site->opts->placeholder;
+    return p & PLACEHOLDER_THUMBHASH ? PLACEHOLDER_THUMBHASH : p & PLACEHOLDER_BLURHASH;
+}
+
 static long long area(const g_out_t *o)
 {
     return (long long)o->w * o->h;

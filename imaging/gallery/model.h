@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "core/options.h"
+#include "core/task.h"
 
 /* One output of a thumbnail: its file name in its folder, and its size (one frame's). */
 typedef struct g_out {
@@ -26,6 +27,9 @@ typedef struct g_thumb {
     char kind[16];
     double duration; /* a clip's, in seconds */
     int frames;      /* an animation's; 0 or 1: a still */
+    /* Its placeholders (--placeholder), as the manifest has them; "": none. */
+    char thumbhash[sizeof((task_meta_t *)0)->thumbhash];
+    char blurhash[sizeof((task_meta_t *)0)->blurhash];
     int nouts;
     g_out_t outs[THUMB_MAX_SIZES];
 } g_thumb_t;
@@ -115,11 +119,15 @@ void state_parse(g_folder_t *f, const char *text, const g_site_t *site);
 void state_thumbs(g_folder_t *f, const g_site_t *site);
 
 /* True when f records a thumbnail whose outputs are named files[0..n) (files[0] its key), made
- * from the source named src. */
-bool state_knows(const g_folder_t *f, const char *src, const char *const *files, int n);
+ * from the source named src, with the placeholders of kinds (PLACEHOLDER_ flags). */
+bool state_knows(const g_folder_t *f, const char *src, const char *const *files, int n,
+                 unsigned kinds);
 
 /* The state file's text for f. */
 char *state_format(const g_folder_t *f, const g_site_t *site, size_t *len);
+
+/* The kind of placeholder the pages paint (one PLACEHOLDER_ flag, ThumbHash first; 0: none). */
+unsigned g_painted(const g_site_t *site);
 
 /* The page of folder f. */
 char *page_html(const g_folder_t *f, const g_site_t *site, size_t *len);

@@ -1,11 +1,13 @@
 /* The state file of a gallery folder (docs/DESIGN.md, "The gallery"): text, one record a line,
  * fields separated by tabs, each field's bytes below 0x21 but the space, '%' and 0x7f written
  * %XX (a file name may hold any byte but '/' and NUL):
- *   thumbgen-gallery STATE_VERSION  SIGNATURE  PAGE_VERSION  SRC_REL
- *   t  SRC  KIND  DURATION  FRAMES  FILE W H  [FILE W H ...]    a thumbnail, an output per size
+ *   thumbgen-gallery STATE_VERSION  SIGNATURE  PAGE_VERSION  SRC_REL  PAINTED
+ *   t  SRC  KIND  DURATION  FRAMES  THUMBHASH  BLURHASH  FILE W H  [FILE W H ...]
+ *                                                  a thumbnail (hashes "": none), a size an output
  *   f  SRC  REASON                                              a failure
  *   c  SRC  OWNER                                               a name clash's loser
  *   d  NAME  COUNT  PROBLEMS  COVER  W  H                       a subfolder
+ * PAINTED is the placeholder kind the pages paint (g_painted): another one rewrites every page.
  * Records are written in their trees' order, so the same state gives the same bytes. */
 #include <errno.h>
 #include <limits.h>
@@ -15,9 +17,10 @@
 
 #include "gallery/model.h"
 
-#define STATE_VERSION "1"
+#define STATE_VERSION "2"
 #define PAGE_VERSION "2" /* raise when the pages change: every page is written again */
-#define MAX_FIELDS (6 + 3 * THUMB_MAX_SIZES)
+#define MAX_FIELDS (8 + 3 * THUMB_MAX_SIZES)
+#define KEY_FIELD 7 /* a thumbnail line's first output's name */
 
 static void put_field(FILE *f, const char *s)
 {
@@ -79,23 +82,26 @@ static bool int_field(const char *s, long long lo, long long hi, long long *out)
 
 static g_thumb_t *thumb_from(char **v, int n, const g_site_t *site)
 {
-    if (n != 5 + 3 * site->opts->nsizes)
+    if (n != KEY_FIELD + 3 * site->opts->nsizes)
         return NULL;
     g_thumb_t *t = calloc(1, sizeof *t);
     long long frames;
     char *end;
-    if (t == NULL || strlen(v[2]) >= sizeof t->kind || !int_field(v[4], 0, 1 << 30, &frames)) {
+    if (t == NULL || strlen(v[2]) >= sizeof t->kind || !int_field(v[4], 0, 1 << 30, &frames) ||
+        strlen(v[5]) >= sizeof t->thumbhash || strlen(v[6]) >= sizeof t->blurhash) {
         free(t);
         return NULL;
     }
     memcpy(t->kind, v[2], strlen(v[2]) + 1);
+    memcpy(t->thumbhash, v[5], strlen(v[5]) + 1);
+    memcpy(t->blurhash, v[6], strlen(v[6]) + 1);
     t->duration = strtod(v[3], &end);
     t->frames = (int)frames;
     t->src = strdup(v[1]);
     bool ok = t->src != NULL && *end == '\0';
     for (int i = 0; ok && i < site->opts->nsizes; i++) {
         long long w, h;
-        char **o = v + 5 + 3 * i;
+        char **o = v + KEY_FIELD + 3 * i;
         ok = o[0][0] != '\0' && int_field(o[1], 1, 1 << 20, &w) &&
              int_field(o[2], 1, 1 << 20, &h) && (t->outs[i].file = strdup(o[0])) != NULL;
         t->nouts += ok;
@@ -184,12 +190,17 @@ static int line_cmp(const void *key, const void *item)
     return -esc_cmp(l->key, l->keylen, key);
 }
 
-bool state_knows(const g_folder_t *f, const char *src, const char *const *files, int n)
+bool state_knows(const g_folder_t *f, const char *src, const char *const *files, int n,
+                 unsigned kinds)
 {
     const g_line_t *l = bsearch(files[0], f->lines, f->nlines, sizeof *f->lines, line_cmp);
     size_t len;
     const char *s = l ? field(l->line, 1, &len) : NULL;
     if (s == NULL || esc_cmp(s, len, src) != 0)
+        return false;
+    /* The placeholders asked for: each there (else the thumbnail is made again, for its hash). */
+    if (((kinds & PLACEHOLDER_THUMBHASH) && (!field(l->line, 5, &len) || len == 0)) ||
+        ((kinds & PLACEHOLDER_BLURHASH) && (!field(l->line, 6, &len) || len == 0)))
         return false;
     /* Its outputs: n of them (its last field is the last output's height), each named so. */
     const char *last = field(l->key, 3 * (n - 1) + 2, &len);
@@ -234,7 +245,7 @@ static char *next_line(char **p)
 static bool keep_line(g_folder_t *f, char *line, size_t *cap)
 {
     size_t n;
-    const char *key = field(line, 5, &n);
+    const char *key = field(line, KEY_FIELD, &n);
     if (key == NULL)
         return false;
     if (f->nlines == *cap) {
@@ -259,13 +270,16 @@ void state_parse(g_folder_t *f, const char *text, const g_site_t *site)
     char *line = next_line(&p);
     int n = line ? split(line, v) : 0;
     /* Another signature (sizes, format, names) or state version: nothing of it holds. */
-    if (n != 4 || strcmp(v[0], "thumbgen-gallery " STATE_VERSION) != 0 ||
+    if (n != 5 || strcmp(v[0], "thumbgen-gallery " STATE_VERSION) != 0 ||
         strcmp(v[1], site->signature) != 0) {
         free(copy);
         f->dirty = true;
         return;
     }
-    if (strcmp(v[2], PAGE_VERSION) != 0 || strcmp(v[3], site->src_rel ? site->src_rel : "") != 0)
+    char painted[4];
+    snprintf(painted, sizeof painted, "%u", g_painted(site));
+    if (strcmp(v[2], PAGE_VERSION) != 0 || strcmp(v[3], site->src_rel ? site->src_rel : "") != 0 ||
+        strcmp(v[4], painted) != 0)
         f->dirty = true; /* the same records, shown another way: the page is written again */
     f->raw = copy;
     size_t cap = 0;
@@ -314,7 +328,7 @@ char *state_format(const g_folder_t *f, const g_site_t *site, size_t *len)
     put_field(out, site->signature);
     put_field(out, PAGE_VERSION);
     put_field(out, site->src_rel ? site->src_rel : "");
-    fputc('\n', out);
+    fprintf(out, "\t%u\n", g_painted(site));
     bool ok = true;
     void **v = g_items(f->thumbs, f->nthumbs, &ok);
     for (size_t i = 0; ok && i < f->nthumbs; i++) {
@@ -323,6 +337,8 @@ char *state_format(const g_folder_t *f, const g_site_t *site, size_t *len)
         put_field(out, t->src);
         put_field(out, t->kind);
         fprintf(out, "\t%.3f\t%d", t->duration, t->frames);
+        put_field(out, t->thumbhash);
+        put_field(out, t->blurhash);
         for (int k = 0; k < t->nouts; k++) {
             put_field(out, t->outs[k].file);
             fprintf(out, "\t%d\t%d", t->outs[k].w, t->outs[k].h);

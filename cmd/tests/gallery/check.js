@@ -4,7 +4,13 @@
 //     its width and height attributes its natural size), no request leaves DIR, no console or
 //     page error, every link resolves to a file (pages, thumbnails and originals);
 //   - --quadrants NAME,...: on the top page, a screenshot shows each named thumbnail's quadrant
-//     colours (testdata's picture: red, green / blue, yellow) where the thumbnail is.
+//     colours (testdata's picture: red, green / blue, yellow) where the thumbnail is;
+//   - every image that carries a placeholder (--placeholder) has it taken away once it has loaded;
+//   - --placeholders REFS: on the top page, with every thumbnail's request aborted so that only
+//     the placeholders show, each thumbnail's box shows at its centre what the reference packages
+//     (REFS/node_modules: thumbhash's thumbHashToRGBA, blurhash's decode) decode its hash to, and
+//     with scripts off its average colour (thumbHashToAverageRGBA, BlurHash's DC term); neither
+//     the page's nor the tile's background; no console error but the aborted requests'.
 // Also, for people: --shot FILE [--page REL] [--width PX] [--dark] takes a full-page screenshot;
 // --bench prints the top page's time to first paint and to every image loaded.
 // Prints one JSON line of what it saw; exits 1 with a line per problem on stderr.
@@ -39,23 +45,32 @@ const QUADRANTS = [
   {name: 'yellow', at: [0.75, 0.75], rgb: [230, 210, 60]},
 ];
 
-async function openPage(browser, pageUrl, width, dark) {
+// how: {blockImages: abort every image request, noScript: scripts off}.
+async function openPage(browser, pageUrl, width, dark, how = {}) {
   const page = await browser.newPage();
   await page.setViewport({width, height: 900});
   if (dark)
     await page.emulateMediaFeatures([{name: 'prefers-color-scheme', value: 'dark'}]);
+  if (how.noScript)
+    await page.setJavaScriptEnabled(false);
   await page.setRequestInterception(true);
+  const aborted = new Set();
   page.on('request', r => {
     const u = r.url();
-    if (!u.startsWith(rootUrl)) {
+    if (u.startsWith('data:')) {
+      r.continue(); // (a placeholder painted by the page's script)
+    } else if (!u.startsWith(rootUrl)) {
       say(`${pageUrl}: a request leaves the gallery: ${u}`);
+      r.abort();
+    } else if (how.blockImages && r.resourceType() === 'image') {
+      aborted.add(u);
       r.abort();
     } else {
       r.continue();
     }
   });
   page.on('console', m => {
-    if (m.type() === 'error')
+    if (m.type() === 'error' && !aborted.has(m.location().url))
       say(`${pageUrl}: console error: ${m.text()}`);
   });
   page.on('pageerror', e => say(`${pageUrl}: page error: ${e.message}`));
@@ -155,6 +170,75 @@ async function quadrants(browser, page, names) {
   return seen;
 }
 
+const dist = (a, b) => Math.max(...a.map((v, k) => Math.abs(v - b[k])));
+
+// The colour at the centre of a w x h RGBA picture stretched over a box (bilinear, as a browser
+// scales a background).
+function centre(rgba, w, h) {
+  const x = w / 2 - 0.5, y = h / 2 - 0.5, x0 = Math.floor(x), y0 = Math.floor(y);
+  const at = (i, j, k) => rgba[4 * (Math.min(h - 1, j) * w + Math.min(w - 1, i)) + k];
+  return [0, 1, 2].map(k => {
+    const fx = x - x0, fy = y - y0;
+    return Math.round((1 - fy) * ((1 - fx) * at(x0, y0, k) + fx * at(x0 + 1, y0, k)) +
+                      fy * ((1 - fx) * at(x0, y0 + 1, k) + fx * at(x0 + 1, y0 + 1, k)));
+  });
+}
+
+// What the references make of a hash: {painted: the decoded picture's centre, average: [r, g,
+// b] or null when it is not opaque}.
+async function reference(refs, kind, hash, width, height) {
+  if (kind === 'thumbhash') {
+    const th = await import(url.pathToFileURL(path.join(refs, 'node_modules/thumbhash/thumbhash.js')).href);
+    const bytes = new Uint8Array(Buffer.from(hash, 'base64'));
+    const {w, h, rgba} = th.thumbHashToRGBA(bytes);
+    const a = th.thumbHashToAverageRGBA(bytes);
+    return {painted: centre(rgba, w, h), average: a.a < 1 ? null : [a.r, a.g, a.b].map(v => Math.round(255 * v))};
+  }
+  const bh = require(path.join(refs, 'node_modules/blurhash'));
+  const w = width >= height ? 32 : Math.max(1, Math.round(32 * width / height));
+  const h = width >= height ? Math.max(1, Math.round(32 * height / width)) : 32;
+  const Z = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#$%*+,-.:;=?@[]^_{|}~';
+  const dc = [...hash.slice(2, 6)].reduce((v, c) => v * 83 + Z.indexOf(c), 0);
+  return {painted: centre(bh.decode(hash, w, h), w, h), average: [dc >> 16, dc >> 8 & 255, dc & 255]};
+}
+
+// The top page with its thumbnails' requests aborted, scripts on and off (see the top).
+async function placeholders(browser, refs) {
+  const seen = [];
+  for (const noScript of [false, true]) {
+    const pageUrl = rootUrl + 'index.html';
+    const page = await openPage(browser, pageUrl, 1280, false, {blockImages: true, noScript});
+    const imgs = await page.$$('img[data-thumbhash],img[data-blurhash]');
+    if (imgs.length === 0)
+      say('top page: no image carries a placeholder');
+    const [bg, tile] = await page.$eval('.t', t => [document.body, t].map(e => getComputedStyle(e).backgroundColor));
+    const rgb = c => c.match(/\d+/g).slice(0, 3).map(Number);
+    for (const img of imgs) {
+      const [alt, kind, hash, width, height] = await img.evaluate(i => [
+        i.alt, i.dataset.thumbhash ? 'thumbhash' : 'blurhash', i.dataset.thumbhash || i.dataset.blurhash,
+        Number(i.getAttribute('width')), Number(i.getAttribute('height'))]);
+      await img.scrollIntoView();
+      if (!noScript) // the script paints it once it nears the viewport
+        await page.waitForFunction(i => i.style.backgroundImage.startsWith('url('), {timeout: 5000}, img)
+          .catch(() => say(`top page: ${alt}: no placeholder painted`));
+      const box = await img.boundingBox();
+      const png = await page.screenshot({type: 'png'});
+      const [got] = await pixels(browser, png, [[box.x + box.width / 2, box.y + box.height / 2]]);
+      const ref = await reference(refs, kind, hash, width, height);
+      const want = noScript ? ref.average : ref.painted;
+      const what = noScript ? 'its average colour' : `the reference's decoding of its ${kind}`;
+      if (want !== null && dist(got, want) > (noScript ? 8 : 16))
+        say(`top page${noScript ? ', scripts off' : ''}: ${alt}: the centre of its box shows rgb(${got}), not ${what}, rgb(${want})`);
+      for (const [name, c] of [['page', bg], ['tile', tile]])
+        if (dist(got, rgb(c)) < 24)
+          say(`top page${noScript ? ', scripts off' : ''}: ${alt}: the centre of its box shows the ${name}'s background, rgb(${got})`);
+      seen.push({alt, kind, script: !noScript, got, want});
+    }
+    await page.close();
+  }
+  return seen;
+}
+
 async function bench(browser) {
   const t0 = Date.now();
   const page = await openPage(browser, rootUrl + 'index.html', 1280, false);
@@ -202,10 +286,18 @@ async function bench(browser) {
         if (img.lazy !== 'lazy')
           say(`${pageUrl}: ${img.src} does not load lazily`);
       }
+      // (an image is complete a moment before its load event takes the placeholder away)
+      const painted = 'img[data-thumbhash],img[data-blurhash]';
+      await page.waitForFunction(sel => Array.from(document.querySelectorAll(sel))
+        .every(i => i.naturalWidth === 0 || i.style.cssText === ''), {timeout: 5000}, painted)
+        .catch(async () => say(`${pageUrl}: a placeholder stays once its image has loaded: ` +
+          await page.$$eval(painted, v => v.filter(i => i.style.cssText).map(i => i.src).join(' '))));
       const links = await page.$$eval('a[href]', as => as.map(a => a.href));
       checkLinks(pageUrl, links, queue, seen);
       if (i === 0 && opt('--quadrants'))
         report.quadrants = await quadrants(browser, page, opt('--quadrants').split(','));
+      if (i === 0 && opt('--placeholders'))
+        report.placeholders = await placeholders(browser, opt('--placeholders'));
       report.pages++;
       report.images += imgs.length;
       report.links += links.length;
