@@ -4,8 +4,9 @@
  * gives it, that no request leaves the gallery, that there is no console error, that every link
  * resolves, and that a screenshot of the top page shows the fixtures' quadrant colours where their
  * thumbnails are. The rest reads the pages and their files: failures and clashes listed, a rerun
- * that writes nothing, a change that rewrites one folder's page and its ancestors' only, --prune
- * taking an emptied folder's page, the refusals, and an S3 DST (the real test server). */
+ * that writes nothing, a change that rewrites one folder's page and its ancestors' only, a deleted
+ * page written again, --prune taking an emptied folder's page, the refusals, and an S3 DST (the
+ * real test server). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -225,6 +226,27 @@ static void prune_takes_the_page(void **state)
     browser_check(test_dirs.dst, NULL);
 }
 
+/* A page deleted while its folder's state stays (the top page, a folder's) is noticed by the next
+ * run and written again; no other page is. */
+static void deleted_page_written_again(void **state)
+{
+    (void)state;
+    make_fixture(test_dirs.src);
+    run_html(test_dirs.dst, NULL);
+    snapshot_t before, after;
+    snapshot(test_dirs.dst, &before);
+    assert_int_equal(unlink(at(test_dirs.dst, "index.html")), 0);
+    assert_int_equal(unlink(at(test_dirs.dst, "nested/a b/index.html")), 0);
+    run_html(test_dirs.dst, NULL);
+    assert_true(exists(at(test_dirs.dst, "index.html")));
+    assert_true(exists(at(test_dirs.dst, "nested/a b/index.html")));
+    char diff[1024];
+    snapshot(test_dirs.dst, &after);
+    changed(&before, &after, diff, sizeof diff);
+    assert_string_equal(diff, "||nested/a b/|");
+    expect_in(at(test_dirs.dst, "nested/a b/index.html"), "href=\"%C3%BC%20deep/index.html\"");
+}
+
 static void expect_refused(const char *why, const char *a, const char *b, const char *c)
 {
     proc_result_t r = tg_run(BIN, a, b, c, NULL);
@@ -267,8 +289,8 @@ static int requests_with(const s3server_t *s, const char *prefix, const char *pa
 }
 
 /* Into a bucket: the pages are PUT as text/html, read back by awscli they work in Chromium
- * (every link relative), a rerun PUTs nothing, and a new photo PUTs its thumbnails and the pages
- * of its folder and its ancestors only. */
+ * (every link relative), a rerun PUTs nothing, a new photo PUTs its thumbnails and the pages
+ * of its folder and its ancestors only, and a deleted page is PUT again. */
 static void into_s3(void **state)
 {
     (void)state;
@@ -301,6 +323,15 @@ static void into_s3(void **state)
     run_html("s3://thumbs/g", NULL);
     assert_int_equal(requests_with(&s, "PUT ", "index.html"), pages + 4);
     assert_int_equal(requests_with(&s, "PUT ", ""), puts + 2 + 4 * 2); /* 2 sizes; page, state */
+
+    /* A page deleted from the bucket is PUT again, alone. */
+    FMT(cmd, "aws --endpoint-url '%s' s3 rm --quiet s3://thumbs/g/nested/index.html", s.endpoint);
+    sh(cmd);
+    puts = requests_with(&s, "PUT ", "");
+    pages = requests_with(&s, "PUT ", "/g/nested/index.html");
+    run_html("s3://thumbs/g", NULL);
+    assert_int_equal(requests_with(&s, "PUT ", "/g/nested/index.html"), pages + 1);
+    assert_int_equal(requests_with(&s, "PUT ", ""), puts + 2); /* its page and state */
     s3server_teardown(&s);
 }
 
@@ -310,6 +341,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(pages_in_a_browser, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(incremental, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(prune_takes_the_page, setup_dirs, teardown_dirs),
+        cmocka_unit_test_setup_teardown(deleted_page_written_again, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(refusals, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(into_s3, setup_dirs, teardown_dirs),
     };

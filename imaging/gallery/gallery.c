@@ -416,9 +416,22 @@ int gallery_write(gallery_t *g, bool complete, gallery_result_t *res, char *err,
     g_folder_t *root = folder_at(g, "", 0);
     if (root != NULL && !root->stored)
         root->dirty = true; /* the top page is always there */
+    /* Every ancestor of a folder the run touched is loaded too (a folder with no sources of its
+     * own is not, by the listing), so that each of their pages is looked for below. */
+    for (size_t i = 0; i < g->n; i++) /* (g->n grows: the ancestors are appended) */
+        for (const char *r = g->list[i]->rel, *p = strrchr(r, '/'); p != NULL;
+             p = p > r ? memrchr(r, '/', (size_t)(p - r)) : NULL)
+            folder_at(g, r, (size_t)(p - r));
     int maxdepth = 0;
     for (size_t i = 0; i < g->n; i++) {
         g_folder_t *f = g->list[i];
+        /* A page deleted while its state stays is written again (one stat or listing a page). */
+        if (f->stored && !f->dirty && !g->cfg.force) {
+            char *page = addr_of(g, f->rel, GALLERY_PAGE), why[300];
+            f->dirty = page == NULL ||
+                       g->store->ops->get(g->store, g->local, page, NULL, NULL, why, sizeof why);
+            free(page);
+        }
         maxdepth = f->depth > maxdepth ? f->depth : maxdepth;
         f->dirty |= g->cfg.force;
         /* After a listing of all of SRC, a failure or clash not settled again is gone. */

@@ -282,7 +282,8 @@ static int folder_get(store_t *base, void *local, const char *path, char **buf, 
 {
     (void)local;
     folder_t *s = (folder_t *)base;
-    *buf = NULL;
+    if (buf != NULL)
+        *buf = NULL;
     if (strlen(path) <= s->prefix) {
         snprintf(err, errsz, "not below DST");
         return -1;
@@ -291,6 +292,17 @@ static int folder_get(store_t *base, void *local, const char *path, char **buf, 
     char *dir = strndup(rel, slash ? (size_t)(slash - rel) : 0);
     int d = dir ? open_existing(s->root, dir) : -1, e = dir ? errno : ENOMEM;
     free(dir);
+    if (buf == NULL) { /* only whether it is there: a file of its own (a symlink is not one) */
+        struct stat st;
+        e = d < 0 ? e : fstatat(d, slash ? slash + 1 : rel, &st, AT_SYMLINK_NOFOLLOW) ? errno : 0;
+        if (d >= 0)
+            close(d);
+        if (e == ENOENT || e == ENOTDIR || (e == 0 && !S_ISREG(st.st_mode)))
+            return 1;
+        if (e != 0)
+            snprintf(err, errsz, "%s", strerror(e));
+        return e == 0 ? 0 : -1;
+    }
     int fd = d < 0 ? -1 : openat(d, slash ? slash + 1 : rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (d >= 0) {
         e = errno;

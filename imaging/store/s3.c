@@ -176,12 +176,34 @@ static int s3_store_put(store_t *base, void *local, const task_t *src, const cha
 }
 
 /* Reads an object back (the gallery's state) through the calling thread's connection. */
+/* A listing that looks for one key (ctx: found_t): found when it is listed. */
+typedef struct {
+    const char *key;
+    bool found;
+} found_t;
+
+static bool exact(void *ctx, const s3_obj_t *o)
+{
+    found_t *f = ctx;
+    f->found |= !o->is_prefix && strcmp(o->key, f->key) == 0;
+    return !f->found;
+}
+
 static int s3_store_get(store_t *base, void *local, const char *path, char **buf, size_t *len,
                         char *err, size_t errsz)
 {
     s3store_t *s = (s3store_t *)base;
-    *buf = NULL;
     char *key = key_of(s, path);
+    if (buf == NULL) { /* only whether it is there: a listing of its key (no body comes) */
+        found_t f = {.key = key};
+        s3_err_t e = {.kind = S3E_NONE};
+        int rc = key ? s3_list(local, s->bucket, key, false, 1, exact, &f, &e) : -1;
+        if (rc != 0)
+            snprintf(err, errsz, "%s", key ? e.msg : strerror(ENOMEM));
+        free(key);
+        return rc != 0 ? -1 : f.found ? 0 : 1;
+    }
+    *buf = NULL;
     int fd = key ? memfd_create("thumbgen-get", MFD_CLOEXEC) : -1;
     s3_err_t e = {.kind = S3E_NONE};
     int rc = fd < 0 ? (snprintf(e.msg, sizeof e.msg, "%s", strerror(key ? errno : ENOMEM)), -1)

@@ -61,8 +61,9 @@ typedef struct store_ops {
     void (*thread_exit)(store_t *s, void *local);
     /* Reads back a small file the store holds at path, an address below DST that put wrote (the
      * gallery's state, docs/DESIGN.md), with local from thread_init as put has it: 0 with *buf
-     * (malloc'd, NUL-terminated) and *len; 1 when there is none; -1 with err. NULL: the store
-     * cannot read back (the cache, null:). */
+     * (malloc'd, NUL-terminated) and *len; 1 when there is none; -1 with err. buf NULL: only
+     * whether it is there (0 or 1; nothing is read: the gallery asks so of its pages). NULL: the
+     * store cannot read back (the cache, null:). */
     int (*get)(store_t *s, void *local, const char *path, char **buf, size_t *len, char *err,
                size_t errsz);
     /* Calls fn for every output in the store that thumbgen could have made for SRC with these
