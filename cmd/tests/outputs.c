@@ -23,7 +23,8 @@ int count_outputs(const char *dir, const char *part)
     int n = 0;
     struct dirent *e;
     while (d != NULL && (e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+            strncmp(e->d_name, ".thumbgen-failed.", 17) == 0) /* a failure record */
             continue;
         char p[1024];
         if (snprintf(p, sizeof p, "%s/%s", dir, e->d_name) >= (int)sizeof p)

@@ -223,7 +223,7 @@ static map_result_t write_out(void *ctx, void *in, void *out, done_t *done)
         break;
     }
     if (may && t->status == TASK_FAILED && t->fail.buf != NULL && !done_fired(l->run->full) &&
-        store->ops->put(store, l->store_local, NULL, t->fail.dst, t->fail.buf, t->fail.len, err,
+        store->ops->put(store, l->store_local, t, t->fail.dst, t->fail.buf, t->fail.len, err,
                         sizeof err) != 0)
         task_fail(t, TASK_FAILED, "%s (and its failure entry cannot be written: %s)", t->error,
                   err);

@@ -112,11 +112,14 @@ static task_t *file_task(lister_t *l, const src_file_t *f)
         settle(l, t);
         return NULL;
     }
-    if (!l->force && ops->failed_before != NULL && ops->failed_before(l->store, t)) {
+    /* Asked with --force too: a record held for it goes once it is made (t->fail_held). */
+    bool failed = ops->failed_before != NULL && ops->failed_before(l->store, t);
+    if (failed && !l->force) {
         task_fail(t, TASK_FAILED,
                   "failed before and has not changed since (failure entry %s; --force tries "
                   "again)",
                   t->fail.dst);
+        t->failed_before = true;
         settle(l, t);
         return NULL;
     }
@@ -220,8 +223,12 @@ static void lister_gone(source_sink_t *k, const char *path, size_t rel_off)
         size_t n = 0;
         for (int i = 0; i < t->nouts; i++)
             addrs[n++] = t->outs[i].dst;
-        if (t->fail.dst != NULL)
-            addrs[n++] = t->fail.dst;
+        const store_ops_t *ops = l->store->ops;
+        if (t->fail.dst != NULL && ops->failed_before != NULL) {
+            ops->failed_before(l->store, t); /* whether one is held, so none is said removed */
+            if (t->fail_held)
+                addrs[n++] = t->fail.dst;
+        }
         prune_remove(l->store, addrs, n, l->rep);
     }
     task_free(t);

@@ -70,12 +70,15 @@ typedef struct task {
      * NULL otherwise (a name clash says so with owner). */
     const char *reason;
     uint64_t gen; /* its place among the jobs for its source (batch/order.h); 0: none */
-    /* Set only by a store that asks for them (a thumbnail cache): the source's canonical file://
-     * URI, which the decoder writes into each thumbnail's keys, and the failure record of a
-     * source that cannot be thumbnailed (dst named by the store, which wants one; bytes made by
-     * the decoder). NULL elsewhere. */
+    /* Set only by a store that asks for it (a thumbnail cache): the source's canonical file://
+     * URI, which the decoder writes into each thumbnail's keys. NULL elsewhere. */
     char *uri;
+    /* The failure record of a source whose bytes cannot be thumbnailed: dst named by a store that
+     * keeps them (NULL: none); bytes made by the decoder where there is a uri (the cache's PNG),
+     * else by the worker (the reason in words). */
     thumb_out_t fail;
+    bool fail_held;     /* the store holds a record for this source (store.h, failed_before) */
+    bool failed_before; /* failed as its record says (the lister): never decoded this run */
     char *owner; /* skipped for a name clash: the source that owns the name, its path relative to
                   * SRC, malloc'd; or NULL */
     task_meta_t meta;

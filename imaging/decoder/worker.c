@@ -271,9 +271,15 @@ static decode_result_t make(decoder_t *d, task_t *t, int src, done_t *done)
 decode_result_t decoder_make(decoder_t *d, task_t *t, int src, done_t *done)
 {
     decode_result_t r = src >= 0 ? make(d, t, src, done) : DECODE_SETTLED;
-    /* A store that records failures named an entry for a source that could be read but not
-     * thumbnailed, whatever stopped it (a bad file, a crash, a time-out). */
-    if (r == DECODE_SETTLED && t->status == TASK_FAILED && t->fail.dst != NULL && !t->unreadable)
+    /* A store that records failures named a record for a source that could be read but not
+     * thumbnailed, whatever in its bytes stopped it (a bad file, a crash, a time-out): the
+     * cache's PNG (made by the decoder: it carries the uri), else the reason in words. */
+    if (r != DECODE_SETTLED || t->status != TASK_FAILED || t->fail.dst == NULL || t->unreadable)
+        return r;
+    char *text = NULL;
+    if (t->uri != NULL)
         fail_entry(d, t, done);
+    else if (asprintf(&text, "%s: %s\n", t->rel, t->error ? t->error : "failed") >= 0)
+        t->fail.buf = text, t->fail.len = strlen(text);
     return r;
 }

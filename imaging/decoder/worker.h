@@ -55,8 +55,9 @@ typedef enum { DECODE_SETTLED, DECODE_CANCELLED, DECODE_NO_DECODER } decode_resu
 
 /* Thumbnails the source open on src (taken over and closed) in the decoder; fills t->outs
  * (malloc'd buffers) and t->status. src -1: the source could not be opened, t has failed already.
- * Either way, when t has failed and its store names a failure entry (t->fail.dst) for a source
- * that could be read, the decoder makes it into t->fail (malloc'd). */
+ * Either way, when t has failed and its store names a failure record (t->fail.dst) for a source
+ * that could be read, it is made into t->fail (malloc'd): the cache's PNG by the decoder, else
+ * the reason in words. */
 decode_result_t decoder_make(decoder_t *d, task_t *t, int src, done_t *done);
 
 /* Starts the decoder now if it is not running (decoder_make does it by itself). Returns 0, or an

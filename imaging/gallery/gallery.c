@@ -198,12 +198,15 @@ static void drop_problem(g_folder_t *f, const char *name)
         f->dirty = true;
 }
 
-static void set_problem(gallery_t *g, g_folder_t *f, const char *name, const char *text, bool clash)
+/* Sets name's problem to text; a failure known from its record (same_failure) keeps the words its
+ * page already gives (the decoder's, from when it was tried). */
+static void set_problem(gallery_t *g, g_folder_t *f, const char *name, const char *text, bool clash,
+                        bool same_failure)
 {
     g_problem_t probe = {.src = (char *)name};
     void **slot = tfind(&probe, &f->problems, g_problem_cmp);
     g_problem_t *old = slot ? *slot : NULL;
-    if (old != NULL && old->clash == clash && strcmp(old->text, text) == 0) {
+    if (old != NULL && old->clash == clash && (same_failure || strcmp(old->text, text) == 0)) {
         old->seen = true;
         return;
     }
@@ -230,9 +233,9 @@ void gallery_task(gallery_t *g, const task_t *t)
     } else if (f != NULL && t->status == TASK_UP_TO_DATE && f->nproblems > 0) {
         drop_problem(f, name); /* (a rerun's common case, nothing to drop, costs no search) */
     } else if (f != NULL && t->status == TASK_FAILED) {
-        set_problem(g, f, name, t->error ? t->error : "failed", false);
+        set_problem(g, f, name, t->error ? t->error : "failed", false, t->failed_before);
     } else if (f != NULL && t->status == TASK_SKIPPED && t->owner != NULL) {
-        set_problem(g, f, name, t->owner, true);
+        set_problem(g, f, name, t->owner, true, false);
     } /* other skips (not an image, --no-video, gone) show nothing */
     pthread_mutex_unlock(&g->mu);
 }

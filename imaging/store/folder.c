@@ -238,11 +238,20 @@ static int folder_name(store_t *base, task_t *t, const thumb_opts_t *o, char *er
     return store_name_mirror(((folder_t *)base)->dst, t, o, err, errsz);
 }
 
+static void ignore_removal(void *ctx, const char *addr, const char *err)
+{
+    (void)ctx, (void)addr, (void)err; /* one left behind matters only once this source's
+                                       * thumbnails are gone, and is replaced if it fails then */
+}
+
 static int folder_put(store_t *base, void *local, const task_t *src, const char *path,
                       const void *buf, size_t len, char *err, size_t errsz)
 {
     (void)local;
     int rc = write_file((folder_t *)base, path, buf, len, src);
+    if (rc == 0 && src != NULL && src->fail_held && src->nouts > 0 &&
+        strcmp(path, src->outs[src->nouts - 1].dst) == 0) /* made now: its record goes */
+        folder_remove(base, (char *const *)&src->fail.dst, 1, ignore_removal, NULL);
     if (rc == ELOOP)
         snprintf(err, errsz,
                  "a symbolic link inside the destination is never followed or replaced");
@@ -252,28 +261,45 @@ static int folder_put(store_t *base, void *local, const task_t *src, const char 
     return rc == 0 ? 0 : -1;
 }
 
-/* Up to date: the output records t's source as it is now. Where the filesystem keeps nanoseconds,
- * one lstat (which never follows a symlink planted in DST): its mtime is store_ident_time(t), so
- * a changed source, an older replacement or another source at the same name (a clash owner
- * deleted, even one of the same mtime: a RAW+JPEG pair) is seen at the cost the old "not older"
- * rule had. Elsewhere the IDENT_XATTR where there are xattrs, else the mtime alone. */
-static bool folder_fresh(store_t *base, const task_t *t, int i)
+/* Whether the file at path (an output or a failure record) records t's source as it is now: 1
+ * it does, 0 it is there but records something else (or nothing), -1 it is not there. Where the
+ * filesystem keeps nanoseconds, one lstat (which never follows a symlink planted in DST): its
+ * mtime is store_ident_time(t), so a changed source, an older replacement or another source at
+ * the same name (a clash owner deleted, even one of the same mtime: a RAW+JPEG pair) is seen at
+ * the cost the old "not older" rule had. Elsewhere the IDENT_XATTR where there are xattrs, else
+ * the mtime alone. */
+static int recorded(folder_t *s, const char *path, const task_t *t)
 {
-    folder_t *s = (folder_t *)base;
-    const char *path = t->outs[i].dst;
     if (strlen(path) <= s->prefix)
-        return false;
+        return -1;
     if (!s->ns_times && s->xattrs) {
         char want[IDENT_MAX], got[IDENT_MAX];
         size_t n = store_ident(t, want, sizeof want);
         ssize_t k = lgetxattr(path, IDENT_XATTR, got, sizeof got);
+        if (k < 0 && errno == ENOENT)
+            return -1;
         return k == (ssize_t)n && memcmp(got, want, n) == 0;
     }
     struct timespec want = s->ns_times ? store_ident_time(t) : t->mtime;
     struct stat st;
-    return fstatat(s->root, path + s->prefix, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-           S_ISREG(st.st_mode) && st.st_mtim.tv_sec == want.tv_sec &&
+    if (fstatat(s->root, path + s->prefix, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return -1;
+    return S_ISREG(st.st_mode) && st.st_mtim.tv_sec == want.tv_sec &&
            st.st_mtim.tv_nsec == want.tv_nsec;
+}
+
+/* Up to date: the output records t's source as it is now. */
+static bool folder_fresh(store_t *base, const task_t *t, int i)
+{
+    return recorded((folder_t *)base, t->outs[i].dst, t) == 1;
+}
+
+/* The failure record beside t's first output, recorded as its thumbnails are (one lstat). */
+static bool folder_failed_before(store_t *base, task_t *t)
+{
+    int r = t->fail.dst ? recorded((folder_t *)base, t->fail.dst, t) : -1;
+    t->fail_held = r >= 0;
+    return r == 1;
 }
 
 /* Reads path (a file below DST, never through a symlink inside it). */
@@ -367,6 +393,7 @@ store_t *store_folder_open(const char *dst, const store_cfg_t *cfg, char *err, s
 {
     static const store_ops_t ops = {.name = folder_name,
                                     .fresh = folder_fresh,
+                                    .failed_before = folder_failed_before,
                                     .put = folder_put,
                                     .get = folder_get,
                                     .scan = folder_scan,

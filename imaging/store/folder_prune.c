@@ -1,7 +1,8 @@
-/* The folder store's side of --prune: a scan of DST for the files thumbgen could have written,
- * and their removal, both relative to a descriptor of DST and never through a symlink found
- * inside it (a planted symlink is neither followed nor listed); SRC, when it lies inside DST, is
- * never entered. Removing a file removes the folders it leaves empty, up to DST (not DST). */
+/* The folder store's side of --prune: a scan of DST for the files thumbgen could have written
+ * (thumbnails, and the failure records beside them: store/mirror.h), and their removal, both
+ * relative to a descriptor of DST and never through a symlink found inside it (a planted symlink is
+ * neither followed nor listed); SRC, when it lies inside DST, is never entered. Removing a file
+ * removes the folders it leaves empty, up to DST (not DST). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -49,7 +50,8 @@ static bool scan_dir(folder_t *s, int d, const char *rel, const struct stat *src
     bool go = true;
     char sub[PATH_MAX], addr[PATH_MAX];
     for (struct dirent *de; go && (de = readdir(dir)) != NULL;) {
-        if (de->d_name[0] == '.')
+        bool record = strncmp(de->d_name, RECORD_PREFIX, strlen(RECORD_PREFIX)) == 0;
+        if (de->d_name[0] == '.' && !record)
             continue;
         unsigned type = de->d_type;
         struct stat st;
@@ -67,13 +69,16 @@ static bool scan_dir(folder_t *s, int d, const char *rel, const struct stat *src
         sub[nr] = '/';
         size_t off = nr ? nr + 1 : 0;
         memcpy(sub + off, de->d_name, nn + 1);
-        if (type == DT_DIR) {
+        if (type == DT_DIR && !record) {
             bool is_src = st.st_dev == src_st->st_dev && st.st_ino == src_st->st_ino;
             if (!is_src && !push(stack, strdup(sub)))
                 go = (snprintf(err, errsz, "out of memory"), false);
             continue;
         }
-        const char *src_rel = store_mirror_rel(sub, o);
+        char rec_rel[PATH_MAX];
+        const char *src_rel = type != DT_REG ? NULL
+                              : record ? store_mirror_record_rel(sub, o, rec_rel, sizeof rec_rel)
+                                       : store_mirror_rel(sub, o);
         if (src_rel == NULL)
             continue;
         memcpy(addr, s->dst, nd);

@@ -1,6 +1,7 @@
 #include "store/mirror.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <fnmatch.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -22,7 +23,41 @@ int store_name_mirror(const char *dst, task_t *t, const thumb_opts_t *o, char *e
             return -1;
         }
     }
+    const char *dir = t->nouts > 0 ? t->outs[0].dst : NULL, *base = strrchr(t->rel, '/');
+    base = base ? base + 1 : t->rel;
+    const char *slash = dir ? strrchr(dir, '/') : NULL;
+    if (slash != NULL && strlen(RECORD_PREFIX) + strlen(base) <= NAME_MAX &&
+        asprintf(&t->fail.dst, "%.*s/%s%s", (int)(slash - dir), dir, RECORD_PREFIX, base) < 0) {
+        t->fail.dst = NULL;
+        snprintf(err, errsz, "out of memory");
+        return -1;
+    }
     return 0;
+}
+
+const char *store_mirror_record_rel(const char *rel, const thumb_opts_t *o, char *buf, size_t n)
+{
+    const char *base = strrchr(rel, '/');
+    base = base ? base + 1 : rel;
+    size_t np = strlen(RECORD_PREFIX);
+    if (strncmp(base, RECORD_PREFIX, np) != 0 || base[np] == '\0')
+        return NULL;
+    if (o->nsizes > 1 && !name_template_has_size(o->name)) { /* in a size's folder */
+        const char *r = NULL;
+        for (int i = 0; r == NULL && i < o->nsizes; i++) {
+            size_t k = strlen(o->sizes[i].label);
+            if (strncmp(rel, o->sizes[i].label, k) == 0 && rel[k] == '/')
+                r = rel + k + 1;
+        }
+        if (r == NULL)
+            return NULL;
+        rel = r;
+    }
+    for (const char *c = rel; c != base; c = strchr(c, '/') + 1)
+        if (*c == '.' || *c == '/')
+            return NULL; /* in a hidden folder: never thumbgen's */
+    int k = snprintf(buf, n, "%.*s%s", (int)(base - rel), rel, base + np);
+    return k < 0 || (size_t)k >= n ? NULL : buf;
 }
 
 /* True when the template can expand to stem for the size labelled size: %s matches any text

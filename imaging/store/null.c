@@ -17,7 +17,10 @@ typedef struct {
 static int null_name(store_t *s, task_t *t, const thumb_opts_t *o, char *err, size_t errsz)
 {
     (void)s;
-    return store_name_mirror("null:", t, o, err, errsz);
+    int rc = store_name_mirror("null:", t, o, err, errsz);
+    free(t->fail.dst); /* it keeps no failure records */
+    t->fail.dst = NULL;
+    return rc;
 }
 
 static bool null_fresh(store_t *s, const task_t *t, int i)

@@ -9,7 +9,10 @@
  * ASCII) as x-amz-meta-thumbgen-src, for any client to read with a HEAD. A rerun does not read it:
  * a listing gives no metadata, and a HEAD per object would turn a no-op rerun's one LIST per 1000
  * objects into 1000 requests. So, unlike the folder store, S3 does not see an owner change at one
- * name or a source replaced by an older file without --force (docs/DESIGN.md). */
+ * name or a source replaced by an older file without --force (docs/DESIGN.md).
+ * A source whose bytes failed to decode gets a failure record beside its first thumbnail
+ * (store/mirror.h: one PUT of its reason, text/plain, with the same metadata), judged from the
+ * same listing by the same rule, so a rerun neither fetches it nor asks anything more. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -114,18 +117,33 @@ static folder_t *folder(s3store_t *s, const char *key, size_t n)
     return lru;
 }
 
-static bool s3_fresh(store_t *base, const task_t *t, int i)
+/* The listed object at path: NULL when the listing of its folder has none. */
+static const entry_t *listed(s3store_t *s, const char *path)
 {
-    s3store_t *s = (s3store_t *)base;
-    char *key = key_of(s, t->outs[i].dst);
+    char *key = key_of(s, path);
     if (key == NULL)
-        return false;
+        return NULL;
     const char *slash = strrchr(key, '/');
     size_t n = slash ? (size_t)(slash - key) + 1 : 0;
     folder_t *f = folder(s, key, n);
     entry_t want = {key + n, 0};
     const entry_t *hit = f->n ? bsearch(&want, f->v, f->n, sizeof *f->v, by_name) : NULL;
     free(key);
+    return hit;
+}
+
+static bool s3_fresh(store_t *base, const task_t *t, int i)
+{
+    const entry_t *hit = listed((s3store_t *)base, t->outs[i].dst);
+    return hit != NULL && hit->mtime >= t->mtime.tv_sec;
+}
+
+/* The failure record beside t's first output, judged as its thumbnails are, from the listing of
+ * that folder which fresh has just made: no request of its own. */
+static bool s3_failed_before(store_t *base, task_t *t)
+{
+    const entry_t *hit = t->fail.dst ? listed((s3store_t *)base, t->fail.dst) : NULL;
+    t->fail_held = hit != NULL;
     return hit != NULL && hit->mtime >= t->mtime.tv_sec;
 }
 
@@ -138,6 +156,11 @@ static int s3_name(store_t *base, task_t *t, const thumb_opts_t *o, char *err, s
 static void *s3_thread_init(store_t *base)
 {
     return s3_client_new(&((s3store_t *)base)->conf);
+}
+
+static void ignore_deleted(void *ctx, const char *key, const char *err)
+{
+    (void)ctx, (void)key, (void)err;
 }
 
 static int s3_store_put(store_t *base, void *local, const task_t *src, const char *path,
@@ -166,11 +189,21 @@ static int s3_store_put(store_t *base, void *local, const task_t *src, const cha
     }
     *m = '\0';
     s3_err_t e;
-    int rc = s3_put(writer, s->bucket, key, buf, len, s3_content_type(key), src ? meta : NULL, &e);
+    bool record = src != NULL && src->fail.dst != NULL && strcmp(path, src->fail.dst) == 0;
+    const char *type = record ? "text/plain; charset=utf-8" : s3_content_type(key);
+    int rc = s3_put(writer, s->bucket, key, buf, len, type, src ? meta : NULL, &e);
     free(key);
     if (rc != 0) {
         snprintf(err, errsz, "%s", e.msg);
         errno = EIO; /* a bucket is never "full" (store.h) */
+    } else if (src != NULL && src->fail_held && src->nouts > 0 &&
+               strcmp(path, src->outs[src->nouts - 1].dst) == 0) {
+        /* Made now: its record goes (one that cannot be deleted matters only once this
+         * source's thumbnails are gone, and is replaced if it fails then). */
+        char *rec = key_of(s, src->fail.dst);
+        if (rec != NULL)
+            s3_delete(writer, s->bucket, &rec, 1, ignore_deleted, NULL, &e);
+        free(rec);
     }
     return rc;
 }
@@ -242,7 +275,11 @@ static bool scan_key(void *ctx, const s3_obj_t *obj)
         return true;
     if (sc->src_prefix != NULL && strncmp(obj->key, sc->src_prefix, strlen(sc->src_prefix)) == 0)
         return true; /* SRC's own objects are never thumbnails */
-    const char *src_rel = store_mirror_rel(rel, sc->o);
+    char rec_rel[PATH_MAX];
+    const char *base = strrchr(rel, '/');
+    bool record = strncmp(base ? base + 1 : rel, RECORD_PREFIX, strlen(RECORD_PREFIX)) == 0;
+    const char *src_rel = record ? store_mirror_record_rel(rel, sc->o, rec_rel, sizeof rec_rel)
+                                 : store_mirror_rel(rel, sc->o);
     if (src_rel == NULL)
         return true;
     char *addr = NULL;
@@ -363,6 +400,7 @@ store_t *store_s3_open(const char *dst, const store_cfg_t *cfg, char *err, size_
 {
     static const store_ops_t ops = {.name = s3_name,
                                     .fresh = s3_fresh,
+                                    .failed_before = s3_failed_before,
                                     .thread_init = s3_thread_init,
                                     .put = s3_store_put,
                                     .get = s3_store_get,

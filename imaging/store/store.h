@@ -45,17 +45,23 @@ typedef bool (*store_entry_fn)(void *ctx, const store_entry_t *e);
 typedef void (*store_removed_fn)(void *ctx, const char *addr, const char *err);
 
 typedef struct store_ops {
-    /* Names t's outputs (t->outs[i].dst, and t->fail.dst where the store keeps failure entries).
-     * 0, or -1 with err. */
+    /* Names t's outputs (t->outs[i].dst, and t->fail.dst where the store keeps failure records:
+     * the cache, the folder and S3 stores). 0, or -1 with err. */
     int (*name)(store_t *s, task_t *t, const thumb_opts_t *o, char *err, size_t errsz);
     /* True when output i of t is up to date: it records t's source as listed now (its identity:
      * docs/DESIGN.md, "Identity and order"). */
     bool (*fresh)(store_t *s, const task_t *t, int i);
-    /* True when the store holds a failure entry for t's source as it is now (NULL: never). */
-    bool (*failed_before)(store_t *s, const task_t *t);
+    /* True when the store holds a failure record for t's source as it is now (its identity:
+     * docs/DESIGN.md, "Identity and order"); sets t->fail_held when it holds one for t's source
+     * as it is now or was before, which the put of t's last output then removes. Asked only of a
+     * source whose outputs are not up to date, cheaply (a file's keys, one lstat, the listing
+     * fresh made). NULL: the store keeps none. */
+    bool (*failed_before)(store_t *s, task_t *t);
     void *(*thread_init)(store_t *s); /* NULL: writers have no state of their own */
     /* Writes buf at path, recording with it the identity of src, the source it was made from
-     * (src NULL: none, a failure entry's; the cache's PNGs carry their own). */
+     * (src NULL: none; the cache's PNGs carry their own). path is one of src's outputs, or its
+     * failure record (src->fail.dst). Once src's last output is written, a failure record the
+     * store holds for it (src->fail_held) goes. */
     int (*put)(store_t *s, void *local, const task_t *src, const char *path, const void *buf,
                size_t len, char *err, size_t errsz);
     void (*thread_exit)(store_t *s, void *local);

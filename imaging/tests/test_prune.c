@@ -61,6 +61,53 @@ static void mirror_names_sizes_and_templates(void **state)
     assert_null(store_mirror_rel("128/a/c.jpg", &o));
 }
 
+/* Failure records: where store_name_mirror puts them, and the source a scan reads back from one. */
+static void mirror_records(void **state)
+{
+    (void)state;
+    thumb_opts_t o;
+    thumb_opts_default(&o);
+    task_t *t = task_new("/s/a/b c.png", 3);
+    assert_non_null(t);
+    t->nouts = 1;
+    char err[200], buf[256];
+    assert_int_equal(store_name_mirror("out", t, &o, err, sizeof err), 0);
+    assert_string_equal(t->fail.dst, "out/a/" RECORD_PREFIX "b c.png");
+    assert_string_equal(store_mirror_record_rel("a/" RECORD_PREFIX "b c.png", &o, buf, sizeof buf),
+                        "a/b c.png");
+    assert_string_equal(store_mirror_record_rel(RECORD_PREFIX "x.gif", &o, buf, sizeof buf),
+                        "x.gif");
+    assert_null(store_mirror_record_rel("a/" RECORD_PREFIX, &o, buf, sizeof buf)); /* no name */
+    assert_null(store_mirror_record_rel(".a/" RECORD_PREFIX "x.gif", &o, buf, sizeof buf));
+    assert_null(store_mirror_record_rel("a/.thumbgen-gallery", &o, buf, sizeof buf));
+    assert_null(store_mirror_rel("a/" RECORD_PREFIX "b.jpg", &o)); /* never a thumbnail */
+    task_free(t);
+    /* Several sizes: beside size 1's output, in its folder. */
+    assert_true(parse_size_list("128,512x", &o));
+    t = task_new("/s/a/c.png", 3);
+    assert_non_null(t);
+    t->nouts = 2;
+    assert_int_equal(store_name_mirror("out", t, &o, err, sizeof err), 0);
+    assert_string_equal(t->fail.dst, "out/128/a/" RECORD_PREFIX "c.png");
+    assert_string_equal(
+        store_mirror_record_rel("128/a/" RECORD_PREFIX "c.png", &o, buf, sizeof buf), "a/c.png");
+    assert_null(store_mirror_record_rel("a/" RECORD_PREFIX "c.png", &o, buf, sizeof buf));
+    task_free(t);
+    /* A name too long for a record's: none (tried again every run). */
+    char name[300];
+    memset(name, 'n', 250);
+    memcpy(name + 250, ".png", 5);
+    char path[320];
+    snprintf(path, sizeof path, "/s/%s", name);
+    thumb_opts_default(&o);
+    t = task_new(path, 3);
+    assert_non_null(t);
+    t->nouts = 1;
+    assert_int_equal(store_name_mirror("out", t, &o, err, sizeof err), 0);
+    assert_null(t->fail.dst);
+    task_free(t);
+}
+
 static void expected_hashes(void **state)
 {
     (void)state;
@@ -119,9 +166,8 @@ static void removed_hashes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(mirror_names_one_size),
-        cmocka_unit_test(mirror_names_sizes_and_templates),
-        cmocka_unit_test(expected_hashes),
+        cmocka_unit_test(mirror_names_one_size), cmocka_unit_test(mirror_names_sizes_and_templates),
+        cmocka_unit_test(mirror_records),        cmocka_unit_test(expected_hashes),
         cmocka_unit_test(removed_hashes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -93,9 +93,10 @@ static int fdo_name(store_t *base, task_t *t, const thumb_opts_t *o, char *err, 
     return ok ? 0 : -1;
 }
 
-/* True when the PNG at path records t's source as it is now: same URI and MTime, and the same
- * Size if it records one (a failure entry need not). */
-static bool records(const char *path, const task_t *t)
+/* Whether the PNG at path records t's source as it is now (same URI and MTime, and the same Size
+ * if it records one: a failure entry need not): 1 it does, 0 it records another (or is not
+ * readable as one), -1 there is none. */
+static int records(const char *path, const task_t *t)
 {
     static const char *const keys[] = {"Thumb::URI", "Thumb::MTime", "Thumb::Size"};
     char *v[3];
@@ -103,22 +104,27 @@ static bool records(const char *path, const task_t *t)
     char mtime[32], size[32];
     snprintf(mtime, sizeof mtime, "%" PRId64, (int64_t)t->mtime.tv_sec);
     snprintf(size, sizeof size, "%" PRIu64, t->size);
-    bool ok = v[0] && v[1] && strcmp(v[0], t->uri) == 0 && strcmp(v[1], mtime) == 0 &&
-              (v[2] == NULL || strcmp(v[2], size) == 0);
+    int r = v[0] == NULL ? -1
+            : v[1] && strcmp(v[0], t->uri) == 0 && strcmp(v[1], mtime) == 0 &&
+                    (v[2] == NULL || strcmp(v[2], size) == 0)
+                ? 1
+                : 0;
     pngtext_free(v, 3);
-    return ok;
+    return r;
 }
 
 static bool fdo_fresh(store_t *base, const task_t *t, int i)
 {
     (void)base;
-    return records(t->outs[i].dst, t);
+    return records(t->outs[i].dst, t) == 1;
 }
 
-static bool fdo_failed_before(store_t *base, const task_t *t)
+static bool fdo_failed_before(store_t *base, task_t *t)
 {
     (void)base;
-    return records(t->fail.dst, t);
+    int r = records(t->fail.dst, t);
+    t->fail_held = r >= 0;
+    return r == 1;
 }
 
 static void ignore_removal(void *ctx, const char *addr, const char *err)
