@@ -247,6 +247,30 @@ static void deleted_page_written_again(void **state)
     expect_in(at(test_dirs.dst, "nested/a b/index.html"), "href=\"%C3%BC%20deep/index.html\"");
 }
 
+/* Names the state escapes (a '%', a tab, a newline, "%41") and BlurHashes (whose alphabet holds
+ * '%'): a rerun that changes nothing still finds every thumbnail in its folder's state, making
+ * nothing; each name is on the page. */
+static void escaped_names_known(void **state)
+{
+    (void)state;
+    const char *names[] = {"100%.jpg", "a\tb.jpg", "two\nlines.jpg", "x%41.jpg", "plain.jpg"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char cmd[512];
+        FMT(cmd, "cp '%s/photos/orientation/Landscape_1.jpg' '%s/%s'", TESTDATA, test_dirs.src,
+            names[i]);
+        sh(cmd);
+    }
+    for (int run = 0; run < 2; run++) {
+        proc_result_t r = tg_run(BIN, test_dirs.src, test_dirs.dst, "--html", "--placeholder",
+                                 "blurhash", "-j", "2", NULL);
+        assert_int_equal(r.status, 0);
+        expect_summary(r.err, run == 0 ? 5 : 0, run == 0 ? 0 : 5, 0, 0);
+        proc_result_free(&r);
+    }
+    expect_in(at(test_dirs.dst, "index.html"), "alt=\"100%.jpg\"");
+    expect_in(at(test_dirs.dst, "index.html"), "alt=\"x%41.jpg\"");
+}
+
 static void expect_refused(const char *why, const char *a, const char *b, const char *c)
 {
     proc_result_t r = tg_run(BIN, a, b, c, NULL);
@@ -342,6 +366,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(incremental, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(prune_takes_the_page, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(deleted_page_written_again, setup_dirs, teardown_dirs),
+        cmocka_unit_test_setup_teardown(escaped_names_known, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(refusals, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(into_s3, setup_dirs, teardown_dirs),
     };

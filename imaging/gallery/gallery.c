@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <search.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,9 @@ struct gallery {
     size_t n, cap;
     g_folder_t *last; /* the folder asked for last: a listing asks for one many times in a row */
     bool failed;      /* out of memory: nothing may be written */
+    /* A loaded state or an event has recorded a failure or clash somewhere (never unset): else
+     * an up-to-date thumbnail has nothing to change (gallery_task). */
+    atomic_bool problems;
 };
 
 static void free_nothing(void *p)
@@ -52,7 +56,7 @@ static char *addr_of(const gallery_t *g, const char *rel, const char *name)
  * (NULL when out of memory: the gallery is marked failed). */
 static g_folder_t *folder_at(gallery_t *g, const char *rel, size_t n)
 {
-    if (g->last != NULL && strlen(g->last->rel) == n && memcmp(g->last->rel, rel, n) == 0)
+    if (g->last != NULL && g->last->rellen == n && memcmp(g->last->rel, rel, n) == 0)
         return g->last;
     char *key = strndup(rel, n);
     g_folder_t probe = {.rel = key}, *f = NULL;
@@ -68,7 +72,7 @@ static g_folder_t *folder_at(gallery_t *g, const char *rel, size_t n)
             g->list = v, g->cap = cap;
     }
     if (key != NULL && g->n < g->cap && (f = calloc(1, sizeof *f)) != NULL)
-        f->rel = key;
+        f->rel = key, f->rellen = n;
     if (f == NULL || tsearch(f, &g->folders, folder_cmp) == NULL) {
         free(key);
         free(f);
@@ -85,6 +89,8 @@ static g_folder_t *folder_at(gallery_t *g, const char *rel, size_t n)
     if (rc == 0) {
         f->stored = true;
         state_parse(f, buf, &g->site);
+        if (f->nproblems > 0)
+            atomic_store_explicit(&g->problems, true, memory_order_relaxed);
     } else if (rc < 0) {
         f->dirty = true; /* unreadable: written anew */
     }
@@ -218,12 +224,17 @@ static void set_problem(gallery_t *g, g_folder_t *f, const char *name, const cha
     }
     p->clash = clash;
     p->seen = true;
+    atomic_store_explicit(&g->problems, true, memory_order_relaxed);
     g_put(&f->problems, &f->nproblems, p, g_problem_cmp, g_problem_free);
     f->dirty = true;
 }
 
 void gallery_task(gallery_t *g, const task_t *t)
 {
+    /* A rerun's common case: up to date, and no problem recorded anywhere to drop (its folder was
+     * loaded by gallery_knows, in the lister thread that settles it): nothing to do. */
+    if (t->status == TASK_UP_TO_DATE && !atomic_load_explicit(&g->problems, memory_order_relaxed))
+        return;
     pthread_mutex_lock(&g->mu);
     const char *name;
     g_folder_t *f = folder_of(g, t, &name);

@@ -52,16 +52,21 @@ typedef struct g_sub {
     int cw, ch;
 } g_sub_t;
 
-/* A thumbnail's line of a loaded state, kept as text until something needs it as a record. */
+/* A thumbnail's line of a loaded state, kept as text until something needs it as a record, with
+ * what state_knows compares found as it is loaded (fields as escaped in the line). */
 typedef struct g_line {
-    const char *key; /* its first output's file name, as escaped in the line */
-    size_t keylen;
+    const char *key, *src; /* its first output's file name, its source's name */
+    unsigned keylen, srclen;
+    unsigned tail;        /* the fields after key */
+    unsigned char hashes; /* PLACEHOLDER_ flags: the hashes it holds */
+    bool plain;           /* nothing escaped in key and src (most names): compared as bytes */
     char *line;
 } g_line_t;
 
 typedef struct g_folder {
-    char *rel; /* below DST's mirrored root ("" for the top), as SRC's folders are named */
-    int depth; /* its components */
+    char *rel;     /* below DST's mirrored root ("" for the top), as SRC's folders are named */
+    size_t rellen; /* (strlen(rel)) */
+    int depth;     /* its components */
     void *thumbs, *problems, *subs; /* tsearch trees of the above, by key, src and name */
     size_t nthumbs, nproblems, nsubs;
     /* While lines is not NULL, the thumbnails are still the loaded state's text (raw), one line
@@ -70,6 +75,7 @@ typedef struct g_folder {
     char *raw;
     g_line_t *lines;
     size_t nlines;
+    size_t hint; /* the line after the one state_knows found last: a listing asks in order */
     bool dirty;  /* its page and state differ from what the store holds */
     bool stored; /* the store held a state for it */
 } g_folder_t;
@@ -120,8 +126,7 @@ void state_thumbs(g_folder_t *f, const g_site_t *site);
 
 /* True when f records a thumbnail whose outputs are named files[0..n) (files[0] its key), made
  * from the source named src, with the placeholders of kinds (PLACEHOLDER_ flags). */
-bool state_knows(const g_folder_t *f, const char *src, const char *const *files, int n,
-                 unsigned kinds);
+bool state_knows(g_folder_t *f, const char *src, const char *const *files, int n, unsigned kinds);
 
 /* The state file's text for f. */
 char *state_format(const g_folder_t *f, const g_site_t *site, size_t *len);

@@ -190,23 +190,34 @@ static int line_cmp(const void *key, const void *item)
     return -esc_cmp(l->key, l->keylen, key);
 }
 
-bool state_knows(const g_folder_t *f, const char *src, const char *const *files, int n,
-                 unsigned kinds)
+/* Whether the n escaped bytes at e (plain: none escaped) are name's, of len bytes. */
+static bool esc_eq(const char *e, size_t n, bool plain, const char *name, size_t len)
 {
-    const g_line_t *l = bsearch(files[0], f->lines, f->nlines, sizeof *f->lines, line_cmp);
-    size_t len;
-    const char *s = l ? field(l->line, 1, &len) : NULL;
-    if (s == NULL || esc_cmp(s, len, src) != 0)
+    return plain ? n == len && memcmp(e, name, len) == 0 : esc_cmp(e, n, name) == 0;
+}
+
+bool state_knows(g_folder_t *f, const char *src, const char *const *files, int n, unsigned kinds)
+{
+    size_t len = strlen(files[0]);
+    const g_line_t *l = NULL;
+    /* A listing asks in about the lines' order: the line after the last one found, first. */
+    for (size_t i = f->hint; l == NULL && i < f->nlines && i < f->hint + 2; i++)
+        if (esc_eq(f->lines[i].key, f->lines[i].keylen, f->lines[i].plain, files[0], len))
+            l = &f->lines[i];
+    if (l == NULL)
+        l = bsearch(files[0], f->lines, f->nlines, sizeof *f->lines, line_cmp);
+    if (l == NULL)
         return false;
-    /* The placeholders asked for: each there (else the thumbnail is made again, for its hash). */
-    if (((kinds & PLACEHOLDER_THUMBHASH) && (!field(l->line, 5, &len) || len == 0)) ||
-        ((kinds & PLACEHOLDER_BLURHASH) && (!field(l->line, 6, &len) || len == 0)))
-        return false;
-    /* Its outputs: n of them (its last field is the last output's height), each named so. */
-    const char *last = field(l->key, 3 * (n - 1) + 2, &len);
-    bool same = last != NULL && last[len] == '\0';
-    for (int i = 1; same && i < n; i++)
-        same = (s = field(l->key, 3 * i, &len)) != NULL && esc_cmp(s, len, files[i]) == 0;
+    f->hint = (size_t)(l - f->lines) + 1;
+    /* Its outputs: n of them (3 fields each), each named so; the placeholders asked for, each
+     * there (else the thumbnail is made again, for its hash); made from src. */
+    bool same = l->tail == 3 * (unsigned)(n - 1) + 2 && (kinds & ~(unsigned)l->hashes) == 0 &&
+                esc_eq(l->src, l->srclen, l->plain, src, strlen(src));
+    for (int i = 1; same && i < n; i++) {
+        size_t m;
+        const char *s = field(l->key, 3 * i, &m);
+        same = s != NULL && esc_cmp(s, m, files[i]) == 0;
+    }
     return same;
 }
 
@@ -241,22 +252,50 @@ static char *next_line(char **p)
     return line;
 }
 
-/* Keeps a thumbnail's line as text, with its key; false when it cannot (then it is parsed). */
-static bool keep_line(g_folder_t *f, char *line, size_t *cap)
+/* Keeps the thumbnail's line at line as text, with what state_knows compares, found in one pass
+ * over its bytes; *end: where it ends (its newline or the text's end). plain: nothing in the text
+ * is escaped. False when it cannot (then it is parsed). */
+static bool keep_line(g_folder_t *f, char *line, bool plain, size_t *cap, char **end)
 {
-    size_t n;
-    const char *key = field(line, KEY_FIELD, &n);
-    if (key == NULL)
+    const char *v[KEY_FIELD + 2]; /* where fields 0 .. KEY_FIELD + 1 start */
+    unsigned n = 0;
+    char *p = line;
+    for (;; p++) {
+        if (n < KEY_FIELD + 2)
+            v[n] = p;
+        n++;
+        while ((unsigned char)*p > '\n') /* (every byte below 0x20 but these is escaped) */
+            p++;
+        if (*p != '\t')
+            break;
+    }
+    *end = p;
+    if (*p != '\n' && *p != '\0') /* a byte that should have been escaped */
+        return false;
+    if (n < KEY_FIELD + 1)
         return false;
     if (f->nlines == *cap) {
         size_t bigger = *cap ? 2 * *cap : 64;
-        g_line_t *v = realloc(f->lines, bigger * sizeof *v);
-        if (v == NULL)
+        g_line_t *grown = realloc(f->lines, bigger * sizeof *grown);
+        if (grown == NULL)
             return false;
-        f->lines = v;
+        f->lines = grown;
         *cap = bigger;
     }
-    f->lines[f->nlines++] = (g_line_t){.key = key, .keylen = n, .line = line};
+    size_t keylen =
+        n > KEY_FIELD + 1 ? (size_t)(v[KEY_FIELD + 1] - 1 - v[KEY_FIELD]) : strlen(v[KEY_FIELD]);
+    size_t srclen = (size_t)(v[2] - 1 - v[1]);
+    f->lines[f->nlines++] =
+        (g_line_t){.key = v[KEY_FIELD],
+                   .keylen = (unsigned)keylen,
+                   .src = v[1],
+                   .srclen = (unsigned)srclen,
+                   .tail = n - KEY_FIELD - 1,
+                   .hashes = (unsigned char)((v[6] - v[5] > 1 ? PLACEHOLDER_THUMBHASH : 0) |
+                                             (v[7] - v[6] > 1 ? PLACEHOLDER_BLURHASH : 0)),
+                   .plain = plain || (memchr(v[1], '%', srclen) == NULL &&
+                                      memchr(v[KEY_FIELD], '%', keylen) == NULL),
+                   .line = line};
     return true;
 }
 
@@ -283,10 +322,20 @@ void state_parse(g_folder_t *f, const char *text, const g_site_t *site)
         f->dirty = true; /* the same records, shown another way: the page is written again */
     f->raw = copy;
     size_t cap = 0;
-    bool sorted = true, kept = true;
-    while ((line = next_line(&p)) != NULL) {
-        if (line[0] == 't' && line[1] == '\t' && kept && (kept = keep_line(f, line, &cap)))
-            continue; /* looked up as text (state_knows) until needed as a record */
+    bool sorted = true, kept = true, plain = strchr(p, '%') == NULL; /* (below the header) */
+    while (*p != '\0') {
+        char *end;
+        if (*p == '\n') {
+            p++;
+            continue;
+        }
+        /* A thumbnail's line is looked up as text (state_knows) until needed as a record. */
+        if (p[0] == 't' && p[1] == '\t' && kept && (kept = keep_line(f, p, plain, &cap, &end))) {
+            p = *end ? (*end = '\0', end + 1) : end;
+            continue;
+        }
+        if ((line = next_line(&p)) == NULL)
+            break;
         n = split(line, v);
         void *item = NULL;
         if (strcmp(v[0], "t") == 0 && (item = thumb_from(v, n, site)) != NULL)
@@ -302,7 +351,7 @@ void state_parse(g_folder_t *f, const char *text, const g_site_t *site)
     /* The keys must ascend, for bsearch (a state written by hand may not: then it is parsed). */
     for (size_t i = 1; sorted && i < f->nlines; i++) {
         const g_line_t *a = &f->lines[i - 1], *b = &f->lines[i];
-        if (memchr(a->key, '%', a->keylen) == NULL && memchr(b->key, '%', b->keylen) == NULL) {
+        if (a->plain && b->plain) {
             int c = memcmp(a->key, b->key, a->keylen < b->keylen ? a->keylen : b->keylen);
             sorted = c < 0 || (c == 0 && a->keylen < b->keylen); /* (names hold no NUL) */
             continue;
