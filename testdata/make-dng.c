@@ -5,13 +5,15 @@
  * Orientation tag then says), with a colour matrix that makes the camera's space linear sRGB.
  *
  *   make-dng IN OUT [--bits 12|16] [--orientation N] [--preview SCALE] [--preview-tint]
- *                   [--scale S]
+ *                   [--preview-profile PROFILE] [--scale S]
  *
  * --preview SCALE embeds a JPEG preview (of IN scaled by SCALE, as cameras embed one of 1,600 px
  * to full size) in IFD 0, the raw data going to a SubIFD, as cameras lay DNGs out; the preview
  * holds no EXIF orientation, so only the DNG's own tag says how to turn it. --preview-tint makes
  * the preview's pixels differ from the raw data on purpose (inverted), so a test can tell which
- * one a thumbnail came from. --scale S resizes IN first (the benchmark's 24 MP files).
+ * one a thumbnail came from. --preview-profile PROFILE (a libvips profile name, e.g. p3, or an
+ * ICC file) converts the preview's pixels from sRGB into PROFILE, which the preview embeds, as a
+ * camera set to a wide gamut may. --scale S resizes IN first (the benchmark's 24 MP files).
  *
  * Built by the tests and bench/run.sh: cc make-dng.c $(pkg-config --cflags --libs vips libtiff-4)
  */
@@ -81,16 +83,27 @@ static void write_raw(TIFF *tif, VipsImage *img, int bits, uint32_t subfile)
 }
 
 /* Writes a JPEG preview as IFD data: one strip holding a whole JPEG file. */
-static void write_preview(TIFF *tif, VipsImage *img, double scale, int tint)
+static void write_preview(TIFF *tif, VipsImage *img, double scale, int tint, const char *profile)
 {
     VipsImage *small, *shown;
     if (vips_resize(img, &small, scale, NULL))
         die("cannot scale the preview");
     if (tint ? vips_invert(small, &shown, NULL) : vips_copy(small, &shown, NULL))
         die("cannot tint the preview");
+    if (profile != NULL) { /* the profile is all the preview keeps: no EXIF, XMP or IPTC */
+        VipsImage *wide;
+        if (vips_icc_transform(shown, &wide, profile, "input_profile", "srgb", "embedded", FALSE,
+                               NULL))
+            die("cannot convert the preview");
+        g_object_unref(shown);
+        shown = wide;
+        vips_image_remove(shown, VIPS_META_EXIF_NAME);
+        vips_image_remove(shown, VIPS_META_XMP_NAME);
+        vips_image_remove(shown, VIPS_META_IPTC_NAME);
+    }
     void *jpeg;
     size_t len;
-    if (vips_jpegsave_buffer(shown, &jpeg, &len, "Q", 90, "strip", TRUE, NULL))
+    if (vips_jpegsave_buffer(shown, &jpeg, &len, "Q", 90, "strip", profile == NULL, NULL))
         die("cannot encode the preview");
     TIFFSetField(tif, TIFFTAG_SUBFILETYPE, (uint32_t)FILETYPE_REDUCEDIMAGE);
     TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, (uint32_t)shown->Xsize);
@@ -132,9 +145,11 @@ int main(int argc, char **argv)
 {
     if (argc < 3 || VIPS_INIT(argv[0]))
         return fprintf(stderr, "usage: make-dng IN OUT [--bits 12|16] [--orientation N] "
-                               "[--preview SCALE] [--preview-tint] [--scale S]\n"),
+                               "[--preview SCALE] [--preview-tint] [--preview-profile PROFILE] "
+                               "[--scale S]\n"),
                2;
     int bits = 12, orientation = 1, tint = 0;
+    const char *profile = NULL;
     double preview = 0, scale = 1;
     for (int i = 3; i < argc; i++) {
         if (strcmp(argv[i], "--bits") == 0 && i + 1 < argc)
@@ -145,6 +160,8 @@ int main(int argc, char **argv)
             preview = atof(argv[++i]);
         else if (strcmp(argv[i], "--scale") == 0 && i + 1 < argc)
             scale = atof(argv[++i]);
+        else if (strcmp(argv[i], "--preview-profile") == 0 && i + 1 < argc)
+            profile = argv[++i];
         else if (strcmp(argv[i], "--preview-tint") == 0)
             tint = 1;
         else
@@ -166,7 +183,7 @@ int main(int argc, char **argv)
         uint64_t sub = 0;
         TIFFSetField(tif, TIFFTAG_SUBIFD, 1, &sub);
         dng_tags(tif, orientation);
-        write_preview(tif, mem, preview, tint);
+        write_preview(tif, mem, preview, tint, profile);
         if (!TIFFWriteDirectory(tif))
             die("cannot write IFD 0");
         write_raw(tif, mem, bits, 0);

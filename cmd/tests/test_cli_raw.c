@@ -131,6 +131,26 @@ static void cropped_sizes(void **state)
     }
 }
 
+/* A preview tagged with a wide gamut's profile (Display P3, as a camera set to a wide gamut may
+ * embed one) is converted to sRGB with it, as every ICC-tagged image is: its thumbnail shows what
+ * the same picture's untagged sRGB preview shows. Taken for sRGB, it was 11.1 levels off. */
+static void preview_profile_converted(void **state)
+{
+    (void)state;
+    dng("p3.dng", "--preview 1 --preview-profile p3");
+    dng("srgb.dng", "--preview 1");
+    proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, "-s", "200", "--raw", "preview", NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    VipsImage *wide = load(at(dirs.dst, "p3.jpg")), *srgb = load(at(dirs.dst, "srgb.jpg"));
+    double d = mean_abs_diff(wide, srgb);
+    print_message("P3 preview against sRGB preview: %.2f levels\n", d);
+    if (d > 1.5)
+        fail_msg("the P3-tagged preview's thumbnail is %.2f levels from the sRGB one's", d);
+    g_object_unref(wide);
+    g_object_unref(srgb);
+}
+
 /* A corrupt RAW and a truncated one each fail with LibRaw's reason in words; the good one is
  * made; nothing is written for the bad ones. */
 static void broken_raw_fails_alone(void **state)
@@ -230,6 +250,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(preview_and_develop, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(small_preview, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(cropped_sizes, setup_dirs, teardown_dirs),
+        cmocka_unit_test_setup_teardown(preview_profile_converted, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(broken_raw_fails_alone, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(raw_jpeg_pair, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(raw_in_the_cache, setup_dirs, teardown_dirs),

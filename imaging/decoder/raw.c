@@ -94,12 +94,22 @@ static void from_preview(const thumb_opts_t *o, task_t *t, libraw_data_t *lr, in
     bool fill = o->crop != CROP_NONE && o->nsizes > 1; /* uncropped: thumb_sizes crops each */
     if (fill)
         b = thumb_fill_box(&b, th->twidth, th->theight);
+    /* A preview tagged with a wide gamut's profile (a camera set to Adobe RGB) is converted to
+     * sRGB with it, as any other ICC-tagged image is (thumbnail.c). */
+    VipsImage *hdr = vips_image_new_from_buffer(th->thumb, th->tlength, "", NULL);
+    const char *eprofile = hdr != NULL && hdr->Bands >= 3 && !o->keep_metadata &&
+                                   vips_image_get_typeof(hdr, VIPS_META_ICC_NAME) != 0
+                               ? "srgb"
+                               : NULL;
+    VIPS_UNREF(hdr);
+    vips_error_clear(); /* a preview libvips cannot read fails below, in words */
     VipsImage *img = NULL, *up = NULL;
     if (src != NULL &&
         vips_thumbnail_source(src, &img, b.width, "option_string", "fail_on=truncated", "height",
                               b.height, "size", o->upscale ? VIPS_SIZE_BOTH : VIPS_SIZE_DOWN,
                               "crop", fill ? VIPS_INTERESTING_NONE : thumb_interesting(o->crop),
-                              "no_rotate", TRUE, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL) == 0)
+                              "no_rotate", TRUE, "fail_on", VIPS_FAIL_ON_TRUNCATED,
+                              "export_profile", eprofile, NULL) == 0)
         up = o->no_rotate ? (g_object_ref(img), img) : upright(img, orientation);
     if (up == NULL)
         thumb_fail_vips(t, "cannot read the RAW file's preview");
