@@ -1,8 +1,9 @@
 /* End-to-end tests of the placeholders in the gallery's pages (--html with --placeholder): in
- * Debian's Chromium, headless (cmd/tests/gallery/check.js --placeholders), with the thumbnails'
- * requests aborted, each thumbnail's box shows what the reference packages (the pinned `thumbhash`
- * and `blurhash`, cmd/tests/placeholder) decode its hash to, and with scripts off its average
- * colour; with the images allowed each loads over its placeholder and takes it away. The rest
+ * Debian's Chromium, headless (cmd/tests/gallery/check.js --placeholders), with the images'
+ * requests held unanswered (loading), each thumbnail's and cover's box shows what the reference
+ * packages (the pinned `thumbhash` and `blurhash`, cmd/tests/placeholder) decode its hash to, and
+ * with scripts off its average colour; with the images allowed each loads over its placeholder
+ * and takes it away. The rest
  * reads the pages and state files: the hashes are the manifest's, the state keeps them across a
  * rerun that makes nothing (a rewritten page still paints them, and so does one written after a
  * run without --placeholder), a gallery made without placeholders gets them by making each
@@ -24,8 +25,9 @@
 
 #define BIN THUMBGEN_BIN
 #define dirs test_dirs
-#define NPHOTOS 3
-static const char *const photos[NPHOTOS] = {"Landscape_1.jpg", "Landscape_6.jpg", "Portrait_6.jpg"};
+#define NPHOTOS 3 /* at the top; then sub/'s, whose thumbnail is sub/'s cover */
+static const char *const photos[NPHOTOS + 1] = {"Landscape_1.jpg", "Landscape_6.jpg",
+                                                "Portrait_6.jpg", "Landscape_3.jpg"};
 
 /* SRC: testdata's three four-colour photos at the top, and one in sub/. */
 static void make_fixture(void)
@@ -91,16 +93,23 @@ static void expect_text(const char *path, const char *text, bool want)
         fail_msg("%s %s %s", path, want ? "does not hold" : "holds", text);
 }
 
-/* The top page's image of each photo carries hashes[i] as data-KIND. */
+/* The top page's image of each photo carries hashes[i] as data-KIND, with its box's long side
+ * and its average colour; sub/'s cover carries its photo's. */
 static void expect_painted(const char *dst, const char *kind, char hashes[][64])
 {
     for (int i = 0; i < NPHOTOS; i++) {
         char want[256];
-        FMT(want, "alt=\"%s\" style=\"background:#", photos[i]);
+        FMT(want, "alt=\"%s\" style=\"%s:min(100%%,128px);background:#", photos[i],
+            strncmp(photos[i], "Portrait", 8) == 0 ? "height" : "width");
         expect_text(at(dst, "index.html"), want, true);
         FMT(want, "data-%s=\"%s\">", kind, hashes[i]);
         expect_text(at(dst, "index.html"), want, true);
     }
+    char want[256];
+    FMT(want, "alt=\"\" style=\"width:min(100%%,128px);background:#");
+    expect_text(at(dst, "index.html"), want, true);
+    FMT(want, "data-%s=\"%s\">", kind, hashes[NPHOTOS]);
+    expect_text(at(dst, "index.html"), want, true);
     expect_text(at(dst, "index.html"), "<script>", true);
 }
 
@@ -126,10 +135,10 @@ static void painted_in_a_browser(void **state)
     make_fixture();
     const char *kinds[] = {"thumbhash", "blurhash"};
     for (int k = 0; k < 2; k++) {
-        char dst[256], hashes[NPHOTOS][64];
+        char dst[256], hashes[NPHOTOS + 1][64];
         FMT(dst, "%s/%s", dirs.root, kinds[k]);
         free(run_html(dst, kinds[k]));
-        for (int i = 0; i < NPHOTOS; i++)
+        for (int i = 0; i <= NPHOTOS; i++)
             snprintf(hashes[i], sizeof hashes[i], "%s", manifest_hash(photos[i], kinds[k]));
         expect_painted(dst, kinds[k], hashes);
         browser_check(dst);
@@ -145,8 +154,8 @@ static void kept_across_reruns(void **state)
     (void)state;
     make_fixture();
     free(run_html(dirs.dst, "thumbhash"));
-    char hashes[NPHOTOS][64], cmd[512];
-    for (int i = 0; i < NPHOTOS; i++)
+    char hashes[NPHOTOS + 1][64], cmd[512];
+    for (int i = 0; i <= NPHOTOS; i++)
         snprintf(hashes[i], sizeof hashes[i], "%s", manifest_hash(photos[i], "thumbhash"));
     expect_painted(dirs.dst, "thumbhash", hashes);
 

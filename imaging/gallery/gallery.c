@@ -339,6 +339,7 @@ static g_sub_t *summary(gallery_t *g, const g_folder_t *f)
         s->cover = g_out_path(&g->site, f->rel, w.first, k);
         s->cw = w.first->outs[k].w;
         s->ch = w.first->outs[k].h;
+        snprintf(s->hash, sizeof s->hash, "%s", g_painted_hash(&g->site, w.first));
         ok = ok && s->cover != NULL;
     }
     for (size_t i = 0; ok && w.first == NULL && s->cover == NULL && i < f->nsubs; i++) {
@@ -347,6 +348,7 @@ static g_sub_t *summary(gallery_t *g, const g_folder_t *f)
         ok = (s->cover = strdup(subs[i]->cover)) != NULL;
         s->cw = subs[i]->cw;
         s->ch = subs[i]->ch;
+        memcpy(s->hash, subs[i]->hash, sizeof s->hash);
     }
     free(subs);
     if (!ok) {
@@ -360,7 +362,8 @@ static bool same_sub(const g_sub_t *a, const g_sub_t *b)
 {
     bool covers = a->cover == NULL || b->cover == NULL
                       ? a->cover == b->cover
-                      : strcmp(a->cover, b->cover) == 0 && a->cw == b->cw && a->ch == b->ch;
+                      : strcmp(a->cover, b->cover) == 0 && a->cw == b->cw && a->ch == b->ch &&
+                            strcmp(a->hash, b->hash) == 0;
     return a->count == b->count && a->problems == b->problems && covers;
 }
 

@@ -20,6 +20,14 @@ unsigned g_painted(const g_site_t *site)
     return p & PLACEHOLDER_THUMBHASH ? PLACEHOLDER_THUMBHASH : p & PLACEHOLDER_BLURHASH;
 }
 
+const char *g_painted_hash(const g_site_t *site, const g_thumb_t *t)
+{
+    unsigned kind = g_painted(site);
+    return kind == PLACEHOLDER_THUMBHASH  ? t->thumbhash
+           : kind == PLACEHOLDER_BLURHASH ? t->blurhash
+                                          : "";
+}
+
 static long long area(const g_out_t *o)
 {
     return (long long)o->w * o->h;

@@ -50,6 +50,7 @@ typedef struct g_sub {
     uint64_t count, problems;
     char *cover;
     int cw, ch;
+    char hash[sizeof((task_meta_t *)0)->thumbhash]; /* its cover's painted placeholder; "": none */
 } g_sub_t;
 
 /* A thumbnail's line of a loaded state, kept as text until something needs it as a record, with
@@ -133,6 +134,9 @@ char *state_format(const g_folder_t *f, const g_site_t *site, size_t *len);
 
 /* The kind of placeholder the pages paint (one PLACEHOLDER_ flag, ThumbHash first; 0: none). */
 unsigned g_painted(const g_site_t *site);
+
+/* t's placeholder of the kind the pages paint ("": none). */
+const char *g_painted_hash(const g_site_t *site, const g_thumb_t *t);
 
 /* The page of folder f. */
 char *page_html(const g_folder_t *f, const g_site_t *site, size_t *len);

@@ -242,23 +242,25 @@ static void duration(FILE *o, double secs)
         fprintf(o, "%ld:%02ld", s / 60, s % 60);
 }
 
-/* An image; t (NULL: none) is the thumbnail whose placeholder it carries, if any: true then. */
+/* An image, with hash (NULL or "": none), the placeholder of the kind the pages paint: true when
+ * it carries one. Such an image has its box before it loads (it would have none, its size being
+ * auto for the tile to fit it, and nothing to paint on): its long side is its own or the tile's,
+ * the other side follows from its width and height. */
 static bool img(FILE *o, const char *folder, int depth, const char *path, int w, int h,
-                const char *alt, const g_site_t *site, const g_thumb_t *t)
+                const char *alt, const g_site_t *site, const char *hash)
 {
-    unsigned kind = t ? g_painted(site) : 0;
-    const char *hash = kind == PLACEHOLDER_THUMBHASH  ? t->thumbhash
-                       : kind == PLACEHOLDER_BLURHASH ? t->blurhash
-                                                      : "";
+    unsigned kind = hash && hash[0] ? g_painted(site) : 0;
     char css[16];
-    bool paint = hash[0] && (kind == PLACEHOLDER_THUMBHASH ? thumbhash_css(hash, css, sizeof css)
-                                                           : blurhash_css(hash, css, sizeof css));
+    bool paint = kind == PLACEHOLDER_THUMBHASH  ? thumbhash_css(hash, css, sizeof css)
+                 : kind == PLACEHOLDER_BLURHASH ? blurhash_css(hash, css, sizeof css)
+                                                : false;
     fputs("<img src=\"", o);
     href(o, folder, depth, path);
     fprintf(o, "\" width=%d height=%d loading=lazy alt=\"", w, h);
     text(o, alt);
     if (paint) {
-        fprintf(o, "\" style=\"background:%s\" data-%s=\"", css,
+        fprintf(o, "\" style=\"%s:min(100%%,%dpx);background:%s\" data-%s=\"",
+                w >= h ? "width" : "height", w >= h ? w : h, css,
                 kind == PLACEHOLDER_THUMBHASH ? "thumbhash" : "blurhash");
         text(o, hash);
     }
@@ -300,8 +302,8 @@ static bool thumb(FILE *o, const g_folder_t *f, const g_site_t *site, const g_th
         fputs("<span class=t>", o);
     }
     if (ok)
-        *painted |=
-            img(o, f->rel, f->depth, sp, t->outs[small].w, t->outs[small].h, t->src, site, t);
+        *painted |= img(o, f->rel, f->depth, sp, t->outs[small].w, t->outs[small].h, t->src, site,
+                        g_painted_hash(site, t));
     if (strcmp(t->kind, "video") == 0) {
         fputs("<b>\xe2\x96\xb6 ", o); /* U+25B6 BLACK RIGHT-POINTING TRIANGLE */
         duration(o, t->duration);
@@ -324,13 +326,14 @@ static bool thumb(FILE *o, const g_folder_t *f, const g_site_t *site, const g_th
     return ok;
 }
 
-static void sub(FILE *o, const g_folder_t *f, const g_site_t *site, const g_sub_t *s)
+/* A subfolder's figure; *painted is set when its cover carries a placeholder. */
+static void sub(FILE *o, const g_folder_t *f, const g_site_t *site, const g_sub_t *s, bool *painted)
 {
     fputs("<figure><a class=t href=\"", o);
     url(o, s->name);
     fputs("/index.html\">", o);
     if (s->cover != NULL)
-        img(o, f->rel, f->depth, s->cover, s->cw, s->ch, "", site, NULL);
+        *painted |= img(o, f->rel, f->depth, s->cover, s->cw, s->ch, "", site, s->hash);
     else
         fputs("<i>no thumbnails</i>", o);
     fputs("</a><figcaption><a href=\"", o);
@@ -450,13 +453,13 @@ char *page_html(const g_folder_t *f, const g_site_t *site, size_t *len)
         fprintf(o, " \xc2\xb7 %llu not shown in subfolders", (unsigned long long)below);
     fputs("</p>\n", o);
     bool both = f->nsubs > 0 && f->nthumbs > 0; /* then each grid says what it holds */
+    bool painted = false;
     if (ok && f->nsubs > 0) {
         fputs(both ? "<h2>Folders</h2>\n<div class=\"g d\">\n" : "<div class=\"g d\">\n", o);
         for (size_t i = 0; i < f->nsubs; i++)
-            sub(o, f, site, subs[i]);
+            sub(o, f, site, subs[i], &painted);
         fputs("</div>\n", o);
     }
-    bool painted = false;
     if (ok && f->nthumbs > 0) {
         fputs(both ? "<h2>Here</h2>\n<div class=g>\n" : "<div class=g>\n", o);
         for (size_t i = 0; ok && i < f->nthumbs; i++)

@@ -6,7 +6,8 @@
  *                                                  a thumbnail (hashes "": none), a size an output
  *   f  SRC  REASON                                              a failure
  *   c  SRC  OWNER                                               a name clash's loser
- *   d  NAME  COUNT  PROBLEMS  COVER  W  H                       a subfolder
+ *   d  NAME  COUNT  PROBLEMS  COVER  W  H  HASH                 a subfolder (HASH: its cover's
+ *                                                  painted placeholder; absent in older states)
  * PAINTED is the placeholder kind the pages paint (g_painted): another one rewrites every page.
  * Records are written in their trees' order, so the same state gives the same bytes. */
 #include <errno.h>
@@ -134,9 +135,10 @@ static g_problem_t *problem_from(char **v, int n, bool clash)
 static g_sub_t *sub_from(char **v, int n)
 {
     long long count, problems, w, h;
-    if (n != 7 || !int_field(v[2], 0, INT64_MAX, &count) ||
-        !int_field(v[3], 0, INT64_MAX, &problems) || !int_field(v[5], 0, 1 << 20, &w) ||
-        !int_field(v[6], 0, 1 << 20, &h) || v[1][0] == '\0' || strchr(v[1], '/') != NULL)
+    if ((n != 7 && n != 8) || (n == 8 && strlen(v[7]) >= sizeof((g_sub_t *)0)->hash) ||
+        !int_field(v[2], 0, INT64_MAX, &count) || !int_field(v[3], 0, INT64_MAX, &problems) ||
+        !int_field(v[5], 0, 1 << 20, &w) || !int_field(v[6], 0, 1 << 20, &h) || v[1][0] == '\0' ||
+        strchr(v[1], '/') != NULL)
         return NULL;
     g_sub_t *s = calloc(1, sizeof *s);
     if (s == NULL)
@@ -151,6 +153,8 @@ static g_sub_t *sub_from(char **v, int n)
         g_sub_free(s);
         return NULL;
     }
+    if (n == 8 && s->cover != NULL)
+        memcpy(s->hash, v[7], strlen(v[7]) + 1);
     return s;
 }
 
@@ -411,7 +415,9 @@ char *state_format(const g_folder_t *f, const g_site_t *site, size_t *len)
         put_field(out, s->name);
         fprintf(out, "\t%llu\t%llu", (unsigned long long)s->count, (unsigned long long)s->problems);
         put_field(out, s->cover ? s->cover : "");
-        fprintf(out, "\t%d\t%d\n", s->cover ? s->cw : 0, s->cover ? s->ch : 0);
+        fprintf(out, "\t%d\t%d", s->cover ? s->cw : 0, s->cover ? s->ch : 0);
+        put_field(out, s->cover ? s->hash : "");
+        fputc('\n', out);
     }
     free(v);
     if (fclose(out) != 0 || !ok) {

@@ -6,11 +6,12 @@
 //   - --quadrants NAME,...: on the top page, a screenshot shows each named thumbnail's quadrant
 //     colours (testdata's picture: red, green / blue, yellow) where the thumbnail is;
 //   - every image that carries a placeholder (--placeholder) has it taken away once it has loaded;
-//   - --placeholders REFS: on the top page, with every thumbnail's request aborted so that only
-//     the placeholders show, each thumbnail's box shows at its centre what the reference packages
+//   - --placeholders REFS: on the top page, with every image's request held unanswered (the
+//     images loading, as on a slow network: only the placeholders show), each image's box that
+//     carries one (thumbnails and covers) shows at its centre what the reference packages
 //     (REFS/node_modules: thumbhash's thumbHashToRGBA, blurhash's decode) decode its hash to, and
 //     with scripts off its average colour (thumbHashToAverageRGBA, BlurHash's DC term); neither
-//     the page's nor the tile's background; no console error but the aborted requests'.
+//     the page's nor the tile's background; no console error.
 // Also, for people: --shot FILE [--page REL] [--width PX] [--dark] takes a full-page screenshot;
 // --bench prints the top page's time to first paint and to every image loaded.
 // Prints one JSON line of what it saw; exits 1 with a line per problem on stderr.
@@ -45,7 +46,7 @@ const QUADRANTS = [
   {name: 'yellow', at: [0.75, 0.75], rgb: [230, 210, 60]},
 ];
 
-// how: {blockImages: abort every image request, noScript: scripts off}.
+// how: {holdImages: answer no image request, noScript: scripts off}.
 async function openPage(browser, pageUrl, width, dark, how = {}) {
   const page = await browser.newPage();
   await page.setViewport({width, height: 900});
@@ -54,7 +55,6 @@ async function openPage(browser, pageUrl, width, dark, how = {}) {
   if (how.noScript)
     await page.setJavaScriptEnabled(false);
   await page.setRequestInterception(true);
-  const aborted = new Set();
   page.on('request', r => {
     const u = r.url();
     if (u.startsWith('data:')) {
@@ -62,19 +62,18 @@ async function openPage(browser, pageUrl, width, dark, how = {}) {
     } else if (!u.startsWith(rootUrl)) {
       say(`${pageUrl}: a request leaves the gallery: ${u}`);
       r.abort();
-    } else if (how.blockImages && r.resourceType() === 'image') {
-      aborted.add(u);
-      r.abort();
+    } else if (how.holdImages && r.resourceType() === 'image') {
+      // (left unanswered: the image stays loading until the page is closed)
     } else {
       r.continue();
     }
   });
   page.on('console', m => {
-    if (m.type() === 'error' && !aborted.has(m.location().url))
+    if (m.type() === 'error')
       say(`${pageUrl}: console error: ${m.text()}`);
   });
   page.on('pageerror', e => say(`${pageUrl}: page error: ${e.message}`));
-  await page.goto(pageUrl, {waitUntil: 'load'});
+  await page.goto(pageUrl, {waitUntil: how.holdImages ? 'domcontentloaded' : 'load'});
   return page;
 }
 
@@ -202,12 +201,12 @@ async function reference(refs, kind, hash, width, height) {
   return {painted: centre(bh.decode(hash, w, h), w, h), average: [dc >> 16, dc >> 8 & 255, dc & 255]};
 }
 
-// The top page with its thumbnails' requests aborted, scripts on and off (see the top).
+// The top page with its images loading, scripts on and off (see the top).
 async function placeholders(browser, refs) {
   const seen = [];
   for (const noScript of [false, true]) {
     const pageUrl = rootUrl + 'index.html';
-    const page = await openPage(browser, pageUrl, 1280, false, {blockImages: true, noScript});
+    const page = await openPage(browser, pageUrl, 1280, false, {holdImages: true, noScript});
     const imgs = await page.$$('img[data-thumbhash],img[data-blurhash]');
     if (imgs.length === 0)
       say('top page: no image carries a placeholder');
@@ -215,13 +214,17 @@ async function placeholders(browser, refs) {
     const rgb = c => c.match(/\d+/g).slice(0, 3).map(Number);
     for (const img of imgs) {
       const [alt, kind, hash, width, height] = await img.evaluate(i => [
-        i.alt, i.dataset.thumbhash ? 'thumbhash' : 'blurhash', i.dataset.thumbhash || i.dataset.blurhash,
+        i.alt || i.getAttribute('src'), i.dataset.thumbhash ? 'thumbhash' : 'blurhash', i.dataset.thumbhash || i.dataset.blurhash,
         Number(i.getAttribute('width')), Number(i.getAttribute('height'))]);
       await img.scrollIntoView();
       if (!noScript) // the script paints it once it nears the viewport
         await page.waitForFunction(i => i.style.backgroundImage.startsWith('url('), {timeout: 5000}, img)
           .catch(() => say(`top page: ${alt}: no placeholder painted`));
       const box = await img.boundingBox();
+      if (box === null || box.width < 4 || box.height < 4) {
+        say(`top page: ${alt}: no box to paint on while it loads`);
+        continue;
+      }
       const png = await page.screenshot({type: 'png'});
       const [got] = await pixels(browser, png, [[box.x + box.width / 2, box.y + box.height / 2]]);
       const ref = await reference(refs, kind, hash, width, height);
@@ -289,9 +292,10 @@ async function bench(browser) {
       // (an image is complete a moment before its load event takes the placeholder away)
       const painted = 'img[data-thumbhash],img[data-blurhash]';
       await page.waitForFunction(sel => Array.from(document.querySelectorAll(sel))
-        .every(i => i.naturalWidth === 0 || i.style.cssText === ''), {timeout: 5000}, painted)
+        .every(i => i.naturalWidth === 0 || (i.style.backgroundImage === '' &&
+                                             i.style.backgroundColor === '')), {timeout: 5000}, painted)
         .catch(async () => say(`${pageUrl}: a placeholder stays once its image has loaded: ` +
-          await page.$$eval(painted, v => v.filter(i => i.style.cssText).map(i => i.src).join(' '))));
+          await page.$$eval(painted, v => v.filter(i => i.style.background).map(i => i.src).join(' '))));
       const links = await page.$$eval('a[href]', as => as.map(a => a.href));
       checkLinks(pageUrl, links, queue, seen);
       if (i === 0 && opt('--quadrants'))
