@@ -8,7 +8,7 @@ table=$(sed -n '/<!-- rooms -->/,/<!-- \/rooms -->/p' docs/DESIGN.md | grep '^| 
 [ -n "$table" ] || { echo "docs/DESIGN.md: no table of rooms"; exit 1; }
 rooms=$(echo "$table" | awk -F'|' '{gsub(/ /,"",$2); print $2}')
 bad=0 edges=""
-is_room() { echo "$rooms" | grep -qx "$1"; }
+is_room() { grep -qx "$1" <<<"$rooms"; } # (not echo | grep -q: under pipefail, a SIGPIPE to echo fails it)
 while IFS='|' read -r _ room folder allowed _; do
   room=$(echo "$room" | tr -d ' ')
   folder=$(echo "$folder" | tr -d ' `'); folder=${folder%/}
