@@ -35,7 +35,7 @@ done <<< "$table"
 for d in imaging/*/; do
   d=${d%/}
   case "$d" in imaging/tests | imaging/fuzz) continue ;; esac
-  echo "$table" | grep -q "\`$d/\`" || { echo "$d/ is in no row of docs/DESIGN.md's table of rooms"; bad=1; }
+  grep -q "\`$d/\`" <<<"$table" || { echo "$d/ is in no row of docs/DESIGN.md's table of rooms"; bad=1; }
 done
 if ! printf '%s' "$edges" | grep -v ' imaging$' | tsort >/dev/null 2>/tmp/tsort.$$; then
   echo "docs/DESIGN.md: the rooms' arrows make a circle:"; cat /tmp/tsort.$$; bad=1
