@@ -247,6 +247,24 @@ static void deleted_page_written_again(void **state)
     expect_in(at(test_dirs.dst, "nested/a b/index.html"), "href=\"%C3%BC%20deep/index.html\"");
 }
 
+/* A failure recorded by a run without --html: the first page names it failed before, in words,
+ * never the hidden record's path (which the rerun's message gives, relative to where it ran). */
+static void recorded_failure_in_words(void **state)
+{
+    (void)state;
+    make_fixture(test_dirs.src);
+    proc_result_t r =
+        tg_run(BIN, test_dirs.src, test_dirs.dst, "-s", "128,512", "-j", "2", "--quiet", NULL);
+    assert_int_equal(r.status, 1); /* bad/ fails, leaving records */
+    proc_result_free(&r);
+    assert_int_equal(run_html(test_dirs.dst, NULL), 1);
+    expect_in(at(test_dirs.dst, "bad/index.html"),
+              "<b>empty.jpg</b>: failed before and has not changed since (--force tries again)");
+    char *page = slurp(at(test_dirs.dst, "bad/index.html"));
+    if (page == NULL || strstr(page, "thumbgen-failed") != NULL)
+        fail_msg("bad/index.html names a failure record: %s", page ? page : "(none)");
+}
+
 /* Names the state escapes (a '%', a tab, a newline, "%41") and BlurHashes (whose alphabet holds
  * '%'): a rerun that changes nothing still finds every thumbnail in its folder's state, making
  * nothing; each name is on the page. */
@@ -366,6 +384,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(incremental, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(prune_takes_the_page, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(deleted_page_written_again, setup_dirs, teardown_dirs),
+        cmocka_unit_test_setup_teardown(recorded_failure_in_words, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(escaped_names_known, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(refusals, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(into_s3, setup_dirs, teardown_dirs),

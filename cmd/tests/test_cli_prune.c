@@ -168,6 +168,42 @@ static void guard_stops_a_wrong_src(void **state)
     assert_true(exists(at(dst, "top.jpg")));
 }
 
+/* Failure records are not thumbnails to the guard: beside the 6 thumbnails, 6 broken sources'
+ * records. With every picture deleted, --prune would take all 6 thumbnails: 100%, refused. Counted
+ * with the records it was "6 of the 12 thumbnails there (50%)", allowed, and every thumbnail went.
+ * Once the broken sources go too, their records go with them. */
+static void guard_counts_thumbnails_only(void **state)
+{
+    (void)state;
+    const char *src = test_dirs.src, *dst = test_dirs.dst;
+    char cmd[1200];
+    FMT(cmd, "for n in 1 2 3 4 5 6; do printf 'not a picture' > '%s/broken'$n'.jpg'; done", src);
+    sh(cmd);
+    proc_result_t r = tg_run(BIN, src, dst, "-j", "2", "--quiet", NULL);
+    assert_int_equal(r.status, 1); /* the broken ones failed, each leaving its record */
+    proc_result_free(&r);
+    FMT(cmd, "test $(ls -A '%s' | grep -c '^\\.thumbgen-failed\\.broken') -eq 6", dst);
+    sh(cmd);
+    for (size_t i = 0; i < NSOURCES; i++)
+        assert_int_equal(unlink(at(src, SOURCES[i])), 0);
+    r = tg_run(BIN, src, dst, "--prune", "-j", "2", NULL);
+    if (r.status != 1 || strstr(r.err, "--prune would remove 6 of the 6 thumbnails there (100%), "
+                                       "more than --prune-max 50% allows; nothing removed") == NULL)
+        fail_msg("the guard did not weigh the 6 thumbnails alone (status %d):\n%s", r.status,
+                 r.err);
+    proc_result_free(&r);
+    assert_int_equal(count_outputs(dst, ".jpg"), (int)NSOURCES);
+    /* The broken sources gone as well: with --force, everything goes, the records too. */
+    FMT(cmd, "rm '%s'/broken*.jpg", src);
+    sh(cmd);
+    r = tg_run(BIN, src, dst, "--prune", "--force", "-j", "2", NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    FMT(cmd, "! ls -A '%s' | grep -q thumbgen-failed", dst);
+    sh(cmd);
+    assert_int_equal(count_outputs(dst, ".jpg"), 0);
+}
+
 /* With --force the guard is lifted. */
 static void force_lifts_the_guard(void **state)
 {
@@ -298,6 +334,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(orphans_go, setup, teardown_dirs),
         cmocka_unit_test_setup_teardown(dry_run_changes_nothing, setup, teardown_dirs),
         cmocka_unit_test_setup_teardown(guard_stops_a_wrong_src, setup, teardown_dirs),
+        cmocka_unit_test_setup_teardown(guard_counts_thumbnails_only, setup, teardown_dirs),
         cmocka_unit_test_setup_teardown(force_lifts_the_guard, setup, teardown_dirs),
         cmocka_unit_test_setup_teardown(shards_split_the_orphans, setup, teardown_dirs),
         cmocka_unit_test_setup_teardown(unlisted_folder_keeps_its_thumbnails, setup, teardown_dirs),

@@ -80,7 +80,7 @@ static bool on_entry(void *ctx, const store_entry_t *e)
         return !(s->oom = true);
     memcpy(copy, e->addr, na + 1);
     memcpy(copy + na + 1, e->rel, nr + 1);
-    s->v[s->n++] = (prune_entry_t){copy, copy + na + 1, e->gone};
+    s->v[s->n++] = (prune_entry_t){copy, copy + na + 1, e->gone, e->record};
     return true;
 }
 
@@ -176,7 +176,11 @@ void prune_run(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_c
         scan_free(&p->scan);
         return;
     }
-    uint64_t present = p->scan.n;
+    /* The guard weighs thumbnails: failure records go with their sources, uncounted (two records
+     * beside two thumbnails must not let --prune take every thumbnail as "50%"). */
+    uint64_t present = 0, thumbs = 0;
+    for (size_t i = 0; i < p->scan.n; i++)
+        present += !p->scan.v[i].record;
     size_t n = 0;
     char **orphans = malloc((p->scan.n ? p->scan.n : 1) * sizeof *orphans);
     if (orphans == NULL) {
@@ -190,8 +194,10 @@ void prune_run(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_c
         bool orphan = e->gone == 1 || (e->gone == -1 && !hashset_maybe(&p->expected, e->addr));
         if (orphan && unlisted(p, e->rel))
             kept++;
-        else if (orphan)
+        else if (orphan) {
             orphans[n++] = e->addr;
+            thumbs += !e->record;
+        }
     }
     if (kept > 0) {
         char note[200];
@@ -201,14 +207,14 @@ void prune_run(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_c
                  kept, kept == 1 ? "" : "s", kept == 1 ? "its folder" : "their folders");
         reporter_note(rep, where, note);
     }
-    if (!within_guard(cfg, n, present)) {
+    if (!within_guard(cfg, thumbs, present)) {
         char why[600];
         snprintf(why, sizeof why,
-                 "--prune would remove %zu of the %llu thumbnails there (%llu%%), more than "
+                 "--prune would remove %llu of the %llu thumbnails there (%llu%%), more than "
                  "--prune-max %llu%s allows; nothing removed (is SRC right? --force removes "
                  "them anyway)",
-                 n, (unsigned long long)present,
-                 (unsigned long long)(present ? n * 100 / present : 0),
+                 (unsigned long long)thumbs, (unsigned long long)present,
+                 (unsigned long long)(present ? thumbs * 100 / present : 0),
                  (unsigned long long)cfg->max, cfg->max_percent ? "%" : "");
         reporter_dst_failure(rep, where, why);
     } else if (cfg->dry_run) {

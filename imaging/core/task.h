@@ -66,6 +66,7 @@ typedef struct task {
     uint64_t dev, ino;     /* set with `opened` */
     bool opened;           /* a local file's identity, from its open descriptor */
     bool unreadable;       /* failed because the source could not be opened */
+    bool limited;          /* failed on --timeout or --max-memory: the options may be to blame */
     /* Skipped, and why, for the manifest's "reason" (a static string: "gone", "superseded", ...);
      * NULL otherwise (a name clash says so with owner). */
     const char *reason;

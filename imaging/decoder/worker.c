@@ -167,9 +167,11 @@ static child_io_t read_reply(decoder_t *d, task_t *t, const dec_reply_t *r,
     if (io != CHILD_OK)
         return io;
     t->meta = r->meta;
-    if (r->status == DEC_STATUS_OOM)
+    if (r->status == DEC_STATUS_OOM) {
         task_fail(t, TASK_FAILED, "out of memory (limit %llu MiB; see --max-memory): %s",
                   (unsigned long long)d->cfg->max_memory_mib, err);
+        t->limited = true;
+    }
     else if (r->status == TASK_MADE)
         t->status = TASK_MADE;
     else if (r->status == TASK_SKIPPED || r->status == TASK_FAILED)
@@ -256,12 +258,15 @@ static decode_result_t make(decoder_t *d, task_t *t, int src, done_t *done)
     case CHILD_TIMEOUT:
         child_reap(&d->child);
         task_fail(t, TASK_FAILED, "timed out after %g s (see --timeout)", d->cfg->timeout_s);
+        t->limited = true;
         return DECODE_SETTLED;
     case CHILD_GONE:
     default:
         if (t->status != TASK_FAILED) {
-            describe_end(d, child_reap_exited(&d->child), msg, sizeof msg);
+            int status = child_reap_exited(&d->child);
+            describe_end(d, status, msg, sizeof msg);
             task_fail(t, TASK_FAILED, "%s", msg);
+            t->limited = status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == DEC_EXIT_OOM;
         }
         child_reap(&d->child);
         return DECODE_SETTLED;
@@ -272,14 +277,17 @@ decode_result_t decoder_make(decoder_t *d, task_t *t, int src, done_t *done)
 {
     decode_result_t r = src >= 0 ? make(d, t, src, done) : DECODE_SETTLED;
     /* A store that records failures named a record for a source that could be read but not
-     * thumbnailed, whatever in its bytes stopped it (a bad file, a crash, a time-out): the
-     * cache's PNG (made by the decoder: it carries the uri), else the reason in words. */
+     * thumbnailed: the cache's PNG (made by the decoder: it carries the uri) whatever stopped it
+     * (a bad file, a crash, a time-out), as the standard asks; else the reason in words, only
+     * where the bytes are to blame: a time-out or the memory limit may pass with other options
+     * (--timeout, --max-memory), which a record keyed to the source would not see. */
     if (r != DECODE_SETTLED || t->status != TASK_FAILED || t->fail.dst == NULL || t->unreadable)
         return r;
     char *text = NULL;
     if (t->uri != NULL)
         fail_entry(d, t, done);
-    else if (asprintf(&text, "%s: %s\n", t->rel, t->error ? t->error : "failed") >= 0)
+    else if (!t->limited &&
+             asprintf(&text, "%s: %s\n", t->rel, t->error ? t->error : "failed") >= 0)
         t->fail.buf = text, t->fail.len = strlen(text);
     return r;
 }

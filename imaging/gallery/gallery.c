@@ -244,7 +244,13 @@ void gallery_task(gallery_t *g, const task_t *t)
     } else if (f != NULL && t->status == TASK_UP_TO_DATE && f->nproblems > 0) {
         drop_problem(f, name); /* (a rerun's common case, nothing to drop, costs no search) */
     } else if (f != NULL && t->status == TASK_FAILED) {
-        set_problem(g, f, name, t->error ? t->error : "failed", false, t->failed_before);
+        /* A failure its record vouches for keeps the words the page had; a page that had none
+         * (the record made by a run without --html) says so plainly, naming no hidden file. */
+        const char *why = t->failed_before ? "failed before and has not changed since (--force "
+                                             "tries again)"
+                          : t->error       ? t->error
+                                           : "failed";
+        set_problem(g, f, name, why, false, t->failed_before);
     } else if (f != NULL && t->status == TASK_SKIPPED && t->owner != NULL) {
         set_problem(g, f, name, t->owner, true, false);
     } /* other skips (not an image, --no-video, gone) show nothing */

@@ -84,7 +84,7 @@ static bool scan_dir(folder_t *s, int d, const char *rel, const struct stat *src
         memcpy(addr, s->dst, nd);
         addr[nd] = '/';
         memcpy(addr + nd + 1, sub, off + nn + 1);
-        go = fn(ctx, &(store_entry_t){.addr = addr, .rel = src_rel, .gone = -1});
+        go = fn(ctx, &(store_entry_t){.addr = addr, .rel = src_rel, .gone = -1, .record = record});
     }
     closedir(dir);
     return go;

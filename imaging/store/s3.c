@@ -285,7 +285,8 @@ static bool scan_key(void *ctx, const s3_obj_t *obj)
     char *addr = NULL;
     if (asprintf(&addr, "%s/%s", s->dst, rel) < 0)
         return !(sc->oom = true);
-    bool go = sc->fn(sc->ctx, &(store_entry_t){.addr = addr, .rel = src_rel, .gone = -1});
+    bool go = sc->fn(sc->ctx,
+                     &(store_entry_t){.addr = addr, .rel = src_rel, .gone = -1, .record = record});
     free(addr);
     sc->stopped = !go;
     return go;

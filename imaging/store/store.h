@@ -39,6 +39,9 @@ typedef struct store_entry {
      * size folder (a/b/c.jpg); the cache's, its source's own path (a/b/c.png). */
     const char *rel;
     int gone; /* the cache: 1 when its source no longer exists, else 0; mirrored stores: -1 */
+    /* A mirrored store's failure record (RECORD_PREFIX, mirror.h), not a thumbnail: --prune
+     * removes it with its source, but --prune-max counts thumbnails only. */
+    bool record;
 } store_entry_t;
 
 typedef bool (*store_entry_fn)(void *ctx, const store_entry_t *e);
