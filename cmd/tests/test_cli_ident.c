@@ -204,6 +204,41 @@ static void gone_before_its_turn(void **state)
     free(err);
 }
 
+/* A failure record that lands after its source was listed (an older job's, under --watch) is
+ * removed when the source is made all the same: the lister, which saw none, is not asked. Here
+ * the record appears while the only decoder is held, after c.png's line says b.png was listed. */
+static void record_after_listing_goes(void **state)
+{
+    (void)state;
+    const char *src = test_dirs.src, *dst = test_dirs.dst;
+    save(at(src, "c.png"), 20, 20);
+    proc_result_t r = tg_run(BIN, src, dst, NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    char fifo[256], cmd[1024];
+    FMT(fifo, "%s/release", test_dirs.root);
+    FMT(cmd, "mkfifo '%s' && printf 'TGFAULT hold %s' > '%s/0-hold.png'", fifo, fifo, src);
+    sh(cmd);
+    save(at(src, "b.png"), 20, 20);
+    watcher_t w;
+    char *argv[] = {HOOKS, (char *)src, (char *)dst, "-j", "1", NULL};
+    watcher_start(&w, test_dirs.root, argv);
+    int hold = open(fifo, O_WRONLY | O_CLOEXEC); /* returns once the decoder is held */
+    assert_true(hold >= 0);
+    expect(&w, "c.png\"", "\"up_to_date\"", NULL);
+    FMT(cmd, "printf 'b.png: an older verdict\\n' > '%s/.thumbgen-failed.b.png'", dst);
+    sh(cmd);
+    close(hold);
+    expect(&w, "b.png\"", "\"made\"", NULL);
+    char *err = NULL;
+    assert_int_equal(watcher_finish(&w, &err), 1); /* 0-hold.png, which is no image, alone */
+    free(err);
+    struct stat st;
+    assert_int_equal(stat(at(dst, "b.jpg"), &st), 0);
+    if (lstat(at(dst, ".thumbgen-failed.b.png"), &st) == 0)
+        fail_msg("b.png was made, but the record that landed after it was listed stayed");
+}
+
 /* ---- --watch: a job held in its decoder while the file changes again (thumbgen-testhooks) */
 
 #define CHECK "/usr/bin/python3", FREEDESKTOP_DIR "/gnome_check.py"
@@ -385,6 +420,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(identity_without_nanoseconds, setup_seconds_dst,
                                         teardown_seconds_dst),
         cmocka_unit_test_setup_teardown(gone_before_its_turn, setup_dirs, teardown),
+        cmocka_unit_test_setup_teardown(record_after_listing_goes, setup_dirs, teardown),
         cmocka_unit_test_setup_teardown(double_save_keeps_the_last, setup_dirs, teardown),
         cmocka_unit_test_setup_teardown(double_save_keeps_the_last_cached, setup_dirs, teardown),
         cmocka_unit_test_setup_teardown(touch_after_write, setup_dirs, teardown),

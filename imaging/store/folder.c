@@ -249,8 +249,10 @@ static int folder_put(store_t *base, void *local, const task_t *src, const char 
 {
     (void)local;
     int rc = write_file((folder_t *)base, path, buf, len, src);
-    if (rc == 0 && src != NULL && src->fail_held && src->nouts > 0 &&
-        strcmp(path, src->outs[src->nouts - 1].dst) == 0) /* made now: its record goes */
+    /* Made now: its record goes, whether or not the lister saw one (fail_held): under --watch an
+     * older job's record may have landed after this job was listed. Costs a lookup when none. */
+    if (rc == 0 && src != NULL && src->fail.dst != NULL && src->nouts > 0 &&
+        strcmp(path, src->outs[src->nouts - 1].dst) == 0)
         folder_remove(base, (char *const *)&src->fail.dst, 1, ignore_removal, NULL);
     if (rc == ELOOP)
         snprintf(err, errsz,
