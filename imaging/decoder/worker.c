@@ -171,8 +171,7 @@ static child_io_t read_reply(decoder_t *d, task_t *t, const dec_reply_t *r,
         task_fail(t, TASK_FAILED, "out of memory (limit %llu MiB; see --max-memory): %s",
                   (unsigned long long)d->cfg->max_memory_mib, err);
         t->limited = true;
-    }
-    else if (r->status == TASK_MADE)
+    } else if (r->status == TASK_MADE)
         t->status = TASK_MADE;
     else if (r->status == TASK_SKIPPED || r->status == TASK_FAILED)
         task_fail(t, (task_status_t)r->status, "%s", err[0] ? err : "cannot be thumbnailed");
