@@ -24,7 +24,8 @@ int count_outputs(const char *dir, const char *part)
     struct dirent *e;
     while (d != NULL && (e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
-            strncmp(e->d_name, ".thumbgen-failed.", 17) == 0) /* a failure record */
+            strncmp(e->d_name, ".thumbgen-failed.", 17) == 0 || /* a record */
+            strncmp(e->d_name, ".thumbgen-skipped.", 18) == 0)
             continue;
         char p[1024];
         if (snprintf(p, sizeof p, "%s/%s", dir, e->d_name) >= (int)sizeof p)

@@ -9,9 +9,9 @@
 #include "proc.h"
 
 /* Counts the regular files under dir (recursively) whose name contains part (NULL: every file),
- * failure records (".thumbgen-failed.NAME", docs/DESIGN.md) apart: they are no thumbnails.
- * Every counted .jpg must decode to its last pixel (the test fails otherwise), so a partial or
- * corrupt thumbnail can never be counted as made. */
+ * records (".thumbgen-failed.NAME", ".thumbgen-skipped.NAME": docs/DESIGN.md) apart: they are no
+ * thumbnails. Every counted .jpg must decode to its last pixel (the test fails otherwise), so a
+ * partial or corrupt thumbnail can never be counted as made. */
 int count_outputs(const char *dir, const char *part);
 
 /* Opens an image for inspection (random access), failing the test if it does not load. */

@@ -2,8 +2,11 @@
  * whose bytes failed to decode is remembered beside its thumbnails, keyed to its identity, so a
  * rerun with nothing changed reports it failed again (status 1) without fetching it (S3: no GET)
  * or decoding it; a changed source is tried again, a made one loses its record, and --prune
- * removes the record of a source that is gone. Run against the real S3 test server (s3rver) and
- * read back with awscli and the server's request log; manifests are read by Python's json. */
+ * removes the record of a source that is gone. A source without an image's extension whose bytes
+ * are not an image is skipped ("not an image") and remembered the same way, in a record of its
+ * own kind, so a rerun skips it again without fetching it. Run against the real S3 test server
+ * (s3rver) and read back with awscli and the server's request log; manifests are read by Python's
+ * json. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -24,6 +27,7 @@
 
 #define BIN THUMBGEN_BIN
 #define REC ".thumbgen-failed."
+#define SKIPREC ".thumbgen-skipped."
 #define FAILED_BEFORE "\"failed before and has not changed since"
 
 static s3server_t srv;
@@ -180,6 +184,182 @@ static void s3_records(void **state)
                         "rec/.thumbgen-notes\trec/a.jpg\trec/b.jpg\trec/broken.jpg");
 }
 
+/* Writes a JPEG's bytes under a name without an extension. */
+static void write_jpeg_as(const char *path)
+{
+    char cmd[1024];
+    FMT(cmd, "cp '%s/formats/grey.jpg' '%s'", TESTDATA, path);
+    sh(cmd);
+}
+
+/* s3://photos/skip -> s3://thumbs/skip: an object without an extension that holds text is
+ * skipped as not an image and remembered (a record of that kind, named so the listing tells it),
+ * so the rerun skips it again with 0 GET; one that holds a JPEG is made; the text replaced by an
+ * image is made and its record goes; a text object deleted loses its record to --prune. */
+static void s3_skip_records(void **state)
+{
+    (void)state;
+    char src[256], cmd[2048], args[1024], manifest[256];
+    FMT(src, "%s/ssrc", srv.root);
+    FMT(manifest, "%s/skip.jsonl", srv.root);
+    FMT(cmd,
+        "mkdir -p '%s' && cp '%s/formats/grey.jpg' '%s/a.jpg' && echo 'some notes' > '%s/notes'",
+        src, TESTDATA, src, src);
+    sh(cmd);
+    write_jpeg_as(at(src, "photo"));
+    FMT(args, "s3 cp --quiet --recursive '%s' s3://photos/skip", src);
+    s3server_aws(&srv, args);
+
+    proc_result_t r =
+        tg_run(BIN, "s3://photos/skip", "s3://thumbs/skip", "--manifest", manifest, NULL);
+    expect_run(&r, 0, 2, 0, 1, 0);
+    assert_string_equal(field_of(manifest, "/notes", "status"), "\"skipped\"");
+    assert_string_equal(field_of(manifest, "/notes", "error"), "\"not an image\"");
+    assert_string_equal(field_of(manifest, "/photo", "status"), "\"made\"");
+    assert_string_equal(keys_under("skip"), "skip/" SKIPREC "notes\tskip/a.jpg\tskip/photo.jpg");
+
+    /* Nothing changed: skipped again, not an image, from the listing alone: 0 GET, 0 PUT. */
+    int gets = s3server_requests(&srv, "GET /photos/skip/");
+    int puts = s3server_requests(&srv, "PUT ");
+    r = tg_run(BIN, "s3://photos/skip", "s3://thumbs/skip", "--manifest", manifest, "--stats",
+               NULL);
+    int lines = 0;
+    for (const char *p = r.err; (p = strstr(p, "S3 requests: ")) != NULL; p++, lines++)
+        if (strncmp(strchr(p, ','), ", 0 GET, 0 PUT, 0 DeleteObjects", 31) != 0)
+            fail_msg("--stats: %s", r.err);
+    assert_int_equal(lines, 2); /* the source's and the store's */
+    expect_run(&r, 0, 0, 2, 1, 0);
+    assert_string_equal(field_of(manifest, "/notes", "status"), "\"skipped\"");
+    assert_string_equal(field_of(manifest, "/notes", "error"), "\"not an image\"");
+    assert_string_equal(field_of(manifest, "/notes", "dst"), "null");
+    assert_int_equal(s3server_requests(&srv, "GET /photos/skip/"), gets);
+    assert_int_equal(s3server_requests(&srv, "PUT "), puts);
+
+    /* A minute passes; notes is replaced by a JPEG: fetched, made, and its record goes. */
+    FMT(cmd, "find '%s' -name '*._S3rver_object' -exec touch -d '1 minute ago' {} +", srv.data);
+    sh(cmd);
+    FMT(args, "s3 cp --quiet '%s/photo' s3://photos/skip/notes", src);
+    s3server_aws(&srv, args);
+    r = tg_run(BIN, "s3://photos/skip", "s3://thumbs/skip", "--manifest", manifest, NULL);
+    expect_run(&r, 0, 1, 2, 0, 0);
+    assert_string_equal(field_of(manifest, "/notes", "status"), "\"made\"");
+    assert_string_equal(keys_under("skip"), "skip/a.jpg\tskip/notes.jpg\tskip/photo.jpg");
+
+    /* A text object gets a record, then is deleted: --prune removes the record. */
+    FMT(cmd, "echo 'more notes' > '%s/gone'", src);
+    sh(cmd);
+    FMT(args, "s3 cp --quiet '%s/gone' s3://photos/skip/gone", src);
+    s3server_aws(&srv, args);
+    r = tg_run(BIN, "s3://photos/skip", "s3://thumbs/skip", NULL);
+    expect_run(&r, 0, 0, 3, 1, 0);
+    assert_non_null(strstr(keys_under("skip"), "skip/" SKIPREC "gone"));
+    s3server_aws(&srv, "s3 rm --quiet s3://photos/skip/gone");
+    r = tg_run(BIN, "s3://photos/skip", "s3://thumbs/skip", "--prune", "--manifest", manifest,
+               NULL);
+    if (r.status != 0 ||
+        strstr(r.err, "0 made, 3 up to date, 0 skipped, 0 failed, 1 removed") == NULL)
+        fail_msg("status %d: %s", r.status, r.err);
+    proc_result_free(&r);
+    FMT(cmd, "grep -qF '\"status\":\"removed\",\"dst\":\"s3://thumbs/skip/" SKIPREC "gone\"' '%s'",
+        manifest);
+    sh(cmd);
+    assert_string_equal(keys_under("skip"), "skip/a.jpg\tskip/notes.jpg\tskip/photo.jpg");
+}
+
+/* Fails unless path is there and is the same file as before (never written again). */
+static void expect_same_file(const char *path, const struct stat *before)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(st.st_ino == before->st_ino && st.st_mtim.tv_sec == before->st_mtim.tv_sec &&
+                st.st_mtim.tv_nsec == before->st_mtim.tv_nsec);
+}
+
+/* The folder store: a file without an extension that is not an image is remembered as skipped;
+ * the rerun skips it without decoding it (its record is not written again, and --prune keeps
+ * it and the gallery shows nothing of it), a touch or --force tries again, made its record goes,
+ * deleted --prune removes it. */
+static void folder_skip_records(void **state)
+{
+    (void)state;
+    tg_dirs_t d;
+    dirs_make(&d, "skiprec");
+    char cmd[2048], notes[256], record[256];
+    FMT(notes, "%s/notes", d.src);
+    FMT(record, "%s/" SKIPREC "notes", d.dst);
+    FMT(cmd, "cp '%s/formats/grey.jpg' '%s/a.jpg' && echo 'some notes' > '%s'", TESTDATA, d.src,
+        notes);
+    sh(cmd);
+    write_jpeg_as(at(d.src, "photo"));
+
+    proc_result_t r = tg_run(BIN, d.src, d.dst, "--html", "--manifest", d.manifest, NULL);
+    expect_run(&r, 0, 2, 0, 1, 0);
+    assert_string_equal(field_of(d.manifest, "/notes", "error"), "\"not an image\"");
+    char *text = slurp(record);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "notes: not an image"));
+    struct stat rec1;
+    assert_int_equal(stat(record, &rec1), 0);
+    char page[256];
+    FMT(page, "%s/index.html", d.dst);
+    char *html = slurp(page);
+    assert_non_null(html);
+    assert_null(strstr(html, "thumbgen-skipped"));
+
+    /* Nothing changed: skipped again from its record, not decoded (the record is not written
+     * again), and --prune keeps it. */
+    r = tg_run(BIN, d.src, d.dst, "--html", "--prune", "--manifest", d.manifest, NULL);
+    assert_non_null(strstr(r.err, "0 failed, 0 removed"));
+    expect_run(&r, 0, 0, 2, 1, 0);
+    assert_string_equal(field_of(d.manifest, "/notes", "status"), "\"skipped\"");
+    assert_string_equal(field_of(d.manifest, "/notes", "error"), "\"not an image\"");
+    expect_same_file(record, &rec1);
+
+    /* Touched: tried again (its record written anew); then known again. */
+    FMT(cmd, "touch -d '2020-05-05 10:00:00' '%s'", notes);
+    sh(cmd);
+    r = tg_run(BIN, d.src, d.dst, "--manifest", d.manifest, NULL);
+    expect_run(&r, 0, 0, 2, 1, 0);
+    assert_string_equal(field_of(d.manifest, "/notes", "error"), "\"not an image\"");
+    struct stat rec2;
+    assert_int_equal(stat(record, &rec2), 0);
+    assert_true(rec2.st_ino != rec1.st_ino);
+    r = tg_run(BIN, d.src, d.dst, NULL);
+    expect_run(&r, 0, 0, 2, 1, 0);
+    expect_same_file(record, &rec2);
+
+    /* --force tries again. */
+    r = tg_run(BIN, d.src, d.dst, "--force", NULL);
+    expect_run(&r, 0, 2, 0, 1, 0);
+    assert_int_equal(stat(record, &rec1), 0);
+    assert_true(rec1.st_ino != rec2.st_ino);
+
+    /* Replaced by an image: made, and its record goes. */
+    write_jpeg_as(notes);
+    r = tg_run(BIN, d.src, d.dst, "--manifest", d.manifest, NULL);
+    expect_run(&r, 0, 1, 2, 0, 0);
+    assert_int_equal(access(record, F_OK), -1);
+
+    /* A text file gets a record, then is deleted: --prune removes the record. */
+    char gone[256], gone_rec[256];
+    FMT(gone, "%s/gone", d.src);
+    FMT(gone_rec, "%s/" SKIPREC "gone", d.dst);
+    FMT(cmd, "echo 'more notes' > '%s'", gone);
+    sh(cmd);
+    r = tg_run(BIN, d.src, d.dst, NULL);
+    expect_run(&r, 0, 0, 3, 1, 0);
+    assert_int_equal(access(gone_rec, F_OK), 0);
+    assert_int_equal(unlink(gone), 0);
+    r = tg_run(BIN, d.src, d.dst, "--prune", NULL);
+    if (r.status != 0 ||
+        strstr(r.err, "0 made, 3 up to date, 0 skipped, 0 failed, 1 removed") == NULL)
+        fail_msg("status %d: %s", r.status, r.err);
+    proc_result_free(&r);
+    assert_int_equal(access(gone_rec, F_OK), -1);
+    assert_int_equal(count_outputs(d.dst, ".jpg"), 3);
+    dirs_remove(&d);
+}
+
 /* The folder store: the same sequence, with --html; a touched source is tried again, the record
  * is never a thumbnail to --prune or the gallery, and the page keeps the decoder's words. */
 static void folder_records(void **state)
@@ -279,7 +459,8 @@ static void folder_records(void **state)
 
 /* --watch: a broken file's record is written as it fails; saved again with other broken bytes
  * (a new identity) it is tried again, saved as an image it is made and its record goes, and a
- * broken file deleted loses its record (--prune). */
+ * broken file deleted loses its record (--prune), as does a text file without an extension (its
+ * record says "not an image"). */
 static void watch_records(void **state)
 {
     (void)state;
@@ -292,13 +473,20 @@ static void watch_records(void **state)
     write_png(at(d.src, "a.png"), 40, 20);
     write_broken(broken);
     write_broken(gone);
+    char notes[256], notes_rec[256], cmd[1024];
+    FMT(notes, "%s/notes", d.src);
+    FMT(notes_rec, "%s/" SKIPREC "notes", d.dst);
+    FMT(cmd, "echo 'some notes' > '%s'", notes);
+    sh(cmd);
     char *argv[] = {BIN, d.src, d.dst, "--watch", "--prune", "-j", "2", NULL};
     watcher_t w;
     watcher_start(&w, d.root, argv);
     while (seen_count(&w, "broken.jpg\"", "not a recognised image format") == 0 ||
-           seen_count(&w, "gone.jpg\"", "not a recognised image format") == 0)
-        expect(&w, "not a recognised image format", NULL); /* the first pass's, in any order */
+           seen_count(&w, "gone.jpg\"", "not a recognised image format") == 0 ||
+           seen_count(&w, "notes\"", "not an image") == 0)
+        expect(&w, "\"error\":\"not a", NULL); /* the first pass's, in any order */
     assert_int_equal(access(record, F_OK), 0);
+    assert_int_equal(access(notes_rec, F_OK), 0);
 
     write_broken(broken);
     expect(&w, "broken.jpg\"", "\"failed\"", "not a recognised image format", NULL);
@@ -309,6 +497,8 @@ static void watch_records(void **state)
 
     assert_int_equal(unlink(gone), 0);
     expect(&w, "\"removed\"", REC "gone.jpg", NULL);
+    assert_int_equal(unlink(notes), 0);
+    expect(&w, "\"removed\"", SKIPREC "notes", NULL);
     kill(w.pid, SIGINT);
     char *err = NULL;
     watcher_finish(&w, &err);
@@ -317,14 +507,15 @@ static void watch_records(void **state)
     char gone_rec[256];
     FMT(gone_rec, "%s/" REC "gone.jpg", d.dst);
     assert_int_equal(access(gone_rec, F_OK), -1);
+    assert_int_equal(access(notes_rec, F_OK), -1);
     dirs_remove(&d);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(s3_records),
-        cmocka_unit_test(folder_records),
+        cmocka_unit_test(s3_records),          cmocka_unit_test(s3_skip_records),
+        cmocka_unit_test(folder_skip_records), cmocka_unit_test(folder_records),
         cmocka_unit_test(watch_records),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

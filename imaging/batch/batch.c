@@ -185,8 +185,8 @@ static void ignore_removal(void *ctx, const char *addr, const char *err)
     (void)ctx, (void)addr, (void)err; /* what cannot be removed is whole, only not all there */
 }
 
-/* A writer: puts a made task's thumbnails (or a failed one's failure entry) into the store,
- * reports the task and frees it. Once a write finds the store full (ENOSPC, EDQUOT), that
+/* A writer: puts a made task's thumbnails (or a failed or not-an-image one's record) into the
+ * store, reports the task and frees it. Once a write finds the store full (ENOSPC, EDQUOT), that
  * source's outputs written before go, `full` fires, and no later task is written. */
 static map_result_t write_out(void *ctx, void *in, void *out, done_t *done)
 {
@@ -222,9 +222,12 @@ static map_result_t write_out(void *ctx, void *in, void *out, done_t *done)
         }
         break;
     }
-    if (may && t->status == TASK_FAILED && t->fail.buf != NULL && !done_fired(l->run->full) &&
-        store->ops->put(store, l->store_local, t, t->fail.dst, t->fail.buf, t->fail.len, err,
-                        sizeof err) != 0)
+    bool skipped = t->status == TASK_SKIPPED; /* not an image: the decoder's verdict */
+    const char *record = skipped ? t->skip_dst : t->status == TASK_FAILED ? t->fail.dst : NULL;
+    if (may && record != NULL && t->fail.buf != NULL && !done_fired(l->run->full) &&
+        store->ops->put(store, l->store_local, t, record, t->fail.buf, t->fail.len, err,
+                        sizeof err) != 0 &&
+        !skipped) /* (a skip record that cannot be written: tried again next run) */
         task_fail(t, TASK_FAILED, "%s (and its failure entry cannot be written: %s)", t->error,
                   err);
     order_done(order, t);

@@ -112,14 +112,19 @@ static task_t *file_task(lister_t *l, const src_file_t *f)
         settle(l, t);
         return NULL;
     }
-    /* Asked with --force too: a record held for it goes once it is made (t->fail_held). */
-    bool failed = ops->failed_before != NULL && ops->failed_before(l->store, t);
-    if (failed && !l->force) {
+    /* Asked with --force too: a record held for it goes once it is made (t->held). */
+    int verdict = ops->verdict_before != NULL ? ops->verdict_before(l->store, t) : 0;
+    if (verdict == RECORD_FAILED && !l->force) {
         task_fail(t, TASK_FAILED,
                   "failed before and has not changed since (failure entry %s; --force tries "
                   "again)",
                   t->fail.dst);
         t->failed_before = true;
+        settle(l, t);
+        return NULL;
+    }
+    if (verdict == RECORD_SKIPPED && !l->force) { /* the decoder's words, as when it said them */
+        task_fail(t, TASK_SKIPPED, "not an image");
         settle(l, t);
         return NULL;
     }
@@ -219,16 +224,17 @@ static void lister_gone(source_sink_t *k, const char *path, size_t rel_off)
     char err[300];
     task_t *t = named_task(l, path, rel_off, &named, err, sizeof err);
     if (t != NULL && named) {
-        char *addrs[THUMB_MAX_SIZES + 1];
+        char *addrs[THUMB_MAX_SIZES + 2];
         size_t n = 0;
         for (int i = 0; i < t->nouts; i++)
             addrs[n++] = t->outs[i].dst;
         const store_ops_t *ops = l->store->ops;
-        if (t->fail.dst != NULL && ops->failed_before != NULL) {
-            ops->failed_before(l->store, t); /* whether one is held, so none is said removed */
-            if (t->fail_held)
-                addrs[n++] = t->fail.dst;
-        }
+        if (ops->verdict_before != NULL && (t->fail.dst != NULL || t->skip_dst != NULL))
+            ops->verdict_before(l->store, t); /* which are held, so none is said removed */
+        if (t->held & RECORD_FAILED)
+            addrs[n++] = t->fail.dst;
+        if (t->held & RECORD_SKIPPED)
+            addrs[n++] = t->skip_dst;
         prune_remove(l->store, addrs, n, l->rep);
     }
     task_free(t);

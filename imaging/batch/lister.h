@@ -17,7 +17,9 @@
  *   - --watch: the files SRC holds are counted (found, less those gone) for the status line;
  *   - once the store is full (`full`), what would be decoded is settled as not attempted;
  *   - up to date (every output exists in the store and is not older than the source) is settled
- *     here, before any download or decode: the workers never see it.
+ *     here, before any download or decode: the workers never see it; so is a source the store
+ *     holds a record of for its identity now (store.h, verdict_before): failed before, or not
+ *     an image (a file without an extension whose bytes said so: skipped again, unread).
  *
  * Error convention: nothing here returns an error; what goes wrong with one file or folder is
  * reported through the reporter, and the listing goes on. */

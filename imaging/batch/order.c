@@ -130,7 +130,7 @@ bool order_claim(order_t *o, task_t *t)
     const char *why = e != NULL && e->newest != t->gen ? "superseded" : NULL;
     if (o != NULL)
         pthread_mutex_unlock(&o->mu);
-    if (why == NULL && t->status == TASK_SKIPPED)
+    if (why == NULL && t->status == TASK_SKIPPED && t->fail.buf == NULL)
         return false; /* settled already (gone before its turn): nothing to write */
     const char *now = stale(t);
     if (why == NULL || (now != NULL && strcmp(now, "gone") == 0))

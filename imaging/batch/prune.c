@@ -35,6 +35,8 @@ static int expect_addr(pruner_t *p, const char *addr)
 void pruner_expect(pruner_t *p, const task_t *t)
 {
     int rc = expect_addr(p, t->fail.dst);
+    if (rc == 0)
+        rc = expect_addr(p, t->skip_dst);
     for (int i = 0; rc == 0 && i < t->nouts; i++)
         rc = expect_addr(p, t->outs[i].dst);
     if (rc != 0)

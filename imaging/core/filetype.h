@@ -35,7 +35,8 @@ bool has_video_extension(const char *path);
 /* True when path's last component has an extension that no family takes (a sidecar: .json,
  * .AAE, .xmp; a text file): not an image, decided from the name alone, so that such a file is
  * never read (nor, from S3, fetched) and never owns a thumbnail's name. A name without an
- * extension is not decided here: its bytes are. */
+ * extension is not decided here: its bytes are (once: the folder and S3 stores remember the
+ * verdict, docs/DESIGN.md). */
 bool never_an_image(const char *path);
 
 #endif

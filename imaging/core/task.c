@@ -57,6 +57,7 @@ void task_free(task_t *t)
     for (int i = 0; i < t->nouts; i++)
         free(t->outs[i].dst);
     free(t->fail.dst);
+    free(t->skip_dst);
     free(t->uri);
     free(t->owner);
     free(t->error);

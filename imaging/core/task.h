@@ -49,6 +49,9 @@ typedef struct thumb_out {
     char *dst;         /* the output path, malloc'd */
 } thumb_out_t;
 
+/* The kinds of verdict on a source's bytes a store may record (store.h, verdict_before). */
+enum { RECORD_FAILED = 1, RECORD_SKIPPED = 2 };
+
 typedef struct task {
     char *src;       /* the source as the user knows it (a path, or s3://BUCKET/KEY), malloc'd */
     const char *rel; /* the path relative to SRC, pointing into src */
@@ -76,9 +79,13 @@ typedef struct task {
     char *uri;
     /* The failure record of a source whose bytes cannot be thumbnailed: dst named by a store that
      * keeps them (NULL: none); bytes made by the decoder where there is a uri (the cache's PNG),
-     * else by the worker (the reason in words). */
+     * else by the worker (the reason in words), also for the skip record below. */
     thumb_out_t fail;
-    bool fail_held;     /* the store holds a record for this source (store.h, failed_before) */
+    /* The record of a source whose bytes are not an image (skipped, not failed: no extension
+     * said so), named by a store that keeps them (the folder and S3 stores; NULL: none). Its
+     * bytes, once made, are in fail.buf. */
+    char *skip_dst;
+    unsigned held;      /* the kinds of record the store holds for it (store.h, verdict_before) */
     bool failed_before; /* failed as its record says (the lister): never decoded this run */
     char *owner; /* skipped for a name clash: the source that owns the name, its path relative to
                   * SRC, malloc'd; or NULL */

@@ -279,11 +279,15 @@ decode_result_t decoder_make(decoder_t *d, task_t *t, int src, done_t *done)
      * thumbnailed: the cache's PNG (made by the decoder: it carries the uri) whatever stopped it
      * (a bad file, a crash, a time-out), as the standard asks; else the reason in words, only
      * where the bytes are to blame: a time-out or the memory limit may pass with other options
-     * (--timeout, --max-memory), which a record keyed to the source would not see. */
-    if (r != DECODE_SETTLED || t->status != TASK_FAILED || t->fail.dst == NULL || t->unreadable)
+     * (--timeout, --max-memory), which a record keyed to the source would not see. One that
+     * records "not an image" too (skip_dst) gets the same words for a source its decoder
+     * skipped. */
+    bool skipped = t->status == TASK_SKIPPED && t->skip_dst != NULL && t->reason == NULL;
+    if (r != DECODE_SETTLED || t->unreadable ||
+        !(skipped || (t->status == TASK_FAILED && t->fail.dst != NULL)))
         return r;
     char *text = NULL;
-    if (t->uri != NULL)
+    if (t->uri != NULL && !skipped)
         fail_entry(d, t, done);
     else if (!t->limited &&
              asprintf(&text, "%s: %s\n", t->rel, t->error ? t->error : "failed") >= 0)

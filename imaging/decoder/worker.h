@@ -57,7 +57,8 @@ typedef enum { DECODE_SETTLED, DECODE_CANCELLED, DECODE_NO_DECODER } decode_resu
  * (malloc'd buffers) and t->status. src -1: the source could not be opened, t has failed already.
  * Either way, when t has failed and its store names a failure record (t->fail.dst) for a source
  * that could be read, it is made into t->fail (malloc'd): the cache's PNG by the decoder, else
- * the reason in words. */
+ * the reason in words; so is "not an image" for a source it skipped whose store names a record
+ * for that (t->skip_dst). */
 decode_result_t decoder_make(decoder_t *d, task_t *t, int src, done_t *done);
 
 /* Starts the decoder now if it is not running (decoder_make does it by itself). Returns 0, or an

@@ -249,11 +249,13 @@ static int folder_put(store_t *base, void *local, const task_t *src, const char 
 {
     (void)local;
     int rc = write_file((folder_t *)base, path, buf, len, src);
-    /* Made now: its record goes, whether or not the lister saw one (fail_held): under --watch an
-     * older job's record may have landed after this job was listed. Costs a lookup when none. */
-    if (rc == 0 && src != NULL && src->fail.dst != NULL && src->nouts > 0 &&
-        strcmp(path, src->outs[src->nouts - 1].dst) == 0)
-        folder_remove(base, (char *const *)&src->fail.dst, 1, ignore_removal, NULL);
+    /* Made now, or another verdict recorded: the records it replaces go, whether or not the
+     * lister saw them (t->held): under --watch an older job's record may have landed after this
+     * job was listed. Costs a lookup when there are none. */
+    char *stale[2];
+    size_t n = rc == 0 ? store_stale_records(src, path, false, stale) : 0;
+    if (n > 0)
+        folder_remove(base, stale, n, ignore_removal, NULL);
     if (rc == ELOOP)
         snprintf(err, errsz,
                  "a symbolic link inside the destination is never followed or replaced");
@@ -296,12 +298,14 @@ static bool folder_fresh(store_t *base, const task_t *t, int i)
     return recorded((folder_t *)base, t->outs[i].dst, t) == 1;
 }
 
-/* The failure record beside t's first output, recorded as its thumbnails are (one lstat). */
-static bool folder_failed_before(store_t *base, task_t *t)
+/* The records beside t's first output, recorded as its thumbnails are (one lstat each). */
+static int folder_verdict_before(store_t *base, task_t *t)
 {
-    int r = t->fail.dst ? recorded((folder_t *)base, t->fail.dst, t) : -1;
-    t->fail_held = r >= 0;
-    return r == 1;
+    folder_t *s = (folder_t *)base;
+    int failed = t->fail.dst ? recorded(s, t->fail.dst, t) : -1;
+    int skipped = t->skip_dst ? recorded(s, t->skip_dst, t) : -1;
+    t->held = (failed >= 0 ? RECORD_FAILED : 0) | (skipped >= 0 ? RECORD_SKIPPED : 0);
+    return failed == 1 ? RECORD_FAILED : skipped == 1 ? RECORD_SKIPPED : 0;
 }
 
 /* Reads path (a file below DST, never through a symlink inside it). */
@@ -395,7 +399,7 @@ store_t *store_folder_open(const char *dst, const store_cfg_t *cfg, char *err, s
 {
     static const store_ops_t ops = {.name = folder_name,
                                     .fresh = folder_fresh,
-                                    .failed_before = folder_failed_before,
+                                    .verdict_before = folder_verdict_before,
                                     .put = folder_put,
                                     .get = folder_get,
                                     .scan = folder_scan,

@@ -1,5 +1,5 @@
 /* The folder store's side of --prune: a scan of DST for the files thumbgen could have written
- * (thumbnails, and the failure records beside them: store/mirror.h), and their removal, both
+ * (thumbnails, and the records beside them: store/mirror.h), and their removal, both
  * relative to a descriptor of DST and never through a symlink found inside it (a planted symlink is
  * neither followed nor listed); SRC, when it lies inside DST, is never entered. Removing a file
  * removes the folders it leaves empty, up to DST (not DST). */
@@ -50,7 +50,7 @@ static bool scan_dir(folder_t *s, int d, const char *rel, const struct stat *src
     bool go = true;
     char sub[PATH_MAX], addr[PATH_MAX];
     for (struct dirent *de; go && (de = readdir(dir)) != NULL;) {
-        bool record = strncmp(de->d_name, RECORD_PREFIX, strlen(RECORD_PREFIX)) == 0;
+        bool record = store_record_prefix(de->d_name) > 0;
         if (de->d_name[0] == '.' && !record)
             continue;
         unsigned type = de->d_type;

@@ -26,21 +26,54 @@ int store_name_mirror(const char *dst, task_t *t, const thumb_opts_t *o, char *e
     const char *dir = t->nouts > 0 ? t->outs[0].dst : NULL, *base = strrchr(t->rel, '/');
     base = base ? base + 1 : t->rel;
     const char *slash = dir ? strrchr(dir, '/') : NULL;
+    int folder = slash ? (int)(slash - dir) : 0;
+    bool oom = false;
     if (slash != NULL && strlen(RECORD_PREFIX) + strlen(base) <= NAME_MAX &&
-        asprintf(&t->fail.dst, "%.*s/%s%s", (int)(slash - dir), dir, RECORD_PREFIX, base) < 0) {
-        t->fail.dst = NULL;
+        asprintf(&t->fail.dst, "%.*s/%s%s", folder, dir, RECORD_PREFIX, base) < 0)
+        t->fail.dst = NULL, oom = true;
+    if (slash != NULL && !oom && strlen(SKIP_RECORD_PREFIX) + strlen(base) <= NAME_MAX &&
+        asprintf(&t->skip_dst, "%.*s/%s%s", folder, dir, SKIP_RECORD_PREFIX, base) < 0)
+        t->skip_dst = NULL, oom = true;
+    if (oom) {
         snprintf(err, errsz, "out of memory");
         return -1;
     }
     return 0;
 }
 
+size_t store_record_prefix(const char *name)
+{
+    static const char *const prefixes[] = {RECORD_PREFIX, SKIP_RECORD_PREFIX};
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++) {
+        size_t n = strlen(prefixes[i]);
+        if (strncmp(name, prefixes[i], n) == 0 && name[n] != '\0')
+            return n;
+    }
+    return 0;
+}
+
+size_t store_stale_records(const task_t *src, const char *path, bool held_only, char *addrs[2])
+{
+    size_t n = 0;
+    if (src == NULL)
+        return 0;
+    unsigned held = held_only ? src->held : RECORD_FAILED | RECORD_SKIPPED;
+    bool last = src->nouts > 0 && strcmp(path, src->outs[src->nouts - 1].dst) == 0;
+    bool failed = src->fail.dst != NULL && strcmp(path, src->fail.dst) == 0;
+    bool skipped = src->skip_dst != NULL && strcmp(path, src->skip_dst) == 0;
+    if ((held & RECORD_FAILED) && src->fail.dst != NULL && (last || skipped))
+        addrs[n++] = src->fail.dst;
+    if ((held & RECORD_SKIPPED) && src->skip_dst != NULL && (last || failed))
+        addrs[n++] = src->skip_dst;
+    return n;
+}
+
 const char *store_mirror_record_rel(const char *rel, const thumb_opts_t *o, char *buf, size_t n)
 {
     const char *base = strrchr(rel, '/');
     base = base ? base + 1 : rel;
-    size_t np = strlen(RECORD_PREFIX);
-    if (strncmp(base, RECORD_PREFIX, np) != 0 || base[np] == '\0')
+    size_t np = store_record_prefix(base);
+    if (np == 0)
         return NULL;
     if (o->nsizes > 1 && !name_template_has_size(o->name)) { /* in a size's folder */
         const char *r = NULL;

@@ -4,6 +4,7 @@
 #ifndef IMAGING_STORE_MIRROR_H
 #define IMAGING_STORE_MIRROR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -13,20 +14,30 @@
 /* Output i of t is dst[/LABEL]/rel's folders/
  * NAME.EXT, NAME being o->name's template expanded (default: the source's name without its
  * extension) and LABEL size i's spelling when there are several sizes and the template has no %z
- * (output_path_named). Its failure record (t->fail.dst) lies beside output 0: that folder's
- * RECORD_PREFIX + the source's own name (none when that name would be longer than NAME_MAX).
- * 0, or -1 with err. */
+ * (output_path_named). Its records lie beside output 0: that folder's RECORD_PREFIX (the failure
+ * record, t->fail.dst) or SKIP_RECORD_PREFIX (not an image, t->skip_dst) + the source's own name
+ * (none when that name would be longer than NAME_MAX). 0, or -1 with err. */
 int store_name_mirror(const char *dst, task_t *t, const thumb_opts_t *o, char *err, size_t errsz);
 
-/* How a failure record's name starts (docs/DESIGN.md, "Identity and order"): hidden, so never a
- * thumbnail to a scan, a gallery or a glob, and never one of the writers' temporary names
- * (".thumbgen-" and six characters). */
+/* How a record's name starts, by its kind (docs/DESIGN.md, "Identity and order"), so that a
+ * listing tells the kind: hidden, so never a thumbnail to a scan, a gallery or a glob, and never
+ * one of the writers' temporary names (".thumbgen-" and six characters). */
 #define RECORD_PREFIX ".thumbgen-failed."
+#define SKIP_RECORD_PREFIX ".thumbgen-skipped."
 
-/* For a mirrored store's scan: when rel (a file's path below DST) is a failure record's name
- * store_name_mirror can give with these options (in any size's folder), its source's path
+/* The length of the record prefix (either kind) that a file's own name starts with, followed by
+ * a name; 0 when it is no record's name. */
+size_t store_record_prefix(const char *name);
+
+/* For a mirrored store's scan: when rel (a file's path below DST) is a record's name (either
+ * kind) store_name_mirror can give with these options (in any size's folder), its source's path
  * relative to SRC, written into buf; else NULL. */
 const char *store_mirror_record_rel(const char *rel, const thumb_opts_t *o, char *buf, size_t n);
+
+/* The records of src that the put of path makes stale, into addrs: both kinds once path is src's
+ * last output, the other kind once path is one of its records; held_only: only those the store
+ * holds (src->held, as the lister saw them). Returns how many. */
+size_t store_stale_records(const task_t *src, const char *path, bool held_only, char *addrs[2]);
 
 /* For a mirrored store's scan: when rel (a file's path below DST) is a name store_name_mirror
  * can give with these options, the part of it that stands for the source (rel without its size

@@ -18,8 +18,9 @@ static int null_name(store_t *s, task_t *t, const thumb_opts_t *o, char *err, si
 {
     (void)s;
     int rc = store_name_mirror("null:", t, o, err, errsz);
-    free(t->fail.dst); /* it keeps no failure records */
-    t->fail.dst = NULL;
+    free(t->fail.dst); /* it keeps no records */
+    free(t->skip_dst);
+    t->fail.dst = t->skip_dst = NULL;
     return rc;
 }
 

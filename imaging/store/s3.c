@@ -11,8 +11,9 @@
  * objects into 1000 requests. So, unlike the folder store, S3 does not see an owner change at one
  * name or a source replaced by an older file without --force (docs/DESIGN.md).
  * A source whose bytes failed to decode gets a failure record beside its first thumbnail
- * (store/mirror.h: one PUT of its reason, text/plain, with the same metadata), judged from the
- * same listing by the same rule, so a rerun neither fetches it nor asks anything more. */
+ * (store/mirror.h: one PUT of its reason, text/plain, with the same metadata), and one found not
+ * to be an image a skip record, judged from the same listing by the same rule (the name tells the
+ * kind), so a rerun neither fetches it nor asks anything more. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -138,13 +139,17 @@ static bool s3_fresh(store_t *base, const task_t *t, int i)
     return hit != NULL && hit->mtime >= t->mtime.tv_sec;
 }
 
-/* The failure record beside t's first output, judged as its thumbnails are, from the listing of
- * that folder which fresh has just made: no request of its own. */
-static bool s3_failed_before(store_t *base, task_t *t)
+/* The records beside t's first output, judged as its thumbnails are, from the listing of that
+ * folder which fresh has just made: no request of their own (the name tells the kind). */
+static int s3_verdict_before(store_t *base, task_t *t)
 {
-    const entry_t *hit = t->fail.dst ? listed((s3store_t *)base, t->fail.dst) : NULL;
-    t->fail_held = hit != NULL;
-    return hit != NULL && hit->mtime >= t->mtime.tv_sec;
+    s3store_t *s = (s3store_t *)base;
+    const entry_t *failed = t->fail.dst ? listed(s, t->fail.dst) : NULL;
+    const entry_t *skipped = t->skip_dst ? listed(s, t->skip_dst) : NULL;
+    t->held = (failed ? RECORD_FAILED : 0) | (skipped ? RECORD_SKIPPED : 0);
+    if (failed != NULL && failed->mtime >= t->mtime.tv_sec)
+        return RECORD_FAILED;
+    return skipped != NULL && skipped->mtime >= t->mtime.tv_sec ? RECORD_SKIPPED : 0;
 }
 
 static int s3_name(store_t *base, task_t *t, const thumb_opts_t *o, char *err, size_t errsz)
@@ -189,21 +194,27 @@ static int s3_store_put(store_t *base, void *local, const task_t *src, const cha
     }
     *m = '\0';
     s3_err_t e;
-    bool record = src != NULL && src->fail.dst != NULL && strcmp(path, src->fail.dst) == 0;
+    bool record = src != NULL && ((src->fail.dst != NULL && strcmp(path, src->fail.dst) == 0) ||
+                                  (src->skip_dst != NULL && strcmp(path, src->skip_dst) == 0));
     const char *type = record ? "text/plain; charset=utf-8" : s3_content_type(key);
     int rc = s3_put(writer, s->bucket, key, buf, len, type, src ? meta : NULL, &e);
     free(key);
     if (rc != 0) {
         snprintf(err, errsz, "%s", e.msg);
         errno = EIO; /* a bucket is never "full" (store.h) */
-    } else if (src != NULL && src->fail_held && src->nouts > 0 &&
-               strcmp(path, src->outs[src->nouts - 1].dst) == 0) {
-        /* Made now: its record goes (one that cannot be deleted matters only once this
-         * source's thumbnails are gone, and is replaced if it fails then). */
-        char *rec = key_of(s, src->fail.dst);
-        if (rec != NULL)
-            s3_delete(writer, s->bucket, &rec, 1, ignore_deleted, NULL, &e);
-        free(rec);
+    } else {
+        /* Made now, or another verdict recorded: the records it replaces go, in one
+         * DeleteObjects (one that cannot be deleted matters only once this source's thumbnails
+         * are gone, and is replaced if it fails then). */
+        char *stale[2], *keys[2];
+        size_t nstale = store_stale_records(src, path, true, stale), k = 0;
+        for (size_t i = 0; i < nstale; i++)
+            if ((keys[k] = key_of(s, stale[i])) != NULL)
+                k++;
+        if (k > 0)
+            s3_delete(writer, s->bucket, keys, k, ignore_deleted, NULL, &e);
+        for (size_t i = 0; i < k; i++)
+            free(keys[i]);
     }
     return rc;
 }
@@ -277,7 +288,7 @@ static bool scan_key(void *ctx, const s3_obj_t *obj)
         return true; /* SRC's own objects are never thumbnails */
     char rec_rel[PATH_MAX];
     const char *base = strrchr(rel, '/');
-    bool record = strncmp(base ? base + 1 : rel, RECORD_PREFIX, strlen(RECORD_PREFIX)) == 0;
+    bool record = store_record_prefix(base ? base + 1 : rel) > 0;
     const char *src_rel = record ? store_mirror_record_rel(rel, sc->o, rec_rel, sizeof rec_rel)
                                  : store_mirror_rel(rel, sc->o);
     if (src_rel == NULL)
@@ -401,7 +412,7 @@ store_t *store_s3_open(const char *dst, const store_cfg_t *cfg, char *err, size_
 {
     static const store_ops_t ops = {.name = s3_name,
                                     .fresh = s3_fresh,
-                                    .failed_before = s3_failed_before,
+                                    .verdict_before = s3_verdict_before,
                                     .thread_init = s3_thread_init,
                                     .put = s3_store_put,
                                     .get = s3_store_get,

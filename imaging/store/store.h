@@ -8,7 +8,7 @@
  * store reads back (a path beneath DST, a key under a prefix, a file in the cache). Most mirror
  * SRC: "DST[/LABEL]/rel.ext" (mirror.h).
  *
- * Threads: `name`, `fresh` and `failed_before` are called by the lister thread only. `put` is
+ * Threads: `name`, `fresh` and `verdict_before` are called by the lister thread only. `put` is
  * called by the store's writer threads (`writers` of them: a local store has one, a remote store
  * several so that network round trips overlap); each writer thread calls thread_init first (NULL:
  * no state of its own) and hands what it returned to its every put and to thread_exit.
@@ -16,7 +16,7 @@
  * Error convention: store_open returns the store, or NULL with the reason in words in err; name
  * and put return 0, or -1 with the reason in words in err (put also sets errno: ENOSPC or EDQUOT
  * when the store is full, which stops the run: docs/DESIGN.md, "A full disk"); fresh and
- * failed_before answer a question (false when they cannot tell). */
+ * verdict_before answer a question (false, or none, when they cannot tell). */
 #ifndef IMAGING_STORE_H
 #define IMAGING_STORE_H
 
@@ -49,22 +49,24 @@ typedef void (*store_removed_fn)(void *ctx, const char *addr, const char *err);
 
 typedef struct store_ops {
     /* Names t's outputs (t->outs[i].dst, and t->fail.dst where the store keeps failure records:
-     * the cache, the folder and S3 stores). 0, or -1 with err. */
+     * the cache, the folder and S3 stores; t->skip_dst where it keeps "not an image" records too:
+     * the folder and S3 stores). 0, or -1 with err. */
     int (*name)(store_t *s, task_t *t, const thumb_opts_t *o, char *err, size_t errsz);
     /* True when output i of t is up to date: it records t's source as listed now (its identity:
      * docs/DESIGN.md, "Identity and order"). */
     bool (*fresh)(store_t *s, const task_t *t, int i);
-    /* True when the store holds a failure record for t's source as it is now (its identity:
-     * docs/DESIGN.md, "Identity and order"); sets t->fail_held when it holds one for t's source
-     * as it is now or was before, which the put of t's last output then removes. Asked only of a
-     * source whose outputs are not up to date, cheaply (a file's keys, one lstat, the listing
+    /* The kind of record (RECORD_FAILED or RECORD_SKIPPED, core/task.h) the store holds for t's
+     * source as it is now (its identity: docs/DESIGN.md, "Identity and order"), 0: none; sets
+     * t->held to the kinds it holds for t's source as it is now or was before, which the put of
+     * t's last output (or of its other kind of record) then removes. Asked only of a source
+     * whose outputs are not up to date, cheaply (a file's keys, an lstat per kind, the listing
      * fresh made). NULL: the store keeps none. */
-    bool (*failed_before)(store_t *s, task_t *t);
+    int (*verdict_before)(store_t *s, task_t *t);
     void *(*thread_init)(store_t *s); /* NULL: writers have no state of their own */
     /* Writes buf at path, recording with it the identity of src, the source it was made from
-     * (src NULL: none; the cache's PNGs carry their own). path is one of src's outputs, or its
-     * failure record (src->fail.dst). Once src's last output is written, a failure record the
-     * store holds for it (src->fail_held) goes. */
+     * (src NULL: none; the cache's PNGs carry their own). path is one of src's outputs, or one
+     * of its records (src->fail.dst, src->skip_dst). Once src's last output is written, the
+     * records the store holds for it (src->held) go; once one record is, the other kind's. */
     int (*put)(store_t *s, void *local, const task_t *src, const char *path, const void *buf,
                size_t len, char *err, size_t errsz);
     void (*thread_exit)(store_t *s, void *local);

@@ -73,6 +73,12 @@ static void mirror_records(void **state)
     char err[200], buf[256];
     assert_int_equal(store_name_mirror("out", t, &o, err, sizeof err), 0);
     assert_string_equal(t->fail.dst, "out/a/" RECORD_PREFIX "b c.png");
+    assert_string_equal(t->skip_dst, "out/a/" SKIP_RECORD_PREFIX "b c.png");
+    assert_string_equal(
+        store_mirror_record_rel("a/" SKIP_RECORD_PREFIX "b c.png", &o, buf, sizeof buf),
+        "a/b c.png");
+    assert_null(store_mirror_record_rel("a/" SKIP_RECORD_PREFIX, &o, buf, sizeof buf));
+    assert_null(store_mirror_record_rel("a/.thumbgen-other.b", &o, buf, sizeof buf));
     assert_string_equal(store_mirror_record_rel("a/" RECORD_PREFIX "b c.png", &o, buf, sizeof buf),
                         "a/b c.png");
     assert_string_equal(store_mirror_record_rel(RECORD_PREFIX "x.gif", &o, buf, sizeof buf),
@@ -105,6 +111,7 @@ static void mirror_records(void **state)
     t->nouts = 1;
     assert_int_equal(store_name_mirror("out", t, &o, err, sizeof err), 0);
     assert_null(t->fail.dst);
+    assert_null(t->skip_dst);
     task_free(t);
 }
 

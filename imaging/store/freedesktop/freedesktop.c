@@ -119,12 +119,13 @@ static bool fdo_fresh(store_t *base, const task_t *t, int i)
     return records(t->outs[i].dst, t) == 1;
 }
 
-static bool fdo_failed_before(store_t *base, task_t *t)
+/* The cache keeps failure entries only (a source not an image gets none, as GNOME's). */
+static int fdo_verdict_before(store_t *base, task_t *t)
 {
     (void)base;
     int r = records(t->fail.dst, t);
-    t->fail_held = r >= 0;
-    return r == 1;
+    t->held = r >= 0 ? RECORD_FAILED : 0;
+    return r == 1 ? RECORD_FAILED : 0;
 }
 
 static void ignore_removal(void *ctx, const char *addr, const char *err)
@@ -273,7 +274,7 @@ store_t *store_freedesktop_open(const char *dst, const store_cfg_t *cfg, char *e
 {
     static const store_ops_t ops = {.name = fdo_name,
                                     .fresh = fdo_fresh,
-                                    .failed_before = fdo_failed_before,
+                                    .verdict_before = fdo_verdict_before,
                                     .put = fdo_put,
                                     .scan = fdo_scan,
                                     .remove = fdo_remove,
