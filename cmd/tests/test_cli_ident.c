@@ -171,12 +171,11 @@ static void identity_without_nanoseconds(void **state)
     older_replacement_remakes(state);
 }
 
-/* Case 5 of issue 28: a file deleted after it was listed but before a worker opened it is
- * skipped with "reason":"gone", not failed: no error line, no exit status of its own. The only
- * decoder is held on the first file; c.png's up-to-date line says the lister has passed b.png. */
-static void gone_before_its_turn(void **state)
+/* Starts thumbgen-testhooks SRC DST -j 1 on c.png (up to date), b.png (new) and 0-hold.png,
+ * which holds the only decoder until the descriptor returned is closed; returns once c.png's
+ * line says the lister has passed b.png (listed, not yet opened). */
+static int hold_after_listing(watcher_t *w)
 {
-    (void)state;
     const char *src = test_dirs.src, *dst = test_dirs.dst;
     save(at(src, "c.png"), 20, 20);
     proc_result_t r = tg_run(BIN, src, dst, NULL);
@@ -187,13 +186,23 @@ static void gone_before_its_turn(void **state)
     FMT(cmd, "mkfifo '%s' && printf 'TGFAULT hold %s' > '%s/0-hold.png'", fifo, fifo, src);
     sh(cmd);
     save(at(src, "b.png"), 20, 20);
-    watcher_t w;
     char *argv[] = {HOOKS, (char *)src, (char *)dst, "-j", "1", NULL};
-    watcher_start(&w, test_dirs.root, argv);
+    watcher_start(w, test_dirs.root, argv);
     int hold = open(fifo, O_WRONLY | O_CLOEXEC); /* returns once the decoder is held */
     assert_true(hold >= 0);
-    expect(&w, "c.png\"", "\"up_to_date\"", NULL);
-    assert_int_equal(unlink(at(src, "b.png")), 0);
+    expect(w, "c.png\"", "\"up_to_date\"", NULL);
+    return hold;
+}
+
+/* Case 5 of issue 28: a file deleted after it was listed but before a worker opened it is
+ * skipped with "reason":"gone", not failed: no error line, no exit status of its own. The only
+ * decoder is held on the first file; c.png's up-to-date line says the lister has passed b.png. */
+static void gone_before_its_turn(void **state)
+{
+    (void)state;
+    watcher_t w;
+    int hold = hold_after_listing(&w);
+    assert_int_equal(unlink(at(test_dirs.src, "b.png")), 0);
     close(hold);
     expect(&w, "b.png\"", "\"skipped\"", "\"reason\":\"gone\"", NULL);
     char *err = NULL;
@@ -210,23 +219,10 @@ static void gone_before_its_turn(void **state)
 static void record_after_listing_goes(void **state)
 {
     (void)state;
-    const char *src = test_dirs.src, *dst = test_dirs.dst;
-    save(at(src, "c.png"), 20, 20);
-    proc_result_t r = tg_run(BIN, src, dst, NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
-    char fifo[256], cmd[1024];
-    FMT(fifo, "%s/release", test_dirs.root);
-    FMT(cmd, "mkfifo '%s' && printf 'TGFAULT hold %s' > '%s/0-hold.png'", fifo, fifo, src);
-    sh(cmd);
-    save(at(src, "b.png"), 20, 20);
     watcher_t w;
-    char *argv[] = {HOOKS, (char *)src, (char *)dst, "-j", "1", NULL};
-    watcher_start(&w, test_dirs.root, argv);
-    int hold = open(fifo, O_WRONLY | O_CLOEXEC); /* returns once the decoder is held */
-    assert_true(hold >= 0);
-    expect(&w, "c.png\"", "\"up_to_date\"", NULL);
-    FMT(cmd, "printf 'b.png: an older verdict\\n' > '%s/.thumbgen-failed.b.png'", dst);
+    int hold = hold_after_listing(&w);
+    char cmd[600];
+    FMT(cmd, "printf 'b.png: an older verdict\\n' > '%s/.thumbgen-failed.b.png'", test_dirs.dst);
     sh(cmd);
     close(hold);
     expect(&w, "b.png\"", "\"made\"", NULL);
@@ -234,8 +230,8 @@ static void record_after_listing_goes(void **state)
     assert_int_equal(watcher_finish(&w, &err), 1); /* 0-hold.png, which is no image, alone */
     free(err);
     struct stat st;
-    assert_int_equal(stat(at(dst, "b.jpg"), &st), 0);
-    if (lstat(at(dst, ".thumbgen-failed.b.png"), &st) == 0)
+    assert_int_equal(stat(at(test_dirs.dst, "b.jpg"), &st), 0);
+    if (lstat(at(test_dirs.dst, ".thumbgen-failed.b.png"), &st) == 0)
         fail_msg("b.png was made, but the record that landed after it was listed stayed");
 }
 
