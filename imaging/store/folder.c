@@ -173,17 +173,16 @@ static int create_tmp(int dir, mode_t mode)
  * hash as nanoseconds (store_ident_time; else the source's own); where it keeps user xattrs,
  * IDENT_XATTR spells the identity out, naming the source. A failure to record is not a failure to
  * write: an output that records no identity is never up to date, so the next run makes it again. */
-static int record_ident(folder_t *s, int fd, const task_t *src)
+static void record_ident(folder_t *s, int fd, const task_t *src)
 {
-    struct timespec times[2] = {{.tv_nsec = UTIME_OMIT},
+    /* atime too: FUSE's libfuse 2 sets neither time unless both are given */
+    struct timespec times[2] = {{.tv_nsec = UTIME_NOW},
                                 s->ns_times ? store_ident_time(src) : src->mtime};
-    if (futimens(fd, times) != 0)
-        return errno;
+    futimens(fd, times);
     char id[IDENT_MAX];
     size_t n = store_ident(src, id, sizeof id);
     if (s->xattrs)
         fsetxattr(fd, IDENT_XATTR, id, n, 0);
-    return 0;
 }
 
 /* Writes buf atomically to path, which lies beneath DST, recording src's identity (NULL: none).
@@ -215,10 +214,8 @@ static int write_file(folder_t *s, const char *path, const void *buf, size_t len
     if (fd < 0)
         return -fd;
     rc = fd_write_full(fd, buf, len);
-    if (rc == 0 && fchmod(fd, s->mode) != 0)
-        rc = errno;
     if (rc == 0 && src != NULL)
-        rc = record_ident(s, fd, src);
+        record_ident(s, fd, src);
     if (rc == 0 && s->fsync && fsync(fd) != 0)
         rc = errno;
     if (close(fd) != 0 && rc == 0)
@@ -271,7 +268,7 @@ static int folder_put(store_t *base, void *local, const task_t *src, const char 
  * mtime is store_ident_time(t), so a changed source, an older replacement or another source at
  * the same name (a clash owner deleted, even one of the same mtime: a RAW+JPEG pair) is seen at
  * the cost the old "not older" rule had. Elsewhere the IDENT_XATTR where there are xattrs, else
- * the mtime alone. */
+ * the mtime alone, as far as the filesystem keeps it (exFAT, FAT: to the 1 or 2 s below it). */
 static int recorded(folder_t *s, const char *path, const task_t *t)
 {
     if (strlen(path) <= s->prefix)
@@ -288,8 +285,9 @@ static int recorded(folder_t *s, const char *path, const task_t *t)
     struct stat st;
     if (fstatat(s->root, path + s->prefix, &st, AT_SYMLINK_NOFOLLOW) != 0)
         return -1;
-    return S_ISREG(st.st_mode) && st.st_mtim.tv_sec == want.tv_sec &&
-           st.st_mtim.tv_nsec == want.tv_nsec;
+    int64_t behind = ((int64_t)want.tv_sec - st.st_mtim.tv_sec) * 1000000000 +
+                     (want.tv_nsec - st.st_mtim.tv_nsec);
+    return S_ISREG(st.st_mode) && behind >= 0 && behind < s->time_step;
 }
 
 /* Up to date: the output records t's source as it is now. */
@@ -368,7 +366,9 @@ static void folder_close(store_t *base)
 }
 
 /* A real write: access(2) says yes to root on a read-only folder. Finds out too whether the
- * filesystem keeps user xattrs (s->xattrs) and file times to the nanosecond (s->ns_times). */
+ * filesystem keeps user xattrs (s->xattrs) and file times to the nanosecond (s->ns_times), and
+ * else to what step it truncates them (s->time_step: a time set 1 ns below an even second comes
+ * back that much less one ns; anything else is taken for FAT's 2 s). */
 static int probe_writable(folder_t *s)
 {
     int root = s->root;
@@ -376,9 +376,14 @@ static int probe_writable(folder_t *s)
     if (fd < 0)
         return -fd;
     s->xattrs = fsetxattr(fd, IDENT_XATTR, "probe", 5, 0) == 0;
-    struct timespec t[2] = {{.tv_nsec = UTIME_OMIT}, {.tv_sec = 1600000000, .tv_nsec = 123456789}};
+    struct timespec t[2] = {{.tv_nsec = UTIME_NOW}, {.tv_sec = 1600000001, .tv_nsec = 999999999}};
     struct stat st;
-    s->ns_times = futimens(fd, t) == 0 && fstat(fd, &st) == 0 && st.st_mtim.tv_nsec == 123456789;
+    int64_t lost = -1;
+    if (futimens(fd, t) == 0 && fstat(fd, &st) == 0)
+        lost = (int64_t)(t[1].tv_sec - st.st_mtim.tv_sec) * 1000000000 +
+               (t[1].tv_nsec - st.st_mtim.tv_nsec);
+    s->ns_times = lost == 0;
+    s->time_step = lost >= 0 && lost < 2000000000 ? lost + 1 : 2000000000;
     close(fd);
     pthread_mutex_lock(&tmp_mu);
     unlinkat(tmp_dir, tmp_name, 0);

@@ -3,6 +3,8 @@
 #define IMAGING_STORE_FOLDER_H
 
 #include <limits.h>
+#include <stdint.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "store/store.h"
@@ -11,15 +13,16 @@ typedef struct {
     store_t base;
     bool fsync;
     bool keep_folders; /* store_cfg_t\'s */
-    mode_t mode;       /* 0666 & ~umask, as an ordinary file would get (0600: private) */
+    mode_t mode;       /* 0666 & ~umask, as an ordinary file gets (0600: private): at open */
     mode_t dir_mode;   /* for folders it creates: 0777, or 0700 (private), & ~umask by mkdir */
     int root;          /* DST, opened once (following DST itself if it is a symlink) */
     char *dst;         /* DST as output paths start (no trailing slash) */
     size_t prefix;     /* output paths start with DST and a slash: this many bytes */
     char *last_dir;    /* the folder (relative to DST) whose descriptor is cached */
     int last_fd;
-    bool xattrs;   /* DST's filesystem keeps user xattrs: IDENT_XATTR records each source */
-    bool ns_times; /* and file times to the nanosecond: an output's mtime is its identity */
+    bool xattrs;       /* DST's filesystem keeps user xattrs: IDENT_XATTR records each source */
+    bool ns_times;     /* and file times to the nanosecond: an output's mtime is its identity */
+    int64_t time_step; /* the ns its file times are truncated to: 1, 10^9 (ext2), 2*10^9 (FAT) */
 } folder_t;
 
 /* The extended attribute that names an output's source (store_ident's text), and its longest. */

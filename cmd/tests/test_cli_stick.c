@@ -1,0 +1,143 @@
+/* A destination on a USB stick: exFAT (exfat-fuse on a loop device) and FAT32 (fusefat), real
+ * filesystems mounted through FUSE, which keep no user xattrs and no nanoseconds and refuse chmod
+ * (FAT). They need root, FUSE and the Debian packages the README's test command installs; where
+ * any is missing the test says so and is skipped. */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <vips/vips.h>
+#include <cmocka.h>
+
+#include "outputs.h"
+#include "proc.h"
+
+static char loopdev[64]; /* the loop device exfat-fuse reads, "" when none is attached */
+static bool mounted;
+
+/* Makes a fresh image of filesystem what ("exfat" or "fat") in test_dirs.root and mounts it on
+ * test_dirs.dst; mounted says whether that worked. */
+static int setup_mount(void **state, const char *what)
+{
+    setup_dirs(state);
+    char cmd[1024];
+    mkdir(test_dirs.dst, 0777);
+    if (strcmp(what, "exfat") == 0) {
+        FMT(cmd,
+            "truncate -s 32M '%s/fs.img' && mkfs.exfat '%s/fs.img' >/dev/null 2>&1 && "
+            "losetup -f --show '%s/fs.img' 2>/dev/null",
+            test_dirs.root, test_dirs.root, test_dirs.root);
+        FILE *p = popen(cmd, "r");
+        if (p == NULL || fgets(loopdev, sizeof loopdev, p) == NULL)
+            loopdev[0] = '\0';
+        if (p != NULL)
+            pclose(p);
+        loopdev[strcspn(loopdev, "\n")] = '\0';
+        FMT(cmd, "mount.exfat-fuse '%s' '%s' >/dev/null 2>&1", loopdev, test_dirs.dst);
+        mounted = loopdev[0] != '\0' && system(cmd) == 0;
+    } else {
+        FMT(cmd,
+            "truncate -s 64M '%s/fs.img' && mkfs.vfat -F 32 '%s/fs.img' >/dev/null 2>&1 && "
+            "fusefat -o rw+ '%s/fs.img' '%s' >/dev/null 2>&1",
+            test_dirs.root, test_dirs.root, test_dirs.root, test_dirs.dst);
+        mounted = system(cmd) == 0;
+    }
+    return 0;
+}
+
+static int setup_exfat(void **state)
+{
+    return setup_mount(state, "exfat");
+}
+
+static int setup_fat(void **state)
+{
+    return setup_mount(state, "fat");
+}
+
+static int teardown_mount(void **state)
+{
+    char cmd[600];
+    FMT(cmd, "fusermount -u '%s'", test_dirs.dst);
+    int rc = mounted && system(cmd) != 0 ? -1 : 0;
+    if (loopdev[0] != '\0') {
+        FMT(cmd, "losetup -d '%s'", loopdev);
+        if (system(cmd) != 0)
+            rc = -1;
+    }
+    loopdev[0] = '\0';
+    mounted = false;
+    return teardown_dirs(state) != 0 ? -1 : rc;
+}
+
+static void skip_unless_mounted(const char *what)
+{
+    if (!mounted) {
+        print_message("skipped: cannot mount %s here (needs root, FUSE and the README's "
+                      "packages)\n",
+                      what);
+        skip();
+    }
+}
+
+/* Without nanoseconds or xattrs, an output's mtime is its source's, truncated as the filesystem
+ * truncates it (1 s on exFAT): a rerun finds every thumbnail up to date rather than remaking
+ * each, and a source changed since is remade. */
+static void exfat_rerun_is_up_to_date(void **state)
+{
+    (void)state;
+    skip_unless_mounted("an exFAT image");
+    tg_tree_t tree;
+    tree_list(TESTDATA "/photos", &tree);
+    const char *src = test_dirs.src, *dst = test_dirs.dst;
+    char cmd[1024];
+    FMT(cmd, "cp -rp '%s/photos/.' '%s'", TESTDATA, src);
+    sh(cmd);
+    proc_result_t r = tg_run(THUMBGEN_BIN, src, dst, NULL);
+    assert_int_equal(r.status, 0);
+    expect_summary(r.err, tree.ngood, 0, 0, 0);
+    proc_result_free(&r);
+    assert_int_equal(count_outputs(dst, NULL), tree.ngood);
+
+    r = tg_run(THUMBGEN_BIN, src, dst, NULL);
+    assert_int_equal(r.status, 0);
+    expect_summary(r.err, 0, tree.ngood, 0, 0);
+    proc_result_free(&r);
+
+    FMT(cmd, "touch -d '+1 hour' '%s/%s'", src, tree.good[0]);
+    sh(cmd);
+    r = tg_run(THUMBGEN_BIN, src, dst, NULL);
+    assert_int_equal(r.status, 0);
+    expect_summary(r.err, 1, tree.ngood - 1, 0, 0);
+    proc_result_free(&r);
+    tree_free(&tree);
+}
+
+/* FAT refuses chmod (the kernel's vfat with EPERM, fusefat with ENOSYS): a thumbnail is written
+ * with its mode from the start, so every one is made. */
+static void fat_writes_every_thumbnail(void **state)
+{
+    (void)state;
+    skip_unless_mounted("a FAT32 image");
+    tg_tree_t tree;
+    tree_list(TESTDATA "/photos", &tree);
+    proc_result_t r = tg_run(THUMBGEN_BIN, TESTDATA "/photos", test_dirs.dst, NULL);
+    assert_int_equal(r.status, 0);
+    expect_summary(r.err, tree.ngood, 0, 0, 0);
+    proc_result_free(&r);
+    assert_int_equal(count_outputs(test_dirs.dst, NULL), tree.ngood);
+    tree_free(&tree);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(exfat_rerun_is_up_to_date, setup_exfat, teardown_mount),
+        cmocka_unit_test_setup_teardown(fat_writes_every_thumbnail, setup_fat, teardown_mount),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
