@@ -304,6 +304,16 @@ static void symlinks_planted_in_dst(void **state)
     assert_string_equal(slurp(path), "keep\n");
     FMT(path, "%s/real/scan.jpg", root); /* through DST, a symlink itself */
     assert_int_equal(access(path, F_OK), 0);
+    /* A write that failed says nothing of the source's bytes: no failure record, and a rerun
+     * tries again, failing in the same words, not as "failed before". */
+    FMT(path, "%s/real/.thumbgen-failed.grey.jpg", root);
+    assert_int_equal(access(path, F_OK), -1);
+    r = run(BIN, "-j", "2", NULL, NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "grey.jpg: cannot write"));
+    assert_null(strstr(r.err, "failed before"));
+    assert_non_null(strstr(r.err, "0 made, 3 up to date, 0 skipped, 2 failed"));
+    proc_result_free(&r);
 }
 
 int main(void)

@@ -1,6 +1,7 @@
 /* Interrupting thumbgen: SIGINT or SIGTERM at random moments of runs over a corpus (20 times),
  * then a second SIGINT hard on the first. Each time: exit 130, no temporary file left, every
- * thumbnail present decodes completely; then an uninterrupted rerun completes the rest. */
+ * thumbnail present decodes completely; then an uninterrupted rerun completes the rest (so no
+ * source in flight was left a failure record: the rerun would report it "failed before"). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
