@@ -2,11 +2,12 @@
  * JPEGs written here with libjpeg from testdata's photo: 4:2:0, 4:2:2, 4:4:4, greyscale,
  * progressive, restart markers, an odd size (4001x3001), an Adobe RGB (1998) profile embedded
  * (built with lcms2), and testdata's photo in each EXIF orientation; and on the real photos of
- * ../shared/corpus/exif-orientation where that folder exists. Both runs write PNG (lossless); each
- * thumbnail of the fast path has the same size to the pixel, PSNR >= 40 dB and every channel's
- * mean within 1 level. What the fast path does not take (CMYK, arithmetic coding) is made by
- * libvips, and a truncated JPEG fails with the same words on both paths. --stats says which path
- * made how many. */
+ * ../shared/corpus/exif-orientation where that folder exists; every run makes several sizes (the
+ * smaller ones scaled from the largest's pixels), once with several --crop boxes. Both runs write
+ * PNG (lossless); each thumbnail of the fast path has the same size to the pixel, PSNR >= 40 dB
+ * and every channel's mean within 1 level. What the fast path does not take (CMYK, arithmetic
+ * coding) is made by libvips, and a truncated JPEG fails with the same words on both paths. --stats
+ * says which path made how many. */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,6 +30,7 @@
 #define SIZES "200,600"
 
 static double worst_psnr = 1e9; /* over every comparison of the run, printed at the end */
+static char worst_name[600];    /* the thumbnail it was measured on */
 
 /* How a fixture is written. */
 typedef struct {
@@ -184,8 +186,10 @@ static void compare(const char *fast, const char *slow)
         fail_msg("%s: %dx%dx%d, libvips' path made %dx%dx%d", fast, a->Xsize, a->Ysize, a->Bands,
                  b->Xsize, b->Ysize, b->Bands);
     double p = psnr(a, b);
-    if (p < worst_psnr)
+    if (p < worst_psnr) {
         worst_psnr = p;
+        snprintf(worst_name, sizeof worst_name, "%s", fast);
+    }
     if (p < 40)
         fail_msg("%s: PSNR %.2f dB against libvips' path (want >= 40)", fast, p);
     for (int i = 0; i < a->Bands; i++) {
@@ -204,17 +208,24 @@ static void compare(const char *fast, const char *slow)
     g_object_unref(b);
 }
 
-/* Runs thumbgen on src into dst (PNG, sizes, --stats) with --resize-path path; returns stderr. */
-static char *run_sizes(const char *src, const char *dst, const char *sizes, const char *path,
-                       int want_status)
+/* Runs thumbgen on src into dst (PNG, sizes, --crop crop, --stats) with --resize-path path;
+ * returns stderr. */
+static char *run_crop(const char *src, const char *dst, const char *sizes, const char *crop,
+                      const char *path, int want_status)
 {
-    proc_result_t r = tg_run(BIN, src, dst, "-f", "png", "-s", sizes, "--stats", "--resize-path",
-                             path, "-j", "2", NULL);
+    proc_result_t r = tg_run(BIN, src, dst, "-f", "png", "-s", sizes, "--crop", crop, "--stats",
+                             "--resize-path", path, "-j", "2", NULL);
     if (r.status != want_status)
         fail_msg("--resize-path %s: status %d: %s", path, r.status, r.err);
     char *err = strdup(r.err);
     proc_result_free(&r);
     return err;
+}
+
+static char *run_sizes(const char *src, const char *dst, const char *sizes, const char *path,
+                       int want_status)
+{
+    return run_crop(src, dst, sizes, "none", path, want_status);
 }
 
 static char *run(const char *src, const char *dst, const char *path, int want_status)
@@ -242,10 +253,34 @@ static char *line_of(const char *err, const char *file)
     return strndup(p, e ? (size_t)(e - p) : strlen(p));
 }
 
+/* Every fast fixture and testdata's orientation set, at each of sizes (folders of fast and slow),
+ * compared. */
+static void compare_all(const char *fast, const char *slow, const char *const *sizes, size_t nsizes)
+{
+    char a[600], b[600];
+    const char *names[NFIXTURES + 10];
+    size_t n = 0;
+    for (size_t i = 0; i < NFIXTURES; i++)
+        names[n++] = fixtures[i].name;
+    static const char *const orient[] = {"Landscape_0", "Landscape_1", "Landscape_2", "Landscape_3",
+                                         "Landscape_4", "Landscape_5", "Landscape_6", "Landscape_7",
+                                         "Landscape_8", "Portrait_6"};
+    for (size_t i = 0; i < 10; i++)
+        names[n++] = orient[i];
+    for (size_t s = 0; s < nsizes; s++)
+        for (size_t i = 0; i < n; i++) {
+            const char *dot = strrchr(names[i], '.');
+            int len = dot ? (int)(dot - names[i]) : (int)strlen(names[i]);
+            FMT(a, "%s/%s/%.*s.png", fast, sizes[s], len, names[i]);
+            FMT(b, "%s/%s/%.*s.png", slow, sizes[s], len, names[i]);
+            compare(a, b);
+        }
+}
+
 static void fixtures_match_libvips(void **state)
 {
     (void)state;
-    char fast[300], slow[300], a[600], b[600];
+    char fast[300], slow[300], a[600];
     FMT(fast, "%s/fast", dirs.dst);
     FMT(slow, "%s/libvips", dirs.dst);
     char *ef = run(dirs.src, fast, "auto", 1), *es = run(dirs.src, slow, "libvips", 1);
@@ -266,29 +301,33 @@ static void fixtures_match_libvips(void **state)
     free(ef);
     free(es);
     const char *sizes[] = {"200", "600"};
-    const char *names[NFIXTURES + 10];
-    size_t n = 0;
-    for (size_t i = 0; i < NFIXTURES; i++)
-        names[n++] = fixtures[i].name;
-    static const char *const orient[] = {"Landscape_0", "Landscape_1", "Landscape_2", "Landscape_3",
-                                         "Landscape_4", "Landscape_5", "Landscape_6", "Landscape_7",
-                                         "Landscape_8", "Portrait_6"};
-    for (size_t i = 0; i < 10; i++)
-        names[n++] = orient[i];
-    for (size_t s = 0; s < 2; s++)
-        for (size_t i = 0; i < n; i++) {
-            const char *dot = strrchr(names[i], '.');
-            int len = dot ? (int)(dot - names[i]) : (int)strlen(names[i]);
-            FMT(a, "%s/%s/%.*s.png", fast, sizes[s], len, names[i]);
-            FMT(b, "%s/%s/%.*s.png", slow, sizes[s], len, names[i]);
-            compare(a, b);
-        }
+    compare_all(fast, slow, sizes, 2);
     /* Each orientation comes out upright: orientation 6 of a landscape photo stored on its side. */
     FMT(a, "%s/600/Landscape_6.png", fast);
     VipsImage *im = load(a);
     assert_true(im->Xsize > im->Ysize);
     g_object_unref(im);
-    print_message("fixtures: worst PSNR %.2f dB\n", worst_psnr);
+    print_message("fixtures: worst PSNR %.2f dB (%s)\n", worst_psnr, worst_name);
+}
+
+/* Several boxes with --crop: the fast path fills each box (the smaller ones scaled from the
+ * largest's pixels) and crops it, as libvips' path crops each from its largest. */
+static void cropped_sizes_match_libvips(void **state)
+{
+    (void)state;
+    char fast[300], slow[300];
+    FMT(fast, "%s/crop-fast", dirs.dst);
+    FMT(slow, "%s/crop-libvips", dirs.dst);
+    const char *list = "600x300,200x200,64x150";
+    char *ef = run_crop(dirs.src, fast, list, "centre", "auto", 1);
+    free(run_crop(dirs.src, slow, list, "centre", "libvips", 1));
+    unsigned nfast = 0, nlv = 0;
+    paths_of(ef, &nfast, &nlv);
+    assert_true(nfast >= 10);
+    free(ef);
+    const char *sizes[] = {"600x300", "200x200", "64x150"};
+    compare_all(fast, slow, sizes, 3);
+    print_message("cropped: worst PSNR so far %.2f dB (%s)\n", worst_psnr, worst_name);
 }
 
 /* The real photos of the shared corpus, when this checkout has it (never copied here). */
@@ -314,7 +353,7 @@ static void corpus_matches_libvips(void **state)
                 FMT(b, "%s/%s/%s_%d.png", slow, sizes[s], kinds[k], o);
                 compare(a, b);
             }
-    print_message("corpus: worst PSNR so far %.2f dB\n", worst_psnr);
+    print_message("corpus: worst PSNR so far %.2f dB (%s)\n", worst_psnr, worst_name);
 }
 
 int main(void)
@@ -323,6 +362,7 @@ int main(void)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fixtures_match_libvips),
+        cmocka_unit_test(cropped_sizes_match_libvips),
         cmocka_unit_test(corpus_matches_libvips),
     };
     return cmocka_run_group_tests(tests, sources, teardown_dirs);

@@ -1,7 +1,8 @@
 /* jpegfast: the libvips family's fast path for the common JPEG (docs/DESIGN.md, "The JPEG fast
  * path"). An 8-bit YCbCr or greyscale JPEG, baseline or progressive, is decoded by libjpeg-turbo
  * at the smallest M/8 DCT scale that still covers the largest size asked for, scaled by
- * libswscale (Lanczos, SIMD) to each size from that one decode, and handed to libvips as a memory
+ * libswscale (Lanczos, SIMD) to that size, each smaller size scaled from the largest's pixels (as
+ * libvips' path derives them from its largest thumbnail), and each handed to libvips as a memory
  * image for the rest: ICC conversion, orientation, crop, encoding (thumbnail.h's shared steps).
  * libvips 8.14 resamples with scalar C; libswscale's kernels are vectorised.
  *
