@@ -199,12 +199,32 @@ static void added_later(void **state)
     expect_text(at(dirs.dst, "sub/index.html"), "data-blurhash=\"", true);
 }
 
+/* A transparent thumbnail's ThumbHash (PNG keeps its alpha) is painted by the script only: with
+ * scripts off no colour would be taken away once the image has loaded, and it would show through
+ * the transparent half for good. An opaque one beside it keeps its colour. */
+static void transparent_has_no_colour(void **state)
+{
+    (void)state;
+    char cmd[1024];
+    FMT(cmd, "cp '%s/formats/alpha.png' '%s/formats/grey.jpg' '%s'", TESTDATA, TESTDATA, dirs.src);
+    sh(cmd);
+    proc_result_t r =
+        tg_run(BIN, dirs.src, dirs.dst, "--html", "-f", "png", "--placeholder", "thumbhash", NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    expect_text(at(dirs.dst, "index.html"),
+                "alt=\"alpha.png\" style=\"width:min(100%,256px)\" data-thumbhash=\"", true);
+    expect_text(at(dirs.dst, "index.html"),
+                "alt=\"grey.jpg\" style=\"width:min(100%,256px);background:#", true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(painted_in_a_browser, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(kept_across_reruns, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(added_later, setup_dirs, teardown_dirs),
+        cmocka_unit_test_setup_teardown(transparent_has_no_colour, setup_dirs, teardown_dirs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,15 +43,15 @@ static const char CSS[] =
 
 /* The placeholders (--placeholder with --html; docs/DESIGN.md, "The gallery"): each thumbnail's
  * <img> carries its hash (data-thumbhash, base64, or data-blurhash) and, as its background colour,
- * the hash's average colour, which is all that shows with scripts off. With scripts on, this one
- * inline script decodes each hash as its image nears the viewport into a small picture (ThumbHash:
- * 32 px on its long side, the reference's size; BlurHash: the same, at the image's proportions),
- * sets it as the image's background, stretched, and takes the background away once the image has
- * loaded (so that a transparent thumbnail shows the tile behind it). T decodes a ThumbHash and B a
- * BlurHash into [width, height, RGBA], each written here from its published description (the
- * average colour and cosine terms; see decoder/thumbhash.h, decoder/blurhash.h); the page holds
- * only the one it paints. cmd/tests/gallery/check.js compares what Chromium shows with the
- * reference packages' decoding. */
+ * the hash's average colour (an opaque one's), which is all that shows with scripts off. With
+ * scripts on, this one inline script decodes each hash as its image nears the viewport into a small
+ * picture (ThumbHash: 32 px on its long side, the reference's size; BlurHash: the same, at the
+ * image's proportions), sets it as the image's background, stretched, and takes the background away
+ * once the image has loaded (so that a transparent thumbnail shows the tile behind it). T decodes a
+ * ThumbHash and B a BlurHash into [width, height, RGBA], each written here from its published
+ * description (the average colour and cosine terms; see decoder/thumbhash.h, decoder/blurhash.h);
+ * the page holds only the one it paints. cmd/tests/gallery/check.js compares what Chromium shows
+ * with the reference packages' decoding. */
 static const char JS_THUMBHASH[] =
     "const T=s=>{"
     "const b=Uint8Array.from(atob(s),c=>c.charCodeAt(0)),"
@@ -129,7 +129,9 @@ static int level(double v)
 }
 
 /* The average colour of a ThumbHash (base64) as CSS, into css: its header's DC terms of
- * luminance and the two colour differences, and its alpha's when it has alpha. */
+ * luminance and the two colour differences. None ("") when it has alpha: with scripts off nothing
+ * takes a background away once the image has loaded, and it would show through the transparent
+ * parts for good (the script still paints the hash). */
 static bool thumbhash_css(const char *hash, char *css, size_t size)
 {
     uint8_t b[6];
@@ -138,9 +140,10 @@ static bool thumbhash_css(const char *hash, char *css, size_t size)
     uint32_t h = b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16;
     double l = (h & 63) / 63.0, p = (h >> 6 & 63) / 31.5 - 1, q = (h >> 12 & 63) / 31.5 - 1;
     double blue = l - 2.0 / 3 * p, red = (3 * l - blue + q) / 2, green = red - q;
-    snprintf(css, size, "#%02x%02x%02x", level(red), level(green), level(blue));
     if (h >> 23) /* alpha */
-        snprintf(css + 7, size - 7, "%02x", level((b[5] & 15) / 15.0));
+        css[0] = '\0';
+    else
+        snprintf(css, size, "#%02x%02x%02x", level(red), level(green), level(blue));
     return true;
 }
 
@@ -259,8 +262,8 @@ static bool img(FILE *o, const char *folder, int depth, const char *path, int w,
     fprintf(o, "\" width=%d height=%d loading=lazy alt=\"", w, h);
     text(o, alt);
     if (paint) {
-        fprintf(o, "\" style=\"%s:min(100%%,%dpx);background:%s\" data-%s=\"",
-                w >= h ? "width" : "height", w >= h ? w : h, css,
+        fprintf(o, "\" style=\"%s:min(100%%,%dpx)%s%s\" data-%s=\"", w >= h ? "width" : "height",
+                w >= h ? w : h, css[0] ? ";background:" : "", css,
                 kind == PLACEHOLDER_THUMBHASH ? "thumbhash" : "blurhash");
         text(o, hash);
     }
