@@ -1,13 +1,14 @@
 #include "core/filetype.h"
 
+#include <string.h>
 #include <strings.h>
 
 #include "core/naming.h"
 
 /* clang-format off */
-#define IMG(e) {e, FAMILY_IMAGE, NULL}
-#define RAW(e, m) {e, FAMILY_RAW, "image/x-" m}
-#define VID(e, m) {e, FAMILY_VIDEO, "video/" m}
+#define IMG(e) {e, NULL, NULL, NULL}
+#define RAW(e, m) {e, "raw", "camera RAW", "image/x-" m}
+#define VID(e, m) {e, "video", "video", "video/" m}
 
 const filetype_t filetypes[] = {
     IMG("jpg"), IMG("jpeg"), IMG("jpe"), IMG("jfif"), IMG("png"), IMG("gif"), IMG("webp"),
@@ -44,14 +45,13 @@ const filetype_t *filetype_of(const char *path)
 
 bool has_image_extension(const char *path)
 {
-    const filetype_t *f = filetype_of(path);
-    return f != NULL && f->family != FAMILY_VIDEO;
+    return filetype_of(path) != NULL && !has_video_extension(path);
 }
 
 bool has_video_extension(const char *path)
 {
     const filetype_t *f = filetype_of(path);
-    return f != NULL && f->family == FAMILY_VIDEO;
+    return f != NULL && f->mime != NULL && strncmp(f->mime, "video/", 6) == 0;
 }
 
 bool never_an_image(const char *path)

@@ -10,8 +10,9 @@
  * files, so a decoder that only ever sees images starts as fast, and stays as small, as before
  * they existed. They call back into the executable (built with its symbols exported).
  *
- * A new family: one file, its name and rows in core/filetype.[ch] (extensions, MIME types), its
- * line in codec.c's table of modules, and one CMake line.
+ * A new family NAME: its file, exporting `const codec_t tg_codec_NAME`; its rows in core/filetype.c
+ * (extension, module NAME, the family in words, MIME type), from which codec.c derives the
+ * module's file, thumbgen-NAME.so, and symbol; and one CMake line (tg_codec(NAME FILE LIBS...)).
  *
  * The contract: a family's make fills in t->outs (encoded, by thumb_sizes) and t->meta (what it
  * learnt of the source: size as shown, kind, a clip's length; the MIME type when o->want_mime),
@@ -37,15 +38,12 @@ typedef struct codec {
     void (*make)(const thumb_opts_t *o, task_t *t);
 } codec_t;
 
-/* What a module exports under the name tg_codec_raw or tg_codec_video. */
-extern const codec_t tg_codec_raw, tg_codec_video;
-
 /* Records the decoder's limits for every family (a module's setup runs when it is loaded). */
 void codec_setup(uint64_t max_memory_mib);
 
-/* Thumbnails t (open on t->fd, called t->rel) with the family that claims it: by extension for
- * RAW and clips (a .ts also by its sync bytes, as TypeScript sources are .ts too), else libvips',
- * and settles it. A module that cannot be loaded fails the task, saying so. */
+/* Thumbnails t (open on t->fd, called t->rel) with the module its extension's row names (a .ts
+ * also by its sync bytes, as TypeScript sources are .ts too), else libvips', and settles it. A
+ * module that cannot be loaded fails the task, saying so. */
 void codec_make(const thumb_opts_t *o, task_t *t);
 
 #endif
