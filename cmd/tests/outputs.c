@@ -24,8 +24,8 @@ int count_outputs(const char *dir, const char *part)
     struct dirent *e;
     while (d != NULL && (e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
-            strncmp(e->d_name, ".thumbgen-failed.", 17) == 0 || /* a record */
-            strncmp(e->d_name, ".thumbgen-skipped.", 18) == 0)
+            strncmp(e->d_name, REC, strlen(REC)) == 0 || /* a record */
+            strncmp(e->d_name, SKIPREC, strlen(SKIPREC)) == 0)
             continue;
         char p[1024];
         if (snprintf(p, sizeof p, "%s/%s", dir, e->d_name) >= (int)sizeof p)
@@ -90,8 +90,9 @@ char *slurp(const char *path)
     return buf;
 }
 
-void expect_manifest(const char *manifest, const char *conds, const char *field, const char *want)
+const char *manifest_field(const char *manifest, const char *conds, const char *field)
 {
+    static char got[8192];
     char cmd[2048];
     FMT(cmd, "python3 '%s' get '%s' %s %s", MANIFEST_PY, manifest, conds, field);
     char *argv[] = {"/bin/sh", "-c", cmd, NULL};
@@ -100,9 +101,25 @@ void expect_manifest(const char *manifest, const char *conds, const char *field,
     if (r.status != 0)
         fail_msg("%s: %s", cmd, r.err);
     r.out[strcspn(r.out, "\n")] = '\0';
-    if (strcmp(r.out, want) != 0)
-        fail_msg("%s of the line %s in %s: %s, not %s", field, conds, manifest, r.out, want);
+    FMT(got, "%s", r.out);
     proc_result_free(&r);
+    return got;
+}
+
+void expect_manifest(const char *manifest, const char *conds, const char *field, const char *want)
+{
+    const char *got = manifest_field(manifest, conds, field);
+    if (strcmp(got, want) != 0)
+        fail_msg("%s of the line %s in %s: %s, not %s", field, conds, manifest, got, want);
+}
+
+void expect_error(const char *manifest, const char *name, const char *prefix)
+{
+    char conds[512];
+    FMT(conds, "'src$=%s'", name);
+    const char *got = manifest_field(manifest, conds, "error");
+    if (strncmp(got, prefix, strlen(prefix)) != 0)
+        fail_msg("error of %s: %s, not %s...", name, got, prefix);
 }
 
 void run_ok(char *const argv[])
@@ -269,6 +286,28 @@ void expect_summary(const char *err, int made, int up_to_date, int skipped, int 
     FMT(want, "%d made, %d up to date, %d skipped, %d failed", made, up_to_date, skipped, failed);
     if (strstr(err, want) == NULL)
         fail_msg("expected \"%s\" in:\n%s", want, err);
+}
+
+void expect_run(proc_result_t *r, int status, int made, int up, int skipped, int failed)
+{
+    if (r->status != status)
+        fail_msg("status %d, not %d:\n%s", r->status, status, r->err);
+    expect_summary(r->err, made, up, skipped, failed);
+    proc_result_free(r);
+}
+
+void write_broken(const char *path)
+{
+    char cmd[1024];
+    FMT(cmd, "head -c 3000 /dev/urandom > '%s'", path);
+    sh(cmd);
+}
+
+void write_jpeg_as(const char *path)
+{
+    char cmd[1024];
+    FMT(cmd, "cp '%s/formats/grey.jpg' '%s'", TESTDATA, path);
+    sh(cmd);
 }
 
 /* The hue of the mean colour of a patch around (x, y): r g b (one channel leads), c m y (two do),

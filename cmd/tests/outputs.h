@@ -8,6 +8,11 @@
 
 #include "proc.h"
 
+/* The names of the two kinds of record, ".thumbgen-failed.NAME" and ".thumbgen-skipped.NAME". */
+#define REC ".thumbgen-failed."
+#define SKIPREC ".thumbgen-skipped."
+#define FAILED_BEFORE "\"failed before and has not changed since" /* a recorded failure's error */
+
 /* Counts the regular files under dir (recursively) whose name contains part (NULL: every file),
  * records (".thumbgen-failed.NAME", ".thumbgen-skipped.NAME": docs/DESIGN.md) apart: they are no
  * thumbnails. Every counted .jpg must decode to its last pixel (the test fails otherwise), so a
@@ -79,10 +84,28 @@ void tree_free(tg_tree_t *t);
 /* Fails the test unless err holds the summary "M made, U up to date, S skipped, F failed". */
 void expect_summary(const char *err, int made, int up_to_date, int skipped, int failed);
 
-/* Fails the test unless FIELD of the one line of manifest that meets conds (cmd/tests/manifest.py
- * get's conditions, shell-quoted: "'src$=a.jpg' 'status=\"made\"'") is want, as JSON ("null",
- * "\"text\"", "absent"). The manifest is read by Python's json, not by thumbgen's words. */
+/* Fails the test unless r ended with status and the summary "M made, U up to date, S skipped, F
+ * failed"; frees r. */
+void expect_run(proc_result_t *r, int status, int made, int up, int skipped, int failed);
+
+/* FIELD, as JSON ("null", "\"text\"", "absent"), of the one line of manifest that meets conds
+ * (cmd/tests/manifest.py get's conditions, shell-quoted: "'src$=a.jpg' 'status=\"made\"'"), in a
+ * static buffer. The manifest is read by Python's json, not by thumbgen's words. */
+const char *manifest_field(const char *manifest, const char *conds, const char *field);
+
+/* Fails the test unless manifest_field(manifest, conds, field) is want. */
 void expect_manifest(const char *manifest, const char *conds, const char *field, const char *want);
+
+/* Fails the test unless the manifest's error for the line whose src ends with name starts with
+ * prefix (a JSON string's start: "\"not a recognised"). */
+void expect_error(const char *manifest, const char *name, const char *prefix);
+
+/* Writes 3000 random bytes at path: under an image's name, a file that is read but never decoded.
+ */
+void write_broken(const char *path);
+
+/* Writes a JPEG's bytes (testdata's grey.jpg) at path, whatever its name. */
+void write_jpeg_as(const char *path);
 
 /* The first 64 KiB of a text file, in a static buffer; NULL if it cannot be opened. */
 char *slurp(const char *path);

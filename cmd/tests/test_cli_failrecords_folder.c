@@ -1,0 +1,222 @@
+/* Failure records in the folder store (docs/DESIGN.md, "Identity and order"): a source whose bytes
+ * failed to decode is remembered beside its thumbnails, keyed to its identity, so a rerun with
+ * nothing changed reports it failed again (status 1) without decoding it; a touched source is
+ * tried again, a made one loses its record, and --prune removes the record of a source that is
+ * gone. A file without an image's extension that is not an image is skipped ("not an image") and
+ * remembered the same way, in a record of its own kind. Manifests are read by Python's json. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vips/vips.h>
+#include <cmocka.h>
+
+#include "outputs.h"
+#include "proc.h"
+
+#define BIN THUMBGEN_BIN
+
+/* Fails unless path is there and is the same file as before (never written again). */
+static void expect_same_file(const char *path, const struct stat *before)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(st.st_ino == before->st_ino && st.st_mtim.tv_sec == before->st_mtim.tv_sec &&
+                st.st_mtim.tv_nsec == before->st_mtim.tv_nsec);
+}
+
+/* The folder store: a file without an extension that is not an image is remembered as skipped;
+ * the rerun skips it without decoding it (its record is not written again, and --prune keeps
+ * it and the gallery shows nothing of it), a touch or --force tries again, made its record goes,
+ * deleted --prune removes it. */
+static void folder_skip_records(void **state)
+{
+    (void)state;
+    tg_dirs_t d;
+    dirs_make(&d, "skiprec");
+    char cmd[2048], notes[256], record[256];
+    FMT(notes, "%s/notes", d.src);
+    FMT(record, "%s/" SKIPREC "notes", d.dst);
+    FMT(cmd, "cp '%s/formats/grey.jpg' '%s/a.jpg' && echo 'some notes' > '%s'", TESTDATA, d.src,
+        notes);
+    sh(cmd);
+    write_jpeg_as(at(d.src, "photo"));
+
+    proc_result_t r = tg_run(BIN, d.src, d.dst, "--html", "--manifest", d.manifest, NULL);
+    expect_run(&r, 0, 2, 0, 1, 0);
+    expect_manifest(d.manifest, "'src$=/notes'", "error", "\"not an image\"");
+    char *text = slurp(record);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "notes: not an image"));
+    struct stat rec1;
+    assert_int_equal(stat(record, &rec1), 0);
+    char page[256];
+    FMT(page, "%s/index.html", d.dst);
+    char *html = slurp(page);
+    assert_non_null(html);
+    assert_null(strstr(html, "thumbgen-skipped"));
+
+    /* Nothing changed: skipped again from its record, not decoded (the record is not written
+     * again), and --prune keeps it. */
+    r = tg_run(BIN, d.src, d.dst, "--html", "--prune", "--manifest", d.manifest, NULL);
+    assert_non_null(strstr(r.err, "0 failed, 0 removed"));
+    expect_run(&r, 0, 0, 2, 1, 0);
+    expect_manifest(d.manifest, "'src$=/notes'", "status", "\"skipped\"");
+    expect_manifest(d.manifest, "'src$=/notes'", "error", "\"not an image\"");
+    expect_same_file(record, &rec1);
+
+    /* Touched: tried again (its record written anew); then known again. */
+    FMT(cmd, "touch -d '2020-05-05 10:00:00' '%s'", notes);
+    sh(cmd);
+    r = tg_run(BIN, d.src, d.dst, "--manifest", d.manifest, NULL);
+    expect_run(&r, 0, 0, 2, 1, 0);
+    expect_manifest(d.manifest, "'src$=/notes'", "error", "\"not an image\"");
+    struct stat rec2;
+    assert_int_equal(stat(record, &rec2), 0);
+    assert_true(rec2.st_ino != rec1.st_ino);
+    r = tg_run(BIN, d.src, d.dst, NULL);
+    expect_run(&r, 0, 0, 2, 1, 0);
+    expect_same_file(record, &rec2);
+
+    /* --force tries again. */
+    r = tg_run(BIN, d.src, d.dst, "--force", NULL);
+    expect_run(&r, 0, 2, 0, 1, 0);
+    assert_int_equal(stat(record, &rec1), 0);
+    assert_true(rec1.st_ino != rec2.st_ino);
+
+    /* Replaced by an image: made, and its record goes. */
+    write_jpeg_as(notes);
+    r = tg_run(BIN, d.src, d.dst, "--manifest", d.manifest, NULL);
+    expect_run(&r, 0, 1, 2, 0, 0);
+    assert_int_equal(access(record, F_OK), -1);
+
+    /* A text file gets a record, then is deleted: --prune removes the record. */
+    char gone[256], gone_rec[256];
+    FMT(gone, "%s/gone", d.src);
+    FMT(gone_rec, "%s/" SKIPREC "gone", d.dst);
+    FMT(cmd, "echo 'more notes' > '%s'", gone);
+    sh(cmd);
+    r = tg_run(BIN, d.src, d.dst, NULL);
+    expect_run(&r, 0, 0, 3, 1, 0);
+    assert_int_equal(access(gone_rec, F_OK), 0);
+    assert_int_equal(unlink(gone), 0);
+    r = tg_run(BIN, d.src, d.dst, "--prune", NULL);
+    if (r.status != 0 ||
+        strstr(r.err, "0 made, 3 up to date, 0 skipped, 0 failed, 1 removed") == NULL)
+        fail_msg("status %d: %s", r.status, r.err);
+    proc_result_free(&r);
+    assert_int_equal(access(gone_rec, F_OK), -1);
+    assert_int_equal(count_outputs(d.dst, ".jpg"), 3);
+    dirs_remove(&d);
+}
+
+/* The folder store: the same sequence, with --html; a touched source is tried again, the record
+ * is never a thumbnail to --prune or the gallery, and the page keeps the decoder's words. */
+static void folder_records(void **state)
+{
+    (void)state;
+    tg_dirs_t d;
+    dirs_make(&d, "failrec");
+    char cmd[2048];
+    FMT(cmd,
+        "cp '%s/formats/grey.jpg' '%s/a.jpg' && cp '%s/formats/grey.jpg' '%s/b.jpg' && echo '{}' "
+        "> '%s/a.jpg.json'",
+        TESTDATA, d.src, TESTDATA, d.src, d.src);
+    sh(cmd);
+    char broken[256], record[256], page[256];
+    FMT(broken, "%s/broken.jpg", d.src);
+    FMT(record, "%s/" REC "broken.jpg", d.dst);
+    FMT(page, "%s/index.html", d.dst);
+    write_broken(broken);
+
+    proc_result_t r = tg_run(BIN, d.src, d.dst, "--html", "--manifest", d.manifest, NULL);
+    expect_run(&r, 1, 2, 0, 1, 1);
+    expect_error(d.manifest, "broken.jpg", "\"not a recognised image format");
+    char *text = slurp(record);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "broken.jpg: not a recognised image format"));
+    char *html = slurp(page);
+    assert_non_null(html);
+    html = strdup(html);
+    assert_non_null(strstr(html, "not a recognised image format"));
+    assert_null(strstr(html, "thumbgen-failed"));
+    struct stat rec1, page1;
+    assert_int_equal(stat(record, &rec1), 0);
+    assert_int_equal(stat(page, &page1), 0);
+
+    /* Nothing changed: reported failed before, not decoded, nothing written (the page and the
+     * record untouched), and --prune sees no thumbnail in the record. */
+    r = tg_run(BIN, d.src, d.dst, "--html", "--prune", "--manifest", d.manifest, NULL);
+    assert_non_null(strstr(r.err, "broken.jpg: failed before and has not changed since (failure "
+                                  "entry "));
+    assert_non_null(strstr(r.err, "1 failed, 0 removed"));
+    expect_run(&r, 1, 0, 2, 1, 1);
+    expect_error(d.manifest, "broken.jpg", FAILED_BEFORE);
+    struct stat st;
+    assert_int_equal(stat(record, &st), 0);
+    assert_true(st.st_mtim.tv_sec == rec1.st_mtim.tv_sec &&
+                st.st_mtim.tv_nsec == rec1.st_mtim.tv_nsec && st.st_ino == rec1.st_ino);
+    assert_int_equal(stat(page, &st), 0);
+    assert_true(st.st_ino == page1.st_ino);
+    assert_string_equal(slurp(page), html);
+    free(html);
+
+    /* Touched (a new mtime): tried again, the decoder's words again, its record rewritten. */
+    FMT(cmd, "touch -d '2020-05-05 10:00:00' '%s'", broken);
+    sh(cmd);
+    r = tg_run(BIN, d.src, d.dst, "--manifest", d.manifest, NULL);
+    expect_run(&r, 1, 0, 2, 1, 1);
+    expect_error(d.manifest, "broken.jpg", "\"not a recognised image format");
+    assert_int_equal(stat(record, &st), 0);
+    assert_true(st.st_ino != rec1.st_ino);
+    r = tg_run(BIN, d.src, d.dst, "--manifest", d.manifest, NULL);
+    expect_run(&r, 1, 0, 2, 1, 1);
+    expect_error(d.manifest, "broken.jpg", FAILED_BEFORE);
+
+    /* --force tries again. */
+    r = tg_run(BIN, d.src, d.dst, "--force", "--manifest", d.manifest, NULL);
+    expect_run(&r, 1, 2, 0, 1, 1);
+    expect_error(d.manifest, "broken.jpg", "\"not a recognised image format");
+
+    /* Replaced by a good image: made, and its record goes. */
+    FMT(cmd, "cp '%s/formats/grey.jpg' '%s'", TESTDATA, broken);
+    sh(cmd);
+    r = tg_run(BIN, d.src, d.dst, "--html", NULL);
+    expect_run(&r, 0, 1, 2, 1, 0);
+    assert_int_equal(access(record, F_OK), -1);
+    html = slurp(page);
+    assert_non_null(html);
+    assert_null(strstr(html, "not a recognised image format"));
+
+    /* A broken file gets a record, then is deleted: --prune removes the record (and only it). */
+    char gone[256], gone_rec[256];
+    FMT(gone, "%s/gone.jpg", d.src);
+    FMT(gone_rec, "%s/" REC "gone.jpg", d.dst);
+    write_broken(gone);
+    r = tg_run(BIN, d.src, d.dst, NULL);
+    expect_run(&r, 1, 0, 3, 1, 1);
+    assert_int_equal(access(gone_rec, F_OK), 0);
+    assert_int_equal(unlink(gone), 0);
+    r = tg_run(BIN, d.src, d.dst, "--prune", "--manifest", d.manifest, NULL);
+    if (r.status != 0 ||
+        strstr(r.err, "0 made, 3 up to date, 1 skipped, 0 failed, 1 removed") == NULL)
+        fail_msg("status %d: %s", r.status, r.err);
+    proc_result_free(&r);
+    assert_int_equal(access(gone_rec, F_OK), -1);
+    assert_int_equal(count_outputs(d.dst, ".jpg"), 3);
+    dirs_remove(&d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(folder_skip_records),
+        cmocka_unit_test(folder_records),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

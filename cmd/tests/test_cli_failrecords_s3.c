@@ -1,0 +1,220 @@
+/* Failure records in the S3 store (docs/DESIGN.md, "Identity and order"): an object whose bytes
+ * failed to decode is remembered beside its thumbnails, keyed to its identity, so a rerun with
+ * nothing changed reports it failed again (status 1) without a GET; a changed object is tried
+ * again, a made one loses its record, and --prune removes the record of an object that is gone.
+ * An object without an image's extension that is not an image is skipped ("not an image") and
+ * remembered the same way, in a record of its own kind. Run against the real S3 test server
+ * (s3rver), read back with awscli and the server's request log; manifests are read by Python's
+ * json. The folder store's: test_cli_failrecords_folder; --watch's: test_cli_failrecords_watch. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <vips/vips.h>
+#include <cmocka.h>
+
+#include "outputs.h"
+#include "proc.h"
+#include "s3server.h"
+
+#define BIN THUMBGEN_BIN
+
+static s3server_t srv;
+
+static int group_setup(void **state)
+{
+    (void)state;
+    return s3server_setup(&srv);
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    return s3server_teardown(&srv);
+}
+
+/* The keys under s3://thumbs/PREFIX/, tab-separated, in a static buffer ("None": none). */
+static const char *keys_under(const char *prefix)
+{
+    char cmd[1024], out[256];
+    FMT(out, "%s/keys.txt", srv.root);
+    FMT(cmd,
+        "aws --endpoint-url '%s' s3api list-objects-v2 --bucket thumbs --prefix '%s/' --query "
+        "'Contents[].Key' --output text > '%s'",
+        srv.endpoint, prefix, out);
+    sh(cmd);
+    char *got = slurp(out);
+    assert_non_null(got);
+    got[strcspn(got, "\n")] = '\0';
+    return got;
+}
+
+/* Fails unless --stats's two lines of S3 requests in err (the source's and the store's) say 0 GET,
+ * 0 PUT, 0 DeleteObjects. */
+static void expect_no_transfers(const char *err)
+{
+    int lines = 0;
+    for (const char *p = err; (p = strstr(p, "S3 requests: ")) != NULL; p++, lines++)
+        if (strncmp(strchr(p, ','), ", 0 GET, 0 PUT, 0 DeleteObjects", 31) != 0)
+            fail_msg("--stats: %s", err);
+    assert_int_equal(lines, 2);
+}
+
+/* s3://photos/rec -> s3://thumbs/rec: the rerun makes 0 GET and 0 PUT and still says the broken
+ * object failed; a replaced object is made and loses its record; --prune removes the record of
+ * an object that is gone, and nothing hidden that is not thumbgen's. */
+static void s3_records(void **state)
+{
+    (void)state;
+    char src[256], cmd[2048], args[1024], manifest[256];
+    FMT(src, "%s/rsrc", srv.root);
+    FMT(manifest, "%s/rec.jsonl", srv.root);
+    FMT(cmd,
+        "mkdir -p '%s' && cp '%s/formats/grey.jpg' '%s/a.jpg' && cp '%s/formats/grey.jpg' "
+        "'%s/b.jpg' && echo '{}' > '%s/a.jpg.json'",
+        src, TESTDATA, src, TESTDATA, src, src);
+    sh(cmd);
+    write_broken(at(src, "broken.jpg"));
+    FMT(args, "s3 cp --quiet --recursive '%s' s3://photos/rec", src);
+    s3server_aws(&srv, args);
+
+    proc_result_t r =
+        tg_run(BIN, "s3://photos/rec", "s3://thumbs/rec", "--manifest", manifest, "--stats", NULL);
+    assert_non_null(strstr(r.err, "s3://photos/rec/broken.jpg: not a recognised image format"));
+    expect_run(&r, 1, 2, 0, 1, 1);
+    expect_error(manifest, "broken.jpg", "\"not a recognised image format");
+    assert_string_equal(keys_under("rec"), "rec/" REC "broken.jpg\trec/a.jpg\trec/b.jpg");
+    FMT(cmd,
+        "aws --endpoint-url '%s' s3api head-object --bucket thumbs --key 'rec/" REC
+        "broken.jpg' --query '[ContentType,Metadata.\"thumbgen-src\"]' --output text "
+        "| grep -q '^text/plain.*src=broken.jpg$'",
+        srv.endpoint);
+    sh(cmd);
+
+    /* Nothing changed: no GET of a source, no PUT, and the failure is said again. */
+    int gets = s3server_requests(&srv, "GET /photos/rec/");
+    int puts = s3server_requests(&srv, "PUT ");
+    r = tg_run(BIN, "s3://photos/rec", "s3://thumbs/rec", "--manifest", manifest, "--stats", NULL);
+    assert_non_null(strstr(r.err, "s3://photos/rec/broken.jpg: failed before and has not changed "
+                                  "since (failure entry s3://thumbs/rec/" REC "broken.jpg;"));
+    expect_no_transfers(r.err);
+    expect_run(&r, 1, 0, 2, 1, 1);
+    expect_error(manifest, "broken.jpg", FAILED_BEFORE);
+    assert_int_equal(s3server_requests(&srv, "GET /photos/rec/"), gets);
+    assert_int_equal(s3server_requests(&srv, "PUT "), puts);
+
+    /* A minute passes (every object's Last-Modified a minute earlier); broken.jpg is replaced by
+     * a good image: its identity changed, so it is fetched, made, and its record goes. */
+    FMT(cmd, "find '%s' -name '*._S3rver_object' -exec touch -d '1 minute ago' {} +", srv.data);
+    sh(cmd);
+    FMT(args, "s3 cp --quiet '%s/formats/grey.jpg' s3://photos/rec/broken.jpg", TESTDATA);
+    s3server_aws(&srv, args);
+    r = tg_run(BIN, "s3://photos/rec", "s3://thumbs/rec", "--manifest", manifest, NULL);
+    expect_run(&r, 0, 1, 2, 1, 0);
+    assert_string_equal(keys_under("rec"), "rec/a.jpg\trec/b.jpg\trec/broken.jpg");
+
+    /* A broken object gets a record, then is deleted: --prune removes the record, and leaves a
+     * hidden object that is not thumbgen's. */
+    write_broken(at(src, "gone.jpg"));
+    FMT(args, "s3 cp --quiet '%s/gone.jpg' s3://photos/rec/gone.jpg", src);
+    s3server_aws(&srv, args);
+    FMT(args, "s3 cp --quiet '%s/a.jpg.json' 's3://thumbs/rec/.thumbgen-notes'", src);
+    s3server_aws(&srv, args);
+    r = tg_run(BIN, "s3://photos/rec", "s3://thumbs/rec", NULL);
+    expect_run(&r, 1, 0, 3, 1, 1);
+    assert_non_null(strstr(keys_under("rec"), "rec/" REC "gone.jpg"));
+    s3server_aws(&srv, "s3 rm --quiet s3://photos/rec/gone.jpg");
+    r = tg_run(BIN, "s3://photos/rec", "s3://thumbs/rec", "--prune", "--manifest", manifest, NULL);
+    if (r.status != 0 ||
+        strstr(r.err, "0 made, 3 up to date, 1 skipped, 0 failed, 1 removed") == NULL)
+        fail_msg("status %d: %s", r.status, r.err);
+    proc_result_free(&r);
+    FMT(cmd, "grep -qF '\"status\":\"removed\",\"dst\":\"s3://thumbs/rec/" REC "gone.jpg\"' '%s'",
+        manifest);
+    sh(cmd);
+    assert_string_equal(keys_under("rec"),
+                        "rec/.thumbgen-notes\trec/a.jpg\trec/b.jpg\trec/broken.jpg");
+}
+
+/* s3://photos/skip -> s3://thumbs/skip: an object without an extension that holds text is
+ * skipped as not an image and remembered (a record of that kind, named so the listing tells it),
+ * so the rerun skips it again with 0 GET; one that holds a JPEG is made; the text replaced by an
+ * image is made and its record goes; a text object deleted loses its record to --prune. */
+static void s3_skip_records(void **state)
+{
+    (void)state;
+    char src[256], cmd[2048], args[1024], manifest[256];
+    FMT(src, "%s/ssrc", srv.root);
+    FMT(manifest, "%s/skip.jsonl", srv.root);
+    FMT(cmd,
+        "mkdir -p '%s' && cp '%s/formats/grey.jpg' '%s/a.jpg' && echo 'some notes' > '%s/notes'",
+        src, TESTDATA, src, src);
+    sh(cmd);
+    write_jpeg_as(at(src, "photo"));
+    FMT(args, "s3 cp --quiet --recursive '%s' s3://photos/skip", src);
+    s3server_aws(&srv, args);
+
+    proc_result_t r =
+        tg_run(BIN, "s3://photos/skip", "s3://thumbs/skip", "--manifest", manifest, NULL);
+    expect_run(&r, 0, 2, 0, 1, 0);
+    expect_manifest(manifest, "'src$=/notes'", "status", "\"skipped\"");
+    expect_manifest(manifest, "'src$=/notes'", "error", "\"not an image\"");
+    expect_manifest(manifest, "'src$=/photo'", "status", "\"made\"");
+    assert_string_equal(keys_under("skip"), "skip/" SKIPREC "notes\tskip/a.jpg\tskip/photo.jpg");
+
+    /* Nothing changed: skipped again, not an image, from the listing alone: 0 GET, 0 PUT. */
+    int gets = s3server_requests(&srv, "GET /photos/skip/");
+    int puts = s3server_requests(&srv, "PUT ");
+    r = tg_run(BIN, "s3://photos/skip", "s3://thumbs/skip", "--manifest", manifest, "--stats",
+               NULL);
+    expect_no_transfers(r.err);
+    expect_run(&r, 0, 0, 2, 1, 0);
+    expect_manifest(manifest, "'src$=/notes'", "status", "\"skipped\"");
+    expect_manifest(manifest, "'src$=/notes'", "error", "\"not an image\"");
+    expect_manifest(manifest, "'src$=/notes'", "dst", "null");
+    assert_int_equal(s3server_requests(&srv, "GET /photos/skip/"), gets);
+    assert_int_equal(s3server_requests(&srv, "PUT "), puts);
+
+    /* A minute passes; notes is replaced by a JPEG: fetched, made, and its record goes. */
+    FMT(cmd, "find '%s' -name '*._S3rver_object' -exec touch -d '1 minute ago' {} +", srv.data);
+    sh(cmd);
+    FMT(args, "s3 cp --quiet '%s/photo' s3://photos/skip/notes", src);
+    s3server_aws(&srv, args);
+    r = tg_run(BIN, "s3://photos/skip", "s3://thumbs/skip", "--manifest", manifest, NULL);
+    expect_run(&r, 0, 1, 2, 0, 0);
+    expect_manifest(manifest, "'src$=/notes'", "status", "\"made\"");
+    assert_string_equal(keys_under("skip"), "skip/a.jpg\tskip/notes.jpg\tskip/photo.jpg");
+
+    /* A text object gets a record, then is deleted: --prune removes the record. */
+    FMT(cmd, "echo 'more notes' > '%s/gone'", src);
+    sh(cmd);
+    FMT(args, "s3 cp --quiet '%s/gone' s3://photos/skip/gone", src);
+    s3server_aws(&srv, args);
+    r = tg_run(BIN, "s3://photos/skip", "s3://thumbs/skip", NULL);
+    expect_run(&r, 0, 0, 3, 1, 0);
+    assert_non_null(strstr(keys_under("skip"), "skip/" SKIPREC "gone"));
+    s3server_aws(&srv, "s3 rm --quiet s3://photos/skip/gone");
+    r = tg_run(BIN, "s3://photos/skip", "s3://thumbs/skip", "--prune", "--manifest", manifest,
+               NULL);
+    if (r.status != 0 ||
+        strstr(r.err, "0 made, 3 up to date, 0 skipped, 0 failed, 1 removed") == NULL)
+        fail_msg("status %d: %s", r.status, r.err);
+    proc_result_free(&r);
+    FMT(cmd, "grep -qF '\"status\":\"removed\",\"dst\":\"s3://thumbs/skip/" SKIPREC "gone\"' '%s'",
+        manifest);
+    sh(cmd);
+    assert_string_equal(keys_under("skip"), "skip/a.jpg\tskip/notes.jpg\tskip/photo.jpg");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(s3_records),
+        cmocka_unit_test(s3_skip_records),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,89 @@
+/* Failure records under --watch (docs/DESIGN.md, "Identity and order"), in the folder store: each
+ * is written as its source fails and goes as it is made or removed. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <unistd.h>
+#include <vips/vips.h>
+#include <cmocka.h>
+
+#include "outputs.h"
+#include "proc.h"
+#include "watcher.h"
+
+#define BIN THUMBGEN_BIN
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    if (watcher_running > 0)
+        kill(watcher_running, SIGKILL);
+    return 0;
+}
+
+/* --watch: a broken file's record is written as it fails; saved again with other broken bytes
+ * (a new identity) it is tried again, saved as an image it is made and its record goes, and a
+ * broken file deleted loses its record (--prune), as does a text file without an extension (its
+ * record says "not an image"). */
+static void watch_records(void **state)
+{
+    (void)state;
+    tg_dirs_t d;
+    dirs_make(&d, "failrec-watch");
+    char broken[256], record[256], gone[256];
+    FMT(broken, "%s/broken.jpg", d.src);
+    FMT(record, "%s/" REC "broken.jpg", d.dst);
+    FMT(gone, "%s/gone.jpg", d.src);
+    write_png(at(d.src, "a.png"), 40, 20);
+    write_broken(broken);
+    write_broken(gone);
+    char notes[256], notes_rec[256], cmd[1024];
+    FMT(notes, "%s/notes", d.src);
+    FMT(notes_rec, "%s/" SKIPREC "notes", d.dst);
+    FMT(cmd, "echo 'some notes' > '%s'", notes);
+    sh(cmd);
+    char *argv[] = {BIN, d.src, d.dst, "--watch", "--prune", "-j", "2", NULL};
+    watcher_t w;
+    watcher_start(&w, d.root, argv);
+    while (seen_count(&w, "broken.jpg\"", "not a recognised image format") == 0 ||
+           seen_count(&w, "gone.jpg\"", "not a recognised image format") == 0 ||
+           seen_count(&w, "notes\"", "not an image") == 0)
+        expect(&w, "\"error\":\"not a", NULL); /* the first pass's, in any order */
+    assert_int_equal(access(record, F_OK), 0);
+    assert_int_equal(access(notes_rec, F_OK), 0);
+
+    write_broken(broken);
+    expect(&w, "broken.jpg\"", "\"failed\"", "not a recognised image format", NULL);
+    assert_int_equal(seen_count(&w, "broken.jpg\"", "failed before"), 0);
+    write_png(broken, 30, 30);
+    expect(&w, "broken.jpg\"", "\"made\"", NULL);
+    assert_int_equal(access(record, F_OK), -1);
+
+    assert_int_equal(unlink(gone), 0);
+    expect(&w, "\"removed\"", REC "gone.jpg", NULL);
+    assert_int_equal(unlink(notes), 0);
+    expect(&w, "\"removed\"", SKIPREC "notes", NULL);
+    kill(w.pid, SIGINT);
+    char *err = NULL;
+    watcher_finish(&w, &err);
+    free(err);
+    watcher_running = 0;
+    char gone_rec[256];
+    FMT(gone_rec, "%s/" REC "gone.jpg", d.dst);
+    assert_int_equal(access(gone_rec, F_OK), -1);
+    assert_int_equal(access(notes_rec, F_OK), -1);
+    dirs_remove(&d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(watch_records),
+    };
+    return cmocka_run_group_tests(tests, NULL, group_teardown);
+}
