@@ -152,8 +152,13 @@ static void folder_records(void **state)
     /* Nothing changed: reported failed before, not decoded, nothing written (the page and the
      * record untouched), and --prune sees no thumbnail in the record. */
     r = tg_run(BIN, d.src, d.dst, "--html", "--prune", "--manifest", d.manifest, NULL);
-    assert_non_null(strstr(r.err, "broken.jpg: failed before and has not changed since (failure "
-                                  "entry "));
+    char said[512];
+    FMT(said,
+        "broken.jpg: failed before and has not changed since (recorded in %s; --force "
+        "tries again)",
+        record);
+    if (strstr(r.err, said) == NULL)
+        fail_msg("no '%s' in:\n%s", said, r.err);
     assert_non_null(strstr(r.err, "1 failed, 0 removed"));
     expect_run(&r, 1, 0, 2, 1, 1);
     expect_error(d.manifest, "broken.jpg", FAILED_BEFORE);
@@ -212,11 +217,44 @@ static void folder_records(void **state)
     dirs_remove(&d);
 }
 
+/* One source, its verdict changing kind: a file without an extension holding a truncated JPEG
+ * fails (a failure record), then holds text ("not an image": a skip record, the failure record
+ * gone), then the truncated JPEG again (the skip record gone): each record replaces the other,
+ * and a rerun then reports the last verdict from its record. */
+static void record_switches_kind(void **state)
+{
+    (void)state;
+    tg_dirs_t d;
+    dirs_make(&d, "reckind");
+    char cmd[1024], failed[256], skipped[256];
+    FMT(failed, "%s/" REC "x", d.dst);
+    FMT(skipped, "%s/" SKIPREC "x", d.dst);
+    const char *src = at(d.src, "x");
+    for (int round = 0; round < 3; round++) {
+        bool text = round == 1;
+        if (text)
+            FMT(cmd, "echo 'plain text' > '%s' && touch -d '+1 hour' '%s'", src, src);
+        else
+            FMT(cmd, "head -c 3000 '%s/formats/grey.jpg' > '%s' && touch -d '+%d hours' '%s'",
+                TESTDATA, src, round + 1, src);
+        sh(cmd);
+        proc_result_t r = tg_run(BIN, d.src, d.dst, NULL);
+        expect_run(&r, text ? 0 : 1, 0, 0, text ? 1 : 0, text ? 0 : 1);
+        assert_int_equal(access(text ? skipped : failed, F_OK), 0);
+        assert_int_equal(access(text ? failed : skipped, F_OK), -1);
+    }
+    proc_result_t r = tg_run(BIN, d.src, d.dst, NULL);
+    assert_non_null(strstr(r.err, "x: failed before and has not changed since"));
+    expect_run(&r, 1, 0, 0, 0, 1);
+    dirs_remove(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(folder_skip_records),
         cmocka_unit_test(folder_records),
+        cmocka_unit_test(record_switches_kind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -100,7 +100,7 @@ static void s3_records(void **state)
     int puts = s3server_requests(&srv, "PUT ");
     r = tg_run(BIN, "s3://photos/rec", "s3://thumbs/rec", "--manifest", manifest, "--stats", NULL);
     assert_non_null(strstr(r.err, "s3://photos/rec/broken.jpg: failed before and has not changed "
-                                  "since (failure entry s3://thumbs/rec/" REC "broken.jpg;"));
+                                  "since (recorded in s3://thumbs/rec/" REC "broken.jpg;"));
     expect_no_transfers(r.err);
     expect_run(&r, 1, 0, 2, 1, 1);
     expect_error(manifest, "broken.jpg", FAILED_BEFORE);

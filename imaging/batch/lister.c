@@ -116,7 +116,7 @@ static task_t *file_task(lister_t *l, const src_file_t *f)
     int verdict = ops->verdict_before != NULL ? ops->verdict_before(l->store, t) : 0;
     if (verdict == RECORD_FAILED && !l->force) {
         task_fail(t, TASK_FAILED,
-                  "failed before and has not changed since (failure entry %s; --force tries "
+                  "failed before and has not changed since (recorded in %s; --force tries "
                   "again)",
                   t->fail.dst);
         t->failed_before = true;
