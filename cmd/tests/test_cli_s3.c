@@ -131,9 +131,7 @@ static void local_to_s3(void **state)
 
     int puts = requests(f, "PUT ");
     r = tg_run(BIN, f->src, "s3://thumbs/l2s", "-j", "2", NULL);
-    assert_int_equal(r.status, 0);
-    expect_summary(r.err, 0, nsrc(f), 0, 0);
-    proc_result_free(&r);
+    expect_run(&r, 0, 0, nsrc(f), 0, 0);
     assert_int_equal(requests(f, "PUT "), puts);
 
     r = tg_run(BIN, f->src, "s3://thumbs/webp/", "-f", "webp", "--quiet", NULL);
@@ -151,9 +149,7 @@ static void from_s3(void **state)
     FMT(args, "s3 cp --quiet --recursive '%s' s3://photos/in", f->src);
     aws(f, args);
     proc_result_t r = tg_run(BIN, "s3://photos/in", "s3://thumbs/s2s", "-j", "2", NULL);
-    assert_int_equal(r.status, 0);
-    expect_summary(r.err, nsrc(f), 0, 0, 0);
-    proc_result_free(&r);
+    expect_run(&r, 0, nsrc(f), 0, 0, 0);
     assert_int_equal(read_back(f, "s3://thumbs/s2s", "s2s"), nsrc(f));
     assert_content_type(f, "thumbs", "s2s/" NESTED, "image/jpeg");
 
@@ -328,9 +324,7 @@ static void server_dies_mid_run(void **state)
     s3server_start(&f->s);
     int puts = requests(f, "PUT ");
     r = tg_run(BIN, f->src, "s3://thumbs/dies", NULL);
-    assert_int_equal(r.status, 0);
-    expect_summary(r.err, nsrc(f) - 3, 3, 0, 0);
-    proc_result_free(&r);
+    expect_run(&r, 0, nsrc(f) - 3, 3, 0, 0);
     assert_int_equal(requests(f, "PUT "), puts + 6);
 }
 

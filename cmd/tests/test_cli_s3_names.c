@@ -118,18 +118,14 @@ static void one_object(void **state)
     FMT(dst, "%s/one-out", s->root);
     int gets = s3server_requests(s, "GET /photos/one/");
     proc_result_t r = tg_run(BIN, "s3://photos/one/sub/a.jpg", dst, NULL);
-    assert_int_equal(r.status, 0);
-    expect_summary(r.err, 1, 0, 0, 0);
-    proc_result_free(&r);
+    expect_run(&r, 0, 1, 0, 0, 0);
     assert_int_equal(s3server_requests(s, "GET /photos/one/"), gets + 1);
     assert_int_equal(count_outputs(dst, NULL), 1);
     FMT(path, "%s/a.jpg", dst);
     g_object_unref(load(path));
     /* A trailing slash says a prefix: nothing lies below one/sub/a.jpg/. */
     r = tg_run(BIN, "s3://photos/one/sub/a.jpg/", dst, NULL);
-    assert_int_equal(r.status, 0);
-    expect_summary(r.err, 0, 0, 0, 0);
-    proc_result_free(&r);
+    expect_run(&r, 0, 0, 0, 0, 0);
 }
 
 /* --files-from with an S3 SRC: keys relative to its prefix, as paths are to a folder; a listed
@@ -199,9 +195,7 @@ static void sidecars(void **state)
     char dst2[256];
     FMT(dst2, "%s/side-out-s3", s->root);
     r = tg_run(BIN, "s3://photos/side", dst2, "--manifest", url_manifest, NULL);
-    assert_int_equal(r.status, 0);
-    expect_summary(r.err, 5, 0, 5, 0);
-    proc_result_free(&r);
+    expect_run(&r, 0, 5, 0, 5, 0);
     const char *made[] = {"/IMG_0002.MOV", "/clip.mp4", "/a.jpg"};
     const char *sidecar[] = {"/IMG_0002.AAE", "/clip.json", "/a.jpg.json"};
     for (int m = 0; m < 2; m++) {
@@ -216,9 +210,7 @@ static void sidecars(void **state)
     }
     int gets = s3server_requests(s, "GET /photos/side/");
     r = tg_run(BIN, "s3://photos/side", dst2, "--stats", NULL);
-    assert_int_equal(r.status, 0);
-    expect_summary(r.err, 0, 5, 5, 0);
-    proc_result_free(&r);
+    expect_run(&r, 0, 0, 5, 5, 0);
     assert_int_equal(s3server_requests(s, "GET /photos/side/"), gets);
 }
 

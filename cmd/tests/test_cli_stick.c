@@ -98,22 +98,16 @@ static void exfat_rerun_is_up_to_date(void **state)
     FMT(cmd, "cp -rp '%s/photos/.' '%s'", TESTDATA, src);
     sh(cmd);
     proc_result_t r = tg_run(THUMBGEN_BIN, src, dst, NULL);
-    assert_int_equal(r.status, 0);
-    expect_summary(r.err, tree.ngood, 0, 0, 0);
-    proc_result_free(&r);
+    expect_run(&r, 0, tree.ngood, 0, 0, 0);
     assert_int_equal(count_outputs(dst, NULL), tree.ngood);
 
     r = tg_run(THUMBGEN_BIN, src, dst, NULL);
-    assert_int_equal(r.status, 0);
-    expect_summary(r.err, 0, tree.ngood, 0, 0);
-    proc_result_free(&r);
+    expect_run(&r, 0, 0, tree.ngood, 0, 0);
 
     FMT(cmd, "touch -d '+1 hour' '%s/%s'", src, tree.good[0]);
     sh(cmd);
     r = tg_run(THUMBGEN_BIN, src, dst, NULL);
-    assert_int_equal(r.status, 0);
-    expect_summary(r.err, 1, tree.ngood - 1, 0, 0);
-    proc_result_free(&r);
+    expect_run(&r, 0, 1, tree.ngood - 1, 0, 0);
     tree_free(&tree);
 }
 
@@ -126,9 +120,7 @@ static void fat_writes_every_thumbnail(void **state)
     tg_tree_t tree;
     tree_list(TESTDATA "/photos", &tree);
     proc_result_t r = tg_run(THUMBGEN_BIN, TESTDATA "/photos", test_dirs.dst, NULL);
-    assert_int_equal(r.status, 0);
-    expect_summary(r.err, tree.ngood, 0, 0, 0);
-    proc_result_free(&r);
+    expect_run(&r, 0, tree.ngood, 0, 0, 0);
     assert_int_equal(count_outputs(test_dirs.dst, NULL), tree.ngood);
     tree_free(&tree);
 }

@@ -81,9 +81,7 @@ static void clips_of_every_kind(void **state)
          "-c:v libx265 -x265-params log-level=none -pix_fmt yuv420p10le -color_primaries bt2020 "
          "-color_trc arib-std-b67 -colorspace bt2020nc");
     proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, "-j", "2", "--manifest", dirs.manifest, NULL);
-    assert_int_equal(r.status, 0);
-    expect_summary(r.err, 5, 0, 0, 0);
-    proc_result_free(&r);
+    expect_run(&r, 0, 5, 0, 0, 0);
     expect_poster("h264.jpg", "rgby", 256, 171);
     expect_poster("portrait.jpg", "bryg", 171, 256); /* turned clockwise */
     expect_poster("vp9.jpg", "rgby", 256, 171);
@@ -94,9 +92,7 @@ static void clips_of_every_kind(void **state)
     assert_non_null(strstr(m, "\"kind\":\"video\",\"duration\":3.000"));
     /* --no-video: clips skipped, counted, never failed. */
     r = tg_run(BIN, dirs.src, dirs.dst, "--no-video", "--force", NULL);
-    assert_int_equal(r.status, 0);
-    expect_summary(r.err, 0, 0, 5, 0);
-    proc_result_free(&r);
+    expect_run(&r, 0, 0, 0, 5, 0);
 }
 
 /* A clip that fades in from two seconds of black: the poster is not black. A point given in
@@ -119,9 +115,7 @@ static void black_start(void **state)
         dirs.src, PICTURE);
     sh(cmd);
     proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, NULL);
-    assert_int_equal(r.status, 0);
-    expect_summary(r.err, 2, 0, 0, 0);
-    proc_result_free(&r);
+    expect_run(&r, 0, 2, 0, 0, 0);
     expect_poster("fade.jpg", "rgby", 256, 171);
     expect_poster("motion.jpg", "rgby", 256, 171);
     r = tg_run(BIN, dirs.src, dirs.dst, "--video-at", "3.5", "--force", NULL);
@@ -219,9 +213,7 @@ static void animations(void **state)
     for (int f = 0; f < 2; f++) {
         proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, "--animated", "-f", fmts[f], "-s", "64",
                                  "--force", NULL);
-        assert_int_equal(r.status, 0);
-        expect_summary(r.err, 2, 0, 0, 0);
-        proc_result_free(&r);
+        expect_run(&r, 0, 2, 0, 0, 0);
         const char *srcs[] = {"anim.gif", "clip.webp"}, *outs[] = {"anim", "clip"};
         for (int k = 0; k < 2; k++) {
             char in[300], out[300];
@@ -245,9 +237,7 @@ static void animations(void **state)
     FMT(out, "%s/clip.webp", dirs.dst);
     assert_int_equal(frames_of(out, d, 64, &ph), 1);
     r = tg_run(BIN, dirs.src, dirs.dst, "--animated", "-s", "64", NULL); /* JPEG */
-    assert_int_equal(r.status, 0);
-    expect_summary(r.err, 2, 0, 0, 0);
-    proc_result_free(&r);
+    expect_run(&r, 0, 2, 0, 0, 0);
     r = tg_run(BIN, dirs.src, dirs.dst, "--animated", "-f", "webp", "--max-pixels", "100000",
                "--force", NULL);
     assert_int_equal(r.status, 1);
