@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,12 +250,54 @@ static void record_switches_kind(void **state)
     dirs_remove(&d);
 }
 
+/* How many of dir's own entries have names starting with prefix. */
+static int count_files(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+    closedir(d);
+    return n;
+}
+
+/* Names as long as a name may be (250 bytes) get records too, each its own though the two share
+ * their first 240 bytes (a start and a hash of the whole name); --prune removes the record of
+ * the one deleted and keeps the other's. */
+static void long_names_recorded(void **state)
+{
+    (void)state;
+    tg_dirs_t d;
+    dirs_make(&d, "reclong");
+    char name[2][256];
+    for (int i = 0; i < 2; i++) {
+        memset(name[i], 'n', 240);
+        FMT(name[i] + 240, "%06d.jpg", i); /* 250 bytes */
+        write_broken(at(d.src, name[i]));
+    }
+    proc_result_t r = tg_run(BIN, d.src, d.dst, NULL);
+    expect_run(&r, 1, 0, 0, 0, 2);
+    assert_int_equal(count_files(d.dst, REC), 2);
+    r = tg_run(BIN, d.src, d.dst, NULL);
+    assert_non_null(strstr(r.err, "000000.jpg: failed before and has not changed since"));
+    assert_non_null(strstr(r.err, "000001.jpg: failed before and has not changed since"));
+    expect_run(&r, 1, 0, 0, 0, 2);
+    assert_int_equal(unlink(at(d.src, name[0])), 0);
+    r = tg_run(BIN, d.src, d.dst, "--prune", NULL);
+    assert_non_null(strstr(r.err, "000001.jpg: failed before and has not changed since"));
+    expect_run(&r, 1, 0, 0, 0, 1);
+    assert_int_equal(count_files(d.dst, REC), 1);
+    dirs_remove(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(folder_skip_records),
         cmocka_unit_test(folder_records),
         cmocka_unit_test(record_switches_kind),
+        cmocka_unit_test(long_names_recorded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,26 @@
 
 #include "core/naming.h"
 
+static uint64_t fnv(uint64_t h, const void *p, size_t n);
+
+/* The record of kind prefix for source name base in folder dir (n bytes), malloc'd (NULL: out of
+ * memory): prefix + base, or where that would pass NAME_MAX, prefix + base's first bytes (whole
+ * UTF-8 characters) + "~" + 16 hex digits of FNV-1a 64 of base, so long names get records too. */
+static char *record_path(const char *dir, int n, const char *prefix, const char *base)
+{
+    char *path = NULL;
+    size_t len = strlen(base), room = NAME_MAX - strlen(prefix);
+    if (len <= room)
+        return asprintf(&path, "%.*s/%s%s", n, dir, prefix, base) < 0 ? NULL : path;
+    size_t keep = room - 17;
+    while (keep > 0 && ((unsigned char)base[keep] & 0xc0) == 0x80)
+        keep--; /* base[keep] starts a character: cut before it */
+    uint64_t h = fnv(14695981039346656037ull, base, len);
+    return asprintf(&path, "%.*s/%s%.*s~%016" PRIx64, n, dir, prefix, (int)keep, base, h) < 0
+               ? NULL
+               : path;
+}
+
 int store_name_mirror(const char *dst, task_t *t, const thumb_opts_t *o, char *err, size_t errsz)
 {
     /* Several sizes go to a folder each, unless the name template tells them apart. */
@@ -27,14 +47,9 @@ int store_name_mirror(const char *dst, task_t *t, const thumb_opts_t *o, char *e
     base = base ? base + 1 : t->rel;
     const char *slash = dir ? strrchr(dir, '/') : NULL;
     int folder = slash ? (int)(slash - dir) : 0;
-    bool oom = false;
-    if (slash != NULL && strlen(RECORD_PREFIX) + strlen(base) <= NAME_MAX &&
-        asprintf(&t->fail.dst, "%.*s/%s%s", folder, dir, RECORD_PREFIX, base) < 0)
-        t->fail.dst = NULL, oom = true;
-    if (slash != NULL && !oom && strlen(SKIP_RECORD_PREFIX) + strlen(base) <= NAME_MAX &&
-        asprintf(&t->skip_dst, "%.*s/%s%s", folder, dir, SKIP_RECORD_PREFIX, base) < 0)
-        t->skip_dst = NULL, oom = true;
-    if (oom) {
+    if (slash != NULL &&
+        ((t->fail.dst = record_path(dir, folder, RECORD_PREFIX, base)) == NULL ||
+         (t->skip_dst = record_path(dir, folder, SKIP_RECORD_PREFIX, base)) == NULL)) {
         snprintf(err, errsz, "out of memory");
         return -1;
     }

@@ -16,7 +16,7 @@
  * extension) and LABEL size i's spelling when there are several sizes and the template has no %z
  * (output_path_named). Its records lie beside output 0: that folder's RECORD_PREFIX (the failure
  * record, t->fail.dst) or SKIP_RECORD_PREFIX (not an image, t->skip_dst) + the source's own name
- * (none when that name would be longer than NAME_MAX). 0, or -1 with err. */
+ * (where that would be longer than NAME_MAX, its start + "~" + a hash of it). 0, or -1 with err. */
 int store_name_mirror(const char *dst, task_t *t, const thumb_opts_t *o, char *err, size_t errsz);
 
 /* How a record's name starts, by its kind (docs/DESIGN.md, "Identity and order"), so that a

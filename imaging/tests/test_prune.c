@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -99,10 +100,12 @@ static void mirror_records(void **state)
         store_mirror_record_rel("128/a/" RECORD_PREFIX "c.png", &o, buf, sizeof buf), "a/c.png");
     assert_null(store_mirror_record_rel("a/" RECORD_PREFIX "c.png", &o, buf, sizeof buf));
     task_free(t);
-    /* A name too long for a record's: none (tried again every run). */
-    char name[300];
-    memset(name, 'n', 250);
-    memcpy(name + 250, ".png", 5);
+    /* A name too long for a record's: its start, cut between whole UTF-8 characters ("é" is 2
+     * bytes, 221 are left for it), "~" and 16 hex digits of a hash of the whole name. */
+    char name[300] = "";
+    for (int i = 0; i < 125; i++)
+        strcat(name, "\xc3\xa9");
+    strcat(name, ".png");
     char path[320];
     snprintf(path, sizeof path, "/s/%s", name);
     thumb_opts_default(&o);
@@ -110,8 +113,20 @@ static void mirror_records(void **state)
     assert_non_null(t);
     t->nouts = 1;
     assert_int_equal(store_name_mirror("out", t, &o, err, sizeof err), 0);
-    assert_null(t->fail.dst);
-    assert_null(t->skip_dst);
+    const char *recs[] = {t->fail.dst, t->skip_dst},
+               *prefixes[] = {RECORD_PREFIX, SKIP_RECORD_PREFIX};
+    for (int k = 0; k < 2; k++) {
+        assert_non_null(recs[k]);
+        const char *base = recs[k] + strlen("out/");
+        assert_true(strlen(base) <= NAME_MAX);
+        size_t np = strlen(prefixes[k]), kept = strlen(base) - np - 17;
+        assert_int_equal(strncmp(base, prefixes[k], np), 0);
+        assert_int_equal(kept % 2, 0); /* whole characters */
+        assert_true(kept >= 218 && kept <= 221);
+        assert_int_equal(strncmp(base + np, name, kept), 0);
+        assert_int_equal(base[np + kept], '~');
+        assert_int_equal(strspn(base + np + kept + 1, "0123456789abcdef"), 16);
+    }
     task_free(t);
 }
 
