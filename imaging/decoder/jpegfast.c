@@ -292,9 +292,12 @@ bool jpegfast_make(const thumb_opts_t *o, task_t *t, const jpegfast_src_t *src)
      * from 1024x683 pixels instead of the 1590x1062 decode, 2.4 times fewer. A size not smaller
      * on both sides is scaled from the decode. */
     bool derived[THUMB_MAX_SIZES];
-    for (int i = 0; i < o->nsizes; i++)
+    int from_decode = 0; /* sizes scaled from the decode */
+    for (int i = 0; i < o->nsizes; i++) {
         derived[i] = i != big && plan[i].dims.width <= plan[big].dims.width &&
                      plan[i].dims.height <= plan[big].dims.height;
+        from_decode += !derived[i];
+    }
     /* The smallest scale that suits every size scaled from the decode; none: libvips' path. */
     int m = 1;
     for (bool ok = false; !ok && m <= 8; m += !ok) {
@@ -326,6 +329,7 @@ bool jpegfast_make(const thumb_opts_t *o, task_t *t, const jpegfast_src_t *src)
         if (area(&plan[i]) < area(&plan[small]))
             small = i;
     pixels_t bigpx = {0};
+    bool keep_big = from_decode < o->nsizes; /* some size is scaled from the largest's pixels */
     /* The largest first, whose pixels the others may be scaled from. */
     for (int k = 0; k < o->nsizes && t->error == NULL; k++) {
         int i = k == 0 ? big : k <= big ? k - 1 : k;
@@ -333,10 +337,14 @@ bool jpegfast_make(const thumb_opts_t *o, task_t *t, const jpegfast_src_t *src)
         bool scaled = derived[i] ? scale(&bigpx, bigpx.width, bigpx.height, plan[i].dims, i, &sp)
                                  : scale(&px, plan[i].src_w, plan[i].src_h, plan[i].dims, i, &sp);
         VipsImage *img = scaled ? image_of(&sp) : NULL;
-        if (scaled && i == big)
+        if (scaled && i == big && keep_big)
             bigpx = sp;
         else if (scaled)
             free(sp.px);
+        if (!derived[i] && --from_decode == 0) { /* the decode's last use: no peak of both */
+            free(px.px);
+            px.px = NULL;
+        }
         if (img == NULL) {
             task_fail(t, TASK_FAILED, "cannot resize thumbnail: libswscale failed");
             break;
