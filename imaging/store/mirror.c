@@ -18,9 +18,16 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n);
 static char *record_path(const char *dir, int n, const char *prefix, const char *base)
 {
     char *path = NULL;
-    size_t len = strlen(base), room = NAME_MAX - strlen(prefix);
-    if (len <= room)
-        return asprintf(&path, "%.*s/%s%s", n, dir, prefix, base) < 0 ? NULL : path;
+    size_t len = strlen(base), np = strlen(prefix), room = NAME_MAX - np;
+    if (len <= room) { /* by hand: a rerun names every source, and asprintf costs 2% of it */
+        if ((path = malloc((size_t)n + 1 + np + len + 1)) == NULL)
+            return NULL;
+        memcpy(path, dir, (size_t)n);
+        path[n] = '/';
+        memcpy(path + n + 1, prefix, np);
+        memcpy(path + n + 1 + np, base, len + 1);
+        return path;
+    }
     size_t keep = room - 17;
     while (keep > 0 && ((unsigned char)base[keep] & 0xc0) == 0x80)
         keep--; /* base[keep] starts a character: cut before it */
