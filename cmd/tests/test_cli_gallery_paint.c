@@ -201,7 +201,8 @@ static void added_later(void **state)
 
 /* A transparent thumbnail's ThumbHash (PNG keeps its alpha) is painted by the script only: with
  * scripts off no colour would be taken away once the image has loaded, and it would show through
- * the transparent half for good. An opaque one beside it keeps its colour. */
+ * the transparent half for good. An opaque one beside it keeps its colour. A BlurHash does not
+ * say whether its picture has alpha: no colour in a format that may have it, one in JPEG. */
 static void transparent_has_no_colour(void **state)
 {
     (void)state;
@@ -216,6 +217,18 @@ static void transparent_has_no_colour(void **state)
                 "alt=\"alpha.png\" style=\"width:min(100%,256px)\" data-thumbhash=\"", true);
     expect_text(at(dirs.dst, "index.html"),
                 "alt=\"grey.jpg\" style=\"width:min(100%,256px);background:#", true);
+    const char *formats[] = {"png", "jpeg"};
+    for (int k = 0; k < 2; k++) {
+        char dst[256];
+        FMT(dst, "%s/blur-%s", dirs.root, formats[k]);
+        r = tg_run(BIN, dirs.src, dst, "--html", "-f", formats[k], "--placeholder", "blurhash",
+                   NULL);
+        expect_run(&r, 0, 2, 0, 0, 0);
+        expect_text(at(dst, "index.html"),
+                    k == 0 ? "alt=\"alpha.png\" style=\"width:min(100%,256px)\" data-blurhash"
+                           : "alt=\"alpha.png\" style=\"width:min(100%,256px);background:#",
+                    true);
+    }
 }
 
 int main(void)

@@ -219,7 +219,9 @@ static void raw_in_the_cache(void **state)
 }
 
 /* A module that is there but cannot be loaded (here, not a shared object at all) fails each of
- * its files with the loader's own reason, never "(null)". The binary is copied beside it. */
+ * its files with the loader's own reason, never "(null)". The binary is copied beside it. That
+ * is the install's fault, no verdict on the file: no failure record is left (a rerun with the
+ * module mended makes it, not "failed before"), and no cache failure entry either. */
 static void unloadable_module_says_why(void **state)
 {
     (void)state;
@@ -235,6 +237,20 @@ static void unloadable_module_says_why(void **state)
         strstr(r.err, "/bin/thumbgen-raw.so: file too short") == NULL)
         fail_msg("%s", r.err);
     proc_result_free(&r);
+    assert_int_equal(access(at(dirs.dst, ".thumbgen-failed.cam.dng"), F_OK), -1);
+    char cache[256];
+    FMT(cache, "%s/cache", dirs.root);
+    setenv("XDG_CACHE_HOME", cache, 1);
+    r = tg_run(bin, "--freedesktop", dirs.src, NULL);
+    unsetenv("XDG_CACHE_HOME");
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "cannot load the camera RAW decoder"));
+    proc_result_free(&r);
+    FMT(cmd, "test ! -e '%s/thumbnails/fail' || test -z \"$(ls -A '%s/thumbnails/fail'/*)\"", cache,
+        cache);
+    sh(cmd);
+    r = tg_run(BIN, dirs.src, dirs.dst, NULL);
+    expect_run(&r, 0, 1, 0, 0, 0);
 }
 
 int main(void)

@@ -68,8 +68,9 @@ typedef struct task {
     uint64_t size;         /* the source's bytes */
     uint64_t dev, ino;     /* set with `opened` */
     bool opened;           /* a local file's identity, from its open descriptor */
-    bool unreadable;       /* failed because the source could not be opened */
-    bool limited;          /* failed on --timeout or --max-memory: the options may be to blame */
+    bool unreadable; /* failed with nothing learnt of its bytes (not opened, or its codec module
+                      * did not load): no failure record or entry is made for it */
+    bool limited;    /* failed on --timeout or --max-memory: the options may be to blame */
     /* Skipped, and why, for the manifest's "reason" (a static string: "gone", "superseded", ...);
      * NULL otherwise (a name clash says so with owner). */
     const char *reason;

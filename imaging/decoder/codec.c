@@ -84,10 +84,11 @@ void codec_make(const thumb_opts_t *o, task_t *t)
         const struct module *m = load(ft->module);
         if (o->want_mime)
             snprintf(t->meta.mime, sizeof t->meta.mime, "%s", ft->mime);
-        if (m->loaded == NULL)
+        if (m->loaded == NULL) { /* no verdict on the bytes (unreadable): no failure record */
             task_fail(t, TASK_FAILED, "cannot load the %s decoder (thumbgen-%s.so): %s", ft->family,
                       ft->module, m->error);
-        else
+            t->unreadable = true;
+        } else
             m->loaded->make(o, t);
     } else {
         codec_vips.make(o, t);

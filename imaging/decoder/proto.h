@@ -24,6 +24,7 @@
 #define DEC_ARG "--internal-decoder" /* argv[1] of a decoder process */
 #define DEC_EXIT_OOM 86              /* a decoder's exit status when an allocation failed */
 #define DEC_STATUS_OOM 100           /* a reply status: an allocation failed, the decoder lives */
+#define DEC_STATUS_NO_CODEC 101      /* a reply status: the family's module did not load */
 #define DEC_MAX_ERR 4096             /* longest message in a reply */
 #define DEC_MAX_OUT (512u << 20)     /* largest encoded thumbnail accepted from a decoder */
 #define DEC_MAX_URI 16384            /* longest URI in a request (PATH_MAX bytes, escaped) */
@@ -53,7 +54,7 @@ typedef struct dec_request {
 
 typedef struct dec_reply {
     uint32_t magic;
-    int32_t status; /* a task_status_t, or DEC_STATUS_OOM */
+    int32_t status; /* a task_status_t, DEC_STATUS_OOM or DEC_STATUS_NO_CODEC */
     uint32_t errlen;
     int32_t nouts;
     int32_t width[THUMB_MAX_SIZES], height[THUMB_MAX_SIZES]; /* of one frame */

@@ -61,6 +61,8 @@ static int reply(const task_t *t, const char *err)
     r.status = (int32_t)t->status;
     if (t->status == TASK_FAILED && says_oom(err))
         r.status = DEC_STATUS_OOM;
+    else if (t->status == TASK_FAILED && t->unreadable) /* codec_make: its module did not load */
+        r.status = DEC_STATUS_NO_CODEC;
     size_t elen = err ? strlen(err) : 0;
     r.errlen = (uint32_t)(elen > DEC_MAX_ERR ? DEC_MAX_ERR : elen);
     r.nouts = t->status == TASK_MADE ? t->nouts : 0;

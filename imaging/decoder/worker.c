@@ -171,6 +171,9 @@ static child_io_t read_reply(decoder_t *d, task_t *t, const dec_reply_t *r,
         task_fail(t, TASK_FAILED, "out of memory (limit %llu MiB; see --max-memory): %s",
                   (unsigned long long)d->cfg->max_memory_mib, err);
         t->limited = true;
+    } else if (r->status == DEC_STATUS_NO_CODEC) { /* the install's fault: no verdict */
+        task_fail(t, TASK_FAILED, "%s", err);
+        t->unreadable = true;
     } else if (r->status == TASK_MADE)
         t->status = TASK_MADE;
     else if (r->status == TASK_SKIPPED || r->status == TASK_FAILED)

@@ -148,8 +148,9 @@ static bool thumbhash_css(const char *hash, char *css, size_t size)
 }
 
 /* The average colour of a BlurHash as CSS, into css: its DC term (characters 2 to 5, base 83,
- * sRGB). */
-static bool blurhash_css(const char *hash, char *css, size_t size)
+ * sRGB). None ("") when the thumbnails may have alpha (every format but JPEG), which a BlurHash
+ * does not tell: see thumbhash_css. */
+static bool blurhash_css(const char *hash, format_t format, char *css, size_t size)
 {
     static const char abc[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                               "#$%*+,-.:;=?@[]^_{|}~";
@@ -162,7 +163,10 @@ static bool blurhash_css(const char *hash, char *css, size_t size)
             return false;
         v = v * 83 + (at - abc);
     }
-    snprintf(css, size, "#%06lx", v & 0xffffff);
+    if (format == FMT_JPEG)
+        snprintf(css, size, "#%06lx", v & 0xffffff);
+    else
+        css[0] = '\0';
     return true;
 }
 
@@ -254,9 +258,10 @@ static bool img(FILE *o, const char *folder, int depth, const char *path, int w,
 {
     unsigned kind = hash && hash[0] ? g_painted(site) : 0;
     char css[16];
-    bool paint = kind == PLACEHOLDER_THUMBHASH  ? thumbhash_css(hash, css, sizeof css)
-                 : kind == PLACEHOLDER_BLURHASH ? blurhash_css(hash, css, sizeof css)
-                                                : false;
+    bool paint = kind == PLACEHOLDER_THUMBHASH ? thumbhash_css(hash, css, sizeof css)
+                 : kind == PLACEHOLDER_BLURHASH
+                     ? blurhash_css(hash, site->opts->format, css, sizeof css)
+                     : false;
     fputs("<img src=\"", o);
     href(o, folder, depth, path);
     fprintf(o, "\" width=%d height=%d loading=lazy alt=\"", w, h);

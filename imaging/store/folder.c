@@ -168,16 +168,24 @@ static int create_tmp(int dir, mode_t mode)
     return -EEXIST;
 }
 
-/* Records src's identity on the new file fd (docs/DESIGN.md, "Identity and order"): the file's own
- * mtime becomes the source's seconds and, where the filesystem keeps nanoseconds, the identity's
- * hash as nanoseconds (store_ident_time; else the source's own); where it keeps user xattrs,
- * IDENT_XATTR spells the identity out, naming the source. A failure to record is not a failure to
- * write: an output that records no identity is never up to date, so the next run makes it again. */
+/* The times that record src's identity (docs/DESIGN.md, "Identity and order"): mtime the
+ * source's seconds and, where the filesystem keeps nanoseconds, the identity's hash as nanoseconds
+ * (store_ident_time; else the source's own). atime too: libfuse 2 sets neither unless both are
+ * given. */
+static void ident_times(const folder_t *s, const task_t *src, struct timespec times[2])
+{
+    times[0] = (struct timespec){.tv_nsec = UTIME_NOW};
+    times[1] = s->ns_times ? store_ident_time(src) : src->mtime;
+}
+
+/* Records src's identity on the new file fd: its times (ident_times) and, where the filesystem
+ * keeps user xattrs, IDENT_XATTR spelling the identity out, naming the source. A failure to record
+ * is not a failure to write: an output that records no identity is never up to date, so the next
+ * run makes it again. */
 static void record_ident(folder_t *s, int fd, const task_t *src)
 {
-    /* atime too: FUSE's libfuse 2 sets neither time unless both are given */
-    struct timespec times[2] = {{.tv_nsec = UTIME_NOW},
-                                s->ns_times ? store_ident_time(src) : src->mtime};
+    struct timespec times[2];
+    ident_times(s, src, times);
     futimens(fd, times);
     char id[IDENT_MAX];
     size_t n = store_ident(src, id, sizeof id);
@@ -227,6 +235,11 @@ static int write_file(folder_t *s, const char *path, const void *buf, size_t len
         unlinkat(dir, tmp_name, 0);
     tmp_dir = -1;
     pthread_mutex_unlock(&tmp_mu);
+    if (rc == 0 && src != NULL && !s->ns_times && !s->xattrs) { /* the mtime is all it records */
+        struct timespec times[2]; /* and fusefat sets it anew on a rename */
+        ident_times(s, src, times);
+        utimensat(dir, name, times, AT_SYMLINK_NOFOLLOW);
+    }
     return rc;
 }
 
@@ -268,7 +281,8 @@ static int folder_put(store_t *base, void *local, const task_t *src, const char 
  * mtime is store_ident_time(t), so a changed source, an older replacement or another source at
  * the same name (a clash owner deleted, even one of the same mtime: a RAW+JPEG pair) is seen at
  * the cost the old "not older" rule had. Elsewhere the IDENT_XATTR where there are xattrs, else
- * the mtime alone, as far as the filesystem keeps it (exFAT, FAT: to the 1 or 2 s below it). */
+ * the mtime alone, as far as the filesystem keeps it (exFAT, FAT: within its 1 or 2 s step,
+ * either side, for one that rounds). */
 static int recorded(folder_t *s, const char *path, const task_t *t)
 {
     if (strlen(path) <= s->prefix)
@@ -287,7 +301,7 @@ static int recorded(folder_t *s, const char *path, const task_t *t)
         return -1;
     int64_t behind = ((int64_t)want.tv_sec - st.st_mtim.tv_sec) * 1000000000 +
                      (want.tv_nsec - st.st_mtim.tv_nsec);
-    return S_ISREG(st.st_mode) && behind >= 0 && behind < s->time_step;
+    return S_ISREG(st.st_mode) && behind > -s->time_step && behind < s->time_step;
 }
 
 /* Up to date: the output records t's source as it is now. */
@@ -367,8 +381,8 @@ static void folder_close(store_t *base)
 
 /* A real write: access(2) says yes to root on a read-only folder. Finds out too whether the
  * filesystem keeps user xattrs (s->xattrs) and file times to the nanosecond (s->ns_times), and
- * else to what step it truncates them (s->time_step: a time set 1 ns below an even second comes
- * back that much less one ns; anything else is taken for FAT's 2 s). */
+ * else to what step it keeps them (s->time_step: a time set 1 ns below an even second comes back
+ * truncated by the step less one ns; one that rounds or anything else is taken for FAT's 2 s). */
 static int probe_writable(folder_t *s)
 {
     int root = s->root;

@@ -4,7 +4,6 @@
 
 #include <limits.h>
 #include <stdint.h>
-#include <stdint.h>
 #include <sys/types.h>
 
 #include "store/store.h"
@@ -22,7 +21,7 @@ typedef struct {
     int last_fd;
     bool xattrs;       /* DST's filesystem keeps user xattrs: IDENT_XATTR records each source */
     bool ns_times;     /* and file times to the nanosecond: an output's mtime is its identity */
-    int64_t time_step; /* the ns its file times are truncated to: 1, 10^9 (ext2), 2*10^9 (FAT) */
+    int64_t time_step; /* the ns step of its file times: 1, 10^9 (exFAT), 2*10^9 (FAT) */
 } folder_t;
 
 /* The extended attribute that names an output's source (store_ident's text), and its longest. */
