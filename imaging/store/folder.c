@@ -275,6 +275,12 @@ static int folder_put(store_t *base, void *local, const task_t *src, const char 
     return rc == 0 ? 0 : -1;
 }
 
+/* a - b in nanoseconds. */
+static int64_t ns_between(struct timespec a, struct timespec b)
+{
+    return ((int64_t)a.tv_sec - b.tv_sec) * 1000000000 + (a.tv_nsec - b.tv_nsec);
+}
+
 /* Whether the file at path (an output or a failure record) records t's source as it is now: 1
  * it does, 0 it is there but records something else (or nothing), -1 it is not there. Where the
  * filesystem keeps nanoseconds, one lstat (which never follows a symlink planted in DST): its
@@ -299,8 +305,7 @@ static int recorded(folder_t *s, const char *path, const task_t *t)
     struct stat st;
     if (fstatat(s->root, path + s->prefix, &st, AT_SYMLINK_NOFOLLOW) != 0)
         return -1;
-    int64_t behind = ((int64_t)want.tv_sec - st.st_mtim.tv_sec) * 1000000000 +
-                     (want.tv_nsec - st.st_mtim.tv_nsec);
+    int64_t behind = ns_between(want, st.st_mtim);
     return S_ISREG(st.st_mode) && behind > -s->time_step && behind < s->time_step;
 }
 
@@ -394,8 +399,7 @@ static int probe_writable(folder_t *s)
     struct stat st;
     int64_t lost = -1;
     if (futimens(fd, t) == 0 && fstat(fd, &st) == 0)
-        lost = (int64_t)(t[1].tv_sec - st.st_mtim.tv_sec) * 1000000000 +
-               (t[1].tv_nsec - st.st_mtim.tv_nsec);
+        lost = ns_between(t[1], st.st_mtim);
     s->ns_times = lost == 0;
     s->time_step = lost >= 0 && lost < 2000000000 ? lost + 1 : 2000000000;
     close(fd);
