@@ -296,6 +296,14 @@ void expect_run(proc_result_t *r, int status, int made, int up, int skipped, int
     proc_result_free(r);
 }
 
+tg_record_t record_of(const tg_dirs_t *d, const char *kind, const char *name)
+{
+    tg_record_t r;
+    FMT(r.src, "%s/%s", d->src, name);
+    FMT(r.rec, "%s/%s%s", d->dst, kind, name);
+    return r;
+}
+
 void write_broken(const char *path)
 {
     char cmd[1024];

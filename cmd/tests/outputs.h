@@ -100,6 +100,12 @@ void expect_manifest(const char *manifest, const char *conds, const char *field,
  * prefix (a JSON string's start: "\"not a recognised"). */
 void expect_error(const char *manifest, const char *name, const char *prefix);
 
+/* A source file's path in d->src and its record's of kind (REC or SKIPREC) in d->dst. */
+typedef struct tg_record {
+    char src[256], rec[256];
+} tg_record_t;
+tg_record_t record_of(const tg_dirs_t *d, const char *kind, const char *name);
+
 /* Writes 3000 random bytes at path: under an image's name, a file that is read but never decoded.
  */
 void write_broken(const char *path);

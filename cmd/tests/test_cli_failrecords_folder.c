@@ -40,22 +40,21 @@ static void folder_skip_records(void **state)
     (void)state;
     tg_dirs_t d;
     dirs_make(&d, "skiprec");
-    char cmd[2048], notes[256], record[256];
-    FMT(notes, "%s/notes", d.src);
-    FMT(record, "%s/" SKIPREC "notes", d.dst);
+    char cmd[2048];
+    tg_record_t notes = record_of(&d, SKIPREC, "notes");
     FMT(cmd, "cp '%s/formats/grey.jpg' '%s/a.jpg' && echo 'some notes' > '%s'", TESTDATA, d.src,
-        notes);
+        notes.src);
     sh(cmd);
     write_jpeg_as(at(d.src, "photo"));
 
     proc_result_t r = tg_run(BIN, d.src, d.dst, "--html", "--manifest", d.manifest, NULL);
     expect_run(&r, 0, 2, 0, 1, 0);
     expect_manifest(d.manifest, "'src$=/notes'", "error", "\"not an image\"");
-    char *text = slurp(record);
+    char *text = slurp(notes.rec);
     assert_non_null(text);
     assert_non_null(strstr(text, "notes: not an image"));
     struct stat rec1;
-    assert_int_equal(stat(record, &rec1), 0);
+    assert_int_equal(stat(notes.rec, &rec1), 0);
     char page[256];
     FMT(page, "%s/index.html", d.dst);
     char *html = slurp(page);
@@ -69,49 +68,47 @@ static void folder_skip_records(void **state)
     expect_run(&r, 0, 0, 2, 1, 0);
     expect_manifest(d.manifest, "'src$=/notes'", "status", "\"skipped\"");
     expect_manifest(d.manifest, "'src$=/notes'", "error", "\"not an image\"");
-    expect_same_file(record, &rec1);
+    expect_same_file(notes.rec, &rec1);
 
     /* Touched: tried again (its record written anew); then known again. */
-    FMT(cmd, "touch -d '2020-05-05 10:00:00' '%s'", notes);
+    FMT(cmd, "touch -d '2020-05-05 10:00:00' '%s'", notes.src);
     sh(cmd);
     r = tg_run(BIN, d.src, d.dst, "--manifest", d.manifest, NULL);
     expect_run(&r, 0, 0, 2, 1, 0);
     expect_manifest(d.manifest, "'src$=/notes'", "error", "\"not an image\"");
     struct stat rec2;
-    assert_int_equal(stat(record, &rec2), 0);
+    assert_int_equal(stat(notes.rec, &rec2), 0);
     assert_true(rec2.st_ino != rec1.st_ino);
     r = tg_run(BIN, d.src, d.dst, NULL);
     expect_run(&r, 0, 0, 2, 1, 0);
-    expect_same_file(record, &rec2);
+    expect_same_file(notes.rec, &rec2);
 
     /* --force tries again. */
     r = tg_run(BIN, d.src, d.dst, "--force", NULL);
     expect_run(&r, 0, 2, 0, 1, 0);
-    assert_int_equal(stat(record, &rec1), 0);
+    assert_int_equal(stat(notes.rec, &rec1), 0);
     assert_true(rec1.st_ino != rec2.st_ino);
 
     /* Replaced by an image: made, and its record goes. */
-    write_jpeg_as(notes);
+    write_jpeg_as(notes.src);
     r = tg_run(BIN, d.src, d.dst, "--manifest", d.manifest, NULL);
     expect_run(&r, 0, 1, 2, 0, 0);
-    assert_int_equal(access(record, F_OK), -1);
+    assert_int_equal(access(notes.rec, F_OK), -1);
 
     /* A text file gets a record, then is deleted: --prune removes the record. */
-    char gone[256], gone_rec[256];
-    FMT(gone, "%s/gone", d.src);
-    FMT(gone_rec, "%s/" SKIPREC "gone", d.dst);
-    FMT(cmd, "echo 'more notes' > '%s'", gone);
+    tg_record_t gone = record_of(&d, SKIPREC, "gone");
+    FMT(cmd, "echo 'more notes' > '%s'", gone.src);
     sh(cmd);
     r = tg_run(BIN, d.src, d.dst, NULL);
     expect_run(&r, 0, 0, 3, 1, 0);
-    assert_int_equal(access(gone_rec, F_OK), 0);
-    assert_int_equal(unlink(gone), 0);
+    assert_int_equal(access(gone.rec, F_OK), 0);
+    assert_int_equal(unlink(gone.src), 0);
     r = tg_run(BIN, d.src, d.dst, "--prune", NULL);
     if (r.status != 0 ||
         strstr(r.err, "0 made, 3 up to date, 0 skipped, 0 failed, 1 removed") == NULL)
         fail_msg("status %d: %s", r.status, r.err);
     proc_result_free(&r);
-    assert_int_equal(access(gone_rec, F_OK), -1);
+    assert_int_equal(access(gone.rec, F_OK), -1);
     assert_int_equal(count_outputs(d.dst, ".jpg"), 3);
     dirs_remove(&d);
 }
@@ -129,16 +126,15 @@ static void folder_records(void **state)
         "> '%s/a.jpg.json'",
         TESTDATA, d.src, TESTDATA, d.src, d.src);
     sh(cmd);
-    char broken[256], record[256], page[256];
-    FMT(broken, "%s/broken.jpg", d.src);
-    FMT(record, "%s/" REC "broken.jpg", d.dst);
+    tg_record_t broken = record_of(&d, REC, "broken.jpg");
+    char page[256];
     FMT(page, "%s/index.html", d.dst);
-    write_broken(broken);
+    write_broken(broken.src);
 
     proc_result_t r = tg_run(BIN, d.src, d.dst, "--html", "--manifest", d.manifest, NULL);
     expect_run(&r, 1, 2, 0, 1, 1);
     expect_error(d.manifest, "broken.jpg", "\"not a recognised image format");
-    char *text = slurp(record);
+    char *text = slurp(broken.rec);
     assert_non_null(text);
     assert_non_null(strstr(text, "broken.jpg: not a recognised image format"));
     char *html = slurp(page);
@@ -147,7 +143,7 @@ static void folder_records(void **state)
     assert_non_null(strstr(html, "not a recognised image format"));
     assert_null(strstr(html, "thumbgen-failed"));
     struct stat rec1, page1;
-    assert_int_equal(stat(record, &rec1), 0);
+    assert_int_equal(stat(broken.rec, &rec1), 0);
     assert_int_equal(stat(page, &page1), 0);
 
     /* Nothing changed: reported failed before, not decoded, nothing written (the page and the
@@ -157,14 +153,14 @@ static void folder_records(void **state)
     FMT(said,
         "broken.jpg: failed before and has not changed since (recorded in %s; --force "
         "tries again)",
-        record);
+        broken.rec);
     if (strstr(r.err, said) == NULL)
         fail_msg("no '%s' in:\n%s", said, r.err);
     assert_non_null(strstr(r.err, "1 failed, 0 removed"));
     expect_run(&r, 1, 0, 2, 1, 1);
     expect_error(d.manifest, "broken.jpg", FAILED_BEFORE);
     struct stat st;
-    assert_int_equal(stat(record, &st), 0);
+    assert_int_equal(stat(broken.rec, &st), 0);
     assert_true(st.st_mtim.tv_sec == rec1.st_mtim.tv_sec &&
                 st.st_mtim.tv_nsec == rec1.st_mtim.tv_nsec && st.st_ino == rec1.st_ino);
     assert_int_equal(stat(page, &st), 0);
@@ -173,12 +169,12 @@ static void folder_records(void **state)
     free(html);
 
     /* Touched (a new mtime): tried again, the decoder's words again, its record rewritten. */
-    FMT(cmd, "touch -d '2020-05-05 10:00:00' '%s'", broken);
+    FMT(cmd, "touch -d '2020-05-05 10:00:00' '%s'", broken.src);
     sh(cmd);
     r = tg_run(BIN, d.src, d.dst, "--manifest", d.manifest, NULL);
     expect_run(&r, 1, 0, 2, 1, 1);
     expect_error(d.manifest, "broken.jpg", "\"not a recognised image format");
-    assert_int_equal(stat(record, &st), 0);
+    assert_int_equal(stat(broken.rec, &st), 0);
     assert_true(st.st_ino != rec1.st_ino);
     r = tg_run(BIN, d.src, d.dst, "--manifest", d.manifest, NULL);
     expect_run(&r, 1, 0, 2, 1, 1);
@@ -190,30 +186,28 @@ static void folder_records(void **state)
     expect_error(d.manifest, "broken.jpg", "\"not a recognised image format");
 
     /* Replaced by a good image: made, and its record goes. */
-    FMT(cmd, "cp '%s/formats/grey.jpg' '%s'", TESTDATA, broken);
+    FMT(cmd, "cp '%s/formats/grey.jpg' '%s'", TESTDATA, broken.src);
     sh(cmd);
     r = tg_run(BIN, d.src, d.dst, "--html", NULL);
     expect_run(&r, 0, 1, 2, 1, 0);
-    assert_int_equal(access(record, F_OK), -1);
+    assert_int_equal(access(broken.rec, F_OK), -1);
     html = slurp(page);
     assert_non_null(html);
     assert_null(strstr(html, "not a recognised image format"));
 
     /* A broken file gets a record, then is deleted: --prune removes the record (and only it). */
-    char gone[256], gone_rec[256];
-    FMT(gone, "%s/gone.jpg", d.src);
-    FMT(gone_rec, "%s/" REC "gone.jpg", d.dst);
-    write_broken(gone);
+    tg_record_t gone = record_of(&d, REC, "gone.jpg");
+    write_broken(gone.src);
     r = tg_run(BIN, d.src, d.dst, NULL);
     expect_run(&r, 1, 0, 3, 1, 1);
-    assert_int_equal(access(gone_rec, F_OK), 0);
-    assert_int_equal(unlink(gone), 0);
+    assert_int_equal(access(gone.rec, F_OK), 0);
+    assert_int_equal(unlink(gone.src), 0);
     r = tg_run(BIN, d.src, d.dst, "--prune", "--manifest", d.manifest, NULL);
     if (r.status != 0 ||
         strstr(r.err, "0 made, 3 up to date, 1 skipped, 0 failed, 1 removed") == NULL)
         fail_msg("status %d: %s", r.status, r.err);
     proc_result_free(&r);
-    assert_int_equal(access(gone_rec, F_OK), -1);
+    assert_int_equal(access(gone.rec, F_OK), -1);
     assert_int_equal(count_outputs(d.dst, ".jpg"), 3);
     dirs_remove(&d);
 }

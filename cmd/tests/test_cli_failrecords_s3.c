@@ -64,6 +64,56 @@ static void expect_no_transfers(const char *err)
     assert_int_equal(lines, 2);
 }
 
+/* Reruns s3://photos/PREFIX -> s3://thumbs/PREFIX (with --stats and the manifest) with nothing
+ * changed: fails unless it makes no GET of a source and no PUT (--stats and the server's log
+ * agree), err holds said (NULL: anything), and it ends with status, 0 made, 2 up to date, 1
+ * skipped and failed failed. */
+static void rerun_unchanged(const char *prefix, const char *manifest, const char *said, int status,
+                            int failed)
+{
+    char src[256], dst[256], get[256];
+    FMT(src, "s3://photos/%s", prefix);
+    FMT(dst, "s3://thumbs/%s", prefix);
+    FMT(get, "GET /photos/%s/", prefix);
+    int gets = s3server_requests(&srv, get), puts = s3server_requests(&srv, "PUT ");
+    proc_result_t r = tg_run(BIN, src, dst, "--manifest", manifest, "--stats", NULL);
+    if (said != NULL && strstr(r.err, said) == NULL)
+        fail_msg("no '%s' in:\n%s", said, r.err);
+    expect_no_transfers(r.err);
+    expect_run(&r, status, 0, 2, 1, failed);
+    assert_int_equal(s3server_requests(&srv, get), gets);
+    assert_int_equal(s3server_requests(&srv, "PUT "), puts);
+}
+
+/* Uploads DIR/NAME (broken bytes, or text without an image's extension) to s3://photos/PREFIX,
+ * beside 3 objects up to date and 1 skipped: fails unless the run records it (a record of kind, REC
+ * or SKIPREC), and unless, the object deleted, --prune removes that record and the manifest says
+ * so. */
+static void record_pruned(const char *dir, const char *prefix, const char *name, const char *kind,
+                          const char *manifest)
+{
+    bool failure = strcmp(kind, REC) == 0;
+    char src[256], dst[256], args[1024], summary[128], line[512];
+    FMT(src, "s3://photos/%s", prefix);
+    FMT(dst, "s3://thumbs/%s", prefix);
+    FMT(args, "s3 cp --quiet '%s/%s' '%s/%s'", dir, name, src, name);
+    s3server_aws(&srv, args);
+    proc_result_t r = tg_run(BIN, src, dst, NULL);
+    expect_run(&r, failure, 0, 3, 1, failure);
+    FMT(line, "%s/%s%s", prefix, kind, name);
+    assert_non_null(strstr(keys_under(prefix), line));
+    FMT(args, "s3 rm --quiet '%s/%s'", src, name);
+    s3server_aws(&srv, args);
+    r = tg_run(BIN, src, dst, "--prune", "--manifest", manifest, NULL);
+    FMT(summary, "0 made, 3 up to date, %d skipped, 0 failed, 1 removed", failure);
+    if (r.status != 0 || strstr(r.err, summary) == NULL)
+        fail_msg("status %d: %s", r.status, r.err);
+    proc_result_free(&r);
+    FMT(line, "grep -qF '\"status\":\"removed\",\"dst\":\"%s/%s%s\"' '%s'", dst, kind, name,
+        manifest);
+    sh(line);
+}
+
 /* s3://photos/rec -> s3://thumbs/rec: the rerun makes 0 GET and 0 PUT and still says the broken
  * object failed; a replaced object is made and loses its record; --prune removes the record of
  * an object that is gone, and nothing hidden that is not thumbgen's. */
@@ -96,16 +146,11 @@ static void s3_records(void **state)
     sh(cmd);
 
     /* Nothing changed: no GET of a source, no PUT, and the failure is said again. */
-    int gets = s3server_requests(&srv, "GET /photos/rec/");
-    int puts = s3server_requests(&srv, "PUT ");
-    r = tg_run(BIN, "s3://photos/rec", "s3://thumbs/rec", "--manifest", manifest, "--stats", NULL);
-    assert_non_null(strstr(r.err, "s3://photos/rec/broken.jpg: failed before and has not changed "
-                                  "since (recorded in s3://thumbs/rec/" REC "broken.jpg;"));
-    expect_no_transfers(r.err);
-    expect_run(&r, 1, 0, 2, 1, 1);
+    rerun_unchanged("rec", manifest,
+                    "s3://photos/rec/broken.jpg: failed before and has not changed since "
+                    "(recorded in s3://thumbs/rec/" REC "broken.jpg;",
+                    1, 1);
     expect_error(manifest, "broken.jpg", FAILED_BEFORE);
-    assert_int_equal(s3server_requests(&srv, "GET /photos/rec/"), gets);
-    assert_int_equal(s3server_requests(&srv, "PUT "), puts);
 
     /* A minute passes (every object's Last-Modified a minute earlier); broken.jpg is replaced by
      * a good image: its identity changed, so it is fetched, made, and its record goes. */
@@ -119,23 +164,10 @@ static void s3_records(void **state)
 
     /* A broken object gets a record, then is deleted: --prune removes the record, and leaves a
      * hidden object that is not thumbgen's. */
-    write_broken(at(src, "gone.jpg"));
-    FMT(args, "s3 cp --quiet '%s/gone.jpg' s3://photos/rec/gone.jpg", src);
-    s3server_aws(&srv, args);
     FMT(args, "s3 cp --quiet '%s/a.jpg.json' 's3://thumbs/rec/.thumbgen-notes'", src);
     s3server_aws(&srv, args);
-    r = tg_run(BIN, "s3://photos/rec", "s3://thumbs/rec", NULL);
-    expect_run(&r, 1, 0, 3, 1, 1);
-    assert_non_null(strstr(keys_under("rec"), "rec/" REC "gone.jpg"));
-    s3server_aws(&srv, "s3 rm --quiet s3://photos/rec/gone.jpg");
-    r = tg_run(BIN, "s3://photos/rec", "s3://thumbs/rec", "--prune", "--manifest", manifest, NULL);
-    if (r.status != 0 ||
-        strstr(r.err, "0 made, 3 up to date, 1 skipped, 0 failed, 1 removed") == NULL)
-        fail_msg("status %d: %s", r.status, r.err);
-    proc_result_free(&r);
-    FMT(cmd, "grep -qF '\"status\":\"removed\",\"dst\":\"s3://thumbs/rec/" REC "gone.jpg\"' '%s'",
-        manifest);
-    sh(cmd);
+    write_broken(at(src, "gone.jpg"));
+    record_pruned(src, "rec", "gone.jpg", REC, manifest);
     assert_string_equal(keys_under("rec"),
                         "rec/.thumbgen-notes\trec/a.jpg\trec/b.jpg\trec/broken.jpg");
 }
@@ -167,17 +199,10 @@ static void s3_skip_records(void **state)
     assert_string_equal(keys_under("skip"), "skip/" SKIPREC "notes\tskip/a.jpg\tskip/photo.jpg");
 
     /* Nothing changed: skipped again, not an image, from the listing alone: 0 GET, 0 PUT. */
-    int gets = s3server_requests(&srv, "GET /photos/skip/");
-    int puts = s3server_requests(&srv, "PUT ");
-    r = tg_run(BIN, "s3://photos/skip", "s3://thumbs/skip", "--manifest", manifest, "--stats",
-               NULL);
-    expect_no_transfers(r.err);
-    expect_run(&r, 0, 0, 2, 1, 0);
+    rerun_unchanged("skip", manifest, NULL, 0, 0);
     expect_manifest(manifest, "'src$=/notes'", "status", "\"skipped\"");
     expect_manifest(manifest, "'src$=/notes'", "error", "\"not an image\"");
     expect_manifest(manifest, "'src$=/notes'", "dst", "null");
-    assert_int_equal(s3server_requests(&srv, "GET /photos/skip/"), gets);
-    assert_int_equal(s3server_requests(&srv, "PUT "), puts);
 
     /* A minute passes; notes is replaced by a JPEG: fetched, made, and its record goes. */
     FMT(cmd, "find '%s' -name '*._S3rver_object' -exec touch -d '1 minute ago' {} +", srv.data);
@@ -192,21 +217,7 @@ static void s3_skip_records(void **state)
     /* A text object gets a record, then is deleted: --prune removes the record. */
     FMT(cmd, "echo 'more notes' > '%s/gone'", src);
     sh(cmd);
-    FMT(args, "s3 cp --quiet '%s/gone' s3://photos/skip/gone", src);
-    s3server_aws(&srv, args);
-    r = tg_run(BIN, "s3://photos/skip", "s3://thumbs/skip", NULL);
-    expect_run(&r, 0, 0, 3, 1, 0);
-    assert_non_null(strstr(keys_under("skip"), "skip/" SKIPREC "gone"));
-    s3server_aws(&srv, "s3 rm --quiet s3://photos/skip/gone");
-    r = tg_run(BIN, "s3://photos/skip", "s3://thumbs/skip", "--prune", "--manifest", manifest,
-               NULL);
-    if (r.status != 0 ||
-        strstr(r.err, "0 made, 3 up to date, 0 skipped, 0 failed, 1 removed") == NULL)
-        fail_msg("status %d: %s", r.status, r.err);
-    proc_result_free(&r);
-    FMT(cmd, "grep -qF '\"status\":\"removed\",\"dst\":\"s3://thumbs/skip/" SKIPREC "gone\"' '%s'",
-        manifest);
-    sh(cmd);
+    record_pruned(src, "skip", "gone", SKIPREC, manifest);
     assert_string_equal(keys_under("skip"), "skip/a.jpg\tskip/notes.jpg\tskip/photo.jpg");
 }
 

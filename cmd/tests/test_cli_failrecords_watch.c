@@ -35,17 +35,13 @@ static void watch_records(void **state)
     (void)state;
     tg_dirs_t d;
     dirs_make(&d, "failrec-watch");
-    char broken[256], record[256], gone[256];
-    FMT(broken, "%s/broken.jpg", d.src);
-    FMT(record, "%s/" REC "broken.jpg", d.dst);
-    FMT(gone, "%s/gone.jpg", d.src);
+    tg_record_t broken = record_of(&d, REC, "broken.jpg"), gone = record_of(&d, REC, "gone.jpg");
+    tg_record_t notes = record_of(&d, SKIPREC, "notes");
     write_png(at(d.src, "a.png"), 40, 20);
-    write_broken(broken);
-    write_broken(gone);
-    char notes[256], notes_rec[256], cmd[1024];
-    FMT(notes, "%s/notes", d.src);
-    FMT(notes_rec, "%s/" SKIPREC "notes", d.dst);
-    FMT(cmd, "echo 'some notes' > '%s'", notes);
+    write_broken(broken.src);
+    write_broken(gone.src);
+    char cmd[1024];
+    FMT(cmd, "echo 'some notes' > '%s'", notes.src);
     sh(cmd);
     char *argv[] = {BIN, d.src, d.dst, "--watch", "--prune", "-j", "2", NULL};
     watcher_t w;
@@ -54,29 +50,27 @@ static void watch_records(void **state)
            seen_count(&w, "gone.jpg\"", "not a recognised image format") == 0 ||
            seen_count(&w, "notes\"", "not an image") == 0)
         expect(&w, "\"error\":\"not a", NULL); /* the first pass's, in any order */
-    assert_int_equal(access(record, F_OK), 0);
-    assert_int_equal(access(notes_rec, F_OK), 0);
+    assert_int_equal(access(broken.rec, F_OK), 0);
+    assert_int_equal(access(notes.rec, F_OK), 0);
 
-    write_broken(broken);
+    write_broken(broken.src);
     expect(&w, "broken.jpg\"", "\"failed\"", "not a recognised image format", NULL);
     assert_int_equal(seen_count(&w, "broken.jpg\"", "failed before"), 0);
-    write_png(broken, 30, 30);
+    write_png(broken.src, 30, 30);
     expect(&w, "broken.jpg\"", "\"made\"", NULL);
-    assert_int_equal(access(record, F_OK), -1);
+    assert_int_equal(access(broken.rec, F_OK), -1);
 
-    assert_int_equal(unlink(gone), 0);
+    assert_int_equal(unlink(gone.src), 0);
     expect(&w, "\"removed\"", REC "gone.jpg", NULL);
-    assert_int_equal(unlink(notes), 0);
+    assert_int_equal(unlink(notes.src), 0);
     expect(&w, "\"removed\"", SKIPREC "notes", NULL);
     kill(w.pid, SIGINT);
     char *err = NULL;
     watcher_finish(&w, &err);
     free(err);
     watcher_running = 0;
-    char gone_rec[256];
-    FMT(gone_rec, "%s/" REC "gone.jpg", d.dst);
-    assert_int_equal(access(gone_rec, F_OK), -1);
-    assert_int_equal(access(notes_rec, F_OK), -1);
+    assert_int_equal(access(gone.rec, F_OK), -1);
+    assert_int_equal(access(notes.rec, F_OK), -1);
     dirs_remove(&d);
 }
 
