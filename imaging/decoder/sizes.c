@@ -156,8 +156,12 @@ int thumb_encode(const thumb_opts_t *o, VipsImage *in, thumb_out_t *out, const t
             goto out;
         cur = x[2];
     }
-    if (meta != NULL && placeholder_make(cur, o->placeholder, meta) != 0)
-        goto out;
+    if (meta != NULL) { /* hashed and saved from one evaluation of the pipeline, not two */
+        if ((x[3] = vips_image_copy_memory(cur)) == NULL ||
+            placeholder_make(x[3], o->placeholder, meta) != 0)
+            goto out;
+        cur = x[3];
+    }
     switch (o->format) {
     case FMT_JPEG:
         rc = vips_jpegsave_buffer(cur, &out->buf, &out->len, "Q", o->quality, "strip", strip, NULL);
