@@ -1,5 +1,6 @@
 /* The gallery's tree of folders and its events; state.c reads and writes each folder's state,
- * page.c its page (gallery.h says what the gallery does, docs/DESIGN.md why so). */
+ * page.c its page, write.c writes what changed (gallery.h says what the gallery does,
+ * docs/DESIGN.md why so). */
 #include "gallery/gallery.h"
 
 #include <limits.h>
@@ -12,22 +13,7 @@
 
 #include "core/naming.h"
 #include "gallery/model.h"
-
-struct gallery {
-    gallery_cfg_t cfg;
-    store_t *store;
-    void *local; /* the store's per-thread state for the gallery's own get and put */
-    g_site_t site;
-    pthread_mutex_t mu;
-    void *folders; /* tsearch tree of g_folder_t, by rel */
-    g_folder_t **list;
-    size_t n, cap;
-    g_folder_t *last; /* the folder asked for last: a listing asks for one many times in a row */
-    bool failed;      /* out of memory: nothing may be written */
-    /* A loaded state or an event has recorded a failure or clash somewhere (never unset): else
-     * an up-to-date thumbnail has nothing to change (gallery_task). */
-    atomic_bool problems;
-};
+#include "gallery/tree.h"
 
 static void free_nothing(void *p)
 {
@@ -39,22 +25,13 @@ static int folder_cmp(const void *a, const void *b)
     return strcmp(((const g_folder_t *)a)->rel, ((const g_folder_t *)b)->rel);
 }
 
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
-
-/* DST/rel/NAME (rel "" for DST itself), malloc'd. */
-static char *addr_of(const gallery_t *g, const char *rel, const char *name)
+char *g_addr_of(const gallery_t *g, const char *rel, const char *name)
 {
     char *p = NULL;
     return asprintf(&p, "%s/%s%s%s", g->cfg.dst, rel, rel[0] ? "/" : "", name) < 0 ? NULL : p;
 }
 
-/* The folder rel (n bytes), its state loaded from the store the first time it is asked for
- * (NULL when out of memory: the gallery is marked failed). */
-static g_folder_t *folder_at(gallery_t *g, const char *rel, size_t n)
+g_folder_t *g_folder_at(gallery_t *g, const char *rel, size_t n)
 {
     if (g->last != NULL && g->last->rellen == n && memcmp(g->last->rel, rel, n) == 0)
         return g->last;
@@ -83,7 +60,7 @@ static g_folder_t *folder_at(gallery_t *g, const char *rel, size_t n)
     for (size_t i = 0; i < n; i++)
         f->depth += key[i] == '/';
     g->list[g->n++] = f;
-    char *path = addr_of(g, key, GALLERY_STATE), *buf = NULL, err[300];
+    char *path = g_addr_of(g, key, GALLERY_STATE), *buf = NULL, err[300];
     size_t len = 0;
     int rc = path ? g->store->ops->get(g->store, g->local, path, &buf, &len, err, sizeof err) : -1;
     if (rc == 0) {
@@ -104,7 +81,7 @@ static g_folder_t *folder_of(gallery_t *g, const task_t *t, const char **name)
 {
     const char *slash = strrchr(t->rel, '/');
     *name = slash ? slash + 1 : t->rel;
-    return folder_at(g, t->rel, slash ? (size_t)(slash - t->rel) : 0);
+    return g_folder_at(g, t->rel, slash ? (size_t)(slash - t->rel) : 0);
 }
 
 static g_thumb_t *find_thumb(g_folder_t *f, const char *key)
@@ -123,7 +100,7 @@ bool gallery_knows(gallery_t *g, const task_t *t)
     g_folder_t *f = folder_of(g, t, &name);
     const char *files[THUMB_MAX_SIZES];
     for (int i = 0; i < t->nouts; i++)
-        files[i] = base_name(t->outs[i].dst);
+        files[i] = g_base_name(t->outs[i].dst);
     bool known = false;
     unsigned paint = g_painted(&g->site); /* a thumbnail without it is made again, once */
     if (f != NULL && f->lines != NULL) {
@@ -154,8 +131,7 @@ static bool same_thumb(const g_thumb_t *a, const g_thumb_t *b)
     return same;
 }
 
-/* f's thumbnails as records (state.c keeps a loaded state's as text until then). */
-static g_folder_t *thumbs_of(gallery_t *g, g_folder_t *f)
+g_folder_t *g_thumbs_of(gallery_t *g, g_folder_t *f)
 {
     if (f != NULL && f->lines != NULL)
         state_thumbs(f, &g->site);
@@ -164,11 +140,11 @@ static g_folder_t *thumbs_of(gallery_t *g, g_folder_t *f)
 
 static void made(gallery_t *g, g_folder_t *f, const task_t *t, const char *name)
 {
-    thumbs_of(g, f);
+    g_thumbs_of(g, f);
     g_thumb_t *th = calloc(1, sizeof *th);
     bool ok = th != NULL && (th->src = strdup(name)) != NULL;
     for (int i = 0; ok && i < t->nouts; i++) {
-        th->outs[i] = (g_out_t){.file = strdup(base_name(t->outs[i].dst)),
+        th->outs[i] = (g_out_t){.file = strdup(g_base_name(t->outs[i].dst)),
                                 .w = t->outs[i].width,
                                 .h = t->outs[i].height};
         ok = th->outs[i].file != NULL;
@@ -283,7 +259,7 @@ void gallery_removed(gallery_t *g, const char *addr)
         rel = strchr(rel, '/') ? strchr(rel, '/') + 1 : rel;
     const char *slash = strrchr(rel, '/'), *file = slash ? slash + 1 : rel;
     pthread_mutex_lock(&g->mu);
-    g_folder_t *f = thumbs_of(g, folder_at(g, rel, slash ? (size_t)(slash - rel) : 0));
+    g_folder_t *f = g_thumbs_of(g, g_folder_at(g, rel, slash ? (size_t)(slash - rel) : 0));
     g_thumb_t *t = f ? find_thumb(f, file) : NULL;
     if (f != NULL && t == NULL) { /* another size's name (--name with %z) */
         file_search_t s = {.file = file};
@@ -293,218 +269,6 @@ void gallery_removed(gallery_t *g, const char *addr)
     if (t != NULL && g_del(&f->thumbs, &f->nthumbs, t, g_thumb_cmp, g_thumb_free))
         f->dirty = true;
     pthread_mutex_unlock(&g->mu);
-}
-
-/* ---- writing */
-
-typedef struct {
-    const g_thumb_t *first; /* by source name */
-    g_problem_t **stale;    /* problems not seen this run */
-    size_t nstale;
-} walk_t;
-
-static void first_thumb(const void *node, VISIT which, void *ctx)
-{
-    walk_t *w = ctx;
-    const g_thumb_t *t = *(g_thumb_t *const *)node;
-    if ((which == postorder || which == leaf) &&
-        (w->first == NULL || strcmp(t->src, w->first->src) < 0 ||
-         (strcmp(t->src, w->first->src) == 0 && strcmp(t->key, w->first->key) < 0)))
-        w->first = t;
-}
-
-static void unseen(const void *node, VISIT which, void *ctx)
-{
-    walk_t *w = ctx;
-    g_problem_t *p = *(g_problem_t *const *)node;
-    if ((which == postorder || which == leaf) && !p->seen)
-        w->stale[w->nstale++] = p;
-}
-
-/* What f's parent shows of it: its thumbnails and problems, its subfolders' included, and its
- * cover (its first thumbnail by source name, else its first subfolder's cover). */
-static g_sub_t *summary(gallery_t *g, const g_folder_t *f)
-{
-    g_sub_t *s = calloc(1, sizeof *s);
-    if (s == NULL || (s->name = strdup(base_name(f->rel))) == NULL) {
-        g_sub_free(s);
-        return NULL;
-    }
-    s->count = f->nthumbs;
-    s->problems = f->nproblems;
-    bool ok = true;
-    g_sub_t **subs = (g_sub_t **)g_items(f->subs, f->nsubs, &ok);
-    for (size_t i = 0; ok && i < f->nsubs; i++) {
-        s->count += subs[i]->count;
-        s->problems += subs[i]->problems;
-    }
-    walk_t w = {0};
-    twalk_r(f->thumbs, first_thumb, &w);
-    if (w.first != NULL) {
-        int k = g_smallest(w.first);
-        s->cover = g_out_path(&g->site, f->rel, w.first, k);
-        s->cw = w.first->outs[k].w;
-        s->ch = w.first->outs[k].h;
-        snprintf(s->hash, sizeof s->hash, "%s", g_painted_hash(&g->site, w.first));
-        ok = ok && s->cover != NULL;
-    }
-    for (size_t i = 0; ok && w.first == NULL && s->cover == NULL && i < f->nsubs; i++) {
-        if (subs[i]->cover == NULL)
-            continue;
-        ok = (s->cover = strdup(subs[i]->cover)) != NULL;
-        s->cw = subs[i]->cw;
-        s->ch = subs[i]->ch;
-        memcpy(s->hash, subs[i]->hash, sizeof s->hash);
-    }
-    free(subs);
-    if (!ok) {
-        g_sub_free(s);
-        return NULL;
-    }
-    return s;
-}
-
-static bool same_sub(const g_sub_t *a, const g_sub_t *b)
-{
-    bool covers = a->cover == NULL || b->cover == NULL
-                      ? a->cover == b->cover
-                      : strcmp(a->cover, b->cover) == 0 && a->cw == b->cw && a->ch == b->ch &&
-                            strcmp(a->hash, b->hash) == 0;
-    return a->count == b->count && a->problems == b->problems && covers;
-}
-
-/* Tells f's parent what f now shows. */
-static void tell_parent(gallery_t *g, g_folder_t *f)
-{
-    thumbs_of(g, f);
-    const char *slash = strrchr(f->rel, '/');
-    g_folder_t *parent = folder_at(g, f->rel, slash ? (size_t)(slash - f->rel) : 0);
-    g_sub_t *s = parent ? summary(g, f) : NULL;
-    if (s == NULL) {
-        g->failed = true;
-        return;
-    }
-    void **slot = tfind(s, &parent->subs, g_sub_cmp);
-    g_sub_t *old = slot ? *slot : NULL;
-    if (s->count + s->problems == 0) { /* nothing to show: no link to it */
-        if (old != NULL)
-            g_del(&parent->subs, &parent->nsubs, s, g_sub_cmp, g_sub_free), parent->dirty = true;
-        g_sub_free(s);
-    } else if (old != NULL && same_sub(old, s)) {
-        g_sub_free(s);
-    } else {
-        g_put(&parent->subs, &parent->nsubs, s, g_sub_cmp, g_sub_free);
-        parent->dirty = true;
-    }
-}
-
-typedef struct {
-    char *err;
-    size_t errsz;
-    bool failed;
-} removing_t;
-
-static void on_removed(void *ctx, const char *addr, const char *why)
-{
-    removing_t *r = ctx;
-    if (why != NULL && !r->failed)
-        snprintf(r->err, r->errsz, "%s: cannot remove: %s", addr, why);
-    r->failed |= why != NULL;
-}
-
-/* Writes f's page, then its state (so that a page that could not be written is tried again). */
-static int write_folder(gallery_t *g, const g_folder_t *f, char *err, size_t errsz)
-{
-    size_t plen = 0, slen = 0;
-    char *page = addr_of(g, f->rel, GALLERY_PAGE), *state = addr_of(g, f->rel, GALLERY_STATE);
-    char *html = page_html(f, &g->site, &plen), *text = state_format(f, &g->site, &slen);
-    char why[300];
-    int rc = -1;
-    if (page == NULL || state == NULL || html == NULL || text == NULL)
-        snprintf(err, errsz, "%s: out of memory", g->cfg.dst);
-    else if (g->store->ops->put(g->store, g->local, NULL, page, html, plen, why, sizeof why) != 0)
-        snprintf(err, errsz, "%s: cannot write: %s", page, why);
-    else if (g->store->ops->put(g->store, g->local, NULL, state, text, slen, why, sizeof why) != 0)
-        snprintf(err, errsz, "%s: cannot write: %s", state, why);
-    else
-        rc = 0;
-    free(page), free(state), free(html), free(text);
-    return rc;
-}
-
-int gallery_write(gallery_t *g, bool complete, gallery_result_t *res, char *err, size_t errsz)
-{
-    *res = (gallery_result_t){0};
-    pthread_mutex_lock(&g->mu);
-    g_folder_t *root = folder_at(g, "", 0);
-    if (root != NULL && !root->stored)
-        root->dirty = true; /* the top page is always there */
-    /* Every ancestor of a folder the run touched is loaded too (a folder with no sources of its
-     * own is not, by the listing), so that each of their pages is looked for below. */
-    for (size_t i = 0; i < g->n; i++) /* (g->n grows: the ancestors are appended) */
-        for (const char *r = g->list[i]->rel, *p = strrchr(r, '/'); p != NULL;
-             p = p > r ? memrchr(r, '/', (size_t)(p - r)) : NULL)
-            folder_at(g, r, (size_t)(p - r));
-    int maxdepth = 0;
-    for (size_t i = 0; i < g->n; i++) {
-        g_folder_t *f = g->list[i];
-        /* A page deleted while its state stays is written again (one stat or listing a page). */
-        if (f->stored && !f->dirty && !g->cfg.force) {
-            char *page = addr_of(g, f->rel, GALLERY_PAGE), why[300];
-            f->dirty = page == NULL ||
-                       g->store->ops->get(g->store, g->local, page, NULL, NULL, why, sizeof why);
-            free(page);
-        }
-        maxdepth = f->depth > maxdepth ? f->depth : maxdepth;
-        f->dirty |= g->cfg.force;
-        /* After a listing of all of SRC, a failure or clash not settled again is gone. */
-        walk_t w = {.stale = complete ? malloc((f->nproblems + 1) * sizeof *w.stale) : NULL};
-        g->failed |= complete && w.stale == NULL;
-        if (w.stale != NULL)
-            twalk_r(f->problems, unseen, &w);
-        for (size_t k = 0; k < w.nstale; k++)
-            g_del(&f->problems, &f->nproblems, w.stale[k], g_problem_cmp, g_problem_free);
-        f->dirty |= w.nstale > 0;
-        free(w.stale);
-    }
-    /* Deepest first, so that each parent hears from all its changed children before its own. */
-    for (int d = maxdepth; d > 0 && !g->failed; d--)
-        for (size_t i = 0; i < g->n; i++)
-            if (g->list[i]->depth == d && g->list[i]->dirty)
-                tell_parent(g, g->list[i]);
-    int rc = 0;
-    if (g->failed) {
-        snprintf(err, errsz, "%s: no page written: out of memory", g->cfg.dst);
-        rc = -1;
-    }
-    char why[600];
-    for (size_t i = 0; rc == 0 && i < g->n; i++) {
-        g_folder_t *f = g->list[i];
-        if (!f->dirty)
-            continue;
-        thumbs_of(g, f);
-        if (f->depth > 0 && f->nthumbs + f->nproblems + f->nsubs == 0) {
-            if (!f->stored)
-                continue;
-            char *addrs[] = {addr_of(g, f->rel, GALLERY_PAGE), addr_of(g, f->rel, GALLERY_STATE)};
-            removing_t r = {.err = why, .errsz = sizeof why};
-            if (addrs[0] != NULL && addrs[1] != NULL)
-                g->store->ops->remove(g->store, addrs, 2, on_removed, &r);
-            else
-                r.failed = (snprintf(why, sizeof why, "%s: out of memory", g->cfg.dst), true);
-            free(addrs[0]), free(addrs[1]);
-            if (r.failed && rc == 0)
-                snprintf(err, errsz, "%s", why), rc = -1;
-            res->removed += !r.failed;
-        } else if (write_folder(g, f, why, sizeof why) == 0) {
-            res->written++;
-        } else if (rc == 0) {
-            snprintf(err, errsz, "%s", why);
-            rc = -1;
-        }
-    }
-    pthread_mutex_unlock(&g->mu);
-    return rc;
 }
 
 /* The path from folder `from` to `to` (both existing, resolved), malloc'd: "../photos", "src",
@@ -559,7 +323,7 @@ gallery_t *gallery_open(const gallery_cfg_t *cfg, char *err, size_t errsz)
     const thumb_opts_t *o = cfg->opts;
     g->site.opts = o;
     g->site.per_size = o->nsizes > 1 && !name_template_has_size(o->name);
-    g->site.title = strdup(base_name(cfg->dst)[0] ? base_name(cfg->dst) : cfg->dst);
+    g->site.title = strdup(g_base_name(cfg->dst)[0] ? g_base_name(cfg->dst) : cfg->dst);
     char labels[THUMB_MAX_SIZES * 32] = "";
     for (int i = 0; i < o->nsizes; i++)
         snprintf(labels + strlen(labels), sizeof labels - strlen(labels), "%s%s", i ? "," : "",

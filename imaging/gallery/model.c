@@ -145,3 +145,9 @@ void **g_items(void *tree, size_t n, bool *ok)
     twalk_r(tree, collect, &c);
     return c.v;
 }
+
+const char *g_base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}

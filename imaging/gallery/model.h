@@ -1,5 +1,6 @@
 /* model: what the gallery knows of one DST folder (its state), shared by gallery.c (events, the
- * tree), state.c (the state file) and page.c (the HTML). Private to the gallery room.
+ * tree), write.c (the writing), state.c (the state file) and page.c (the HTML). Private to the
+ * gallery room.
  *
  * Error convention: state_parse cannot fail (what it cannot read is left out, and the folder
  * marked dirty so that it is written anew); state_format and page_html return a malloc'd text, or
@@ -116,6 +117,9 @@ bool g_del(void **tree, size_t *n, const void *probe, int (*cmp)(const void *, c
 
 /* The tree's items in order, malloc'd (NULL when empty or out of memory: *ok false then). */
 void **g_items(void *tree, size_t n, bool *ok);
+
+/* path's last component (all of it without a '/'). */
+const char *g_base_name(const char *path);
 
 /* Fills f from a state file's text. Entries are kept only when the state was written for the
  * same signature; a different src_rel (SRC moved) keeps them but marks f dirty. */

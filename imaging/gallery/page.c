@@ -233,12 +233,6 @@ static void href(FILE *o, const char *from, int depth, const char *to)
     url(o, t);
 }
 
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
-
 /* 65 -> "1:05", 3725 -> "1:02:05". */
 static void duration(FILE *o, double secs)
 {
@@ -378,7 +372,7 @@ static void problems(FILE *o, g_problem_t **v, size_t n, bool clash)
         fputs("</b>: ", o);
         if (clash) {
             fputs("its thumbnail's name belongs to ", o);
-            text(o, base_name(v[i]->text));
+            text(o, g_base_name(v[i]->text));
         } else {
             text(o, v[i]->text);
         }
@@ -430,7 +424,7 @@ char *page_html(const g_folder_t *f, const g_site_t *site, size_t *len)
     ok = ok && ok2 && ok3;
     if (ok && f->nthumbs > 1)
         qsort(thumbs, f->nthumbs, sizeof *thumbs, by_src);
-    const char *name = f->depth ? base_name(f->rel) : site->title;
+    const char *name = f->depth ? g_base_name(f->rel) : site->title;
     fputs("<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
           "<meta name=viewport content=\"width=device-width,initial-scale=1\">"
           "<meta name=color-scheme content=\"light dark\"><title>",
