@@ -1,6 +1,6 @@
 /* model: what the gallery knows of one DST folder (its state), shared by gallery.c (events, the
- * tree), write.c (the writing), state.c (the state file) and page.c (the HTML). Private to the
- * gallery room.
+ * tree), write.c (the writing), state.c (the state file), page.c (the HTML) and paint.c (its
+ * placeholders). Private to the gallery room.
  *
  * Error convention: state_parse cannot fail (what it cannot read is left out, and the folder
  * marked dirty so that it is written anew); state_format and page_html return a malloc'd text, or
@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/options.h"
 #include "core/task.h"
@@ -144,5 +145,12 @@ const char *g_painted_hash(const g_site_t *site, const g_thumb_t *t);
 
 /* The page of folder f. */
 char *page_html(const g_folder_t *f, const g_site_t *site, size_t *len);
+
+/* Whether hash can paint a placeholder of kind (a PLACEHOLDER_ flag; 0: none), and into css its
+ * average colour as CSS ("": none, as for thumbnails that may be transparent). */
+bool paint_css(unsigned kind, const char *hash, format_t format, char *css, size_t size);
+
+/* Writes the page's script that paints the placeholders of kind (paint.c). */
+void paint_script(FILE *o, unsigned kind);
 
 #endif
