@@ -1,22 +1,20 @@
 /* The folder store: thumbnails written atomically and only beneath DST. Every folder and file below
  * DST is reached relative to a descriptor of DST, never following a symbolic link found inside it
  * (openat2 with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS where the kernel has it, else openat with
- * O_NOFOLLOW one component at a time); DST itself may be a symlink. A symlink planted in DST is a
- * reported failure and nothing is written through it. Each output is written to a temporary file
- * in its own folder (".thumbgen-XXXXXX", hidden) and renamed into place, so a thumbnail under its
- * final name is always complete. The one temporary file being written is registered so that
- * store_emergency_cleanup (a second Ctrl-C) can remove it before exiting. One writer
- * thread: renames are cheap next to a decode. */
+ * O_NOFOLLOW one component at a time: beneath.c); DST itself may be a symlink. A symlink planted in
+ * DST is a reported failure and nothing is written through it. Each output is written to a
+ * temporary file in its own folder (".thumbgen-XXXXXX", hidden) and renamed into place, so a
+ * thumbnail under its final name is always complete. The one temporary file being written is
+ * registered so that store_emergency_cleanup (a second Ctrl-C) can remove it before exiting. One
+ * writer thread: renames are cheap next to a decode. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -29,84 +27,6 @@
 static pthread_mutex_t tmp_mu = PTHREAD_MUTEX_INITIALIZER;
 static int tmp_dir = -1;
 static char tmp_name[32];
-
-int make_dirs(const char *dir, mode_t mode)
-{
-    struct stat st;
-    if (stat(dir, &st) == 0)
-        return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
-    char *p = strdup(dir);
-    if (p == NULL)
-        return ENOMEM;
-    int rc = 0;
-    for (char *q = p + 1; rc == 0; q++) {
-        if (*q != '/' && *q != '\0')
-            continue;
-        char c = *q;
-        *q = '\0';
-        if (mkdir(p, mode) != 0 && errno != EEXIST)
-            rc = errno;
-        else if (stat(p, &st) != 0)
-            rc = errno;
-        else if (!S_ISDIR(st.st_mode))
-            rc = ENOTDIR;
-        *q = c;
-        if (c == '\0')
-            break;
-    }
-    free(p);
-    return rc;
-}
-
-/* Opens folder rel beneath root in one call, refusing symlinks and escapes: -1 with errno
- * (ENOSYS where the kernel has no openat2). */
-static int open_beneath(int root, const char *rel)
-{
-    struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
-                           .resolve =
-                               RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
-    return (int)syscall(SYS_openat2, root, rel, &how, sizeof how);
-}
-
-/* Opens folder rel beneath root one component at a time, each with O_NOFOLLOW (a symlink gives
- * ELOOP), creating missing ones with dir_mode unless it is 0. Returns a descriptor or -1 with
- * errno. */
-static int walk_beneath(int root, const char *rel, mode_t dir_mode)
-{
-    char *p = strdup(rel);
-    if (p == NULL)
-        return -1;
-    int fd = dup(root);
-    for (char *comp = p, *next; fd >= 0 && comp != NULL; comp = next) {
-        next = strchr(comp, '/');
-        if (next != NULL)
-            *next++ = '\0';
-        if (dir_mode != 0 && mkdirat(fd, comp, dir_mode) != 0 && errno != EEXIST) {
-            int e = errno;
-            close(fd);
-            errno = e;
-            fd = -1;
-            break;
-        }
-        int sub = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        int e = errno;
-        close(fd);
-        errno = e;
-        fd = sub;
-    }
-    free(p);
-    return fd;
-}
-
-int open_existing(int root, const char *rel)
-{
-    if (rel[0] == '\0') /* a descriptor of its own: a dup would share root's read offset */
-        return openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int d = open_beneath(root, rel);
-    if (d < 0 && (errno == ENOSYS || errno == EINVAL || errno == EPERM))
-        d = walk_beneath(root, rel, 0);
-    return d;
-}
 
 /* A descriptor of folder rel beneath DST, created if missing; cached for the next output. */
 static int dir_fd(folder_t *s, const char *rel, size_t n, int *fd)
@@ -122,9 +42,7 @@ static int dir_fd(folder_t *s, const char *rel, size_t n, int *fd)
     char *dir = strndup(rel, n);
     if (dir == NULL)
         return ENOMEM;
-    int d = open_beneath(s->root, dir);
-    if (d < 0 && (errno == ENOENT || errno == ENOSYS || errno == EINVAL || errno == EPERM))
-        d = walk_beneath(s->root, dir, s->dir_mode);
+    int d = open_below(s->root, dir, s->dir_mode);
     if (d < 0) {
         int e = errno;
         free(dir);
@@ -339,7 +257,7 @@ static int folder_get(store_t *base, void *local, const char *path, char **buf, 
     }
     const char *rel = path + s->prefix, *slash = strrchr(rel, '/');
     char *dir = strndup(rel, slash ? (size_t)(slash - rel) : 0);
-    int d = dir ? open_existing(s->root, dir) : -1, e = dir ? errno : ENOMEM;
+    int d = dir ? open_below(s->root, dir, 0) : -1, e = dir ? errno : ENOMEM;
     free(dir);
     if (buf == NULL) { /* only whether it is there: a file of its own (a symlink is not one) */
         struct stat st;

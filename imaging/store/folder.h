@@ -28,9 +28,14 @@ typedef struct {
 #define IDENT_XATTR "user.thumbgen.src"
 #define IDENT_MAX (PATH_MAX + 80)
 
-/* Opens existing folder rel ("" for root itself) beneath root, never through a symlink: a
- * descriptor of its own (its read offset shared with no other), or -1 with errno. */
-int open_existing(int root, const char *rel);
+/* Opens folder rel ("" for root itself) beneath root, never through a symlink, creating missing
+ * folders with dir_mode unless it is 0 (then only an existing one): a descriptor of its own (its
+ * read offset shared with no other), or -1 with errno (beneath.c). */
+int open_below(int root, const char *rel, mode_t dir_mode);
+
+/* Creates dir and its missing parents (like mkdir -p) with mode (& ~umask), following symlinks:
+ * for DST itself, which the user named. Returns 0 or an errno value. */
+int make_dirs(const char *dir, mode_t mode);
 
 /* The store's scan and remove (store_ops_t's). */
 int folder_scan(store_t *base, const thumb_opts_t *o, const char *src, store_entry_fn fn, void *ctx,

@@ -103,7 +103,7 @@ int folder_scan(store_t *base, const thumb_opts_t *o, const char *src, store_ent
         snprintf(err, errsz, "out of memory");
     while (ok && stack.n > 0) {
         char *rel = stack.v[--stack.n];
-        int d = open_existing(s->root, rel);
+        int d = open_below(s->root, rel, 0);
         if (d < 0) {
             snprintf(err, errsz, "%s/%s: %s", s->dst, rel, strerror(errno));
             ok = false;
@@ -134,7 +134,7 @@ static void remove_empty_folders(folder_t *s, const char *rel)
     while (dir != NULL && dir[0] != '\0') {
         char *up = strrchr(dir, '/');
         char *parent = up ? strndup(dir, (size_t)(up - dir)) : strdup("");
-        int d = parent ? open_existing(s->root, parent) : -1;
+        int d = parent ? open_below(s->root, parent, 0) : -1;
         bool removed = d >= 0 && unlinkat(d, up ? up + 1 : dir, AT_REMOVEDIR) == 0;
         if (d >= 0)
             close(d);
@@ -169,7 +169,7 @@ static int cursor_open(folder_t *s, cursor_t *c, const char *rel, size_t n)
         errno = ENOMEM;
         return -1;
     }
-    c->fd = open_existing(s->root, c->dir);
+    c->fd = open_below(s->root, c->dir, 0);
     return c->fd;
 }
 

@@ -137,8 +137,4 @@ void store_close(store_t *s);
  * _exit: removes the temporary file being written, if any, and keeps any other from appearing. */
 void store_emergency_cleanup(void);
 
-/* Creates dir and its missing parents (like mkdir -p) with mode (& ~umask), following symlinks:
- * for DST itself, which the user named. Returns 0 or an errno value. */
-int make_dirs(const char *dir, mode_t mode);
-
 #endif
