@@ -22,6 +22,7 @@ typedef struct src_file {
     const char *owner; /* the name of the file that owns its output name, if another one does */
     struct timespec mtime;
     uint64_t size; /* bytes */
+    int claim;     /* how strong its claim to key is, for claims_settle (0 strongest) */
 } src_file_t;
 
 /* Fills f for path (taken over), whose last component starts at name_off; its output name is
