@@ -8,7 +8,6 @@ void done_init(done_t *d)
 {
     atomic_init(&d->fired, false);
     pthread_mutex_init(&d->mu, NULL);
-    pthread_cond_init(&d->cv, NULL);
     d->waiters = NULL;
     d->fd = -1;
 }
@@ -17,7 +16,6 @@ void done_destroy(done_t *d)
 {
     if (d->fd >= 0)
         close(d->fd);
-    pthread_cond_destroy(&d->cv);
     pthread_mutex_destroy(&d->mu);
 }
 
@@ -34,18 +32,9 @@ void done_fire(done_t *d)
             pthread_cond_broadcast(w->cv);
             pthread_mutex_unlock(w->mu);
         }
-        pthread_cond_broadcast(&d->cv);
         if (d->fd >= 0)
             (void)eventfd_write(d->fd, 1);
     }
-    pthread_mutex_unlock(&d->mu);
-}
-
-void done_wait(done_t *d)
-{
-    pthread_mutex_lock(&d->mu);
-    while (!atomic_load(&d->fired))
-        pthread_cond_wait(&d->cv, &d->mu);
     pthread_mutex_unlock(&d->mu);
 }
 

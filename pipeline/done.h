@@ -26,8 +26,7 @@ typedef struct done_waiter {
 
 typedef struct done {
     atomic_bool fired;
-    pthread_mutex_t mu; /* guards the waiter list and the fire/wait rendezvous */
-    pthread_cond_t cv;  /* done_wait sleeps here */
+    pthread_mutex_t mu; /* guards the waiter list, the descriptor and the firing */
     done_waiter_t *waiters;
     int fd; /* eventfd made by done_fd on first use, -1 until then */
 } done_t;
@@ -52,9 +51,6 @@ static inline bool done_fired(const done_t *d)
  * something else too (a child process's answer). Made on first use and owned by the done (closed
  * by done_destroy); it is never read, so it stays readable. -1 if it cannot be made (EMFILE). */
 int done_fd(done_t *d);
-
-/* Blocks until the done fires. */
-void done_wait(done_t *d);
 
 /* Registers w (mu/cv filled by the caller) so that done_fire broadcasts w->cv under w->mu.
  * The caller must not hold w->mu. NULL d is allowed and does nothing. */

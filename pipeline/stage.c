@@ -60,17 +60,14 @@ size_t stage_nouts(const stage_t *s)
     return s->nouts;
 }
 
-bool stage_ok(const stage_t *s)
-{
-    return s != NULL && s->ok;
-}
-
 const stage_stats_t *stage_thread_stats(const stage_t *s, size_t i)
 {
     return i < s->nthreads ? &s->stats[i] : NULL;
 }
 
-stage_stats_t *stage_stats_collect(stage_t *const *stages, size_t n, size_t *count)
+/* Copies the stats of every thread of stages[0..n) (NULL entries skipped), in order, into a new
+ * array the caller frees; *count gets its length. Call after joining. NULL (count 0) on ENOMEM. */
+static stage_stats_t *stats_collect(stage_t *const *stages, size_t n, size_t *count)
 {
     size_t rows = 0;
     for (size_t i = 0; i < n; i++)
@@ -140,7 +137,7 @@ stage_stats_t *stage_set_finish(stage_set_t *set, size_t *nstats)
 {
     for (size_t i = 0; i < set->n; i++)
         stage_join(set->v[i]);
-    stage_stats_t *stats = stage_stats_collect(set->v, set->n, nstats);
+    stage_stats_t *stats = stats_collect(set->v, set->n, nstats);
     for (size_t i = 0; i < set->n; i++)
         stage_free(set->v[i]);
     set->n = 0;

@@ -15,7 +15,7 @@
  *
  * Error convention: a constructor returns the new stage, or NULL when its arguments do not fit
  * (item sizes that differ, n = 0) or memory ran out; a stage some of whose threads could not be
- * started is returned with stage_ok false. Nothing here prints. */
+ * started is returned, and stage_set_add marks its set not ok. Nothing here prints. */
 #ifndef PIPELINE_STAGE_H
 #define PIPELINE_STAGE_H
 
@@ -111,15 +111,8 @@ stage_t *stage_split(done_t *done, chan_t *in, size_t n, size_t cap, item_drop_f
 chan_t *stage_out(const stage_t *s, size_t i);
 size_t stage_nouts(const stage_t *s);
 
-/* False if some of the stage's threads could not be started (its outputs are closed regardless). */
-bool stage_ok(const stage_t *s);
-
 /* The stats of thread i, valid once the stage is joined. */
 const stage_stats_t *stage_thread_stats(const stage_t *s, size_t i);
-
-/* Copies the stats of every thread of stages[0..n) (NULL entries skipped), in order, into a new
- * array the caller frees; *count gets its length. Call after joining. NULL (count 0) on ENOMEM. */
-stage_stats_t *stage_stats_collect(stage_t *const *stages, size_t n, size_t *count);
 
 /* Joins every thread of the stage. Idempotent. */
 void stage_join(stage_t *s);

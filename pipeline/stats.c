@@ -51,7 +51,8 @@ chan_status_t stats_send(stage_stats_t *st, chan_t *c, const void *item, done_t 
     return r;
 }
 
-uint64_t stats_busy_ns(const stage_stats_t *st)
+/* Busy time: the thread's life less the time it spent blocked or starved. */
+static uint64_t busy_ns(const stage_stats_t *st)
 {
     uint64_t life = st->end_ns > st->start_ns ? st->end_ns - st->start_ns : 0;
     uint64_t idle = st->starved_ns + st->blocked_ns;
@@ -64,7 +65,7 @@ void stats_print(FILE *f, const stage_stats_t *rows, size_t n)
             "items in", "items out");
     for (size_t i = 0; i < n; i++) {
         const stage_stats_t *st = &rows[i];
-        fprintf(f, "%-16s %10.3f %10.3f %10.3f %10llu %10llu\n", st->name, stats_busy_ns(st) / 1e9,
+        fprintf(f, "%-16s %10.3f %10.3f %10.3f %10llu %10llu\n", st->name, busy_ns(st) / 1e9,
                 st->blocked_ns / 1e9, st->starved_ns / 1e9, (unsigned long long)st->items_in,
                 (unsigned long long)st->items_out);
     }

@@ -36,9 +36,6 @@ chan_status_t stats_recv(stage_stats_t *st, chan_t *c, void *item, done_t *done)
 /* chan_send that adds its waiting time to st->blocked_ns and counts a sent item. st may be NULL. */
 chan_status_t stats_send(stage_stats_t *st, chan_t *c, const void *item, done_t *done);
 
-/* Busy time: the thread's life less the time it spent blocked or starved. */
-uint64_t stats_busy_ns(const stage_stats_t *st);
-
 /* Prints a table of rows[0..n) (one per thread) to f: name, busy, blocked, starved, in, out. */
 void stats_print(FILE *f, const stage_stats_t *rows, size_t n);
 

@@ -5,11 +5,6 @@
 
 #define BLOCK (64 * 1024 - 64) /* bytes per block */
 
-void arena_init(arena_t *a)
-{
-    *a = (arena_t){0};
-}
-
 char *arena_alloc(arena_t *a, size_t n)
 {
     if (a->used + n > a->room) {
@@ -33,7 +28,7 @@ void arena_free(arena_t *a)
         memcpy(&prev, b, sizeof prev);
         free(b);
     }
-    arena_init(a);
+    *a = (arena_t){0};
 }
 
 bool grow(void *v, size_t n, size_t *cap, size_t size)

@@ -13,13 +13,11 @@
  * were. */
 bool grow(void *v, size_t n, size_t *cap, size_t size);
 
+/* Zeroed, an empty arena. */
 typedef struct arena {
     char *block; /* the current block; each starts with a pointer to the one before */
     size_t used, room;
 } arena_t;
-
-/* An empty arena. */
-void arena_init(arena_t *a);
 
 /* n bytes (unaligned: for strings), valid until arena_free. NULL on ENOMEM. */
 char *arena_alloc(arena_t *a, size_t n);

@@ -29,10 +29,16 @@ struct s3_client {
     bool sink_failed;
 };
 
+/* curl_global_init, once per process (run by the first s3_client_new). */
+static void global_init(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
 s3_client_t *s3_client_new(s3_conf_t *conf)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, s3_global_init);
+    pthread_once(&once, global_init);
     s3_client_t *c = calloc(1, sizeof *c);
     if (c == NULL)
         return NULL;
@@ -56,11 +62,6 @@ void s3_client_free(s3_client_t *c)
     if (c->multi != NULL)
         curl_multi_cleanup(c->multi);
     free(c);
-}
-
-void s3_global_init(void)
-{
-    curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
 /* Appends src to dst, percent-encoding every byte but S3's unreserved ones (and '/' when

@@ -29,7 +29,4 @@ int s3_request(s3_client_t *c, const s3_req_t *r, s3_err_t *err);
 /* value percent-encoded for a query string (slashes too), malloc'd. */
 char *s3_query_encode(const char *value);
 
-/* curl_global_init, once per process (run by the first s3_client_new). */
-void s3_global_init(void);
-
 #endif
