@@ -180,11 +180,6 @@ static map_result_t resize(void *ctx, void *in, void *out, done_t *done)
     return MAP_EMIT;
 }
 
-static void ignore_removal(void *ctx, const char *addr, const char *err)
-{
-    (void)ctx, (void)addr, (void)err; /* what cannot be removed is whole, only not all there */
-}
-
 /* A writer: puts a made task's thumbnails (or a failed or not-an-image one's record) into the
  * store, reports the task and frees it. Once a write finds the store full (ENOSPC, EDQUOT), that
  * source's outputs written before go, `full` fires, and no later task is written. */
@@ -211,14 +206,15 @@ static map_result_t write_out(void *ctx, void *in, void *out, done_t *done)
             return MAP_SKIP;
         }
         task_fail(t, TASK_FAILED, "cannot write %s: %s", t->outs[i].dst, err);
-        if (full) { /* the run stops here; none of this source's outputs is left behind */
+        if (full) { /* the run stops here; none of this source's outputs is left behind (one that
+                     * cannot be removed is whole, only not all there) */
             reporter_full(l->run->rep, err);
             done_fire(l->run->full);
             char *written[THUMB_MAX_SIZES];
             for (int k = 0; k < i; k++)
                 written[k] = t->outs[k].dst;
             if (i > 0 && store->ops->remove != NULL)
-                store->ops->remove(store, written, (size_t)i, ignore_removal, NULL);
+                store->ops->remove(store, written, (size_t)i, NULL, NULL);
         }
         break;
     }

@@ -179,7 +179,7 @@ int s3_delete(s3_client_t *c, const char *bucket, char *const *keys, size_t n, s
             rc = -1;
         }
     }
-    for (size_t i = 0; rc == 0 && i < n; i++) {
+    for (size_t i = 0; fn != NULL && rc == 0 && i < n; i++) {
         const char *why = NULL;
         for (size_t j = 0; why == NULL && j < a.n; j++)
             if (strcmp(a.v[j].key, keys[i]) == 0)

@@ -110,8 +110,8 @@ typedef void (*s3_deleted_fn)(void *ctx, const char *key, const char *err);
 #define S3_DELETE_MAX 1000 /* keys in one DeleteObjects request, as S3 allows */
 
 /* Deletes keys[0..n) (n at most S3_DELETE_MAX) in one DeleteObjects request (quiet mode, with
- * its Content-MD5), retried like the others; then calls fn for every key. -1 with err when the
- * request itself failed (fn is then not called). */
+ * its Content-MD5), retried like the others; then calls fn (unless NULL) for every key. -1 with err
+ * when the request itself failed (fn is then not called). */
 int s3_delete(s3_client_t *c, const char *bucket, char *const *keys, size_t n, s3_deleted_fn fn,
               void *ctx, s3_err_t *err);
 

@@ -166,12 +166,6 @@ static int folder_name(store_t *base, task_t *t, const thumb_opts_t *o, char *er
     return store_name_mirror(((folder_t *)base)->dst, t, o, err, errsz);
 }
 
-static void ignore_removal(void *ctx, const char *addr, const char *err)
-{
-    (void)ctx, (void)addr, (void)err; /* one left behind matters only once this source's
-                                       * thumbnails are gone, and is replaced if it fails then */
-}
-
 static int folder_put(store_t *base, void *local, const task_t *src, const char *path,
                       const void *buf, size_t len, char *err, size_t errsz)
 {
@@ -179,11 +173,12 @@ static int folder_put(store_t *base, void *local, const task_t *src, const char 
     int rc = write_file((folder_t *)base, path, buf, len, src);
     /* Made now, or another verdict recorded: the records it replaces go, whether or not the
      * lister saw them (t->held): under --watch an older job's record may have landed after this
-     * job was listed. Costs a lookup when there are none. */
+     * job was listed. Costs a lookup when there are none. One left behind matters only once this
+     * source's thumbnails are gone, and is replaced if it fails then. */
     char *stale[2];
     size_t n = rc == 0 ? store_stale_records(src, path, false, stale) : 0;
     if (n > 0)
-        folder_remove(base, stale, n, ignore_removal, NULL);
+        folder_remove(base, stale, n, NULL, NULL);
     if (rc == ELOOP)
         snprintf(err, errsz,
                  "a symbolic link inside the destination is never followed or replaced");

@@ -198,19 +198,15 @@ void folder_remove(store_t *base, char *const *addrs, size_t n, store_removed_fn
     cursor_t c = {.fd = -1};
     for (size_t i = 0; i < n; i++) {
         const char *addr = addrs[i];
-        if (strlen(addr) <= s->prefix || strncmp(addr, s->dst, s->prefix - 1) != 0) {
-            fn(ctx, addr, "not below DST");
-            continue;
-        }
-        int rc = remove_file(s, &c, addr + s->prefix);
-        if (rc == ELOOP)
-            fn(ctx, addr, "cannot remove: a symbolic link inside the destination is left alone");
-        else if (rc == EISDIR)
-            fn(ctx, addr, "cannot remove: not a regular file");
-        else if (rc != 0 && rc != ENOENT)
-            fn(ctx, addr, strerror(rc));
-        else if (rc == 0)
-            fn(ctx, addr, NULL); /* ENOENT: not there (any more): nothing to report */
+        bool below = strlen(addr) > s->prefix && strncmp(addr, s->dst, s->prefix - 1) == 0;
+        int rc = below ? remove_file(s, &c, addr + s->prefix) : 0;
+        if (fn != NULL && rc != ENOENT) /* ENOENT: not there (any more): nothing to report */
+            fn(ctx, addr,
+               !below        ? "not below DST"
+               : rc == ELOOP ? "cannot remove: a symbolic link inside the destination is left alone"
+               : rc == EISDIR ? "cannot remove: not a regular file"
+               : rc != 0      ? strerror(rc)
+                              : NULL);
     }
     cursor_close(s, &c);
 }

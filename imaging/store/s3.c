@@ -163,11 +163,6 @@ static void *s3_thread_init(store_t *base)
     return s3_client_new(&((s3store_t *)base)->conf);
 }
 
-static void ignore_deleted(void *ctx, const char *key, const char *err)
-{
-    (void)ctx, (void)key, (void)err;
-}
-
 static int s3_store_put(store_t *base, void *local, const task_t *src, const char *path,
                         const void *buf, size_t len, char *err, size_t errsz)
 {
@@ -212,7 +207,7 @@ static int s3_store_put(store_t *base, void *local, const task_t *src, const cha
             if ((keys[k] = key_of(s, stale[i])) != NULL)
                 k++;
         if (k > 0)
-            s3_delete(writer, s->bucket, keys, k, ignore_deleted, NULL, &e);
+            s3_delete(writer, s->bucket, keys, k, NULL, NULL, &e);
         for (size_t i = 0; i < k; i++)
             free(keys[i]);
     }
@@ -340,7 +335,7 @@ static void on_deleted(void *ctx, const char *key, const char *err)
 {
     removing_t *r = ctx;
     char *addr = NULL;
-    if (asprintf(&addr, "%s/%s", r->s->dst, key + strlen(r->s->prefix)) < 0)
+    if (r->fn == NULL || asprintf(&addr, "%s/%s", r->s->dst, key + strlen(r->s->prefix)) < 0)
         return;
     r->fn(r->ctx, addr, err);
     free(addr);
@@ -360,7 +355,7 @@ static void s3_remove(store_t *base, char *const *addrs, size_t n, store_removed
         s3_err_t e;
         if (k == 0 || s3_delete(s->lister, s->bucket, keys, k, on_deleted, &r, &e) != 0) {
             size_t failed = k ? k : 1;
-            for (size_t i = 0; i < failed; i++)
+            for (size_t i = 0; fn != NULL && i < failed; i++)
                 fn(ctx, addrs[done + i], k ? e.msg : "out of memory");
             k = failed;
         }

@@ -88,8 +88,8 @@ typedef struct store_ops {
     /* Removes addrs[0..n) (as scan or name gave them; the folder store then removes the folders
      * left empty, unless keep_folders), calling fn(ctx, addr, NULL) for each one removed and
      * fn(ctx, addr, reason) for each that could not be (nothing for one a folder store does not
-     * hold). Called by the lister thread, while writers may be putting other outputs (the
-     * folder store makes again a folder it needs that was removed meanwhile). */
+     * hold; fn NULL: nothing at all). Called by the lister thread, while writers may be putting
+     * other outputs (the folder store makes again a folder it needs that was removed meanwhile). */
     void (*remove)(store_t *s, char *const *addrs, size_t n, store_removed_fn fn, void *ctx);
     /* True when SRC is this store's own place (the same folder, bucket and prefix...), where
      * thumbnails would replace the originals. NULL: never. */

@@ -128,13 +128,9 @@ static int fdo_verdict_before(store_t *base, task_t *t)
     return r == 1 ? RECORD_FAILED : 0;
 }
 
-static void ignore_removal(void *ctx, const char *addr, const char *err)
-{
-    (void)ctx, (void)addr, (void)err; /* a stale failure entry left behind misleads no one */
-}
-
 /* The PNG records its source itself (Thumb::URI, MTime, Size): nothing else is recorded. Once a
- * source's last thumbnail is written, a failure entry from before it could be made goes. */
+ * source's last thumbnail is written, a failure entry from before it could be made goes (one left
+ * behind misleads no one). */
 static int fdo_put(store_t *base, void *local, const task_t *src, const char *path, const void *buf,
                    size_t len, char *err, size_t errsz)
 {
@@ -142,7 +138,7 @@ static int fdo_put(store_t *base, void *local, const task_t *src, const char *pa
     int rc = s->folder->ops->put(s->folder, local, NULL, path, buf, len, err, errsz);
     if (rc == 0 && src != NULL && src->fail.dst != NULL && src->nouts > 0 &&
         strcmp(path, src->outs[src->nouts - 1].dst) == 0)
-        s->folder->ops->remove(s->folder, (char *const *)&src->fail.dst, 1, ignore_removal, NULL);
+        s->folder->ops->remove(s->folder, (char *const *)&src->fail.dst, 1, NULL, NULL);
     return rc;
 }
 
