@@ -136,6 +136,18 @@ void sh(const char *cmd)
     run_ok((char *[]){"/bin/sh", "-c", (char *)cmd, NULL});
 }
 
+void shf(const char *fmt, ...)
+{
+    char cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    if (n >= (int)sizeof cmd)
+        fail_msg("command too long");
+    sh(cmd);
+}
+
 proc_result_t tg_vrun(const char *bin, const char *first, va_list ap)
 {
     char *argv[32] = {(char *)bin};
@@ -174,9 +186,7 @@ void dirs_remove(tg_dirs_t *d)
 {
     if (d->root[0] == '\0')
         return;
-    char cmd[400];
-    FMT(cmd, "umount '%s' 2>/dev/null; rm -rf '%s'", d->dst, d->root);
-    sh(cmd);
+    shf("umount '%s' 2>/dev/null; rm -rf '%s'", d->dst, d->root);
     d->root[0] = '\0';
 }
 
@@ -199,9 +209,7 @@ int teardown_dirs(void **state)
 int setup_testdata(void **state)
 {
     setup_dirs(state);
-    char cmd[400];
-    FMT(cmd, "cp -r '%s'/. '%s'", TESTDATA, test_dirs.src);
-    sh(cmd);
+    shf("cp -r '%s'/. '%s'", TESTDATA, test_dirs.src);
     *state = &test_dirs;
     return 0;
 }
@@ -306,16 +314,12 @@ tg_record_t record_of(const tg_dirs_t *d, const char *kind, const char *name)
 
 void write_broken(const char *path)
 {
-    char cmd[1024];
-    FMT(cmd, "head -c 3000 /dev/urandom > '%s'", path);
-    sh(cmd);
+    shf("head -c 3000 /dev/urandom > '%s'", path);
 }
 
 void write_jpeg_as(const char *path)
 {
-    char cmd[1024];
-    FMT(cmd, "cp '%s/formats/grey.jpg' '%s'", TESTDATA, path);
-    sh(cmd);
+    shf("cp '%s/formats/grey.jpg' '%s'", TESTDATA, path);
 }
 
 /* The hue of the mean colour of a patch around (x, y): r g b (one channel leads), c m y (two do),

@@ -38,9 +38,11 @@ proc_result_t tg_run(const char *bin, const char *first, ...);
 proc_result_t tg_vrun(const char *bin, const char *first, va_list ap);
 
 /* Runs argv (argv[0] a path), failing the test (with what it printed) unless it exits 0; sh runs
- * cmd so with /bin/sh -c. */
+ * cmd so with /bin/sh -c, and shf the command formatted as printf does (failing rather than
+ * truncating). */
 void run_ok(char *const argv[]);
 void sh(const char *cmd);
+void shf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A test's own temporary folder: root = /tmp/tg-TAG-XXXXXX, with the names src, dst (root/out) and
  * manifest (root/manifest.jsonl) inside it; src is created, empty. */

@@ -90,7 +90,5 @@ int s3server_requests(const s3server_t *s, const char *prefix)
 
 void s3server_aws(const s3server_t *s, const char *args)
 {
-    char cmd[2048];
-    FMT(cmd, "aws --endpoint-url '%s' %s", s->endpoint, args);
-    sh(cmd);
+    shf("aws --endpoint-url '%s' %s", s->endpoint, args);
 }

@@ -81,10 +81,7 @@ static int check(const char *sizes, const char *format)
 static void frame_size_and_count(void **state)
 {
     (void)state;
-    char cmd[600];
-    FMT(cmd, "cp '%s/formats/anim.gif' '%s/formats/animated.webp' '%s'", TESTDATA, TESTDATA,
-        dirs.src);
-    sh(cmd);
+    shf("cp '%s/formats/anim.gif' '%s/formats/animated.webp' '%s'", TESTDATA, TESTDATA, dirs.src);
     assert_int_equal(check("64", "webp"), 2);
     assert_int_equal(check("64", "gif"), 2);
     assert_int_equal(check("64,32", "webp"), 4);

@@ -40,11 +40,9 @@ static void folder_skip_records(void **state)
     (void)state;
     tg_dirs_t d;
     dirs_make(&d, "skiprec");
-    char cmd[2048];
     tg_record_t notes = record_of(&d, SKIPREC, "notes");
-    FMT(cmd, "cp '%s/formats/grey.jpg' '%s/a.jpg' && echo 'some notes' > '%s'", TESTDATA, d.src,
+    shf("cp '%s/formats/grey.jpg' '%s/a.jpg' && echo 'some notes' > '%s'", TESTDATA, d.src,
         notes.src);
-    sh(cmd);
     write_jpeg_as(at(d.src, "photo"));
 
     proc_result_t r = tg_run(BIN, d.src, d.dst, "--html", "--manifest", d.manifest, NULL);
@@ -71,8 +69,7 @@ static void folder_skip_records(void **state)
     expect_same_file(notes.rec, &rec1);
 
     /* Touched: tried again (its record written anew); then known again. */
-    FMT(cmd, "touch -d '2020-05-05 10:00:00' '%s'", notes.src);
-    sh(cmd);
+    shf("touch -d '2020-05-05 10:00:00' '%s'", notes.src);
     r = tg_run(BIN, d.src, d.dst, "--manifest", d.manifest, NULL);
     expect_run(&r, 0, 0, 2, 1, 0);
     expect_manifest(d.manifest, "'src$=/notes'", "error", "\"not an image\"");
@@ -97,8 +94,7 @@ static void folder_skip_records(void **state)
 
     /* A text file gets a record, then is deleted: --prune removes the record. */
     tg_record_t gone = record_of(&d, SKIPREC, "gone");
-    FMT(cmd, "echo 'more notes' > '%s'", gone.src);
-    sh(cmd);
+    shf("echo 'more notes' > '%s'", gone.src);
     r = tg_run(BIN, d.src, d.dst, NULL);
     expect_run(&r, 0, 0, 3, 1, 0);
     assert_int_equal(access(gone.rec, F_OK), 0);
@@ -120,12 +116,9 @@ static void folder_records(void **state)
     (void)state;
     tg_dirs_t d;
     dirs_make(&d, "failrec");
-    char cmd[2048];
-    FMT(cmd,
-        "cp '%s/formats/grey.jpg' '%s/a.jpg' && cp '%s/formats/grey.jpg' '%s/b.jpg' && echo '{}' "
+    shf("cp '%s/formats/grey.jpg' '%s/a.jpg' && cp '%s/formats/grey.jpg' '%s/b.jpg' && echo '{}' "
         "> '%s/a.jpg.json'",
         TESTDATA, d.src, TESTDATA, d.src, d.src);
-    sh(cmd);
     tg_record_t broken = record_of(&d, REC, "broken.jpg");
     char page[256];
     FMT(page, "%s/index.html", d.dst);
@@ -169,8 +162,7 @@ static void folder_records(void **state)
     free(html);
 
     /* Touched (a new mtime): tried again, the decoder's words again, its record rewritten. */
-    FMT(cmd, "touch -d '2020-05-05 10:00:00' '%s'", broken.src);
-    sh(cmd);
+    shf("touch -d '2020-05-05 10:00:00' '%s'", broken.src);
     r = tg_run(BIN, d.src, d.dst, "--manifest", d.manifest, NULL);
     expect_run(&r, 1, 0, 2, 1, 1);
     expect_error(d.manifest, "broken.jpg", "\"not a recognised image format");
@@ -186,8 +178,7 @@ static void folder_records(void **state)
     expect_error(d.manifest, "broken.jpg", "\"not a recognised image format");
 
     /* Replaced by a good image: made, and its record goes. */
-    FMT(cmd, "cp '%s/formats/grey.jpg' '%s'", TESTDATA, broken.src);
-    sh(cmd);
+    shf("cp '%s/formats/grey.jpg' '%s'", TESTDATA, broken.src);
     r = tg_run(BIN, d.src, d.dst, "--html", NULL);
     expect_run(&r, 0, 1, 2, 1, 0);
     assert_int_equal(access(broken.rec, F_OK), -1);

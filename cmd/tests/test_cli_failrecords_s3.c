@@ -40,13 +40,11 @@ static int group_teardown(void **state)
 /* The keys under s3://thumbs/PREFIX/, tab-separated, in a static buffer ("None": none). */
 static const char *keys_under(const char *prefix)
 {
-    char cmd[1024], out[256];
+    char out[256];
     FMT(out, "%s/keys.txt", srv.root);
-    FMT(cmd,
-        "aws --endpoint-url '%s' s3api list-objects-v2 --bucket thumbs --prefix '%s/' --query "
+    shf("aws --endpoint-url '%s' s3api list-objects-v2 --bucket thumbs --prefix '%s/' --query "
         "'Contents[].Key' --output text > '%s'",
         srv.endpoint, prefix, out);
-    sh(cmd);
     char *got = slurp(out);
     assert_non_null(got);
     got[strcspn(got, "\n")] = '\0';
@@ -120,14 +118,12 @@ static void record_pruned(const char *dir, const char *prefix, const char *name,
 static void s3_records(void **state)
 {
     (void)state;
-    char src[256], cmd[2048], args[1024], manifest[256];
+    char src[256], args[1024], manifest[256];
     FMT(src, "%s/rsrc", srv.root);
     FMT(manifest, "%s/rec.jsonl", srv.root);
-    FMT(cmd,
-        "mkdir -p '%s' && cp '%s/formats/grey.jpg' '%s/a.jpg' && cp '%s/formats/grey.jpg' "
+    shf("mkdir -p '%s' && cp '%s/formats/grey.jpg' '%s/a.jpg' && cp '%s/formats/grey.jpg' "
         "'%s/b.jpg' && echo '{}' > '%s/a.jpg.json'",
         src, TESTDATA, src, TESTDATA, src, src);
-    sh(cmd);
     write_broken(at(src, "broken.jpg"));
     FMT(args, "s3 cp --quiet --recursive '%s' s3://photos/rec", src);
     s3server_aws(&srv, args);
@@ -138,12 +134,10 @@ static void s3_records(void **state)
     expect_run(&r, 1, 2, 0, 1, 1);
     expect_error(manifest, "broken.jpg", "\"not a recognised image format");
     assert_string_equal(keys_under("rec"), "rec/" REC "broken.jpg\trec/a.jpg\trec/b.jpg");
-    FMT(cmd,
-        "aws --endpoint-url '%s' s3api head-object --bucket thumbs --key 'rec/" REC
+    shf("aws --endpoint-url '%s' s3api head-object --bucket thumbs --key 'rec/" REC
         "broken.jpg' --query '[ContentType,Metadata.\"thumbgen-src\"]' --output text "
         "| grep -q '^text/plain.*src=broken.jpg$'",
         srv.endpoint);
-    sh(cmd);
 
     /* Nothing changed: no GET of a source, no PUT, and the failure is said again. */
     rerun_unchanged("rec", manifest,
@@ -154,8 +148,7 @@ static void s3_records(void **state)
 
     /* A minute passes (every object's Last-Modified a minute earlier); broken.jpg is replaced by
      * a good image: its identity changed, so it is fetched, made, and its record goes. */
-    FMT(cmd, "find '%s' -name '*._S3rver_object' -exec touch -d '1 minute ago' {} +", srv.data);
-    sh(cmd);
+    shf("find '%s' -name '*._S3rver_object' -exec touch -d '1 minute ago' {} +", srv.data);
     FMT(args, "s3 cp --quiet '%s/formats/grey.jpg' s3://photos/rec/broken.jpg", TESTDATA);
     s3server_aws(&srv, args);
     r = tg_run(BIN, "s3://photos/rec", "s3://thumbs/rec", "--manifest", manifest, NULL);
@@ -179,13 +172,11 @@ static void s3_records(void **state)
 static void s3_skip_records(void **state)
 {
     (void)state;
-    char src[256], cmd[2048], args[1024], manifest[256];
+    char src[256], args[1024], manifest[256];
     FMT(src, "%s/ssrc", srv.root);
     FMT(manifest, "%s/skip.jsonl", srv.root);
-    FMT(cmd,
-        "mkdir -p '%s' && cp '%s/formats/grey.jpg' '%s/a.jpg' && echo 'some notes' > '%s/notes'",
+    shf("mkdir -p '%s' && cp '%s/formats/grey.jpg' '%s/a.jpg' && echo 'some notes' > '%s/notes'",
         src, TESTDATA, src, src);
-    sh(cmd);
     write_jpeg_as(at(src, "photo"));
     FMT(args, "s3 cp --quiet --recursive '%s' s3://photos/skip", src);
     s3server_aws(&srv, args);
@@ -205,8 +196,7 @@ static void s3_skip_records(void **state)
     expect_manifest(manifest, "'src$=/notes'", "dst", "null");
 
     /* A minute passes; notes is replaced by a JPEG: fetched, made, and its record goes. */
-    FMT(cmd, "find '%s' -name '*._S3rver_object' -exec touch -d '1 minute ago' {} +", srv.data);
-    sh(cmd);
+    shf("find '%s' -name '*._S3rver_object' -exec touch -d '1 minute ago' {} +", srv.data);
     FMT(args, "s3 cp --quiet '%s/photo' s3://photos/skip/notes", src);
     s3server_aws(&srv, args);
     r = tg_run(BIN, "s3://photos/skip", "s3://thumbs/skip", "--manifest", manifest, NULL);
@@ -215,8 +205,7 @@ static void s3_skip_records(void **state)
     assert_string_equal(keys_under("skip"), "skip/a.jpg\tskip/notes.jpg\tskip/photo.jpg");
 
     /* A text object gets a record, then is deleted: --prune removes the record. */
-    FMT(cmd, "echo 'more notes' > '%s/gone'", src);
-    sh(cmd);
+    shf("echo 'more notes' > '%s/gone'", src);
     record_pruned(src, "skip", "gone", SKIPREC, manifest);
     assert_string_equal(keys_under("skip"), "skip/a.jpg\tskip/notes.jpg\tskip/photo.jpg");
 }

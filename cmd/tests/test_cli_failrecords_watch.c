@@ -40,9 +40,7 @@ static void watch_records(void **state)
     write_png(at(d.src, "a.png"), 40, 20);
     write_broken(broken.src);
     write_broken(gone.src);
-    char cmd[1024];
-    FMT(cmd, "echo 'some notes' > '%s'", notes.src);
-    sh(cmd);
+    shf("echo 'some notes' > '%s'", notes.src);
     char *argv[] = {BIN, d.src, d.dst, "--watch", "--prune", "-j", "2", NULL};
     watcher_t w;
     watcher_start(&w, d.root, argv);

@@ -129,7 +129,7 @@ static void write_jpeg(const char *path, VipsImage *img, const fixture_t *f, con
 static int sources(void **state)
 {
     setup_dirs(state);
-    char icc[300], path[400], cmd[2048];
+    char icc[300], path[400];
     FMT(icc, "%s/adobe.icc", dirs.root);
     write_adobe(icc);
     VipsImage *photo = load(TESTDATA "/photos/orientation/Landscape_1.jpg");
@@ -156,11 +156,9 @@ static int sources(void **state)
         g_object_unref(img);
     }
     g_object_unref(photo);
-    FMT(cmd,
-        "cp '%s'/photos/orientation/*.jpg '%s/' && head -c 60000 '%s/s420.jpg' > "
+    shf("cp '%s'/photos/orientation/*.jpg '%s/' && head -c 60000 '%s/s420.jpg' > "
         "'%s/truncated.jpg'",
         TESTDATA, dirs.src, dirs.src, dirs.src);
-    sh(cmd);
     return 0;
 }
 

@@ -55,14 +55,11 @@ static proc_result_t tg(const char *a, const char *b, const char *c)
 static void special_files(void **state)
 {
     (void)state;
-    char cmd[2048];
-    FMT(cmd,
-        "cd %s && cp '%s' good.jpg && mkdir x.jpg && cp '%s' x.jpg/inner.jpg && "
+    shf("cd %s && cp '%s' good.jpg && mkdir x.jpg && cp '%s' x.jpg/inner.jpg && "
         "mkfifo fifo.jpg && : > zero.jpg && echo hello > text.jpg && "
         "ln -s loop1.jpg loop2.jpg && ln -s loop2.jpg loop1.jpg && "
         "ln -s /nonexistent/x.jpg dangling.jpg && mkdir sub && ln -s .. sub/up",
         src, PHOTO, PHOTO);
-    sh(cmd);
     /* A Unix socket named like an image. */
     int fd = socket(AF_UNIX, SOCK_STREAM, 0);
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -91,12 +88,9 @@ static void special_files(void **state)
 static void symlinks_stay_inside_dst(void **state)
 {
     (void)state;
-    char cmd[2048];
-    FMT(cmd,
-        "cp '%s' %s/far.jpg && ln -s %s %s/abs && ln -s ../outside %s/rel && "
+    shf("cp '%s' %s/far.jpg && ln -s %s %s/abs && ln -s ../outside %s/rel && "
         "ln -s %s/far.jpg %s/file.jpg",
         PHOTO, outside, outside, src, src, outside, src);
-    sh(cmd);
     proc_result_t r = tg(NULL, NULL, NULL);
     assert_int_equal(r.status, 0);
     proc_result_free(&r);
@@ -114,9 +108,7 @@ static void symlinks_stay_inside_dst(void **state)
 static void decompression_bomb(void **state)
 {
     (void)state;
-    char cmd[512];
-    FMT(cmd, "cp '%s' %s/fine.jpg", PHOTO, src);
-    sh(cmd);
+    shf("cp '%s' %s/fine.jpg", PHOTO, src);
     VipsImage *black;
     assert_int_equal(vips_black(&black, 30000, 30000, NULL), 0);
     char bomb[256];
@@ -138,15 +130,12 @@ static void decompression_bomb(void **state)
  * FAILED NOT_ATTEMPTED LATE" in out, LATE being the not-attempted sources named zz_*. */
 static void manifest_counts(int out[4])
 {
-    char cmd[1024];
-    FMT(cmd,
-        "python3 -c 'import json,sys\n"
+    shf("python3 -c 'import json,sys\n"
         "rows=[json.loads(l) for l in open(sys.argv[1]) if json.loads(l)[\"src\"]]\n"
         "n=lambda s:sum(r[\"status\"]==s for r in rows)\n"
         "late=sum(r[\"status\"]==\"not_attempted\" and \"/zz_\" in r[\"src\"] for r in rows)\n"
         "print(n(\"made\"),n(\"failed\"),n(\"not_attempted\"),late)' %s > %s/counts",
         dirs.manifest, root);
-    sh(cmd);
     char path[192];
     FMT(path, "%s/counts", root);
     assert_int_equal(sscanf(slurp(path), "%d %d %d %d", &out[0], &out[1], &out[2], &out[3]), 4);
@@ -172,12 +161,9 @@ static int lines_with(const char *s, const char *part)
 static void full_disk(void **state)
 {
     (void)state;
-    char cmd[512];
-    FMT(cmd,
-        "for i in $(seq -w 1 60); do cp '%s' %s/img$i.jpg; done; "
+    shf("for i in $(seq -w 1 60); do cp '%s' %s/img$i.jpg; done; "
         "for i in $(seq -w 1 20); do echo 'not a JPEG' > %s/zz_$i.jpg; done",
         TESTDATA "/photos/orientation/Landscape_1.jpg", src, src);
-    sh(cmd);
     mkdir(dst, 0777);
     if (mount("tmpfs", dst, "tmpfs", 0, "size=256k") != 0) {
         print_message("skipped: cannot mount a small tmpfs here (%s)\n", strerror(errno));
@@ -228,10 +214,8 @@ static void full_disk(void **state)
 static void unreadable_file(void **state)
 {
     (void)state;
-    char cmd[1024];
-    FMT(cmd, "cp '%s' %s/ok.jpg && cp '%s' %s/locked.jpg && chmod 000 %s/locked.jpg", PHOTO, src,
-        PHOTO, src, src);
-    sh(cmd);
+    shf("cp '%s' %s/ok.jpg && cp '%s' %s/locked.jpg && chmod 000 %s/locked.jpg", PHOTO, src, PHOTO,
+        src, src);
     chmod(root, 0777);
     chmod(src, 0777);
     proc_result_t r;

@@ -261,10 +261,9 @@ static void rerun_and_touch(void **state)
 static void prune_cache(void **state)
 {
     fixture_t *f = *state;
-    char elsewhere[256], cmd[1024];
+    char elsewhere[256];
     FMT(elsewhere, "%s/elsewhere", test_dirs.root);
-    FMT(cmd, "mkdir -p '%s' && cp '%s/formats/grey.jpg' '%s/'", elsewhere, TESTDATA, elsewhere);
-    sh(cmd);
+    shf("mkdir -p '%s' && cp '%s/formats/grey.jpg' '%s/'", elsewhere, TESTDATA, elsewhere);
     proc_result_t r = tg_run(BIN, "--freedesktop", elsewhere, "--quiet", NULL);
     assert_int_equal(r.status, 0);
     proc_result_free(&r);
@@ -313,13 +312,11 @@ static void prune_cache(void **state)
 static void clashing_names_all_cached(void **state)
 {
     fixture_t *f = *state;
-    char dir[300], cmd[1200];
+    char dir[300];
     FMT(dir, "%s/clash", test_dirs.root);
-    FMT(cmd,
-        "mkdir '%s' && cp '%s/formats/alpha.png' '%s/a.png' && cp '%s/formats/anim.gif' "
+    shf("mkdir '%s' && cp '%s/formats/alpha.png' '%s/a.png' && cp '%s/formats/anim.gif' "
         "'%s/a.gif' && cp '%s/formats/photo.webp' '%s/a.webp'",
         dir, f->src, dir, f->src, dir, f->src, dir);
-    sh(cmd);
     proc_result_t r = tg_run(BIN, "--freedesktop", dir, NULL);
     assert_int_equal(r.status, 0);
     expect_summary(r.err, 3, 0, 0, 0);

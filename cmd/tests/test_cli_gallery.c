@@ -34,9 +34,7 @@
  * a.gif both map to a.jpg) and a two-second clip. */
 static void make_fixture(const char *src)
 {
-    char cmd[2048];
-    FMT(cmd,
-        "cd '%s' && cp '%s/photos/orientation/Landscape_1.jpg' "
+    shf("cd '%s' && cp '%s/photos/orientation/Landscape_1.jpg' "
         "'%s/photos/orientation/Landscape_6.jpg' "
         "'%s/photos/orientation/Portrait_6.jpg' . && cp -r '%s/formats' '%s/nested' '%s/bad' . && "
         "mkdir clash clips && cp formats/alpha.png clash/a.png && cp formats/anim.gif clash/a.gif "
@@ -44,7 +42,6 @@ static void make_fixture(const char *src)
         "ffmpeg -nostdin -v error -f lavfi -i testsrc=duration=2:size=160x120:rate=10 "
         "-pix_fmt yuv420p clips/clip.mp4",
         src, TESTDATA, TESTDATA, TESTDATA, TESTDATA, TESTDATA, TESTDATA);
-    sh(cmd);
 }
 
 /* thumbgen SRC DST --html -s 128,512 -j 2 --quiet [more...]: its status (bad/ fails: 1). */
@@ -195,10 +192,9 @@ static void incremental(void **state)
     snapshot(test_dirs.dst, &after);
     assert_string_equal(after.text, before.text);
 
-    char cmd[1024], diff[1024];
-    FMT(cmd, "cp '%s/photos/orientation/Landscape_3.jpg' '%s/" DEEP "/new.jpg'", TESTDATA,
+    char diff[1024];
+    shf("cp '%s/photos/orientation/Landscape_3.jpg' '%s/" DEEP "/new.jpg'", TESTDATA,
         test_dirs.src);
-    sh(cmd);
     run_html(test_dirs.dst, NULL);
     snapshot(test_dirs.dst, &after);
     changed(&before, &after, diff, sizeof diff);
@@ -215,9 +211,7 @@ static void prune_takes_the_page(void **state)
     make_fixture(test_dirs.src);
     run_html(test_dirs.dst, NULL);
     assert_true(exists(at(test_dirs.dst, "clash/index.html")));
-    char cmd[512];
-    FMT(cmd, "rm -r '%s/clash'", test_dirs.src);
-    sh(cmd);
+    shf("rm -r '%s/clash'", test_dirs.src);
     run_html(test_dirs.dst, "--prune");
     assert_false(exists(at(test_dirs.dst, "clash")));
     char *top = slurp(at(test_dirs.dst, "index.html"));
@@ -273,10 +267,8 @@ static void escaped_names_known(void **state)
     (void)state;
     const char *names[] = {"100%.jpg", "a\tb.jpg", "two\nlines.jpg", "x%41.jpg", "plain.jpg"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-        char cmd[512];
-        FMT(cmd, "cp '%s/photos/orientation/Landscape_1.jpg' '%s/%s'", TESTDATA, test_dirs.src,
+        shf("cp '%s/photos/orientation/Landscape_1.jpg' '%s/%s'", TESTDATA, test_dirs.src,
             names[i]);
-        sh(cmd);
     }
     for (int run = 0; run < 2; run++) {
         proc_result_t r = tg_run(BIN, test_dirs.src, test_dirs.dst, "--html", "--placeholder",
@@ -339,16 +331,12 @@ static void into_s3(void **state)
         fail_msg("the S3 test server is not installed");
     make_fixture(test_dirs.src);
     assert_int_equal(run_html("s3://thumbs/g", NULL), 1);
-    char cmd[1024], back[256];
-    FMT(cmd,
-        "aws --endpoint-url '%s' s3api head-object --bucket thumbs --key g/index.html --query "
+    char back[256];
+    shf("aws --endpoint-url '%s' s3api head-object --bucket thumbs --key g/index.html --query "
         "ContentType --output text | grep -qx 'text/html; charset=utf-8'",
         s.endpoint);
-    sh(cmd);
     FMT(back, "%s/back", s.root);
-    FMT(cmd, "aws --endpoint-url '%s' s3 cp --quiet --recursive s3://thumbs/g '%s'", s.endpoint,
-        back);
-    sh(cmd);
+    shf("aws --endpoint-url '%s' s3 cp --quiet --recursive s3://thumbs/g '%s'", s.endpoint, back);
     expect_in(at(back, "bad/index.html"), "<b>empty.jpg</b>: empty file");
     browser_check(back, "--quadrants");
 
@@ -356,17 +344,15 @@ static void into_s3(void **state)
     run_html("s3://thumbs/g", NULL);
     assert_int_equal(requests_with(&s, "PUT ", ""), puts);
 
-    FMT(cmd, "cp '%s/photos/orientation/Landscape_3.jpg' '%s/" DEEP "/new.jpg'", TESTDATA,
+    shf("cp '%s/photos/orientation/Landscape_3.jpg' '%s/" DEEP "/new.jpg'", TESTDATA,
         test_dirs.src);
-    sh(cmd);
     int pages = requests_with(&s, "PUT ", "index.html");
     run_html("s3://thumbs/g", NULL);
     assert_int_equal(requests_with(&s, "PUT ", "index.html"), pages + 4);
     assert_int_equal(requests_with(&s, "PUT ", ""), puts + 2 + 4 * 2); /* 2 sizes; page, state */
 
     /* A page deleted from the bucket is PUT again, alone. */
-    FMT(cmd, "aws --endpoint-url '%s' s3 rm --quiet s3://thumbs/g/nested/index.html", s.endpoint);
-    sh(cmd);
+    shf("aws --endpoint-url '%s' s3 rm --quiet s3://thumbs/g/nested/index.html", s.endpoint);
     puts = requests_with(&s, "PUT ", "");
     pages = requests_with(&s, "PUT ", "/g/nested/index.html");
     run_html("s3://thumbs/g", NULL);

@@ -32,13 +32,10 @@ static const char *const photos[NPHOTOS + 1] = {"Landscape_1.jpg", "Landscape_6.
 /* SRC: testdata's three four-colour photos at the top, and one in sub/. */
 static void make_fixture(void)
 {
-    char cmd[2048];
-    FMT(cmd,
-        "cd '%s' && cp '%s/photos/orientation/Landscape_1.jpg' "
+    shf("cd '%s' && cp '%s/photos/orientation/Landscape_1.jpg' "
         "'%s/photos/orientation/Landscape_6.jpg' '%s/photos/orientation/Portrait_6.jpg' . && "
         "mkdir sub && cp '%s/photos/orientation/Landscape_3.jpg' sub/",
         dirs.src, TESTDATA, TESTDATA, TESTDATA, TESTDATA);
-    sh(cmd);
 }
 
 static bool have_tools(void)
@@ -154,13 +151,12 @@ static void kept_across_reruns(void **state)
     (void)state;
     make_fixture();
     free(run_html(dirs.dst, "thumbhash"));
-    char hashes[NPHOTOS + 1][64], cmd[512];
+    char hashes[NPHOTOS + 1][64];
     for (int i = 0; i <= NPHOTOS; i++)
         snprintf(hashes[i], sizeof hashes[i], "%s", manifest_hash(photos[i], "thumbhash"));
     expect_painted(dirs.dst, "thumbhash", hashes);
 
-    FMT(cmd, "touch '%s/empty.jpg'", dirs.src);
-    sh(cmd);
+    shf("touch '%s/empty.jpg'", dirs.src);
     char *err = run_html(dirs.dst, "thumbhash");
     expect_summary(err, 0, 4, 0, 1);
     free(err);
@@ -206,9 +202,7 @@ static void added_later(void **state)
 static void transparent_has_no_colour(void **state)
 {
     (void)state;
-    char cmd[1024];
-    FMT(cmd, "cp '%s/formats/alpha.png' '%s/formats/grey.jpg' '%s'", TESTDATA, TESTDATA, dirs.src);
-    sh(cmd);
+    shf("cp '%s/formats/alpha.png' '%s/formats/grey.jpg' '%s'", TESTDATA, TESTDATA, dirs.src);
     proc_result_t r =
         tg_run(BIN, dirs.src, dirs.dst, "--html", "-f", "png", "--placeholder", "thumbhash", NULL);
     assert_int_equal(r.status, 0);

@@ -27,10 +27,8 @@
  * (make-heif-orient's TRANSFORM 1-8, EXIF 0-8; a test tool, built without sanitizers). */
 static void heif(const char *name, int n, int transform, int exif)
 {
-    char cmd[1024];
-    FMT(cmd, "'%s' '%s/photos/orientation/Landscape_%d.jpg' '%s/%s' %d %d", MAKE_HEIF_ORIENT,
-        TESTDATA, n, dirs.src, name, transform, exif);
-    sh(cmd);
+    shf("'%s' '%s/photos/orientation/Landscape_%d.jpg' '%s/%s' %d %d", MAKE_HEIF_ORIENT, TESTDATA,
+        n, dirs.src, name, transform, exif);
 }
 
 /* Fails unless the image at path is landscape (w > h, as the picture is upright) with the
@@ -129,12 +127,11 @@ static void kept_exif_says_upright(void **state)
         make_ok("--keep-metadata", "-f", formats[f]);
         const char *stems[] = {"e6", "b6"};
         for (int i = 0; i < 2; i++) {
-            char name[32], cmd[512], path[256];
+            char name[32], path[256];
             FMT(name, "%s.%s", stems[i], exts[f]);
             FMT(path, "%s", at(dirs.dst, name));
             expect_upright(path);
-            FMT(cmd, "test \"$(exiftool -s3 -n -IFD0:Orientation '%s')\" = 1", path);
-            sh(cmd);
+            shf("test \"$(exiftool -s3 -n -IFD0:Orientation '%s')\" = 1", path);
         }
     }
 }

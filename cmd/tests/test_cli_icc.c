@@ -66,21 +66,16 @@ static void write_profile(const char *name)
 static int tagged_sources(void **state)
 {
     setup_dirs(state);
-    char cmd[2048];
-    FMT(cmd,
-        "cd '%s' && vips thumbnail '%s/photos/orientation/Landscape_1.jpg' photo.v 600 && "
+    shf("cd '%s' && vips thumbnail '%s/photos/orientation/Landscape_1.jpg' photo.v 600 && "
         "vips copy photo.v '%s/untagged.jpg'",
         dirs.root, TESTDATA, dirs.src);
-    sh(cmd);
     for (size_t g = 0; g < NGAMUTS; g++) {
         write_profile(gamuts[g]);
-        FMT(cmd, "cd '%s' && vips icc_transform photo.v %s.v %s.icc --input-profile srgb",
-            dirs.root, gamuts[g], gamuts[g]);
-        sh(cmd);
+        shf("cd '%s' && vips icc_transform photo.v %s.v %s.icc --input-profile srgb", dirs.root,
+            gamuts[g], gamuts[g]);
         for (size_t c = 0; c < NCONTAINERS; c++) {
-            FMT(cmd, "cd '%s' && vips copy %s.v '%s/%s_%s.%s'", dirs.root, gamuts[g], dirs.src,
+            shf("cd '%s' && vips copy %s.v '%s/%s_%s.%s'", dirs.root, gamuts[g], dirs.src,
                 gamuts[g], containers[c], containers[c]);
-            sh(cmd);
         }
     }
     return 0;
@@ -103,9 +98,7 @@ static void means(const char *path, double m[3])
 /* vipsthumbnail's 256 px thumbnail of SRC/name as ROOT/ref.png, with its extra options. */
 static void reference(const char *name, const char *options)
 {
-    char cmd[1024];
-    FMT(cmd, "vipsthumbnail '%s/%s' -s 256 %s -o '%s/ref.png'", dirs.src, name, options, dirs.root);
-    sh(cmd);
+    shf("vipsthumbnail '%s/%s' -s 256 %s -o '%s/ref.png'", dirs.src, name, options, dirs.root);
 }
 
 static void expect_means(const char *what, const double got[3], const double want[3], double tol)

@@ -110,9 +110,7 @@ static void older_replacement_remakes(void **state)
     proc_result_free(&r);
     save(at(test_dirs.root, "old.png"), 30, 60);
     set_mtime(at(test_dirs.root, "old.png"), 1500000000);
-    char cmd[1024];
-    FMT(cmd, "cp -p '%s' '%s'", at(test_dirs.root, "old.png"), at(src, "p.png"));
-    sh(cmd);
+    shf("cp -p '%s' '%s'", at(test_dirs.root, "old.png"), at(src, "p.png"));
     r = tg_run(BIN, src, dst, NULL);
     expect_run(&r, 0, 1, 0, 0, 0);
     expect_size(at(dst, "p.jpg"), 30, 60);
@@ -173,10 +171,9 @@ static int hold_after_listing(watcher_t *w)
     proc_result_t r = tg_run(BIN, src, dst, NULL);
     assert_int_equal(r.status, 0);
     proc_result_free(&r);
-    char fifo[256], cmd[1024];
+    char fifo[256];
     FMT(fifo, "%s/release", test_dirs.root);
-    FMT(cmd, "mkfifo '%s' && printf 'TGFAULT hold %s' > '%s/0-hold.png'", fifo, fifo, src);
-    sh(cmd);
+    shf("mkfifo '%s' && printf 'TGFAULT hold %s' > '%s/0-hold.png'", fifo, fifo, src);
     save(at(src, "b.png"), 20, 20);
     char *argv[] = {HOOKS, (char *)src, (char *)dst, "-j", "1", NULL};
     watcher_start(w, test_dirs.root, argv);
@@ -213,9 +210,7 @@ static void record_after_listing_goes(void **state)
     (void)state;
     watcher_t w;
     int hold = hold_after_listing(&w);
-    char cmd[600];
-    FMT(cmd, "printf 'b.png: an older verdict\\n' > '%s/.thumbgen-failed.b.png'", test_dirs.dst);
-    sh(cmd);
+    shf("printf 'b.png: an older verdict\\n' > '%s/.thumbgen-failed.b.png'", test_dirs.dst);
     close(hold);
     expect(&w, "b.png\"", "\"made\"", NULL);
     char *err = NULL;
@@ -262,10 +257,9 @@ static void watch(watcher_t *w, bool cache, bool prune)
  * the held job, released, makes a real thumbnail of what it opened: the photo's old version. */
 static int arrive_held(int w, int h)
 {
-    char fifo[256], cmd[1024];
+    char fifo[256];
     FMT(fifo, "%s/release", test_dirs.root);
-    FMT(cmd, "mkfifo '%s' && printf 'TGFAULT hold %s' > '%s/keep'", fifo, fifo, test_dirs.root);
-    sh(cmd);
+    shf("mkfifo '%s' && printf 'TGFAULT hold %s' > '%s/keep'", fifo, fifo, test_dirs.root);
     assert_int_equal(link(at(test_dirs.root, "keep"), at(test_dirs.src, "photo.png")), 0);
     int hold = open(fifo, O_WRONLY | O_CLOEXEC); /* returns once the decoder is held */
     assert_true(hold >= 0);
@@ -326,9 +320,7 @@ static void touch_after_write(void **state)
     watcher_t w;
     watch(&w, true, false);
     int hold = arrive_held(40, 40);
-    char cmd[600];
-    FMT(cmd, "touch -d 2020-05-05 '%s'", at(test_dirs.src, "photo.png"));
-    sh(cmd);
+    shf("touch -d 2020-05-05 '%s'", at(test_dirs.src, "photo.png"));
     close(hold);
     char entry[512];
     entry_of(expect(&w, "photo.png\"", "\"made\"", NULL), entry, sizeof entry);

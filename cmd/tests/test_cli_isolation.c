@@ -40,12 +40,9 @@ static int setup(void **state)
 {
     (void)state;
     dirs_make(&dirs, "iso");
-    char cmd[512];
-    FMT(cmd,
-        "mkdir -p %s && cp %s/formats/grey.jpg %s/formats/scan.tif %s/formats/photo.webp "
+    shf("mkdir -p %s && cp %s/formats/grey.jpg %s/formats/scan.tif %s/formats/photo.webp "
         "%s/formats/anim.gif %s/",
         src, TESTDATA, TESTDATA, TESTDATA, TESTDATA, src);
-    sh(cmd);
     return 0;
 }
 
@@ -215,9 +212,7 @@ static double now_s(void)
 /* Runs testdata/make-hostile.sh into src. */
 static void make_hostile(void)
 {
-    char cmd[512];
-    FMT(cmd, "bash %s/make-hostile.sh %s", TESTDATA, src);
-    sh(cmd);
+    shf("bash %s/make-hostile.sh %s", TESTDATA, src);
 }
 
 /* Real files that defeat libvips 8.14 in one process: an SVG it renders for days costs its file
@@ -277,13 +272,10 @@ static void interrupt_while_stuck(void **state)
 static void symlinks_planted_in_dst(void **state)
 {
     (void)state;
-    char cmd[1024];
-    FMT(cmd,
-        "mkdir -p %s/sub %s/outside %s/real && cp %s/grey.jpg %s/sub/in.jpg && "
+    shf("mkdir -p %s/sub %s/outside %s/real && cp %s/grey.jpg %s/sub/in.jpg && "
         "echo keep > %s/outside/victim && ln -s ../outside %s/real/sub && "
         "ln -s ../outside/victim %s/real/grey.jpg && ln -s real %s",
         src, root, root, src, src, root, root, root, dst);
-    sh(cmd);
     proc_result_t r = run(BIN, "-j", "2", NULL, NULL);
     assert_int_equal(r.status, 1);
     assert_non_null(strstr(r.err, "sub/in.jpg: cannot write"));

@@ -22,11 +22,8 @@
 static void prune_guard_names_dst(void **state)
 {
     (void)state;
-    char cmd[2048];
-    FMT(cmd,
-        "cp '%s' '%s/a.jpg' && mkdir -p '%s' && for n in 1 2 3; do cp '%s' '%s'/old$n.jpg; done",
+    shf("cp '%s' '%s/a.jpg' && mkdir -p '%s' && for n in 1 2 3; do cp '%s' '%s'/old$n.jpg; done",
         PICTURE, dirs.src, dirs.dst, PICTURE, dirs.dst);
-    sh(cmd);
     proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, "--prune", "--manifest", dirs.manifest, NULL);
     if (r.status != 1 || strstr(r.err, "--prune would remove 3 of the ") == NULL)
         fail_msg("status %d: %s", r.status, r.err);
@@ -43,9 +40,7 @@ static void prune_guard_names_dst(void **state)
 static void not_an_image_has_no_dst(void **state)
 {
     (void)state;
-    char cmd[1024];
-    FMT(cmd, "echo 'just words' > '%s/README' && cp '%s' '%s/a.jpg'", dirs.src, PICTURE, dirs.src);
-    sh(cmd);
+    shf("echo 'just words' > '%s/README' && cp '%s' '%s/a.jpg'", dirs.src, PICTURE, dirs.src);
     proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, "--manifest", dirs.manifest, NULL);
     expect_run(&r, 0, 1, 0, 1, 0);
     expect_manifest(dirs.manifest, "'src$=/README'", "status", "\"skipped\"");
@@ -59,9 +54,7 @@ static void not_an_image_has_no_dst(void **state)
 static void would_make_says_null(void **state)
 {
     (void)state;
-    char cmd[1024];
-    FMT(cmd, "cp '%s' '%s/a.jpg'", PICTURE, dirs.src);
-    sh(cmd);
+    shf("cp '%s' '%s/a.jpg'", PICTURE, dirs.src);
     proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, "--dry-run", "-s", "64,128", "--manifest",
                              dirs.manifest, NULL);
     assert_int_equal(r.status, 0);
@@ -84,25 +77,22 @@ static void would_make_says_null(void **state)
 static void non_utf8_name_round_trips(void **state)
 {
     (void)state;
-    char src[256], cmd[1024], out[256], want[300];
+    char src[256], out[256], want[300];
     FMT(src, "%s/caf\xe9.jpg", dirs.src);
-    FMT(cmd, "cp '%s' '%s'", PICTURE, src);
-    sh(cmd);
+    shf("cp '%s' '%s'", PICTURE, src);
     proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, "--manifest", dirs.manifest, NULL);
     assert_int_equal(r.status, 0);
     proc_result_free(&r);
     FMT(want, "\"%s/caf\\ufffd.jpg\"", dirs.src);
     expect_manifest(dirs.manifest, "'status=\"made\"'", "src", want);
     FMT(out, "%s/bytes", dirs.root);
-    FMT(cmd, "python3 '%s' bytes '%s' 'status=\"made\"' src_bytes > '%s'", MANIFEST_PY,
-        dirs.manifest, out);
-    sh(cmd);
+    shf("python3 '%s' bytes '%s' 'status=\"made\"' src_bytes > '%s'", MANIFEST_PY, dirs.manifest,
+        out);
     char *got = slurp(out);
     assert_non_null(got);
     assert_string_equal(got, src);
-    FMT(cmd, "python3 '%s' bytes '%s' 'status=\"made\"' dst_bytes > '%s'", MANIFEST_PY,
-        dirs.manifest, out);
-    sh(cmd);
+    shf("python3 '%s' bytes '%s' 'status=\"made\"' dst_bytes > '%s'", MANIFEST_PY, dirs.manifest,
+        out);
     FMT(want, "%s/caf\xe9.jpg", dirs.dst);
     got = slurp(out);
     assert_non_null(got);

@@ -48,15 +48,12 @@ static char *private_tags(const char *path)
  * XMP, as libvips copies them), checked to carry what the tests look for. */
 static void tagged_sources(void)
 {
-    char cmd[1400];
-    FMT(cmd,
-        "cd '%s' && cp '%s/photos/orientation/Landscape_1.jpg' photo.jpg && exiftool -q "
+    shf("cd '%s' && cp '%s/photos/orientation/Landscape_1.jpg' photo.jpg && exiftool -q "
         "-overwrite_original -GPSLatitude=48.8584 -GPSLatitudeRef=N -GPSLongitude=2.2945 "
         "-GPSLongitudeRef=E -SerialNumber=SN0123456789 -XMP-dc:Creator='A. Photographer' "
         "-IPTC:Keywords=private photo.jpg && vips copy photo.jpg still.webp && vips copy photo.jpg "
         "flat.png",
         dirs.src, TESTDATA);
-    sh(cmd);
     const char *names[] = {"photo.jpg", "still.webp", "flat.png"};
     for (int i = 0; i < 3; i++) {
         char path[300];

@@ -129,9 +129,7 @@ static const char *const sources[][2] = {
 static void copy_sources(void)
 {
     for (size_t i = 0; i < NSOURCES; i++) {
-        char cmd[1024];
-        FMT(cmd, "cp '%s/%s' '%s/%s'", TESTDATA, sources[i][0], dirs.src, sources[i][1]);
-        sh(cmd);
+        shf("cp '%s/%s' '%s/%s'", TESTDATA, sources[i][0], dirs.src, sources[i][1]);
     }
 }
 

@@ -127,13 +127,11 @@ static void total_known_early(void **state)
     char cmd[1200], fifo[200], hold[200];
     FMT(fifo, "%s/release", dirs.root);
     FMT(hold, "%s/0000-hold", dirs.src);
-    FMT(cmd,
-        "mkfifo '%s' && printf 'TGFAULT hold %s' > '%s' && for i in $(seq -w 1 %d); do "
+    shf("mkfifo '%s' && printf 'TGFAULT hold %s' > '%s' && for i in $(seq -w 1 %d); do "
         "cp '%s/formats/grey.jpg' \"%s/img$i.jpg\"; done && cd '%s' && mkdir sub && "
         "cp img01.jpg sub/ && cp img01.jpg .hidden.jpg && ln -s img01.jpg link.jpg && "
         "mkfifo pipe.jpg",
         fifo, fifo, hold, IMAGES, TESTDATA, dirs.src, dirs.src);
-    sh(cmd);
     FMT(cmd, "'%s' '%s' '%s' -j 1 --timeout 60", THUMBGEN_HOOKS_BIN, dirs.src, dirs.dst);
     char *argv[] = {"/usr/bin/script", "-qec", cmd, "/dev/null", NULL};
     int out;
@@ -186,9 +184,8 @@ static void watch_status_line(void **state)
 {
     (void)state;
     char cmd[1200];
-    FMT(cmd, "cp '%s/formats/grey.jpg' '%s/a.jpg' && cp '%s/formats/grey.jpg' '%s/b.jpg'", TESTDATA,
+    shf("cp '%s/formats/grey.jpg' '%s/a.jpg' && cp '%s/formats/grey.jpg' '%s/b.jpg'", TESTDATA,
         dirs.src, TESTDATA, dirs.src);
-    sh(cmd);
     FMT(cmd, "exec '%s' '%s' '%s' --watch -j 1", THUMBGEN_BIN, dirs.src, dirs.dst);
     char *argv[] = {"/usr/bin/script", "-qec", cmd, "/dev/null", NULL};
     int out;
@@ -216,11 +213,9 @@ static void watch_status_after_first_pass(void **state)
     (void)state;
     char cmd[1200], fifo[200];
     FMT(fifo, "%s/release", dirs.root);
-    FMT(cmd,
-        "mkfifo '%s' && printf 'TGFAULT hold %s' > '%s/0000-hold' && cp '%s/formats/grey.jpg' "
+    shf("mkfifo '%s' && printf 'TGFAULT hold %s' > '%s/0000-hold' && cp '%s/formats/grey.jpg' "
         "'%s/a.jpg' && cp '%s/formats/grey.jpg' '%s/b.jpg'",
         fifo, fifo, dirs.src, TESTDATA, dirs.src, TESTDATA, dirs.src);
-    sh(cmd);
     FMT(cmd, "exec '%s' '%s' '%s' --watch -j 1 --timeout 60", THUMBGEN_HOOKS_BIN, dirs.src,
         dirs.dst);
     char *argv[] = {"/usr/bin/script", "-qec", cmd, "/dev/null", NULL};
@@ -264,11 +259,9 @@ static void watch_status_fits(void **state)
     (void)state;
     const char *deep = "a-rather-long-folder-name/another-long-folder-here";
     char cmd[1600];
-    FMT(cmd,
-        "mkdir -p '%s/%s' && cp '%s/formats/grey.jpg' '%s/a.jpg' && cp '%s/formats/grey.jpg' "
+    shf("mkdir -p '%s/%s' && cp '%s/formats/grey.jpg' '%s/a.jpg' && cp '%s/formats/grey.jpg' "
         "'%s/b.jpg'",
         dirs.src, deep, TESTDATA, dirs.src, TESTDATA, dirs.src);
-    sh(cmd);
     FMT(cmd, "stty cols 80 rows 24 && exec '%s' '%s' '%s' --watch --prune -j 1", THUMBGEN_BIN,
         dirs.src, dirs.dst);
     char *argv[] = {"/usr/bin/script", "-qec", cmd, "/dev/null", NULL};
@@ -278,15 +271,12 @@ static void watch_status_fits(void **state)
     static char seen[3][1 << 16];
     bool ok = read_until(out, "made [ab]\\.jpg", seen[0], sizeof seen[0]);
     if (ok) {
-        FMT(cmd,
-            "cp '%s/formats/grey.jpg' '%s/%s/IMG_20260101_123456.jpg' && cp '%s/a.jpg' '%s/z.jpg'",
+        shf("cp '%s/formats/grey.jpg' '%s/%s/IMG_20260101_123456.jpg' && cp '%s/a.jpg' '%s/z.jpg'",
             TESTDATA, dirs.src, deep, dirs.src, dirs.src);
-        sh(cmd);
         ok = read_until(out, "made z\\.jpg", seen[1], sizeof seen[1]);
     }
     if (ok) {
-        FMT(cmd, "rm '%s/a.jpg' && cp '%s/b.jpg' '%s/y.jpg'", dirs.src, dirs.src, dirs.src);
-        sh(cmd);
+        shf("rm '%s/a.jpg' && cp '%s/b.jpg' '%s/y.jpg'", dirs.src, dirs.src, dirs.src);
         ok = read_until(out, "made y\\.jpg", seen[2], sizeof seen[2]);
     }
     proc_result_t r = interrupt_child(pid, out);

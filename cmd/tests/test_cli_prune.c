@@ -32,9 +32,7 @@ static void make_png(const char *path)
     char dir[512];
     FMT(dir, "%s", path);
     *strrchr(dir, '/') = '\0';
-    char cmd[600];
-    FMT(cmd, "mkdir -p '%s'", dir);
-    sh(cmd);
+    shf("mkdir -p '%s'", dir);
     VipsImage *im;
     assert_int_equal(vips_black(&im, 24, 16, "bands", 3, NULL), 0);
     assert_int_equal(vips_image_write_to_file(im, path, NULL), 0);
@@ -85,15 +83,12 @@ static void orphans_go(void **state)
     assert_int_equal(rename(at(src, "b/three.png"), at(src, "b/renamed.png")), 0);
     assert_int_equal(unlink(at(src, "b/c/four.png")), 0);
     assert_int_equal(unlink(at(src, "b/c/five.png")), 0);
-    char cmd[2048];
-    FMT(cmd,
-        "mkdir -p '%s/outside' '%s/.cache' && cp '%s/top.jpg' '%s/outside/victim.jpg' && "
+    shf("mkdir -p '%s/outside' '%s/.cache' && cp '%s/top.jpg' '%s/outside/victim.jpg' && "
         "ln -s '%s/outside/victim.jpg' '%s/a/planted.jpg' && ln -s '%s/outside' '%s/linked' && "
         "echo notes > '%s/a/notes.txt' && cp '%s/top.jpg' '%s/a/other.jpeg' && "
         "cp '%s/top.jpg' '%s/.cache/one.jpg'",
         test_dirs.root, dst, dst, test_dirs.root, test_dirs.root, dst, test_dirs.root, dst, dst,
         dst, dst, dst, dst);
-    sh(cmd);
 
     proc_result_t r = tg_run(BIN, src, dst, "--prune", "--prune-max", "100%", "--manifest",
                              test_dirs.manifest, "-j", "2", NULL);
@@ -176,14 +171,11 @@ static void guard_counts_thumbnails_only(void **state)
 {
     (void)state;
     const char *src = test_dirs.src, *dst = test_dirs.dst;
-    char cmd[1200];
-    FMT(cmd, "for n in 1 2 3 4 5 6; do printf 'not a picture' > '%s/broken'$n'.jpg'; done", src);
-    sh(cmd);
+    shf("for n in 1 2 3 4 5 6; do printf 'not a picture' > '%s/broken'$n'.jpg'; done", src);
     proc_result_t r = tg_run(BIN, src, dst, "-j", "2", "--quiet", NULL);
     assert_int_equal(r.status, 1); /* the broken ones failed, each leaving its record */
     proc_result_free(&r);
-    FMT(cmd, "test $(ls -A '%s' | grep -c '^\\.thumbgen-failed\\.broken') -eq 6", dst);
-    sh(cmd);
+    shf("test $(ls -A '%s' | grep -c '^\\.thumbgen-failed\\.broken') -eq 6", dst);
     for (size_t i = 0; i < NSOURCES; i++)
         assert_int_equal(unlink(at(src, SOURCES[i])), 0);
     r = tg_run(BIN, src, dst, "--prune", "-j", "2", NULL);
@@ -194,13 +186,11 @@ static void guard_counts_thumbnails_only(void **state)
     proc_result_free(&r);
     assert_int_equal(count_outputs(dst, ".jpg"), (int)NSOURCES);
     /* The broken sources gone as well: with --force, everything goes, the records too. */
-    FMT(cmd, "rm '%s'/broken*.jpg", src);
-    sh(cmd);
+    shf("rm '%s'/broken*.jpg", src);
     r = tg_run(BIN, src, dst, "--prune", "--force", "-j", "2", NULL);
     assert_int_equal(r.status, 0);
     proc_result_free(&r);
-    FMT(cmd, "! ls -A '%s' | grep -q thumbgen-failed", dst);
-    sh(cmd);
+    shf("! ls -A '%s' | grep -q thumbgen-failed", dst);
     assert_int_equal(count_outputs(dst, ".jpg"), 0);
 }
 
@@ -257,9 +247,7 @@ static void unlisted_folder_keeps_its_thumbnails(void **state)
     const char *src = test_dirs.src, *dst = test_dirs.dst;
     assert_int_equal(unlink(at(src, "a/one.png")), 0);
     assert_int_equal(unlink(at(src, "b/three.png")), 0);
-    char cmd[1024];
-    FMT(cmd, "chmod -R a+rwX '%s' && chmod 000 '%s/b'", test_dirs.root, src);
-    sh(cmd);
+    shf("chmod -R a+rwX '%s' && chmod 000 '%s/b'", test_dirs.root, src);
     proc_result_t r;
     if (geteuid() == 0) {
         char *argv[] = {"/usr/bin/setpriv",
@@ -277,8 +265,7 @@ static void unlisted_folder_keeps_its_thumbnails(void **state)
     } else {
         r = tg_run(BIN, src, dst, "--prune", "--prune-max", "100%", NULL);
     }
-    FMT(cmd, "chmod 755 '%s/b'", src);
-    sh(cmd);
+    shf("chmod 755 '%s/b'", src);
     assert_int_equal(r.status, 1);
     assert_non_null(strstr(r.err, "/b: Permission denied"));
     assert_non_null(strstr(r.err, "--prune kept 3 thumbnails whose sources may still be there: "
@@ -297,10 +284,9 @@ static void interrupted_run_prunes_nothing(void **state)
     (void)state;
     char *src = test_dirs.src, *dst = test_dirs.dst;
     assert_int_equal(unlink(at(src, "a/one.png")), 0);
-    char fifo[256], cmd[1024];
+    char fifo[256];
     FMT(fifo, "%s/release", test_dirs.root);
-    FMT(cmd, "mkfifo '%s' && printf 'TGFAULT hold %s' > '%s/0000-hold'", fifo, fifo, src);
-    sh(cmd);
+    shf("mkfifo '%s' && printf 'TGFAULT hold %s' > '%s/0000-hold'", fifo, fifo, src);
     char *argv[] = {THUMBGEN_HOOKS_BIN, src, dst, "--prune", "--prune-max", "100%", "-j", "1",
                     "--quiet",          NULL};
     int out;

@@ -25,9 +25,7 @@
 /* Makes SRC/name with make-dng and the options given (one string, split by the shell). */
 static void dng(const char *name, const char *opts)
 {
-    char cmd[1024];
-    FMT(cmd, "'%s' '%s' '%s/%s' %s", MAKE_DNG, PICTURE, dirs.src, name, opts);
-    sh(cmd);
+    shf("'%s' '%s' '%s/%s' %s", MAKE_DNG, PICTURE, dirs.src, name, opts);
 }
 
 static void expect_thumb(const char *name, const char *hues, int w, int h)
@@ -156,12 +154,9 @@ static void broken_raw_fails_alone(void **state)
     (void)state;
     dng("good.dng", "");
     dng("cut.dng", "");
-    char cmd[600];
-    FMT(cmd,
-        "cd '%s' && truncate -s 40000 cut.dng && head -c 3000 /dev/urandom > noise.nef && "
+    shf("cd '%s' && truncate -s 40000 cut.dng && head -c 3000 /dev/urandom > noise.nef && "
         "printf 'II*\\000' | dd of=noise.nef conv=notrunc status=none",
         dirs.src);
-    sh(cmd);
     proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, "--manifest", dirs.manifest, NULL);
     assert_int_equal(r.status, 1);
     expect_summary(r.err, 1, 0, 0, 2);
@@ -179,9 +174,7 @@ static void raw_jpeg_pair(void **state)
 {
     (void)state;
     dng("IMG_0001.DNG", "--preview 1");
-    char cmd[600];
-    FMT(cmd, "cp '%s' '%s/IMG_0001.JPG'", PICTURE, dirs.src);
-    sh(cmd);
+    shf("cp '%s' '%s/IMG_0001.JPG'", PICTURE, dirs.src);
     proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, NULL);
     assert_int_equal(r.status, 0);
     expect_summary(r.err, 1, 0, 1, 0);
@@ -213,9 +206,7 @@ static void raw_in_the_cache(void **state)
     if (r.status != 0)
         fail_msg("%s%s", r.out, r.err);
     proc_result_free(&r);
-    char cmd[600];
-    FMT(cmd, "grep -rl 'image/x-adobe-dng' '%s/large' >/dev/null", thumbs);
-    sh(cmd);
+    shf("grep -rl 'image/x-adobe-dng' '%s/large' >/dev/null", thumbs);
 }
 
 /* A module that is there but cannot be loaded (here, not a shared object at all) fails each of
@@ -226,11 +217,10 @@ static void unloadable_module_says_why(void **state)
 {
     (void)state;
     dng("cam.dng", "");
-    char cmd[900], bin[200];
+    char bin[200];
     FMT(bin, "%s/bin/thumbgen", dirs.root);
-    FMT(cmd, "mkdir '%s/bin' && cp '%s' '%s' && echo 'not ELF' > '%s/bin/thumbgen-raw.so'",
-        dirs.root, BIN, bin, dirs.root);
-    sh(cmd);
+    shf("mkdir '%s/bin' && cp '%s' '%s' && echo 'not ELF' > '%s/bin/thumbgen-raw.so'", dirs.root,
+        BIN, bin, dirs.root);
     proc_result_t r = tg_run(bin, dirs.src, dirs.dst, NULL);
     assert_int_equal(r.status, 1);
     if (strstr(r.err, "cam.dng: cannot load the camera RAW decoder (thumbgen-raw.so): ") == NULL ||
@@ -246,9 +236,8 @@ static void unloadable_module_says_why(void **state)
     assert_int_equal(r.status, 1);
     assert_non_null(strstr(r.err, "cannot load the camera RAW decoder"));
     proc_result_free(&r);
-    FMT(cmd, "test ! -e '%s/thumbnails/fail' || test -z \"$(ls -A '%s/thumbnails/fail'/*)\"", cache,
+    shf("test ! -e '%s/thumbnails/fail' || test -z \"$(ls -A '%s/thumbnails/fail'/*)\"", cache,
         cache);
-    sh(cmd);
     r = tg_run(BIN, dirs.src, dirs.dst, NULL);
     expect_run(&r, 0, 1, 0, 0, 0);
 }

@@ -80,13 +80,11 @@ static void aws(const fixture_t *f, const char *args)
 /* What awscli's head-object says of bucket/key under query (JMESPath), one line, static. */
 static char *head_object(const fixture_t *f, const char *bucket, const char *key, const char *query)
 {
-    char cmd[2048], out[256];
+    char out[256];
     FMT(out, "%s/head.txt", f->s.root);
-    FMT(cmd,
-        "aws --endpoint-url '%s' s3api head-object --bucket %s --key '%s' --query '%s' "
+    shf("aws --endpoint-url '%s' s3api head-object --bucket %s --key '%s' --query '%s' "
         "--output text > '%s'",
         f->s.endpoint, bucket, key, query, out);
-    sh(cmd);
     char *got = slurp(out);
     assert_non_null(got);
     got[strcspn(got, "\n")] = '\0';
@@ -227,10 +225,9 @@ static unsigned shard_of_rel(const char *s, unsigned n)
 static void many_pages(void **state)
 {
     fixture_t *f = *state;
-    char cmd[1024], dir[256], dst[256], path[512];
+    char dir[256], dst[256], path[512];
     FMT(dir, "%s/photos/many", f->s.data);
-    FMT(cmd, "mkdir -p '%s' && vips black '%s/seed.jpg' 8 8", dir, f->s.root);
-    sh(cmd);
+    shf("mkdir -p '%s' && vips black '%s/seed.jpg' 8 8", dir, f->s.root);
     FMT(path, "%s/seed.jpg", f->s.root);
     char *seed = slurp(path);
     struct stat st;
@@ -334,14 +331,12 @@ static void server_dies_mid_run(void **state)
 static void prune_s3(void **state)
 {
     fixture_t *f = *state;
-    char src[256], cmd[2048];
+    char src[256];
     FMT(src, "%s/prsrc", f->s.root);
-    FMT(cmd,
-        "mkdir -p '%s/sub' && cp '%s/formats/grey.jpg' '%s/a.png' && cp '%s/formats/grey.jpg' "
+    shf("mkdir -p '%s/sub' && cp '%s/formats/grey.jpg' '%s/a.png' && cp '%s/formats/grey.jpg' "
         "'%s/b.png' && cp '%s/formats/grey.jpg' '%s/sub/c.png' && mkdir -p '%s/orphans' && "
         "for i in $(seq -w 0 1000); do : > '%s/orphans/o'$i.jpg; done && echo hi > '%s/notes.txt'",
         src, TESTDATA, src, TESTDATA, src, TESTDATA, src, f->s.root, f->s.root, f->s.root);
-    sh(cmd);
     proc_result_t r = tg_run(BIN, src, "s3://thumbs/pr", "-j", "2", "--quiet", NULL);
     assert_int_equal(r.status, 0);
     proc_result_free(&r);
@@ -350,8 +345,7 @@ static void prune_s3(void **state)
     aws(f, args);
     FMT(args, "s3 cp --quiet '%s/notes.txt' s3://thumbs/pr/notes.txt", f->s.root);
     aws(f, args);
-    FMT(cmd, "rm '%s/b.png' '%s/sub/c.png'", src, src);
-    sh(cmd);
+    shf("rm '%s/b.png' '%s/sub/c.png'", src, src);
 
     int before = requests(f, "POST /thumbs?delete");
     char manifest[256];
@@ -364,16 +358,13 @@ static void prune_s3(void **state)
     assert_non_null(strstr(r.err, "2 DeleteObjects"));
     proc_result_free(&r);
     assert_int_equal(requests(f, "POST /thumbs?delete") - before, 2);
-    FMT(cmd, "grep -c '\"status\":\"removed\",\"dst\":\"s3://thumbs/pr/' '%s' | grep -qx 1003",
+    shf("grep -c '\"status\":\"removed\",\"dst\":\"s3://thumbs/pr/' '%s' | grep -qx 1003",
         manifest);
-    sh(cmd);
     char listing[256];
     FMT(listing, "%s/pr-listing.txt", f->s.root);
-    FMT(cmd,
-        "aws --endpoint-url '%s' s3api list-objects-v2 --bucket thumbs --prefix pr/ --query "
+    shf("aws --endpoint-url '%s' s3api list-objects-v2 --bucket thumbs --prefix pr/ --query "
         "'Contents[].Key' --output text > '%s'",
         f->s.endpoint, listing);
-    sh(cmd);
     char *got = slurp(listing);
     assert_non_null(got);
     got[strcspn(got, "\n")] = '\0';

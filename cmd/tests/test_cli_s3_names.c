@@ -43,9 +43,7 @@ static void mixed_tree(const s3server_t *s, const char *name, char *dir, size_t 
 {
     if (snprintf(dir, dirsz, "%s/%s", s->root, name) >= (int)dirsz)
         fail_msg("path too long");
-    char cmd[4096];
-    FMT(cmd,
-        "set -e; mkdir -p '%s/clips/sub' && cd '%s' && cp -r '%s/formats' . && cp '%s' photo.jpg "
+    shf("set -e; mkdir -p '%s/clips/sub' && cd '%s' && cp -r '%s/formats' . && cp '%s' photo.jpg "
         "&& "
         "vips copy photo.jpg scan.bmp && vips thumbnail photo.jpg small.png 64 && "
         "vips magicksave small.png icon.ico --format ico && rm small.png && cd clips && "
@@ -54,10 +52,8 @@ static void mixed_tree(const s3server_t *s, const char *name, char *dir, size_t 
         "ffmpeg -nostdin -v error -i h264.mp4 -c copy sub/cam.mkv && "
         "ffmpeg -nostdin -v error -i h264.mp4 -c:v mpeg4 old.avi",
         dir, dir, TESTDATA, PICTURE, PICTURE);
-    sh(cmd);
 #ifdef MAKE_DNG
-    FMT(cmd, "'%s' '%s' '%s/camera.dng'", MAKE_DNG, PICTURE, dir);
-    sh(cmd);
+    shf("'%s' '%s' '%s/camera.dng'", MAKE_DNG, PICTURE, dir);
 #endif
     char args[1024];
     FMT(args, "s3 cp --quiet --recursive '%s' 's3://photos/%s'", dir, name);
@@ -71,7 +67,7 @@ static void mixed_tree(const s3server_t *s, const char *name, char *dir, size_t 
 static void same_from_folder_and_bucket(void **state)
 {
     s3server_t *s = *state;
-    char dir[256], cmd[4096];
+    char dir[256];
     mixed_tree(s, "mixed", dir, sizeof dir);
     char m1[256], m2[256], d1[256], d2[256], rows1[256], rows2[256];
     FMT(m1, "%s/folder.jsonl", s->root);
@@ -87,21 +83,17 @@ static void same_from_folder_and_bucket(void **state)
     if (r.status != 0)
         fail_msg("from the bucket, status %d: %s", r.status, r.err);
     proc_result_free(&r);
-    FMT(cmd,
-        "python3 '%s' rows '%s' '%s/' > '%s' && python3 '%s' rows '%s' s3://photos/mixed/ > '%s' "
+    shf("python3 '%s' rows '%s' '%s/' > '%s' && python3 '%s' rows '%s' s3://photos/mixed/ > '%s' "
         "&& diff '%s' '%s' && ! grep -q failed '%s' && grep -q '^clips/sub/cam.mkv\tmade' '%s' && "
         "grep -q '^icon.ico\tmade' '%s'",
         MANIFEST_PY, m1, dir, rows1, MANIFEST_PY, m2, rows2, rows1, rows2, rows1, rows1, rows1);
-    sh(cmd);
 }
 
 /* Makes s3://photos/PREFIX/ from a shell fragment run in a fresh folder root/PREFIX. */
 static void bucket_tree(const s3server_t *s, const char *prefix, const char *make)
 {
-    char cmd[4096], args[1024];
-    FMT(cmd, "set -e; mkdir -p '%s/%s' && cd '%s/%s' && %s", s->root, prefix, s->root, prefix,
-        make);
-    sh(cmd);
+    char args[1024];
+    shf("set -e; mkdir -p '%s/%s' && cd '%s/%s' && %s", s->root, prefix, s->root, prefix, make);
     FMT(args, "s3 cp --quiet --recursive '%s/%s' 's3://photos/%s'", s->root, prefix, prefix);
     s3server_aws(s, args);
 }
@@ -137,12 +129,11 @@ static void files_from_keys(void **state)
     bucket_tree(s, "list",
                 "mkdir -p d && cp '" PICTURE "' a.jpg && cp '" PICTURE "' unlisted.jpg && "
                 "vips copy a.jpg d/x.png && vips copy a.jpg d/x.gif");
-    char dst[256], list[256], manifest[256], cmd[2048];
+    char dst[256], list[256], manifest[256];
     FMT(dst, "%s/list-out", s->root);
     FMT(list, "%s/list.txt", s->root);
     FMT(manifest, "%s/list.jsonl", s->root);
-    FMT(cmd, "printf './a.jpg\\nd/x.png\\nnone.jpg\\n../one/sub/a.jpg\\n' > '%s'", list);
-    sh(cmd);
+    shf("printf './a.jpg\\nd/x.png\\nnone.jpg\\n../one/sub/a.jpg\\n' > '%s'", list);
     int gets = s3server_requests(s, "GET /photos/list/");
     proc_result_t r =
         tg_run(BIN, "s3://photos/list", dst, "--files-from", list, "--manifest", manifest, NULL);
@@ -153,11 +144,9 @@ static void files_from_keys(void **state)
     proc_result_free(&r);
     assert_int_equal(s3server_requests(s, "GET /photos/list/"), gets + 1);
     assert_int_equal(count_outputs(dst, NULL), 1);
-    FMT(cmd,
-        "python3 '%s' rows '%s' s3://photos/list/ | grep -qx 'd/x.png\tskipped\t-\t-\tname "
+    shf("python3 '%s' rows '%s' s3://photos/list/ | grep -qx 'd/x.png\tskipped\t-\t-\tname "
         "clash' && python3 '%s' rows '%s' s3://photos/list/ | grep -qx 'a.jpg\tmade\t256\t171\t-'",
         MANIFEST_PY, manifest, MANIFEST_PY, manifest);
-    sh(cmd);
 }
 
 /* expect_manifest for the line whose src ends with suffix. */

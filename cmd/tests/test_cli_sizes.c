@@ -36,23 +36,18 @@ static int make_sources(void **state)
     setup_dirs(state);
     int n = 0;
     for (size_t s = 0; s < NSHAPES; s++) {
-        char cmd[1024];
-        FMT(cmd, "cd '%s' && vips black b.v %d %d --bands 3 && vips linear b.v c.v 1 90 --uchar",
+        shf("cd '%s' && vips black b.v %d %d --bands 3 && vips linear b.v c.v 1 90 --uchar",
             dirs.root, shapes[s][0], shapes[s][1]);
-        sh(cmd);
         for (size_t e = 0; e < NEXTS; e++) {
             FMT(names[n], "%dx%d-%s.%s", shapes[s][0], shapes[s][1], exts[e], exts[e]);
-            FMT(cmd, "cd '%s' && vips copy c.v '%s/%s'", dirs.root, dirs.src, names[n]);
-            sh(cmd);
+            shf("cd '%s' && vips copy c.v '%s/%s'", dirs.root, dirs.src, names[n]);
             sources[n] = names[n];
             n++;
         }
     }
     const char *turned[] = {"Landscape_6.jpg", "Portrait_6.jpg"};
     for (int i = 0; i < 2; i++) {
-        char cmd[1024];
-        FMT(cmd, "cp '%s/photos/orientation/%s' '%s'", TESTDATA, turned[i], dirs.src);
-        sh(cmd);
+        shf("cp '%s/photos/orientation/%s' '%s'", TESTDATA, turned[i], dirs.src);
         FMT(names[n], "%s", turned[i]);
         sources[n] = names[n];
         n++;
@@ -74,10 +69,9 @@ static void size_of(const char *path, char *out, size_t n)
 /* vipsthumbnail's size for SRC/name at size (with extra options). */
 static void reference(const char *name, const char *size, const char *options, char *out, size_t n)
 {
-    char cmd[1024], ref[300];
+    char ref[300];
     FMT(ref, "%s/ref.v", dirs.root);
-    FMT(cmd, "vipsthumbnail '%s/%s' -s %s %s -o '%s'", dirs.src, name, size, options, ref);
-    sh(cmd);
+    shf("vipsthumbnail '%s/%s' -s %s %s -o '%s'", dirs.src, name, size, options, ref);
     size_of(ref, out, n);
 }
 

@@ -53,8 +53,7 @@ static void files_from_lines(void **state)
 
     /* formats/photo.webp and a new photo.png beside it: the png sorts first and owns photo.jpg. */
     char cmd[1024];
-    FMT(cmd, "cp '%s/formats/alpha.png' '%s/formats/photo.png'", f->src, f->src);
-    sh(cmd);
+    shf("cp '%s/formats/alpha.png' '%s/formats/photo.png'", f->src, f->src);
     FMT(cmd, "printf 'formats/photo.webp\\n' | '%s' '%s' '%s' --files-from -", BIN, f->src, f->dst);
     r = tg_run("/bin/sh", "-c", cmd, NULL);
     assert_int_equal(r.status, 0);
@@ -68,8 +67,7 @@ static void files_from_nul(void **state)
 {
     fixture_t *f = *state;
     char cmd[1024];
-    FMT(cmd, "cp '%s/formats/grey.jpg' '%s/formats/two\nlines.jpg'", f->src, f->src);
-    sh(cmd);
+    shf("cp '%s/formats/grey.jpg' '%s/formats/two\nlines.jpg'", f->src, f->src);
     FMT(cmd, "cd '%s' && find formats -name 'two*' -print0 | '%s' . '%s' --files-from - -0 --quiet",
         f->src, BIN, f->dst);
     proc_result_t r = tg_run("/bin/sh", "-c", cmd, NULL);
@@ -135,12 +133,10 @@ static char *sources_of(const char *manifest)
 static void shards_cover_once(void **state)
 {
     fixture_t *f = *state;
-    char cmd[1024], m[256];
-    FMT(cmd,
-        "parallel --will-cite '%s' '%s' '%s/shard{}' --shard {}/3 --quiet --manifest "
+    char m[256];
+    shf("parallel --will-cite '%s' '%s' '%s/shard{}' --shard {}/3 --quiet --manifest "
         "'%s/m{}.jsonl' ::: 0 1 2; test $? -le 3",
         BIN, f->src, f->root, f->root);
-    sh(cmd);
     FMT(m, "%s/all.jsonl", f->root);
     proc_result_t r = tg_run(BIN, f->src, f->dst, "--quiet", "--manifest", m, NULL);
     proc_result_free(&r);
@@ -153,8 +149,7 @@ static void shards_cover_once(void **state)
         total += (size_t)count_lines(part);
         free(part);
     }
-    FMT(cmd, "cat '%s'/m[012].jsonl > '%s/union.jsonl'", f->root, f->root);
-    sh(cmd);
+    shf("cat '%s'/m[012].jsonl > '%s/union.jsonl'", f->root, f->root);
     FMT(m, "%s/union.jsonl", f->root);
     char *uni = sources_of(m);
     assert_string_equal(uni, all);

@@ -35,9 +35,7 @@ static bool mount_image(void)
  * FUSE's caches remember. */
 static void remount(void)
 {
-    char cmd[600];
-    FMT(cmd, "fusermount -u '%s'", test_dirs.dst);
-    sh(cmd);
+    shf("fusermount -u '%s'", test_dirs.dst);
     mounted = mount_image();
     assert_true(mounted);
 }
@@ -111,9 +109,7 @@ static void rerun_is_up_to_date(void)
     tg_tree_t tree;
     tree_list(TESTDATA "/photos", &tree);
     const char *src = test_dirs.src, *dst = test_dirs.dst;
-    char cmd[1024];
-    FMT(cmd, "cp -rp '%s/photos/.' '%s'", TESTDATA, src);
-    sh(cmd);
+    shf("cp -rp '%s/photos/.' '%s'", TESTDATA, src);
     proc_result_t r = tg_run(THUMBGEN_BIN, src, dst, NULL);
     expect_run(&r, 0, tree.ngood, 0, 0, 0);
     assert_int_equal(count_outputs(dst, NULL), tree.ngood);
@@ -122,8 +118,7 @@ static void rerun_is_up_to_date(void)
     r = tg_run(THUMBGEN_BIN, src, dst, NULL);
     expect_run(&r, 0, 0, tree.ngood, 0, 0);
 
-    FMT(cmd, "touch -d '+1 hour' '%s/%s'", src, tree.good[0]);
-    sh(cmd);
+    shf("touch -d '+1 hour' '%s/%s'", src, tree.good[0]);
     r = tg_run(THUMBGEN_BIN, src, dst, NULL);
     expect_run(&r, 0, 1, tree.ngood - 1, 0, 0);
     tree_free(&tree);

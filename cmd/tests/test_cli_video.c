@@ -22,9 +22,7 @@
 /* Runs ffmpeg with args (a shell fragment) in SRC, the picture as its first input. */
 static void ffmpeg(const char *args)
 {
-    char cmd[2048];
-    FMT(cmd, "cd '%s' && ffmpeg -nostdin -v error -y %s", dirs.src, args);
-    sh(cmd);
+    shf("cd '%s' && ffmpeg -nostdin -v error -y %s", dirs.src, args);
 }
 
 /* A clip of the picture: seconds long at 10 frames/s, encoded as enc says, into name. */
@@ -72,9 +70,7 @@ static void clips_of_every_kind(void **state)
     (void)state;
     clip("h264.mp4", 3, "-c:v libx264 -pix_fmt yuv420p");
     clip("portrait.mp4", 3, "-c:v libx264 -pix_fmt yuv420p");
-    char cmd[600];
-    FMT(cmd, "python3 '%s/mp4-rotate.py' '%s/portrait.mp4' 90", TESTDATA, dirs.src);
-    sh(cmd);
+    shf("python3 '%s/mp4-rotate.py' '%s/portrait.mp4' 90", TESTDATA, dirs.src);
     clip("vp9.webm", 2, "-c:v libvpx-vp9 -b:v 400k -deadline realtime");
     clip("hevc10.mkv", 2, "-c:v libx265 -x265-params log-level=none -pix_fmt yuv420p10le");
     clip("hlg.mov", 2,
@@ -108,12 +104,9 @@ static void black_start(void **state)
     ffmpeg(args);
     /* A motion photo: the still, then a clip appended (all green, so a poster of the clip would
      * show). It is thumbnailed from the still. */
-    char cmd[900];
-    FMT(cmd,
-        "cd '%s' && ffmpeg -nostdin -v error -f lavfi -i color=green:s=320x240:d=1 green.mkv && "
+    shf("cd '%s' && ffmpeg -nostdin -v error -f lavfi -i color=green:s=320x240:d=1 green.mkv && "
         "cat '%s' green.mkv > motion.jpg && rm green.mkv",
         dirs.src, PICTURE);
-    sh(cmd);
     proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, NULL);
     expect_run(&r, 0, 2, 0, 0, 0);
     expect_poster("fade.jpg", "rgby", 256, 171);
@@ -136,15 +129,12 @@ static void bad_clips_fail_alone(void **state)
     (void)state;
     clip("good.mp4", 2, "-c:v libx264 -pix_fmt yuv420p -movflags +faststart");
     ffmpeg("-f lavfi -i sine=f=440:d=2 audio.m4a && mv audio.m4a audio.mp4");
-    char cmd[1200];
-    FMT(cmd,
-        "cd '%s' && head -c 3000 good.mp4 > cut.mp4 && cp good.mp4 broken.mov && "
+    shf("cd '%s' && head -c 3000 good.mp4 > cut.mp4 && cp good.mp4 broken.mov && "
         "printf 'garbage!garbage!garbage!' | dd of=broken.mov conv=notrunc status=none && "
         "printf '#EXTM3U\\n#EXT-X-TARGETDURATION:2\\n#EXTINF:2,\\ngood.mp4\\n#EXTINF:2,\\n"
         "http://127.0.0.1:9/x.ts\\n#EXT-X-ENDLIST\\n' > playlist.mp4 && "
         "printf 'ffconcat version 1.0\\nfile good.mp4\\n' > list.mkv",
         dirs.src);
-    sh(cmd);
     proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, NULL);
     assert_int_equal(r.status, 1);
     expect_summary(r.err, 1, 0, 0, 5);
@@ -171,18 +161,16 @@ static void clips_in_the_cache(void **state)
     proc_result_t r = tg_run(BIN, "--freedesktop", dirs.src, NULL);
     assert_int_equal(r.status, 0);
     proc_result_free(&r);
-    char path[300], cmd[700];
+    char path[300];
     FMT(path, "%s/cam.mp4", dirs.src);
     r = tg_run("/usr/bin/python3", FREEDESKTOP_DIR "/gnome_check.py", "thumb", "normal,large", path,
                NULL);
     if (r.status != 0)
         fail_msg("%s%s", r.out, r.err);
     proc_result_free(&r);
-    FMT(cmd,
-        "grep -rl 'video/mp4' '%s/thumbnails/large' | xargs grep -l 'Thumb::Movie::Length' "
+    shf("grep -rl 'video/mp4' '%s/thumbnails/large' | xargs grep -l 'Thumb::Movie::Length' "
         ">/dev/null",
         cache);
-    sh(cmd);
 }
 
 /* Frames and delays of an image file: n-pages and the delay array libvips reads. */

@@ -161,13 +161,11 @@ static void clashes(void **state)
 static void analyze_refused_with_reason(void **state)
 {
     fixture_t *f = *state;
-    char dir[256], cmd[1400];
+    char dir[256];
     snprintf(dir, sizeof dir, "%s/analyze", f->root);
-    FMT(cmd,
-        "mkdir '%s' && python3 '%s/make-analyze.py' '%s' && vips copy '%s/scan.hdr' '%s/c.v' && "
+    shf("mkdir '%s' && python3 '%s/make-analyze.py' '%s' && vips copy '%s/scan.hdr' '%s/c.v' && "
         "rm '%s/c.v'",
         dir, TESTDATA, dir, dir, dir, dir);
-    sh(cmd);
     proc_result_t r = tg_run(BIN, dir, at(f->root, "analyze-out"), NULL);
     assert_int_equal(r.status, 1);
     assert_non_null(strstr(r.err, "analyze/scan.hdr: an Analyze image: its pixels are in the .img "

@@ -128,12 +128,9 @@ static void overflow_rescans(void **state)
     write_png(at(src, ".hidden.png"), 16, 16); /* hidden: never taken */
     assert_int_equal(rename(at(src, ".hidden.png"), at(src, ".still-hidden.png")), 0);
     write_png(at(test_dirs.root, "unseen.png"), 16, 16);
-    char cmd[512];
-    FMT(cmd, "touch '%s/.thumbgen-test-overflow'", src);
-    sh(cmd);
+    shf("touch '%s/.thumbgen-test-overflow'", src);
     expect(&w, "\"status\":\"watching\"", NULL); /* the rescan's pass */
-    FMT(cmd, "cp '%s/unseen.png' '%s/'", test_dirs.root, src);
-    sh(cmd);
+    shf("cp '%s/unseen.png' '%s/'", test_dirs.root, src);
     expect(&w, "unseen.png\"", "\"made\"", NULL);
     char *err = stop(&w);
     assert_non_null(strstr(err, "the inotify queue overflowed): rescanning"));
@@ -282,10 +279,9 @@ static void folder_moves_prune_cache(void **state)
 static void interrupted_first_pass(void **state)
 {
     (void)state;
-    char fifo[256], cmd[1024];
+    char fifo[256];
     FMT(fifo, "%s/release", test_dirs.root);
-    FMT(cmd, "mkfifo '%s' && printf 'TGFAULT hold %s' > '%s/0000-hold'", fifo, fifo, test_dirs.src);
-    sh(cmd);
+    shf("mkfifo '%s' && printf 'TGFAULT hold %s' > '%s/0000-hold'", fifo, fifo, test_dirs.src);
     for (int i = 0; i < 12; i++) {
         char name[32];
         FMT(name, "img%02d.png", i);

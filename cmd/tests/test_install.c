@@ -33,13 +33,11 @@ static void install_runs_and_has_a_man_page(void **state)
     expect_run(&r, 0, tree.ngood, 0, tree.nother, 0);
     tree_free(&tree);
     /* The codec modules are found where they were installed: a clip goes through FFmpeg's. */
-    char clips[160], cmd[600];
+    char clips[160];
     FMT(clips, "%s/clips", prefix);
-    FMT(cmd,
-        "mkdir '%s' && ffmpeg -nostdin -v error -f lavfi -i testsrc2=s=320x240:d=1 "
+    shf("mkdir '%s' && ffmpeg -nostdin -v error -f lavfi -i testsrc2=s=320x240:d=1 "
         "'%s/clip.mp4'",
         clips, clips);
-    sh(cmd);
     r = tg_run(bin, clips, out, NULL);
     if (r.status != 0)
         fail_msg("the installed thumbgen could not thumbnail a clip: %s", r.err);
@@ -63,8 +61,7 @@ static void install_runs_and_has_a_man_page(void **state)
     assert_non_null(strstr(r.out, "EXAMPLES"));
     proc_result_free(&r);
     free(help);
-    FMT(cmd, "rm -rf '%s'", prefix);
-    sh(cmd);
+    shf("rm -rf '%s'", prefix);
 }
 
 int main(void)
