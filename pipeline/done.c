@@ -1,6 +1,5 @@
 #include "done.h"
 
-#include <stdint.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 

@@ -6,7 +6,6 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <ftw.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

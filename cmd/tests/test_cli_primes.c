@@ -3,7 +3,6 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>

@@ -23,8 +23,6 @@
 #ifndef IMAGING_DECODER_CODEC_H
 #define IMAGING_DECODER_CODEC_H
 
-#include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
 
 #include "core/options.h"

@@ -14,7 +14,6 @@
 #include <libraw.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <vips/vips.h>

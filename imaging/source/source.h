@@ -28,7 +28,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "core/claims.h"
 #include "core/options.h"

@@ -7,13 +7,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <dirent.h>
 #include <signal.h>
 #include <sys/types.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

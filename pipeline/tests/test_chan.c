@@ -1,7 +1,6 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <cmocka.h>
 
