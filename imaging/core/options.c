@@ -146,37 +146,31 @@ bool parse_placeholder(const char *text, unsigned *p)
     return true;
 }
 
+/* The value of text among names (NULL-terminated; values[i] is names[i]'s), or -1. */
+static int lookup(const char *text, const char *const *names, const int *values)
+{
+    for (int i = 0; text != NULL && names[i] != NULL; i++)
+        if (strcmp(text, names[i]) == 0)
+            return values[i];
+    return -1;
+}
+
 bool parse_crop(const char *text, crop_t *c)
 {
-    static const struct {
-        const char *name;
-        crop_t v;
-    } t[] = {{"none", CROP_NONE},
-             {"centre", CROP_CENTRE},
-             {"center", CROP_CENTRE},
-             {"attention", CROP_ATTENTION},
-             {"entropy", CROP_ENTROPY}};
-    for (size_t i = 0; text && i < sizeof t / sizeof t[0]; i++)
-        if (strcmp(text, t[i].name) == 0) {
-            *c = t[i].v;
-            return true;
-        }
-    return false;
+    static const char *const names[] = {"none", "centre", "center", "attention", "entropy", NULL};
+    static const int values[] = {CROP_NONE, CROP_CENTRE, CROP_CENTRE, CROP_ATTENTION, CROP_ENTROPY};
+    int v = lookup(text, names, values);
+    *c = v >= 0 ? (crop_t)v : *c;
+    return v >= 0;
 }
 
 bool parse_format(const char *text, format_t *f)
 {
-    static const struct {
-        const char *name;
-        format_t v;
-    } t[] = {{"jpeg", FMT_JPEG}, {"jpg", FMT_JPEG}, {"webp", FMT_WEBP},
-             {"avif", FMT_AVIF}, {"png", FMT_PNG},  {"gif", FMT_GIF}};
-    for (size_t i = 0; text && i < sizeof t / sizeof t[0]; i++)
-        if (strcmp(text, t[i].name) == 0) {
-            *f = t[i].v;
-            return true;
-        }
-    return false;
+    static const char *const names[] = {"jpeg", "jpg", "webp", "avif", "png", "gif", NULL};
+    static const int values[] = {FMT_JPEG, FMT_JPEG, FMT_WEBP, FMT_AVIF, FMT_PNG, FMT_GIF};
+    int v = lookup(text, names, values);
+    *f = v >= 0 ? (format_t)v : *f;
+    return v >= 0;
 }
 
 bool parse_colour(const char *text, double rgb[3])
@@ -238,24 +232,20 @@ bool parse_name_template(const char *text, thumb_opts_t *o)
 
 bool parse_raw_mode(const char *text, raw_mode_t *m)
 {
-    static const char *const names[] = {"auto", "preview", "develop"};
-    for (int i = 0; i < 3; i++)
-        if (strcmp(text, names[i]) == 0) {
-            *m = (raw_mode_t)i;
-            return true;
-        }
-    return false;
+    static const char *const names[] = {"auto", "preview", "develop", NULL};
+    static const int values[] = {RAW_AUTO, RAW_PREVIEW, RAW_DEVELOP};
+    int v = lookup(text, names, values);
+    *m = v >= 0 ? (raw_mode_t)v : *m;
+    return v >= 0;
 }
 
 bool parse_resize_path(const char *text, resize_path_t *p)
 {
-    if (strcmp(text, "auto") == 0)
-        *p = RESIZE_AUTO;
-    else if (strcmp(text, "libvips") == 0)
-        *p = RESIZE_LIBVIPS;
-    else
-        return false;
-    return true;
+    static const char *const names[] = {"auto", "libvips", NULL};
+    static const int values[] = {RESIZE_AUTO, RESIZE_LIBVIPS};
+    int v = lookup(text, names, values);
+    *p = v >= 0 ? (resize_path_t)v : *p;
+    return v >= 0;
 }
 
 bool parse_video_at(const char *text, thumb_opts_t *o)
