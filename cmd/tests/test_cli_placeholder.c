@@ -177,7 +177,7 @@ static void equals_the_reference(void **state)
     }
 }
 
-/* At the defaults (a 256 px JPEG: libvips fits it into 100x100 first) the hash still decodes to
+/* At the defaults (a 256 px JPEG: libswscale fits it into 100x100 first) the hash still decodes to
  * the source's average colour; without --placeholder there is none; a bad value is refused. */
 static void defaults_and_absence(void **state)
 {

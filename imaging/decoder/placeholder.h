@@ -4,8 +4,8 @@
  * task's metadata (task_meta_t), which the protocol carries whole to the manifest writer.
  *
  * The fitting is libswscale's (bilinear: a hash keeps only a blur), not libvips': building a
- * vips_resize for each image cost 1.1 ms of CPU, four times the hash itself, where a libswscale
- * context kept between images of one size costs a few hundredths of that.
+ * vips_resize for each image cost 1.1 ms of CPU (a 256 x 171 thumbnail), more than twice the hash
+ * itself, where libswscale, its context kept between images of one size, takes 0.16 ms.
  *
  * Error convention: placeholder_make returns 0, or -1 with libvips' error set. */
 #ifndef IMAGING_DECODER_PLACEHOLDER_H
