@@ -343,10 +343,10 @@ int thumbs_parse(int argc, char **argv, thumbs_args_t *a, char *err, size_t errl
                       a->cfg.dry_run ? "--dry-run: it changes nothing, so there is nothing to "
                                        "keep in step"
                                      : "--files-from: it watches the whole of SRC");
-    if (a->cfg.html && (a->cfg.watch || a->cfg.shard_n > 1))
-        return refuse(err, errlen, "--html cannot be used with %s (see thumbgen --help)",
-                      a->cfg.watch ? "--watch: the pages are written once a run's work is done"
-                                   : "--shard: the shards would each write the same pages");
+    if (a->cfg.html && a->cfg.shard_n > 1)
+        return refuse(err, errlen,
+                      "--html cannot be used with --shard: the shards would each write the same "
+                      "pages (see thumbgen --help)");
     a->cfg.src = argv[optind];
     a->cfg.dst = a->freedesktop ? CACHE_DST : argv[optind + 1];
     return 0;

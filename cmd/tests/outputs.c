@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <vips/vips.h>
 #include <cmocka.h>
@@ -75,6 +76,22 @@ double mean_abs_diff(VipsImage *a, VipsImage *b)
         g_object_unref(d);
     }
     return avg;
+}
+
+void browser_check(const char *js_dir, const char *dir, const char *opt, const char *arg)
+{
+    char js[512], modules[512];
+    FMT(js, "%s/check.js", js_dir);
+    FMT(modules, "%s/node_modules", js_dir);
+    if (access("/usr/bin/chromium", X_OK) != 0 || access(modules, F_OK) != 0)
+        fail_msg("the browser test needs Debian's chromium and its driver: apt-get install "
+                 "chromium && npm ci --prefix %s",
+                 js_dir);
+    proc_result_t r = opt ? tg_run("/usr/bin/env", "node", js, dir, opt, arg, NULL)
+                          : tg_run("/usr/bin/env", "node", js, dir, NULL);
+    if (r.status != 0)
+        fail_msg("Chromium on %s: status %d:\n%s%s", dir, r.status, r.out, r.err);
+    proc_result_free(&r);
 }
 
 char *slurp(const char *path)

@@ -115,6 +115,12 @@ void write_broken(const char *path);
 /* Writes a JPEG's bytes (testdata's grey.jpg) at path, whatever its name. */
 void write_jpeg_as(const char *path);
 
+/* Opens the gallery under dir in Debian's Chromium, headless (js_dir/check.js: see there what it
+ * checks), with an option and its argument when opt is not NULL; fails the test with what it said
+ * unless every check passes, or, saying how to install them, when the browser or the pinned
+ * driver is missing. */
+void browser_check(const char *js_dir, const char *dir, const char *opt, const char *arg);
+
 /* The first 64 KiB of a text file, in a static buffer; NULL if it cannot be opened. */
 char *slurp(const char *path);
 

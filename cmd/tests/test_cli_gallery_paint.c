@@ -110,15 +110,6 @@ static void expect_painted(const char *dst, const char *kind, char hashes[][64])
     expect_text(at(dst, "index.html"), "<script>", true);
 }
 
-static void browser_check(const char *dst)
-{
-    proc_result_t r = tg_run("/usr/bin/env", "node", GALLERY_DIR "/check.js", dst, "--placeholders",
-                             PLACEHOLDER_DIR, NULL);
-    if (r.status != 0)
-        fail_msg("Chromium on %s: status %d:\n%s%s", dst, r.status, r.out, r.err);
-    proc_result_free(&r);
-}
-
 /* Each kind: the pages carry the manifest's hashes, and Chromium paints them as the references
  * decode them (scripts on) or as their average colours (scripts off), and then the images over
  * them. */
@@ -138,7 +129,7 @@ static void painted_in_a_browser(void **state)
         for (int i = 0; i <= NPHOTOS; i++)
             snprintf(hashes[i], sizeof hashes[i], "%s", manifest_hash(photos[i], kinds[k]));
         expect_painted(dst, kinds[k], hashes);
-        browser_check(dst);
+        browser_check(GALLERY_DIR, dst, "--placeholders", PLACEHOLDER_DIR);
     }
 }
 

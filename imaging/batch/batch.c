@@ -12,6 +12,7 @@
 
 #include "decoder/worker.h"
 #include "batch/lister.h"
+#include "batch/pages.h"
 #include "pipeline/stage.h"
 #include "batch/prune.h"
 #include "pipeline/threads.h"
@@ -310,24 +311,6 @@ static void counter_stop(counter_t *c)
         threads_join(c->thread);
 }
 
-/* Writes the pages once the workers are done and the store pruned; a page that cannot be written
- * is DST's failure (reported, counted: exit status 1). */
-static void write_gallery(batch_t *b)
-{
-    char why[800];
-    gallery_result_t res;
-    /* Complete: every source of SRC was listed, so a failure not settled again is gone. */
-    bool complete = b->cfg.files_from == NULL;
-    if (gallery_write(b->gallery, complete, &res, why, sizeof why) != 0)
-        reporter_dst_failure(&b->rep, b->cfg.dst, why);
-    if (res.written + res.removed > 0) {
-        char note[160];
-        snprintf(note, sizeof note, "gallery: %u page%s written, %u removed (open %s)", res.written,
-                 res.written == 1 ? "" : "s", res.removed, GALLERY_PAGE);
-        reporter_note(&b->rep, b->cfg.dst, note);
-    }
-}
-
 int batch_run(batch_t *b, char *err, size_t errsz)
 {
     done_t *done = b->done;
@@ -373,6 +356,12 @@ int batch_run(batch_t *b, char *err, size_t errsz)
     lister.full = &full;
     pthread_mutex_init(&run.mu, NULL);
     pthread_cond_init(&run.set_up, NULL);
+    pages_t pages; /* --watch --html: the pages follow the library as it changes */
+    bool keeping = b->gallery != NULL && cfg->watch;
+    if (keeping && pages_start(&pages, b, &full) != 0) {
+        keeping = false;
+        snprintf(run.fatal, sizeof run.fatal, "the thread that writes the pages cannot be started");
+    }
 
     /* Small channels: a task waiting in a queue holds only its path, but a finished one holds its
      * encoded thumbnails (and an opened one its source), so queues stay short. */
@@ -399,6 +388,8 @@ int batch_run(batch_t *b, char *err, size_t errsz)
     free(b->stats);
     b->stats = stage_set_finish(&set, &b->nstats);
     counter_stop(&counter);
+    if (keeping)
+        pages_stop(&pages); /* and writes what the last changes left */
     pthread_cond_destroy(&run.set_up);
     pthread_mutex_destroy(&run.mu);
     bool fatal = run.fatal[0] != '\0';
@@ -409,8 +400,12 @@ int batch_run(batch_t *b, char *err, size_t errsz)
     if (cfg->prune && !cfg->watch && ok && !fatal && !done_fired(done) && !done_fired(&full))
         prune_run(&pruner, b->store, &cfg->opts, &pcfg, &b->rep); /* cancellable by done */
     pruner_free(&pruner); /* joins the scan, which may still use the done */
-    if (b->gallery != NULL && ok && !fatal && !done_fired(done) && !done_fired(&full))
-        write_gallery(b); /* (not on a full disk: the pages would not fit either) */
+    /* Once the workers are done and the store pruned; not on a full disk (the pages would not
+     * fit either). Complete: every source of SRC was listed, so a failure not settled again is
+     * gone. */
+    if (b->gallery != NULL && !cfg->watch && ok && !fatal && !done_fired(done) &&
+        !done_fired(&full))
+        pages_write(b, cfg->files_from == NULL);
     order_free(order);
     done_destroy(&full);
     return ok && !fatal ? 0 : -1;

@@ -195,6 +195,8 @@ static void lister_pass_start(source_sink_t *k)
     l->passes = true;
     hashset_free(&l->present); /* the pass finds them all again */
     reporter_pass_start(l->rep);
+    if (l->gallery != NULL)
+        gallery_pass_start(l->gallery);
     if (l->prune != NULL) {
         pruner_free(l->prune);
         pruner_init(l->prune);
@@ -206,6 +208,8 @@ static void lister_pass_done(source_sink_t *k, uint64_t folders)
     lister_t *l = (lister_t *)k;
     if (l->prune != NULL && l->prune_cfg != NULL && !done_fired(k->done))
         prune_run(l->prune, l->store, l->opts, l->prune_cfg, l->rep);
+    if (l->gallery != NULL)
+        gallery_pass_done(l->gallery);
     reporter_watching(l->rep, folders);
 }
 
@@ -235,6 +239,8 @@ static void lister_gone(source_sink_t *k, const char *path, size_t rel_off)
             addrs[n++] = t->fail.dst;
         if (t->held & RECORD_SKIPPED)
             addrs[n++] = t->skip_dst;
+        if (l->gallery != NULL) /* before the removals, each of which may let the pages go */
+            gallery_gone(l->gallery, path + rel_off);
         prune_remove(l->store, addrs, n, l->rep);
     }
     task_free(t);

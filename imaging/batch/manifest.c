@@ -147,6 +147,13 @@ void manifest_dst_failure(FILE *f, const char *dst, const char *err)
     fputs("}\n", f);
 }
 
+void manifest_pages(FILE *f, unsigned written, unsigned removed)
+{
+    if (f != NULL)
+        fprintf(f, "{\"src\":null,\"status\":\"pages\",\"written\":%u,\"removed\":%u}\n", written,
+                removed);
+}
+
 void manifest_watching(FILE *f, uint64_t folders)
 {
     if (f != NULL)

@@ -31,6 +31,9 @@ void manifest_removed(FILE *f, const char *addr, bool dry_run);
  * prune guard, a removal that failed), so that no script retries DST as a source. */
 void manifest_dst_failure(FILE *f, const char *dst, const char *err);
 
+/* {"src":null,"status":"pages","written":N,"removed":M}: what --html did to the pages */
+void manifest_pages(FILE *f, unsigned written, unsigned removed);
+
 /* {"src":null,"status":"watching","folders":N} */
 void manifest_watching(FILE *f, uint64_t folders);
 

@@ -36,6 +36,8 @@ static void maybe_idle(reporter_t *r)
     if (r->busy_since != 0 && !r->listing_pass && r->settled >= r->found) {
         r->busy_ns += now_ns() - r->busy_since;
         r->busy_since = 0;
+        if (r->rest != NULL)
+            r->rest(r->rest_ctx);
     }
 }
 
@@ -161,8 +163,23 @@ void reporter_removed(reporter_t *r, const char *addr, bool dry_run)
     manifest_removed(r->manifest, addr, dry_run);
     if (r->gallery != NULL && !dry_run)
         gallery_removed(r->gallery, addr);
+    if (r->rest != NULL && r->busy_since == 0 && !r->listing_pass)
+        r->rest(r->rest_ctx); /* a removal while nothing else goes on (a source deleted) */
     if (r->status_line)
         bar_draw(r);
+    pthread_mutex_unlock(&r->mu);
+}
+
+void reporter_pages(reporter_t *r, const char *dst, unsigned written, unsigned removed)
+{
+    pthread_mutex_lock(&r->mu);
+    if (!r->quiet) {
+        bar_clear(r);
+        fprintf(stderr, "thumbgen: %s: gallery: %u page%s written, %u removed (open %s)\n", dst,
+                written, written == 1 ? "" : "s", removed, GALLERY_PAGE);
+        bar_draw(r);
+    }
+    manifest_pages(r->manifest, written, removed);
     pthread_mutex_unlock(&r->mu);
 }
 

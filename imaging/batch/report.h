@@ -46,6 +46,10 @@ typedef struct reporter {
     bool has_count;
     FILE *manifest;
     gallery_t *gallery; /* --html: told what the manifest is told of each source and removal */
+    /* --watch --html: called (mu held) each time the work comes to rest after a change, to have
+     * the pages written (batch/pages.h); NULL: none. Set before the pipeline starts. */
+    void (*rest)(void *ctx);
+    void *rest_ctx;
     bool progress, quiet, drawn;
     uint64_t start_ns;
     /* The ticker (bar.h), while progress: it redraws until `stopping`. */
@@ -97,6 +101,11 @@ void reporter_watching(reporter_t *r, uint64_t folders);
 
 /* --watch: SRC holds n files now (found, less those gone), for the status line. */
 void reporter_present(reporter_t *r, uint64_t n);
+
+/* --html wrote `written` pages and removed `removed` (at least one of them): "thumbgen: DST:
+ * gallery: ..." on stderr (unless quiet) and {"src":null,"status":"pages","written":N,
+ * "removed":M} in the manifest. */
+void reporter_pages(reporter_t *r, const char *dst, unsigned written, unsigned removed);
 
 /* Prints "thumbgen: PATH: text" on stderr (unless quiet): a notice, not counted. */
 void reporter_note(reporter_t *r, const char *path, const char *text);

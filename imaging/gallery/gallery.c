@@ -76,12 +76,12 @@ g_folder_t *g_folder_at(gallery_t *g, const char *rel, size_t n)
     return g->last = f;
 }
 
-/* The folder of t's source, and its name in it. */
-static g_folder_t *folder_of(gallery_t *g, const task_t *t, const char **name)
+/* The folder of the source at rel (relative to SRC), and its name in it. */
+static g_folder_t *folder_of(gallery_t *g, const char *rel, const char **name)
 {
-    const char *slash = strrchr(t->rel, '/');
-    *name = slash ? slash + 1 : t->rel;
-    return g_folder_at(g, t->rel, slash ? (size_t)(slash - t->rel) : 0);
+    const char *slash = strrchr(rel, '/');
+    *name = slash ? slash + 1 : rel;
+    return g_folder_at(g, rel, slash ? (size_t)(slash - rel) : 0);
 }
 
 static g_thumb_t *find_thumb(g_folder_t *f, const char *key)
@@ -97,7 +97,7 @@ bool gallery_knows(gallery_t *g, const task_t *t)
         return false;
     pthread_mutex_lock(&g->mu);
     const char *name;
-    g_folder_t *f = folder_of(g, t, &name);
+    g_folder_t *f = folder_of(g, t->rel, &name);
     const char *files[THUMB_MAX_SIZES];
     for (int i = 0; i < t->nouts; i++)
         files[i] = g_base_name(t->outs[i].dst);
@@ -213,7 +213,7 @@ void gallery_task(gallery_t *g, const task_t *t)
         return;
     pthread_mutex_lock(&g->mu);
     const char *name;
-    g_folder_t *f = folder_of(g, t, &name);
+    g_folder_t *f = folder_of(g, t->rel, &name);
     if (f != NULL && t->status == TASK_MADE) {
         made(g, f, t, name);
         drop_problem(f, name);
@@ -230,6 +230,43 @@ void gallery_task(gallery_t *g, const task_t *t)
     } else if (f != NULL && t->status == TASK_SKIPPED && t->owner != NULL) {
         set_problem(g, f, name, t->owner, true, false);
     } /* other skips (not an image, --no-video, gone) show nothing */
+    pthread_mutex_unlock(&g->mu);
+}
+
+void gallery_gone(gallery_t *g, const char *rel)
+{
+    if (!atomic_load_explicit(&g->problems, memory_order_relaxed))
+        return; /* no failure or clash recorded anywhere */
+    pthread_mutex_lock(&g->mu);
+    const char *name;
+    g_folder_t *f = folder_of(g, rel, &name);
+    if (f != NULL)
+        drop_problem(f, name);
+    pthread_mutex_unlock(&g->mu);
+}
+
+static void unsee(const void *node, VISIT which, int depth)
+{
+    (void)depth;
+    if (which == postorder || which == leaf)
+        (*(g_problem_t *const *)node)->seen = false;
+}
+
+void gallery_pass_start(gallery_t *g)
+{
+    pthread_mutex_lock(&g->mu);
+    g->listing = true;
+    g->pass_over = false;
+    for (size_t i = 0; i < g->n; i++)
+        twalk(g->list[i]->problems, unsee);
+    pthread_mutex_unlock(&g->mu);
+}
+
+void gallery_pass_done(gallery_t *g)
+{
+    pthread_mutex_lock(&g->mu);
+    g->listing = false;
+    g->pass_over = true;
     pthread_mutex_unlock(&g->mu);
 }
 

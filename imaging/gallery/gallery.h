@@ -11,11 +11,16 @@
  * changed; a folder left with nothing to show loses its page and state. So a rerun that changes
  * nothing reads one state per folder and writes nothing.
  *
- * Threads: gallery_knows is called by the lister thread; gallery_task and gallery_removed by
- * whoever settles a task or removes an output (the reporter calls them under its mutex: lister,
- * writers, pruner); gallery_write after the pipeline has ended. A mutex of the gallery's own
- * serialises them; it calls the store's get (through a connection of its own) and, in
- * gallery_write, put and remove, and nothing else.
+ * Under --watch the pages are written again each time the work comes to rest (docs/DESIGN.md,
+ * "The gallery"): gallery_write may be called any number of times, each call writing what
+ * changed since the last, while events go on arriving.
+ *
+ * Threads: gallery_knows, gallery_gone and the pass calls are made by the lister thread;
+ * gallery_task and gallery_removed by whoever settles a task or removes an output (the reporter
+ * calls them under its mutex: lister, writers, pruner); gallery_write after the pipeline has
+ * ended, or under --watch by the thread that keeps the pages (batch/pages.h), never with the
+ * reporter's mutex held. A mutex of the gallery's own serialises them; it calls the store's get
+ * (through a connection of its own) and, in gallery_write, put and remove, and nothing else.
  *
  * Error convention: gallery_open returns the gallery, or NULL with the reason in words in err;
  * gallery_write returns 0, or -1 with the first reason in err (it carries on past a page that
@@ -64,14 +69,25 @@ void gallery_task(gallery_t *g, const task_t *t);
 /* Records that the output at addr (as the store names it) was removed (--prune). */
 void gallery_removed(gallery_t *g, const char *addr);
 
+/* The source at rel (relative to SRC) was deleted or moved away under --watch --prune: a failure
+ * or name clash its page lists goes with it (its thumbnails go through gallery_removed). */
+void gallery_gone(gallery_t *g, const char *rel);
+
+/* --watch: a pass over the whole of SRC begins (every failure and clash must be seen again to
+ * stay), and one has ended: the next gallery_write drops what it did not see. */
+void gallery_pass_start(gallery_t *g);
+void gallery_pass_done(gallery_t *g);
+
 /* What gallery_write did. */
 typedef struct gallery_result {
     unsigned written, removed; /* pages */
 } gallery_result_t;
 
-/* Writes the pages (and states) that changed, removes those of folders left with nothing, and
- * fills *res. complete: the run listed the whole of SRC, so a failure or clash not seen again is
- * gone. 0, or -1 with err. */
+/* Writes the pages (and states) that changed since the last call, removes those of folders left
+ * with nothing, and fills *res. complete: the run listed the whole of SRC, so a failure or clash
+ * not seen again is gone (under --watch, a pass that ended since the last call counts as such
+ * a listing). A page that could not be written stays to be written by the next call. 0, or -1
+ * with err. */
 int gallery_write(gallery_t *g, bool complete, gallery_result_t *res, char *err, size_t errsz);
 
 /* Frees the gallery (NULL is fine). */

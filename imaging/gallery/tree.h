@@ -26,6 +26,11 @@ struct gallery {
     /* A loaded state or an event has recorded a failure or clash somewhere (never unset): else
      * an up-to-date thumbnail has nothing to change (gallery_task). */
     atomic_bool problems;
+    /* --watch (gallery_pass_start, gallery_pass_done): a pass over SRC is being listed; one has
+     * ended since the last gallery_write, which may then drop what that pass did not see. */
+    bool listing, pass_over;
+    bool checked; /* a gallery_write has looked for each stored folder's page (and --force has
+                   * rewritten them all): later writes of a --watch write only what changed */
 };
 
 /* The folder rel (n bytes), its state loaded from the store the first time it is asked for

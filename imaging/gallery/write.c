@@ -149,6 +149,11 @@ int gallery_write(gallery_t *g, bool complete, gallery_result_t *res, char *err,
 {
     *res = (gallery_result_t){0};
     pthread_mutex_lock(&g->mu);
+    complete |= g->pass_over && !g->listing; /* --watch: a pass ended since the last call */
+    if (complete)
+        g->pass_over = false;
+    bool look = complete || !g->checked; /* for pages deleted while their state stays */
+    bool force = g->cfg.force && !g->checked;
     g_folder_t *root = g_folder_at(g, "", 0);
     if (root != NULL && !root->stored)
         root->dirty = true; /* the top page is always there */
@@ -162,14 +167,14 @@ int gallery_write(gallery_t *g, bool complete, gallery_result_t *res, char *err,
     for (size_t i = 0; i < g->n; i++) {
         g_folder_t *f = g->list[i];
         /* A page deleted while its state stays is written again (one stat or listing a page). */
-        if (f->stored && !f->dirty && !g->cfg.force) {
+        if (f->stored && !f->dirty && !force && look) {
             char *page = g_addr_of(g, f->rel, GALLERY_PAGE), why[300];
             f->dirty = page == NULL ||
                        g->store->ops->get(g->store, g->local, page, NULL, NULL, why, sizeof why);
             free(page);
         }
         maxdepth = f->depth > maxdepth ? f->depth : maxdepth;
-        f->dirty |= g->cfg.force;
+        f->dirty |= force;
         /* After a listing of all of SRC, a failure or clash not settled again is gone. */
         walk_t w = {.stale = complete ? malloc((f->nproblems + 1) * sizeof *w.stale) : NULL};
         g->failed |= complete && w.stale == NULL;
@@ -197,8 +202,10 @@ int gallery_write(gallery_t *g, bool complete, gallery_result_t *res, char *err,
             continue;
         g_thumbs_of(g, f);
         if (f->depth > 0 && f->nthumbs + f->nproblems + f->nsubs == 0) {
-            if (!f->stored)
+            if (!f->stored) {
+                f->dirty = false;
                 continue;
+            }
             char *addrs[] = {g_addr_of(g, f->rel, GALLERY_PAGE),
                              g_addr_of(g, f->rel, GALLERY_STATE)};
             removing_t r = {.err = why, .errsz = sizeof why};
@@ -210,13 +217,17 @@ int gallery_write(gallery_t *g, bool complete, gallery_result_t *res, char *err,
             if (r.failed && rc == 0)
                 snprintf(err, errsz, "%s", why), rc = -1;
             res->removed += !r.failed;
+            f->stored = f->dirty = r.failed; /* (one that could not go is tried again) */
         } else if (write_folder(g, f, why, sizeof why) == 0) {
             res->written++;
+            f->stored = true;
+            f->dirty = false;
         } else if (rc == 0) {
             snprintf(err, errsz, "%s", why);
             rc = -1;
         }
     }
+    g->checked |= rc == 0;
     pthread_mutex_unlock(&g->mu);
     return rc;
 }

@@ -424,7 +424,8 @@ store_t *store_s3_open(const char *dst, const store_cfg_t *cfg, char *err, size_
         snprintf(err, errsz, "out of memory");
         return NULL;
     }
-    s->base = (store_t){.ops = &ops, .writers = cfg->writers ? cfg->writers : 1};
+    s->base =
+        (store_t){.ops = &ops, .writers = cfg->writers ? cfg->writers : 1, .cut_by_done = true};
     s->dst_len = strlen(dst) + 1;
     s->dst = strdup(dst);
     if (s->dst == NULL) {

@@ -104,6 +104,8 @@ struct store {
     unsigned writers;  /* threads that call put */
     bool unique_names; /* no two sources can get one name (the cache's MD5s): no clash rule */
     bool knows_gone;   /* scan says which entries' sources are gone (the cache) */
+    bool
+        cut_by_done; /* its requests end once the run's done fires (S3): nothing is written after */
 };
 
 typedef struct store_cfg {

@@ -1,0 +1,129 @@
+/* --html under --watch: the pages follow the library while it is watched (docs/DESIGN.md, "The
+ * gallery"). Each step changes SRC and then reads the manifest, through a FIFO, up to the
+ * "pages" line after which the page shows the change: no sleeping, no polling. At the end the
+ * pages are opened in Debian's Chromium (cmd/tests/gallery/check.js): every image loads and
+ * every link resolves after photos came, failed, went and a folder was renamed. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vips/vips.h>
+#include <cmocka.h>
+
+#include "outputs.h"
+#include "proc.h"
+#include "watcher.h"
+
+#define BIN THUMBGEN_BIN
+#define PAGES "\"status\":\"pages\""
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    if (watcher_running > 0)
+        kill(watcher_running, SIGKILL);
+    return 0;
+}
+
+static bool page_has(const char *page, const char *text)
+{
+    char *got = slurp(page);
+    return got != NULL && strstr(got, text) != NULL;
+}
+
+/* Reads the manifest up to the pages line after which page holds text (present) or does not;
+ * returns how many pages lines that took. Fails if thumbgen ends first. */
+static int until_page(watcher_t *w, const char *page, const char *text, bool present)
+{
+    int lines = 0;
+    while (page_has(page, text) != present) {
+        expect(w, PAGES, NULL);
+        lines++;
+    }
+    return lines;
+}
+
+/* The first pass writes every page; a new photo, a failure, its removal, a deleted photo and a
+ * renamed folder each show on the pages; Ctrl-C ends the run with status 0. */
+static void pages_follow_the_watch(void **state)
+{
+    (void)state;
+    tg_dirs_t d;
+    dirs_make(&d, "gallery-watch");
+    char album[256], album2[256], top[256], page[256], page2[256], bad[256];
+    FMT(album, "%s/album", d.src);
+    FMT(album2, "%s/album2", d.src);
+    FMT(top, "%s/index.html", d.dst);
+    FMT(page, "%s/album/index.html", d.dst);
+    FMT(page2, "%s/album2/index.html", d.dst);
+    FMT(bad, "%s/bad.jpg", album);
+    assert_int_equal(mkdir(album, 0755), 0);
+    write_png(at(d.src, "a.png"), 40, 20);
+    write_png(at(album, "b.png"), 30, 30);
+    char *argv[] = {BIN,           d.src,  d.dst, "--watch", "--html", "--prune",
+                    "--prune-max", "100%", "-j",  "2",       NULL};
+    watcher_t w;
+    watcher_start(&w, d.root, argv);
+    expect(&w, PAGES, "\"written\":2", NULL); /* the first pass's: the top page and album's */
+    assert_true(page_has(top, "<img src=\"a.jpg\" width=40 height=20"));
+    assert_true(page_has(top, ">album</a> <small>1</small>"));
+    assert_true(page_has(page, "<img src=\"b.jpg\" width=30 height=30"));
+
+    write_png(at(album, "c.png"), 20, 30); /* a new photo: its page, and the top page's count */
+    until_page(&w, page, "<img src=\"c.jpg\" width=20 height=30", true);
+    until_page(&w, top, ">album</a> <small>2</small>", true);
+
+    write_broken(bad); /* a failure is listed with its reason, and goes with its source */
+    until_page(&w, page, "<b>bad.jpg</b>: not a recognised image format", true);
+    assert_int_equal(unlink(bad), 0);
+    until_page(&w, page, "<b>bad.jpg</b>", false);
+
+    assert_int_equal(unlink(at(d.src, "a.png")), 0); /* a deleted photo leaves its page */
+    until_page(&w, top, "a.jpg", false);
+
+    assert_int_equal(rename(album, album2), 0); /* a renamed folder: its page moves with it */
+    until_page(&w, page2, "<img src=\"c.jpg\"", true);
+    until_page(&w, top, "href=\"album/", false);
+    assert_true(page_has(page2, "<img src=\"b.jpg\""));
+    assert_true(page_has(top, ">album2</a> <small>2</small>"));
+    struct stat st;
+    assert_int_equal(stat(page, &st), -1); /* the old folder went, with its page and state */
+
+    free(stop(&w));
+    watcher_running = 0;
+    browser_check(GALLERY_DIR, d.dst, NULL, NULL);
+    dirs_remove(&d);
+}
+
+/* A run stopped once its pages are written writes none again as it ends (what is left to write
+ * then is what changed since the last write: here nothing). */
+static void nothing_left_to_write(void **state)
+{
+    (void)state;
+    tg_dirs_t d;
+    dirs_make(&d, "gallery-watch-end");
+    write_png(at(d.src, "a.png"), 40, 20);
+    char *argv[] = {BIN, d.src, d.dst, "--watch", "--html", "-j", "2", NULL};
+    watcher_t w;
+    watcher_start(&w, d.root, argv);
+    expect(&w, PAGES, "\"written\":1", NULL);
+    free(stop(&w));
+    watcher_running = 0;
+    assert_int_equal(seen_count(&w, PAGES, "\"written\""), 1);
+    dirs_remove(&d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(pages_follow_the_watch),
+        cmocka_unit_test(nothing_left_to_write),
+    };
+    return cmocka_run_group_tests(tests, NULL, group_teardown);
+}
