@@ -49,7 +49,7 @@ static int until_page(watcher_t *w, const char *page, const char *text, bool pre
     return lines;
 }
 
-/* The first pass writes every page; a new photo, a failure, its removal, a deleted photo and a
+/* The first pass writes every page; a new photo, a failure, its mending, a deleted photo and a
  * renamed folder each show on the pages; Ctrl-C ends the run with status 0. */
 static void pages_follow_the_watch(void **state)
 {
@@ -79,10 +79,11 @@ static void pages_follow_the_watch(void **state)
     until_page(&w, page, "<img src=\"c.jpg\" width=20 height=30", true);
     until_page(&w, top, ">album</a> <small>2</small>", true);
 
-    write_broken(bad); /* a failure is listed with its reason, and goes with its source */
+    write_broken(bad); /* a failure is listed with its reason; mended, it is made instead */
     until_page(&w, page, "<b>bad.jpg</b>: not a recognised image format", true);
-    assert_int_equal(unlink(bad), 0);
-    until_page(&w, page, "<b>bad.jpg</b>", false);
+    write_png(bad, 10, 10);
+    until_page(&w, page, "<img src=\"bad.jpg\" width=10 height=10", true);
+    assert_false(page_has(page, "<b>bad.jpg</b>"));
 
     assert_int_equal(unlink(at(d.src, "a.png")), 0); /* a deleted photo leaves its page */
     until_page(&w, top, "a.jpg", false);
@@ -91,7 +92,7 @@ static void pages_follow_the_watch(void **state)
     until_page(&w, page2, "<img src=\"c.jpg\"", true);
     until_page(&w, top, "href=\"album/", false);
     assert_true(page_has(page2, "<img src=\"b.jpg\""));
-    assert_true(page_has(top, ">album2</a> <small>2</small>"));
+    assert_true(page_has(top, ">album2</a> <small>3</small>"));
     struct stat st;
     assert_int_equal(stat(page, &st), -1); /* the old folder went, with its page and state */
 
@@ -101,21 +102,34 @@ static void pages_follow_the_watch(void **state)
     dirs_remove(&d);
 }
 
-/* A run stopped once its pages are written writes none again as it ends (what is left to write
+/* Without --prune: a deleted failing file leaves its page (it can be neither made nor failed any
+ * more), while a deleted photo's thumbnail stays, on the page too, as in a run without --watch.
+ * A run stopped once its pages are written writes none again as it ends (what is left to write
  * then is what changed since the last write: here nothing). */
-static void nothing_left_to_write(void **state)
+static void without_prune(void **state)
 {
     (void)state;
     tg_dirs_t d;
-    dirs_make(&d, "gallery-watch-end");
+    dirs_make(&d, "gallery-watch-noprune");
+    char top[256];
+    FMT(top, "%s/index.html", d.dst);
     write_png(at(d.src, "a.png"), 40, 20);
+    write_broken(at(d.src, "bad.jpg"));
     char *argv[] = {BIN, d.src, d.dst, "--watch", "--html", "-j", "2", NULL};
     watcher_t w;
     watcher_start(&w, d.root, argv);
     expect(&w, PAGES, "\"written\":1", NULL);
+    assert_true(page_has(top, "<b>bad.jpg</b>: not a recognised image format"));
+    assert_int_equal(unlink(at(d.src, "bad.jpg")), 0);
+    until_page(&w, top, "<b>bad.jpg</b>", false);
+    assert_int_equal(unlink(at(d.src, "a.png")), 0);
+    write_png(at(d.src, "b.png"), 30, 30); /* the next write comes after both */
+    until_page(&w, top, "<img src=\"b.jpg\"", true);
+    assert_true(page_has(top, "<img src=\"a.jpg\" width=40 height=20"));
     free(stop(&w));
     watcher_running = 0;
-    assert_int_equal(seen_count(&w, PAGES, "\"written\""), 1);
+    assert_int_equal(seen_count(&w, PAGES, "\"written\":1"), 3);
+    assert_int_equal(seen_count(&w, PAGES, "\"written\""), 3); /* none at the end */
     dirs_remove(&d);
 }
 
@@ -123,7 +137,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pages_follow_the_watch),
-        cmocka_unit_test(nothing_left_to_write),
+        cmocka_unit_test(without_prune),
     };
     return cmocka_run_group_tests(tests, NULL, group_teardown);
 }

@@ -388,8 +388,8 @@ int batch_run(batch_t *b, char *err, size_t errsz)
     free(b->stats);
     b->stats = stage_set_finish(&set, &b->nstats);
     counter_stop(&counter);
-    if (keeping)
-        pages_stop(&pages); /* and writes what the last changes left */
+    if (keeping) /* and writes what the last changes left, unless the run failed */
+        pages_stop(&pages, set.ok && run.fatal[0] == '\0');
     pthread_cond_destroy(&run.set_up);
     pthread_mutex_destroy(&run.mu);
     bool fatal = run.fatal[0] != '\0';
@@ -401,11 +401,11 @@ int batch_run(batch_t *b, char *err, size_t errsz)
         prune_run(&pruner, b->store, &cfg->opts, &pcfg, &b->rep); /* cancellable by done */
     pruner_free(&pruner); /* joins the scan, which may still use the done */
     /* Once the workers are done and the store pruned; not on a full disk (the pages would not
-     * fit either). Complete: every source of SRC was listed, so a failure not settled again is
-     * gone. */
+     * fit either). Complete (a listing of all of SRC, its sources settled): a failure not settled
+     * again is gone. */
     if (b->gallery != NULL && !cfg->watch && ok && !fatal && !done_fired(done) &&
         !done_fired(&full))
-        pages_write(b, cfg->files_from == NULL);
+        pages_write(b, cfg->files_from == NULL ? 1 : 0); /* pass 1: the run's listing */
     order_free(order);
     done_destroy(&full);
     return ok && !fatal ? 0 : -1;

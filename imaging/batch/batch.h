@@ -51,7 +51,8 @@ typedef struct batch_cfg {
     bool prune_max_percent;
     bool dry_run; /* report what would be made and removed; change nothing */
     bool watch;   /* keep DST in step with SRC (a local folder) until done fires */
-    bool html;    /* write the gallery's pages (gallery/gallery.h) once the workers are done */
+    bool html;    /* write the gallery's pages (gallery/gallery.h) once the workers are done, or
+                   * under --watch each time the work comes to rest */
 } batch_cfg_t;
 
 /* The defaults: docs/DESIGN.md's thumbnail, one job, the timeouts and limits above, 3 retries,

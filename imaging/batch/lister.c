@@ -208,8 +208,6 @@ static void lister_pass_done(source_sink_t *k, uint64_t folders)
     lister_t *l = (lister_t *)k;
     if (l->prune != NULL && l->prune_cfg != NULL && !done_fired(k->done))
         prune_run(l->prune, l->store, l->opts, l->prune_cfg, l->rep);
-    if (l->gallery != NULL)
-        gallery_pass_done(l->gallery);
     reporter_watching(l->rep, folders);
 }
 
@@ -220,6 +218,10 @@ static void lister_gone(source_sink_t *k, const char *path, size_t rel_off)
     bool ours = shard_takes(path + rel_off, l->shard_k, l->shard_n);
     if (ours && l->passes && hashset_remove(&l->present, path + rel_off))
         reporter_present(l->rep, l->present.n);
+    if (l->gallery != NULL && ours) { /* its failure leaves the pages, pruned or not */
+        gallery_gone(l->gallery, path + rel_off);
+        reporter_changed(l->rep);
+    }
     if (l->prune == NULL || !ours) {
         order_gone_end(l->order, path);
         return;
@@ -239,8 +241,6 @@ static void lister_gone(source_sink_t *k, const char *path, size_t rel_off)
             addrs[n++] = t->fail.dst;
         if (t->held & RECORD_SKIPPED)
             addrs[n++] = t->skip_dst;
-        if (l->gallery != NULL) /* before the removals, each of which may let the pages go */
-            gallery_gone(l->gallery, path + rel_off);
         prune_remove(l->store, addrs, n, l->rep);
     }
     task_free(t);

@@ -2,11 +2,13 @@
  * (pages.h says when and why). */
 #include "batch/pages.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "pipeline/threads.h"
 
-void pages_write(batch_t *b, bool complete)
+void pages_write(batch_t *b, unsigned complete)
 {
     char why[800];
     gallery_result_t res;
@@ -16,21 +18,43 @@ void pages_write(batch_t *b, bool complete)
         reporter_pages(&b->rep, b->cfg.dst, res.written, res.removed);
 }
 
-/* Waits until the pages are due, writes them (out of the lock: changes go on arriving, and make
- * them due again), until stopped. */
+/* Whether the store can still take pages: not once full, nor a bucket once the run is stopped
+ * (its requests end with the done). */
+static bool writable(const pages_t *p)
+{
+    return !done_fired(p->full) && !(p->b->store->cut_by_done && done_fired(p->b->done));
+}
+
+/* The pass the next write may complete (pages.h), taken: 0 when none ended since (p->mu held). */
+static unsigned take_pass(pages_t *p)
+{
+    unsigned pass = p->rested > p->completed ? p->rested : 0;
+    p->completed = p->rested;
+    return pass;
+}
+
+/* Waits until the pages are due and PAGES_GAP_S has passed since the last write began, writes
+ * them (out of the lock: changes go on arriving, and make them due again), until stopped. */
 static void *keep(void *arg)
 {
     pages_t *p = arg;
+    struct timespec next = {0}; /* the earliest the next write may begin (CLOCK_MONOTONIC) */
     pthread_mutex_lock(&p->mu);
     for (;;) {
         while (!p->due && !p->stopping)
             pthread_cond_wait(&p->cv, &p->mu);
+        int rc = 0; /* a deadline, not a tick: once per write; woken early, waits on */
+        while (!p->stopping && rc == 0)
+            rc = pthread_cond_timedwait(&p->cv, &p->mu, &next);
         if (p->stopping)
             break;
         p->due = false;
+        unsigned pass = take_pass(p);
         pthread_mutex_unlock(&p->mu);
-        if (!done_fired(p->full))
-            pages_write(p->b, false); /* (a pass that ended makes it complete: gallery.h) */
+        clock_gettime(CLOCK_MONOTONIC, &next);
+        next.tv_sec += PAGES_GAP_S;
+        if (writable(p))
+            pages_write(p->b, pass);
         pthread_mutex_lock(&p->mu);
     }
     pthread_mutex_unlock(&p->mu);
@@ -40,8 +64,12 @@ static void *keep(void *arg)
 int pages_start(pages_t *p, batch_t *b, done_t *full)
 {
     *p = (pages_t){.b = b, .full = full};
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* the gap, whatever the wall clock does */
     pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->cv, NULL);
+    pthread_cond_init(&p->cv, &ca);
+    pthread_condattr_destroy(&ca);
     if (threads_start(&p->thread, keep, p) != 0) {
         pthread_cond_destroy(&p->cv);
         pthread_mutex_destroy(&p->mu);
@@ -54,16 +82,17 @@ int pages_start(pages_t *p, batch_t *b, done_t *full)
     return 0;
 }
 
-void pages_due(void *ctx)
+void pages_due(void *ctx, unsigned passes)
 {
     pages_t *p = ctx;
     pthread_mutex_lock(&p->mu);
     p->due = true;
+    p->rested = passes;
     pthread_cond_signal(&p->cv);
     pthread_mutex_unlock(&p->mu);
 }
 
-void pages_stop(pages_t *p)
+void pages_stop(pages_t *p, bool write)
 {
     pthread_mutex_lock(&p->b->rep.mu);
     p->b->rep.rest = NULL;
@@ -73,9 +102,9 @@ void pages_stop(pages_t *p)
     pthread_cond_signal(&p->cv);
     pthread_mutex_unlock(&p->mu);
     threads_join(p->thread);
+    unsigned pass = take_pass(p); /* (the thread has ended: p is this thread's alone) */
     pthread_cond_destroy(&p->cv);
     pthread_mutex_destroy(&p->mu);
-    batch_t *b = p->b;
-    if (!done_fired(p->full) && !(b->store->cut_by_done && done_fired(b->done)))
-        pages_write(b, false); /* (a bucket's pages catch up at the next run: see the README) */
+    if (write && writable(p))
+        pages_write(p->b, pass); /* (a bucket's pages catch up at the next run: README) */
 }

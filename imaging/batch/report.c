@@ -37,8 +37,22 @@ static void maybe_idle(reporter_t *r)
         r->busy_ns += now_ns() - r->busy_since;
         r->busy_since = 0;
         if (r->rest != NULL)
-            r->rest(r->rest_ctx);
+            r->rest(r->rest_ctx, r->passes_ended);
     }
+}
+
+/* Calls the rest hook if the work is at rest (the caller holds mu). */
+static void maybe_rest(reporter_t *r)
+{
+    if (r->rest != NULL && r->busy_since == 0 && !r->listing_pass)
+        r->rest(r->rest_ctx, r->passes_ended);
+}
+
+void reporter_changed(reporter_t *r)
+{
+    pthread_mutex_lock(&r->mu);
+    maybe_rest(r);
+    pthread_mutex_unlock(&r->mu);
 }
 
 /* Once every source the first pass found is settled (the caller holds mu), the status line takes
@@ -119,6 +133,7 @@ void reporter_watching(reporter_t *r, uint64_t folders)
 {
     pthread_mutex_lock(&r->mu);
     r->listing_pass = false;
+    r->passes_ended++;
     if (!r->watching) {
         r->listing_done = true; /* the first pass's total is known: the bar can reach 100% */
         r->pass_found = r->found;
@@ -163,8 +178,7 @@ void reporter_removed(reporter_t *r, const char *addr, bool dry_run)
     manifest_removed(r->manifest, addr, dry_run);
     if (r->gallery != NULL && !dry_run)
         gallery_removed(r->gallery, addr);
-    if (r->rest != NULL && r->busy_since == 0 && !r->listing_pass)
-        r->rest(r->rest_ctx); /* a removal while nothing else goes on (a source deleted) */
+    maybe_rest(r); /* a removal while nothing else goes on (a source deleted) */
     if (r->status_line)
         bar_draw(r);
     pthread_mutex_unlock(&r->mu);

@@ -46,10 +46,12 @@ typedef struct reporter {
     bool has_count;
     FILE *manifest;
     gallery_t *gallery; /* --html: told what the manifest is told of each source and removal */
-    /* --watch --html: called (mu held) each time the work comes to rest after a change, to have
-     * the pages written (batch/pages.h); NULL: none. Set before the pipeline starts. */
-    void (*rest)(void *ctx);
+    /* --watch --html: called (mu held) each time the work comes to rest after a change, with the
+     * number of passes over SRC ended so far (all their sources are settled then), to have the
+     * pages written (batch/pages.h); NULL: none. */
+    void (*rest)(void *ctx, unsigned passes);
     void *rest_ctx;
+    unsigned passes_ended; /* --watch: passes whose listing has ended (reporter_watching) */
     bool progress, quiet, drawn;
     uint64_t start_ns;
     /* The ticker (bar.h), while progress: it redraws until `stopping`. */
@@ -106,6 +108,10 @@ void reporter_present(reporter_t *r, uint64_t n);
  * gallery: ..." on stderr (unless quiet) and {"src":null,"status":"pages","written":N,
  * "removed":M} in the manifest. */
 void reporter_pages(reporter_t *r, const char *dst, unsigned written, unsigned removed);
+
+/* --watch: something the pages show changed outside any task (a failing source deleted): if
+ * the work is at rest, the rest hook is called (as after a removal). */
+void reporter_changed(reporter_t *r);
 
 /* Prints "thumbgen: PATH: text" on stderr (unless quiet): a notice, not counted. */
 void reporter_note(reporter_t *r, const char *path, const char *text);

@@ -189,7 +189,7 @@ static void set_problem(gallery_t *g, g_folder_t *f, const char *name, const cha
     void **slot = tfind(&probe, &f->problems, g_problem_cmp);
     g_problem_t *old = slot ? *slot : NULL;
     if (old != NULL && old->clash == clash && (same_failure || strcmp(old->text, text) == 0)) {
-        old->seen = true;
+        old->seen = g->pass;
         return;
     }
     g_problem_t *p = calloc(1, sizeof *p);
@@ -199,7 +199,7 @@ static void set_problem(gallery_t *g, g_folder_t *f, const char *name, const cha
         return;
     }
     p->clash = clash;
-    p->seen = true;
+    p->seen = g->pass;
     atomic_store_explicit(&g->problems, true, memory_order_relaxed);
     g_put(&f->problems, &f->nproblems, p, g_problem_cmp, g_problem_free);
     f->dirty = true;
@@ -245,28 +245,10 @@ void gallery_gone(gallery_t *g, const char *rel)
     pthread_mutex_unlock(&g->mu);
 }
 
-static void unsee(const void *node, VISIT which, int depth)
-{
-    (void)depth;
-    if (which == postorder || which == leaf)
-        (*(g_problem_t *const *)node)->seen = false;
-}
-
 void gallery_pass_start(gallery_t *g)
 {
     pthread_mutex_lock(&g->mu);
-    g->listing = true;
-    g->pass_over = false;
-    for (size_t i = 0; i < g->n; i++)
-        twalk(g->list[i]->problems, unsee);
-    pthread_mutex_unlock(&g->mu);
-}
-
-void gallery_pass_done(gallery_t *g)
-{
-    pthread_mutex_lock(&g->mu);
-    g->listing = false;
-    g->pass_over = true;
+    g->pass += g->passes_begun++ > 0; /* (the first is pass 1, as a run without passes is) */
     pthread_mutex_unlock(&g->mu);
 }
 
@@ -356,6 +338,7 @@ gallery_t *gallery_open(const gallery_cfg_t *cfg, char *err, size_t errsz)
     }
     g->cfg = *cfg;
     g->store = s;
+    g->pass = 1;
     pthread_mutex_init(&g->mu, NULL);
     const thumb_opts_t *o = cfg->opts;
     g->site.opts = o;

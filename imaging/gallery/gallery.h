@@ -6,20 +6,20 @@
  *
  * The pages know what earlier runs made from a small state file per folder that the store keeps
  * beside the page (docs/DESIGN.md, "The gallery"): a run loads the states of the folders it
- * touches, records what it settles in them, and once the workers are done (gallery_write)
- * rewrites only the pages whose state changed, and their ancestors' when a count or cover
- * changed; a folder left with nothing to show loses its page and state. So a rerun that changes
- * nothing reads one state per folder and writes nothing.
+ * touches, records what it settles in them, and once the workers are done (gallery_write; under
+ * --watch, each time the work comes to rest) rewrites only the pages whose state changed, and their
+ * ancestors' when a count or cover changed; a folder left with nothing to show loses its page and
+ * state. So a rerun that changes nothing reads one state per folder and writes nothing.
  *
- * Under --watch the pages are written again each time the work comes to rest (docs/DESIGN.md,
- * "The gallery"): gallery_write may be called any number of times, each call writing what
- * changed since the last, while events go on arriving.
+ * gallery_write may be called any number of times, each call writing what changed since the
+ * last, while events go on arriving; every state loaded stays in memory until gallery_close.
  *
- * Threads: gallery_knows, gallery_gone and the pass calls are made by the lister thread;
+ * Threads: gallery_knows, gallery_gone and gallery_pass_start are called by the lister thread;
  * gallery_task and gallery_removed by whoever settles a task or removes an output (the reporter
  * calls them under its mutex: lister, writers, pruner); gallery_write after the pipeline has
  * ended, or under --watch by the thread that keeps the pages (batch/pages.h), never with the
- * reporter's mutex held. A mutex of the gallery's own serialises them; it calls the store's get
+ * reporter's mutex held. A mutex of the gallery's own serialises them (held through
+ * gallery_write's puts: an event waits for a write in progress); it calls the store's get
  * (through a connection of its own) and, in gallery_write, put and remove, and nothing else.
  *
  * Error convention: gallery_open returns the gallery, or NULL with the reason in words in err;
@@ -73,10 +73,9 @@ void gallery_removed(gallery_t *g, const char *addr);
  * or name clash its page lists goes with it (its thumbnails go through gallery_removed). */
 void gallery_gone(gallery_t *g, const char *rel);
 
-/* --watch: a pass over the whole of SRC begins (every failure and clash must be seen again to
- * stay), and one has ended: the next gallery_write drops what it did not see. */
+/* --watch: a pass over the whole of SRC begins (the first is pass 1, the next 2, ...): every
+ * failure and clash must be settled again in it to stay (see gallery_write). */
 void gallery_pass_start(gallery_t *g);
-void gallery_pass_done(gallery_t *g);
 
 /* What gallery_write did. */
 typedef struct gallery_result {
@@ -84,11 +83,12 @@ typedef struct gallery_result {
 } gallery_result_t;
 
 /* Writes the pages (and states) that changed since the last call, removes those of folders left
- * with nothing, and fills *res. complete: the run listed the whole of SRC, so a failure or clash
- * not seen again is gone (under --watch, a pass that ended since the last call counts as such
- * a listing). A page that could not be written stays to be written by the next call. 0, or -1
- * with err. */
-int gallery_write(gallery_t *g, bool complete, gallery_result_t *res, char *err, size_t errsz);
+ * with nothing, and fills *res. complete: 0, or the number of a pass over the whole of SRC (1
+ * for a run's one listing) whose sources are all settled: a failure or clash that pass did not
+ * settle again is gone (one settled by a later pass, or by an event since, stays). It carries
+ * on past a page that cannot be written, which stays to be written by the next call. 0, or -1
+ * with the first reason in err. */
+int gallery_write(gallery_t *g, unsigned complete, gallery_result_t *res, char *err, size_t errsz);
 
 /* Frees the gallery (NULL is fine). */
 void gallery_close(gallery_t *g);

@@ -42,7 +42,7 @@ typedef struct g_problem {
     char *src;
     char *text;
     bool clash;
-    bool seen; /* settled in this run */
+    unsigned seen; /* the pass over SRC that last settled it (tree.h); 0: only its state has */
 } g_problem_t;
 
 /* A subfolder, as the folder's page shows it: its thumbnails and problems, its own and its

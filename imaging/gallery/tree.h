@@ -26,9 +26,10 @@ struct gallery {
     /* A loaded state or an event has recorded a failure or clash somewhere (never unset): else
      * an up-to-date thumbnail has nothing to change (gallery_task). */
     atomic_bool problems;
-    /* --watch (gallery_pass_start, gallery_pass_done): a pass over SRC is being listed; one has
-     * ended since the last gallery_write, which may then drop what that pass did not see. */
-    bool listing, pass_over;
+    /* The pass over SRC being listed or settled (1: the first, or a run's only listing; under
+     * --watch each gallery_pass_start begins the next): each failure and clash records the
+     * pass that last settled it, so that gallery_write drops those a whole pass did not. */
+    unsigned pass, passes_begun;
     bool checked; /* a gallery_write has looked for each stored folder's page (and --force has
                    * rewritten them all): later writes of a --watch write only what changed */
 };

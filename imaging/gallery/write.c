@@ -12,7 +12,8 @@
 
 typedef struct {
     const g_thumb_t *first; /* by source name */
-    g_problem_t **stale;    /* problems not seen this run */
+    g_problem_t **stale;    /* problems the pass did not settle */
+    unsigned pass;
     size_t nstale;
 } walk_t;
 
@@ -30,7 +31,7 @@ static void unseen(const void *node, VISIT which, void *ctx)
 {
     walk_t *w = ctx;
     g_problem_t *p = *(g_problem_t *const *)node;
-    if ((which == postorder || which == leaf) && !p->seen)
+    if ((which == postorder || which == leaf) && p->seen < w->pass)
         w->stale[w->nstale++] = p;
 }
 
@@ -145,13 +146,10 @@ static int write_folder(gallery_t *g, const g_folder_t *f, char *err, size_t err
     return rc;
 }
 
-int gallery_write(gallery_t *g, bool complete, gallery_result_t *res, char *err, size_t errsz)
+int gallery_write(gallery_t *g, unsigned complete, gallery_result_t *res, char *err, size_t errsz)
 {
     *res = (gallery_result_t){0};
     pthread_mutex_lock(&g->mu);
-    complete |= g->pass_over && !g->listing; /* --watch: a pass ended since the last call */
-    if (complete)
-        g->pass_over = false;
     bool look = complete || !g->checked; /* for pages deleted while their state stays */
     bool force = g->cfg.force && !g->checked;
     g_folder_t *root = g_folder_at(g, "", 0);
@@ -176,7 +174,8 @@ int gallery_write(gallery_t *g, bool complete, gallery_result_t *res, char *err,
         maxdepth = f->depth > maxdepth ? f->depth : maxdepth;
         f->dirty |= force;
         /* After a listing of all of SRC, a failure or clash not settled again is gone. */
-        walk_t w = {.stale = complete ? malloc((f->nproblems + 1) * sizeof *w.stale) : NULL};
+        walk_t w = {.stale = complete ? malloc((f->nproblems + 1) * sizeof *w.stale) : NULL,
+                    .pass = complete};
         g->failed |= complete && w.stale == NULL;
         if (w.stale != NULL)
             twalk_r(f->problems, unseen, &w);
@@ -196,7 +195,7 @@ int gallery_write(gallery_t *g, bool complete, gallery_result_t *res, char *err,
         rc = -1;
     }
     char why[600];
-    for (size_t i = 0; rc == 0 && i < g->n; i++) {
+    for (size_t i = 0; !g->failed && i < g->n; i++) {
         g_folder_t *f = g->list[i];
         if (!f->dirty)
             continue;
@@ -227,7 +226,7 @@ int gallery_write(gallery_t *g, bool complete, gallery_result_t *res, char *err,
             rc = -1;
         }
     }
-    g->checked |= rc == 0;
+    g->checked |= !g->failed;
     pthread_mutex_unlock(&g->mu);
     return rc;
 }

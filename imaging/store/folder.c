@@ -6,7 +6,8 @@
  * temporary file in its own folder (".thumbgen-XXXXXX", hidden) and renamed into place, so a
  * thumbnail under its final name is always complete. The one temporary file being written is
  * registered so that store_emergency_cleanup (a second Ctrl-C) can remove it before exiting. One
- * writer thread: renames are cheap next to a decode. */
+ * writer thread (renames are cheap next to a decode), and one put at a time: under --watch --html
+ * the gallery's pages are put by a thread of their own too. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -170,7 +171,9 @@ static int folder_put(store_t *base, void *local, const task_t *src, const char 
                       const void *buf, size_t len, char *err, size_t errsz)
 {
     (void)local;
-    int rc = write_file((folder_t *)base, path, buf, len, src);
+    folder_t *s = (folder_t *)base;
+    pthread_mutex_lock(&s->put_mu);
+    int rc = write_file(s, path, buf, len, src);
     /* Made now, or another verdict recorded: the records it replaces go, whether or not the
      * lister saw them (t->held): under --watch an older job's record may have landed after this
      * job was listed. Costs a lookup when there are none. One left behind matters only once this
@@ -179,6 +182,7 @@ static int folder_put(store_t *base, void *local, const task_t *src, const char 
     size_t n = rc == 0 ? store_stale_records(src, path, false, stale) : 0;
     if (n > 0)
         folder_remove(base, stale, n, NULL, NULL);
+    pthread_mutex_unlock(&s->put_mu);
     if (rc == ELOOP)
         snprintf(err, errsz,
                  "a symbolic link inside the destination is never followed or replaced");
@@ -294,6 +298,7 @@ static void folder_close(store_t *base)
         close(s->root);
     free(s->last_dir);
     free(s->dst);
+    pthread_mutex_destroy(&s->put_mu);
     free(s);
 }
 
@@ -354,6 +359,7 @@ store_t *store_folder_open(const char *dst, const store_cfg_t *cfg, char *err, s
         return NULL;
     }
     s->base = (store_t){.ops = &ops, .writers = 1};
+    pthread_mutex_init(&s->put_mu, NULL);
     s->fsync = cfg->fsync;
     s->keep_folders = cfg->keep_folders;
     s->last_fd = -1;

@@ -3,6 +3,7 @@
 #define IMAGING_STORE_FOLDER_H
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -17,7 +18,10 @@ typedef struct {
     int root;          /* DST, opened once (following DST itself if it is a symlink) */
     char *dst;         /* DST as output paths start (no trailing slash) */
     size_t prefix;     /* output paths start with DST and a slash: this many bytes */
-    char *last_dir;    /* the folder (relative to DST) whose descriptor is cached */
+    /* Serialises put: its one writer thread's, and under --watch --html the pages' thread's
+     * (last_dir, last_fd and the temporary file's registry are one writer's). */
+    pthread_mutex_t put_mu;
+    char *last_dir; /* the folder (relative to DST) whose descriptor is cached */
     int last_fd;
     bool xattrs;       /* DST's filesystem keeps user xattrs: IDENT_XATTR records each source */
     bool ns_times;     /* and file times to the nanosecond: an output's mtime is its identity */

@@ -11,7 +11,9 @@
  * Threads: `name`, `fresh` and `verdict_before` are called by the lister thread only. `put` is
  * called by the store's writer threads (`writers` of them: a local store has one, a remote store
  * several so that network round trips overlap); each writer thread calls thread_init first (NULL:
- * no state of its own) and hands what it returned to its every put and to thread_exit.
+ * no state of its own) and hands what it returned to its every put and to thread_exit. The
+ * gallery is one more such thread (its own thread_init), whose puts may overlap the writers'
+ * under --watch: a store whose writes share state serialises them (the folder store).
  *
  * Error convention: store_open returns the store, or NULL with the reason in words in err; name
  * and put return 0, or -1 with the reason in words in err (put also sets errno: ENOSPC or EDQUOT
