@@ -354,7 +354,8 @@ gallery_t *gallery_open(const gallery_cfg_t *cfg, char *err, size_t errsz)
         g->site.signature = NULL;
     if (cfg->src_dir != NULL)
         g->site.src_rel = relative(cfg->dst, cfg->src_dir); /* (NULL: no links to originals) */
-    if (s->ops->thread_init != NULL && (g->local = s->ops->thread_init(s)) == NULL)
+    if (s->ops->thread_init != NULL && ((g->local = s->ops->thread_init(s)) == NULL ||
+                                        (g->writing = s->ops->thread_init(s)) == NULL))
         ok = false;
     if (!ok || g->site.title == NULL) {
         snprintf(err, errsz, "out of memory");
@@ -381,6 +382,8 @@ void gallery_close(gallery_t *g)
     tdestroy(g->folders, free_nothing);
     if (g->local != NULL && g->store->ops->thread_exit != NULL)
         g->store->ops->thread_exit(g->store, g->local);
+    if (g->writing != NULL && g->store->ops->thread_exit != NULL)
+        g->store->ops->thread_exit(g->store, g->writing);
     free(g->list);
     free(g->site.title);
     free(g->site.src_rel);

@@ -18,9 +18,10 @@
  * gallery_task and gallery_removed by whoever settles a task or removes an output (the reporter
  * calls them under its mutex: lister, writers, pruner); gallery_write after the pipeline has
  * ended, or under --watch by the thread that keeps the pages (batch/pages.h), never with the
- * reporter's mutex held. A mutex of the gallery's own serialises them (held through
- * gallery_write's puts: an event waits for a write in progress); it calls the store's get
- * (through a connection of its own) and, in gallery_write, put and remove, and nothing else.
+ * reporter's mutex held, and never two at once. A mutex of the gallery's own serialises them;
+ * gallery_write holds it to render the pages, not to write them (events never wait for the
+ * store). The gallery calls the store's get, put and remove (through connections of its own:
+ * one for reads, one for gallery_write's writes) and nothing else.
  *
  * Error convention: gallery_open returns the gallery, or NULL with the reason in words in err;
  * gallery_write returns 0, or -1 with the first reason in err (it carries on past a page that

@@ -15,7 +15,8 @@
 struct gallery {
     gallery_cfg_t cfg;
     store_t *store;
-    void *local; /* the store's per-thread state for the gallery's own get and put */
+    void *local;   /* the store's per-thread state for the gallery's reads (g->mu held) */
+    void *writing; /* and for gallery_write's puts (without g->mu: its calls never overlap) */
     g_site_t site;
     pthread_mutex_t mu;
     void *folders; /* tsearch tree of g_folder_t, by rel */

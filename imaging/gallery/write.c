@@ -126,24 +126,59 @@ static void on_removed(void *ctx, const char *addr, const char *why)
     r->failed |= why != NULL;
 }
 
-/* Writes f's page, then its state (so that a page that could not be written is tried again). */
-static int write_folder(gallery_t *g, const g_folder_t *f, char *err, size_t errsz)
+/* At most this many pages, or about this many bytes of pages and states, rendered at a time. */
+#define JOBS_MAX 64
+#define JOBS_BYTES (8u << 20)
+
+/* One folder's page and state, rendered under the gallery's mutex and then written (page first,
+ * so that a page that could not be written is tried again) or removed outside it. */
+typedef struct {
+    g_folder_t *f;
+    bool remove;   /* left with nothing to show: its page and state go */
+    char *addr[2]; /* the page's and the state's */
+    char *body[2]; /* what they hold (not for a removal) */
+    size_t len[2];
+    char why[600]; /* "" while it went well */
+} job_t;
+
+static void job_free(job_t *j)
 {
-    size_t plen = 0, slen = 0;
-    char *page = g_addr_of(g, f->rel, GALLERY_PAGE), *state = g_addr_of(g, f->rel, GALLERY_STATE);
-    char *html = page_html(f, &g->site, &plen), *text = state_format(f, &g->site, &slen);
+    for (int k = 0; k < 2; k++)
+        free(j->addr[k]), free(j->body[k]);
+}
+
+/* Renders f's job (g->mu held); false, with j->why, when out of memory. */
+static bool job_render(gallery_t *g, g_folder_t *f, bool remove, job_t *j)
+{
+    *j = (job_t){.f = f, .remove = remove};
+    j->addr[0] = g_addr_of(g, f->rel, GALLERY_PAGE);
+    j->addr[1] = g_addr_of(g, f->rel, GALLERY_STATE);
+    if (!remove) {
+        j->body[0] = page_html(f, &g->site, &j->len[0]);
+        j->body[1] = state_format(f, &g->site, &j->len[1]);
+    }
+    bool ok = j->addr[0] && j->addr[1] && (remove || (j->body[0] && j->body[1]));
+    if (!ok)
+        snprintf(j->why, sizeof j->why, "%s: out of memory", g->cfg.dst);
+    return ok;
+}
+
+/* Does j through the store (no lock held: gallery_write's calls never overlap, and it uses its
+ * own connection). */
+static void job_run(gallery_t *g, job_t *j)
+{
     char why[300];
-    int rc = -1;
-    if (page == NULL || state == NULL || html == NULL || text == NULL)
-        snprintf(err, errsz, "%s: out of memory", g->cfg.dst);
-    else if (g->store->ops->put(g->store, g->local, NULL, page, html, plen, why, sizeof why) != 0)
-        snprintf(err, errsz, "%s: cannot write: %s", page, why);
-    else if (g->store->ops->put(g->store, g->local, NULL, state, text, slen, why, sizeof why) != 0)
-        snprintf(err, errsz, "%s: cannot write: %s", state, why);
-    else
-        rc = 0;
-    free(page), free(state), free(html), free(text);
-    return rc;
+    if (j->remove) {
+        removing_t r = {.err = j->why, .errsz = sizeof j->why};
+        g->store->ops->remove(g->store, j->addr, 2, on_removed, &r);
+        return;
+    }
+    for (int k = 0; k < 2; k++)
+        if (g->store->ops->put(g->store, g->writing, NULL, j->addr[k], j->body[k], j->len[k], why,
+                               sizeof why) != 0) {
+            snprintf(j->why, sizeof j->why, "%s: cannot write: %s", j->addr[k], why);
+            return;
+        }
 }
 
 int gallery_write(gallery_t *g, unsigned complete, gallery_result_t *res, char *err, size_t errsz)
@@ -194,38 +229,50 @@ int gallery_write(gallery_t *g, unsigned complete, gallery_result_t *res, char *
         snprintf(err, errsz, "%s: no page written: out of memory", g->cfg.dst);
         rc = -1;
     }
-    char why[600];
-    for (size_t i = 0; !g->failed && i < g->n; i++) {
-        g_folder_t *f = g->list[i];
-        if (!f->dirty)
-            continue;
-        g_thumbs_of(g, f);
-        if (f->depth > 0 && f->nthumbs + f->nproblems + f->nsubs == 0) {
-            if (!f->stored) {
+    /* Rendered here, written with the mutex let go, so that events (and the writers settling
+     * them) never wait for the store; a folder changed meanwhile is dirty again. A batch at a
+     * time, so that memory holds a few pages, not the whole gallery's. */
+    job_t *jobs = g->failed ? NULL : malloc(JOBS_MAX * sizeof *jobs);
+    if (jobs == NULL && !g->failed) {
+        snprintf(err, errsz, "%s: no page written: out of memory", g->cfg.dst);
+        rc = -1;
+    }
+    for (size_t i = 0; jobs != NULL && i < g->n;) {
+        size_t n = 0, bytes = 0;
+        for (; i < g->n && n < JOBS_MAX && bytes < JOBS_BYTES; i++) {
+            g_folder_t *f = g->list[i];
+            if (!f->dirty)
+                continue;
+            g_thumbs_of(g, f);
+            bool empty = f->depth > 0 && f->nthumbs + f->nproblems + f->nsubs == 0;
+            if (empty && !f->stored) {
                 f->dirty = false;
                 continue;
             }
-            char *addrs[] = {g_addr_of(g, f->rel, GALLERY_PAGE),
-                             g_addr_of(g, f->rel, GALLERY_STATE)};
-            removing_t r = {.err = why, .errsz = sizeof why};
-            if (addrs[0] != NULL && addrs[1] != NULL)
-                g->store->ops->remove(g->store, addrs, 2, on_removed, &r);
-            else
-                r.failed = (snprintf(why, sizeof why, "%s: out of memory", g->cfg.dst), true);
-            free(addrs[0]), free(addrs[1]);
-            if (r.failed && rc == 0)
-                snprintf(err, errsz, "%s", why), rc = -1;
-            res->removed += !r.failed;
-            f->stored = f->dirty = r.failed; /* (one that could not go is tried again) */
-        } else if (write_folder(g, f, why, sizeof why) == 0) {
-            res->written++;
-            f->stored = true;
-            f->dirty = false;
-        } else if (rc == 0) {
-            snprintf(err, errsz, "%s", why);
-            rc = -1;
+            f->dirty = !job_render(g, f, empty, &jobs[n]); /* (out of memory: tried again) */
+            bytes += jobs[n].len[0] + jobs[n].len[1];
+            n++;
+        }
+        pthread_mutex_unlock(&g->mu);
+        for (size_t k = 0; k < n; k++)
+            if (jobs[k].why[0] == '\0')
+                job_run(g, &jobs[k]);
+        pthread_mutex_lock(&g->mu);
+        for (size_t k = 0; k < n; k++) {
+            job_t *j = &jobs[k];
+            if (j->why[0] != '\0') {
+                j->f->dirty = true; /* tried again by the next write */
+                if (rc == 0)
+                    snprintf(err, errsz, "%s", j->why), rc = -1;
+            } else {
+                j->f->stored = !j->remove;
+                res->written += !j->remove;
+                res->removed += j->remove;
+            }
+            job_free(j);
         }
     }
+    free(jobs);
     g->checked |= !g->failed;
     pthread_mutex_unlock(&g->mu);
     return rc;

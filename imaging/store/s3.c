@@ -16,6 +16,7 @@
  * kind), so a rerun neither fetches it nor asks anything more. */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +49,11 @@ typedef struct {
     char *bucket, *prefix;
     char *dst;      /* DST as output paths start */
     size_t dst_len; /* output paths start with DST and a slash: this many bytes */
+    /* The lister thread's connection (the cached listings), which remove shares: under --watch
+     * the gallery's thread removes pages beside the lister thread's pruning; lister_mu makes
+     * them take turns. */
     s3_client_t *lister;
+    pthread_mutex_t lister_mu;
     folder_t cache[CACHED_FOLDERS];
     unsigned long tick;
 } s3store_t;
@@ -107,8 +112,11 @@ static folder_t *folder(s3store_t *s, const char *key, size_t n)
     lru->dir = strndup(key, n);
     lru->used = ++s->tick;
     s3_err_t e;
-    if (lru->dir != NULL &&
-        s3_list(s->lister, s->bucket, lru->dir, true, 0, collect, lru, &e) != 0) {
+    pthread_mutex_lock(&s->lister_mu);
+    int rc =
+        lru->dir != NULL ? s3_list(s->lister, s->bucket, lru->dir, true, 0, collect, lru, &e) : 0;
+    pthread_mutex_unlock(&s->lister_mu);
+    if (rc != 0) {
         for (size_t i = 0; i < lru->n; i++)
             free(lru->v[i].name);
         lru->n = 0;
@@ -353,7 +361,13 @@ static void s3_remove(store_t *base, char *const *addrs, size_t n, store_removed
             if ((keys[k] = key_of(s, addrs[done + k])) == NULL)
                 break;
         s3_err_t e;
-        if (k == 0 || s3_delete(s->lister, s->bucket, keys, k, on_deleted, &r, &e) != 0) {
+        int rc = -1;
+        if (k > 0) {
+            pthread_mutex_lock(&s->lister_mu);
+            rc = s3_delete(s->lister, s->bucket, keys, k, on_deleted, &r, &e);
+            pthread_mutex_unlock(&s->lister_mu);
+        }
+        if (rc != 0) {
             size_t failed = k ? k : 1;
             for (size_t i = 0; fn != NULL && i < failed; i++)
                 fn(ctx, addrs[done + i], k ? e.msg : "out of memory");
@@ -397,6 +411,7 @@ static void s3_close(store_t *base)
     for (size_t i = 0; i < CACHED_FOLDERS; i++)
         folder_clear(&s->cache[i]);
     s3_client_free(s->lister);
+    pthread_mutex_destroy(&s->lister_mu);
     free(s->bucket);
     free(s->prefix);
     free(s->dst);
@@ -424,6 +439,7 @@ store_t *store_s3_open(const char *dst, const store_cfg_t *cfg, char *err, size_
         snprintf(err, errsz, "out of memory");
         return NULL;
     }
+    pthread_mutex_init(&s->lister_mu, NULL);
     s->base =
         (store_t){.ops = &ops, .writers = cfg->writers ? cfg->writers : 1, .cut_by_done = true};
     s->dst_len = strlen(dst) + 1;
