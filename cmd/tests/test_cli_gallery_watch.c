@@ -2,7 +2,8 @@
  * gallery"). Each step changes SRC and then reads the manifest, through a FIFO, up to the
  * "pages" line after which the page shows the change: no sleeping, no polling. At the end the
  * pages are opened in Debian's Chromium (cmd/tests/gallery/check.js): every image loads and
- * every link resolves after photos came, failed, went and a folder was renamed. */
+ * every link resolves after photos came, failed, went and a folder was renamed. Into a bucket
+ * (the real S3 test server), an emptied folder's page is deleted while the pruning goes on. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -18,6 +19,7 @@
 
 #include "outputs.h"
 #include "proc.h"
+#include "s3server.h"
 #include "watcher.h"
 
 #define BIN THUMBGEN_BIN
@@ -133,11 +135,58 @@ static void without_prune(void **state)
     dirs_remove(&d);
 }
 
+/* Into a bucket: a folder whose one photo is deleted loses its page and state (DeleteObjects from
+ * the pages' thread, beside the lister's pruning), and a new photo reaches the top page (PUT). */
+static void into_a_bucket(void **state)
+{
+    (void)state;
+    s3server_t s;
+    if (s3server_setup(&s) != 0)
+        fail_msg("the S3 test server is not installed");
+    tg_dirs_t d;
+    dirs_make(&d, "gallery-watch-s3");
+    char album[256], top[256];
+    FMT(album, "%s/album", d.src);
+    FMT(top, "%s/top.html", d.root);
+    assert_int_equal(mkdir(album, 0755), 0);
+    write_png(at(d.src, "a.png"), 40, 20);
+    write_png(at(album, "b.png"), 30, 30);
+    char *argv[] = {BIN,       d.src,         "s3://thumbs/w", "--watch", "--html",
+                    "--prune", "--prune-max", "100%",          "-j",      "2",
+                    NULL};
+    watcher_t w;
+    watcher_start(&w, d.root, argv);
+    expect(&w, PAGES, "\"written\":2", NULL);
+    s3server_aws(&s, "s3api head-object --bucket thumbs --key w/album/index.html");
+
+    assert_int_equal(unlink(at(album, "b.png")), 0);
+    expect(&w, PAGES, "\"removed\":1", NULL);
+    write_png(at(d.src, "c.png"), 20, 30);
+    expect(&w, PAGES, "\"written\":1", NULL);
+    char *err = stop(&w);
+    watcher_running = 0;
+    if (strstr(err, "cannot") != NULL)
+        fail_msg("%s", err);
+    free(err);
+    shf("! aws --endpoint-url '%s' s3api head-object --bucket thumbs --key w/album/index.html "
+        "2>/dev/null",
+        s.endpoint);
+    shf("! aws --endpoint-url '%s' s3api head-object --bucket thumbs --key "
+        "w/album/.thumbgen-gallery 2>/dev/null",
+        s.endpoint);
+    shf("aws --endpoint-url '%s' s3 cp --quiet s3://thumbs/w/index.html '%s'", s.endpoint, top);
+    assert_true(page_has(top, "<img src=\"c.jpg\" width=20 height=30"));
+    assert_false(page_has(top, "album/"));
+    dirs_remove(&d);
+    s3server_teardown(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pages_follow_the_watch),
         cmocka_unit_test(without_prune),
+        cmocka_unit_test(into_a_bucket),
     };
     return cmocka_run_group_tests(tests, NULL, group_teardown);
 }
