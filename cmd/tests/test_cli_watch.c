@@ -247,7 +247,7 @@ static void folder_moves(const char *cache, const char *extra)
     assert_thumbnails(cache, "other", true);
 
     char *err = stop(&w);
-    assert_non_null(strstr(err, "a folder went away: rescanning to prune what came from it"));
+    assert_non_null(strstr(err, "a folder went away: rescanning to forget what came from it"));
     assert_non_null(strstr(err, " 0 failed, "));
     free(err);
     if (cache == NULL) {

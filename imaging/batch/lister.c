@@ -254,7 +254,7 @@ void lister_run(void *ctx, stage_emitter_t *em)
     l->sink = (source_sink_t){.opts = l->opts,
                               .done = stage_emitter_done(em),
                               .end = l->full,
-                              .prunes = l->prune != NULL,
+                              .forgets = l->prune != NULL || l->gallery != NULL,
                               .emit = lister_emit,
                               .failure = lister_failure,
                               .note = lister_note,

@@ -1,7 +1,8 @@
 /* pages: --html's pages written through the gallery, and what the user is told of it. A run
  * writes them once its work is done (pages_write); under --watch a thread of their own writes
  * them again each time the work comes to rest after a change (a pass over SRC settled, a burst
- * of changes settled, a source deleted), at most once every PAGES_GAP_S seconds, so that a slow
+ * of changes settled, a source deleted), at most once every PAGES_GAP_S seconds (but for the
+ * last, as the watch ends), so that a slow
  * trickle of imports does not rewrite a growing page once a photo (docs/DESIGN.md, "The
  * gallery"). Private to the batch room.
  *

@@ -19,8 +19,9 @@
  * calls them under its mutex: lister, writers, pruner); gallery_write after the pipeline has
  * ended, or under --watch by the thread that keeps the pages (batch/pages.h), never with the
  * reporter's mutex held, and never two at once. A mutex of the gallery's own serialises them;
- * gallery_write holds it to render the pages, not to write them (events never wait for the
- * store). The gallery calls the store's get, put and remove (through connections of its own:
+ * gallery_write holds it to render the pages, not to write them (events wait for the store's
+ * writes never; for its reads, a state loaded or, after a pass, each page looked for). The
+ * gallery calls the store's get, put and remove (through connections of its own:
  * one for reads, one for gallery_write's writes) and nothing else.
  *
  * Error convention: gallery_open returns the gallery, or NULL with the reason in words in err;

@@ -80,6 +80,8 @@ typedef struct g_folder {
     size_t nlines;
     size_t hint; /* the line after the one state_knows found last: a listing asks in order */
     bool dirty;  /* its page and state differ from what the store holds */
+    bool due;    /* to be written by the gallery_write in progress (its dirty, taken as it began:
+                  * an event meanwhile dirties it again, for the next write) */
     bool stored; /* the store held a state for it */
 } g_folder_t;
 

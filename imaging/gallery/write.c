@@ -229,27 +229,39 @@ int gallery_write(gallery_t *g, unsigned complete, gallery_result_t *res, char *
         snprintf(err, errsz, "%s: no page written: out of memory", g->cfg.dst);
         rc = -1;
     }
-    /* Rendered here, written with the mutex let go, so that events (and the writers settling
-     * them) never wait for the store; a folder changed meanwhile is dirty again. A batch at a
-     * time, so that memory holds a few pages, not the whole gallery's. */
+    /* What is written now is what its parents were told of above: the folders dirty now. Each is
+     * rendered here and written with the mutex let go, so that events (and the writers settling
+     * them) never wait for the store; one that changes meanwhile is dirty again, for the next
+     * write (which tells its parent). A batch at a time, so that memory holds a few pages, not
+     * the whole gallery's. */
+    size_t due = g->failed ? 0 : g->n;
+    for (size_t i = 0; i < due; i++) {
+        g->list[i]->due = g->list[i]->dirty;
+        g->list[i]->dirty = false;
+    }
     job_t *jobs = g->failed ? NULL : malloc(JOBS_MAX * sizeof *jobs);
     if (jobs == NULL && !g->failed) {
         snprintf(err, errsz, "%s: no page written: out of memory", g->cfg.dst);
         rc = -1;
+        for (size_t i = 0; i < due; i++)
+            g->list[i]->dirty |= g->list[i]->due;
     }
-    for (size_t i = 0; jobs != NULL && i < g->n;) {
+    for (size_t i = 0; jobs != NULL && i < due;) {
         size_t n = 0, bytes = 0;
-        for (; i < g->n && n < JOBS_MAX && bytes < JOBS_BYTES; i++) {
+        for (; i < due && n < JOBS_MAX && bytes < JOBS_BYTES; i++) {
             g_folder_t *f = g->list[i];
-            if (!f->dirty)
+            if (!f->due)
                 continue;
+            f->due = false;
             g_thumbs_of(g, f);
-            bool empty = f->depth > 0 && f->nthumbs + f->nproblems + f->nsubs == 0;
-            if (empty && !f->stored) {
-                f->dirty = false;
+            if (g->failed) { /* out of memory (meanwhile, or just now): nothing more is written */
+                f->dirty = true;
                 continue;
             }
-            f->dirty = !job_render(g, f, empty, &jobs[n]); /* (out of memory: tried again) */
+            bool empty = f->depth > 0 && f->nthumbs + f->nproblems + f->nsubs == 0;
+            if (empty && !f->stored)
+                continue;
+            f->dirty |= !job_render(g, f, empty, &jobs[n]); /* (out of memory: tried again) */
             bytes += jobs[n].len[0] + jobs[n].len[1];
             n++;
         }
@@ -273,6 +285,10 @@ int gallery_write(gallery_t *g, unsigned complete, gallery_result_t *res, char *
         }
     }
     free(jobs);
+    if (g->failed && rc == 0) {
+        snprintf(err, errsz, "%s: pages not all written: out of memory", g->cfg.dst);
+        rc = -1;
+    }
     g->checked |= !g->failed;
     pthread_mutex_unlock(&g->mu);
     return rc;

@@ -44,7 +44,10 @@ struct source_sink {
     done_t *done;             /* the run's, for a source that waits on something else too */
     done_t *end; /* fired when the run is to end after the listing in hand (the store is full):
                   * a source that waits for changes (--watch) stops waiting; NULL: never */
-    bool prunes; /* the run prunes (--prune) */
+    /* What came from a folder that goes away must be found out (--prune removes its thumbnails,
+     * --html forgets its failures): a source that cannot tell it file by file (--watch, for a
+     * folder deleted or moved away) rescans SRC. */
+    bool forgets;
     /* Settles or emits files[0..n) in order, their claims settled (claims_settle). False once
      * the run is cancelled. */
     bool (*emit)(source_sink_t *k, src_file_t *files, size_t n);

@@ -12,7 +12,8 @@
  *     --prune (the sink's gone);
  *   - a new folder (created or moved in) is watched, then walked, so files made in it before its
  *     watch existed are found too; a folder deleted or moved away ends its watches, and with
- *     --prune a rescan removes what was thumbnailed from it;
+ *     --prune a rescan removes what was thumbnailed from it (with --html, one forgets its
+ *     failures: the sink's forgets);
  *   - an overflowed event queue (IN_Q_OVERFLOW) means events were lost: a rescan (a whole pass,
  *     watching again, pruned with --prune) finds what they said, with a message.
  * A folder is watched before its names are read, so nothing made meanwhile is missed (found
@@ -151,7 +152,8 @@ static bool note(change_t **v, size_t *n, size_t *cap, int wd, const char *name,
 
 /* Acts on one change. Returns false when the run is cancelled; sets *rescan when only a rescan
  * can tell what it means. */
-static bool apply(watch_src_t *ws, source_sink_t *k, const change_t *c, bool pruning, bool *rescan)
+static bool apply(watch_src_t *ws, source_sink_t *k, const change_t *c, bool forgetting,
+                  bool *rescan)
 {
     const char *dir = (size_t)c->wd < ws->ndirs ? ws->dirs[c->wd] : NULL;
     if (dir == NULL)
@@ -187,7 +189,7 @@ static bool apply(watch_src_t *ws, source_sink_t *k, const change_t *c, bool pru
                 forget(ws, (int)wd);
             }
         }
-        *rescan |= pruning; /* what was thumbnailed from it is found by pruning */
+        *rescan |= forgetting; /* what came from it is found by the rescan's pruning */
         break;
     }
     }
@@ -196,7 +198,7 @@ static bool apply(watch_src_t *ws, source_sink_t *k, const change_t *c, bool pru
 }
 
 /* Reads and handles one batch of events. False when the watch must end. */
-static bool handle_events(watch_src_t *ws, source_sink_t *k, bool pruning)
+static bool handle_events(watch_src_t *ws, source_sink_t *k, bool forgetting)
 {
     static char buf[64 * 1024] __attribute__((aligned(__alignof__(struct inotify_event))));
     ssize_t len = read(ws->ino, buf, sizeof buf);
@@ -237,7 +239,7 @@ static bool handle_events(watch_src_t *ws, source_sink_t *k, bool pruning)
         go = false;
     }
     for (size_t i = 0; go && !rescan && i < n; i++)
-        go = apply(ws, k, &v[i], pruning, &rescan);
+        go = apply(ws, k, &v[i], forgetting, &rescan);
     for (size_t i = 0; i < n; i++)
         free(v[i].name);
     free(v);
@@ -246,7 +248,7 @@ static bool handle_events(watch_src_t *ws, source_sink_t *k, bool pruning)
                 overflow ? "too many changes at once (the inotify queue overflowed): "
                            "rescanning"
                 : oom    ? "out of memory while reading changes: rescanning"
-                         : "a folder went away: rescanning to prune what came from it");
+                         : "a folder went away: rescanning to forget what came from it");
         pass(ws, k);
     }
     return go && !done_fired(k->done);
@@ -265,7 +267,7 @@ static void watch_list(source_t *base, source_sink_t *k)
         return;
     }
     pass(ws, k);
-    bool pruning = k->prunes;
+    bool forgetting = k->forgets;
     while (!ws->limit && !done_fired(done) && !done_fired(k->end)) {
         struct pollfd p[3] = {{.fd = ws->ino, .events = POLLIN},
                               {.fd = done_fd(done), .events = POLLIN},
@@ -274,7 +276,7 @@ static void watch_list(source_t *base, source_sink_t *k)
             break;
         if (done_fired(done) || done_fired(k->end) || !(p[0].revents & POLLIN))
             continue;
-        if (!handle_events(ws, k, pruning))
+        if (!handle_events(ws, k, forgetting))
             break;
     }
 }

@@ -12,8 +12,9 @@
  * called by the store's writer threads (`writers` of them: a local store has one, a remote store
  * several so that network round trips overlap); each writer thread calls thread_init first (NULL:
  * no state of its own) and hands what it returned to its every put and to thread_exit. The
- * gallery is one more such thread (its own thread_init), whose puts may overlap the writers'
- * under --watch: a store whose writes share state serialises them (the folder store).
+ * gallery opens two more (thread_init twice: one for its gets, one for its puts), and under
+ * --watch its puts and removes overlap the writers' puts and the lister's removes: a store whose
+ * writes share state serialises them (the folder store's put_mu, the S3 store's lister_mu).
  *
  * Error convention: store_open returns the store, or NULL with the reason in words in err; name
  * and put return 0, or -1 with the reason in words in err (put also sets errno: ENOSPC or EDQUOT
@@ -89,8 +90,10 @@ typedef struct store_ops {
     /* Removes addrs[0..n) (as scan or name gave them; the folder store then removes the folders
      * left empty, unless keep_folders), calling fn(ctx, addr, NULL) for each one removed and
      * fn(ctx, addr, reason) for each that could not be (nothing for one a folder store does not
-     * hold; fn NULL: nothing at all). Called by the lister thread, while writers may be putting
-     * other outputs (the folder store makes again a folder it needs that was removed meanwhile). */
+     * hold; fn NULL: nothing at all; the S3 store calls fn with its listing connection held, so
+     * fn must not remove). Called by the lister thread, while writers may be putting other
+     * outputs (the folder store makes again a folder it needs that was removed meanwhile), and
+     * by the gallery's (see above). */
     void (*remove)(store_t *s, char *const *addrs, size_t n, store_removed_fn fn, void *ctx);
     /* True when SRC is this store's own place (the same folder, bucket and prefix...), where
      * thumbnails would replace the originals. NULL: never. */
