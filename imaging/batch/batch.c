@@ -388,11 +388,11 @@ int batch_run(batch_t *b, char *err, size_t errsz)
     free(b->stats);
     b->stats = stage_set_finish(&set, &b->nstats);
     counter_stop(&counter);
+    bool fatal = run.fatal[0] != '\0';
     if (keeping) /* and writes what the last changes left, unless the run failed */
-        pages_stop(&pages, set.ok && run.fatal[0] == '\0');
+        pages_stop(&pages, ok && !fatal);
     pthread_cond_destroy(&run.set_up);
     pthread_mutex_destroy(&run.mu);
-    bool fatal = run.fatal[0] != '\0';
     if (fatal)
         snprintf(err, errsz, "%s", run.fatal);
     else if (!ok)

@@ -29,6 +29,13 @@ static void busy(reporter_t *r)
         r->busy_since = now_ns();
 }
 
+/* Calls the rest hook if the work is at rest (the caller holds mu). */
+static void maybe_rest(reporter_t *r)
+{
+    if (r->rest != NULL && r->busy_since == 0 && !r->listing_pass)
+        r->rest(r->rest_ctx, r->passes_ended);
+}
+
 /* The work going on is over, unless a pass is being listed or a source is not settled yet (the
  * caller holds mu). */
 static void maybe_idle(reporter_t *r)
@@ -36,16 +43,8 @@ static void maybe_idle(reporter_t *r)
     if (r->busy_since != 0 && !r->listing_pass && r->settled >= r->found) {
         r->busy_ns += now_ns() - r->busy_since;
         r->busy_since = 0;
-        if (r->rest != NULL)
-            r->rest(r->rest_ctx, r->passes_ended);
+        maybe_rest(r);
     }
-}
-
-/* Calls the rest hook if the work is at rest (the caller holds mu). */
-static void maybe_rest(reporter_t *r)
-{
-    if (r->rest != NULL && r->busy_since == 0 && !r->listing_pass)
-        r->rest(r->rest_ctx, r->passes_ended);
 }
 
 void reporter_changed(reporter_t *r)
@@ -184,15 +183,23 @@ void reporter_removed(reporter_t *r, const char *addr, bool dry_run)
     pthread_mutex_unlock(&r->mu);
 }
 
-void reporter_pages(reporter_t *r, const char *dst, unsigned written, unsigned removed)
+/* reporter_note's line (the caller holds mu). */
+static void note(reporter_t *r, const char *path, const char *text)
 {
-    pthread_mutex_lock(&r->mu);
     if (!r->quiet) {
         bar_clear(r);
-        fprintf(stderr, "thumbgen: %s: gallery: %u page%s written, %u removed (open %s)\n", dst,
-                written, written == 1 ? "" : "s", removed, GALLERY_PAGE);
+        fprintf(stderr, "thumbgen: %s: %s\n", path, text);
         bar_draw(r);
     }
+}
+
+void reporter_pages(reporter_t *r, const char *dst, unsigned written, unsigned removed)
+{
+    char text[160];
+    snprintf(text, sizeof text, "gallery: %u page%s written, %u removed (open %s)", written,
+             written == 1 ? "" : "s", removed, GALLERY_PAGE);
+    pthread_mutex_lock(&r->mu);
+    note(r, dst, text);
     manifest_pages(r->manifest, written, removed);
     pthread_mutex_unlock(&r->mu);
 }
@@ -200,11 +207,7 @@ void reporter_pages(reporter_t *r, const char *dst, unsigned written, unsigned r
 void reporter_note(reporter_t *r, const char *path, const char *text)
 {
     pthread_mutex_lock(&r->mu);
-    if (!r->quiet) {
-        bar_clear(r);
-        fprintf(stderr, "thumbgen: %s: %s\n", path, text);
-        bar_draw(r);
-    }
+    note(r, path, text);
     pthread_mutex_unlock(&r->mu);
 }
 

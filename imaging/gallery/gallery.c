@@ -248,7 +248,9 @@ void gallery_gone(gallery_t *g, const char *rel)
 void gallery_pass_start(gallery_t *g)
 {
     pthread_mutex_lock(&g->mu);
-    g->pass += g->passes_begun++ > 0; /* (the first is pass 1, as a run without passes is) */
+    if (g->began_passes) /* (the first is pass 1, as a run without passes is) */
+        g->pass++;
+    g->began_passes = true;
     pthread_mutex_unlock(&g->mu);
 }
 

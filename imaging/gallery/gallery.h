@@ -71,8 +71,8 @@ void gallery_task(gallery_t *g, const task_t *t);
 /* Records that the output at addr (as the store names it) was removed (--prune). */
 void gallery_removed(gallery_t *g, const char *addr);
 
-/* The source at rel (relative to SRC) was deleted or moved away under --watch --prune: a failure
- * or name clash its page lists goes with it (its thumbnails go through gallery_removed). */
+/* The source at rel (relative to SRC) was deleted or moved away under --watch: a failure or name
+ * clash its page lists goes with it (its thumbnails go through gallery_removed, with --prune). */
 void gallery_gone(gallery_t *g, const char *rel);
 
 /* --watch: a pass over the whole of SRC begins (the first is pass 1, the next 2, ...): every

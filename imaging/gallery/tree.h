@@ -30,9 +30,10 @@ struct gallery {
     /* The pass over SRC being listed or settled (1: the first, or a run's only listing; under
      * --watch each gallery_pass_start begins the next): each failure and clash records the
      * pass that last settled it, so that gallery_write drops those a whole pass did not. */
-    unsigned pass, passes_begun;
-    bool checked; /* a gallery_write has looked for each stored folder's page (and --force has
-                   * rewritten them all): later writes of a --watch write only what changed */
+    unsigned pass;
+    bool began_passes; /* gallery_pass_start was called */
+    bool checked;      /* a gallery_write has looked for each stored folder's page (and --force has
+                        * rewritten them all): later writes of a --watch write only what changed */
 };
 
 /* The folder rel (n bytes), its state loaded from the store the first time it is asked for

@@ -189,7 +189,7 @@ static bool apply(watch_src_t *ws, source_sink_t *k, const change_t *c, bool for
                 forget(ws, (int)wd);
             }
         }
-        *rescan |= forgetting; /* what came from it is found by the rescan's pruning */
+        *rescan |= forgetting; /* what came from it is found by the rescan (pruned, forgotten) */
         break;
     }
     }
