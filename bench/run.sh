@@ -45,8 +45,9 @@
 #                 sharp.cache(false), 2 or 4 images in flight in one process
 #   vips xN       vipsthumbnail (Debian's libvips), one process per CPU (xargs -P)
 #   tg-base       with THUMBGEN_BASE=/path/to/another/thumbgen: that build, in the same rounds
-# Rounds are interleaved (every tool on every workload, then again), after one warm-up pass; the
-# RAW, video and animation workloads likewise, each on its own. Printed: median wall time per tool
+# Rounds are interleaved (every tool on every workload, then again), after one warm-up pass, and
+# each round starts with the next tool (rotated); the RAW, video and animation workloads likewise,
+# each on its own. Printed: median wall time per tool
 # and workload, the best peer's, and thumbgen's ratio to it (below 1: thumbgen is faster); the
 # median peak RSS of each run's largest process; then each later workload's medians and targets.
 set -euo pipefail
@@ -191,12 +192,16 @@ tools="thumbgen"
 tools="$tools $peers"
 tools_for() { if [ "$1" = two-sizes ]; then echo "thumbgen"; [ -n "${THUMBGEN_BASE:-}" ] && echo tg-base; else echo "$tools"; fi; }
 
+# rotated R TOOL...: the tools, starting from the (R-1)th: each round starts with another tool, so
+# no tool is always the first after another workload (on a VM that slot measured ~7% slower, a
+# bias that would otherwise sit in every median of one tool).
+rotated() { local r=$1; shift; local a=("$@"); for ((i = 0; i < $#; i++)); do echo "${a[$(((i + r - 1) % $#))]}"; done; }
 echo "bench: warming up..." >&2
 for wl in $workloads; do for tool in $(tools_for "$wl"); do run_one "$wl" "$tool" >/dev/null; done; done
 for r in $(seq 1 "$rounds"); do
   echo "bench: round $r of $rounds..." >&2
   for wl in $workloads; do
-    for tool in $(tools_for "$wl"); do echo "$wl $tool $(run_one "$wl" "$tool")" >> "$work/results"; done
+    for tool in $(rotated "$r" $(tools_for "$wl")); do echo "$wl $tool $(run_one "$wl" "$tool")" >> "$work/results"; done
   done
 done
 
@@ -209,7 +214,7 @@ measure() {
   for tool; do "$fn" "$tool" >/dev/null; done
   for r in $(seq 1 "$rounds"); do
     echo "bench: $name round $r of $rounds..." >&2
-    for tool; do echo "$tool $("$fn" "$tool")" >> "$work/$name"; done
+    for tool in $(rotated "$r" "$@"); do echo "$tool $("$fn" "$tool")" >> "$work/$name"; done
   done
 }
 med() { awk -v t="$2" -v k="${3:-2}" '$1==t{print $k}' "$work/$1" | median; }
