@@ -86,6 +86,11 @@ static void clips_of_every_kind(void **state)
     char *m = slurp(dirs.manifest);
     assert_non_null(strstr(m, "h264.mp4\",\"status\":\"made\""));
     assert_non_null(strstr(m, "\"kind\":\"video\",\"duration\":3.000"));
+    /* The codec, a field the family alone puts (core/task.h, meta_put), as Python's json reads it.
+     */
+    expect_manifest(dirs.manifest, "'src$=h264.mp4'", "codec", "\"h264\"");
+    expect_manifest(dirs.manifest, "'src$=vp9.webm'", "codec", "\"vp9\"");
+    expect_manifest(dirs.manifest, "'src$=hlg.mov'", "codec", "\"hevc\"");
     /* --no-video: clips skipped, counted, never failed. */
     r = tg_run(BIN, dirs.src, dirs.dst, "--no-video", "--force", NULL);
     expect_run(&r, 0, 0, 0, 5, 0);

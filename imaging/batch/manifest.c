@@ -115,6 +115,14 @@ void manifest_task(FILE *f, const char *src, const task_t *t, const char *status
         fputs(",\"blurhash\":", f);
         json_str(f, t->meta.blurhash);
     }
+    for (int i = 0; t != NULL && i < META_MORE && t->meta.more[i].key[0] != '\0'; i++) {
+        const meta_field_t *m = &t->meta.more[i];
+        fprintf(f, ",\"%s\":", m->key); /* letters and '_' (meta_valid) */
+        if (m->str[0] != '\0')
+            json_str(f, m->str);
+        else
+            fprintf(f, "%.15g", m->num);
+    }
     if (t != NULL && t->owner != NULL) {
         fputs(",\"reason\":\"name clash\",", f);
         name_field(f, "owner", t->owner);

@@ -20,8 +20,8 @@ FILE *manifest_open(const char *path);
 
 /* {"src":SRC,"status":STATUS, each output's "dst", "width", "height", "bytes" (null unless made;
  * several outputs also as "outputs":[...]; dst null when skipped), "error":ERR, a clip's "kind"
- * and "duration", a clash loser's "reason":"name clash" and "owner"}. t may be NULL (a failure
- * that is no task's). */
+ * and "duration", every pair a family put in t->meta.more (core/task.h), a clash loser's
+ * "reason":"name clash" and "owner"}. t may be NULL (a failure that is no task's). */
 void manifest_task(FILE *f, const char *src, const task_t *t, const char *status, const char *err);
 
 /* {"src":null,"status":"removed" (dry_run: "would_remove"),"dst":ADDR} */

@@ -1,5 +1,6 @@
 #include "core/task.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,4 +77,45 @@ const char *task_status_name(task_status_t s)
 {
     static const char *const names[] = {"made", "up_to_date", "skipped", "failed", "not_attempted"};
     return names[s];
+}
+
+/* A key as meta_put makes them: 1 to 15 of a-z and '_', NUL-terminated in its array. */
+static bool key_ok(const char *k)
+{
+    size_t n = strnlen(k, sizeof((meta_field_t *)0)->key);
+    return n > 0 && n < sizeof((meta_field_t *)0)->key &&
+           strspn(k, "abcdefghijklmnopqrstuvwxyz_") == n;
+}
+
+int meta_put(task_meta_t *m, const char *key, const char *str, double num)
+{
+    for (int i = 0; i < META_MORE; i++) {
+        meta_field_t *f = &m->more[i];
+        if (f->key[0] != '\0')
+            continue;
+        if (!key_ok(key) || !isfinite(num) ||
+            (str != NULL && (str[0] == '\0' || strlen(str) >= sizeof f->str)))
+            return -1;
+        snprintf(f->key, sizeof f->key, "%s", key);
+        snprintf(f->str, sizeof f->str, "%s", str ? str : "");
+        f->num = num;
+        return 0;
+    }
+    return -1;
+}
+
+bool meta_valid(const task_meta_t *m)
+{
+#define ENDS(a) (memchr((a), 0, sizeof(a)) != NULL)
+    if (!ENDS(m->kind) || !ENDS(m->mime) || !ENDS(m->thumbhash) || !ENDS(m->blurhash) ||
+        !isfinite(m->duration) || m->duration < 0)
+        return false;
+    for (int i = 0; i < META_MORE; i++) {
+        const meta_field_t *f = &m->more[i];
+        if (!ENDS(f->key) || !ENDS(f->str) || !isfinite(f->num) ||
+            (f->key[0] != '\0' && !key_ok(f->key)))
+            return false;
+    }
+    return true;
+#undef ENDS
 }

@@ -27,10 +27,20 @@ typedef enum {
     TASK_NSTATUS
 } task_status_t;
 
+/* A field of the manifest line that nothing else reads, put by the family that knows it
+ * (meta_put): "key":str, or "key":num where str is "". */
+#define META_MORE 4
+typedef struct meta_field {
+    char key[16]; /* lower-case letters and '_'; "": unused */
+    char str[48];
+    double num;
+} meta_field_t;
+
 /* What a codec family learnt of its source, filled in by the family that knows it (in the
- * decoder), carried whole to thumbgen's process (decoder/proto.h) and read by the manifest writer
- * and the cache's PNG keys: a new field is added here, set by its family and written by its
- * reader, nowhere between. Plain data, no pointers; strings NUL-terminated in their arrays. */
+ * decoder), carried whole to thumbgen's process (decoder/proto.h). The typed fields have readers
+ * of their own (the gallery, the cache's PNG keys, --stats); a field for the manifest alone goes
+ * in `more` through meta_put, in its family's file and nowhere else: the writer writes them all.
+ * Plain data, no pointers; strings NUL-terminated in their arrays. */
 typedef struct task_meta {
     char kind[16];         /* "video" for a clip's poster frame; "": not said */
     char mime[64];         /* the MIME type, found when the run asks for it (o->want_mime) */
@@ -39,7 +49,17 @@ typedef struct task_meta {
     char thumbhash[40];    /* --placeholder thumbhash: the smallest thumbnail's, base64; "": none */
     char blurhash[32];     /* --placeholder blurhash: the smallest thumbnail's; "": none */
     bool fast_jpeg;        /* made by the JPEG fast path (decoder/jpegfast.h), for --stats */
+    meta_field_t more[META_MORE];
 } task_meta_t;
+
+/* Puts "key":str (str not NULL, not "") or "key":num into m->more for the manifest line. -1 when
+ * key is not lower-case letters and '_', or key or str is too long, or m->more is full: nothing
+ * is put (a manifest field is never worth failing a thumbnail for). */
+int meta_put(task_meta_t *m, const char *key, const char *str, double num);
+
+/* Whether m, received from a decoder (which runs codecs on untrusted bytes), is well formed:
+ * every string NUL-terminated in its array, every key as meta_put makes them, numbers finite. */
+bool meta_valid(const task_meta_t *m);
 
 typedef struct thumb_out {
     void *buf; /* encoded bytes (malloc'd; see above), NULL until made */

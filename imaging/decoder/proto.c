@@ -5,9 +5,7 @@
 
 bool dec_reply_valid(const dec_reply_t *r, int nouts)
 {
-    const task_meta_t *m = &r->meta;
-    if (!memchr(m->kind, 0, sizeof m->kind) || !memchr(m->mime, 0, sizeof m->mime) ||
-        !isfinite(m->duration) || m->duration < 0)
+    if (!meta_valid(&r->meta))
         return false;
     if (r->magic != DEC_MAGIC || r->errlen > DEC_MAX_ERR || r->nouts < 0 ||
         r->nouts > THUMB_MAX_SIZES || (r->status == TASK_MADE && r->nouts != nouts) ||

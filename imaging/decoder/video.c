@@ -367,6 +367,7 @@ static void video_make(const thumb_opts_t *o, task_t *t)
     t->meta.duration = duration;
     const AVStream *st = c.fmt->streams[c.stream];
     const AVCodecParameters *par = st->codecpar;
+    meta_put(&t->meta, "codec", avcodec_get_name(par->codec_id), 0);
     if ((uint64_t)par->width * (uint64_t)par->height > o->max_pixels) {
         task_fail(t, TASK_FAILED, "frame too large: %dx%d pixels, limit %llu (see --max-pixels)",
                   par->width, par->height, (unsigned long long)o->max_pixels);

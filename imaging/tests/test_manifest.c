@@ -1,5 +1,5 @@
 /* The manifest's JSON string encoder: every string it writes is valid JSON holding valid UTF-8,
- * whatever bytes a file name holds. */
+ * whatever bytes a file name holds; and the fields a family adds on its own. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -54,11 +54,36 @@ static void invalid_utf8(void **state)
     assert_true(utf8_valid("\xf0\x9f\x93\xb7"));
 }
 
+/* The pairs a family put (meta_put) follow the fields every line has: a string escaped, a number
+ * as the shortest decimal that reads back the same at 15 digits. */
+static void more_fields(void **state)
+{
+    (void)state;
+    task_t *t = task_new("a.mp4", 0);
+    assert_non_null(t);
+    t->status = TASK_SKIPPED;
+    assert_int_equal(meta_put(&t->meta, "codec", "h\"264", 0), 0);
+    assert_int_equal(meta_put(&t->meta, "fps", NULL, 29.97), 0);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    manifest_task(f, "a.mp4", t, "skipped", NULL);
+    fclose(f);
+    assert_string_equal(buf,
+                        "{\"src\":\"a.mp4\",\"status\":\"skipped\",\"dst\":null,\"width\":null,"
+                        "\"height\":null,\"bytes\":null,\"error\":null,"
+                        "\"codec\":\"h\\\"264\",\"fps\":29.97}\n");
+    free(buf);
+    task_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(strings),
         cmocka_unit_test(invalid_utf8),
+        cmocka_unit_test(more_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

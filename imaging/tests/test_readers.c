@@ -1,6 +1,7 @@
 /* Unit tests of the two readers of bytes that another process wrote: the freedesktop store's PNG
  * text reader (any program may write the cache) and the worker's check of a decoder's reply (a
  * decoder parses hostile files and is never trusted). */
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -171,6 +172,43 @@ static void reply_validation(void **state)
     r = ok;
     r.nouts = THUMB_MAX_SIZES + 1;
     assert_false(dec_reply_valid(&r, THUMB_MAX_SIZES + 1));
+    /* The metadata a decoder sends: every string ends inside its array, keys are words. */
+    r = ok;
+    memset(r.meta.thumbhash, 'A', sizeof r.meta.thumbhash);
+    assert_false(dec_reply_valid(&r, 2));
+    r = ok;
+    assert_int_equal(meta_put(&r.meta, "codec", "h264", 0), 0);
+    assert_int_equal(meta_put(&r.meta, "fps", NULL, 29.97), 0);
+    assert_true(dec_reply_valid(&r, 2));
+    r.meta.more[1].num = NAN;
+    assert_false(dec_reply_valid(&r, 2));
+    r.meta.more[1].num = 1;
+    memcpy(r.meta.more[0].key, "co\"dec", 7); /* would break out of the manifest's string */
+    assert_false(dec_reply_valid(&r, 2));
+    r = ok;
+    memset(r.meta.more[0].str, 'x', sizeof r.meta.more[0].str);
+    memcpy(r.meta.more[0].key, "k", 2);
+    assert_false(dec_reply_valid(&r, 2));
+}
+
+/* meta_put refuses what the manifest could not carry, and stops when the pairs are full. */
+static void meta_put_bounds(void **state)
+{
+    (void)state;
+    task_meta_t m = {0};
+    assert_int_equal(meta_put(&m, "Codec", "x", 0), -1);            /* not lower case */
+    assert_int_equal(meta_put(&m, "a_key_too_long_x", "x", 0), -1); /* 16 bytes */
+    assert_int_equal(meta_put(&m, "k", "", 0), -1);                 /* an empty string */
+    assert_int_equal(meta_put(&m, "k", NULL, INFINITY), -1);
+    char big[sizeof m.more[0].str + 1];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    assert_int_equal(meta_put(&m, "k", big, 0), -1);
+    assert_string_equal(m.more[0].key, "");
+    for (int i = 0; i < META_MORE; i++)
+        assert_int_equal(meta_put(&m, "k", NULL, i), 0);
+    assert_int_equal(meta_put(&m, "k", NULL, 9), -1);
+    assert_true(meta_valid(&m));
 }
 
 int main(void)
@@ -179,6 +217,7 @@ int main(void)
         cmocka_unit_test(pngtext_reads_all_three_kinds),
         cmocka_unit_test(pngtext_refuses_damage),
         cmocka_unit_test(reply_validation),
+        cmocka_unit_test(meta_put_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
