@@ -97,7 +97,8 @@ static int teardown_mount(void **state)
  * it (1 s on exFAT, 2 s on FAT). Every thumbnail is made (FAT refuses chmod: the kernel's vfat
  * with EPERM, fusefat with ENOSYS, so the mode is given at creation); after a remount a rerun
  * finds every one up to date rather than remaking each (fusefat sets the time anew on a rename),
- * and a source changed since is remade. */
+ * also a source dated before 1980 or after 2107, which the filesystem cannot keep; and a source
+ * changed since is remade. */
 static void rerun_is_up_to_date(void)
 {
     if (!mounted) {
@@ -110,6 +111,9 @@ static void rerun_is_up_to_date(void)
     tree_list(TESTDATA "/photos", &tree);
     const char *src = test_dirs.src, *dst = test_dirs.dst;
     shf("cp -rp '%s/photos/.' '%s'", TESTDATA, src);
+    assert_true(tree.ngood >= 3);
+    shf("touch -d '1975-06-01 12:00:01' '%s/%s'", src, tree.good[1]);
+    shf("touch -d '2110-01-01 00:00:01' '%s/%s'", src, tree.good[2]);
     proc_result_t r = tg_run(THUMBGEN_BIN, src, dst, NULL);
     expect_run(&r, 0, tree.ngood, 0, 0, 0);
     assert_int_equal(count_outputs(dst, NULL), tree.ngood);
