@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/arena.h"
 #include "core/naming.h"
 #include "gallery/model.h"
 #include "gallery/tree.h"
@@ -42,13 +43,8 @@ g_folder_t *g_folder_at(gallery_t *g, const char *rel, size_t n)
         free(key);
         return g->last = *slot;
     }
-    if (g->n == g->cap) {
-        size_t cap = g->cap ? 2 * g->cap : 64;
-        g_folder_t **v = realloc(g->list, cap * sizeof *v);
-        if (v != NULL)
-            g->list = v, g->cap = cap;
-    }
-    if (key != NULL && g->n < g->cap && (f = calloc(1, sizeof *f)) != NULL)
+    if (key != NULL && grow(&g->list, g->n, &g->cap, sizeof *g->list) &&
+        (f = calloc(1, sizeof *f)) != NULL)
         f->rel = key, f->rellen = n;
     if (f == NULL || tsearch(f, &g->folders, folder_cmp) == NULL) {
         free(key);

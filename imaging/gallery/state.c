@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/arena.h"
 #include "gallery/model.h"
 
 #define STATE_VERSION "2"
@@ -278,14 +279,8 @@ static bool keep_line(g_folder_t *f, char *line, bool plain, size_t *cap, char *
         return false;
     if (n < KEY_FIELD + 1)
         return false;
-    if (f->nlines == *cap) {
-        size_t bigger = *cap ? 2 * *cap : 64;
-        g_line_t *grown = realloc(f->lines, bigger * sizeof *grown);
-        if (grown == NULL)
-            return false;
-        f->lines = grown;
-        *cap = bigger;
-    }
+    if (!grow(&f->lines, f->nlines, cap, sizeof *f->lines))
+        return false;
     size_t keylen =
         n > KEY_FIELD + 1 ? (size_t)(v[KEY_FIELD + 1] - 1 - v[KEY_FIELD]) : strlen(v[KEY_FIELD]);
     size_t srclen = (size_t)(v[2] - 1 - v[1]);
