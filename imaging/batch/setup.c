@@ -106,10 +106,8 @@ batch_t *batch_open(const batch_cfg_t *cfg, done_t *done, char *err, size_t errs
         snprintf(err, errsz, "out of memory");
     else
         b->cfg.dst = b->place = store_place(b->dst, cfg->src, err, errsz);
-    if (b->place == NULL || !open_all(b, err, errsz)) {
-        batch_close(b);
-        return NULL;
-    }
+    if (b->place == NULL || !open_all(b, err, errsz))
+        batch_close(b), b = NULL;
     return b;
 }
 

@@ -153,11 +153,9 @@ static bool clip_open(clip_t *c, task_t *t)
         return false;
     }
     c->dec->thread_count = 1; /* parallelism is across files */
-    if ((rc = avcodec_open2(c->dec, codec, NULL)) < 0) {
+    if ((rc = avcodec_open2(c->dec, codec, NULL)) < 0)
         fail_av(t, "cannot decode a frame", rc);
-        return false;
-    }
-    return true;
+    return rc >= 0;
 }
 
 /* The clip's length in seconds, or 0 when it does not say. */

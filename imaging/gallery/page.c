@@ -348,9 +348,7 @@ char *page_html(const g_folder_t *f, const g_site_t *site, size_t *len)
     free(thumbs);
     free(subs);
     free(probs);
-    if (fclose(o) != 0 || !ok) {
-        free(buf);
-        return NULL;
-    }
+    if (fclose(o) != 0 || !ok)
+        free(buf), buf = NULL;
     return buf;
 }

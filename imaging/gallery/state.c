@@ -126,10 +126,8 @@ static g_problem_t *problem_from(char **v, int n, bool clash)
     p->clash = clash;
     p->src = strdup(v[1]);
     p->text = strdup(v[2]);
-    if (p->src == NULL || p->text == NULL) {
-        g_problem_free(p);
-        return NULL;
-    }
+    if (p->src == NULL || p->text == NULL)
+        g_problem_free(p), p = NULL;
     return p;
 }
 
@@ -415,9 +413,7 @@ char *state_format(const g_folder_t *f, const g_site_t *site, size_t *len)
         fputc('\n', out);
     }
     free(v);
-    if (fclose(out) != 0 || !ok) {
-        free(buf);
-        return NULL;
-    }
+    if (fclose(out) != 0 || !ok)
+        free(buf), buf = NULL;
     return buf;
 }

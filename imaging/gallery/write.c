@@ -71,10 +71,8 @@ static g_sub_t *summary(gallery_t *g, const g_folder_t *f)
         memcpy(s->hash, subs[i]->hash, sizeof s->hash);
     }
     free(subs);
-    if (!ok) {
-        g_sub_free(s);
-        return NULL;
-    }
+    if (!ok)
+        g_sub_free(s), s = NULL;
     return s;
 }
 

@@ -39,11 +39,9 @@ int s3_conf_from_env(s3_conf_t *c, char *err, size_t errsz)
         snprintf(err, errsz, "no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
         return -1;
     }
-    if (c->region == NULL) {
+    if (c->region == NULL)
         snprintf(err, errsz, "out of memory");
-        return -1;
-    }
-    return 0;
+    return c->region != NULL ? 0 : -1;
 }
 
 void s3_conf_free(s3_conf_t *c)
