@@ -22,10 +22,7 @@
  * returns; the returned error is what we report, once, as "thumbgen: PATH: reason". */
 static void quiet_log(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer data)
 {
-    (void)domain;
-    (void)level;
-    (void)msg;
-    (void)data;
+    (void)domain, (void)level, (void)msg, (void)data;
 }
 
 void thumb_global_setup(int vips_threads_per_image)
@@ -235,6 +232,16 @@ static int turn(VipsImage **im, int orientation)
     return 0;
 }
 
+/* Records the source as shown: w x h, turned upright when turned, and its MIME type if wanted. */
+static void shown(const thumb_opts_t *o, task_t *t, const char *loader, int w, int h, bool turned)
+{
+    t->meta.width = turned ? h : w;
+    t->meta.height = turned ? w : h;
+    const char *mime = o->want_mime ? cachepng_mime(loader, t->rel) : NULL;
+    if (mime != NULL)
+        snprintf(t->meta.mime, sizeof t->meta.mime, "%s", mime);
+}
+
 /* The work of vips_make once the input is open. */
 static void make_from(const thumb_opts_t *o, task_t *t, input_t *in, const char *loader)
 {
@@ -272,13 +279,7 @@ static void make_from(const thumb_opts_t *o, task_t *t, input_t *in, const char 
                              .export_profile = in->export_profile};
         if (icc)
             vips_image_get_blob(hdr, VIPS_META_ICC_NAME, &js.icc, &js.icc_len);
-        if (!o->no_rotate && orientation >= 5)
-            t->meta.width = h, t->meta.height = w;
-        else
-            t->meta.width = w, t->meta.height = h;
-        const char *mime = o->want_mime ? cachepng_mime(loader, t->rel) : NULL;
-        if (mime != NULL)
-            snprintf(t->meta.mime, sizeof t->meta.mime, "%s", mime);
+        shown(o, t, loader, w, h, !o->no_rotate && orientation >= 5);
         bool done = jpegfast_make(o, t, &js);
         g_object_unref(hdr);
         if (done)
@@ -311,23 +312,15 @@ static void make_from(const thumb_opts_t *o, task_t *t, input_t *in, const char 
                   h, (unsigned long long)o->max_pixels);
         return;
     }
-    if (!o->no_rotate && orientation >= 5) {
-        int tmp = w;
-        w = h;
-        h = tmp;
-    }
-    t->meta.width = w;
-    t->meta.height = h;
-    const char *mime = o->want_mime ? cachepng_mime(loader, t->rel) : NULL;
-    if (mime != NULL)
-        snprintf(t->meta.mime, sizeof t->meta.mime, "%s", mime);
+    bool turned = !o->no_rotate && orientation >= 5;
+    shown(o, t, loader, w, h, turned);
+    w = t->meta.width, h = t->meta.height;
 
     /* Several sizes from one decode: each derived size is made to the size the loader gives it
      * (asked before the decode, which then has the source to itself); with --crop the decode
      * fills the largest box uncropped, and every size is cropped from it. */
     int big = thumb_largest(o, w, h);
     thumb_dims_t dims[THUMB_MAX_SIZES] = {{0, 0}};
-    bool turned = !o->no_rotate && orientation >= 5;
     for (int i = 0; i < o->nsizes && o->crop == CROP_NONE && !in->animated; i++)
         if (i != big)
             dims[i] = probe(o, &o->sizes[i], in, turned);
