@@ -129,12 +129,9 @@ static bool clip_open(clip_t *c, task_t *t)
     else
         avformat_free_context(c->fmt);
     av_dict_free(&opts);
-    if (rc < 0) {
+    if (rc < 0)
         c->fmt = NULL; /* freed by avformat_open_input */
-        fail_av(t, "cannot read the clip", rc);
-        return false;
-    }
-    if ((rc = avformat_find_stream_info(c->fmt, NULL)) < 0) {
+    if (rc < 0 || (rc = avformat_find_stream_info(c->fmt, NULL)) < 0) {
         fail_av(t, "cannot read the clip", rc);
         return false;
     }
@@ -377,14 +374,10 @@ static void video_make(const thumb_opts_t *o, task_t *t)
                      ? av_q2d(par->sample_aspect_ratio)
                      : 1;
     int w = (int)lround(par->width * sar), h = par->height;
-    if (turn == 90 || turn == 270) {
-        int tmp = w;
-        w = h;
-        h = tmp;
-    }
-    t->meta.width = w;
-    t->meta.height = h;
-    int big = thumb_largest(o, w, h);
+    bool side = turn == 90 || turn == 270;
+    t->meta.width = side ? h : w;
+    t->meta.height = side ? w : h;
+    int big = thumb_largest(o, t->meta.width, t->meta.height);
     if ((small = poster(o, &c, t, duration, &o->sizes[big], turn)) == NULL)
         goto done;
     thumb_sizes(o, t, small, big);
