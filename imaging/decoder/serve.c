@@ -32,9 +32,7 @@ decoder_hook_fn decoder_test_hook;
 /* GLib ends the process when an allocation fails (g_error); say why first. */
 static void fatal_log(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer data)
 {
-    (void)domain;
-    (void)level;
-    (void)data;
+    (void)domain, (void)level, (void)data;
     _exit(msg && strstr(msg, "allocate") ? DEC_EXIT_OOM : 70);
 }
 

@@ -5,8 +5,7 @@
 
 static bool stop_at_first(void *ctx, const s3_obj_t *obj)
 {
-    (void)ctx;
-    (void)obj;
+    (void)ctx, (void)obj;
     return false;
 }
 
