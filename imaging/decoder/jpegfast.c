@@ -111,10 +111,8 @@ static bool decode(const void *data, size_t len, int m, int w, int h, pixels_t *
     if (jpeg_read_header(&ci, TRUE) != JPEG_HEADER_OK || ci.data_precision != 8 || ci.arith_code ||
         (int)ci.image_width != w || (int)ci.image_height != h ||
         !((ci.jpeg_color_space == JCS_YCbCr && ci.num_components == 3) ||
-          (ci.jpeg_color_space == JCS_GRAYSCALE && ci.num_components == 1))) {
-        jpeg_destroy_decompress(&ci);
-        return false;
-    }
+          (ci.jpeg_color_space == JCS_GRAYSCALE && ci.num_components == 1)))
+        longjmp(err.jump, 1); /* refused, as libjpeg's own errors are */
     ci.scale_num = (unsigned)m;
     ci.scale_denom = 8;
     ci.out_color_space = ci.jpeg_color_space == JCS_GRAYSCALE ? JCS_GRAYSCALE : JCS_RGB;
@@ -122,10 +120,8 @@ static bool decode(const void *data, size_t len, int m, int w, int h, pixels_t *
     int ow = (int)ci.output_width, oh = (int)ci.output_height, nb = ci.output_components;
     size_t stride = (size_t)ow * (size_t)nb;
     px = malloc(stride * (size_t)oh + 64); /* libswscale may read a little past the end */
-    if (px == NULL) {
-        jpeg_destroy_decompress(&ci);
-        return false;
-    }
+    if (px == NULL)
+        longjmp(err.jump, 1);
     while (ci.output_scanline < ci.output_height) {
         JSAMPROW row = px + stride * ci.output_scanline;
         jpeg_read_scanlines(&ci, &row, 1);
