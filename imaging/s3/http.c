@@ -360,15 +360,11 @@ int s3_request(s3_client_t *c, const s3_req_t *r, s3_err_t *err)
             again = !cancelled && classify(c, res, err);
         }
         curl_slist_free_all(hdrs);
-        if (cancelled) {
-            err->kind = S3E_CANCELLED;
-            snprintf(err->msg, sizeof err->msg, "cancelled");
+        if (!cancelled && (err->kind == S3E_NONE || !again || attempt >= c->conf->retries))
             break;
-        }
-        if (err->kind == S3E_NONE || !again || attempt >= c->conf->retries)
-            break;
-        atomic_fetch_add(&c->conf->n_retry, 1);
-        if (!backoff(c, ++attempt)) {
+        if (!cancelled)
+            atomic_fetch_add(&c->conf->n_retry, 1);
+        if (cancelled || !backoff(c, ++attempt)) {
             err->kind = S3E_CANCELLED;
             snprintf(err->msg, sizeof err->msg, "cancelled");
             break;
