@@ -73,10 +73,8 @@ void claims_settle(src_file_t *files, size_t n)
 uint32_t shard_of(const char *rel, uint32_t n)
 {
     uint64_t h = 14695981039346656037ull; /* FNV-1a, 64 bits */
-    for (const unsigned char *p = (const unsigned char *)rel; *p; p++) {
-        h ^= *p;
-        h *= 1099511628211ull;
-    }
+    for (const unsigned char *p = (const unsigned char *)rel; *p; p++)
+        h = (h ^ *p) * 1099511628211ull;
     return n > 1 ? (uint32_t)(h % n) : 0;
 }
 

@@ -7,10 +7,8 @@
 static uint64_t hash(const char *key, size_t len)
 {
     uint64_t h = 14695981039346656037ull; /* FNV-1a, then mixed so the low bits spread */
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)key[i];
-        h *= 1099511628211ull;
-    }
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)key[i]) * 1099511628211ull;
     return h ^ (h >> 29);
 }
 

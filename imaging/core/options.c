@@ -179,12 +179,8 @@ bool parse_colour(const char *text, double rgb[3])
     int used = 0;
     if (text == NULL)
         return false;
-    if (strcmp(text, "white") == 0) {
-        rgb[0] = rgb[1] = rgb[2] = 255;
-        return true;
-    }
-    if (strcmp(text, "black") == 0) {
-        rgb[0] = rgb[1] = rgb[2] = 0;
+    if (strcmp(text, "white") == 0 || strcmp(text, "black") == 0) {
+        rgb[0] = rgb[1] = rgb[2] = text[0] == 'w' ? 255 : 0;
         return true;
     }
     if (text[0] == '#') {
