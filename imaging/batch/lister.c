@@ -54,11 +54,12 @@ static void expect_file(lister_t *l, const src_file_t *f)
     task_free(t);
 }
 
-/* Reports a task settled here and frees it. */
-static void settle(lister_t *l, task_t *t)
+/* Reports a task settled here and frees it. Returns NULL: no task is left to emit. */
+static task_t *settle(lister_t *l, task_t *t)
 {
     reporter_task(l->rep, t);
     task_free(t);
+    return NULL;
 }
 
 /* Reports f skipped, for the reason why (and, for a name clash, the owner of its name, which the
@@ -97,8 +98,7 @@ static task_t *file_task(lister_t *l, const src_file_t *f)
     t->size = f->size;
     if (!named) {
         task_fail(t, TASK_FAILED, "cannot name its thumbnail: %s", err);
-        settle(l, t);
-        return NULL;
+        return settle(l, t);
     }
     if (expecting(l))
         pruner_expect(l->prune, t);
@@ -109,8 +109,7 @@ static task_t *file_task(lister_t *l, const src_file_t *f)
         up_to_date = ops->fresh(l->store, t, i);
     if (up_to_date) {
         t->status = TASK_UP_TO_DATE;
-        settle(l, t);
-        return NULL;
+        return settle(l, t);
     }
     /* Asked with --force too: a record held for it goes once it is made (t->held). */
     int verdict = ops->verdict_before != NULL ? ops->verdict_before(l->store, t) : 0;
@@ -120,13 +119,11 @@ static task_t *file_task(lister_t *l, const src_file_t *f)
                   "again)",
                   t->fail.dst);
         t->failed_before = true;
-        settle(l, t);
-        return NULL;
+        return settle(l, t);
     }
     if (verdict == RECORD_SKIPPED && !l->force) { /* the decoder's words, as when it said them */
         task_fail(t, TASK_SKIPPED, "not an image");
-        settle(l, t);
-        return NULL;
+        return settle(l, t);
     }
     return t;
 }
@@ -162,8 +159,7 @@ static bool lister_emit(source_sink_t *k, src_file_t *files, size_t n)
         }
         if (t != NULL && done_fired(l->full)) { /* counted, never decoded: the store is full */
             t->status = TASK_NOT_ATTEMPTED;
-            settle(l, t);
-            t = NULL;
+            t = settle(l, t);
         }
         if (t != NULL && l->dry_run) {
             reporter_would_make(l->rep, t);
