@@ -232,9 +232,8 @@ static void s3_list_src(source_t *base, source_sink_t *k)
     s3_err_t e;
     if (s3_list(s->lister_client, s->bucket, s->prefix, false, 0, on_key, s, &e) != 0 &&
         e.kind != S3E_CANCELLED) {
-        char where[512];
+        char where[512], msg[320];
         snprintf(where, sizeof where, "s3://%s/%s", s->bucket, s->prefix);
-        char msg[320];
         snprintf(msg, sizeof msg, "cannot list: %s", e.msg);
         k->failure(k, where, "", msg);
     } else if (!s->listed && s->may_be_one) {
@@ -242,9 +241,8 @@ static void s3_list_src(source_t *base, source_sink_t *k)
         if (key == NULL ||
             (s3_list(s->lister_client, s->bucket, key, false, 1, on_one, s, &e) != 0 &&
              e.kind != S3E_CANCELLED)) {
-            char where[512];
+            char where[512], msg[320];
             snprintf(where, sizeof where, "s3://%s/%s", s->bucket, key ? key : s->prefix);
-            char msg[320];
             snprintf(msg, sizeof msg, "cannot list: %s", key ? e.msg : "out of memory");
             k->failure(k, where, "", msg);
         }
