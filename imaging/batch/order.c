@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/hashset.h"
+
 #define NBUCKETS 256 /* entries are only the sources in flight: a few per worker */
 
 typedef struct entry {
@@ -50,10 +52,7 @@ void order_free(order_t *o)
 
 static entry_t **slot(order_t *o, const char *src)
 {
-    uint64_t h = 14695981039346656037ull; /* FNV-1a */
-    for (const unsigned char *p = (const unsigned char *)src; *p; p++)
-        h = (h ^ *p) * 1099511628211ull;
-    entry_t **pp = &o->buckets[h % NBUCKETS];
+    entry_t **pp = &o->buckets[fnv1a(FNV1A_START, src, strlen(src)) % NBUCKETS];
     while (*pp != NULL && strcmp((*pp)->src, src) != 0)
         pp = &(*pp)->next;
     return pp;

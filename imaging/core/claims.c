@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/filetype.h"
+#include "core/hashset.h"
 #include "core/naming.h"
 
 /* How strong a file's claim to its output name is: an image or camera RAW (0), a clip (1), a name
@@ -72,9 +73,7 @@ void claims_settle(src_file_t *files, size_t n)
 
 uint32_t shard_of(const char *rel, uint32_t n)
 {
-    uint64_t h = 14695981039346656037ull; /* FNV-1a, 64 bits */
-    for (const unsigned char *p = (const unsigned char *)rel; *p; p++)
-        h = (h ^ *p) * 1099511628211ull;
+    uint64_t h = fnv1a(FNV1A_START, rel, strlen(rel));
     return n > 1 ? (uint32_t)(h % n) : 0;
 }
 

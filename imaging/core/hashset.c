@@ -1,15 +1,13 @@
 #include "core/hashset.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t hash(const char *key, size_t len)
+uint64_t fnv1a(uint64_t h, const void *p, size_t n)
 {
-    uint64_t h = 14695981039346656037ull; /* FNV-1a, then mixed so the low bits spread */
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)key[i]) * 1099511628211ull;
-    return h ^ (h >> 29);
+    for (const unsigned char *b = p; n-- > 0; b++)
+        h = (h ^ *b) * 1099511628211ull;
+    return h;
 }
 
 void hashset_init(hashset_t *s)
@@ -19,8 +17,8 @@ void hashset_init(hashset_t *s)
 
 static uint64_t key_hash(const char *key)
 {
-    uint64_t h = hash(key, strlen(key));
-    h *= 0x9E3779B97F4A7C15ull; /* spread the bits the table index uses */
+    uint64_t h = fnv1a(FNV1A_START, key, strlen(key));
+    h = (h ^ (h >> 29)) * 0x9E3779B97F4A7C15ull; /* spread the bits the table index uses */
     return h ? h : 1;
 }
 

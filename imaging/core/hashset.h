@@ -11,6 +11,12 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+/* FNV-1a 64 of the n bytes at p, going on from h (FNV1A_START for a fresh hash): the one hash of
+ * the set, the shards, the order's buckets, long records' names and the identity's nanoseconds. */
+#define FNV1A_START 14695981039346656037ull
+uint64_t fnv1a(uint64_t h, const void *p, size_t n);
 
 typedef struct hashset {
     unsigned long long *slots; /* 0: empty (a hash of 0 is stored as 1) */

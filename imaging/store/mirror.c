@@ -8,9 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/hashset.h"
 #include "core/naming.h"
-
-static uint64_t fnv(uint64_t h, const void *p, size_t n);
 
 /* The record of kind prefix for source name base in folder dir (n bytes), malloc'd (NULL: out of
  * memory): prefix + base, or where that would pass NAME_MAX, prefix + base's first bytes (whole
@@ -31,7 +30,7 @@ static char *record_path(const char *dir, int n, const char *prefix, const char 
     size_t keep = room - 17;
     while (keep > 0 && ((unsigned char)base[keep] & 0xc0) == 0x80)
         keep--; /* base[keep] starts a character: cut before it */
-    uint64_t h = fnv(14695981039346656037ull, base, len);
+    uint64_t h = fnv1a(FNV1A_START, base, len);
     return asprintf(&path, "%.*s/%s%.*s~%016" PRIx64, n, dir, prefix, (int)keep, base, h) < 0
                ? NULL
                : path;
@@ -190,19 +189,12 @@ size_t store_ident(const task_t *t, char *buf, size_t n)
     return k < 0 ? 0 : (size_t)k < n ? (size_t)k : n - 1;
 }
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    for (const unsigned char *b = p; n-- > 0; b++)
-        h = (h ^ *b) * 1099511628211ull;
-    return h;
-}
-
 struct timespec store_ident_time(const task_t *t)
 {
     int64_t sec = (int64_t)t->mtime.tv_sec, nsec = (int64_t)t->mtime.tv_nsec;
-    uint64_t h = fnv(14695981039346656037ull, &t->size, sizeof t->size);
-    h = fnv(h, &sec, sizeof sec);
-    h = fnv(h, &nsec, sizeof nsec);
-    h = fnv(h, t->rel, strlen(t->rel));
+    uint64_t h = fnv1a(FNV1A_START, &t->size, sizeof t->size);
+    h = fnv1a(h, &sec, sizeof sec);
+    h = fnv1a(h, &nsec, sizeof nsec);
+    h = fnv1a(h, t->rel, strlen(t->rel));
     return (struct timespec){.tv_sec = t->mtime.tv_sec, .tv_nsec = (long)(h % 1000000000u)};
 }
