@@ -54,10 +54,8 @@ int thumbs_main(int argc, char **argv)
         tg_error("%s", err);
         return 2;
     }
-    if (interrupted && !n.watched)
-        return 130;
     if (interrupted) /* --watch ends on a signal: its normal end, after the first pass */
-        return 0;
+        return n.watched ? 0 : 130;
     return n.failed > 0 ? 1 : 0;
 }
 
