@@ -45,10 +45,9 @@ static size_t columns(const char *text, size_t n)
 static size_t bytes_for(const char *s, size_t cols)
 {
     size_t i = 0;
-    for (size_t c = 0; s[i] != '\0'; i++) {
+    for (size_t c = 0; s[i] != '\0'; i++)
         if (((unsigned char)s[i] & 0xC0) != 0x80 && c++ == cols)
             break;
-    }
     return i;
 }
 
