@@ -75,6 +75,7 @@ static void out_fields(FILE *f, const thumb_out_t *o, bool made)
         fprintf(f, ",\"frames\":%d", o->frames);
 }
 
+/* A key this writer starts to write goes in core/task.c's own_keys too (test_manifest checks). */
 void manifest_task(FILE *f, const char *src, const task_t *t, const char *status, const char *err)
 {
     if (f == NULL)

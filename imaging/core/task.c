@@ -79,12 +79,28 @@ const char *task_status_name(task_status_t s)
     return names[s];
 }
 
-/* A key as meta_put makes them: 1 to 15 of a-z and '_', NUL-terminated in its array. */
-static bool key_ok(const char *k)
+/* The keys the manifest writer writes of its own (batch/manifest.c): a family's field never takes
+ * one, so that no line holds a key twice (a reader keeps the last: a decoder could else say
+ * "status"). test_manifest checks that every key a line can hold is here. */
+static const char *const own_keys[] = {
+    "src",      "src_bytes", "status",  "dst",         "dst_bytes", "width",    "height",
+    "bytes",    "frames",    "outputs", "error",       "kind",      "duration", "thumbhash",
+    "blurhash", "reason",    "owner",   "owner_bytes", "written",   "removed",  "folders"};
+
+/* A key as meta_put makes them: 1 to 15 of a-z and '_', NUL-terminated in its array, neither
+ * the writer's own nor one of the first n fields of m. */
+static bool key_ok(const task_meta_t *m, int n, const char *k)
 {
-    size_t n = strnlen(k, sizeof((meta_field_t *)0)->key);
-    return n > 0 && n < sizeof((meta_field_t *)0)->key &&
-           strspn(k, "abcdefghijklmnopqrstuvwxyz_") == n;
+    size_t len = strnlen(k, sizeof m->more[0].key);
+    if (len == 0 || len == sizeof m->more[0].key || strspn(k, "abcdefghijklmnopqrstuvwxyz_") != len)
+        return false;
+    for (size_t i = 0; i < sizeof own_keys / sizeof own_keys[0]; i++)
+        if (strcmp(k, own_keys[i]) == 0)
+            return false;
+    for (int i = 0; i < n; i++)
+        if (strcmp(k, m->more[i].key) == 0)
+            return false;
+    return true;
 }
 
 int meta_put(task_meta_t *m, const char *key, const char *str, double num)
@@ -93,7 +109,7 @@ int meta_put(task_meta_t *m, const char *key, const char *str, double num)
         meta_field_t *f = &m->more[i];
         if (f->key[0] != '\0')
             continue;
-        if (!key_ok(key) || !isfinite(num) ||
+        if (!key_ok(m, i, key) || !isfinite(num) ||
             (str != NULL && (str[0] == '\0' || strlen(str) >= sizeof f->str)))
             return -1;
         snprintf(f->key, sizeof f->key, "%s", key);
@@ -113,7 +129,7 @@ bool meta_valid(const task_meta_t *m)
     for (int i = 0; i < META_MORE; i++) {
         const meta_field_t *f = &m->more[i];
         if (!ENDS(f->key) || !ENDS(f->str) || !isfinite(f->num) ||
-            (f->key[0] != '\0' && !key_ok(f->key)))
+            (f->key[0] != '\0' && !key_ok(m, i, f->key)))
             return false;
     }
     return true;

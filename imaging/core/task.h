@@ -53,12 +53,14 @@ typedef struct task_meta {
 } task_meta_t;
 
 /* Puts "key":str (str not NULL, not "") or "key":num into m->more for the manifest line. -1 when
- * key is not lower-case letters and '_', or key or str is too long, or m->more is full: nothing
- * is put (a manifest field is never worth failing a thumbnail for). */
+ * key is not lower-case letters and '_', is one the writer writes of its own ("status", "kind",
+ * ...) or is in m->more already, or key or str is too long, or m->more is full: nothing is put
+ * (a manifest field is never worth failing a thumbnail for). */
 int meta_put(task_meta_t *m, const char *key, const char *str, double num);
 
 /* Whether m, received from a decoder (which runs codecs on untrusted bytes), is well formed:
- * every string NUL-terminated in its array, every key as meta_put makes them, numbers finite. */
+ * every string NUL-terminated in its array, every key as meta_put makes them (so never one the
+ * writer writes, never twice), numbers finite. */
 bool meta_valid(const task_meta_t *m);
 
 typedef struct thumb_out {

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "batch/manifest.h"
@@ -78,12 +79,66 @@ static void more_fields(void **state)
     task_free(t);
 }
 
+/* Every key a line of the manifest can hold, a line of each kind with every field it has: none
+ * can be a family's (meta_put refuses it), so no line holds a key twice. */
+static void own_keys_refused(void **state)
+{
+    (void)state;
+    task_t *t = task_new("caf\xe9.gif", 0);
+    assert_non_null(t);
+    t->status = TASK_MADE;
+    t->nouts = 2;
+    for (int i = 0; i < 2; i++)
+        t->outs[i] = (thumb_out_t){
+            .len = 9, .width = 8, .height = 8, .frames = 3, .dst = strdup("out/caf\xe9.webp")};
+    snprintf(t->meta.kind, sizeof t->meta.kind, "video");
+    snprintf(t->meta.thumbhash, sizeof t->meta.thumbhash, "AAAA");
+    snprintf(t->meta.blurhash, sizeof t->meta.blurhash, "LEHV6n");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    manifest_task(f, t->src, t, "made", NULL);
+    t->status = TASK_SKIPPED;
+    t->owner = strdup("caf\xe9.png");
+    manifest_task(f, t->src, t, "skipped", NULL);
+    free(t->owner), t->owner = NULL;
+    t->reason = "gone";
+    manifest_task(f, t->src, t, "skipped", NULL);
+    manifest_removed(f, "out/x.jpg", false);
+    manifest_dst_failure(f, "out", "cannot write");
+    manifest_pages(f, 1, 2);
+    manifest_watching(f, 3);
+    fclose(f);
+    char seen[64][16];
+    int keys = 0;
+    for (const char *p = buf; (p = strchr(p, '"')) != NULL; p++) {
+        size_t n = strspn(p + 1, "abcdefghijklmnopqrstuvwxyz_");
+        if (n == 0 || n >= sizeof seen[0] || strncmp(p + 1 + n, "\":", 2) != 0)
+            continue;
+        char key[sizeof seen[0]];
+        snprintf(key, sizeof key, "%.*s", (int)n, p + 1);
+        task_meta_t m = {0};
+        if (meta_put(&m, key, NULL, 1) != -1)
+            fail_msg("the manifest writes \"%s\" of its own; meta_put takes it", key);
+        int k = 0;
+        while (k < keys && strcmp(seen[k], key) != 0)
+            k++;
+        if (k == keys && keys < 64)
+            snprintf(seen[keys++], sizeof seen[0], "%s", key);
+    }
+    assert_int_equal(keys, 21); /* every key: the lines above hold each kind of field */
+    free(buf);
+    task_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(strings),
         cmocka_unit_test(invalid_utf8),
         cmocka_unit_test(more_fields),
+        cmocka_unit_test(own_keys_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

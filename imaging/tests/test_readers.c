@@ -185,13 +185,18 @@ static void reply_validation(void **state)
     r.meta.more[1].num = 1;
     memcpy(r.meta.more[0].key, "co\"dec", 7); /* would break out of the manifest's string */
     assert_false(dec_reply_valid(&r, 2));
+    memcpy(r.meta.more[0].key, "status", 7); /* would say another status than the line's */
+    assert_false(dec_reply_valid(&r, 2));
+    memcpy(r.meta.more[0].key, "fps", 4); /* a key twice */
+    assert_false(dec_reply_valid(&r, 2));
     r = ok;
     memset(r.meta.more[0].str, 'x', sizeof r.meta.more[0].str);
     memcpy(r.meta.more[0].key, "k", 2);
     assert_false(dec_reply_valid(&r, 2));
 }
 
-/* meta_put refuses what the manifest could not carry, and stops when the pairs are full. */
+/* meta_put refuses what the manifest could not carry or would hold twice, and stops when the
+ * pairs are full. */
 static void meta_put_bounds(void **state)
 {
     (void)state;
@@ -204,10 +209,15 @@ static void meta_put_bounds(void **state)
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = '\0';
     assert_int_equal(meta_put(&m, "k", big, 0), -1);
+    assert_int_equal(meta_put(&m, "status", "made", 0), -1); /* the writer's own */
     assert_string_equal(m.more[0].key, "");
-    for (int i = 0; i < META_MORE; i++)
-        assert_int_equal(meta_put(&m, "k", NULL, i), 0);
-    assert_int_equal(meta_put(&m, "k", NULL, 9), -1);
+    char key[] = "k";
+    for (int i = 0; i < META_MORE; i++, key[0]++)
+        assert_int_equal(meta_put(&m, key, NULL, i), 0);
+    assert_int_equal(meta_put(&m, "z", NULL, 9), -1); /* full */
+    m.more[META_MORE - 1].key[0] = '\0';
+    assert_int_equal(meta_put(&m, "k", NULL, 9), -1); /* there already */
+    assert_int_equal(meta_put(&m, "z", NULL, 9), 0);
     assert_true(meta_valid(&m));
 }
 
