@@ -87,28 +87,16 @@ static int create_tmp(int dir, mode_t mode)
     return -EEXIST;
 }
 
-/* The mtime that records a source's m where times are kept to the second or coarser (exFAT, FAT:
- * no nanoseconds). Those keep 1980 to 2107 only, and give back a time outside wrapped (fusefat
- * turns 1975 into 2103), so one outside is folded into that span, a day in from each end (FAT
- * keeps local time): the same when writing as when comparing, so a photo dated 1975 is up to
- * date on a stick too. */
-static struct timespec kept_time(struct timespec m)
-{
-    const int64_t lo = 315532800 + 86400, span = 4354819199 - 86400 - lo; /* 1980, 2107 */
-    int64_t sec = m.tv_sec;
-    if (sec < lo || sec >= lo + span)
-        sec = lo + ((sec - lo) % span + span) % span;
-    return (struct timespec){.tv_sec = (time_t)sec, .tv_nsec = m.tv_nsec};
-}
-
 /* The times that record src's identity (docs/DESIGN.md, "Identity and order"): mtime the
  * source's seconds and, where the filesystem keeps nanoseconds, the identity's hash as nanoseconds
- * (store_ident_time; else the source's own, kept_time). atime too: libfuse 2 sets neither unless
- * both are given. */
+ * (store_ident_time); where it keeps xattrs instead, the source's own; where neither, the time
+ * it can keep (store_kept_time). atime too: libfuse 2 sets neither unless both are given. */
 static void ident_times(const folder_t *s, const task_t *src, struct timespec times[2])
 {
     times[0] = (struct timespec){.tv_nsec = UTIME_NOW};
-    times[1] = s->ns_times ? store_ident_time(src) : kept_time(src->mtime);
+    times[1] = s->ns_times ? store_ident_time(src)
+               : s->xattrs ? src->mtime
+                           : store_kept_time(src->mtime);
 }
 
 /* Records src's identity on the new file fd: its times (ident_times) and, where the filesystem
@@ -232,7 +220,7 @@ static int recorded(folder_t *s, const char *path, const task_t *t)
             return -1;
         return k == (ssize_t)n && memcmp(got, want, n) == 0;
     }
-    struct timespec want = s->ns_times ? store_ident_time(t) : kept_time(t->mtime);
+    struct timespec want = s->ns_times ? store_ident_time(t) : store_kept_time(t->mtime);
     struct stat st;
     if (fstatat(s->root, path + s->prefix, &st, AT_SYMLINK_NOFOLLOW) != 0)
         return -1;

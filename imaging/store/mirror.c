@@ -198,3 +198,14 @@ struct timespec store_ident_time(const task_t *t)
     h = fnv1a(h, t->rel, strlen(t->rel));
     return (struct timespec){.tv_sec = t->mtime.tv_sec, .tv_nsec = (long)(h % 1000000000u)};
 }
+
+struct timespec store_kept_time(struct timespec m)
+{
+    const int64_t lo = 315532800 + 86400, span = 4354819199 - 86400 - lo; /* 1980, 2107 */
+    int64_t sec = m.tv_sec;
+    if (sec < lo || sec >= lo + span) { /* (sec - lo) mod span, without overflow at any sec */
+        int64_t r = (sec % span - lo % span) % span;
+        sec = lo + (r < 0 ? r + span : r);
+    }
+    return (struct timespec){.tv_sec = (time_t)sec, .tv_nsec = m.tv_nsec};
+}

@@ -54,4 +54,11 @@ size_t store_ident(const task_t *t, char *buf, size_t n);
  * nanosecond and its path relative to SRC, modulo 10^9 (two sources collide once in 10^9). */
 struct timespec store_ident_time(const task_t *t);
 
+/* The mtime that records a source's m where times are kept to the second or coarser and no
+ * xattrs (exFAT, FAT). Those keep 1980 to 2107 only, and give back a time outside wrapped
+ * (fusefat turns 1975 into 2103), so one outside is folded into that span, a day in from each end
+ * (FAT keeps local time), by whole spans: the same when writing as when comparing, so a photo
+ * dated 1975 is up to date on a stick too. A time inside is m itself. */
+struct timespec store_kept_time(struct timespec m);
+
 #endif

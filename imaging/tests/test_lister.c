@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -183,6 +184,35 @@ static void folder_store_names_and_freshness(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* Where DST keeps neither nanoseconds nor xattrs (FAT, exFAT: 1980 to 2107), a source's time
+ * outside that span is folded into it, whole spans apart, and one inside is kept as it is. */
+static void kept_time_folds_into_fat_span(void **state)
+{
+    (void)state;
+    struct tm lo_tm = {.tm_year = 80, .tm_mon = 0, .tm_mday = 2};    /* 1980-01-02 */
+    struct tm hi_tm = {.tm_year = 207, .tm_mon = 11, .tm_mday = 31}; /* 2107-12-31 */
+    int64_t lo = (int64_t)timegm(&lo_tm), hi = (int64_t)timegm(&hi_tm), day = 86400;
+    const int64_t inside[] = {lo, 1600000000, hi - 2};
+    for (size_t i = 0; i < sizeof inside / sizeof inside[0]; i++) {
+        struct timespec k = store_kept_time((struct timespec){.tv_sec = inside[i], .tv_nsec = 7});
+        assert_int_equal(k.tv_sec, inside[i]);
+        assert_int_equal(k.tv_nsec, 7);
+    }
+    const int64_t outside[] = {lo - 1,  170000000 /* 1975 */,  0,         -day,
+                               hi + 10, 4418000000 /* 2110 */, INT64_MIN, INT64_MAX};
+    for (size_t i = 0; i < sizeof outside / sizeof outside[0]; i++) {
+        struct timespec k = store_kept_time((struct timespec){.tv_sec = outside[i], .tv_nsec = 7});
+        assert_in_range(k.tv_sec, lo, hi - 1);
+        assert_int_equal(k.tv_nsec, 7);
+        struct timespec again = store_kept_time(k); /* as a rerun compares what FAT gave back */
+        assert_int_equal(again.tv_sec, k.tv_sec);
+        if (outside[i] < INT64_MIN + day || k.tv_sec - day < lo)
+            continue;
+        struct timespec before = store_kept_time((struct timespec){.tv_sec = outside[i] - day});
+        assert_int_equal(before.tv_sec, k.tv_sec - day); /* two sources a day apart stay so */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -191,6 +221,7 @@ int main(void)
         cmocka_unit_test(clash_follows_the_format),
         cmocka_unit_test(shards),
         cmocka_unit_test(folder_store_names_and_freshness),
+        cmocka_unit_test(kept_time_folds_into_fat_span),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
