@@ -195,7 +195,7 @@ tools_for() { if [ "$1" = two-sizes ]; then echo "thumbgen"; [ -n "${THUMBGEN_BA
 # rotated R TOOL...: the tools, starting from the (R-1)th: each round starts with another tool, so
 # no tool is always the first after another workload (on a VM that slot measured ~7% slower, a
 # bias that would otherwise sit in every median of one tool).
-rotated() { local r=$1; shift; local a=("$@"); for ((i = 0; i < $#; i++)); do echo "${a[$(((i + r - 1) % $#))]}"; done; }
+rotated() { local r=$1; shift; local a=("$@") i; for ((i = 0; i < $#; i++)); do echo "${a[$(((i + r - 1) % $#))]}"; done; }
 echo "bench: warming up..." >&2
 for wl in $workloads; do for tool in $(tools_for "$wl"); do run_one "$wl" "$tool" >/dev/null; done; done
 for r in $(seq 1 "$rounds"); do
