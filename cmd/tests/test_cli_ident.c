@@ -118,7 +118,8 @@ static void older_replacement_remakes(void **state)
 
 /* Where DST's filesystem keeps only whole seconds (ext4 with 128-byte inodes, loop-mounted: root,
  * as in CI; skipped with a message elsewhere), the identity travels in the user.thumbgen.src xattr
- * alone: a clash owner changed at one mtime and an older replacement are still remade. */
+ * alone: a clash owner changed at one mtime and an older replacement are still remade; a date
+ * outside FAT's span is kept. */
 static int setup_seconds_dst(void **state)
 {
     setup_dirs(state);
@@ -159,6 +160,12 @@ static void identity_without_nanoseconds(void **state)
     assert_int_equal(unlink(at(test_dirs.src, "a.png")), 0);
     assert_int_equal(unlink(at(test_dirs.dst, "a.jpg")), 0);
     older_replacement_remakes(state);
+    /* A photo dated 1975 keeps its date here: only FAT's span needs folding (store_kept_time). */
+    set_mtime(at(test_dirs.src, "p.png"), 170000000);
+    proc_result_t r = tg_run(BIN, test_dirs.src, test_dirs.dst, NULL);
+    expect_run(&r, 0, 1, 0, 0, 0);
+    assert_int_equal(stat(at(test_dirs.dst, "p.jpg"), &st), 0);
+    assert_int_equal(st.st_mtim.tv_sec, 170000000);
 }
 
 /* Starts thumbgen-testhooks SRC DST -j 1 on c.png (up to date), b.png (new) and 0-hold.png,
