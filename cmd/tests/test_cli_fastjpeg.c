@@ -6,8 +6,8 @@
  * smaller ones scaled from the largest's pixels), once with several --crop boxes. Both runs write
  * PNG (lossless); each thumbnail of the fast path has the same size to the pixel, PSNR >= 40 dB
  * and every channel's mean within 1 level. What the fast path does not take (CMYK, arithmetic
- * coding) is made by libvips, and a truncated JPEG fails with the same words on both paths. --stats
- * says which path made how many. */
+ * coding) is made by libvips, and a truncated or corrupt JPEG fails with the same words on both
+ * paths. --stats says which path made how many. */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -157,8 +157,8 @@ static int sources(void **state)
     }
     g_object_unref(photo);
     shf("cp '%s'/photos/orientation/*.jpg '%s/' && head -c 60000 '%s/s420.jpg' > "
-        "'%s/truncated.jpg'",
-        TESTDATA, dirs.src, dirs.src, dirs.src);
+        "'%s/truncated.jpg' && { cat '%s/truncated.jpg'; printf '\\377\\331'; } > '%s/corrupt.jpg'",
+        TESTDATA, dirs.src, dirs.src, dirs.src, dirs.src, dirs.src);
     return 0;
 }
 
@@ -296,6 +296,17 @@ static void fixtures_match_libvips(void **state)
     assert_string_equal(lf, ls);
     free(lf);
     free(ls);
+    /* Cut short inside the scan but ended with EOI: libjpeg only warns ("premature end of data
+     * segment") and would fill the rest with grey. A failure in words either way, no thumbnail. */
+    lf = line_of(ef, "corrupt.jpg");
+    ls = line_of(es, "corrupt.jpg");
+    assert_non_null(lf);
+    assert_non_null(strstr(lf, "Corrupt JPEG data"));
+    assert_string_equal(lf, ls);
+    free(lf);
+    free(ls);
+    FMT(a, "%s/200/corrupt.png", fast);
+    assert_int_equal(access(a, F_OK), -1);
     free(ef);
     free(es);
     const char *sizes[] = {"200", "600"};

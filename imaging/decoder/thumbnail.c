@@ -63,17 +63,24 @@ typedef struct {
     bool animated;  /* every frame (--animated, an animated source, an output that animates) */
     bool in_memory; /* animated, through frames_load */
     const char *export_profile; /* "srgb" for an ICC-tagged colour source, else NULL */
+    bool jpeg;                  /* libvips' JPEG loader: any warning of libjpeg's fails it */
 } input_t;
 
 /* Thumbnails the input at size s, shrinking on load. (libvips 8.14's vips_thumbnail_source and
  * _buffer do not pass their fail_on to the loader, so a truncated JPEG in memory came out as a
  * grey-bottomed thumbnail instead of an error; the fault tests caught it. Each is given fail_on
- * in its loader's option string for that reason.) */
+ * in its loader's option string for that reason.) A JPEG fails on any warning, as sharp's default
+ * does: libjpeg only warns of corrupt data ("premature end of data segment", "bad Huffman code")
+ * and fills what it could not decode with grey, which "truncated" lets through. */
 static VipsImage *thumb_one(const thumb_opts_t *o, const thumb_size_t *s, const input_t *in,
                             VipsInteresting crop, gboolean no_rotate)
 {
     VipsImage *out = NULL;
     VipsSize sz = o->upscale ? VIPS_SIZE_BOTH : VIPS_SIZE_DOWN;
+    VipsFailOn fail = in->jpeg ? VIPS_FAIL_ON_WARNING : VIPS_FAIL_ON_TRUNCATED;
+    const char *opts = in->jpeg       ? "fail_on=warning"
+                       : in->animated ? "fail_on=truncated,n=-1"
+                                      : "fail_on=truncated";
     if (in->in_memory) {
         VipsImage *frames;
         int r = frames_load(in->source, &frames) == 0
@@ -85,21 +92,18 @@ static VipsImage *thumb_one(const thumb_opts_t *o, const thumb_size_t *s, const 
         return r == 0 ? out : NULL;
     }
     if (in->map != NULL) {
-        int r = vips_thumbnail_buffer(in->map, in->len, &out, s->width, "option_string",
-                                      "fail_on=truncated", "height", s->height, "size", sz, "crop",
-                                      crop, "no_rotate", no_rotate, "export_profile",
-                                      in->export_profile, NULL);
+        int r = vips_thumbnail_buffer(in->map, in->len, &out, s->width, "option_string", opts,
+                                      "height", s->height, "size", sz, "crop", crop, "no_rotate",
+                                      no_rotate, "export_profile", in->export_profile, NULL);
         return r == 0 ? out : NULL;
     }
     int r = in->source != NULL
-                ? vips_thumbnail_source(
-                      in->source, &out, s->width, "option_string",
-                      in->animated ? "fail_on=truncated,n=-1" : "fail_on=truncated", "height",
-                      s->height, "size", sz, "crop", crop, "no_rotate", no_rotate, "fail_on",
-                      VIPS_FAIL_ON_TRUNCATED, "export_profile", in->export_profile, NULL)
+                ? vips_thumbnail_source(in->source, &out, s->width, "option_string", opts, "height",
+                                        s->height, "size", sz, "crop", crop, "no_rotate", no_rotate,
+                                        "fail_on", fail, "export_profile", in->export_profile, NULL)
                 : vips_thumbnail(in->path, &out, s->width, "height", s->height, "size", sz, "crop",
-                                 crop, "no_rotate", no_rotate, "fail_on", VIPS_FAIL_ON_TRUNCATED,
-                                 "export_profile", in->export_profile, NULL);
+                                 crop, "no_rotate", no_rotate, "fail_on", fail, "export_profile",
+                                 in->export_profile, NULL);
     return r == 0 ? out : NULL;
 }
 
@@ -268,10 +272,11 @@ static void make_from(const thumb_opts_t *o, task_t *t, input_t *in, const char 
      * and is left as it is; a grey one stays grey (CMYK is converted by libvips either way). */
     bool icc = vips_image_get_typeof(hdr, VIPS_META_ICC_NAME) != 0;
     in->export_profile = icc && bands >= 3 && !o->keep_metadata ? "srgb" : NULL;
+    in->jpeg = g_str_has_prefix(loader, "VipsForeignLoadJpeg");
     /* The common JPEG takes the fast path (decoder/jpegfast.h), which declines what it does not
      * take before making anything. */
-    if (o->resize_path == RESIZE_AUTO && g_str_has_prefix(loader, "VipsForeignLoadJpeg") &&
-        frames == 1 && (uint64_t)w * (uint64_t)h <= o->max_pixels) {
+    if (o->resize_path == RESIZE_AUTO && in->jpeg && frames == 1 &&
+        (uint64_t)w * (uint64_t)h <= o->max_pixels) {
         jpegfast_src_t js = {.fd = t->fd,
                              .width = w,
                              .height = h,
