@@ -64,6 +64,13 @@ static void maybe_pass_over(reporter_t *r)
     bar_draw(r); /* (the ticker sees status_line at its next tick, and ends) */
 }
 
+/* Writes the "watching" lines due once the passes' sources are settled (the caller holds mu). */
+static void maybe_watching(reporter_t *r)
+{
+    for (; r->watch_lines > 0 && r->settled >= r->watch_after; r->watch_lines--)
+        manifest_watching(r->manifest, r->watch_folders);
+}
+
 void reporter_found(reporter_t *r)
 {
     pthread_mutex_lock(&r->mu);
@@ -115,6 +122,7 @@ void reporter_task(reporter_t *r, const task_t *t)
         bar_draw(r);
     }
     maybe_pass_over(r);
+    maybe_watching(r);
     maybe_idle(r);
     pthread_mutex_unlock(&r->mu);
 }
@@ -139,7 +147,10 @@ void reporter_watching(reporter_t *r, uint64_t folders)
     }
     r->watching = true;
     r->folders = folders;
-    manifest_watching(r->manifest, folders);
+    r->watch_lines++;
+    r->watch_after = r->found;
+    r->watch_folders = folders;
+    maybe_watching(r);
     maybe_pass_over(r);
     if (r->status_line)
         bar_draw(r);

@@ -34,9 +34,13 @@ typedef struct reporter {
      * when (HH:MM:SS) and its status (NULL: none yet). */
     char last[PATH_MAX], last_when[16];
     const char *last_status;
-    uint64_t found;            /* sources the lister has passed on or settled */
-    uint64_t settled;          /* of them, those settled (reporter_task, reporter_would_make) */
-    uint64_t pass_found;       /* found when the first pass's listing ended */
+    uint64_t found;      /* sources the lister has passed on or settled */
+    uint64_t settled;    /* of them, those settled (reporter_task, reporter_would_make) */
+    uint64_t pass_found; /* found when the first pass's listing ended */
+    /* --watch: "watching" lines due once `settled` reaches watch_after (found when the last
+     * pass's listing ended), so that each follows its pass's results; and the folders then. */
+    unsigned watch_lines;
+    uint64_t watch_after, watch_folders;
     bool passes, listing_pass; /* SRC is listed in passes (--watch); one is being listed */
     /* --watch: the time spent working (a pass, or sources found and not yet settled), for the
      * summary's rate: busy_ns so far, and busy_since (0: idle) the start of the work going on. */
@@ -95,7 +99,9 @@ void reporter_removed(reporter_t *r, const char *addr, bool dry_run);
 void reporter_pass_start(reporter_t *r);
 
 /* --watch: a pass's listing (and pruning) is complete and `folders` folders are watched: the
- * manifest gets a line {"src":null,"status":"watching","folders":N}. Once every source the first
+ * manifest gets a line {"src":null,"status":"watching","folders":N} once every source found so
+ * far is settled, after the pass's results (a script waiting for it has them all; a pass whose
+ * sources never settle, ended by a signal, gets none). Once every source the first
  * pass found is settled, the bar gives way to a status line ("watching N folders (F files); M
  * made, R removed, X failed; last: TIME STATUS PATH", fitted to the terminal's width) redrawn
  * only when something happens (the progress thread ends: nothing wakes while nothing changes). */
