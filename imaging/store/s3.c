@@ -222,7 +222,6 @@ static int s3_store_put(store_t *base, void *local, const task_t *src, const cha
     return rc;
 }
 
-/* Reads an object back (the gallery's state) through the calling thread's connection. */
 /* A listing that looks for one key (ctx: found_t): found when it is listed. */
 typedef struct {
     const char *key;
@@ -236,6 +235,7 @@ static bool exact(void *ctx, const s3_obj_t *o)
     return !f->found;
 }
 
+/* Reads an object back (the gallery's state) through the calling thread's connection. */
 static int s3_store_get(store_t *base, void *local, const char *path, char **buf, size_t *len,
                         char *err, size_t errsz)
 {
