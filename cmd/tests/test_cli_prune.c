@@ -119,7 +119,8 @@ static void orphans_go(void **state)
     proc_result_free(&r);
 }
 
-/* --dry-run lists what would be made and removed, on stdout, and changes nothing. */
+/* --dry-run lists what would be made and removed, on stdout, and changes nothing, not even by
+ * creating DST. */
 static void dry_run_changes_nothing(void **state)
 {
     (void)state;
@@ -135,6 +136,14 @@ static void dry_run_changes_nothing(void **state)
     proc_result_free(&r);
     assert_true(exists(at(dst, "a/one.jpg")));
     assert_false(exists(at(dst, "a/moved.jpg")));
+    /* A DST not there yet is not created: every source is to make. */
+    char fresh[300];
+    FMT(fresh, "%s/new/dst", test_dirs.root);
+    r = tg_run(BIN, src, fresh, "--prune", "--dry-run", "-j", "2", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "dry run: 6 to make, 0 up to date"));
+    proc_result_free(&r);
+    assert_false(exists(at(test_dirs.root, "new")));
 }
 
 /* Pointed at the wrong SRC, --prune refuses past --prune-max (a failure, nothing removed);

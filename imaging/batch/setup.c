@@ -69,8 +69,12 @@ static bool open_all(batch_t *b, char *err, size_t errsz)
         snprintf(err, errsz, "%s: %s", c->src, why);
         return false;
     }
-    store_cfg_t wcfg = {
-        .fsync = c->fsync, .writers = io, .retries = c->retries, .done = b->done, .opts = &c->opts};
+    store_cfg_t wcfg = {.fsync = c->fsync,
+                        .dry_run = c->dry_run,
+                        .writers = io,
+                        .retries = c->retries,
+                        .done = b->done,
+                        .opts = &c->opts};
     if ((b->store = store_open(b->dst, &wcfg, why, sizeof why)) == NULL) {
         snprintf(err, errsz, "%s: %s", c->dst, why);
         return false;

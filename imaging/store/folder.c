@@ -350,7 +350,9 @@ store_t *store_folder_open(const char *dst, const store_cfg_t *cfg, char *err, s
                                     .same_place = folder_same_place,
                                     .close = folder_close};
     mode_t dir_mode = cfg->private_modes ? 0700 : 0777;
-    int rc = make_dirs(dst, dir_mode);
+    struct stat st;
+    bool absent = cfg->dry_run && stat(dst, &st) != 0 && errno == ENOENT;
+    int rc = absent ? 0 : make_dirs(dst, dir_mode);
     if (rc != 0) {
         snprintf(err, errsz, "cannot create: %s", strerror(rc));
         return NULL;
@@ -372,8 +374,8 @@ store_t *store_folder_open(const char *dst, const store_cfg_t *cfg, char *err, s
     size_t n = path_trimmed_len(dst);
     s->prefix = n + 1; /* as output_path joins them */
     s->dst = strndup(dst, n);
-    s->root = open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    rc = s->dst == NULL ? ENOMEM : s->root < 0 ? errno : probe_writable(s);
+    s->root = absent ? -1 : open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    rc = s->dst == NULL ? ENOMEM : absent ? 0 : s->root < 0 ? errno : probe_writable(s);
     if (rc != 0) {
         snprintf(err, errsz, "not writable: %s", strerror(rc));
         folder_close(&s->base);

@@ -94,6 +94,8 @@ int folder_scan(store_t *base, const thumb_opts_t *o, const char *src, store_ent
                 char *err, size_t errsz)
 {
     folder_t *s = (folder_t *)base;
+    if (s->root < 0) /* a dry run's DST not there yet: nothing to scan */
+        return 0;
     struct stat src_st;
     memset(&src_st, 0, sizeof src_st);
     stat(src, &src_st);

@@ -117,6 +117,7 @@ typedef struct store_cfg {
     bool private_modes; /* folder: files 0600 and new folders 0700 (else 0666/0777 & ~umask) */
     bool fsync;         /* folder: fsync each file before its rename */
     bool keep_folders;  /* folder: removing files never removes a folder (the cache's own) */
+    bool dry_run;       /* folder: a DST not there is not created (nothing in it is up to date) */
     unsigned writers;   /* remote: how many uploads at once */
     unsigned retries;   /* remote: attempts after a failed request */
     done_t *done; /* the run's: wakes requests in flight when it fires (owned by the caller) */
