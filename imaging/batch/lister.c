@@ -207,6 +207,13 @@ static void lister_pass_done(source_sink_t *k, uint64_t folders)
     reporter_watching(l->rep, folders);
 }
 
+static void lister_folder_gone(source_sink_t *k, const char *rel)
+{
+    lister_t *l = (lister_t *)k;
+    if (l->prune != NULL)
+        pruner_moved(l->prune, rel);
+}
+
 static void lister_gone(source_sink_t *k, const char *path, size_t rel_off)
 {
     lister_t *l = (lister_t *)k;
@@ -256,7 +263,8 @@ void lister_run(void *ctx, stage_emitter_t *em)
                               .note = lister_note,
                               .gone = lister_gone,
                               .pass_start = lister_pass_start,
-                              .pass_done = lister_pass_done};
+                              .pass_done = lister_pass_done,
+                              .folder_gone = lister_folder_gone};
     l->source->ops->list(l->source, &l->sink);
     hashset_free(&l->present);
     reporter_listing_done(l->rep);

@@ -15,13 +15,20 @@ void pruner_init(pruner_t *p)
     hashset_init(&p->expected);
 }
 
+/* Frees the n strings of list v, and v. */
+static void free_list(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
 void pruner_free(pruner_t *p)
 {
     scan_free(&p->scan);
     hashset_free(&p->expected);
-    for (size_t i = 0; i < p->nunlisted; i++)
-        free(p->unlisted[i]);
-    free(p->unlisted);
+    free_list(p->unlisted, p->nunlisted);
+    free_list(p->moved, p->nmoved);
     pruner_init(p);
 }
 
@@ -43,24 +50,35 @@ void pruner_expect(pruner_t *p, const task_t *t)
         p->failed = true;
 }
 
-void pruner_unlisted(pruner_t *p, const char *rel)
+/* Adds a copy of rel to the list *v of *n; out of memory fails the pruner. */
+static void add_rel(pruner_t *p, char ***v, size_t *n, const char *rel)
 {
-    char **v = realloc(p->unlisted, (p->nunlisted + 1) * sizeof *v);
+    char **w = realloc(*v, (*n + 1) * sizeof *w);
     char *copy = strdup(rel);
-    if (v != NULL)
-        p->unlisted = v;
-    if (v != NULL && copy != NULL)
-        v[p->nunlisted++] = copy;
+    if (w != NULL)
+        *v = w;
+    if (w != NULL && copy != NULL)
+        w[(*n)++] = copy;
     else
         free(copy), p->failed = true;
 }
 
-/* True when rel lies where the listing failed. */
-static bool unlisted(const pruner_t *p, const char *rel)
+void pruner_unlisted(pruner_t *p, const char *rel)
 {
-    for (size_t i = 0; i < p->nunlisted; i++) {
-        size_t n = strlen(p->unlisted[i]);
-        if (n == 0 || (strncmp(rel, p->unlisted[i], n) == 0 && rel[n] == '/'))
+    add_rel(p, &p->unlisted, &p->nunlisted, rel);
+}
+
+void pruner_moved(pruner_t *p, const char *rel)
+{
+    add_rel(p, &p->moved, &p->nmoved, rel);
+}
+
+/* True when rel lies under one of the n folders of v ("": everything). */
+static bool under(char *const *v, size_t n, const char *rel)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(v[i]);
+        if (len == 0 || (strncmp(rel, v[i], len) == 0 && rel[len] == '/'))
             return true;
     }
     return false;
@@ -182,7 +200,7 @@ void prune_run(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_c
      * beside two thumbnails must not let --prune take every thumbnail as "50%"). */
     uint64_t present = 0, thumbs = 0;
     for (size_t i = 0; i < p->scan.n; i++)
-        present += !p->scan.v[i].record;
+        present += !p->scan.v[i].record && !under(p->moved, p->nmoved, p->scan.v[i].rel);
     size_t n = 0;
     char **orphans = malloc((p->scan.n ? p->scan.n : 1) * sizeof *orphans);
     if (orphans == NULL) {
@@ -194,11 +212,11 @@ void prune_run(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_c
     for (size_t i = 0; i < p->scan.n; i++) {
         const prune_entry_t *e = &p->scan.v[i];
         bool orphan = e->gone == 1 || (e->gone == -1 && !hashset_maybe(&p->expected, e->addr));
-        if (orphan && unlisted(p, e->rel))
+        if (orphan && under(p->unlisted, p->nunlisted, e->rel))
             kept++;
         else if (orphan) {
             orphans[n++] = e->addr;
-            thumbs += !e->record;
+            thumbs += !e->record && !under(p->moved, p->nmoved, e->rel);
         }
     }
     if (kept > 0) {

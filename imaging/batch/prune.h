@@ -7,7 +7,8 @@
  * the store (store_ops_t.scan): an entry is an orphan when its source is gone (the cache says
  * so) or, in a mirrored store, when no listed source was given its address; orphans where the
  * listing failed, and with --shard K/N those whose relative path (store_entry_t.rel) does not
- * hash to K, are left alone. Past the --prune-max guard nothing is removed.
+ * hash to K, are left alone. Past the --prune-max guard nothing is removed; the guard does not
+ * weigh what lies under a folder the user deleted or moved away (pruner_moved).
  *
  * Threads: pruner_expect and pruner_unlisted are called by the lister thread, prune_run by it
  * or after the pipeline has ended; the scan may run in a thread of its own meanwhile. Error
@@ -57,6 +58,8 @@ typedef struct pruner {
     hashset_t expected; /* addresses the listing gave names to (a hash collision only keeps) */
     char **unlisted;    /* relative paths whose listing failed ("": everything), malloc'd */
     size_t nunlisted;
+    char **moved; /* folders (relative to SRC) deleted or moved away: outside the guard's count */
+    size_t nmoved;
     bool failed; /* out of memory while recording: nothing may be pruned */
     prune_scan_t scan;
 } pruner_t;
@@ -84,6 +87,10 @@ void pruner_expect(pruner_t *p, const task_t *t);
 
 /* Records that the listing of rel (a folder, relative to SRC; "" for all of it) failed. */
 void pruner_unlisted(pruner_t *p, const char *rel);
+
+/* Records that the folder rel (relative to SRC) was deleted or moved away (source_sink_t's
+ * folder_gone): its orphans are removed without counting toward --prune-max, either side. */
+void pruner_moved(pruner_t *p, const char *rel);
 
 /* Removes addrs[0..n) from the store (store_ops_t.remove), reporting each removal
  * or failure. */

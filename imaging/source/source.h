@@ -65,6 +65,11 @@ struct source_sink {
      * `folders` folders watched. */
     void (*pass_start)(source_sink_t *k);
     void (*pass_done)(source_sink_t *k, uint64_t folders);
+    /* During a pass (after pass_start): the folder rel (relative to SRC) was deleted or moved
+     * away, by a rename the source saw, so what the pass's pruning removes under it is not
+     * weighed by --prune-max (the guard is for a SRC that is wrong or gone, not a folder the user
+     * moved: renaming the larger half of a library must not leave its old thumbnails). */
+    void (*folder_gone)(source_sink_t *k, const char *rel);
 };
 
 typedef struct source_ops {

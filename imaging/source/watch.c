@@ -127,9 +127,13 @@ static void watch_folder(void *ctx, source_sink_t *k, const char *dir)
 
 /* A whole pass: the walk (watching each folder as it enters it), then the pruning and the status
  * (the sink's pass_done). */
-static void pass(watch_src_t *ws, source_sink_t *k)
+/* A pass over SRC; gone[0..n): the folders deleted or moved away that caused it, told to the
+ * sink once the pass has begun. */
+static void pass(watch_src_t *ws, source_sink_t *k, char *const *gone, size_t n)
 {
     k->pass_start(k);
+    for (size_t i = 0; i < n && k->folder_gone != NULL; i++)
+        k->folder_gone(k, gone[i] + ws->f.rel_off);
     folder_walk(&ws->f, k, ws->f.src);
     if (!done_fired(k->done)) /* a pass cut short is no pass: 130 for a first one */
         k->pass_done(k, ws->watched);
@@ -238,8 +242,20 @@ static bool handle_events(watch_src_t *ws, source_sink_t *k, bool forgetting)
         k->failure(k, ws->f.src, NULL, "SRC was deleted or moved away: watching stops");
         go = false;
     }
-    for (size_t i = 0; go && !rescan && i < n; i++)
-        go = apply(ws, k, &v[i], forgetting, &rescan);
+    /* Once a rescan is due, it tells the rest; but every folder gone still ends its watches,
+     * and is told of. */
+    char **gone = NULL;
+    size_t ngone = 0, gcap = 0;
+    for (size_t i = 0; go && i < n; i++) {
+        const char *dir = (size_t)v[i].wd < ws->ndirs ? ws->dirs[v[i].wd] : NULL;
+        if (v[i].kind == CH_DIR_GONE && dir != NULL) {
+            char *path = grow(&gone, ngone, &gcap, sizeof *gone) ? path_join(dir, v[i].name) : NULL;
+            if (path != NULL)
+                gone[ngone++] = path;
+        }
+        if (!rescan || v[i].kind == CH_DIR_GONE)
+            go = apply(ws, k, &v[i], forgetting, &rescan);
+    }
     for (size_t i = 0; i < n; i++)
         free(v[i].name);
     free(v);
@@ -249,8 +265,11 @@ static bool handle_events(watch_src_t *ws, source_sink_t *k, bool forgetting)
                            "rescanning"
                 : oom    ? "out of memory while reading changes: rescanning"
                          : "a folder went away: rescanning to forget what came from it");
-        pass(ws, k);
+        pass(ws, k, gone, ngone);
     }
+    for (size_t i = 0; i < ngone; i++)
+        free(gone[i]);
+    free(gone);
     return go && !done_fired(k->done);
 }
 
@@ -266,7 +285,7 @@ static void watch_list(source_t *base, source_sink_t *k)
         folder_list(base, k);
         return;
     }
-    pass(ws, k);
+    pass(ws, k, NULL, 0);
     bool forgetting = k->forgets;
     while (!ws->limit && !done_fired(done) && !done_fired(k->end)) {
         struct pollfd p[3] = {{.fd = ws->ino, .events = POLLIN},
