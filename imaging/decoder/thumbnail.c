@@ -70,8 +70,8 @@ typedef struct {
  * _buffer do not pass their fail_on to the loader, so a truncated JPEG in memory came out as a
  * grey-bottomed thumbnail instead of an error; the fault tests caught it. Each is given fail_on
  * in its loader's option string for that reason.) A JPEG fails on any warning, as sharp's default
- * does: libjpeg only warns of corrupt data ("premature end of data segment", "bad Huffman code")
- * and fills what it could not decode with grey, which "truncated" lets through. */
+ * does: libjpeg only warns of corrupt data ("premature end of data segment") and fills what it
+ * could not decode with grey, which "truncated" lets through. */
 static VipsImage *thumb_one(const thumb_opts_t *o, const thumb_size_t *s, const input_t *in,
                             VipsInteresting crop, gboolean no_rotate)
 {
