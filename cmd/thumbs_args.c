@@ -293,6 +293,7 @@ int thumbs_parse(int argc, char **argv, thumbs_args_t *a, char *err, size_t errl
     char name[64], conflict[64] = "", size_name[64] = "";
     int conflict_c = 0;
     const char *sizes = NULL; /* parsed once --freedesktop is known, wherever it comes */
+    bool prune_max = false;   /* given: it means something only with --prune */
     while ((li = -1, c = getopt_long(argc, argv, ":s:f:q:j:h0", longopts, &li)) != -1) {
         if (c == 'h')
             return 1;
@@ -308,6 +309,7 @@ int thumbs_parse(int argc, char **argv, thumbs_args_t *a, char *err, size_t errl
             snprintf(conflict, sizeof conflict, "%s", name);
             conflict_c = c;
         }
+        prune_max |= c == OPT_PRUNE_MAX;
         if (c == 's') {
             sizes = optarg;
             snprintf(size_name, sizeof size_name, "%s", name);
@@ -334,6 +336,10 @@ int thumbs_parse(int argc, char **argv, thumbs_args_t *a, char *err, size_t errl
                       argc - optind > want ? "too many arguments"
                       : a->freedesktop     ? "expected SRC (--freedesktop writes to the cache)"
                                            : "expected SRC and DST");
+    if (prune_max && !a->cfg.prune)
+        return refuse(err, errlen,
+                      "--prune-max limits --prune, which was not given: nothing would be pruned "
+                      "(see thumbgen --help)");
     if (a->cfg.prune && a->cfg.files_from != NULL)
         return refuse(err, errlen,
                       "--prune cannot be used with --files-from: the list is not the whole of "

@@ -312,7 +312,8 @@ static void interrupted_run_prunes_nothing(void **state)
     assert_true(exists(at(dst, "a/one.jpg")));
 }
 
-/* --prune with --files-from is refused: the list is not the whole source. */
+/* --prune with --files-from is refused: the list is not the whole source; and --prune-max
+ * without --prune. */
 static void files_from_refused(void **state)
 {
     (void)state;
@@ -320,6 +321,11 @@ static void files_from_refused(void **state)
         tg_run(BIN, test_dirs.src, test_dirs.dst, "--prune", "--files-from", "-", NULL);
     assert_int_equal(r.status, 2);
     assert_non_null(strstr(r.err, "--prune cannot be used with --files-from"));
+    proc_result_free(&r);
+    /* --prune-max alone would be silently ignored: refused. */
+    r = tg_run(BIN, test_dirs.src, test_dirs.dst, "--prune-max", "10", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "--prune-max limits --prune, which was not given"));
     proc_result_free(&r);
 }
 
