@@ -68,8 +68,7 @@ static void pages_follow_the_watch(void **state)
     assert_int_equal(mkdir(album, 0755), 0);
     write_png(at(d.src, "a.png"), 40, 20);
     write_png(at(album, "b.png"), 30, 30);
-    char *argv[] = {BIN,           d.src,  d.dst, "--watch", "--html", "--prune",
-                    "--prune-max", "100%", "-j",  "2",       NULL};
+    char *argv[] = {BIN, d.src, d.dst, "--watch", "--html", "--prune", "-j", "2", NULL};
     watcher_t w;
     watcher_start(&w, d.root, argv);
     expect(&w, PAGES, "\"written\":2", NULL); /* the first pass's: the top page and album's */
@@ -163,9 +162,7 @@ static void into_a_bucket(void **state)
     assert_int_equal(mkdir(album, 0755), 0);
     write_png(at(d.src, "a.png"), 40, 20);
     write_png(at(album, "b.png"), 30, 30);
-    char *argv[] = {BIN,       d.src,         "s3://thumbs/w", "--watch", "--html",
-                    "--prune", "--prune-max", "100%",          "-j",      "2",
-                    NULL};
+    char *argv[] = {BIN, d.src, "s3://thumbs/w", "--watch", "--html", "--prune", "-j", "2", NULL};
     watcher_t w;
     watcher_start(&w, d.root, argv);
     expect(&w, PAGES, "\"written\":2", NULL);
