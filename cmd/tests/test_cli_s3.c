@@ -203,6 +203,12 @@ static void setup_errors(void **state)
     assert_int_equal(r.status, 2);
     assert_non_null(strstr(r.err, "no S3 credentials"));
     proc_result_free(&r);
+
+    r = tg_run(BIN, f->src, "s3://tb/x", NULL); /* says why it is no bucket's name */
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "s3://tb/x: not a valid s3://BUCKET[/PREFIX]: a bucket's name "
+                                  "is 3 to 63"));
+    proc_result_free(&r);
 }
 
 /* FNV-1a 64 of s modulo n: the documented --shard hash, computed independently here. */

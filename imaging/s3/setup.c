@@ -43,7 +43,9 @@ s3_client_t *s3_open_place(s3_conf_t *conf, unsigned retries, done_t *done, cons
     conf->retries = retries;
     conf->done = done;
     if (!s3_parse_url(url, bucket, prefix)) {
-        snprintf(err, errsz, "not a valid s3://BUCKET[/PREFIX]");
+        snprintf(err, errsz,
+                 "not a valid s3://BUCKET[/PREFIX]: a bucket's name is 3 to 63 lower-case "
+                 "letters, digits, dots and hyphens, from a letter or digit to a letter or digit");
         return NULL;
     }
     s3_client_t *c = s3_client_new(conf);
