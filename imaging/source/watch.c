@@ -125,10 +125,15 @@ static void watch_folder(void *ctx, source_sink_t *k, const char *dir)
         ws->root_wd = wd;
 }
 
+/* Paths of folders deleted or moved away, malloc'd. */
+typedef struct {
+    char **v;
+    size_t n, cap;
+} paths_t;
+
 /* A whole pass: the walk (watching each folder as it enters it), then the pruning and the status
- * (the sink's pass_done). */
-/* A pass over SRC; gone[0..n): the folders deleted or moved away that caused it, told to the
- * sink once the pass has begun. */
+ * (the sink's pass_done). gone[0..n): the folders deleted or moved away that caused it, told to
+ * the sink once the pass has begun. */
 static void pass(watch_src_t *ws, source_sink_t *k, char *const *gone, size_t n)
 {
     k->pass_start(k);
@@ -155,9 +160,9 @@ static bool note(change_t **v, size_t *n, size_t *cap, int wd, const char *name,
 }
 
 /* Acts on one change. Returns false when the run is cancelled; sets *rescan when only a rescan
- * can tell what it means. */
+ * can tell what it means, and then adds a folder deleted or moved away to *gone. */
 static bool apply(watch_src_t *ws, source_sink_t *k, const change_t *c, bool forgetting,
-                  bool *rescan)
+                  bool *rescan, paths_t *gone)
 {
     const char *dir = (size_t)c->wd < ws->ndirs ? ws->dirs[c->wd] : NULL;
     if (dir == NULL)
@@ -194,6 +199,10 @@ static bool apply(watch_src_t *ws, source_sink_t *k, const change_t *c, bool for
             }
         }
         *rescan |= forgetting; /* what came from it is found by the rescan (pruned, forgotten) */
+        if (forgetting && grow(&gone->v, gone->n, &gone->cap, sizeof *gone->v)) {
+            gone->v[gone->n++] = path;
+            path = NULL;
+        }
         break;
     }
     }
@@ -244,18 +253,10 @@ static bool handle_events(watch_src_t *ws, source_sink_t *k, bool forgetting)
     }
     /* Once a rescan is due, it tells the rest; but every folder gone still ends its watches,
      * and is told of. */
-    char **gone = NULL;
-    size_t ngone = 0, gcap = 0;
-    for (size_t i = 0; go && i < n; i++) {
-        const char *dir = (size_t)v[i].wd < ws->ndirs ? ws->dirs[v[i].wd] : NULL;
-        if (v[i].kind == CH_DIR_GONE && dir != NULL) {
-            char *path = grow(&gone, ngone, &gcap, sizeof *gone) ? path_join(dir, v[i].name) : NULL;
-            if (path != NULL)
-                gone[ngone++] = path;
-        }
+    paths_t gone = {0};
+    for (size_t i = 0; go && i < n; i++)
         if (!rescan || v[i].kind == CH_DIR_GONE)
-            go = apply(ws, k, &v[i], forgetting, &rescan);
-    }
+            go = apply(ws, k, &v[i], forgetting, &rescan, &gone);
     for (size_t i = 0; i < n; i++)
         free(v[i].name);
     free(v);
@@ -265,11 +266,11 @@ static bool handle_events(watch_src_t *ws, source_sink_t *k, bool forgetting)
                            "rescanning"
                 : oom    ? "out of memory while reading changes: rescanning"
                          : "a folder went away: rescanning to forget what came from it");
-        pass(ws, k, gone, ngone);
+        pass(ws, k, gone.v, gone.n);
     }
-    for (size_t i = 0; i < ngone; i++)
-        free(gone[i]);
-    free(gone);
+    for (size_t i = 0; i < gone.n; i++)
+        free(gone.v[i]);
+    free(gone.v);
     return go && !done_fired(k->done);
 }
 
