@@ -196,11 +196,6 @@ void prune_run(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_c
         scan_free(&p->scan);
         return;
     }
-    /* The guard weighs thumbnails: failure records go with their sources, uncounted (two records
-     * beside two thumbnails must not let --prune take every thumbnail as "50%"). */
-    uint64_t present = 0, thumbs = 0;
-    for (size_t i = 0; i < p->scan.n; i++)
-        present += !p->scan.v[i].record && !under(p->moved, p->nmoved, p->scan.v[i].rel);
     size_t n = 0;
     char **orphans = malloc((p->scan.n ? p->scan.n : 1) * sizeof *orphans);
     if (orphans == NULL) {
@@ -208,15 +203,21 @@ void prune_run(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_c
         scan_free(&p->scan);
         return;
     }
+    /* The guard weighs thumbnails: failure records go with their sources, uncounted (two records
+     * beside two thumbnails must not let --prune take every thumbnail as "50%"); so do those
+     * under a folder the user moved away. */
+    uint64_t present = 0, thumbs = 0;
     size_t kept = 0; /* orphans where the listing failed */
     for (size_t i = 0; i < p->scan.n; i++) {
         const prune_entry_t *e = &p->scan.v[i];
+        bool weighed = !e->record && !under(p->moved, p->nmoved, e->rel);
         bool orphan = e->gone == 1 || (e->gone == -1 && !hashset_maybe(&p->expected, e->addr));
+        present += weighed;
         if (orphan && under(p->unlisted, p->nunlisted, e->rel))
             kept++;
         else if (orphan) {
             orphans[n++] = e->addr;
-            thumbs += !e->record && !under(p->moved, p->nmoved, e->rel);
+            thumbs += weighed;
         }
     }
     if (kept > 0) {
