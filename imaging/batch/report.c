@@ -68,7 +68,7 @@ static void maybe_pass_over(reporter_t *r)
 static void maybe_watching(reporter_t *r)
 {
     for (; r->watch_lines > 0 && r->settled >= r->watch_after; r->watch_lines--)
-        manifest_watching(r->manifest, r->watch_folders);
+        manifest_watching(r->manifest, r->folders);
 }
 
 void reporter_found(reporter_t *r)
@@ -149,7 +149,6 @@ void reporter_watching(reporter_t *r, uint64_t folders)
     r->folders = folders;
     r->watch_lines++;
     r->watch_after = r->found;
-    r->watch_folders = folders;
     maybe_watching(r);
     maybe_pass_over(r);
     if (r->status_line)

@@ -38,9 +38,9 @@ typedef struct reporter {
     uint64_t settled;    /* of them, those settled (reporter_task, reporter_would_make) */
     uint64_t pass_found; /* found when the first pass's listing ended */
     /* --watch: "watching" lines due once `settled` reaches watch_after (found when the last
-     * pass's listing ended), so that each follows its pass's results; and the folders then. */
+     * pass's listing ended), so that each follows its pass's results. */
     unsigned watch_lines;
-    uint64_t watch_after, watch_folders;
+    uint64_t watch_after;
     bool passes, listing_pass; /* SRC is listed in passes (--watch); one is being listed */
     /* --watch: the time spent working (a pass, or sources found and not yet settled), for the
      * summary's rate: busy_ns so far, and busy_since (0: idle) the start of the work going on. */
