@@ -100,7 +100,7 @@ static int read_back(const fixture_t *f, const char *url, const char *name)
 {
     char dir[256], args[512];
     FMT(dir, "%s/%s", f->s.root, name);
-    FMT(args, "s3 cp --quiet --recursive '%s' '%s'", url, dir);
+    FMT(args, "s3 cp --quiet --recursive --exclude '*.thumbgen-id.*' '%s' '%s'", url, dir);
     aws(f, args);
     return count_outputs(dir, NULL);
 }
@@ -123,6 +123,20 @@ static void local_to_s3(void **state)
     if (strncmp(meta, "size=", 5) != 0 || strstr(meta, " mtime=") == NULL ||
         strstr(meta, " src=formats/grey.") == NULL)
         fail_msg("x-amz-meta-thumbgen-src: %s", meta);
+
+    /* and one identity record per source beside its thumbnail, the only hidden objects */
+    char ids[256];
+    FMT(ids, "%s/ids.txt", f->s.root);
+    shf("aws --endpoint-url '%s' s3api list-objects-v2 --bucket thumbs --prefix l2s/ --query "
+        "'Contents[].Key' --output text | tr '\\t' '\\n' | grep '/[.]' | grep -vc "
+        "'/[.]thumbgen-id[.][0-9a-f]\\{16\\}[.][^/]*$' > '%s' || true",
+        f->s.endpoint, ids);
+    assert_string_equal(slurp(ids), "0\n");
+    FMT(ids, "%s/ids.txt", f->s.root);
+    shf("aws --endpoint-url '%s' s3api list-objects-v2 --bucket thumbs --prefix l2s/ --query "
+        "'Contents[].Key' --output text | tr '\\t' '\\n' | grep -c '/[.]thumbgen-id[.]' > '%s'",
+        f->s.endpoint, ids);
+    assert_int_equal(atoi(slurp(ids)), nsrc(f));
 
     int puts = requests(f, "PUT ");
     r = tg_run(BIN, f->src, "s3://thumbs/l2s", "-j", "2", NULL);
@@ -325,7 +339,7 @@ static void server_dies_mid_run(void **state)
     int puts = requests(f, "PUT ");
     r = tg_run(BIN, f->src, "s3://thumbs/dies", NULL);
     expect_run(&r, 0, nsrc(f) - 3, 3, 0, 0);
-    assert_int_equal(requests(f, "PUT "), puts + 6);
+    assert_int_equal(requests(f, "PUT "), puts + 2 * (nsrc(f) - 3)); /* and identity records */
 }
 
 /* --prune on an S3 DST: the orphans go in DeleteObjects requests of at most 1000 keys (1003
@@ -358,9 +372,10 @@ static void prune_s3(void **state)
     if (r.status != 0 ||
         strstr(r.err, "0 made, 1 up to date, 0 skipped, 0 failed, 1003 removed") == NULL)
         fail_msg("status %d: %s", r.status, r.err);
-    assert_non_null(strstr(r.err, "2 DeleteObjects"));
+    /* and one more for the identity records of b.png and c.png, which go unseen */
+    assert_non_null(strstr(r.err, "3 DeleteObjects"));
     proc_result_free(&r);
-    assert_int_equal(requests(f, "POST /thumbs?delete") - before, 2);
+    assert_int_equal(requests(f, "POST /thumbs?delete") - before, 3);
     shf("grep -c '\"status\":\"removed\",\"dst\":\"s3://thumbs/pr/' '%s' | grep -qx 1003",
         manifest);
     char listing[256];
@@ -371,7 +386,9 @@ static void prune_s3(void **state)
     char *got = slurp(listing);
     assert_non_null(got);
     got[strcspn(got, "\n")] = '\0';
-    assert_string_equal(got, "pr/a.jpg\tpr/notes.txt");
+    char *id = strstr(got, "pr/.thumbgen-id."); /* a.png's identity record, and nothing else */
+    assert_non_null(id);
+    assert_string_equal(id + 16 + 17, "a.png\tpr/a.jpg\tpr/notes.txt");
 }
 
 int main(void)

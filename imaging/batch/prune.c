@@ -94,13 +94,16 @@ static bool on_entry(void *ctx, const store_entry_t *e)
         return true; /* another shard's to judge */
     if (!grow(&s->v, s->n, &s->cap, sizeof *s->v))
         return !(s->oom = true);
-    size_t na = strlen(e->addr), nr = strlen(e->rel);
-    char *copy = arena_alloc(&s->names, na + nr + 2);
+    size_t na = strlen(e->addr), nr = strlen(e->rel), nw = e->with ? strlen(e->with) + 1 : 0;
+    char *copy = arena_alloc(&s->names, na + nr + 2 + nw);
     if (copy == NULL)
         return !(s->oom = true);
     memcpy(copy, e->addr, na + 1);
     memcpy(copy + na + 1, e->rel, nr + 1);
-    s->v[s->n++] = (prune_entry_t){copy, copy + na + 1, e->gone, e->record};
+    if (nw > 0)
+        memcpy(copy + na + nr + 2, e->with, nw);
+    s->v[s->n++] =
+        (prune_entry_t){copy, copy + na + 1, e->gone, e->record, nw ? copy + na + nr + 2 : NULL};
     return true;
 }
 
@@ -207,14 +210,18 @@ void prune_run(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_c
      * beside two thumbnails must not let --prune take every thumbnail as "50%"); so do those
      * under a folder the user moved away. */
     uint64_t present = 0, thumbs = 0;
-    size_t kept = 0; /* orphans where the listing failed */
+    size_t kept = 0;   /* orphans where the listing failed */
+    size_t unseen = 0; /* bookkeeping (e->with), from the end of orphans */
     for (size_t i = 0; i < p->scan.n; i++) {
         const prune_entry_t *e = &p->scan.v[i];
         bool weighed = !e->record && !under(p->moved, p->nmoved, e->rel);
-        bool orphan = e->gone == 1 || (e->gone == -1 && !hashset_maybe(&p->expected, e->addr));
+        bool orphan = e->gone == 1 ||
+                      (e->gone == -1 && !hashset_maybe(&p->expected, e->with ? e->with : e->addr));
         present += weighed;
         if (orphan && under(p->unlisted, p->nunlisted, e->rel))
-            kept++;
+            kept += e->with == NULL;
+        else if (orphan && e->with != NULL)
+            orphans[p->scan.n - ++unseen] = e->addr;
         else if (orphan) {
             orphans[n++] = e->addr;
             thumbs += weighed;
@@ -241,8 +248,11 @@ void prune_run(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_c
     } else if (cfg->dry_run) {
         for (size_t i = 0; i < n; i++)
             reporter_removed(rep, orphans[i], true);
-    } else if (n > 0) {
-        prune_remove(store, orphans, n, rep);
+    } else {
+        if (n > 0)
+            prune_remove(store, orphans, n, rep);
+        if (unseen > 0)
+            store->ops->remove(store, orphans + p->scan.n - unseen, unseen, NULL, NULL);
     }
     free(orphans);
     scan_free(&p->scan);

@@ -36,7 +36,8 @@ typedef struct prune_entry {
     char *addr;      /* in the scan's arena, with rel after it */
     const char *rel; /* store_entry_t's */
     int gone;
-    bool record; /* a failure record: outside --prune-max's count */
+    bool record;      /* a failure record: outside --prune-max's count */
+    const char *with; /* store_entry_t's, in the arena too; NULL: none */
 } prune_entry_t;
 
 /* A store scan, run in a thread of its own beside the pipeline (prune_scan_start) or at the end. */

@@ -59,6 +59,7 @@ void task_free(task_t *t)
         free(t->outs[i].dst);
     free(t->fail.dst);
     free(t->skip_dst);
+    free(t->ident_dst);
     free(t->uri);
     free(t->owner);
     free(t->error);

@@ -62,8 +62,21 @@ int store_name_mirror(const char *dst, task_t *t, const thumb_opts_t *o, char *e
     return 0;
 }
 
+/* The length of the identity record's prefix name starts with, digits and dot included; else 0. */
+static size_t ident_prefix(const char *name)
+{
+    size_t n = strlen(IDENT_PREFIX);
+    if (strncmp(name, IDENT_PREFIX, n) != 0 || strspn(name + n, "0123456789abcdef") != 16 ||
+        name[n + 16] != '.')
+        return 0;
+    return n + 17;
+}
+
 size_t store_record_prefix(const char *name)
 {
+    size_t id = ident_prefix(name);
+    if (id > 0)
+        return name[id] != '\0' ? id : 0;
     static const char *const prefixes[] = {RECORD_PREFIX, SKIP_RECORD_PREFIX};
     for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++) {
         size_t n = strlen(prefixes[i]);
@@ -87,6 +100,32 @@ size_t store_stale_records(const task_t *src, const char *path, bool held_only, 
     if ((held & RECORD_SKIPPED) && src->skip_dst != NULL && (last || failed))
         addrs[n++] = src->skip_dst;
     return n;
+}
+
+char *store_ident_record(const task_t *t, int verdict)
+{
+    const char *base = t->fail.dst ? strrchr(t->fail.dst, '/') : NULL;
+    if (base == NULL)
+        return NULL;
+    char id[PATH_MAX + 80];
+    size_t n = store_ident(t, id, sizeof id);
+    uint64_t h = fnv1a(fnv1a(FNV1A_START, &verdict, sizeof verdict), id, n);
+    char *path = NULL;
+    return asprintf(&path, "%.*s/" IDENT_PREFIX "%016" PRIx64 ".%s", (int)(base - t->fail.dst),
+                    t->fail.dst, h, base + 1 + strlen(RECORD_PREFIX)) < 0
+               ? NULL
+               : path;
+}
+
+const char *store_ident_record_of(const char *addr, char *buf, size_t n)
+{
+    const char *base = strrchr(addr, '/');
+    base = base ? base + 1 : addr;
+    size_t np = ident_prefix(base);
+    if (np == 0)
+        return NULL;
+    int k = snprintf(buf, n, "%.*s" RECORD_PREFIX "%s", (int)(base - addr), addr, base + np);
+    return k < 0 || (size_t)k >= n ? NULL : buf;
 }
 
 const char *store_mirror_record_rel(const char *rel, const thumb_opts_t *o, char *buf, size_t n)

@@ -25,8 +25,15 @@ int store_name_mirror(const char *dst, task_t *t, const thumb_opts_t *o, char *e
 #define RECORD_PREFIX ".thumbgen-failed."
 #define SKIP_RECORD_PREFIX ".thumbgen-skipped."
 
-/* The length of the record prefix (either kind) that a file's own name starts with, followed by
- * a name; 0 when it is no record's name. */
+/* An identity record (docs/DESIGN.md, "Identity and order"), for a store whose rerun cannot read
+ * what each object was made from (S3: a listing carries no metadata) but reads every name: beside
+ * the failure record's name, IDENT_PREFIX + 16 hex digits + "." + that name after RECORD_PREFIX.
+ * The digits hash the verdict it stands for (made, failed, skipped) and the source's identity
+ * (store_ident), so the name alone says what was recorded from what. */
+#define IDENT_PREFIX ".thumbgen-id."
+
+/* The length of the record prefix (any kind; an identity record's with its digits and dot) that
+ * a file's own name starts with, followed by a name; 0 when it is no record's name. */
 size_t store_record_prefix(const char *name);
 
 /* For a mirrored store's scan: when rel (a file's path below DST) is a record's name (either
@@ -38,6 +45,14 @@ const char *store_mirror_record_rel(const char *rel, const thumb_opts_t *o, char
  * last output, the other kind once path is one of its records; held_only: only those the store
  * holds (src->held, as the lister saw them). Returns how many. */
 size_t store_stale_records(const task_t *src, const char *path, bool held_only, char *addrs[2]);
+
+/* The address of t's identity record for verdict (0: made; RECORD_FAILED, RECORD_SKIPPED) and
+ * t's identity as it is now, malloc'd; NULL: out of memory, or t has no failure record's name. */
+char *store_ident_record(const task_t *t, int verdict);
+
+/* When addr is an identity record's address, the failure record's it goes with (written into
+ * buf, n bytes); else NULL. */
+const char *store_ident_record_of(const char *addr, char *buf, size_t n);
 
 /* For a mirrored store's scan: when rel (a file's path below DST) is a name store_name_mirror
  * can give with these options, the part of it that stands for the source (rel without its size

@@ -1,19 +1,21 @@
 /* The S3 store: each thumbnail is one PUT of DST's prefix + its relative path, with the
  * Content-Type of its format; a PUT is atomic, so nothing partial is ever visible. Freshness comes
  * from listings, not a request per thumbnail: the first question about a folder lists that folder
- * (delimiter "/") and keeps its names and Last-Modified times, for the few folders asked about
- * last. S3 keeps times to the second, so an object is up to date when its Last-Modified is not
- * before its source's modification time truncated to the second. A rerun with nothing to do costs
- * one LIST per folder (per 1000 objects) and no PUT.
+ * (delimiter "/") and keeps its names, for the few folders asked about last. A rerun with nothing
+ * to do costs one LIST per folder (per 1000 objects) and no other request.
  * Each PUT records its source's identity (store_ident's text, percent-encoded beyond printable
- * ASCII) as x-amz-meta-thumbgen-src, for any client to read with a HEAD. A rerun does not read it:
- * a listing gives no metadata, and a HEAD per object would turn a no-op rerun's one LIST per 1000
- * objects into 1000 requests. So, unlike the folder store, S3 does not see an owner change at one
- * name or a source replaced by an older file without --force (docs/DESIGN.md).
+ * ASCII) as x-amz-meta-thumbgen-src, for any client to read with a HEAD. A listing carries no
+ * metadata (and a HEAD per object would turn a no-op rerun's one LIST per 1000 objects into 1000
+ * requests), so once a source's last thumbnail is PUT, one more PUT writes its identity record
+ * beside it (store/mirror.h, IDENT_PREFIX: the identity hashed into the name, the text as its
+ * body): up to date means its thumbnails and the record of the source's identity now are listed,
+ * so an owner change at one name or a source replaced by an older file is seen as in a folder
+ * (docs/DESIGN.md, "Identity and order"). The record it replaces then goes.
  * A source whose bytes failed to decode gets a failure record beside its first thumbnail
  * (store/mirror.h: one PUT of its reason, text/plain, with the same metadata), and one found not
- * to be an image a skip record, judged from the same listing by the same rule (the name tells the
- * kind), so a rerun neither fetches it nor asks anything more. */
+ * to be an image a skip record, each followed by its identity record as a thumbnail is, judged
+ * from the same listing by the same rule (the name tells the kind), so a rerun neither fetches it
+ * nor asks anything more. */
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -33,13 +35,14 @@
 
 typedef struct {
     char *name; /* relative to its folder */
-    time_t mtime;
 } entry_t;
 
 typedef struct {
     char *dir; /* the key prefix listed ("" or ending in '/'); NULL: slot unused */
     entry_t *v;
     size_t n, cap;
+    const entry_t **ids; /* v's identity records, by the name they end in (ident_tail) */
+    size_t nids;
     unsigned long used; /* for least-recently-used eviction */
 } folder_t;
 
@@ -76,7 +79,7 @@ static bool collect(void *ctx, const s3_obj_t *o)
     char *name = grow(&f->v, f->n, &f->cap, sizeof *f->v) ? strdup(o->key + strlen(f->dir)) : NULL;
     if (name == NULL)
         return false;
-    f->v[f->n++] = (entry_t){name, o->mtime.tv_sec};
+    f->v[f->n++] = (entry_t){name};
     return true;
 }
 
@@ -85,6 +88,7 @@ static void folder_clear(folder_t *f)
     for (size_t i = 0; i < f->n; i++)
         free(f->v[i].name);
     free(f->v);
+    free(f->ids);
     free(f->dir);
     memset(f, 0, sizeof *f);
 }
@@ -92,6 +96,36 @@ static void folder_clear(folder_t *f)
 static int by_name(const void *a, const void *b)
 {
     return strcmp(((const entry_t *)a)->name, ((const entry_t *)b)->name);
+}
+
+/* The name an identity record's ends in (its failure record's, after the prefix); else NULL. */
+static const char *ident_tail(const char *name)
+{
+    size_t np =
+        strncmp(name, IDENT_PREFIX, strlen(IDENT_PREFIX)) == 0 ? store_record_prefix(name) : 0;
+    return np > 0 ? name + np : NULL;
+}
+
+static int by_tail(const void *a, const void *b)
+{
+    return strcmp(ident_tail((*(const entry_t *const *)a)->name),
+                  ident_tail((*(const entry_t *const *)b)->name));
+}
+
+/* Indexes f's identity records by the name they end in. Out of memory: none indexed (a record
+ * of an older identity then stays, hidden, until its source goes). */
+static void index_idents(folder_t *f)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < f->n; i++)
+        n += ident_tail(f->v[i].name) != NULL;
+    if (n == 0 || (f->ids = malloc(n * sizeof *f->ids)) == NULL)
+        return;
+    for (size_t i = 0; i < f->n; i++)
+        if (ident_tail(f->v[i].name) != NULL)
+            f->ids[f->nids++] = &f->v[i];
+    if (f->nids > 1)
+        qsort(f->ids, f->nids, sizeof *f->ids, by_tail);
 }
 
 /* The cached listing of folder dir (n bytes of key), listing it if needed. A listing that fails
@@ -123,6 +157,7 @@ static folder_t *folder(s3store_t *s, const char *key, size_t n)
     }
     if (lru->n > 1)
         qsort(lru->v, lru->n, sizeof *lru->v, by_name);
+    index_idents(lru);
     return lru;
 }
 
@@ -135,16 +170,51 @@ static const entry_t *listed(s3store_t *s, const char *path)
     const char *slash = strrchr(key, '/');
     size_t n = slash ? (size_t)(slash - key) + 1 : 0;
     folder_t *f = folder(s, key, n);
-    entry_t want = {key + n, 0};
+    entry_t want = {key + n};
     const entry_t *hit = f->n ? bsearch(&want, f->v, f->n, sizeof *f->v, by_name) : NULL;
     free(key);
     return hit;
 }
 
+/* Whether the listing beside t's first output holds its identity record for verdict and its
+ * identity now. */
+static bool ident_listed(s3store_t *s, const task_t *t, int verdict)
+{
+    char *id = store_ident_record(t, verdict);
+    bool hit = id != NULL && listed(s, id) != NULL;
+    free(id);
+    return hit;
+}
+
+/* The address of an identity record listed for t's source (of any verdict and identity),
+ * malloc'd; NULL: none. */
+static char *ident_held(s3store_t *s, const task_t *t)
+{
+    char *key = t->fail.dst ? key_of(s, t->fail.dst) : NULL;
+    const char *slash = key ? strrchr(key, '/') : NULL;
+    char *held = NULL;
+    if (slash != NULL) {
+        size_t n = (size_t)(slash - key) + 1;
+        folder_t *f = folder(s, key, n);
+        char want[sizeof IDENT_PREFIX + 17 + NAME_MAX + 1];
+        snprintf(want, sizeof want, "%s0000000000000000.%s", IDENT_PREFIX,
+                 key + n + strlen(RECORD_PREFIX));
+        const entry_t *w = &(entry_t){want},
+                      **hit =
+                          f->nids ? bsearch(&w, f->ids, f->nids, sizeof *f->ids, by_tail) : NULL;
+        const char *dir = strrchr(t->fail.dst, '/');
+        if (hit != NULL &&
+            asprintf(&held, "%.*s/%s", (int)(dir - t->fail.dst), t->fail.dst, (*hit)->name) < 0)
+            held = NULL;
+    }
+    free(key);
+    return held;
+}
+
 static bool s3_fresh(store_t *base, const task_t *t, int i)
 {
-    const entry_t *hit = listed((s3store_t *)base, t->outs[i].dst);
-    return hit != NULL && hit->mtime >= t->mtime.tv_sec;
+    s3store_t *s = (s3store_t *)base;
+    return listed(s, t->outs[i].dst) != NULL && ident_listed(s, t, 0);
 }
 
 /* The records beside t's first output, judged as its thumbnails are, from the listing of that
@@ -152,12 +222,14 @@ static bool s3_fresh(store_t *base, const task_t *t, int i)
 static int s3_verdict_before(store_t *base, task_t *t)
 {
     s3store_t *s = (s3store_t *)base;
-    const entry_t *failed = t->fail.dst ? listed(s, t->fail.dst) : NULL;
-    const entry_t *skipped = t->skip_dst ? listed(s, t->skip_dst) : NULL;
+    bool failed = t->fail.dst && listed(s, t->fail.dst);
+    bool skipped = t->skip_dst && listed(s, t->skip_dst);
     t->held = (failed ? RECORD_FAILED : 0) | (skipped ? RECORD_SKIPPED : 0);
-    if (failed != NULL && failed->mtime >= t->mtime.tv_sec)
+    free(t->ident_dst);
+    t->ident_dst = ident_held(s, t);
+    if (failed && ident_listed(s, t, RECORD_FAILED))
         return RECORD_FAILED;
-    return skipped != NULL && skipped->mtime >= t->mtime.tv_sec ? RECORD_SKIPPED : 0;
+    return skipped && ident_listed(s, t, RECORD_SKIPPED) ? RECORD_SKIPPED : 0;
 }
 
 static int s3_name(store_t *base, task_t *t, const thumb_opts_t *o, char *err, size_t errsz)
@@ -183,11 +255,11 @@ static int s3_store_put(store_t *base, void *local, const task_t *src, const cha
     }
     /* The source's identity, as the folder store's xattr holds it, percent-encoded where a header
      * value could not hold a byte of its path (a HEAD reads it back; a rerun does not). */
-    char id[PATH_MAX + 80], meta[3 * sizeof id];
-    size_t n = src ? store_ident(src, id, sizeof id) : 0;
+    char id_text[PATH_MAX + 80], meta[3 * sizeof id_text];
+    size_t n = src ? store_ident(src, id_text, sizeof id_text) : 0;
     char *m = meta;
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)id[i];
+        unsigned char c = (unsigned char)id_text[i];
         if (c > 0x20 && c < 0x7f && c != '%')
             *m++ = (char)c;
         else if (c == ' ')
@@ -197,20 +269,34 @@ static int s3_store_put(store_t *base, void *local, const task_t *src, const cha
     }
     *m = '\0';
     s3_err_t e;
-    bool record = src != NULL && ((src->fail.dst != NULL && strcmp(path, src->fail.dst) == 0) ||
-                                  (src->skip_dst != NULL && strcmp(path, src->skip_dst) == 0));
-    const char *type = record ? "text/plain; charset=utf-8" : s3_content_type(key);
+    bool failed = src != NULL && src->fail.dst != NULL && strcmp(path, src->fail.dst) == 0;
+    bool skipped = src != NULL && src->skip_dst != NULL && strcmp(path, src->skip_dst) == 0;
+    bool last = src != NULL && src->nouts > 0 && strcmp(path, src->outs[src->nouts - 1].dst) == 0;
+    const char *type = failed || skipped ? "text/plain; charset=utf-8" : s3_content_type(key);
     int rc = s3_put(writer, s->bucket, key, buf, len, type, src ? meta : NULL, &e);
     free(key);
+    /* A verdict's last object written: its identity record, which a rerun reads from the
+     * listing (the verdict stands only once it is there), then the records it replaces go, in
+     * one DeleteObjects (one that cannot be deleted matters only once this source's thumbnails
+     * are gone, and is replaced if it fails then). */
+    bool verdict = rc == 0 && (last || failed || skipped);
+    char *id = NULL;
+    if (verdict) {
+        id = store_ident_record(src, failed ? RECORD_FAILED : skipped ? RECORD_SKIPPED : 0);
+        char *idkey = id ? key_of(s, id) : NULL;
+        rc = idkey ? s3_put(writer, s->bucket, idkey, id_text, n, "text/plain; charset=utf-8", meta,
+                            &e)
+                   : (snprintf(e.msg, sizeof e.msg, "out of memory"), -1);
+        free(idkey);
+    }
     if (rc != 0) {
         snprintf(err, errsz, "%s", e.msg);
         errno = EIO; /* a bucket is never "full" (store.h) */
-    } else {
-        /* Made now, or another verdict recorded: the records it replaces go, in one
-         * DeleteObjects (one that cannot be deleted matters only once this source's thumbnails
-         * are gone, and is replaced if it fails then). */
-        char *stale[2], *keys[2];
+    } else if (verdict) {
+        char *stale[3], *keys[3];
         size_t nstale = store_stale_records(src, path, true, stale), k = 0;
+        if (src->ident_dst != NULL && strcmp(src->ident_dst, id) != 0)
+            stale[nstale++] = src->ident_dst;
         for (size_t i = 0; i < nstale; i++)
             if ((keys[k] = key_of(s, stale[i])) != NULL)
                 k++;
@@ -219,6 +305,7 @@ static int s3_store_put(store_t *base, void *local, const task_t *src, const cha
         for (size_t i = 0; i < k; i++)
             free(keys[i]);
     }
+    free(id);
     return rc;
 }
 
@@ -299,8 +386,13 @@ static bool scan_key(void *ctx, const s3_obj_t *obj)
     char *addr = NULL;
     if (asprintf(&addr, "%s/%s", s->dst, rel) < 0)
         return !(sc->oom = true);
-    bool go = sc->fn(sc->ctx,
-                     &(store_entry_t){.addr = addr, .rel = src_rel, .gone = -1, .record = record});
+    char with[PATH_MAX + 300];
+    bool go =
+        sc->fn(sc->ctx, &(store_entry_t){.addr = addr,
+                                         .rel = src_rel,
+                                         .gone = -1,
+                                         .record = record,
+                                         .with = store_ident_record_of(addr, with, sizeof with)});
     free(addr);
     sc->stopped = !go;
     return go;

@@ -44,6 +44,9 @@ typedef struct store_entry {
     /* A mirrored store's failure record (RECORD_PREFIX, mirror.h), not a thumbnail: --prune
      * removes it with its source, but --prune-max counts thumbnails only. */
     bool record;
+    /* Bookkeeping that goes exactly when the address `with` would (the S3 store's identity
+     * records, with their source's failure record): removed unseen, never counted; NULL: none. */
+    const char *with;
 } store_entry_t;
 
 typedef bool (*store_entry_fn)(void *ctx, const store_entry_t *e);
@@ -60,7 +63,8 @@ typedef struct store_ops {
     /* The kind of record (RECORD_FAILED or RECORD_SKIPPED, core/task.h) the store holds for t's
      * source as it is now (its identity: docs/DESIGN.md, "Identity and order"), 0: none; sets
      * t->held to the kinds it holds for t's source as it is now or was before, which the put of
-     * t's last output (or of its other kind of record) then removes. Asked only of a source
+     * t's last output (or of its other kind of record) then removes, and t->ident_dst to an
+     * identity record it holds for t (the S3 store), which goes likewise. Asked only of a source
      * whose outputs are not up to date, cheaply (a file's keys, an lstat per kind, the listing
      * fresh made). NULL: the store keeps none. */
     int (*verdict_before)(store_t *s, task_t *t);
@@ -68,7 +72,8 @@ typedef struct store_ops {
     /* Writes buf at path, recording with it the identity of src, the source it was made from
      * (src NULL: none; the cache's PNGs carry their own). path is one of src's outputs, or one
      * of its records (src->fail.dst, src->skip_dst). Once src's last output is written, the
-     * records the store holds for it (src->held) go; once one record is, the other kind's. */
+     * records the store holds for it (src->held) go; once one record is, the other kind's. A
+     * store that keeps identity records writes the new one first, then removes src->ident_dst. */
     int (*put)(store_t *s, void *local, const task_t *src, const char *path, const void *buf,
                size_t len, char *err, size_t errsz);
     void (*thread_exit)(store_t *s, void *local);
