@@ -52,22 +52,6 @@ static const char *keys_under(const char *prefix)
     return got;
 }
 
-/* The sources that identity records under s3://thumbs/PREFIX/ stand for, one per record,
- * tab-separated, in a static buffer (docs/DESIGN.md, "Identity and order"). */
-static const char *idents_under(const char *prefix)
-{
-    char out[256];
-    FMT(out, "%s/ids.txt", srv.root);
-    shf("aws --endpoint-url '%s' s3api list-objects-v2 --bucket thumbs --prefix '%s/' --query "
-        "'Contents[].Key' --output text | tr '\\t' '\\n' | sed -n "
-        "'s|.*/[.]thumbgen-id[.][0-9a-f]\\{16\\}[.]||p' | LC_ALL=C sort | paste -sd '\\t' > '%s'",
-        srv.endpoint, prefix, out);
-    char *got = slurp(out);
-    assert_non_null(got);
-    got[strcspn(got, "\n")] = '\0';
-    return got;
-}
-
 /* Fails unless --stats's two lines of S3 requests in err (the source's and the store's) say 0 GET,
  * 0 PUT, 0 DeleteObjects. */
 static void expect_no_transfers(const char *err)
@@ -151,7 +135,8 @@ static void s3_records(void **state)
     expect_run(&r, 1, 2, 0, 1, 1);
     expect_error(manifest, "broken.jpg", "\"not a recognised image format");
     assert_string_equal(keys_under("rec"), "rec/" REC "broken.jpg\trec/a.jpg\trec/b.jpg");
-    assert_string_equal(idents_under("rec"), "a.jpg\tb.jpg\tbroken.jpg"); /* one per verdict */
+    assert_string_equal(s3server_idents(&srv, "rec"),
+                        "a.jpg\tb.jpg\tbroken.jpg"); /* one per verdict */
     shf("aws --endpoint-url '%s' s3api head-object --bucket thumbs --key 'rec/" REC
         "broken.jpg' --query '[ContentType,Metadata.\"thumbgen-src\"]' --output text "
         "| grep -q '^text/plain.*src=broken.jpg$'",
@@ -171,7 +156,8 @@ static void s3_records(void **state)
     r = tg_run(BIN, "s3://photos/rec", "s3://thumbs/rec", "--manifest", manifest, NULL);
     expect_run(&r, 0, 1, 2, 1, 0);
     assert_string_equal(keys_under("rec"), "rec/a.jpg\trec/b.jpg\trec/broken.jpg");
-    assert_string_equal(idents_under("rec"), "a.jpg\tb.jpg\tbroken.jpg"); /* the failure's went */
+    assert_string_equal(s3server_idents(&srv, "rec"),
+                        "a.jpg\tb.jpg\tbroken.jpg"); /* the failure's went */
 
     /* A broken object gets a record, then is deleted: --prune removes the record, and leaves a
      * hidden object that is not thumbgen's. */
@@ -181,7 +167,8 @@ static void s3_records(void **state)
     record_pruned(src, "rec", "gone.jpg", REC, manifest);
     assert_string_equal(keys_under("rec"),
                         "rec/.thumbgen-notes\trec/a.jpg\trec/b.jpg\trec/broken.jpg");
-    assert_string_equal(idents_under("rec"), "a.jpg\tb.jpg\tbroken.jpg"); /* gone.jpg's went */
+    assert_string_equal(s3server_idents(&srv, "rec"),
+                        "a.jpg\tb.jpg\tbroken.jpg"); /* gone.jpg's went */
 }
 
 /* s3://photos/skip -> s3://thumbs/skip: an object without an extension that holds text is
@@ -207,7 +194,7 @@ static void s3_skip_records(void **state)
     expect_manifest(manifest, "'src$=/notes'", "error", "\"not an image\"");
     expect_manifest(manifest, "'src$=/photo'", "status", "\"made\"");
     assert_string_equal(keys_under("skip"), "skip/" SKIPREC "notes\tskip/a.jpg\tskip/photo.jpg");
-    assert_string_equal(idents_under("skip"), "a.jpg\tnotes\tphoto");
+    assert_string_equal(s3server_idents(&srv, "skip"), "a.jpg\tnotes\tphoto");
 
     /* Nothing changed: skipped again, not an image, from the listing alone: 0 GET, 0 PUT. */
     rerun_unchanged("skip", manifest, NULL, 0, 0);
@@ -227,7 +214,7 @@ static void s3_skip_records(void **state)
     shf("echo 'more notes' > '%s/gone'", src);
     record_pruned(src, "skip", "gone", SKIPREC, manifest);
     assert_string_equal(keys_under("skip"), "skip/a.jpg\tskip/notes.jpg\tskip/photo.jpg");
-    assert_string_equal(idents_under("skip"), "a.jpg\tnotes\tphoto");
+    assert_string_equal(s3server_idents(&srv, "skip"), "a.jpg\tnotes\tphoto");
 }
 
 int main(void)
