@@ -19,6 +19,7 @@
 #include "outputs.h"
 #include "proc.h"
 #include "s3server.h"
+#include "watcher.h"
 
 #define BIN THUMBGEN_BIN
 
@@ -136,12 +137,41 @@ static void made_then_broken(void **state)
     assert_string_equal(s3server_idents(&srv, "brk"), "p.png");
 }
 
+/* Under --watch a folder's listing is kept while events come: a photo saved three times is made
+ * three times and keeps one identity record (each replaces the one before, though no listing
+ * showed it), and a photo deleted takes its record with it. */
+static void watched_saves(void **state)
+{
+    (void)state;
+    char src[256];
+    FMT(src, "%s/w", srv.root);
+    shf("mkdir -p '%s'", src);
+    write_png(at(src, "p.png"), 60, 30);
+    write_png(at(src, "q.png"), 60, 30);
+    char *argv[] = {BIN, src, "s3://thumbs/w", "--watch", "--prune", NULL};
+    watcher_t w;
+    watcher_start(&w, srv.root, argv);
+    expect(&w, "\"status\":\"watching\"", NULL);
+    for (int i = 0; i < 3; i++) {
+        write_png(at(src, "p.png"), 40 + i, 30);
+        char width[32];
+        FMT(width, "\"width\":%d", 40 + i);
+        expect(&w, "p.png\"", "\"made\"", width, NULL);
+    }
+    assert_string_equal(s3server_idents(&srv, "w"), "p.png\tq.png");
+    assert_int_equal(unlink(at(src, "q.png")), 0);
+    expect(&w, "\"removed\"", "q.jpg", NULL);
+    free(stop(&w));
+    assert_string_equal(s3server_idents(&srv, "w"), "p.png");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(clash_owner_gone),
         cmocka_unit_test(older_replacement),
         cmocka_unit_test(made_then_broken),
+        cmocka_unit_test(watched_saves),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

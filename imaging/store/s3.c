@@ -1,8 +1,7 @@
 /* The S3 store: each thumbnail is one PUT of DST's prefix + its relative path, with the
  * Content-Type of its format; a PUT is atomic, so nothing partial is ever visible. Freshness comes
- * from listings, not a request per thumbnail: the first question about a folder lists that folder
- * (delimiter "/") and keeps its names, for the few folders asked about last. A rerun with nothing
- * to do costs one LIST per folder (per 1000 objects) and no other request.
+ * from listings (store/s3_listing.h), not a request per thumbnail: a rerun with nothing to do
+ * costs one LIST per folder (per 1000 objects) and no other request.
  * Each PUT records its source's identity (store_ident's text, percent-encoded beyond printable
  * ASCII) as x-amz-meta-thumbgen-src, for any client to read with a HEAD. A listing carries no
  * metadata (and a HEAD per object would turn a no-op rerun's one LIST per 1000 objects into 1000
@@ -29,22 +28,8 @@
 #include "pipeline/fdio.h"
 #include "s3/s3.h"
 #include "store/mirror.h"
+#include "store/s3_listing.h"
 #include "store/store.h"
-
-#define CACHED_FOLDERS 4
-
-typedef struct {
-    char *name; /* relative to its folder */
-} entry_t;
-
-typedef struct {
-    char *dir; /* the key prefix listed ("" or ending in '/'); NULL: slot unused */
-    entry_t *v;
-    size_t n, cap;
-    const entry_t **ids; /* v's identity records, by the name they end in (ident_tail) */
-    size_t nids;
-    unsigned long used; /* for least-recently-used eviction */
-} folder_t;
 
 typedef struct {
     store_t base;
@@ -57,8 +42,7 @@ typedef struct {
      * them take turns. */
     s3_client_t *lister;
     pthread_mutex_t lister_mu;
-    folder_t cache[CACHED_FOLDERS];
-    unsigned long tick;
+    s3_listings_t *listings;
 } s3store_t;
 
 /* The key of an output path, malloc'd. */
@@ -71,107 +55,11 @@ static char *key_of(const s3store_t *s, const char *path)
     return key;
 }
 
-static bool collect(void *ctx, const s3_obj_t *o)
-{
-    folder_t *f = ctx;
-    if (o->is_prefix)
-        return true;
-    char *name = grow(&f->v, f->n, &f->cap, sizeof *f->v) ? strdup(o->key + strlen(f->dir)) : NULL;
-    if (name == NULL)
-        return false;
-    f->v[f->n++] = (entry_t){name};
-    return true;
-}
-
-static void folder_clear(folder_t *f)
-{
-    for (size_t i = 0; i < f->n; i++)
-        free(f->v[i].name);
-    free(f->v);
-    free(f->ids);
-    free(f->dir);
-    memset(f, 0, sizeof *f);
-}
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(((const entry_t *)a)->name, ((const entry_t *)b)->name);
-}
-
-/* The name an identity record's ends in (its failure record's, after the prefix); else NULL. */
-static const char *ident_tail(const char *name)
-{
-    size_t np =
-        strncmp(name, IDENT_PREFIX, strlen(IDENT_PREFIX)) == 0 ? store_record_prefix(name) : 0;
-    return np > 0 ? name + np : NULL;
-}
-
-static int by_tail(const void *a, const void *b)
-{
-    return strcmp(ident_tail((*(const entry_t *const *)a)->name),
-                  ident_tail((*(const entry_t *const *)b)->name));
-}
-
-/* Indexes f's identity records by the name they end in. Out of memory: none indexed (a record
- * of an older identity then stays, hidden, until its source goes). */
-static void index_idents(folder_t *f)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < f->n; i++)
-        n += ident_tail(f->v[i].name) != NULL;
-    if (n == 0 || (f->ids = malloc(n * sizeof *f->ids)) == NULL)
-        return;
-    for (size_t i = 0; i < f->n; i++)
-        if (ident_tail(f->v[i].name) != NULL)
-            f->ids[f->nids++] = &f->v[i];
-    if (f->nids > 1)
-        qsort(f->ids, f->nids, sizeof *f->ids, by_tail);
-}
-
-/* The cached listing of folder dir (n bytes of key), listing it if needed. A listing that fails
- * leaves the folder empty: its thumbnails are made again, and their PUTs report the trouble. */
-static folder_t *folder(s3store_t *s, const char *key, size_t n)
-{
-    folder_t *lru = &s->cache[0];
-    for (size_t i = 0; i < CACHED_FOLDERS; i++) {
-        folder_t *f = &s->cache[i];
-        if (f->dir != NULL && strlen(f->dir) == n && memcmp(f->dir, key, n) == 0) {
-            f->used = ++s->tick;
-            return f;
-        }
-        if (f->used < lru->used)
-            lru = f;
-    }
-    folder_clear(lru);
-    lru->dir = strndup(key, n);
-    lru->used = ++s->tick;
-    s3_err_t e;
-    pthread_mutex_lock(&s->lister_mu);
-    int rc =
-        lru->dir != NULL ? s3_list(s->lister, s->bucket, lru->dir, true, 0, collect, lru, &e) : 0;
-    pthread_mutex_unlock(&s->lister_mu);
-    if (rc != 0) {
-        for (size_t i = 0; i < lru->n; i++)
-            free(lru->v[i].name);
-        lru->n = 0;
-    }
-    if (lru->n > 1)
-        qsort(lru->v, lru->n, sizeof *lru->v, by_name);
-    index_idents(lru);
-    return lru;
-}
-
-/* The listed object at path: NULL when the listing of its folder has none. */
-static const entry_t *listed(s3store_t *s, const char *path)
+/* Whether the listing of path's folder holds it. */
+static bool listed(s3store_t *s, const char *path)
 {
     char *key = key_of(s, path);
-    if (key == NULL)
-        return NULL;
-    const char *slash = strrchr(key, '/');
-    size_t n = slash ? (size_t)(slash - key) + 1 : 0;
-    folder_t *f = folder(s, key, n);
-    entry_t want = {key + n};
-    const entry_t *hit = f->n ? bsearch(&want, f->v, f->n, sizeof *f->v, by_name) : NULL;
+    bool hit = key != NULL && s3_listings_has(s->listings, key);
     free(key);
     return hit;
 }
@@ -181,7 +69,7 @@ static const entry_t *listed(s3store_t *s, const char *path)
 static bool ident_listed(s3store_t *s, const task_t *t, int verdict)
 {
     char *id = store_ident_record(t, verdict);
-    bool hit = id != NULL && listed(s, id) != NULL;
+    bool hit = id != NULL && listed(s, id);
     free(id);
     return hit;
 }
@@ -191,30 +79,18 @@ static bool ident_listed(s3store_t *s, const task_t *t, int verdict)
 static char *ident_held(s3store_t *s, const task_t *t)
 {
     char *key = t->fail.dst ? key_of(s, t->fail.dst) : NULL;
-    const char *slash = key ? strrchr(key, '/') : NULL;
-    char *held = NULL;
-    if (slash != NULL) {
-        size_t n = (size_t)(slash - key) + 1;
-        folder_t *f = folder(s, key, n);
-        char want[sizeof IDENT_PREFIX + 17 + NAME_MAX + 1];
-        snprintf(want, sizeof want, "%s0000000000000000.%s", IDENT_PREFIX,
-                 key + n + strlen(RECORD_PREFIX));
-        const entry_t *w = &(entry_t){want},
-                      **hit =
-                          f->nids ? bsearch(&w, f->ids, f->nids, sizeof *f->ids, by_tail) : NULL;
-        const char *dir = strrchr(t->fail.dst, '/');
-        if (hit != NULL &&
-            asprintf(&held, "%.*s/%s", (int)(dir - t->fail.dst), t->fail.dst, (*hit)->name) < 0)
-            held = NULL;
-    }
+    char *held = key ? s3_listings_held(s->listings, key) : NULL, *addr = NULL;
+    if (held != NULL && asprintf(&addr, "%s/%s", s->dst, held + strlen(s->prefix)) < 0)
+        addr = NULL;
     free(key);
-    return held;
+    free(held);
+    return addr;
 }
 
 static bool s3_fresh(store_t *base, const task_t *t, int i)
 {
     s3store_t *s = (s3store_t *)base;
-    return listed(s, t->outs[i].dst) != NULL && ident_listed(s, t, 0);
+    return listed(s, t->outs[i].dst) && ident_listed(s, t, 0);
 }
 
 /* The records beside t's first output, judged as its thumbnails are, from the listing of that
@@ -280,14 +156,13 @@ static int s3_store_put(store_t *base, void *local, const task_t *src, const cha
      * one DeleteObjects (one that cannot be deleted matters only once this source's thumbnails
      * are gone, and is replaced if it fails then). */
     bool verdict = rc == 0 && (last || failed || skipped);
-    char *id = NULL;
+    char *id = NULL, *idkey = NULL;
     if (verdict) {
         id = store_ident_record(src, failed ? RECORD_FAILED : skipped ? RECORD_SKIPPED : 0);
-        char *idkey = id ? key_of(s, id) : NULL;
+        idkey = id ? key_of(s, id) : NULL;
         rc = idkey ? s3_put(writer, s->bucket, idkey, id_text, n, "text/plain; charset=utf-8", meta,
                             &e)
                    : (snprintf(e.msg, sizeof e.msg, "out of memory"), -1);
-        free(idkey);
     }
     if (rc != 0) {
         snprintf(err, errsz, "%s", e.msg);
@@ -304,8 +179,10 @@ static int s3_store_put(store_t *base, void *local, const task_t *src, const cha
             s3_delete(writer, s->bucket, keys, k, NULL, NULL, &e);
         for (size_t i = 0; i < k; i++)
             free(keys[i]);
+        s3_listings_wrote(s->listings, idkey);
     }
     free(id);
+    free(idkey);
     return rc;
 }
 
@@ -500,8 +377,7 @@ static void s3_close(store_t *base)
 {
     s3store_t *s = (s3store_t *)base;
     s3_conf_free(&s->conf);
-    for (size_t i = 0; i < CACHED_FOLDERS; i++)
-        folder_clear(&s->cache[i]);
+    s3_listings_free(s->listings);
     s3_client_free(s->lister);
     pthread_mutex_destroy(&s->lister_mu);
     free(s->bucket);
@@ -543,7 +419,10 @@ store_t *store_s3_open(const char *dst, const store_cfg_t *cfg, char *err, size_
     }
     s->lister =
         s3_open_place(&s->conf, cfg->retries, cfg->done, dst, &s->bucket, &s->prefix, err, errsz);
-    if (s->lister == NULL) {
+    if (s->lister != NULL &&
+        (s->listings = s3_listings_new(s->lister, &s->lister_mu, s->bucket)) == NULL)
+        snprintf(err, errsz, "out of memory");
+    if (s->listings == NULL) {
         s3_close(&s->base);
         return NULL;
     }

@@ -1,0 +1,228 @@
+#include "store/s3_listing.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/arena.h"
+#include "store/mirror.h"
+
+#define CACHED_FOLDERS 4
+
+typedef struct {
+    /* The key prefix listed ("" or ending in '/'); NULL: slot unused. Set and cleared under mu
+     * (writers look for it), read by the lister thread without. */
+    char *dir;
+    char **v; /* its names, sorted (the lister thread's alone) */
+    size_t n, cap;
+    char **ids; /* the identity records' names, copies, by ident_tail (under mu) */
+    size_t nids, idcap;
+    unsigned long used; /* for least-recently-used eviction */
+} folder_t;
+
+struct s3_listings {
+    s3_client_t *c;
+    pthread_mutex_t *c_mu;
+    const char *bucket;
+    pthread_mutex_t mu;
+    folder_t f[CACHED_FOLDERS];
+    unsigned long tick;
+};
+
+s3_listings_t *s3_listings_new(s3_client_t *c, pthread_mutex_t *c_mu, const char *bucket)
+{
+    s3_listings_t *l = calloc(1, sizeof *l);
+    if (l == NULL)
+        return NULL;
+    *l = (s3_listings_t){.c = c, .c_mu = c_mu, .bucket = bucket};
+    pthread_mutex_init(&l->mu, NULL);
+    return l;
+}
+
+static void names_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+static void folder_clear(folder_t *f)
+{
+    names_free(f->v, f->n);
+    names_free(f->ids, f->nids);
+    free(f->dir);
+    memset(f, 0, sizeof *f);
+}
+
+void s3_listings_free(s3_listings_t *l)
+{
+    if (l == NULL)
+        return;
+    for (size_t i = 0; i < CACHED_FOLDERS; i++)
+        folder_clear(&l->f[i]);
+    pthread_mutex_destroy(&l->mu);
+    free(l);
+}
+
+/* The name an identity record's ends in (its failure record's, after the prefix); else NULL. */
+static const char *ident_tail(const char *name)
+{
+    size_t np =
+        strncmp(name, IDENT_PREFIX, strlen(IDENT_PREFIX)) == 0 ? store_record_prefix(name) : 0;
+    return np > 0 ? name + np : NULL;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int by_tail(const void *a, const void *b)
+{
+    return strcmp(ident_tail(*(char *const *)a), ident_tail(*(char *const *)b));
+}
+
+/* Where tail's identity records start in f->ids (mu held). */
+static size_t first_of(const folder_t *f, const char *tail)
+{
+    size_t lo = 0, hi = f->nids;
+    while (lo < hi) {
+        size_t m = lo + (hi - lo) / 2;
+        if (strcmp(ident_tail(f->ids[m]), tail) < 0)
+            lo = m + 1;
+        else
+            hi = m;
+    }
+    return lo;
+}
+
+typedef struct {
+    folder_t *f;
+    size_t skip; /* the folder's key prefix, this many bytes */
+} collecting_t;
+
+static bool collect(void *ctx, const s3_obj_t *o)
+{
+    collecting_t *c = ctx;
+    folder_t *f = c->f;
+    if (o->is_prefix)
+        return true;
+    char *name = grow(&f->v, f->n, &f->cap, sizeof *f->v) ? strdup(o->key + c->skip) : NULL;
+    if (name == NULL)
+        return false;
+    f->v[f->n++] = name;
+    return true;
+}
+
+/* Copies f's identity records into f->ids, by tail (mu held). Out of memory: none (a record of
+ * an older identity then stays, hidden, until its source goes). */
+static void index_idents(folder_t *f)
+{
+    for (size_t i = 0; i < f->n; i++) {
+        char *copy = ident_tail(f->v[i]) != NULL ? strdup(f->v[i]) : NULL;
+        if (copy != NULL && grow(&f->ids, f->nids, &f->idcap, sizeof *f->ids))
+            f->ids[f->nids++] = copy;
+        else
+            free(copy);
+    }
+    if (f->nids > 1)
+        qsort(f->ids, f->nids, sizeof *f->ids, by_tail);
+}
+
+/* The cached listing of the folder whose key prefix is key's first n bytes, listing it if
+ * needed (the lister thread). */
+static folder_t *folder(s3_listings_t *l, const char *key, size_t n)
+{
+    folder_t *lru = &l->f[0];
+    for (size_t i = 0; i < CACHED_FOLDERS; i++) {
+        folder_t *f = &l->f[i];
+        if (f->dir != NULL && strlen(f->dir) == n && memcmp(f->dir, key, n) == 0) {
+            f->used = ++l->tick;
+            return f;
+        }
+        if (f->used < lru->used)
+            lru = f;
+    }
+    pthread_mutex_lock(&l->mu);
+    folder_clear(lru);
+    pthread_mutex_unlock(&l->mu);
+    char *dir = strndup(key, n);
+    s3_err_t e;
+    pthread_mutex_lock(l->c_mu);
+    int rc = dir != NULL
+                 ? s3_list(l->c, l->bucket, dir, true, 0, collect, &(collecting_t){lru, n}, &e)
+                 : 0;
+    pthread_mutex_unlock(l->c_mu);
+    if (rc != 0) {
+        names_free(lru->v, lru->n);
+        lru->v = NULL;
+        lru->n = lru->cap = 0;
+    }
+    if (lru->n > 1)
+        qsort(lru->v, lru->n, sizeof *lru->v, by_name);
+    pthread_mutex_lock(&l->mu);
+    index_idents(lru);
+    lru->dir = dir;
+    pthread_mutex_unlock(&l->mu);
+    lru->used = ++l->tick;
+    return lru;
+}
+
+/* key's folder prefix length. */
+static size_t dir_len(const char *key)
+{
+    const char *slash = strrchr(key, '/');
+    return slash ? (size_t)(slash - key) + 1 : 0;
+}
+
+bool s3_listings_has(s3_listings_t *l, const char *key)
+{
+    size_t n = dir_len(key);
+    folder_t *f = folder(l, key, n);
+    const char *want = key + n;
+    return f->n > 0 && bsearch(&want, f->v, f->n, sizeof *f->v, by_name) != NULL;
+}
+
+char *s3_listings_held(s3_listings_t *l, const char *fail_key)
+{
+    size_t n = dir_len(fail_key);
+    folder_t *f = folder(l, fail_key, n);
+    const char *tail = fail_key + n + strlen(RECORD_PREFIX);
+    char *held = NULL;
+    pthread_mutex_lock(&l->mu);
+    size_t i = first_of(f, tail);
+    if (i < f->nids && strcmp(ident_tail(f->ids[i]), tail) == 0 &&
+        (held = malloc(n + strlen(f->ids[i]) + 1)) != NULL) {
+        memcpy(held, fail_key, n);
+        strcpy(held + n, f->ids[i]);
+    }
+    pthread_mutex_unlock(&l->mu);
+    return held;
+}
+
+void s3_listings_wrote(s3_listings_t *l, const char *ident_key)
+{
+    size_t n = dir_len(ident_key);
+    const char *name = ident_key + n, *tail = ident_tail(name);
+    if (tail == NULL)
+        return;
+    pthread_mutex_lock(&l->mu);
+    for (size_t k = 0; k < CACHED_FOLDERS; k++) {
+        folder_t *f = &l->f[k];
+        if (f->dir == NULL || strlen(f->dir) != n || memcmp(f->dir, ident_key, n) != 0)
+            continue;
+        size_t i = first_of(f, tail), j = i;
+        while (j < f->nids && strcmp(ident_tail(f->ids[j]), tail) == 0)
+            free(f->ids[j++]);
+        char *copy = strdup(name);
+        if (copy == NULL || (j == i && !grow(&f->ids, f->nids, &f->idcap, sizeof *f->ids))) {
+            free(copy); /* out of memory: as if unlisted */
+            copy = NULL;
+        }
+        size_t keep = copy != NULL;
+        memmove(f->ids + i + keep, f->ids + j, (f->nids - j) * sizeof *f->ids);
+        f->nids = f->nids - (j - i) + keep;
+        if (copy != NULL)
+            f->ids[i] = copy;
+    }
+    pthread_mutex_unlock(&l->mu);
+}
