@@ -38,7 +38,7 @@ int s3server_requests(const s3server_t *s, const char *prefix);
 /* Runs awscli with the server's endpoint and args; fails the test unless it succeeds. */
 void s3server_aws(const s3server_t *s, const char *args);
 
-/* The sources that identity records under s3://thumbs/PREFIX/ stand for (docs/DESIGN.md,
+/* The outputs that identity records under s3://thumbs/PREFIX/ stand beside (docs/DESIGN.md,
  * "Identity and order"), one per record, sorted, tab-separated, in a static buffer. */
 const char *s3server_idents(const s3server_t *s, const char *prefix);
 

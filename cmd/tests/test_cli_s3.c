@@ -386,9 +386,9 @@ static void prune_s3(void **state)
     char *got = slurp(listing);
     assert_non_null(got);
     got[strcspn(got, "\n")] = '\0';
-    char *id = strstr(got, "pr/.thumbgen-id."); /* a.png's identity record, and nothing else */
+    char *id = strstr(got, "pr/.thumbgen-id."); /* a.jpg's identity record, and nothing else */
     assert_non_null(id);
-    assert_string_equal(id + 16 + 17, "a.png\tpr/a.jpg\tpr/notes.txt");
+    assert_string_equal(id + 16 + 17, "a.jpg\tpr/a.jpg\tpr/notes.txt");
 }
 
 int main(void)

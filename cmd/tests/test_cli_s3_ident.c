@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,29 +74,72 @@ static void run(const char *src, const char *prefix, const char *opt, int made, 
     expect_run(&r, 0, made, up, skipped, 0);
 }
 
-/* Case 10 of issue 28 in a bucket: a.gif owns a.jpg over a.png, both dated alike (a camera's
- * RAW+JPEG pair: no comparison of times tells them apart); a.gif is deleted; the rerun with
+/* What the identity record beside s3://thumbs/prefix/out says its source is (its body's src=). */
+static const char *ident_src(const char *prefix, const char *out)
+{
+    char got[256];
+    FMT(got, "%s/src.txt", srv.root);
+    shf("key=$(aws --endpoint-url '%s' s3api list-objects-v2 --bucket thumbs --prefix '%s/' "
+        "--query \"Contents[?contains(Key, '/.thumbgen-id.')].Key\" --output text | tr '\\t' "
+        "'\\n' | grep '[.]%s$') && aws --endpoint-url '%s' s3 cp \"s3://thumbs/$key\" - | sed "
+        "'s/.* src=//' > '%s'",
+        srv.endpoint, prefix, out, srv.endpoint, got);
+    char *text = slurp(got);
+    assert_non_null(text);
+    text[strcspn(text, "\n")] = '\0';
+    return text;
+}
+
+/* A clash at a.jpg between a.gif (80x40) and a.png (50x50), dated alike (a camera's RAW+JPEG
+ * pair: no comparison of times tells them apart), in SRC and s3://thumbs/prefix. */
+static void clash(const char *prefix, char *src, size_t n, bool gif, bool png)
+{
+    if (snprintf(src, n, "%s/%s", srv.root, prefix) >= (int)n)
+        fail_msg("path too long");
+    shf("mkdir -p '%s'", src);
+    if (gif)
+        save(at(src, "a.gif"), 80, 40, 1600000000);
+    if (png)
+        save(at(src, "a.png"), 50, 50, 1600000000);
+}
+
+/* Case 10 of issue 28 in a bucket: a.gif owns a.jpg over a.png; a.gif is deleted; the rerun with
  * --prune has a.png, the name's new owner, remake a.jpg. */
 static void clash_owner_gone(void **state)
 {
     (void)state;
     char src[256];
-    FMT(src, "%s/own", srv.root);
-    shf("mkdir -p '%s'", src);
-    save(at(src, "a.gif"), 80, 40, 1600000000);
-    save(at(src, "a.png"), 50, 50, 1600000000);
+    clash("own", src, sizeof src, true, true);
     run(src, "own", "--prune", 1, 0, 1); /* a.png skipped: a.gif owns the name */
     expect_size("own/a.jpg", 80, 40);
-    assert_string_equal(s3server_idents(&srv, "own"), "a.gif");
+    assert_string_equal(ident_src("own", "a.jpg"), "a.gif");
 
     assert_int_equal(unlink(at(src, "a.gif")), 0);
     run(src, "own", "--prune", 1, 0, 0);
     expect_size("own/a.jpg", 50, 50);
-    assert_string_equal(s3server_idents(&srv, "own"), "a.png"); /* a.gif's went, unseen */
+    assert_string_equal(s3server_idents(&srv, "own"), "a.jpg"); /* a.gif's replaced */
+    assert_string_equal(ident_src("own", "a.jpg"), "a.png");
 
     int puts = s3server_requests(&srv, "PUT ");
     run(src, "own", "--prune", 0, 1, 0);
     assert_int_equal(s3server_requests(&srv, "PUT "), puts);
+}
+
+/* The owner comes back, without --prune: a.png made a.jpg; a.gif arrives and takes the name; a.gif
+ * goes: a.png, whose own verdict never changed, must make a.jpg again, since a.gif's stands there
+ * now (a record stands beside an output, not a source). */
+static void clash_owner_returns(void **state)
+{
+    (void)state;
+    char src[256];
+    clash("back", src, sizeof src, false, true);
+    run(src, "back", NULL, 1, 0, 0);
+    save(at(src, "a.gif"), 80, 40, 1600000000);
+    run(src, "back", NULL, 1, 0, 1);
+    expect_size("back/a.jpg", 80, 40);
+    assert_int_equal(unlink(at(src, "a.gif")), 0);
+    run(src, "back", NULL, 1, 0, 0);
+    expect_size("back/a.jpg", 50, 50);
 }
 
 /* A source whose content is replaced by an older file's (cp -p, tar x: its mtime goes back) is
@@ -114,8 +158,36 @@ static void older_replacement(void **state)
     shf("cp -p '%s' '%s'", at(srv.root, "older.png"), at(src, "p.png"));
     run(src, "old", NULL, 1, 0, 0);
     expect_size("old/p.jpg", 30, 60);
-    assert_string_equal(s3server_idents(&srv, "old"), "p.png");
+    assert_string_equal(s3server_idents(&srv, "old"), "p.jpg");
     run(src, "old", NULL, 0, 1, 0);
+}
+
+/* A record that stayed (a removal that failed, a crash, another client's copy) beside the current
+ * one leaves the verdict unclear: A made, B made, A's record put back, A restored (cp -p): made
+ * again, never "up to date" over B's pixels; and then only A's record is left. */
+static void two_records_remake(void **state)
+{
+    (void)state;
+    char src[256], a_rec[256];
+    FMT(src, "%s/two", srv.root);
+    FMT(a_rec, "%s/a-record", srv.root);
+    shf("mkdir -p '%s'", src);
+    save(at(srv.root, "a.png"), 60, 30, 1500000000);
+    shf("cp -p '%s' '%s/p.png'", at(srv.root, "a.png"), src);
+    run(src, "two", NULL, 1, 0, 0);
+    shf("key=$(aws --endpoint-url '%s' s3api list-objects-v2 --bucket thumbs --prefix two/ --query "
+        "\"Contents[?contains(Key, '/.thumbgen-id.')].Key\" --output text) && aws --endpoint-url "
+        "'%s' s3 cp --quiet \"s3://thumbs/$key\" '%s' && echo \"$key\" > '%s.key'",
+        srv.endpoint, srv.endpoint, a_rec, a_rec);
+    save(at(src, "p.png"), 30, 60, 0);
+    run(src, "two", NULL, 1, 0, 0);
+    shf("aws --endpoint-url '%s' s3 cp --quiet '%s' \"s3://thumbs/$(cat '%s.key')\"", srv.endpoint,
+        a_rec, a_rec);
+    assert_string_equal(s3server_idents(&srv, "two"), "p.jpg\tp.jpg");
+    shf("cp -p '%s' '%s/p.png'", at(srv.root, "a.png"), src);
+    run(src, "two", NULL, 1, 0, 0);
+    expect_size("two/p.jpg", 60, 30);
+    assert_string_equal(s3server_idents(&srv, "two"), "p.jpg");
 }
 
 /* An identity record names its verdict too: a photo made, then replaced by broken bytes, fails;
@@ -134,12 +206,14 @@ static void made_then_broken(void **state)
         proc_result_t r = tg_run(BIN, src, "s3://thumbs/brk", NULL);
         expect_run(&r, 1, 0, 0, 0, 1);
     }
-    assert_string_equal(s3server_idents(&srv, "brk"), "p.png");
+    assert_string_equal(s3server_idents(&srv, "brk"), "p.jpg");
 }
 
-/* Under --watch a folder's listing is kept while events come: a photo saved three times is made
- * three times and keeps one identity record (each replaces the one before, though no listing
- * showed it), and a photo deleted takes its record with it. */
+/* Under --watch a folder's listing is kept while events come, and what the writers did since
+ * counts: a photo saved three times is made three times and keeps one identity record; put back
+ * as it was when the watch began (cp -p, mv: an identity whose record the first listing showed), it
+ * is made again, not called up to date over the last save's pixels; a photo deleted takes its
+ * record with it. */
 static void watched_saves(void **state)
 {
     (void)state;
@@ -147,7 +221,9 @@ static void watched_saves(void **state)
     FMT(src, "%s/w", srv.root);
     shf("mkdir -p '%s'", src);
     write_png(at(src, "p.png"), 60, 30);
+    shf("cp -p '%s' '%s'", at(src, "p.png"), at(srv.root, "first.png"));
     write_png(at(src, "q.png"), 60, 30);
+    run(src, "w", NULL, 2, 0, 0); /* so that the watch's first listing shows their records */
     char *argv[] = {BIN, src, "s3://thumbs/w", "--watch", "--prune", NULL};
     watcher_t w;
     watcher_start(&w, srv.root, argv);
@@ -158,20 +234,26 @@ static void watched_saves(void **state)
         FMT(width, "\"width\":%d", 40 + i);
         expect(&w, "p.png\"", "\"made\"", width, NULL);
     }
-    assert_string_equal(s3server_idents(&srv, "w"), "p.png\tq.png");
+    assert_string_equal(s3server_idents(&srv, "w"), "p.jpg\tq.jpg");
+    /* moved in whole: one event, one verdict, whatever it says */
+    shf("cp -p '%s' '%s/back.png' && mv '%s/back.png' '%s'", at(srv.root, "first.png"), srv.root,
+        srv.root, at(src, "p.png"));
+    const char *line = expect(&w, "p.png\"", NULL);
+    if (strstr(line, "\"made\"") == NULL || strstr(line, "\"width\":60") == NULL)
+        fail_msg("p.png put back: %s", line);
     assert_int_equal(unlink(at(src, "q.png")), 0);
     expect(&w, "\"removed\"", "q.jpg", NULL);
     free(stop(&w));
-    assert_string_equal(s3server_idents(&srv, "w"), "p.png");
+    assert_string_equal(s3server_idents(&srv, "w"), "p.jpg");
+    expect_size("w/p.jpg", 60, 30);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(clash_owner_gone),
-        cmocka_unit_test(older_replacement),
-        cmocka_unit_test(made_then_broken),
-        cmocka_unit_test(watched_saves),
+        cmocka_unit_test(clash_owner_gone),   cmocka_unit_test(clash_owner_returns),
+        cmocka_unit_test(two_records_remake), cmocka_unit_test(older_replacement),
+        cmocka_unit_test(made_then_broken),   cmocka_unit_test(watched_saves),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -244,9 +244,9 @@ static void lister_gone(source_sink_t *k, const char *path, size_t rel_off)
             addrs[n++] = t->fail.dst;
         if (t->held & RECORD_SKIPPED)
             addrs[n++] = t->skip_dst;
+        if (t->ident_dst != NULL) /* bookkeeping, unseen (store.h, store_entry_t.with): first, */
+            ops->remove(l->store, &t->ident_dst, 1, NULL, NULL); /* done once "removed" is said */
         prune_remove(l->store, addrs, n, l->rep);
-        if (t->ident_dst != NULL) /* bookkeeping: goes unseen (store.h, store_entry_t.with) */
-            ops->remove(l->store, &t->ident_dst, 1, NULL, NULL);
     }
     task_free(t);
     order_gone_end(l->order, path);

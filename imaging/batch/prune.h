@@ -7,8 +7,9 @@
  * the store (store_ops_t.scan): an entry is an orphan when its source is gone (the cache says
  * so) or, in a mirrored store, when no listed source was given its address; orphans where the
  * listing failed, and with --shard K/N those whose relative path (store_entry_t.rel) does not
- * hash to K, are left alone. Past the --prune-max guard nothing is removed; the guard does not
- * weigh what lies under a folder the user deleted or moved away (pruner_moved).
+ * hash to K, are left alone; bookkeeping (store_entry_t.with) is judged by the address it goes
+ * with, removed unseen, and never weighed. Past the --prune-max guard nothing is removed; the guard
+ * does not weigh what lies under a folder the user deleted or moved away (pruner_moved).
  *
  * Threads: pruner_expect and pruner_unlisted are called by the lister thread, prune_run by it
  * or after the pipeline has ended; the scan may run in a thread of its own meanwhile. Error

@@ -109,8 +109,8 @@ typedef struct task {
      * bytes, once made, are in fail.buf. */
     char *skip_dst;
     unsigned held; /* the kinds of record the store holds for it (store.h, verdict_before) */
-    /* An identity record the store holds for it (store.h, verdict_before; the S3 store's), its
-     * address, malloc'd; NULL: none. */
+    /* An identity record the store holds beside its first output (store.h, verdict_before; the
+     * S3 store's), its address, malloc'd; NULL: none. */
     char *ident_dst;
     bool failed_before; /* failed as its record says (the lister): never decoded this run */
     char *owner; /* skipped for a name clash: the source that owns the name, its path relative to

@@ -84,7 +84,12 @@ static bool scan_dir(folder_t *s, int d, const char *rel, const struct stat *src
         memcpy(addr, s->dst, nd);
         addr[nd] = '/';
         memcpy(addr + nd + 1, sub, off + nn + 1);
-        go = fn(ctx, &(store_entry_t){.addr = addr, .rel = src_rel, .gone = -1, .record = record});
+        char with[PATH_MAX]; /* an identity record (an S3 store's, synced down) goes unseen */
+        go = fn(ctx, &(store_entry_t){.addr = addr,
+                                      .rel = src_rel,
+                                      .gone = -1,
+                                      .record = record,
+                                      .with = store_ident_record_of(addr, with, sizeof with)});
     }
     closedir(dir);
     return go;

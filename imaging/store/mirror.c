@@ -102,17 +102,22 @@ size_t store_stale_records(const task_t *src, const char *path, bool held_only, 
     return n;
 }
 
-char *store_ident_record(const task_t *t, int verdict)
+char *store_ident_record(const task_t *t, int verdict, size_t skip)
 {
-    const char *base = t->fail.dst ? strrchr(t->fail.dst, '/') : NULL;
+    const char *out = t->nouts > 0 ? t->outs[0].dst : NULL, *base = out ? strrchr(out, '/') : NULL;
     if (base == NULL)
         return NULL;
-    char id[PATH_MAX + 80];
-    size_t n = store_ident(t, id, sizeof id);
-    uint64_t h = fnv1a(fnv1a(FNV1A_START, &verdict, sizeof verdict), id, n);
+    char id[PATH_MAX + 80], kind = verdict == RECORD_FAILED    ? 'f'
+                                   : verdict == RECORD_SKIPPED ? 's'
+                                                               : 'm';
+    uint64_t h = fnv1a(FNV1A_START, &kind, 1);
+    h = fnv1a(h, id, store_ident(t, id, sizeof id) + 1); /* its NUL ends it */
+    for (int i = 0; i < t->nouts; i++)
+        if (strlen(t->outs[i].dst) >= skip)
+            h = fnv1a(h, t->outs[i].dst + skip, strlen(t->outs[i].dst + skip) + 1);
     char *path = NULL;
-    return asprintf(&path, "%.*s/" IDENT_PREFIX "%016" PRIx64 ".%s", (int)(base - t->fail.dst),
-                    t->fail.dst, h, base + 1 + strlen(RECORD_PREFIX)) < 0
+    return asprintf(&path, "%.*s/" IDENT_PREFIX "%016" PRIx64 ".%s", (int)(base - out), out, h,
+                    base + 1) < 0
                ? NULL
                : path;
 }
@@ -124,8 +129,13 @@ const char *store_ident_record_of(const char *addr, char *buf, size_t n)
     size_t np = ident_prefix(base);
     if (np == 0)
         return NULL;
-    int k = snprintf(buf, n, "%.*s" RECORD_PREFIX "%s", (int)(base - addr), addr, base + np);
+    int k = snprintf(buf, n, "%.*s%s", (int)(base - addr), addr, base + np);
     return k < 0 || (size_t)k >= n ? NULL : buf;
+}
+
+bool store_is_ident_record(const char *name)
+{
+    return ident_prefix(name) > 0 && name[ident_prefix(name)] != '\0';
 }
 
 const char *store_mirror_record_rel(const char *rel, const thumb_opts_t *o, char *buf, size_t n)
@@ -135,6 +145,10 @@ const char *store_mirror_record_rel(const char *rel, const thumb_opts_t *o, char
     size_t np = store_record_prefix(base);
     if (np == 0)
         return NULL;
+    if (ident_prefix(base) > 0) { /* beside an output: as that output counts */
+        int k = snprintf(buf, n, "%.*s%s", (int)(base - rel), rel, base + np);
+        return k < 0 || (size_t)k >= n ? NULL : store_mirror_rel(buf, o);
+    }
     if (o->nsizes > 1 && !name_template_has_size(o->name)) { /* in a size's folder */
         const char *r = NULL;
         for (int i = 0; r == NULL && i < o->nsizes; i++) {

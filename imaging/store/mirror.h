@@ -27,18 +27,20 @@ int store_name_mirror(const char *dst, task_t *t, const thumb_opts_t *o, char *e
 
 /* An identity record (docs/DESIGN.md, "Identity and order"), for a store whose rerun cannot read
  * what each object was made from (S3: a listing carries no metadata) but reads every name: beside
- * the failure record's name, IDENT_PREFIX + 16 hex digits + "." + that name after RECORD_PREFIX.
- * The digits hash the verdict it stands for (made, failed, skipped) and the source's identity
- * (store_ident), so the name alone says what was recorded from what. */
+ * a source's first output, IDENT_PREFIX + 16 hex digits + "." + that output's own name. The
+ * digits hash the verdict it stands for (made, failed, skipped), the source's identity
+ * (store_ident) and the outputs' names, so the name alone says what was recorded at that output
+ * name from what; the sources that share an output name (a clash) share its records. */
 #define IDENT_PREFIX ".thumbgen-id."
 
 /* The length of the record prefix (any kind; an identity record's with its digits and dot) that
  * a file's own name starts with, followed by a name; 0 when it is no record's name. */
 size_t store_record_prefix(const char *name);
 
-/* For a mirrored store's scan: when rel (a file's path below DST) is a record's name (either
- * kind) store_name_mirror can give with these options (in any size's folder), its source's path
- * relative to SRC, written into buf; else NULL. */
+/* For a mirrored store's scan: when rel (a file's path below DST) is a record's name (any kind)
+ * store_name_mirror can give with these options (in any size's folder), its source's path
+ * relative to SRC, written into buf (an identity record's: as store_mirror_rel gives for the
+ * output it stands beside); else NULL. */
 const char *store_mirror_record_rel(const char *rel, const thumb_opts_t *o, char *buf, size_t n);
 
 /* The records of src that the put of path makes stale, into addrs: both kinds once path is src's
@@ -47,12 +49,16 @@ const char *store_mirror_record_rel(const char *rel, const thumb_opts_t *o, char
 size_t store_stale_records(const task_t *src, const char *path, bool held_only, char *addrs[2]);
 
 /* The address of t's identity record for verdict (0: made; RECORD_FAILED, RECORD_SKIPPED) and
- * t's identity as it is now, malloc'd; NULL: out of memory, or t has no failure record's name. */
-char *store_ident_record(const task_t *t, int verdict);
+ * t's identity as it is now, its outputs' addresses hashed from their skip'th byte on (DST's
+ * length and slash: where they lie does not count), malloc'd; NULL: out of memory or no output. */
+char *store_ident_record(const task_t *t, int verdict, size_t skip);
 
-/* When addr is an identity record's address, the failure record's it goes with (written into
- * buf, n bytes); else NULL. */
+/* When addr is an identity record's address, the address of the output it stands beside (written
+ * into buf, n bytes); else NULL. */
 const char *store_ident_record_of(const char *addr, char *buf, size_t n);
+
+/* Whether a file's own name is an identity record's. */
+bool store_is_ident_record(const char *name);
 
 /* For a mirrored store's scan: when rel (a file's path below DST) is a name store_name_mirror
  * can give with these options, the part of it that stands for the source (rel without its size

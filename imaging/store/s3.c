@@ -6,10 +6,11 @@
  * ASCII) as x-amz-meta-thumbgen-src, for any client to read with a HEAD. A listing carries no
  * metadata (and a HEAD per object would turn a no-op rerun's one LIST per 1000 objects into 1000
  * requests), so once a source's last thumbnail is PUT, one more PUT writes its identity record
- * beside it (store/mirror.h, IDENT_PREFIX: the identity hashed into the name, the text as its
- * body): up to date means its thumbnails and the record of the source's identity now are listed,
- * so an owner change at one name or a source replaced by an older file is seen as in a folder
- * (docs/DESIGN.md, "Identity and order"). The record it replaces then goes.
+ * beside its first (store/mirror.h, IDENT_PREFIX: the identity hashed into the name, the text
+ * as its body): up to date means its thumbnails and the record of the source's identity now are
+ * listed, alone beside that output, so an owner change at one name or a source replaced by an
+ * older file is seen as in a folder (docs/DESIGN.md, "Identity and order"). The records it
+ * replaces go before its first object is written (drop_idents).
  * A source whose bytes failed to decode gets a failure record beside its first thumbnail
  * (store/mirror.h: one PUT of its reason, text/plain, with the same metadata), and one found not
  * to be an image a skip record, each followed by its identity record as a thumbnail is, judged
@@ -65,20 +66,20 @@ static bool listed(s3store_t *s, const char *path)
 }
 
 /* Whether the listing beside t's first output holds its identity record for verdict and its
- * identity now. */
+ * identity now (and no other: s3_listings_has). */
 static bool ident_listed(s3store_t *s, const task_t *t, int verdict)
 {
-    char *id = store_ident_record(t, verdict);
+    char *id = store_ident_record(t, verdict, s->dst_len);
     bool hit = id != NULL && listed(s, id);
     free(id);
     return hit;
 }
 
-/* The address of an identity record listed for t's source (of any verdict and identity),
- * malloc'd; NULL: none. */
+/* The address of an identity record listed beside t's first output (of any verdict and
+ * identity), malloc'd; NULL: none. */
 static char *ident_held(s3store_t *s, const task_t *t)
 {
-    char *key = t->fail.dst ? key_of(s, t->fail.dst) : NULL;
+    char *key = t->nouts > 0 ? key_of(s, t->outs[0].dst) : NULL;
     char *held = key ? s3_listings_held(s->listings, key) : NULL, *addr = NULL;
     if (held != NULL && asprintf(&addr, "%s/%s", s->dst, held + strlen(s->prefix)) < 0)
         addr = NULL;
@@ -119,6 +120,41 @@ static void *s3_thread_init(store_t *base)
     return s3_client_new(&((s3store_t *)base)->conf);
 }
 
+/* s3_deleted_fn counting the keys that were not deleted (ctx: int). */
+static void count_failed(void *ctx, const char *key, const char *err)
+{
+    (void)key;
+    *(int *)ctx += err != NULL;
+}
+
+/* Removes the identity records beside t's first output before a new verdict's first object is
+ * written: the one the lister saw (t->ident_dst) and any this process has written or seen since
+ * (s3_listings_idents). A record must never stand beside outputs made from another identity, so
+ * a record that cannot be removed fails the write. 0, or -1 with e. */
+static int drop_idents(s3store_t *s, s3_client_t *c, const task_t *t, s3_err_t *e)
+{
+    char *out = t->nouts > 0 ? key_of(s, t->outs[0].dst) : NULL, *keys[9];
+    size_t k = out ? s3_listings_idents(s->listings, out, keys, 8) : 0;
+    char *held = t->ident_dst ? key_of(s, t->ident_dst) : NULL;
+    for (size_t i = 0; held != NULL && i < k; i++)
+        if (strcmp(keys[i], held) == 0)
+            free(held), held = NULL;
+    if (held != NULL)
+        keys[k++] = held;
+    int failed = 0, rc = k > 0 ? s3_delete(c, s->bucket, keys, k, count_failed, &failed, e) : 0;
+    if (rc == 0 && failed > 0) {
+        snprintf(e->msg, sizeof e->msg, "cannot remove its old identity record");
+        rc = -1;
+    }
+    for (size_t i = 0; i < k; i++) {
+        if (rc == 0)
+            s3_listings_removed(s->listings, keys[i]);
+        free(keys[i]);
+    }
+    free(out);
+    return rc;
+}
+
 static int s3_store_put(store_t *base, void *local, const task_t *src, const char *path,
                         const void *buf, size_t len, char *err, size_t errsz)
 {
@@ -147,31 +183,37 @@ static int s3_store_put(store_t *base, void *local, const task_t *src, const cha
     s3_err_t e;
     bool failed = src != NULL && src->fail.dst != NULL && strcmp(path, src->fail.dst) == 0;
     bool skipped = src != NULL && src->skip_dst != NULL && strcmp(path, src->skip_dst) == 0;
+    bool first =
+        failed || skipped || (src != NULL && src->nouts > 0 && strcmp(path, src->outs[0].dst) == 0);
     bool last = src != NULL && src->nouts > 0 && strcmp(path, src->outs[src->nouts - 1].dst) == 0;
     const char *type = failed || skipped ? "text/plain; charset=utf-8" : s3_content_type(key);
-    int rc = s3_put(writer, s->bucket, key, buf, len, type, src ? meta : NULL, &e);
+    int rc = first ? drop_idents(s, writer, src, &e) : 0;
+    if (rc == 0)
+        rc = s3_put(writer, s->bucket, key, buf, len, type, src ? meta : NULL, &e);
     free(key);
     /* A verdict's last object written: its identity record, which a rerun reads from the
-     * listing (the verdict stands only once it is there), then the records it replaces go, in
-     * one DeleteObjects (one that cannot be deleted matters only once this source's thumbnails
-     * are gone, and is replaced if it fails then). */
+     * listing (the verdict stands only once it is there), then the records of the other kinds
+     * go, in one DeleteObjects (one that cannot be deleted matters only once this source's
+     * thumbnails are gone, and is replaced if it fails then). */
     bool verdict = rc == 0 && (last || failed || skipped);
     char *id = NULL, *idkey = NULL;
     if (verdict) {
-        id = store_ident_record(src, failed ? RECORD_FAILED : skipped ? RECORD_SKIPPED : 0);
+        id = store_ident_record(src,
+                                failed    ? RECORD_FAILED
+                                : skipped ? RECORD_SKIPPED
+                                          : 0,
+                                s->dst_len);
         idkey = id ? key_of(s, id) : NULL;
         rc = idkey ? s3_put(writer, s->bucket, idkey, id_text, n, "text/plain; charset=utf-8", meta,
                             &e)
                    : (snprintf(e.msg, sizeof e.msg, "out of memory"), -1);
+        if (rc != 0) /* the object is there, but no verdict stands beside it: made again */
+            snprintf(err, errsz, "cannot write its identity record %s: %s", id ? id : "", e.msg);
     }
-    if (rc != 0) {
-        snprintf(err, errsz, "%s", e.msg);
-        errno = EIO; /* a bucket is never "full" (store.h) */
-    } else if (verdict) {
-        char *stale[3], *keys[3];
+    if (rc == 0 && verdict) {
+        s3_listings_wrote(s->listings, idkey);
+        char *stale[2], *keys[2];
         size_t nstale = store_stale_records(src, path, true, stale), k = 0;
-        if (src->ident_dst != NULL && strcmp(src->ident_dst, id) != 0)
-            stale[nstale++] = src->ident_dst;
         for (size_t i = 0; i < nstale; i++)
             if ((keys[k] = key_of(s, stale[i])) != NULL)
                 k++;
@@ -179,7 +221,10 @@ static int s3_store_put(store_t *base, void *local, const task_t *src, const cha
             s3_delete(writer, s->bucket, keys, k, NULL, NULL, &e);
         for (size_t i = 0; i < k; i++)
             free(keys[i]);
-        s3_listings_wrote(s->listings, idkey);
+    } else if (rc != 0) {
+        if (!verdict)
+            snprintf(err, errsz, "%s", e.msg);
+        errno = EIO; /* a bucket is never "full" (store.h) */
     }
     free(id);
     free(idkey);
@@ -312,6 +357,8 @@ static void on_deleted(void *ctx, const char *key, const char *err)
 {
     removing_t *r = ctx;
     char *addr = NULL;
+    if (err == NULL)
+        s3_listings_removed(r->s->listings, key);
     if (r->fn == NULL || asprintf(&addr, "%s/%s", r->s->dst, key + strlen(r->s->prefix)) < 0)
         return;
     r->fn(r->ctx, addr, err);

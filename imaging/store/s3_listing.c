@@ -14,7 +14,7 @@ typedef struct {
     char *dir;
     char **v; /* its names, sorted (the lister thread's alone) */
     size_t n, cap;
-    char **ids; /* the identity records' names, copies, by ident_tail (under mu) */
+    char **ids; /* the identity records' names, copies, by ident_tail, then name (under mu) */
     size_t nids, idcap;
     unsigned long used; /* for least-recently-used eviction */
 } folder_t;
@@ -63,7 +63,7 @@ void s3_listings_free(s3_listings_t *l)
     free(l);
 }
 
-/* The name an identity record's ends in (its failure record's, after the prefix); else NULL. */
+/* The name an identity record's ends in (its output's); else NULL. */
 static const char *ident_tail(const char *name)
 {
     size_t np =
@@ -78,7 +78,8 @@ static int by_name(const void *a, const void *b)
 
 static int by_tail(const void *a, const void *b)
 {
-    return strcmp(ident_tail(*(char *const *)a), ident_tail(*(char *const *)b));
+    int c = strcmp(ident_tail(*(char *const *)a), ident_tail(*(char *const *)b));
+    return c != 0 ? c : by_name(a, b);
 }
 
 /* Where tail's identity records start in f->ids (mu held). */
@@ -174,29 +175,69 @@ static size_t dir_len(const char *key)
     return slash ? (size_t)(slash - key) + 1 : 0;
 }
 
+/* The folder of key (its first n bytes) where it is kept, else NULL (mu held). */
+static folder_t *kept(s3_listings_t *l, const char *key, size_t n)
+{
+    for (size_t k = 0; k < CACHED_FOLDERS; k++)
+        if (l->f[k].dir != NULL && strlen(l->f[k].dir) == n && memcmp(l->f[k].dir, key, n) == 0)
+            return &l->f[k];
+    return NULL;
+}
+
+/* The range [*i, return) of f's identity records beside the output named tail (mu held). */
+static size_t range_of(const folder_t *f, const char *tail, size_t *i)
+{
+    size_t j = *i = first_of(f, tail);
+    while (j < f->nids && strcmp(ident_tail(f->ids[j]), tail) == 0)
+        j++;
+    return j;
+}
+
 bool s3_listings_has(s3_listings_t *l, const char *key)
 {
     size_t n = dir_len(key);
     folder_t *f = folder(l, key, n);
-    const char *want = key + n;
-    return f->n > 0 && bsearch(&want, f->v, f->n, sizeof *f->v, by_name) != NULL;
+    const char *want = key + n, *tail = ident_tail(want);
+    if (tail == NULL)
+        return f->n > 0 && bsearch(&want, f->v, f->n, sizeof *f->v, by_name) != NULL;
+    pthread_mutex_lock(&l->mu);
+    size_t i, j = range_of(f, tail, &i);
+    bool sole = j == i + 1 && strcmp(f->ids[i], want) == 0;
+    pthread_mutex_unlock(&l->mu);
+    return sole;
 }
 
-char *s3_listings_held(s3_listings_t *l, const char *fail_key)
+/* Copies key's first n bytes and name, malloc'd. */
+static char *joined(const char *key, size_t n, const char *name)
 {
-    size_t n = dir_len(fail_key);
-    folder_t *f = folder(l, fail_key, n);
-    const char *tail = fail_key + n + strlen(RECORD_PREFIX);
-    char *held = NULL;
-    pthread_mutex_lock(&l->mu);
-    size_t i = first_of(f, tail);
-    if (i < f->nids && strcmp(ident_tail(f->ids[i]), tail) == 0 &&
-        (held = malloc(n + strlen(f->ids[i]) + 1)) != NULL) {
-        memcpy(held, fail_key, n);
-        strcpy(held + n, f->ids[i]);
+    char *k = malloc(n + strlen(name) + 1);
+    if (k != NULL) {
+        memcpy(k, key, n);
+        strcpy(k + n, name);
     }
-    pthread_mutex_unlock(&l->mu);
+    return k;
+}
+
+char *s3_listings_held(s3_listings_t *l, const char *out_key)
+{
+    size_t n = dir_len(out_key);
+    folder(l, out_key, n);
+    char *held = NULL;
+    s3_listings_idents(l, out_key, &held, 1);
     return held;
+}
+
+size_t s3_listings_idents(s3_listings_t *l, const char *out_key, char **keys, size_t max)
+{
+    size_t n = dir_len(out_key), got = 0;
+    pthread_mutex_lock(&l->mu);
+    folder_t *f = kept(l, out_key, n);
+    size_t i = 0, j = f ? range_of(f, out_key + n, &i) : 0;
+    for (; i < j && got < max; i++)
+        if ((keys[got] = joined(out_key, n, f->ids[i])) != NULL)
+            got++;
+    pthread_mutex_unlock(&l->mu);
+    return got;
 }
 
 void s3_listings_wrote(s3_listings_t *l, const char *ident_key)
@@ -206,23 +247,40 @@ void s3_listings_wrote(s3_listings_t *l, const char *ident_key)
     if (tail == NULL)
         return;
     pthread_mutex_lock(&l->mu);
-    for (size_t k = 0; k < CACHED_FOLDERS; k++) {
-        folder_t *f = &l->f[k];
-        if (f->dir == NULL || strlen(f->dir) != n || memcmp(f->dir, ident_key, n) != 0)
-            continue;
-        size_t i = first_of(f, tail), j = i;
-        while (j < f->nids && strcmp(ident_tail(f->ids[j]), tail) == 0)
-            free(f->ids[j++]);
-        char *copy = strdup(name);
-        if (copy == NULL || (j == i && !grow(&f->ids, f->nids, &f->idcap, sizeof *f->ids))) {
-            free(copy); /* out of memory: as if unlisted */
-            copy = NULL;
-        }
+    folder_t *f = kept(l, ident_key, n);
+    size_t i = 0, j = f ? range_of(f, tail, &i) : 0;
+    for (size_t k = i; k < j; k++)
+        free(f->ids[k]);
+    char *copy = f ? strdup(name) : NULL;
+    if (copy == NULL || (j == i && !grow(&f->ids, f->nids, &f->idcap, sizeof *f->ids))) {
+        free(copy); /* out of memory: as if unlisted */
+        copy = NULL;
+    }
+    if (f != NULL && f->ids != NULL) {
         size_t keep = copy != NULL;
         memmove(f->ids + i + keep, f->ids + j, (f->nids - j) * sizeof *f->ids);
         f->nids = f->nids - (j - i) + keep;
         if (copy != NULL)
             f->ids[i] = copy;
     }
+    pthread_mutex_unlock(&l->mu);
+}
+
+void s3_listings_removed(s3_listings_t *l, const char *ident_key)
+{
+    size_t n = dir_len(ident_key);
+    const char *name = ident_key + n, *tail = ident_tail(name);
+    if (tail == NULL)
+        return;
+    pthread_mutex_lock(&l->mu);
+    folder_t *f = kept(l, ident_key, n);
+    size_t i = 0, j = f ? range_of(f, tail, &i) : 0;
+    for (; i < j; i++)
+        if (strcmp(f->ids[i], name) == 0) {
+            free(f->ids[i]);
+            memmove(f->ids + i, f->ids + i + 1, (f->nids - i - 1) * sizeof *f->ids);
+            f->nids--;
+            break;
+        }
     pthread_mutex_unlock(&l->mu);
 }

@@ -2,11 +2,14 @@
  * folder lists it (delimiter "/") and keeps its names, for the few folders asked about last; a
  * listing that fails leaves the folder empty (its thumbnails are made again, and their PUTs
  * report the trouble). The identity records among the names (store/mirror.h) are indexed by the
- * name they end in, so that the one a source holds is found without knowing its identity.
+ * output they stand beside, and kept true to what this process wrote and removed since
+ * (s3_listings_wrote, s3_listings_removed): under --watch a folder's listing stays while events
+ * come, and a record the listing showed may be gone, another written.
  *
- * Threads: s3_listings_has and s3_listings_held are the lister thread's; s3_listings_wrote is a
- * writer's. The connection given is shared with the store's removals: its mutex is held around
- * each listing request. Error convention: out of memory answers as a listing without the name. */
+ * Threads: s3_listings_has and s3_listings_held are the lister thread's (they may list);
+ * s3_listings_idents, _wrote and _removed any thread's (they never list). The connection given
+ * is shared with the store's removals: its mutex is held around each listing request. Error
+ * convention: out of memory answers as a listing without the name. */
 #ifndef IMAGING_STORE_S3_LISTING_H
 #define IMAGING_STORE_S3_LISTING_H
 
@@ -21,18 +24,24 @@ typedef struct s3_listings s3_listings_t;
  * memory. */
 s3_listings_t *s3_listings_new(s3_client_t *c, pthread_mutex_t *c_mu, const char *bucket);
 
-/* Whether key's folder, as listed, holds key. */
+/* Whether key's folder, as listed, holds key; an identity record only where it is the only one
+ * beside its output (two make the verdict unclear: made again, which leaves one). */
 bool s3_listings_has(s3_listings_t *l, const char *key);
 
-/* The key of an identity record (of any verdict and identity) listed for the source whose failure
- * record's key is fail_key, malloc'd; NULL: none. */
-char *s3_listings_held(s3_listings_t *l, const char *fail_key);
+/* The key of an identity record (of any verdict and identity) listed beside the output whose key
+ * is out_key, malloc'd; NULL: none. */
+char *s3_listings_held(s3_listings_t *l, const char *out_key);
 
-/* Notes that ident_key, an identity record, was just written and every other of its source's
- * removed: where its folder's listing is kept, the next s3_listings_held answers it. (Under
- * --watch a folder's listing stays while events come: without this, a source remade twice would
- * keep the record written between.) */
+/* Copies (malloc'd) of the keys of at most max identity records beside out_key where its
+ * folder's listing is kept, into keys; returns how many. */
+size_t s3_listings_idents(s3_listings_t *l, const char *out_key, char **keys, size_t max);
+
+/* Notes that the identity record ident_key was written, and every other beside its output
+ * removed first. */
 void s3_listings_wrote(s3_listings_t *l, const char *ident_key);
+
+/* Notes that the identity record ident_key was removed. */
+void s3_listings_removed(s3_listings_t *l, const char *ident_key);
 
 void s3_listings_free(s3_listings_t *l);
 
