@@ -190,6 +190,56 @@ static void two_records_remake(void **state)
     assert_string_equal(s3server_idents(&srv, "two"), "p.jpg");
 }
 
+/* A stray identity record (sorting after the true one) beside a photo in the first of six folders,
+ * the writer's listing of it long gone from the few kept: the rerun makes it again and removes
+ * both records first, so one is left and the next rerun is up to date (not made again forever). */
+static void stray_record_goes(void **state)
+{
+    (void)state;
+    char src[256];
+    FMT(src, "%s/stray", srv.root);
+    shf("mkdir -p '%s' && cd '%s' && for d in a b c d e f; do mkdir $d; done", src, src);
+    const char *dirs[] = {"a", "b", "c", "d", "e", "f"};
+    for (int i = 0; i < 6; i++) {
+        char path[300];
+        FMT(path, "%s/%s/p.png", src, dirs[i]);
+        save(path, 60, 30, 0);
+    }
+    run(src, "stray", "-j1", 6, 0, 0);
+    shf("key=$(aws --endpoint-url '%s' s3api list-objects-v2 --bucket thumbs --prefix stray/a/ "
+        "--query \"Contents[?contains(Key, '/.thumbgen-id.')].Key\" --output text) && aws "
+        "--endpoint-url '%s' s3 cp --quiet \"s3://thumbs/$key\" "
+        "s3://thumbs/stray/a/.thumbgen-id.ffffffffffffffff.p.jpg",
+        srv.endpoint, srv.endpoint);
+    assert_string_equal(s3server_idents(&srv, "stray/a"), "p.jpg\tp.jpg");
+    run(src, "stray", "-j1", 1, 5, 0);
+    assert_string_equal(s3server_idents(&srv, "stray/a"), "p.jpg");
+    run(src, "stray", "-j1", 0, 6, 0);
+}
+
+/* Several sizes: the records beside every output count. -s 128,256 vouches beside 128/; the photo
+ * changes and -s 256,128 vouches beside 256/ (and removes the one beside 128/ first); the photo put
+ * back (cp -p) and -s 128,256 again: made again, never up to date over 256/'s other pixels. */
+static void sizes_reordered(void **state)
+{
+    (void)state;
+    char src[256];
+    FMT(src, "%s/sizes", srv.root);
+    shf("mkdir -p '%s'", src);
+    save(at(srv.root, "x.png"), 600, 300, 1500000000);
+    shf("cp -p '%s' '%s/a.png'", at(srv.root, "x.png"), src);
+    run(src, "sizes", "-s128,256", 1, 0, 0);
+    save(at(src, "a.png"), 300, 600, 0);
+    run(src, "sizes", "-s256,128", 1, 0, 0);
+    expect_size("sizes/256/a.jpg", 128, 256);
+    assert_string_equal(s3server_idents(&srv, "sizes/128"), "");
+    shf("cp -p '%s' '%s/a.png'", at(srv.root, "x.png"), src);
+    run(src, "sizes", "-s128,256", 1, 0, 0);
+    expect_size("sizes/256/a.jpg", 256, 128);
+    assert_string_equal(s3server_idents(&srv, "sizes/256"), "");
+    assert_string_equal(s3server_idents(&srv, "sizes/128"), "a.jpg");
+}
+
 /* An identity record names its verdict too: a photo made, then replaced by broken bytes, fails;
  * its old thumbnail stays, beside the identity record of the failure, and the rerun still reports
  * it failed (status 1), never up to date. */
@@ -254,6 +304,7 @@ int main(void)
         cmocka_unit_test(clash_owner_gone),   cmocka_unit_test(clash_owner_returns),
         cmocka_unit_test(two_records_remake), cmocka_unit_test(older_replacement),
         cmocka_unit_test(made_then_broken),   cmocka_unit_test(watched_saves),
+        cmocka_unit_test(stray_record_goes),  cmocka_unit_test(sizes_reordered),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -214,6 +214,22 @@ static void lister_folder_gone(source_sink_t *k, const char *rel)
         pruner_moved(l->prune, rel);
 }
 
+typedef struct {
+    reporter_t *rep;
+    int failed;
+} idents_gone_t;
+
+/* store_removed_fn for a gone source's identity records (ctx: idents_gone_t): one that cannot be
+ * removed is said and counted. */
+static void ident_removed(void *ctx, const char *addr, const char *err)
+{
+    idents_gone_t *g = ctx;
+    if (err != NULL) {
+        g->failed++;
+        reporter_dst_failure(g->rep, addr, err);
+    }
+}
+
 static void lister_gone(source_sink_t *k, const char *path, size_t rel_off)
 {
     lister_t *l = (lister_t *)k;
@@ -244,9 +260,13 @@ static void lister_gone(source_sink_t *k, const char *path, size_t rel_off)
             addrs[n++] = t->fail.dst;
         if (t->held & RECORD_SKIPPED)
             addrs[n++] = t->skip_dst;
-        if (t->ident_dst != NULL) /* bookkeeping, unseen (store.h, store_entry_t.with): first, */
-            ops->remove(l->store, &t->ident_dst, 1, NULL, NULL); /* done once "removed" is said */
-        prune_remove(l->store, addrs, n, l->rep);
+        /* Identity records first, unseen (store.h, store_entry_t.with): one that stays vouches
+         * for its outputs, so they stay with it (--prune takes them later). */
+        idents_gone_t g = {l->rep, 0};
+        if (t->nidents > 0)
+            ops->remove(l->store, t->idents, t->nidents, ident_removed, &g);
+        if (g.failed == 0)
+            prune_remove(l->store, addrs, n, l->rep);
     }
     task_free(t);
     order_gone_end(l->order, path);

@@ -59,7 +59,9 @@ void task_free(task_t *t)
         free(t->outs[i].dst);
     free(t->fail.dst);
     free(t->skip_dst);
-    free(t->ident_dst);
+    for (size_t i = 0; i < t->nidents; i++)
+        free(t->idents[i]);
+    free(t->idents);
     free(t->uri);
     free(t->owner);
     free(t->error);

@@ -109,9 +109,12 @@ typedef struct task {
      * bytes, once made, are in fail.buf. */
     char *skip_dst;
     unsigned held; /* the kinds of record the store holds for it (store.h, verdict_before) */
-    /* An identity record the store holds beside its first output (store.h, verdict_before; the
-     * S3 store's), its address, malloc'd; NULL: none. */
-    char *ident_dst;
+    /* The identity records the store holds beside its outputs (store.h, verdict_before; the S3
+     * store's): nidents addresses, malloc'd, as the array is. idents_unknown: the store could
+     * not tell (a listing failed), so nothing may be written for it this run. */
+    char **idents;
+    size_t nidents;
+    bool idents_unknown;
     bool failed_before; /* failed as its record says (the lister): never decoded this run */
     char *owner; /* skipped for a name clash: the source that owns the name, its path relative to
                   * SRC, malloc'd; or NULL */

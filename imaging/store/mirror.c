@@ -133,11 +133,6 @@ const char *store_ident_record_of(const char *addr, char *buf, size_t n)
     return k < 0 || (size_t)k >= n ? NULL : buf;
 }
 
-bool store_is_ident_record(const char *name)
-{
-    return ident_prefix(name) > 0 && name[ident_prefix(name)] != '\0';
-}
-
 const char *store_mirror_record_rel(const char *rel, const thumb_opts_t *o, char *buf, size_t n)
 {
     const char *base = strrchr(rel, '/');

@@ -57,9 +57,6 @@ char *store_ident_record(const task_t *t, int verdict, size_t skip);
  * into buf, n bytes); else NULL. */
 const char *store_ident_record_of(const char *addr, char *buf, size_t n);
 
-/* Whether a file's own name is an identity record's. */
-bool store_is_ident_record(const char *name);
-
 /* For a mirrored store's scan: when rel (a file's path below DST) is a name store_name_mirror
  * can give with these options, the part of it that stands for the source (rel without its size
  * folder); else NULL. */

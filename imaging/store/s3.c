@@ -75,23 +75,57 @@ static bool ident_listed(s3store_t *s, const task_t *t, int verdict)
     return hit;
 }
 
-/* The address of an identity record listed beside t's first output (of any verdict and
- * identity), malloc'd; NULL: none. */
-static char *ident_held(s3store_t *s, const task_t *t)
+/* The addresses of keys[0..n) (freed), appended to t->idents; false: out of memory. */
+static bool add_idents(s3store_t *s, task_t *t, char **keys, size_t n)
 {
-    char *key = t->nouts > 0 ? key_of(s, t->outs[0].dst) : NULL;
-    char *held = key ? s3_listings_held(s->listings, key) : NULL, *addr = NULL;
-    if (held != NULL && asprintf(&addr, "%s/%s", s->dst, held + strlen(s->prefix)) < 0)
-        addr = NULL;
-    free(key);
-    free(held);
-    return addr;
+    bool ok = true;
+    for (size_t i = 0; i < n; i++) {
+        char *addr = NULL, **w = NULL;
+        if (ok && asprintf(&addr, "%s/%s", s->dst, keys[i] + strlen(s->prefix)) >= 0 &&
+            (w = realloc(t->idents, (t->nidents + 1) * sizeof *w)) != NULL) {
+            t->idents = w;
+            t->idents[t->nidents++] = addr;
+        } else {
+            free(addr);
+            ok = false;
+        }
+        free(keys[i]);
+    }
+    return ok;
 }
 
+/* The identity records listed beside each of t's outputs, into t->idents (t->idents_unknown
+ * where a listing failed). */
+static void idents_held(s3store_t *s, task_t *t)
+{
+    for (size_t i = 0; i < t->nidents; i++)
+        free(t->idents[i]);
+    t->nidents = 0;
+    t->idents_unknown = false;
+    for (int i = 0; i < t->nouts; i++) {
+        char *key = key_of(s, t->outs[i].dst), **keys = NULL;
+        size_t n = 0;
+        if (key == NULL || s3_listings_beside(s->listings, key, true, &keys, &n) != 0 ||
+            !add_idents(s, t, keys, n))
+            t->idents_unknown = true;
+        free(keys);
+        free(key);
+    }
+}
+
+/* Output i of t is listed, and beside it the identity record of t's source as it is now, alone;
+ * beside any other output, none. */
 static bool s3_fresh(store_t *base, const task_t *t, int i)
 {
     s3store_t *s = (s3store_t *)base;
-    return listed(s, t->outs[i].dst) && ident_listed(s, t, 0);
+    if (!listed(s, t->outs[i].dst))
+        return false;
+    if (i == 0)
+        return ident_listed(s, t, 0);
+    char *key = key_of(s, t->outs[i].dst);
+    bool none = key != NULL && s3_listings_none_beside(s->listings, key);
+    free(key);
+    return none;
 }
 
 /* The records beside t's first output, judged as its thumbnails are, from the listing of that
@@ -102,8 +136,7 @@ static int s3_verdict_before(store_t *base, task_t *t)
     bool failed = t->fail.dst && listed(s, t->fail.dst);
     bool skipped = t->skip_dst && listed(s, t->skip_dst);
     t->held = (failed ? RECORD_FAILED : 0) | (skipped ? RECORD_SKIPPED : 0);
-    free(t->ident_dst);
-    t->ident_dst = ident_held(s, t);
+    idents_held(s, t);
     if (failed && ident_listed(s, t, RECORD_FAILED))
         return RECORD_FAILED;
     return skipped && ident_listed(s, t, RECORD_SKIPPED) ? RECORD_SKIPPED : 0;
@@ -127,31 +160,59 @@ static void count_failed(void *ctx, const char *key, const char *err)
     *(int *)ctx += err != NULL;
 }
 
-/* Removes the identity records beside t's first output before a new verdict's first object is
- * written: the one the lister saw (t->ident_dst) and any this process has written or seen since
- * (s3_listings_idents). A record must never stand beside outputs made from another identity, so
- * a record that cannot be removed fails the write. 0, or -1 with e. */
+/* Removes the identity records beside t's outputs before a new verdict's first object is
+ * written: those the lister saw (t->idents) and any this process has written or seen since where
+ * a folder's listing is kept. A record must never stand beside outputs made from another
+ * identity, so one that cannot be removed, or a folder whose listing failed, fails the write. 0,
+ * or -1 with e. */
 static int drop_idents(s3store_t *s, s3_client_t *c, const task_t *t, s3_err_t *e)
 {
-    char *out = t->nouts > 0 ? key_of(s, t->outs[0].dst) : NULL, *keys[9];
-    size_t k = out ? s3_listings_idents(s->listings, out, keys, 8) : 0;
-    char *held = t->ident_dst ? key_of(s, t->ident_dst) : NULL;
-    for (size_t i = 0; held != NULL && i < k; i++)
-        if (strcmp(keys[i], held) == 0)
-            free(held), held = NULL;
-    if (held != NULL)
-        keys[k++] = held;
-    int failed = 0, rc = k > 0 ? s3_delete(c, s->bucket, keys, k, count_failed, &failed, e) : 0;
+    char **keys = NULL;
+    size_t k = 0;
+    int rc = t->idents_unknown ? -1 : 0;
+    if (rc != 0)
+        snprintf(e->msg, sizeof e->msg, "its folder in DST could not be listed");
+    for (int i = 0; rc == 0 && i < t->nouts; i++) {
+        char *out = key_of(s, t->outs[i].dst);
+        rc = out ? s3_listings_beside(s->listings, out, false, &keys, &k) : -1;
+        free(out);
+    }
+    for (size_t i = 0; rc == 0 && i < t->nidents; i++) {
+        char *key = key_of(s, t->idents[i]), **w = realloc(keys, (k + 1) * sizeof *w);
+        if (w != NULL)
+            keys = w;
+        if (key == NULL || w == NULL)
+            free(key), rc = -1;
+        else
+            keys[k++] = key;
+    }
+    if (rc != 0 && !t->idents_unknown)
+        snprintf(e->msg, sizeof e->msg, "out of memory");
+    size_t n = 0; /* without repeats */
+    for (size_t i = 0; i < k; i++) {
+        bool again = false;
+        for (size_t j = 0; j < n && !again; j++)
+            again = strcmp(keys[i], keys[j]) == 0;
+        if (again)
+            free(keys[i]);
+        else
+            keys[n++] = keys[i];
+    }
+    int failed = 0;
+    for (size_t done = 0; rc == 0 && done < n; done += S3_DELETE_MAX) {
+        size_t m = n - done < S3_DELETE_MAX ? n - done : S3_DELETE_MAX;
+        rc = s3_delete(c, s->bucket, keys + done, m, count_failed, &failed, e);
+    }
     if (rc == 0 && failed > 0) {
         snprintf(e->msg, sizeof e->msg, "cannot remove its old identity record");
         rc = -1;
     }
-    for (size_t i = 0; i < k; i++) {
+    for (size_t i = 0; i < n; i++) {
         if (rc == 0)
             s3_listings_removed(s->listings, keys[i]);
         free(keys[i]);
     }
-    free(out);
+    free(keys);
     return rc;
 }
 

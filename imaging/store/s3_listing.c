@@ -8,14 +8,26 @@
 
 #define CACHED_FOLDERS 4
 
+/* What a writer or a removal noted while its folder was being listed, replayed after. */
+typedef struct {
+    char *name;
+    bool wrote; /* else removed */
+} note_t;
+
 typedef struct {
     /* The key prefix listed ("" or ending in '/'); NULL: slot unused. Set and cleared under mu
      * (writers look for it), read by the lister thread without. */
     char *dir;
     char **v; /* its names, sorted (the lister thread's alone) */
     size_t n, cap;
-    char **ids; /* the identity records' names, copies, by ident_tail, then name (under mu) */
+    bool failed; /* its listing failed: nothing is known of it (the lister thread's) */
+    /* Under mu: the identity records' names, copies, by ident_tail, then name; and, while the
+     * folder is being listed (listing), the notes to replay once it has been. */
+    char **ids;
     size_t nids, idcap;
+    bool listing;
+    note_t *notes;
+    size_t nnotes, notecap;
     unsigned long used; /* for least-recently-used eviction */
 } folder_t;
 
@@ -49,6 +61,9 @@ static void folder_clear(folder_t *f)
 {
     names_free(f->v, f->n);
     names_free(f->ids, f->nids);
+    for (size_t i = 0; i < f->nnotes; i++)
+        free(f->notes[i].name);
+    free(f->notes);
     free(f->dir);
     memset(f, 0, sizeof *f);
 }
@@ -129,8 +144,11 @@ static void index_idents(folder_t *f)
         qsort(f->ids, f->nids, sizeof *f->ids, by_tail);
 }
 
+static void note_wrote(folder_t *f, const char *name);
+static void note_removed(folder_t *f, const char *name);
+
 /* The cached listing of the folder whose key prefix is key's first n bytes, listing it if
- * needed (the lister thread). */
+ * needed (the lister thread). What writers and removals note meanwhile is replayed over it. */
 static folder_t *folder(s3_listings_t *l, const char *key, size_t n)
 {
     folder_t *lru = &l->f[0];
@@ -145,14 +163,16 @@ static folder_t *folder(s3_listings_t *l, const char *key, size_t n)
     }
     pthread_mutex_lock(&l->mu);
     folder_clear(lru);
+    lru->dir = strndup(key, n);
+    lru->listing = true;
     pthread_mutex_unlock(&l->mu);
-    char *dir = strndup(key, n);
     s3_err_t e;
     pthread_mutex_lock(l->c_mu);
-    int rc = dir != NULL
-                 ? s3_list(l->c, l->bucket, dir, true, 0, collect, &(collecting_t){lru, n}, &e)
-                 : 0;
+    int rc = lru->dir != NULL
+                 ? s3_list(l->c, l->bucket, lru->dir, true, 0, collect, &(collecting_t){lru, n}, &e)
+                 : -1;
     pthread_mutex_unlock(l->c_mu);
+    lru->failed = rc != 0;
     if (rc != 0) {
         names_free(lru->v, lru->n);
         lru->v = NULL;
@@ -162,7 +182,12 @@ static folder_t *folder(s3_listings_t *l, const char *key, size_t n)
         qsort(lru->v, lru->n, sizeof *lru->v, by_name);
     pthread_mutex_lock(&l->mu);
     index_idents(lru);
-    lru->dir = dir;
+    lru->listing = false;
+    for (size_t i = 0; i < lru->nnotes; i++) {
+        (lru->notes[i].wrote ? note_wrote : note_removed)(lru, lru->notes[i].name);
+        free(lru->notes[i].name);
+    }
+    lru->nnotes = 0;
     pthread_mutex_unlock(&l->mu);
     lru->used = ++l->tick;
     return lru;
@@ -202,85 +227,105 @@ bool s3_listings_has(s3_listings_t *l, const char *key)
         return f->n > 0 && bsearch(&want, f->v, f->n, sizeof *f->v, by_name) != NULL;
     pthread_mutex_lock(&l->mu);
     size_t i, j = range_of(f, tail, &i);
-    bool sole = j == i + 1 && strcmp(f->ids[i], want) == 0;
+    bool sole = !f->failed && j == i + 1 && strcmp(f->ids[i], want) == 0;
     pthread_mutex_unlock(&l->mu);
     return sole;
 }
 
-/* Copies key's first n bytes and name, malloc'd. */
-static char *joined(const char *key, size_t n, const char *name)
-{
-    char *k = malloc(n + strlen(name) + 1);
-    if (k != NULL) {
-        memcpy(k, key, n);
-        strcpy(k + n, name);
-    }
-    return k;
-}
-
-char *s3_listings_held(s3_listings_t *l, const char *out_key)
+bool s3_listings_none_beside(s3_listings_t *l, const char *out_key)
 {
     size_t n = dir_len(out_key);
-    folder(l, out_key, n);
-    char *held = NULL;
-    s3_listings_idents(l, out_key, &held, 1);
-    return held;
+    folder_t *f = folder(l, out_key, n);
+    pthread_mutex_lock(&l->mu);
+    size_t i, j = range_of(f, out_key + n, &i);
+    pthread_mutex_unlock(&l->mu);
+    return !f->failed && j == i;
 }
 
-size_t s3_listings_idents(s3_listings_t *l, const char *out_key, char **keys, size_t max)
+int s3_listings_beside(s3_listings_t *l, const char *out_key, bool list, char ***keys, size_t *nk)
 {
-    size_t n = dir_len(out_key), got = 0;
+    size_t n = dir_len(out_key);
+    folder_t *f = list ? folder(l, out_key, n) : NULL;
+    if (f != NULL && f->failed)
+        return -1;
+    int rc = 0;
     pthread_mutex_lock(&l->mu);
-    folder_t *f = kept(l, out_key, n);
+    if (f == NULL)
+        f = kept(l, out_key, n);
     size_t i = 0, j = f ? range_of(f, out_key + n, &i) : 0;
-    for (; i < j && got < max; i++)
-        if ((keys[got] = joined(out_key, n, f->ids[i])) != NULL)
-            got++;
+    for (; rc == 0 && i < j; i++) {
+        char **w = realloc(*keys, (*nk + 1) * sizeof *w), *k = NULL;
+        if (w != NULL)
+            *keys = w;
+        if (w == NULL || (k = malloc(n + strlen(f->ids[i]) + 1)) == NULL) {
+            rc = -1;
+            break;
+        }
+        memcpy(k, out_key, n);
+        strcpy(k + n, f->ids[i]);
+        (*keys)[(*nk)++] = k;
+    }
     pthread_mutex_unlock(&l->mu);
-    return got;
+    return rc;
 }
 
-void s3_listings_wrote(s3_listings_t *l, const char *ident_key)
+/* Adds name to f's index of identity records, unless it is there (mu held, not listing). */
+static void note_wrote(folder_t *f, const char *name)
 {
-    size_t n = dir_len(ident_key);
-    const char *name = ident_key + n, *tail = ident_tail(name);
-    if (tail == NULL)
-        return;
-    pthread_mutex_lock(&l->mu);
-    folder_t *f = kept(l, ident_key, n);
-    size_t i = 0, j = f ? range_of(f, tail, &i) : 0;
+    size_t i, j = range_of(f, ident_tail(name), &i);
     for (size_t k = i; k < j; k++)
-        free(f->ids[k]);
-    char *copy = f ? strdup(name) : NULL;
-    if (copy == NULL || (j == i && !grow(&f->ids, f->nids, &f->idcap, sizeof *f->ids))) {
-        free(copy); /* out of memory: as if unlisted */
-        copy = NULL;
+        if (strcmp(f->ids[k], name) == 0)
+            return;
+    char *copy = strdup(name);
+    if (copy == NULL || !grow(&f->ids, f->nids, &f->idcap, sizeof *f->ids)) {
+        free(copy); /* out of memory: as if unlisted (made again) */
+        return;
     }
-    if (f != NULL && f->ids != NULL) {
-        size_t keep = copy != NULL;
-        memmove(f->ids + i + keep, f->ids + j, (f->nids - j) * sizeof *f->ids);
-        f->nids = f->nids - (j - i) + keep;
-        if (copy != NULL)
-            f->ids[i] = copy;
-    }
-    pthread_mutex_unlock(&l->mu);
+    memmove(f->ids + j + 1, f->ids + j, (f->nids - j) * sizeof *f->ids);
+    f->ids[j] = copy;
+    f->nids++;
 }
 
-void s3_listings_removed(s3_listings_t *l, const char *ident_key)
+/* Takes name out of f's index of identity records (mu held, not listing). */
+static void note_removed(folder_t *f, const char *name)
 {
-    size_t n = dir_len(ident_key);
-    const char *name = ident_key + n, *tail = ident_tail(name);
-    if (tail == NULL)
-        return;
-    pthread_mutex_lock(&l->mu);
-    folder_t *f = kept(l, ident_key, n);
-    size_t i = 0, j = f ? range_of(f, tail, &i) : 0;
+    size_t i, j = range_of(f, ident_tail(name), &i);
     for (; i < j; i++)
         if (strcmp(f->ids[i], name) == 0) {
             free(f->ids[i]);
             memmove(f->ids + i, f->ids + i + 1, (f->nids - i - 1) * sizeof *f->ids);
             f->nids--;
-            break;
+            return;
         }
+}
+
+/* Notes ident_key's writing or removal in its folder where it is kept (or is being listed). */
+static void note(s3_listings_t *l, const char *ident_key, bool wrote)
+{
+    size_t n = dir_len(ident_key);
+    const char *name = ident_key + n;
+    if (ident_tail(name) == NULL)
+        return;
+    pthread_mutex_lock(&l->mu);
+    folder_t *f = kept(l, ident_key, n);
+    if (f != NULL && f->listing) {
+        char *copy = strdup(name);
+        if (copy != NULL && grow(&f->notes, f->nnotes, &f->notecap, sizeof *f->notes))
+            f->notes[f->nnotes++] = (note_t){copy, wrote};
+        else
+            free(copy); /* out of memory: the listing alone says */
+    } else if (f != NULL) {
+        (wrote ? note_wrote : note_removed)(f, name);
+    }
     pthread_mutex_unlock(&l->mu);
+}
+
+void s3_listings_wrote(s3_listings_t *l, const char *ident_key)
+{
+    note(l, ident_key, true);
+}
+
+void s3_listings_removed(s3_listings_t *l, const char *ident_key)
+{
+    note(l, ident_key, false);
 }

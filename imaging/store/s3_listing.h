@@ -1,20 +1,21 @@
 /* s3_listing: the S3 store's cached listings (store/s3.c), in keys. The first question about a
- * folder lists it (delimiter "/") and keeps its names, for the few folders asked about last; a
- * listing that fails leaves the folder empty (its thumbnails are made again, and their PUTs
- * report the trouble). The identity records among the names (store/mirror.h) are indexed by the
- * output they stand beside, and kept true to what this process wrote and removed since
- * (s3_listings_wrote, s3_listings_removed): under --watch a folder's listing stays while events
- * come, and a record the listing showed may be gone, another written.
+ * folder lists it (delimiter "/") and keeps its names, for the few folders asked about last. The
+ * identity records among the names (store/mirror.h) are indexed by the output they stand beside,
+ * and kept true to what this process wrote and removed since, also while the folder is being
+ * listed again: under --watch a folder's listing stays while events come, and a record it showed
+ * may be gone, another written.
  *
- * Threads: s3_listings_has and s3_listings_held are the lister thread's (they may list);
- * s3_listings_idents, _wrote and _removed any thread's (they never list). The connection given
- * is shared with the store's removals: its mutex is held around each listing request. Error
- * convention: out of memory answers as a listing without the name. */
+ * Threads: s3_listings_has, s3_listings_beside with list and s3_listings_none_beside are the
+ * lister thread's (they may list); s3_listings_beside without list, _wrote and _removed any
+ * thread's (they never list). The connection given is shared with the store's removals: its mutex
+ * is held around each listing request. Error convention: out of memory answers as a listing
+ * without the name, or (s3_listings_beside) as a listing that failed. */
 #ifndef IMAGING_STORE_S3_LISTING_H
 #define IMAGING_STORE_S3_LISTING_H
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "s3/s3.h"
 
@@ -25,19 +26,20 @@ typedef struct s3_listings s3_listings_t;
 s3_listings_t *s3_listings_new(s3_client_t *c, pthread_mutex_t *c_mu, const char *bucket);
 
 /* Whether key's folder, as listed, holds key; an identity record only where it is the only one
- * beside its output (two make the verdict unclear: made again, which leaves one). */
+ * beside its output (two leave the verdict unclear: made again). A folder whose listing failed
+ * holds nothing. */
 bool s3_listings_has(s3_listings_t *l, const char *key);
 
-/* The key of an identity record (of any verdict and identity) listed beside the output whose key
- * is out_key, malloc'd; NULL: none. */
-char *s3_listings_held(s3_listings_t *l, const char *out_key);
+/* Whether no identity record stands beside the output whose key is out_key (false where its
+ * folder's listing failed). */
+bool s3_listings_none_beside(s3_listings_t *l, const char *out_key);
 
-/* Copies (malloc'd) of the keys of at most max identity records beside out_key where its
- * folder's listing is kept, into keys; returns how many. */
-size_t s3_listings_idents(s3_listings_t *l, const char *out_key, char **keys, size_t max);
+/* Appends to *keys (*n of them; malloc'd, as each key) the keys of the identity records beside
+ * out_key: with list, as its folder's listing says (listing it if needed), else only where that
+ * listing is kept. 0, or -1 when the listing failed (or memory ran out). */
+int s3_listings_beside(s3_listings_t *l, const char *out_key, bool list, char ***keys, size_t *n);
 
-/* Notes that the identity record ident_key was written, and every other beside its output
- * removed first. */
+/* Notes that the identity record ident_key was written. */
 void s3_listings_wrote(s3_listings_t *l, const char *ident_key);
 
 /* Notes that the identity record ident_key was removed. */

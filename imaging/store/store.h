@@ -63,9 +63,9 @@ typedef struct store_ops {
     /* The kind of record (RECORD_FAILED or RECORD_SKIPPED, core/task.h) the store holds for t's
      * source as it is now (its identity: docs/DESIGN.md, "Identity and order"), 0: none; sets
      * t->held to the kinds it holds for t's source as it is now or was before, which the put of
-     * t's last output (or of its other kind of record) then removes, and t->ident_dst to an
-     * identity record it holds beside t's first output (the S3 store), which goes before t's
-     * first object is written, and with its outputs when t's source is gone. Asked only of a source
+     * t's last output (or of its other kind of record) then removes, and t->idents to the
+     * identity records it holds beside t's outputs (the S3 store), which go before t's first
+     * object is written, and before its outputs when t's source is gone. Asked only of a source
      * whose outputs are not up to date, cheaply (a file's keys, an lstat per kind, the listing
      * fresh made). NULL: the store keeps none. */
     int (*verdict_before)(store_t *s, task_t *t);
@@ -74,8 +74,8 @@ typedef struct store_ops {
      * (src NULL: none; the cache's PNGs carry their own). path is one of src's outputs, or one
      * of its records (src->fail.dst, src->skip_dst). Once src's last output is written, the
      * records the store holds for it (src->held) go; once one record is, the other kind's. A
-     * store that keeps identity records removes src->ident_dst (and any other beside its output)
-     * before src's first object, and writes the new one after its last. */
+     * store that keeps identity records removes those beside src's outputs (src->idents, and
+     * any it wrote since) before src's first object, and writes the new one after its last. */
     int (*put)(store_t *s, void *local, const task_t *src, const char *path, const void *buf,
                size_t len, char *err, size_t errsz);
     void (*thread_exit)(store_t *s, void *local);
