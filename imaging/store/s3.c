@@ -10,7 +10,7 @@
  * as its body): up to date means its thumbnails and the record of the source's identity now are
  * listed, alone beside that output, so an owner change at one name or a source replaced by an
  * older file is seen as in a folder (docs/DESIGN.md, "Identity and order"). The records it
- * replaces go before its first object is written (drop_idents).
+ * replaces go before its first object is written (s3_drop_idents, store/s3_ident.c).
  * A source whose bytes failed to decode gets a failure record beside its first thumbnail
  * (store/mirror.h: one PUT of its reason, text/plain, with the same metadata), and one found not
  * to be an image a skip record, each followed by its identity record as a thumbnail is, judged
@@ -30,102 +30,19 @@
 #include "s3/s3.h"
 #include "store/mirror.h"
 #include "store/s3_listing.h"
+#include "store/s3_store.h" /* the store's state, shared with store/s3_ident.c */
 #include "store/store.h"
-
-typedef struct {
-    store_t base;
-    s3_conf_t conf; /* its own, from the environment */
-    char *bucket, *prefix;
-    char *dst;      /* DST as output paths start */
-    size_t dst_len; /* output paths start with DST and a slash: this many bytes */
-    /* The lister thread's connection (the cached listings), which remove shares: under --watch
-     * the gallery's thread removes pages beside the lister thread's pruning; lister_mu makes
-     * them take turns. */
-    s3_client_t *lister;
-    pthread_mutex_t lister_mu;
-    s3_listings_t *listings;
-} s3store_t;
-
-/* The key of an output path, malloc'd. */
-static char *key_of(const s3store_t *s, const char *path)
-{
-    const char *rel = strlen(path) > s->dst_len ? path + s->dst_len : "";
-    char *key = malloc(strlen(s->prefix) + strlen(rel) + 1);
-    if (key != NULL)
-        sprintf(key, "%s%s", s->prefix, rel);
-    return key;
-}
-
-/* Whether the listing of path's folder holds it. */
-static bool listed(s3store_t *s, const char *path)
-{
-    char *key = key_of(s, path);
-    bool hit = key != NULL && s3_listings_has(s->listings, key);
-    free(key);
-    return hit;
-}
-
-/* Whether the listing beside t's first output holds its identity record for verdict and its
- * identity now (and no other: s3_listings_has). */
-static bool ident_listed(s3store_t *s, const task_t *t, int verdict)
-{
-    char *id = store_ident_record(t, verdict, s->dst_len);
-    bool hit = id != NULL && listed(s, id);
-    free(id);
-    return hit;
-}
-
-/* The addresses of keys[0..n) (freed), appended to t->idents; false: out of memory. */
-static bool add_idents(s3store_t *s, task_t *t, char **keys, size_t n)
-{
-    bool ok = true;
-    for (size_t i = 0; i < n; i++) {
-        char *addr = NULL, **w = NULL;
-        if (ok && asprintf(&addr, "%s/%s", s->dst, keys[i] + strlen(s->prefix)) >= 0 &&
-            (w = realloc(t->idents, (t->nidents + 1) * sizeof *w)) != NULL) {
-            t->idents = w;
-            t->idents[t->nidents++] = addr;
-        } else {
-            free(addr);
-            ok = false;
-        }
-        free(keys[i]);
-    }
-    return ok;
-}
-
-/* The identity records listed beside each of t's outputs, into t->idents (t->idents_unknown
- * where a listing failed). */
-static void idents_held(s3store_t *s, task_t *t)
-{
-    for (size_t i = 0; i < t->nidents; i++)
-        free(t->idents[i]);
-    t->nidents = 0;
-    t->idents_unknown = false;
-    for (int i = 0; i < t->nouts; i++) {
-        char *key = key_of(s, t->outs[i].dst), **keys = NULL;
-        size_t n = 0;
-        if (key == NULL || s3_listings_beside(s->listings, key, true, &keys, &n) != 0 ||
-            !add_idents(s, t, keys, n))
-            t->idents_unknown = true;
-        free(keys);
-        free(key);
-    }
-}
 
 /* Output i of t is listed, and beside it the identity record of t's source as it is now, alone;
  * beside any other output, none. */
 static bool s3_fresh(store_t *base, const task_t *t, int i)
 {
     s3store_t *s = (s3store_t *)base;
-    if (!listed(s, t->outs[i].dst))
+    if (!s3_listed(s, t->outs[i].dst))
         return false;
     if (i == 0)
-        return ident_listed(s, t, 0);
-    char *key = key_of(s, t->outs[i].dst);
-    bool none = key != NULL && s3_listings_none_beside(s->listings, key);
-    free(key);
-    return none;
+        return s3_ident_listed(s, t, 0);
+    return s3_none_beside(s, t->outs[i].dst);
 }
 
 /* The records beside t's first output, judged as its thumbnails are, from the listing of that
@@ -133,13 +50,13 @@ static bool s3_fresh(store_t *base, const task_t *t, int i)
 static int s3_verdict_before(store_t *base, task_t *t)
 {
     s3store_t *s = (s3store_t *)base;
-    bool failed = t->fail.dst && listed(s, t->fail.dst);
-    bool skipped = t->skip_dst && listed(s, t->skip_dst);
+    bool failed = t->fail.dst && s3_listed(s, t->fail.dst);
+    bool skipped = t->skip_dst && s3_listed(s, t->skip_dst);
     t->held = (failed ? RECORD_FAILED : 0) | (skipped ? RECORD_SKIPPED : 0);
-    idents_held(s, t);
-    if (failed && ident_listed(s, t, RECORD_FAILED))
+    s3_idents_held(s, t);
+    if (failed && s3_ident_listed(s, t, RECORD_FAILED))
         return RECORD_FAILED;
-    return skipped && ident_listed(s, t, RECORD_SKIPPED) ? RECORD_SKIPPED : 0;
+    return skipped && s3_ident_listed(s, t, RECORD_SKIPPED) ? RECORD_SKIPPED : 0;
 }
 
 static int s3_name(store_t *base, task_t *t, const thumb_opts_t *o, char *err, size_t errsz)
@@ -153,75 +70,12 @@ static void *s3_thread_init(store_t *base)
     return s3_client_new(&((s3store_t *)base)->conf);
 }
 
-/* s3_deleted_fn counting the keys that were not deleted (ctx: int). */
-static void count_failed(void *ctx, const char *key, const char *err)
-{
-    (void)key;
-    *(int *)ctx += err != NULL;
-}
-
-/* Removes the identity records beside t's outputs before a new verdict's first object is
- * written: those the lister saw (t->idents) and any this process has written or seen since where
- * a folder's listing is kept. A record must never stand beside outputs made from another
- * identity, so one that cannot be removed, or a folder whose listing failed, fails the write. 0,
- * or -1 with e. */
-static int drop_idents(s3store_t *s, s3_client_t *c, const task_t *t, s3_err_t *e)
-{
-    char **keys = NULL;
-    size_t k = 0;
-    int rc = t->idents_unknown ? -1 : 0;
-    if (rc != 0)
-        snprintf(e->msg, sizeof e->msg, "its folder in DST could not be listed");
-    for (int i = 0; rc == 0 && i < t->nouts; i++) {
-        char *out = key_of(s, t->outs[i].dst);
-        rc = out ? s3_listings_beside(s->listings, out, false, &keys, &k) : -1;
-        free(out);
-    }
-    for (size_t i = 0; rc == 0 && i < t->nidents; i++) {
-        char *key = key_of(s, t->idents[i]), **w = realloc(keys, (k + 1) * sizeof *w);
-        if (w != NULL)
-            keys = w;
-        if (key == NULL || w == NULL)
-            free(key), rc = -1;
-        else
-            keys[k++] = key;
-    }
-    if (rc != 0 && !t->idents_unknown)
-        snprintf(e->msg, sizeof e->msg, "out of memory");
-    size_t n = 0; /* without repeats */
-    for (size_t i = 0; i < k; i++) {
-        bool again = false;
-        for (size_t j = 0; j < n && !again; j++)
-            again = strcmp(keys[i], keys[j]) == 0;
-        if (again)
-            free(keys[i]);
-        else
-            keys[n++] = keys[i];
-    }
-    int failed = 0;
-    for (size_t done = 0; rc == 0 && done < n; done += S3_DELETE_MAX) {
-        size_t m = n - done < S3_DELETE_MAX ? n - done : S3_DELETE_MAX;
-        rc = s3_delete(c, s->bucket, keys + done, m, count_failed, &failed, e);
-    }
-    if (rc == 0 && failed > 0) {
-        snprintf(e->msg, sizeof e->msg, "cannot remove its old identity record");
-        rc = -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (rc == 0)
-            s3_listings_removed(s->listings, keys[i]);
-        free(keys[i]);
-    }
-    free(keys);
-    return rc;
-}
-
 static int s3_store_put(store_t *base, void *local, const task_t *src, const char *path,
                         const void *buf, size_t len, char *err, size_t errsz)
 {
     s3store_t *s = (s3store_t *)base;
     s3_client_t *writer = local;
-    char *key = key_of(s, path);
+    char *key = s3_key_of(s, path);
     if (key == NULL) {
         snprintf(err, errsz, "out of memory");
         return -1;
@@ -248,7 +102,7 @@ static int s3_store_put(store_t *base, void *local, const task_t *src, const cha
         failed || skipped || (src != NULL && src->nouts > 0 && strcmp(path, src->outs[0].dst) == 0);
     bool last = src != NULL && src->nouts > 0 && strcmp(path, src->outs[src->nouts - 1].dst) == 0;
     const char *type = failed || skipped ? "text/plain; charset=utf-8" : s3_content_type(key);
-    int rc = first ? drop_idents(s, writer, src, &e) : 0;
+    int rc = first ? s3_drop_idents(s, writer, src, &e) : 0;
     if (rc == 0)
         rc = s3_put(writer, s->bucket, key, buf, len, type, src ? meta : NULL, &e);
     free(key);
@@ -264,7 +118,7 @@ static int s3_store_put(store_t *base, void *local, const task_t *src, const cha
                                 : skipped ? RECORD_SKIPPED
                                           : 0,
                                 s->dst_len);
-        idkey = id ? key_of(s, id) : NULL;
+        idkey = id ? s3_key_of(s, id) : NULL;
         rc = idkey ? s3_put(writer, s->bucket, idkey, id_text, n, "text/plain; charset=utf-8", meta,
                             &e)
                    : (snprintf(e.msg, sizeof e.msg, "out of memory"), -1);
@@ -276,7 +130,7 @@ static int s3_store_put(store_t *base, void *local, const task_t *src, const cha
         char *stale[2], *keys[2];
         size_t nstale = store_stale_records(src, path, true, stale), k = 0;
         for (size_t i = 0; i < nstale; i++)
-            if ((keys[k] = key_of(s, stale[i])) != NULL)
+            if ((keys[k] = s3_key_of(s, stale[i])) != NULL)
                 k++;
         if (k > 0)
             s3_delete(writer, s->bucket, keys, k, NULL, NULL, &e);
@@ -310,7 +164,7 @@ static int s3_store_get(store_t *base, void *local, const char *path, char **buf
                         char *err, size_t errsz)
 {
     s3store_t *s = (s3store_t *)base;
-    char *key = key_of(s, path);
+    char *key = s3_key_of(s, path);
     if (buf == NULL) { /* only whether it is there: a listing of its key (no body comes) */
         found_t f = {.key = key};
         s3_err_t e = {.kind = S3E_NONE};
@@ -435,7 +289,7 @@ static void s3_remove(store_t *base, char *const *addrs, size_t n, store_removed
     for (size_t done = 0; done < n;) {
         size_t k = 0;
         for (; keys != NULL && k < S3_DELETE_MAX && done + k < n; k++)
-            if ((keys[k] = key_of(s, addrs[done + k])) == NULL)
+            if ((keys[k] = s3_key_of(s, addrs[done + k])) == NULL)
                 break;
         s3_err_t e;
         int rc = -1;
