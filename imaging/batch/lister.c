@@ -260,12 +260,16 @@ static void lister_gone(source_sink_t *k, const char *path, size_t rel_off)
             addrs[n++] = t->fail.dst;
         if (t->held & RECORD_SKIPPED)
             addrs[n++] = t->skip_dst;
-        /* Identity records first, unseen (store.h, store_entry_t.with): one that stays vouches
-         * for its outputs, so they stay with it (--prune takes them later). */
+        /* Identity records first, unseen (store.h, store_entry_t.with): one that stays (or one
+         * not known: a listing failed) vouches for its outputs, so they stay with it (the
+         * failure is said; --prune takes them later). */
         idents_gone_t g = {l->rep, 0};
         if (t->nidents > 0)
             ops->remove(l->store, t->idents, t->nidents, ident_removed, &g);
-        if (g.failed == 0)
+        if (t->idents_unknown)
+            reporter_dst_failure(l->rep, addrs[0],
+                                 "its folder in DST could not be listed; its thumbnails stay");
+        else if (g.failed == 0)
             prune_remove(l->store, addrs, n, l->rep);
     }
     task_free(t);

@@ -248,7 +248,7 @@ void prune_run(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_c
     } else if (cfg->dry_run) {
         for (size_t i = 0; i < n; i++)
             reporter_removed(rep, orphans[i], true);
-    } else { /* bookkeeping first: an identity record never outlives what it vouches for */
+    } else { /* bookkeeping first: one that cannot be removed now is an orphan still, next time */
         if (unseen > 0)
             store->ops->remove(store, orphans + p->scan.n - unseen, unseen, NULL, NULL);
         if (n > 0)

@@ -8,9 +8,10 @@
  * requests), so once a source's last thumbnail is PUT, one more PUT writes its identity record
  * beside its first (store/mirror.h, IDENT_PREFIX: the identity hashed into the name, the text
  * as its body): up to date means its thumbnails and the record of the source's identity now are
- * listed, alone beside that output, so an owner change at one name or a source replaced by an
- * older file is seen as in a folder (docs/DESIGN.md, "Identity and order"). The records it
- * replaces go before its first object is written (s3_drop_idents, store/s3_ident.c).
+ * listed, alone beside the first and none beside the others, so an owner change at one name or
+ * a source replaced by an older file is seen as in a folder (docs/DESIGN.md, "Identity and
+ * order"). The records beside its outputs go before its first object is written
+ * (s3_drop_idents, store/s3_ident.c); where a folder cannot be listed, nothing is written.
  * A source whose bytes failed to decode gets a failure record beside its first thumbnail
  * (store/mirror.h: one PUT of its reason, text/plain, with the same metadata), and one found not
  * to be an image a skip record, each followed by its identity record as a thumbnail is, judged
@@ -45,8 +46,8 @@ static bool s3_fresh(store_t *base, const task_t *t, int i)
     return s3_none_beside(s, t->outs[i].dst);
 }
 
-/* The records beside t's first output, judged as its thumbnails are, from the listing of that
- * folder which fresh has just made: no request of their own (the name tells the kind). */
+/* The records beside t's first output, judged as its thumbnails are, from the listings of its
+ * outputs' folders (kept, or listed now): no request beyond those (the name tells the kind). */
 static int s3_verdict_before(store_t *base, task_t *t)
 {
     s3store_t *s = (s3store_t *)base;

@@ -61,8 +61,8 @@ void s3_idents_held(s3store_t *s, task_t *t)
     for (int i = 0; i < t->nouts; i++) {
         char *key = s3_key_of(s, t->outs[i].dst), **keys = NULL;
         size_t n = 0;
-        if (key == NULL || s3_listings_beside(s->listings, key, true, &keys, &n) != 0 ||
-            !add_idents(s, t, keys, n))
+        bool known = key != NULL && s3_listings_beside(s->listings, key, true, &keys, &n) == 0;
+        if (!add_idents(s, t, keys, n) || !known) /* add_idents frees the keys either way */
             t->idents_unknown = true;
         free(keys);
         free(key);

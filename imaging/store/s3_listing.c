@@ -114,6 +114,7 @@ static size_t first_of(const folder_t *f, const char *tail)
 typedef struct {
     folder_t *f;
     size_t skip; /* the folder's key prefix, this many bytes */
+    bool oom;    /* a name could not be kept: the listing is not whole */
 } collecting_t;
 
 static bool collect(void *ctx, const s3_obj_t *o)
@@ -124,31 +125,36 @@ static bool collect(void *ctx, const s3_obj_t *o)
         return true;
     char *name = grow(&f->v, f->n, &f->cap, sizeof *f->v) ? strdup(o->key + c->skip) : NULL;
     if (name == NULL)
-        return false;
+        return c->oom = true, false;
     f->v[f->n++] = name;
     return true;
 }
 
-/* Copies f's identity records into f->ids, by tail (mu held). Out of memory: none (a record of
- * an older identity then stays, hidden, until its source goes). */
-static void index_idents(folder_t *f)
+/* Copies f's identity records into f->ids, by tail (mu held). false: out of memory (some are
+ * missing). */
+static bool index_idents(folder_t *f)
 {
+    bool whole = true;
     for (size_t i = 0; i < f->n; i++) {
-        char *copy = ident_tail(f->v[i]) != NULL ? strdup(f->v[i]) : NULL;
+        if (ident_tail(f->v[i]) == NULL)
+            continue;
+        char *copy = strdup(f->v[i]);
         if (copy != NULL && grow(&f->ids, f->nids, &f->idcap, sizeof *f->ids))
             f->ids[f->nids++] = copy;
         else
-            free(copy);
+            free(copy), whole = false;
     }
     if (f->nids > 1)
         qsort(f->ids, f->nids, sizeof *f->ids, by_tail);
+    return whole;
 }
 
 static void note_wrote(folder_t *f, const char *name);
 static void note_removed(folder_t *f, const char *name);
 
 /* The cached listing of the folder whose key prefix is key's first n bytes, listing it if
- * needed (the lister thread). What writers and removals note meanwhile is replayed over it. */
+ * needed (the lister thread; one whose listing failed, or could not be kept whole, is listed
+ * again). What writers and removals note meanwhile is replayed over it. */
 static folder_t *folder(s3_listings_t *l, const char *key, size_t n)
 {
     folder_t *lru = &l->f[0];
@@ -156,7 +162,10 @@ static folder_t *folder(s3_listings_t *l, const char *key, size_t n)
         folder_t *f = &l->f[i];
         if (f->dir != NULL && strlen(f->dir) == n && memcmp(f->dir, key, n) == 0) {
             f->used = ++l->tick;
-            return f;
+            if (!f->failed)
+                return f;
+            lru = f; /* again, in its own place */
+            break;
         }
         if (f->used < lru->used)
             lru = f;
@@ -167,13 +176,12 @@ static folder_t *folder(s3_listings_t *l, const char *key, size_t n)
     lru->listing = true;
     pthread_mutex_unlock(&l->mu);
     s3_err_t e;
+    collecting_t c = {lru, n, false};
     pthread_mutex_lock(l->c_mu);
-    int rc = lru->dir != NULL
-                 ? s3_list(l->c, l->bucket, lru->dir, true, 0, collect, &(collecting_t){lru, n}, &e)
-                 : -1;
+    int rc = lru->dir != NULL ? s3_list(l->c, l->bucket, lru->dir, true, 0, collect, &c, &e) : -1;
     pthread_mutex_unlock(l->c_mu);
-    lru->failed = rc != 0;
-    if (rc != 0) {
+    lru->failed = rc != 0 || c.oom;
+    if (lru->failed) {
         names_free(lru->v, lru->n);
         lru->v = NULL;
         lru->n = lru->cap = 0;
@@ -181,7 +189,8 @@ static folder_t *folder(s3_listings_t *l, const char *key, size_t n)
     if (lru->n > 1)
         qsort(lru->v, lru->n, sizeof *lru->v, by_name);
     pthread_mutex_lock(&l->mu);
-    index_idents(lru);
+    if (!index_idents(lru))
+        lru->failed = true;
     lru->listing = false;
     for (size_t i = 0; i < lru->nnotes; i++) {
         (lru->notes[i].wrote ? note_wrote : note_removed)(lru, lru->notes[i].name);

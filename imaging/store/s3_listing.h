@@ -8,8 +8,9 @@
  * Threads: s3_listings_has, s3_listings_beside with list and s3_listings_none_beside are the
  * lister thread's (they may list); s3_listings_beside without list, _wrote and _removed any
  * thread's (they never list). The connection given is shared with the store's removals: its mutex
- * is held around each listing request. Error convention: out of memory answers as a listing
- * without the name, or (s3_listings_beside) as a listing that failed. */
+ * is held around each listing request. A folder whose listing failed, or could not be kept whole
+ * (out of memory), is known to hold nothing and is listed again at the next question. Error
+ * convention: answers are questions; s3_listings_beside returns -1 for such a folder. */
 #ifndef IMAGING_STORE_S3_LISTING_H
 #define IMAGING_STORE_S3_LISTING_H
 

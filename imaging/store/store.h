@@ -66,8 +66,8 @@ typedef struct store_ops {
      * t's last output (or of its other kind of record) then removes, and t->idents to the
      * identity records it holds beside t's outputs (the S3 store), which go before t's first
      * object is written, and before its outputs when t's source is gone. Asked only of a source
-     * whose outputs are not up to date, cheaply (a file's keys, an lstat per kind, the listing
-     * fresh made). NULL: the store keeps none. */
+     * whose outputs are not up to date, cheaply (a file's keys, an lstat per kind, listings of
+     * its outputs' folders, kept). NULL: the store keeps none. */
     int (*verdict_before)(store_t *s, task_t *t);
     void *(*thread_init)(store_t *s); /* NULL: writers have no state of their own */
     /* Writes buf at path, recording with it the identity of src, the source it was made from
