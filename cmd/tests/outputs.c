@@ -330,7 +330,7 @@ tg_record_t record_of(const tg_dirs_t *d, const char *kind, const char *name)
 
 void write_broken(const char *path)
 {
-    shf("head -c 3000 /dev/urandom > '%s'", path);
+    shf("yes 'thumbgen test: these bytes are no image.' | head -c 3000 > '%s'", path);
 }
 
 void write_jpeg_as(const char *path)

@@ -108,8 +108,9 @@ typedef struct tg_record {
 } tg_record_t;
 tg_record_t record_of(const tg_dirs_t *d, const char *kind, const char *name);
 
-/* Writes 3000 random bytes at path: under an image's name, a file that is read but never decoded.
- */
+/* Writes 3000 bytes of text at path: under an image's name, a file that is read but that no
+ * loader claims ("not a recognised image format"). The same bytes every time: random ones start
+ * as some loader's magic about once in 1,400 files (then the words differ). */
 void write_broken(const char *path);
 
 /* Writes a JPEG's bytes (testdata's grey.jpg) at path, whatever its name. */
