@@ -86,18 +86,32 @@ size_t store_record_prefix(const char *name)
     return 0;
 }
 
+unsigned store_role(const task_t *src, const char *path)
+{
+    if (src == NULL)
+        return 0;
+    unsigned role = 0;
+    if (src->fail.dst != NULL && strcmp(path, src->fail.dst) == 0)
+        role |= RECORD_FAILED;
+    if (src->skip_dst != NULL && strcmp(path, src->skip_dst) == 0)
+        role |= RECORD_SKIPPED;
+    if (src->nouts > 0 && strcmp(path, src->outs[0].dst) == 0)
+        role |= STORE_FIRST;
+    if (src->nouts > 0 && strcmp(path, src->outs[src->nouts - 1].dst) == 0)
+        role |= STORE_LAST;
+    return role;
+}
+
 size_t store_stale_records(const task_t *src, const char *path, bool held_only, char *addrs[2])
 {
     size_t n = 0;
     if (src == NULL)
         return 0;
     unsigned held = held_only ? src->held : RECORD_FAILED | RECORD_SKIPPED;
-    bool last = src->nouts > 0 && strcmp(path, src->outs[src->nouts - 1].dst) == 0;
-    bool failed = src->fail.dst != NULL && strcmp(path, src->fail.dst) == 0;
-    bool skipped = src->skip_dst != NULL && strcmp(path, src->skip_dst) == 0;
-    if ((held & RECORD_FAILED) && src->fail.dst != NULL && (last || skipped))
+    unsigned role = store_role(src, path);
+    if ((held & RECORD_FAILED) && src->fail.dst != NULL && (role & (STORE_LAST | RECORD_SKIPPED)))
         addrs[n++] = src->fail.dst;
-    if ((held & RECORD_SKIPPED) && src->skip_dst != NULL && (last || failed))
+    if ((held & RECORD_SKIPPED) && src->skip_dst != NULL && (role & (STORE_LAST | RECORD_FAILED)))
         addrs[n++] = src->skip_dst;
     return n;
 }

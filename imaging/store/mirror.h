@@ -43,6 +43,12 @@ size_t store_record_prefix(const char *name);
  * output it stands beside); else NULL. */
 const char *store_mirror_record_rel(const char *rel, const thumb_opts_t *o, char *buf, size_t n);
 
+/* Which of src's objects path is, as bits: RECORD_FAILED or RECORD_SKIPPED (one of its records),
+ * STORE_FIRST and STORE_LAST (its first and last outputs; one output is both); 0: none of them,
+ * or src NULL. */
+enum { STORE_FIRST = 4, STORE_LAST = 8 };
+unsigned store_role(const task_t *src, const char *path);
+
 /* The records of src that the put of path makes stale, into addrs: both kinds once path is src's
  * last output, the other kind once path is one of its records; held_only: only those the store
  * holds (src->held, as the lister saw them). Returns how many. */

@@ -97,11 +97,9 @@ static int s3_store_put(store_t *base, void *local, const task_t *src, const cha
     }
     *m = '\0';
     s3_err_t e;
-    bool failed = src != NULL && src->fail.dst != NULL && strcmp(path, src->fail.dst) == 0;
-    bool skipped = src != NULL && src->skip_dst != NULL && strcmp(path, src->skip_dst) == 0;
-    bool first =
-        failed || skipped || (src != NULL && src->nouts > 0 && strcmp(path, src->outs[0].dst) == 0);
-    bool last = src != NULL && src->nouts > 0 && strcmp(path, src->outs[src->nouts - 1].dst) == 0;
+    unsigned role = store_role(src, path);
+    bool failed = role & RECORD_FAILED, skipped = role & RECORD_SKIPPED;
+    bool first = role & (STORE_FIRST | RECORD_FAILED | RECORD_SKIPPED), last = role & STORE_LAST;
     const char *type = failed || skipped ? "text/plain; charset=utf-8" : s3_content_type(key);
     int rc = first ? s3_drop_idents(s, writer, src, &e) : 0;
     if (rc == 0)
