@@ -88,43 +88,38 @@ static int s3_store_put(store_t *base, void *local, const task_t *src, const cha
     char *m = meta;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)id_text[i];
-        if (c > 0x20 && c < 0x7f && c != '%')
+        if (c >= 0x20 && c < 0x7f && c != '%')
             *m++ = (char)c;
-        else if (c == ' ')
-            *m++ = ' ';
         else
             m += sprintf(m, "%%%02X", c);
     }
     *m = '\0';
     s3_err_t e;
-    unsigned role = store_role(src, path);
-    bool failed = role & RECORD_FAILED, skipped = role & RECORD_SKIPPED;
-    bool first = role & (STORE_FIRST | RECORD_FAILED | RECORD_SKIPPED), last = role & STORE_LAST;
-    const char *type = failed || skipped ? "text/plain; charset=utf-8" : s3_content_type(key);
-    int rc = first ? s3_drop_idents(s, writer, src, &e) : 0;
+    unsigned role = store_role(src, path), kind = role & (RECORD_FAILED | RECORD_SKIPPED);
+    const char *type = kind ? "text/plain; charset=utf-8" : s3_content_type(key);
+    int rc = role & (STORE_FIRST | kind) ? s3_drop_idents(s, writer, src, &e) : 0;
     if (rc == 0)
         rc = s3_put(writer, s->bucket, key, buf, len, type, src ? meta : NULL, &e);
     free(key);
+    if (rc != 0) {
+        snprintf(err, errsz, "%s", e.msg);
+        errno = EIO; /* a bucket is never "full" (store.h) */
+        return rc;
+    }
+    if (!(role & (STORE_LAST | kind)))
+        return 0;
     /* A verdict's last object written: its identity record, which a rerun reads from the
      * listing (the verdict stands only once it is there), then the records of the other kinds
      * go, in one DeleteObjects (one that cannot be deleted matters only once this source's
      * thumbnails are gone, and is replaced if it fails then). */
-    bool verdict = rc == 0 && (last || failed || skipped);
-    char *id = NULL, *idkey = NULL;
-    if (verdict) {
-        id = store_ident_record(src,
-                                failed    ? RECORD_FAILED
-                                : skipped ? RECORD_SKIPPED
-                                          : 0,
-                                s->dst_len);
-        idkey = id ? s3_key_of(s, id) : NULL;
-        rc = idkey ? s3_put(writer, s->bucket, idkey, id_text, n, "text/plain; charset=utf-8", meta,
-                            &e)
-                   : (snprintf(e.msg, sizeof e.msg, "out of memory"), -1);
-        if (rc != 0) /* the object is there, but no verdict stands beside it: made again */
-            snprintf(err, errsz, "cannot write its identity record %s: %s", id ? id : "", e.msg);
-    }
-    if (rc == 0 && verdict) {
+    char *id = store_ident_record(src, (int)kind, s->dst_len),
+         *idkey = id ? s3_key_of(s, id) : NULL;
+    rc = idkey ? s3_put(writer, s->bucket, idkey, id_text, n, "text/plain; charset=utf-8", meta, &e)
+               : (snprintf(e.msg, sizeof e.msg, "out of memory"), -1);
+    if (rc != 0) { /* the object is there, but no verdict stands beside it: made again */
+        snprintf(err, errsz, "cannot write its identity record %s: %s", id ? id : "", e.msg);
+        errno = EIO;
+    } else {
         s3_listings_wrote(s->listings, idkey);
         char *stale[2], *keys[2];
         size_t nstale = store_stale_records(src, path, true, stale), k = 0;
@@ -135,10 +130,6 @@ static int s3_store_put(store_t *base, void *local, const task_t *src, const cha
             s3_delete(writer, s->bucket, keys, k, NULL, NULL, &e);
         for (size_t i = 0; i < k; i++)
             free(keys[i]);
-    } else if (rc != 0) {
-        if (!verdict)
-            snprintf(err, errsz, "%s", e.msg);
-        errno = EIO; /* a bucket is never "full" (store.h) */
     }
     free(id);
     free(idkey);
@@ -239,7 +230,7 @@ static int s3_scan(store_t *base, const thumb_opts_t *o, const char *src, store_
 {
     s3store_t *s = (s3store_t *)base;
     scan_t sc = {.s = s, .o = o, .fn = fn, .ctx = ctx};
-    if (s3_is_url(src) && s3_parse_url(src, &sc.src_bucket, &sc.src_prefix) &&
+    if (s3_parse_url(src, &sc.src_bucket, &sc.src_prefix) &&
         strcmp(sc.src_bucket, s->bucket) != 0) {
         free(sc.src_bucket);
         free(sc.src_prefix);
@@ -323,8 +314,7 @@ static bool s3_same_place(store_t *base, const char *src)
 {
     s3store_t *s = (s3store_t *)base;
     char *b = NULL, *p = NULL;
-    bool same = s3_is_url(src) && s3_parse_url(src, &b, &p) && strcmp(b, s->bucket) == 0 &&
-                strcmp(p, s->prefix) == 0;
+    bool same = s3_parse_url(src, &b, &p) && strcmp(b, s->bucket) == 0 && strcmp(p, s->prefix) == 0;
     free(b), free(p);
     return same;
 }
@@ -373,15 +363,11 @@ store_t *store_s3_open(const char *dst, const store_cfg_t *cfg, char *err, size_
         (store_t){.ops = &ops, .writers = cfg->writers ? cfg->writers : 1, .cut_by_done = true};
     s->dst_len = strlen(dst) + 1;
     s->dst = strdup(dst);
-    if (s->dst == NULL) {
-        snprintf(err, errsz, "out of memory");
-        s3_close(&s->base);
-        return NULL;
-    }
-    s->lister =
-        s3_open_place(&s->conf, cfg->retries, cfg->done, dst, &s->bucket, &s->prefix, err, errsz);
-    if (s->lister != NULL &&
-        (s->listings = s3_listings_new(s->lister, &s->lister_mu, s->bucket)) == NULL)
+    s->lister = s->dst ? s3_open_place(&s->conf, cfg->retries, cfg->done, dst, &s->bucket,
+                                       &s->prefix, err, errsz)
+                       : NULL;
+    s->listings = s->lister ? s3_listings_new(s->lister, &s->lister_mu, s->bucket) : NULL;
+    if (s->dst == NULL || (s->lister != NULL && s->listings == NULL))
         snprintf(err, errsz, "out of memory");
     if (s->listings == NULL) {
         s3_close(&s->base);
