@@ -114,20 +114,16 @@ bool s3_parse_url(const char *url, char **bucket, char **prefix)
 
 const char *s3_content_type(const char *name)
 {
+    static const char *const types[][2] = {
+        {".jpg", "image/jpeg"},
+        {".webp", "image/webp"},
+        {".avif", "image/avif"},
+        {".png", "image/png"},
+        {".gif", "image/gif"},
+        {".html", "text/html; charset=utf-8"}}; /* .html: the gallery's pages (--html) */
     const char *dot = strrchr(name, '.');
-    if (dot == NULL)
-        return "application/octet-stream";
-    if (strcmp(dot, ".jpg") == 0)
-        return "image/jpeg";
-    if (strcmp(dot, ".webp") == 0)
-        return "image/webp";
-    if (strcmp(dot, ".avif") == 0)
-        return "image/avif";
-    if (strcmp(dot, ".png") == 0)
-        return "image/png";
-    if (strcmp(dot, ".gif") == 0)
-        return "image/gif";
-    if (strcmp(dot, ".html") == 0) /* the gallery's pages (--html) */
-        return "text/html; charset=utf-8";
+    for (size_t i = 0; dot != NULL && i < sizeof types / sizeof *types; i++)
+        if (strcmp(dot, types[i][0]) == 0)
+            return types[i][1];
     return "application/octet-stream";
 }

@@ -42,15 +42,6 @@ static void on_text(void *ud, const XML_Char *s, int len)
     a->text_len += n;
 }
 
-/* Copies text into out (size bytes), cut short if it must be. */
-static void keep(char *out, size_t size, const char *text)
-{
-    size_t n = strlen(text);
-    n = n < size ? n : size - 1;
-    memcpy(out, text, n);
-    out[n] = '\0';
-}
-
 static void on_end(void *ud, const XML_Char *name)
 {
     answer_t *a = ud;
@@ -60,11 +51,11 @@ static void on_end(void *ud, const XML_Char *name)
         return;
     }
     if (strcmp(name, "Key") == 0) {
-        keep(a->key, sizeof a->key, a->text);
+        g_strlcpy(a->key, a->text, sizeof a->key);
     } else if (strcmp(name, "Message") == 0) {
-        keep(a->msg, sizeof a->msg, a->text);
+        g_strlcpy(a->msg, a->text, sizeof a->msg);
     } else if (strcmp(name, "Code") == 0) {
-        keep(a->code, sizeof a->code, a->text);
+        g_strlcpy(a->code, a->text, sizeof a->code);
     } else if (strcmp(name, "Error") == 0) {
         a->in_error = false;
         struct failed *v = a->v;

@@ -57,10 +57,8 @@ void s3_client_free(s3_client_t *c)
 {
     if (c == NULL)
         return;
-    if (c->easy != NULL)
-        curl_easy_cleanup(c->easy);
-    if (c->multi != NULL)
-        curl_multi_cleanup(c->multi);
+    curl_easy_cleanup(c->easy); /* both take NULL */
+    curl_multi_cleanup(c->multi);
     free(c);
 }
 
@@ -247,49 +245,36 @@ static bool backoff(s3_client_t *c, unsigned attempt)
     return poll(&p, dfd >= 0 ? 1 : 0, ms) == 0 && !done_fired(c->conf->done);
 }
 
+/* Appends "name: value" to *h (value NULL: nothing). False on ENOMEM. */
+static bool add_header(struct curl_slist **h, const char *name, const char *value)
+{
+    char *line = NULL;
+    if (value == NULL)
+        return true;
+    if (asprintf(&line, "%s: %s", name, value) < 0)
+        return false;
+    struct curl_slist *more = curl_slist_append(*h, line);
+    free(line);
+    *h = more ? more : *h;
+    return more != NULL;
+}
+
 /* Sets up the easy handle for r. False on ENOMEM. */
 static bool prepare(s3_client_t *c, const s3_req_t *r, const char *url, struct curl_slist **hdrs)
 {
     CURL *e = c->easy;
     curl_easy_reset(e);
-    char hash[100];
-    char *sum = NULL;
-    if (r->body != NULL) {
-        sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, r->body, r->len);
-        if (sum == NULL)
-            return false;
-    }
-    snprintf(hash, sizeof hash, "x-amz-content-sha256: %s", sum ? sum : EMPTY_SHA256);
+    char *sum = r->body ? g_compute_checksum_for_data(G_CHECKSUM_SHA256, r->body, r->len) : NULL;
+    struct curl_slist *h = NULL;
+    bool ok = (r->body == NULL || sum != NULL) &&
+              add_header(&h, "x-amz-content-sha256", sum ? sum : EMPTY_SHA256) &&
+              add_header(&h, "Content-Type", r->content_type) &&
+              add_header(&h, "x-amz-meta-thumbgen-src", r->meta) && /* signed, an x-amz- one */
+              add_header(&h, "Content-MD5", r->content_md5) &&
+              add_header(&h, "x-amz-security-token", c->conf->token);
     g_free(sum);
-    struct curl_slist *h = curl_slist_append(NULL, hash);
-    if (r->content_type != NULL) {
-        char ct[128];
-        snprintf(ct, sizeof ct, "Content-Type: %s", r->content_type);
-        h = curl_slist_append(h, ct);
-    }
-    if (r->meta != NULL) {
-        char *m = NULL;
-        if (asprintf(&m, "x-amz-meta-thumbgen-src: %s", r->meta) < 0)
-            return false;
-        h = curl_slist_append(h, m); /* signed with the rest (an x-amz- header) */
-        free(m);
-    }
-    if (r->content_md5 != NULL) {
-        char md5[80];
-        snprintf(md5, sizeof md5, "Content-MD5: %s", r->content_md5);
-        h = curl_slist_append(h, md5);
-    }
-    if (c->conf->token != NULL) {
-        size_t n = strlen(c->conf->token) + 32;
-        char *tok = malloc(n);
-        if (tok != NULL) {
-            snprintf(tok, n, "x-amz-security-token: %s", c->conf->token);
-            h = curl_slist_append(h, tok);
-            free(tok);
-        }
-    }
     *hdrs = h;
-    if (h == NULL)
+    if (!ok)
         return false;
     curl_easy_setopt(e, CURLOPT_URL, url);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);

@@ -66,8 +66,7 @@ static void on_text(void *ud, const XML_Char *s, int len)
 /* "2026-11-23T18:18:21.000Z" -> seconds since the epoch (UTC); 0 if unreadable. */
 static struct timespec parse_time(const char *s)
 {
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
+    struct tm tm = {0};
     struct timespec ts = {0, 0};
     if (sscanf(s, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
                &tm.tm_min, &tm.tm_sec) == 6) {
@@ -172,9 +171,7 @@ static char *page_query(const char *prefix, bool delimit, unsigned max_keys, con
 int s3_list(s3_client_t *c, const char *bucket, const char *prefix, bool delimit, unsigned max_keys,
             s3_list_fn fn, void *ctx, s3_err_t *err)
 {
-    page_t p;
-    memset(&p, 0, sizeof p);
-    p.xp = XML_ParserCreate("UTF-8");
+    page_t p = {.xp = XML_ParserCreate("UTF-8")};
     if (p.xp == NULL) {
         err->kind = S3E_OTHER;
         snprintf(err->msg, sizeof err->msg, "out of memory");
