@@ -31,6 +31,7 @@
 #include "store/folder.h"
 #include "s3/s3.h"
 #include "store/freedesktop/pngtext.h"
+#include "store/mirror.h"
 #include "store/store.h"
 
 #define FORM "freedesktop:"
@@ -136,8 +137,7 @@ static int fdo_put(store_t *base, void *local, const task_t *src, const char *pa
 {
     fdo_t *s = (fdo_t *)base;
     int rc = s->folder->ops->put(s->folder, local, NULL, path, buf, len, err, errsz);
-    if (rc == 0 && src != NULL && src->fail.dst != NULL && src->nouts > 0 &&
-        strcmp(path, src->outs[src->nouts - 1].dst) == 0)
+    if (rc == 0 && (store_role(src, path) & STORE_LAST) && src->fail.dst != NULL)
         s->folder->ops->remove(s->folder, (char *const *)&src->fail.dst, 1, NULL, NULL);
     return rc;
 }
