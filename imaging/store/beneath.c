@@ -64,14 +64,9 @@ static int walk_beneath(int root, const char *rel, mode_t dir_mode)
         next = strchr(comp, '/');
         if (next != NULL)
             *next++ = '\0';
-        if (dir_mode != 0 && mkdirat(fd, comp, dir_mode) != 0 && errno != EEXIST) {
-            int e = errno;
-            close(fd);
-            errno = e;
-            fd = -1;
-            break;
-        }
-        int sub = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int sub = dir_mode != 0 && mkdirat(fd, comp, dir_mode) != 0 && errno != EEXIST
+                      ? -1 /* errno: mkdirat's */
+                      : openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         int e = errno;
         close(fd);
         errno = e;

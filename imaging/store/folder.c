@@ -109,9 +109,8 @@ static void record_ident(folder_t *s, int fd, const task_t *src)
     ident_times(s, src, times);
     futimens(fd, times);
     char id[IDENT_MAX];
-    size_t n = store_ident(src, id, sizeof id);
     if (s->xattrs)
-        fsetxattr(fd, IDENT_XATTR, id, n, 0);
+        fsetxattr(fd, IDENT_XATTR, id, store_ident(src, id, sizeof id), 0);
 }
 
 /* Writes buf atomically to path, which lies beneath DST, recording src's identity (NULL: none).
@@ -132,10 +131,8 @@ static int write_file(folder_t *s, const char *path, const void *buf, size_t len
         return ELOOP;
     int fd = create_tmp(dir, s->mode);
     if (fd == -ENOENT && dir != s->root) { /* the cached folder was removed (--prune): again */
-        close(s->last_fd);
         free(s->last_dir);
-        s->last_dir = NULL;
-        s->last_fd = -1;
+        s->last_dir = NULL; /* dir_fd opens it anew, closing the old one */
         if ((rc = dir_fd(s, rel, (size_t)(slash - rel), &dir)) != 0)
             return rc;
         fd = create_tmp(dir, s->mode);
@@ -310,8 +307,7 @@ static void folder_close(store_t *base)
  * truncated by the step less one ns; one that rounds or anything else is taken for FAT's 2 s). */
 static int probe_writable(folder_t *s)
 {
-    int root = s->root;
-    int fd = create_tmp(root, 0600);
+    int fd = create_tmp(s->root, 0600);
     if (fd < 0)
         return -fd;
     s->xattrs = fsetxattr(fd, IDENT_XATTR, "probe", 5, 0) == 0;

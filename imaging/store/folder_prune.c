@@ -101,8 +101,7 @@ int folder_scan(store_t *base, const thumb_opts_t *o, const char *src, store_ent
     folder_t *s = (folder_t *)base;
     if (s->root < 0) /* a dry run's DST not there yet: nothing to scan */
         return 0;
-    struct stat src_st;
-    memset(&src_st, 0, sizeof src_st);
+    struct stat src_st = {0};
     stat(src, &src_st);
     rels_t stack = {0};
     bool ok = push(&stack, strdup(""));
@@ -148,10 +147,7 @@ static void remove_empty_folders(folder_t *s, const char *rel)
         free(parent);
         if (!removed)
             break; /* not empty (or not ours to remove): its parents are not either */
-        if (up != NULL)
-            *up = '\0';
-        else
-            dir[0] = '\0';
+        *(up ? up : dir) = '\0';
     }
     free(dir);
 }
