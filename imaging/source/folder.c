@@ -58,12 +58,6 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The walk passes hidden entries over (and . and ..). */
-static bool visible(const char *name)
-{
-    return name[0] != '.';
-}
-
 /* Reads the visible entries of an open folder, sorted by name, into a malloc'd array of n
  * malloc'd names (what fitted, if memory ran out). */
 static char **read_names(DIR *d, size_t *count)
@@ -72,8 +66,8 @@ static char **read_names(DIR *d, size_t *count)
     size_t n = 0, cap = 0;
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
-        if (!visible(de->d_name))
-            continue;
+        if (de->d_name[0] == '.')
+            continue; /* the walk passes hidden entries over (and . and ..) */
         if (!grow(&v, n, &cap, sizeof *v) || (v[n] = strdup(de->d_name)) == NULL)
             break;
         n++;
@@ -298,7 +292,7 @@ bool folder_count(source_t *base, const atomic_bool *stop, uint64_t *n, uint32_t
         DIR *d = opendir(dir);
         complete = d != NULL;
         for (struct dirent *de; complete && (de = readdir(d)) != NULL;) {
-            entry_t e = visible(de->d_name)
+            entry_t e = de->d_name[0] != '.'
                             ? entry_kind(&w, dirfd(d), de->d_name, de->d_type, false, &st)
                             : ENTRY_SKIP;
             char *path = e == ENTRY_FOLDER || e == ENTRY_FILE ? path_join(dir, de->d_name) : NULL;

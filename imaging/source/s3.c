@@ -267,23 +267,21 @@ static int s3_src_open(source_t *base, void *local, task_t *t, char *err, size_t
     }
     const char *key = t->src + 5 + strlen(s->bucket) + 1;
     s3_err_t e;
-    if (s3_get(local, s->bucket, key, fd, &e) != 0) {
-        if (e.kind == S3E_NOT_FOUND) { /* every key was listed before its task was made */
-            snprintf(err, errsz, "gone before its turn (deleted since it was listed)");
-            t->reason = "gone";
-        } else
-            snprintf(err, errsz, "cannot download: %s",
-                     e.kind == S3E_CANCELLED ? "cancelled" : e.msg);
-        close(fd);
-        return -1;
-    }
-    if (lseek(fd, 0, SEEK_SET) != 0) { /* as a fresh open is: FFmpeg reads from where it is */
+    int rc = s3_get(local, s->bucket, key, fd, &e);
+    if (rc != 0 && e.kind == S3E_NOT_FOUND) { /* every key was listed before its task was made */
+        snprintf(err, errsz, "gone before its turn (deleted since it was listed)");
+        t->reason = "gone";
+    } else if (rc != 0) {
+        snprintf(err, errsz, "cannot download: %s", e.kind == S3E_CANCELLED ? "cancelled" : e.msg);
+    } else if (lseek(fd, 0, SEEK_SET) !=
+               0) { /* as a fresh open is: FFmpeg reads from where it is */
         snprintf(err, errsz, "cannot download: %s", strerror(errno));
-        close(fd);
-        return -1;
+    } else {
+        t->unreadable = false;
+        return fd;
     }
-    t->unreadable = false;
-    return fd;
+    close(fd);
+    return -1;
 }
 
 static void s3_src_thread_exit(source_t *base, void *local)
@@ -348,7 +346,7 @@ source_t *source_s3_open(const source_cfg_t *cfg, char *err, size_t errsz)
     size_t n = strlen(cfg->src);
     s->may_be_one = s->prefix[0] != '\0' && cfg->src[n - 1] != '/';
     char *db = NULL, *dp = NULL;
-    if (s3_is_url(cfg->dst) && s3_parse_url(cfg->dst, &db, &dp) && strcmp(db, s->bucket) == 0 &&
+    if (s3_parse_url(cfg->dst, &db, &dp) && strcmp(db, s->bucket) == 0 &&
         strncmp(dp, s->prefix, strlen(s->prefix)) == 0) {
         s->skip = dp;
         dp = NULL;
