@@ -154,10 +154,8 @@ const char *store_mirror_record_rel(const char *rel, const thumb_opts_t *o, char
     size_t np = store_record_prefix(base);
     if (np == 0)
         return NULL;
-    if (ident_prefix(base) > 0) { /* beside an output: as that output counts */
-        int k = snprintf(buf, n, "%.*s%s", (int)(base - rel), rel, base + np);
-        return k < 0 || (size_t)k >= n ? NULL : store_mirror_rel(buf, o);
-    }
+    if (ident_prefix(base) > 0) /* beside an output: as that output counts */
+        return store_ident_record_of(rel, buf, n) ? store_mirror_rel(buf, o) : NULL;
     if (o->nsizes > 1 && !name_template_has_size(o->name)) { /* in a size's folder */
         const char *r = NULL;
         for (int i = 0; r == NULL && i < o->nsizes; i++) {

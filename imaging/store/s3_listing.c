@@ -149,6 +149,16 @@ static bool index_idents(folder_t *f)
     return whole;
 }
 
+/* The folder of key (its first n bytes) where it is kept, else NULL (mu held, or the lister
+ * thread: only it sets a dir). */
+static folder_t *kept(s3_listings_t *l, const char *key, size_t n)
+{
+    for (size_t k = 0; k < CACHED_FOLDERS; k++)
+        if (l->f[k].dir != NULL && strlen(l->f[k].dir) == n && memcmp(l->f[k].dir, key, n) == 0)
+            return &l->f[k];
+    return NULL;
+}
+
 static void note_wrote(folder_t *f, const char *name);
 static void note_removed(folder_t *f, const char *name);
 
@@ -157,19 +167,15 @@ static void note_removed(folder_t *f, const char *name);
  * again). What writers and removals note meanwhile is replayed over it. */
 static folder_t *folder(s3_listings_t *l, const char *key, size_t n)
 {
-    folder_t *lru = &l->f[0];
-    for (size_t i = 0; i < CACHED_FOLDERS; i++) {
-        folder_t *f = &l->f[i];
-        if (f->dir != NULL && strlen(f->dir) == n && memcmp(f->dir, key, n) == 0) {
-            f->used = ++l->tick;
-            if (!f->failed)
-                return f;
-            lru = f; /* again, in its own place */
-            break;
-        }
-        if (f->used < lru->used)
-            lru = f;
+    folder_t *lru = kept(l, key, n); /* one whose listing failed: again, in its own place */
+    if (lru != NULL && !lru->failed) {
+        lru->used = ++l->tick;
+        return lru;
     }
+    if (lru == NULL) /* the least recently used slot */
+        for (size_t i = 0; i < CACHED_FOLDERS; i++)
+            if (lru == NULL || l->f[i].used < lru->used)
+                lru = &l->f[i];
     pthread_mutex_lock(&l->mu);
     folder_clear(lru);
     lru->dir = strndup(key, n);
@@ -207,15 +213,6 @@ static size_t dir_len(const char *key)
 {
     const char *slash = strrchr(key, '/');
     return slash ? (size_t)(slash - key) + 1 : 0;
-}
-
-/* The folder of key (its first n bytes) where it is kept, else NULL (mu held). */
-static folder_t *kept(s3_listings_t *l, const char *key, size_t n)
-{
-    for (size_t k = 0; k < CACHED_FOLDERS; k++)
-        if (l->f[k].dir != NULL && strlen(l->f[k].dir) == n && memcmp(l->f[k].dir, key, n) == 0)
-            return &l->f[k];
-    return NULL;
 }
 
 /* The range [*i, return) of f's identity records beside the output named tail (mu held). */
