@@ -107,22 +107,15 @@ static bool answer_rewind(void *ctx)
 static void put_escaped(GString *b, const char *s)
 {
     for (; *s; s++) {
-        switch (*s) {
-        case '&':
-            g_string_append(b, "&amp;");
-            break;
-        case '<':
-            g_string_append(b, "&lt;");
-            break;
-        case '>':
-            g_string_append(b, "&gt;");
-            break;
-        case '"':
-            g_string_append(b, "&quot;");
-            break;
-        default:
+        const char *entity = *s == '&'   ? "&amp;"
+                             : *s == '<' ? "&lt;"
+                             : *s == '>' ? "&gt;"
+                             : *s == '"' ? "&quot;"
+                                         : NULL;
+        if (entity != NULL)
+            g_string_append(b, entity);
+        else
             g_string_append_c(b, *s);
-        }
     }
 }
 
@@ -149,8 +142,7 @@ int s3_delete(s3_client_t *c, const char *bucket, char *const *keys, size_t n, s
     answer_t a = {.xp = XML_ParserCreate("UTF-8")};
     int rc = -1;
     if (a.xp == NULL || md5_b64 == NULL) {
-        err->kind = S3E_OTHER;
-        snprintf(err->msg, sizeof err->msg, "out of memory");
+        s3_fail(err, "out of memory");
     } else {
         answer_rewind(&a);
         s3_req_t r = {.method = "POST",
@@ -164,11 +156,8 @@ int s3_delete(s3_client_t *c, const char *bucket, char *const *keys, size_t n, s
                       .rewind = answer_rewind,
                       .sink_ctx = &a};
         rc = s3_request(c, &r, err);
-        if (rc == 0 && (XML_Parse(a.xp, "", 0, 1) == XML_STATUS_ERROR || a.oom)) {
-            err->kind = S3E_OTHER;
-            snprintf(err->msg, sizeof err->msg, "cannot read the DeleteObjects answer");
-            rc = -1;
-        }
+        if (rc == 0 && (XML_Parse(a.xp, "", 0, 1) == XML_STATUS_ERROR || a.oom))
+            rc = s3_fail(err, "cannot read the DeleteObjects answer");
     }
     for (size_t i = 0; fn != NULL && rc == 0 && i < n; i++) {
         const char *why = NULL;

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <glib.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,16 @@ void s3_client_free(s3_client_t *c)
     curl_easy_cleanup(c->easy); /* both take NULL */
     curl_multi_cleanup(c->multi);
     free(c);
+}
+
+int s3_fail(s3_err_t *err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    err->kind = S3E_OTHER;
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    return -1;
 }
 
 /* Appends src to dst, percent-encoding every byte but S3's unreserved ones (and '/' when
@@ -196,8 +207,7 @@ static bool classify(s3_client_t *c, CURLcode res, s3_err_t *err)
     err->http = c->status;
     if (res != CURLE_OK) {
         if (c->sink_failed) {
-            err->kind = S3E_OTHER;
-            snprintf(err->msg, sizeof err->msg, "cannot keep the data: %s", strerror(errno));
+            s3_fail(err, "cannot keep the data: %s", strerror(errno));
             return false;
         }
         bool no_answer = c->status == 0;
@@ -311,11 +321,8 @@ int s3_request(s3_client_t *c, const s3_req_t *r, s3_err_t *err)
 {
     memset(err, 0, sizeof *err);
     char *url = make_url(c->conf, r);
-    if (url == NULL) {
-        err->kind = S3E_OTHER;
-        snprintf(err->msg, sizeof err->msg, "out of memory");
-        return -1;
-    }
+    if (url == NULL)
+        return s3_fail(err, "out of memory");
     atomic_uint_fast64_t *count = r->listing                       ? &c->conf->n_list
                                   : strcmp(r->method, "PUT") == 0  ? &c->conf->n_put
                                   : strcmp(r->method, "POST") == 0 ? &c->conf->n_delete
@@ -331,14 +338,12 @@ int s3_request(s3_client_t *c, const s3_req_t *r, s3_err_t *err)
         c->body[0] = '\0';
         c->sink_failed = false;
         if (r->rewind != NULL && !r->rewind(r->sink_ctx)) {
-            err->kind = S3E_OTHER;
-            snprintf(err->msg, sizeof err->msg, "cannot start again: %s", strerror(errno));
+            s3_fail(err, "cannot start again: %s", strerror(errno));
             break;
         }
         bool cancelled = false, again = false;
         if (!prepare(c, r, url, &hdrs)) {
-            err->kind = S3E_OTHER;
-            snprintf(err->msg, sizeof err->msg, "out of memory");
+            s3_fail(err, "out of memory");
         } else {
             CURLcode res = perform(c, &cancelled);
             curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &c->status);

@@ -172,11 +172,8 @@ int s3_list(s3_client_t *c, const char *bucket, const char *prefix, bool delimit
             s3_list_fn fn, void *ctx, s3_err_t *err)
 {
     page_t p = {.xp = XML_ParserCreate("UTF-8")};
-    if (p.xp == NULL) {
-        err->kind = S3E_OTHER;
-        snprintf(err->msg, sizeof err->msg, "out of memory");
-        return -1;
-    }
+    if (p.xp == NULL)
+        return s3_fail(err, "out of memory");
     int rc = 0;
     char *token = NULL;
     bool go = true;
@@ -189,18 +186,10 @@ int s3_list(s3_client_t *c, const char *bucket, const char *prefix, bool delimit
                       .rewind = page_rewind,
                       .sink_ctx = &p,
                       .listing = true};
-        rc = q ? s3_request(c, &r, err) : -1;
-        if (q == NULL) {
-            err->kind = S3E_OTHER;
-            snprintf(err->msg, sizeof err->msg, "out of memory");
-        }
+        rc = q ? s3_request(c, &r, err) : s3_fail(err, "out of memory");
         free(q);
-        if (rc == 0 && XML_Parse(p.xp, "", 0, 1) != XML_STATUS_OK) {
-            err->kind = S3E_OTHER;
-            snprintf(err->msg, sizeof err->msg, "unreadable listing: %s",
-                     XML_ErrorString(XML_GetErrorCode(p.xp)));
-            rc = -1;
-        }
+        if (rc == 0 && XML_Parse(p.xp, "", 0, 1) != XML_STATUS_OK)
+            rc = s3_fail(err, "unreadable listing: %s", XML_ErrorString(XML_GetErrorCode(p.xp)));
         for (size_t i = 0; rc == 0 && go && i < p.n; i++)
             go = fn(ctx, &p.objs[i]);
         free(token);

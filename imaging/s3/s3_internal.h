@@ -26,6 +26,9 @@ typedef struct s3_req {
 /* Makes the request, retrying what is worth retrying. 0, or -1 with err. */
 int s3_request(s3_client_t *c, const s3_req_t *r, s3_err_t *err);
 
+/* Sets err to an S3E_OTHER error, its message printf's; returns -1. */
+int s3_fail(s3_err_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* value percent-encoded for a query string (slashes too), malloc'd. */
 char *s3_query_encode(const char *value);
 
