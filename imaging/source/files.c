@@ -55,7 +55,6 @@ static void load_folder(files_src_t *fs, source_sink_t *k, const char *dir)
     }
     size_t cap = 0;
     struct dirent *de;
-    struct timespec zero = {0, 0};
     struct stat st;
     while ((de = readdir(d)) != NULL) {
         if (de->d_name[0] == '.' ||
@@ -66,7 +65,7 @@ static void load_folder(files_src_t *fs, source_sink_t *k, const char *dir)
             grow(&fs->files, fs->nfiles, &cap, sizeof *fs->files) ? strdup(de->d_name) : NULL;
         if (name == NULL)
             break;
-        src_file_init(&fs->files[fs->nfiles++], k->opts, name, 0, 0, &zero, 0);
+        src_file_init(&fs->files[fs->nfiles++], k->opts, name, 0, 0, &(struct timespec){0}, 0);
     }
     closedir(d);
     claims_settle(fs->files, fs->nfiles);

@@ -17,14 +17,8 @@ static uint32_t be32(const unsigned char *p)
 /* The text of a chunk's value: len bytes at p, inflated when compressed. malloc'd, or NULL. */
 static char *text_value(const unsigned char *p, size_t len, bool compressed)
 {
-    if (!compressed) {
-        char *v = malloc(len + 1);
-        if (v != NULL) {
-            memcpy(v, p, len);
-            v[len] = '\0';
-        }
-        return v;
-    }
+    if (!compressed) /* up to a NUL inside, where the text would end anyway */
+        return strndup((const char *)p, len);
     uLongf out = PNGTEXT_MAX;
     char *v = malloc(PNGTEXT_MAX + 1);
     if (v == NULL || uncompress((Bytef *)v, &out, p, len) != Z_OK) {
