@@ -147,6 +147,13 @@ const char *store_ident_record_of(const char *addr, char *buf, size_t n)
     return k < 0 || (size_t)k >= n ? NULL : buf;
 }
 
+/* rel without its first folder when that is label's ("LABEL/..."), else NULL. */
+static const char *in_folder(const char *rel, const char *label)
+{
+    size_t k = strlen(label);
+    return strncmp(rel, label, k) == 0 && rel[k] == '/' ? rel + k + 1 : NULL;
+}
+
 const char *store_mirror_record_rel(const char *rel, const thumb_opts_t *o, char *buf, size_t n)
 {
     const char *base = strrchr(rel, '/');
@@ -158,11 +165,8 @@ const char *store_mirror_record_rel(const char *rel, const thumb_opts_t *o, char
         return store_ident_record_of(rel, buf, n) ? store_mirror_rel(buf, o) : NULL;
     if (o->nsizes > 1 && !name_template_has_size(o->name)) { /* in a size's folder */
         const char *r = NULL;
-        for (int i = 0; r == NULL && i < o->nsizes; i++) {
-            size_t k = strlen(o->sizes[i].label);
-            if (strncmp(rel, o->sizes[i].label, k) == 0 && rel[k] == '/')
-                r = rel + k + 1;
-        }
+        for (int i = 0; r == NULL && i < o->nsizes; i++)
+            r = in_folder(rel, o->sizes[i].label);
         if (r == NULL)
             return NULL;
         rel = r;
@@ -229,14 +233,8 @@ const char *store_mirror_rel(const char *rel, const thumb_opts_t *o)
     stem[n] = '\0';
     bool per_size = o->nsizes > 1 && !name_template_has_size(o->name);
     for (int i = 0; i < o->nsizes; i++) {
-        const char *label = o->sizes[i].label, *r = rel;
-        if (per_size) {
-            size_t k = strlen(label);
-            if (strncmp(rel, label, k) != 0 || rel[k] != '/')
-                continue;
-            r = rel + k + 1;
-        }
-        if (template_gives(o->name, label, stem))
+        const char *label = o->sizes[i].label, *r = per_size ? in_folder(rel, label) : rel;
+        if (r != NULL && template_gives(o->name, label, stem))
             return r;
     }
     return NULL;
