@@ -204,7 +204,6 @@ static void xml_field(const char *doc, const char *tag, char *out, size_t size)
 static bool classify(s3_client_t *c, CURLcode res, s3_err_t *err)
 {
     char code[64], msg[160];
-    err->http = c->status;
     if (res != CURLE_OK) {
         if (c->sink_failed) {
             s3_fail(err, "cannot keep the data: %s", strerror(errno));

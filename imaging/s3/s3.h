@@ -65,7 +65,6 @@ typedef enum {
 
 typedef struct s3_err {
     s3_kind_t kind;
-    long http; /* the last HTTP status, 0 if none */
     char msg[256];
 } s3_err_t;
 

@@ -7,7 +7,6 @@
  * makes exactly the thumbnails the walk would have made of those files. */
 #include <dirent.h>
 #include <errno.h>
-#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

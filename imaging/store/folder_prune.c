@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "core/arena.h"
-#include "core/naming.h"
 #include "store/folder.h"
 #include "store/mirror.h"
 

@@ -26,7 +26,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "core/arena.h"
 #include "pipeline/fdio.h"
 #include "s3/s3.h"
 #include "store/mirror.h"

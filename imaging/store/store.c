@@ -1,7 +1,6 @@
 #include "store/store.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 typedef store_t *store_open_fn(const char *dst, const store_cfg_t *cfg, char *err, size_t errsz);
