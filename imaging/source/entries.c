@@ -9,11 +9,8 @@
 
 int entries_open(entries_t *e, const char *path, char sep)
 {
-    memset(e, 0, sizeof *e);
-    e->sep = sep;
-    bool is_stdin = strcmp(path, "-") == 0;
-    e->fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
-    e->close_fd = !is_stdin;
+    *e = (entries_t){.sep = sep, .close_fd = strcmp(path, "-") != 0};
+    e->fd = e->close_fd ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
     return e->fd < 0 ? -1 : 0;
 }
 

@@ -293,10 +293,8 @@ static void s3_remove(store_t *base, char *const *addrs, size_t n, store_removed
                 fn(ctx, addrs[done + i], k ? e.msg : "out of memory");
             k = failed;
         }
-        for (size_t i = 0; keys != NULL && i < k; i++) {
-            free(keys[i]);
-            keys[i] = NULL;
-        }
+        for (size_t i = 0; keys != NULL && i < k; i++)
+            free(keys[i]); /* k 0 made 1: keys[0] is the NULL that stopped the batch */
         done += k;
     }
     free(keys);
