@@ -208,12 +208,11 @@ static int fdo_scan(store_t *base, const thumb_opts_t *o, const char *src, store
     for (size_t i = 0; i < nscopes; i++)
         if (strcmp(scopes[i], "/") == 0)
             scopes[i] = ""; /* every file is under / */
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < N_PRUNED_DIRS; i++)
-        if (!scan_folder(s, PRUNED_DIRS[i], scopes, nscopes, fn, ctx, err, errsz))
-            rc = -1;
+    bool whole = true;
+    for (size_t i = 0; whole && i < N_PRUNED_DIRS; i++)
+        whole = scan_folder(s, PRUNED_DIRS[i], scopes, nscopes, fn, ctx, err, errsz);
     g_free(given);
-    return rc;
+    return whole ? 0 : -1;
 }
 
 /* The writing folder store's (opened with keep_folders: the cache's folders stay). */
