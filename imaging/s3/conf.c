@@ -5,26 +5,24 @@
 
 #include "s3/s3.h"
 
-/* The variable's value, malloc'd, or NULL when unset or empty. */
-static char *env_dup(const char *name)
+/* The variable's value, else (unset or empty) fallback's where one is named; malloc'd, or NULL. */
+static char *env_dup(const char *name, const char *fallback)
 {
     const char *v = getenv(name);
+    if ((v == NULL || v[0] == '\0') && fallback != NULL)
+        return env_dup(fallback, NULL);
     return v != NULL && v[0] != '\0' ? strdup(v) : NULL;
 }
 
 int s3_conf_from_env(s3_conf_t *c, char *err, size_t errsz)
 {
-    c->access_key = env_dup("AWS_ACCESS_KEY_ID");
-    c->secret = env_dup("AWS_SECRET_ACCESS_KEY");
-    c->token = env_dup("AWS_SESSION_TOKEN");
-    c->region = env_dup("AWS_REGION");
-    if (c->region == NULL)
-        c->region = env_dup("AWS_DEFAULT_REGION");
+    c->access_key = env_dup("AWS_ACCESS_KEY_ID", NULL);
+    c->secret = env_dup("AWS_SECRET_ACCESS_KEY", NULL);
+    c->token = env_dup("AWS_SESSION_TOKEN", NULL);
+    c->region = env_dup("AWS_REGION", "AWS_DEFAULT_REGION");
     if (c->region == NULL)
         c->region = strdup("us-east-1");
-    c->endpoint = env_dup("AWS_ENDPOINT_URL_S3");
-    if (c->endpoint == NULL)
-        c->endpoint = env_dup("AWS_ENDPOINT_URL");
+    c->endpoint = env_dup("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL");
     if (c->endpoint != NULL) {
         size_t n = strlen(c->endpoint);
         while (n > 0 && c->endpoint[n - 1] == '/')

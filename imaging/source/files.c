@@ -70,22 +70,20 @@ static void load_folder(files_src_t *fs, source_sink_t *k, const char *dir)
     claims_settle(fs->files, fs->nfiles);
 }
 
-/* Who owns the output name of file `name` in folder dir, if another file does. */
+static int by_name(const void *name, const void *file)
+{
+    return strcmp(name, ((const src_file_t *)file)->name);
+}
+
+/* Who owns the output name of file `name` in folder dir, if another file does (claims_settle
+ * leaves the folder's files in name order). */
 static const char *owner_of(files_src_t *fs, source_sink_t *k, const char *dir, const char *name)
 {
     if (fs->dir == NULL || strcmp(fs->dir, dir) != 0)
         load_folder(fs, k, dir);
-    for (size_t lo = 0, hi = fs->nfiles; lo < hi;) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp(fs->files[mid].name, name);
-        if (c == 0)
-            return fs->files[mid].owner;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
+    const src_file_t *f =
+        fs->nfiles ? bsearch(name, fs->files, fs->nfiles, sizeof *fs->files, by_name) : NULL;
+    return f ? f->owner : NULL;
 }
 
 /* Handles one listed entry. False once the run is cancelled. */
