@@ -2,18 +2,16 @@
 
 #include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "core/filetype.h"
-#include "core/naming.h"
 #include "core/task.h"
+#include "store/mirror.h"
 
 static void lister_failure(source_sink_t *k, const char *path, const char *unlisted,
                            const char *reason)
 {
     lister_t *l = (lister_t *)k;
-    reporter_failure(l->rep, path, reason);
+    reporter_failure(l->rep, path, NULL, reason);
     if (unlisted != NULL && l->prune != NULL)
         pruner_unlisted(l->prune, unlisted);
 }
@@ -31,7 +29,7 @@ static task_t *named_task(lister_t *l, const char *path, size_t rel_off, bool *n
 {
     task_t *t = task_new(path, rel_off);
     if (t == NULL) {
-        reporter_failure(l->rep, path, "out of memory");
+        reporter_failure(l->rep, path, NULL, "out of memory");
         return NULL;
     }
     t->nouts = l->opts->nsizes;
@@ -77,7 +75,7 @@ static void skip(lister_t *l, const src_file_t *f, const char *owner, const char
     }
     if (!ok) {
         task_free(t);
-        reporter_failure(l->rep, f->path, "out of memory");
+        reporter_failure(l->rep, f->path, NULL, "out of memory");
         return;
     }
     task_fail(t, TASK_SKIPPED, "%s", why);
@@ -226,7 +224,7 @@ static void ident_removed(void *ctx, const char *addr, const char *err)
     idents_gone_t *g = ctx;
     if (err != NULL) {
         g->failed++;
-        reporter_dst_failure(g->rep, addr, err);
+        reporter_failure(g->rep, NULL, addr, err);
     }
 }
 
@@ -256,10 +254,7 @@ static void lister_gone(source_sink_t *k, const char *path, size_t rel_off)
         const store_ops_t *ops = l->store->ops;
         if (ops->verdict_before != NULL && (t->fail.dst != NULL || t->skip_dst != NULL))
             ops->verdict_before(l->store, t); /* which are held, so none is said removed */
-        if (t->held & RECORD_FAILED)
-            addrs[n++] = t->fail.dst;
-        if (t->held & RECORD_SKIPPED)
-            addrs[n++] = t->skip_dst;
+        n += store_stale_records(t, addrs[n - 1], true, addrs + n); /* the held records */
         /* Identity records first, unseen (store.h, store_entry_t.with): one that stays (or one
          * not known: a listing failed) vouches for its outputs, so they stay with it (the
          * failure is said; --prune takes them later). */
@@ -267,8 +262,8 @@ static void lister_gone(source_sink_t *k, const char *path, size_t rel_off)
         if (t->nidents > 0)
             ops->remove(l->store, t->idents, t->nidents, ident_removed, &g);
         if (t->idents_unknown)
-            reporter_dst_failure(l->rep, addrs[0],
-                                 "its folder in DST could not be listed; its thumbnails stay");
+            reporter_failure(l->rep, NULL, addrs[0],
+                             "its folder in DST could not be listed; its thumbnails stay");
         else if (g.failed == 0)
             prune_remove(l->store, addrs, n, l->rep);
     }

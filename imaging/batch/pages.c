@@ -13,7 +13,7 @@ void pages_write(batch_t *b, unsigned complete)
     char why[800];
     gallery_result_t res;
     if (gallery_write(b->gallery, complete, &res, why, sizeof why) != 0)
-        reporter_dst_failure(&b->rep, b->cfg.dst, why);
+        reporter_failure(&b->rep, NULL, b->cfg.dst, why);
     if (res.written + res.removed > 0)
         reporter_pages(&b->rep, b->cfg.dst, res.written, res.removed);
 }

@@ -162,7 +162,7 @@ static void on_removed(void *ctx, const char *addr, const char *err)
     if (err == NULL)
         reporter_removed(ctx, addr, false);
     else
-        reporter_dst_failure(ctx, addr, err);
+        reporter_failure(ctx, NULL, addr, err);
 }
 
 void prune_remove(store_t *store, char *const *addrs, size_t n, reporter_t *rep)
@@ -183,26 +183,26 @@ void prune_run(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_c
 {
     const char *where = cfg->dst;
     if (p->failed) {
-        reporter_dst_failure(rep, where,
-                             "cannot prune: out of memory while listing; nothing removed");
+        reporter_failure(rep, NULL, where,
+                         "cannot prune: out of memory while listing; nothing removed");
         return;
     }
     if (store->ops->scan == NULL || store->ops->remove == NULL) {
-        reporter_dst_failure(rep, where, "cannot prune: this store cannot be scanned");
+        reporter_failure(rep, NULL, where, "cannot prune: this store cannot be scanned");
         return;
     }
     if (scan_finish(p, store, o, cfg) != 0) {
         char why[800];
         snprintf(why, sizeof why, "cannot prune: %s; nothing removed",
                  p->scan.oom ? "out of memory" : p->scan.err);
-        reporter_dst_failure(rep, where, why);
+        reporter_failure(rep, NULL, where, why);
         scan_free(&p->scan);
         return;
     }
     size_t n = 0;
     char **orphans = malloc((p->scan.n ? p->scan.n : 1) * sizeof *orphans);
     if (orphans == NULL) {
-        reporter_dst_failure(rep, where, "cannot prune: out of memory; nothing removed");
+        reporter_failure(rep, NULL, where, "cannot prune: out of memory; nothing removed");
         scan_free(&p->scan);
         return;
     }
@@ -244,7 +244,7 @@ void prune_run(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_c
                  (unsigned long long)thumbs, (unsigned long long)present,
                  (unsigned long long)(present ? thumbs * 100 / present : 0),
                  (unsigned long long)cfg->max, cfg->max_percent ? "%" : "");
-        reporter_dst_failure(rep, where, why);
+        reporter_failure(rep, NULL, where, why);
     } else if (cfg->dry_run) {
         for (size_t i = 0; i < n; i++)
             reporter_removed(rep, orphans[i], true);

@@ -221,23 +221,16 @@ void reporter_note(reporter_t *r, const char *path, const char *text)
     pthread_mutex_unlock(&r->mu);
 }
 
-void reporter_failure(reporter_t *r, const char *path, const char *reason)
+void reporter_failure(reporter_t *r, const char *src, const char *dst, const char *reason)
 {
     pthread_mutex_lock(&r->mu);
     r->counts[TASK_FAILED]++;
     bar_clear(r);
-    fprintf(stderr, "thumbgen: %s: %s\n", path, reason);
-    manifest_task(r->manifest, path, NULL, task_status_name(TASK_FAILED), reason);
-    pthread_mutex_unlock(&r->mu);
-}
-
-void reporter_dst_failure(reporter_t *r, const char *dst, const char *reason)
-{
-    pthread_mutex_lock(&r->mu);
-    r->counts[TASK_FAILED]++;
-    bar_clear(r);
-    fprintf(stderr, "thumbgen: %s: %s\n", dst, reason);
-    manifest_dst_failure(r->manifest, dst, reason);
+    fprintf(stderr, "thumbgen: %s: %s\n", src != NULL ? src : dst, reason);
+    if (src != NULL)
+        manifest_task(r->manifest, src, NULL, task_status_name(TASK_FAILED), reason);
+    else
+        manifest_dst_failure(r->manifest, dst, reason);
     pthread_mutex_unlock(&r->mu);
 }
 

@@ -122,12 +122,11 @@ void reporter_changed(reporter_t *r);
 /* Prints "thumbgen: PATH: text" on stderr (unless quiet): a notice, not counted. */
 void reporter_note(reporter_t *r, const char *path, const char *text);
 
-/* Reports a failure that is not a task (e.g. an unreadable folder): stderr, manifest, count. */
-void reporter_failure(reporter_t *r, const char *path, const char *reason);
-
-/* The same for a failure of DST's or of one of its files (a refused or failed prune): its
- * manifest line has "src": null and the address as "dst", so no script takes it for a source. */
-void reporter_dst_failure(reporter_t *r, const char *dst, const char *reason);
+/* Reports a failure that is not a task: stderr, manifest, count. Either of SRC's (src: e.g. an
+ * unreadable folder), or of DST's or of one of its files (dst, src NULL: a refused or failed
+ * prune), whose manifest line has "src": null and the address as "dst", so no script takes it for
+ * a source. */
+void reporter_failure(reporter_t *r, const char *src, const char *dst, const char *reason);
 
 /* The store is full (why: "No space left on device", "Disk quota exceeded"): recorded the first
  * time, for reporter_full_notice. */
