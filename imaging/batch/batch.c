@@ -24,7 +24,6 @@ _Static_assert(BATCH_MIN_MAX_MEMORY == DEC_MIN_MAX_MEMORY, "one least memory lim
 
 /* What every stage thread of a run shares. */
 typedef struct {
-    const batch_cfg_t *cfg;
     source_t *source;
     store_t *store;
     reporter_t *rep;
@@ -107,9 +106,8 @@ static void *opener_init(void *ctx)
 
 static void *worker_init(void *ctx)
 {
-    run_t *run = ctx;
-    return local_new(run, "worker", run->source->openers == 0,
-                     false); /* the workers open themselves */
+    run_t *run = ctx; /* without openers, the workers open the sources themselves */
+    return local_new(run, "worker", run->source->openers == 0, false);
 }
 
 static void *writer_init(void *ctx)
@@ -339,8 +337,7 @@ int batch_run(batch_t *b, char *err, size_t errsz)
                        .rep = &b->rep,
                        .order = order,
                        .gallery = b->gallery};
-    run_t run = {.cfg = cfg,
-                 .source = b->source,
+    run_t run = {.source = b->source,
                  .store = b->store,
                  .rep = &b->rep,
                  .lister = &lister,
@@ -388,25 +385,24 @@ int batch_run(batch_t *b, char *err, size_t errsz)
     free(b->stats);
     b->stats = stage_set_finish(&set, &b->nstats);
     counter_stop(&counter);
-    bool fatal = run.fatal[0] != '\0';
-    if (keeping) /* and writes what the last changes left, unless the run failed */
-        pages_stop(&pages, ok && !fatal);
-    pthread_cond_destroy(&run.set_up);
-    pthread_mutex_destroy(&run.mu);
-    if (fatal)
+    if (run.fatal[0] != '\0')
         snprintf(err, errsz, "%s", run.fatal);
     else if (!ok)
         snprintf(err, errsz, "could not start the pipeline (out of memory or threads)");
-    if (cfg->prune && !cfg->watch && ok && !fatal && !done_fired(done) && !done_fired(&full))
+    ok = ok && run.fatal[0] == '\0';
+    if (keeping) /* and writes what the last changes left, unless the run failed */
+        pages_stop(&pages, ok);
+    pthread_cond_destroy(&run.set_up);
+    pthread_mutex_destroy(&run.mu);
+    if (cfg->prune && !cfg->watch && ok && !done_fired(done) && !done_fired(&full))
         prune_run(&pruner, b->store, &cfg->opts, &pcfg, &b->rep); /* cancellable by done */
     pruner_free(&pruner); /* joins the scan, which may still use the done */
     /* Once the workers are done and the store pruned; not on a full disk (the pages would not
      * fit either). Complete (a listing of all of SRC, its sources settled): a failure not settled
      * again is gone. */
-    if (b->gallery != NULL && !cfg->watch && ok && !fatal && !done_fired(done) &&
-        !done_fired(&full))
+    if (b->gallery != NULL && !cfg->watch && ok && !done_fired(done) && !done_fired(&full))
         pages_write(b, cfg->files_from == NULL ? 1 : 0); /* pass 1: the run's listing */
     order_free(order);
     done_destroy(&full);
-    return ok && !fatal ? 0 : -1;
+    return ok ? 0 : -1;
 }
