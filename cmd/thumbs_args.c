@@ -3,7 +3,6 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "opts.h"
@@ -264,13 +263,15 @@ static bool apply(thumbs_args_t *a, int c, const char *v)
     }
 }
 
-/* Writes the reason for a usage error into err (n bytes). Returns -1. */
+/* Writes a usage error's reason and " (see thumbgen --help)" into err (n bytes). Returns -1. */
 __attribute__((format(printf, 3, 4))) static int refuse(char *err, size_t n, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err, n, fmt, ap);
+    int len = vsnprintf(err, n, fmt, ap);
     va_end(ap);
+    if (len >= 0 && (size_t)len < n)
+        snprintf(err + len, n - (size_t)len, " (see thumbgen --help)");
     return -1;
 }
 
@@ -278,7 +279,7 @@ __attribute__((format(printf, 3, 4))) static int refuse(char *err, size_t n, con
 static int bad_value(char *err, size_t n, const char *value, const char *name, int c,
                      bool freedesktop)
 {
-    return refuse(err, n, "bad value '%s' for %s: expected %s (see thumbgen --help)", value, name,
+    return refuse(err, n, "bad value '%s' for %s: expected %s", value, name,
                   expects(c, freedesktop));
 }
 
@@ -298,12 +299,11 @@ int thumbs_parse(int argc, char **argv, thumbs_args_t *a, char *err, size_t errl
         if (c == 'h')
             return 1;
         if (c == ':')
-            return refuse(err, errlen, "option %s needs a value (see thumbgen --help)",
-                          argv[optind - 1]);
+            return refuse(err, errlen, "option %s needs a value", argv[optind - 1]);
         if (c == '?' && optopt != 0)
-            return refuse(err, errlen, "unknown option -%c (see thumbgen --help)", optopt);
+            return refuse(err, errlen, "unknown option -%c", optopt);
         if (c == '?')
-            return refuse(err, errlen, "unknown option %s (see thumbgen --help)", argv[optind - 1]);
+            return refuse(err, errlen, "unknown option %s", argv[optind - 1]);
         opt_name(longopts, li, c, name, sizeof name);
         if (freedesktop_conflict(c) != NULL && conflict[0] == '\0') {
             snprintf(conflict, sizeof conflict, "%s", name);
@@ -322,9 +322,8 @@ int thumbs_parse(int argc, char **argv, thumbs_args_t *a, char *err, size_t errl
         a->freedesktop = true, argc--;
     if (a->freedesktop) {
         if (conflict[0] != '\0')
-            return refuse(err, errlen,
-                          "%s cannot be used with --freedesktop: %s (see thumbgen --help)",
-                          conflict, freedesktop_conflict(conflict_c));
+            return refuse(err, errlen, "%s cannot be used with --freedesktop: %s", conflict,
+                          freedesktop_conflict(conflict_c));
         if (!parse_flavour_list(sizes ? sizes : "normal,large", o))
             return bad_value(err, errlen, sizes, size_name, 's', true);
     } else if (sizes != NULL && !parse_size_list(sizes, o)) {
@@ -332,27 +331,26 @@ int thumbs_parse(int argc, char **argv, thumbs_args_t *a, char *err, size_t errl
     }
     int want = a->freedesktop ? 1 : 2;
     if (argc - optind != want)
-        return refuse(err, errlen, "%s (see thumbgen --help)",
+        return refuse(err, errlen, "%s",
                       argc - optind > want ? "too many arguments"
                       : a->freedesktop     ? "expected SRC (--freedesktop writes to the cache)"
                                            : "expected SRC and DST");
     if (prune_max && !a->cfg.prune)
         return refuse(err, errlen,
-                      "--prune-max limits --prune, which was not given: nothing would be pruned "
-                      "(see thumbgen --help)");
+                      "--prune-max limits --prune, which was not given: nothing would be pruned");
     if (a->cfg.prune && a->cfg.files_from != NULL)
         return refuse(err, errlen,
                       "--prune cannot be used with --files-from: the list is not the whole of "
-                      "SRC, so what it leaves out is not known to be gone (see thumbgen --help)");
+                      "SRC, so what it leaves out is not known to be gone");
     if (a->cfg.watch && (a->cfg.files_from != NULL || a->cfg.dry_run))
-        return refuse(err, errlen, "--watch cannot be used with %s (see thumbgen --help)",
+        return refuse(err, errlen, "--watch cannot be used with %s",
                       a->cfg.dry_run ? "--dry-run: it changes nothing, so there is nothing to "
                                        "keep in step"
                                      : "--files-from: it watches the whole of SRC");
     if (a->cfg.html && a->cfg.shard_n > 1)
         return refuse(err, errlen,
                       "--html cannot be used with --shard: the shards would each write the same "
-                      "pages (see thumbgen --help)");
+                      "pages");
     a->cfg.src = argv[optind];
     a->cfg.dst = a->freedesktop ? CACHE_DST : argv[optind + 1];
     return 0;
