@@ -1,6 +1,5 @@
 #include "thumbs_cmd.h"
 
-#include <stdlib.h>
 #include <unistd.h>
 
 #include "imaging/batch.h"

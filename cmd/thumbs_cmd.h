@@ -3,8 +3,6 @@
 #ifndef CMD_THUMBS_CMD_H
 #define CMD_THUMBS_CMD_H
 
-#include <stdio.h>
-
 /* Prints the version, libvips', and what confines the decoders (asked of a real decoder, so it
  * says what is in force on this kernel). Returns the exit status. */
 int thumbs_version(void);

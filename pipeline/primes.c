@@ -1,6 +1,5 @@
 #include "primes.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "stage.h"

@@ -2,8 +2,6 @@
  * (pages.h says when and why). */
 #include "batch/pages.h"
 
-#include <errno.h>
-#include <stdio.h>
 #include <time.h>
 
 #include "pipeline/threads.h"
@@ -61,6 +59,19 @@ static void *keep(void *arg)
     return NULL;
 }
 
+/* The reporter's rest hook (called with the reporter's mutex held, passes ended so far): the
+ * pages are due; the thread writes them once it is free and the gap has passed, every change
+ * made meanwhile included. */
+static void pages_due(void *ctx, unsigned passes)
+{
+    pages_t *p = ctx;
+    pthread_mutex_lock(&p->mu);
+    p->due = true;
+    p->rested = passes;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
 int pages_start(pages_t *p, batch_t *b, done_t *full)
 {
     *p = (pages_t){.b = b, .full = full};
@@ -80,16 +91,6 @@ int pages_start(pages_t *p, batch_t *b, done_t *full)
     b->rep.rest_ctx = p;
     pthread_mutex_unlock(&b->rep.mu);
     return 0;
-}
-
-void pages_due(void *ctx, unsigned passes)
-{
-    pages_t *p = ctx;
-    pthread_mutex_lock(&p->mu);
-    p->due = true;
-    p->rested = passes;
-    pthread_cond_signal(&p->cv);
-    pthread_mutex_unlock(&p->mu);
 }
 
 void pages_stop(pages_t *p, bool write)

@@ -2,9 +2,8 @@
  * writes them once its work is done (pages_write); under --watch a thread of their own writes
  * them again each time the work comes to rest after a change (a pass over SRC settled, a burst
  * of changes settled, a source deleted), at most once every PAGES_GAP_S seconds (but for the
- * last, as the watch ends), so that a slow
- * trickle of imports does not rewrite a growing page once a photo (docs/DESIGN.md, "The
- * gallery"). Private to the batch room.
+ * last, as the watch ends), so that a slow trickle of imports does not rewrite a growing page
+ * once a photo (docs/DESIGN.md, "The gallery"). Private to the batch room.
  *
  * Error convention: pages_start returns 0, or -1 when its thread cannot be started; a page that
  * cannot be written is reported as DST's failure (counted, and in the manifest; exit status 1
@@ -42,11 +41,6 @@ typedef struct pages {
 /* Starts the thread and has b's reporter wake it each time the work comes to rest (the
  * reporter's rest hook; set before the pipeline starts). full: the run's. */
 int pages_start(pages_t *p, batch_t *b, done_t *full);
-
-/* The reporter's rest hook (called with the reporter's mutex held, passes ended so far): the
- * pages are due; the thread writes them once it is free and the gap has passed, every change
- * made meanwhile included. */
-void pages_due(void *ctx, unsigned passes);
 
 /* Once the pipeline has ended: stops and joins the thread, then, when write (the run did not
  * fail), writes what the last changes left unwritten (every settled task is in the store, so
