@@ -7,8 +7,6 @@
 #include "pipeline/threads.h"
 #include "core/claims.h"
 
-static void scan_free(prune_scan_t *s);
-
 void pruner_init(pruner_t *p)
 {
     memset(p, 0, sizeof *p);
@@ -21,6 +19,19 @@ static void free_list(char **v, size_t n)
     for (size_t i = 0; i < n; i++)
         free(v[i]);
     free(v);
+}
+
+static void scan_free(prune_scan_t *s)
+{
+    if (s->started) {
+        atomic_store(&s->stop, true);
+        threads_join(s->thread);
+        s->started = false;
+    }
+    arena_free(&s->names);
+    free(s->v);
+    s->v = NULL;
+    s->n = s->cap = 0;
 }
 
 void pruner_free(pruner_t *p)
@@ -144,19 +155,6 @@ static int scan_finish(pruner_t *p, store_t *store, const thumb_opts_t *o, const
     return s->rc == 0 && !s->oom ? 0 : -1;
 }
 
-static void scan_free(prune_scan_t *s)
-{
-    if (s->started) {
-        atomic_store(&s->stop, true);
-        threads_join(s->thread);
-        s->started = false;
-    }
-    arena_free(&s->names);
-    free(s->v);
-    s->v = NULL;
-    s->n = s->cap = 0;
-}
-
 static void on_removed(void *ctx, const char *addr, const char *err)
 {
     if (err == NULL)
@@ -173,9 +171,7 @@ void prune_remove(store_t *store, char *const *addrs, size_t n, reporter_t *rep)
 /* True when removing n of present passes the --prune-max guard. */
 static bool within_guard(const prune_cfg_t *cfg, uint64_t n, uint64_t present)
 {
-    if (cfg->force)
-        return true;
-    return cfg->max_percent ? n * 100 <= cfg->max * present : n <= cfg->max;
+    return cfg->force || (cfg->max_percent ? n * 100 <= cfg->max * present : n <= cfg->max);
 }
 
 void prune_run(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_cfg_t *cfg,
