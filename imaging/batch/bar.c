@@ -131,12 +131,9 @@ void bar_draw(reporter_t *r)
     /* The total: the lister's once it has finished; before, the counting walk's, or what the
      * lister has found when files appeared since the count ("+": still growing). */
     bool known = r->listing_done || r->has_count;
-    uint64_t total = r->found;
-    bool growing = !r->listing_done;
-    if (!r->listing_done && r->has_count && r->counted >= r->found) {
-        total = r->counted;
-        growing = false;
-    }
+    bool counted = !r->listing_done && r->has_count && r->counted >= r->found;
+    uint64_t total = counted ? r->counted : r->found;
+    bool growing = !r->listing_done && !counted;
     char text[160];
     int n = snprintf(text, sizeof text, "%llu/%llu%s  %.1f images/s", (unsigned long long)done,
                      (unsigned long long)total, growing ? "+" : "", rate);
