@@ -152,20 +152,6 @@ bool order_claim(order_t *o, task_t *t)
     return false;
 }
 
-void order_done(order_t *o, const task_t *t)
-{
-    if (o == NULL || t->gen == 0)
-        return;
-    pthread_mutex_lock(&o->mu);
-    entry_t *e = *slot(o, t->src);
-    if (e != NULL && e->busy) {
-        e->busy = false;
-        pthread_cond_broadcast(&o->idle);
-    }
-    put(o, t->src);
-    pthread_mutex_unlock(&o->mu);
-}
-
 void order_gone_begin(order_t *o, const char *src)
 {
     if (o == NULL)
@@ -192,4 +178,10 @@ void order_gone_end(order_t *o, const char *src)
         put(o, src);
     }
     pthread_mutex_unlock(&o->mu);
+}
+
+void order_done(order_t *o, const task_t *t)
+{
+    if (t->gen != 0) /* its claim marked the source busy, as order_gone_begin does */
+        order_gone_end(o, t->src);
 }
