@@ -65,21 +65,6 @@ const stage_stats_t *stage_thread_stats(const stage_t *s, size_t i)
     return i < s->nthreads ? &s->stats[i] : NULL;
 }
 
-/* Copies the stats of every thread of stages[0..n) (NULL entries skipped), in order, into a new
- * array the caller frees; *count gets its length. Call after joining. NULL (count 0) on ENOMEM. */
-static stage_stats_t *stats_collect(stage_t *const *stages, size_t n, size_t *count)
-{
-    size_t rows = 0;
-    for (size_t i = 0; i < n; i++)
-        rows += stages[i] ? stages[i]->nthreads : 0;
-    stage_stats_t *out = calloc(rows ? rows : 1, sizeof *out);
-    *count = 0;
-    for (size_t i = 0; out != NULL && i < n; i++)
-        for (size_t k = 0; stages[i] && k < stages[i]->nthreads; k++)
-            out[(*count)++] = stages[i]->stats[k];
-    return out;
-}
-
 void stage_join(stage_t *s)
 {
     if (s == NULL || s->joined)
@@ -135,11 +120,19 @@ chan_t *stage_set_add(stage_set_t *set, stage_t *s)
 
 stage_stats_t *stage_set_finish(stage_set_t *set, size_t *nstats)
 {
-    for (size_t i = 0; i < set->n; i++)
+    size_t rows = 0;
+    for (size_t i = 0; i < set->n; i++) {
         stage_join(set->v[i]);
-    stage_stats_t *stats = stats_collect(set->v, set->n, nstats);
-    for (size_t i = 0; i < set->n; i++)
+        rows += set->v[i]->nthreads;
+    }
+    /* Every thread's stats, in order (all joined), copied before its stage goes. */
+    stage_stats_t *stats = calloc(rows ? rows : 1, sizeof *stats);
+    *nstats = 0;
+    for (size_t i = 0; i < set->n; i++) {
+        for (size_t k = 0; stats != NULL && k < set->v[i]->nthreads; k++)
+            stats[(*nstats)++] = set->v[i]->stats[k];
         stage_free(set->v[i]);
+    }
     set->n = 0;
     return stats;
 }

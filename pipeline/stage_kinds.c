@@ -34,9 +34,7 @@ static void *loop_body(void *arg)
         if (stats_recv(st, in, item, w->done) != CHAN_OK)
             break;
         void *out = item;
-        if (m->fn != NULL && m->fn(ctx, item, out = made, w->done) != MAP_EMIT)
-            continue;
-        if (nouts == 0)
+        if ((m->fn != NULL && m->fn(ctx, item, out = made, w->done) != MAP_EMIT) || nouts == 0)
             continue;
         if (stats_send(st, outs[k], out, w->done) != CHAN_OK) {
             if (w->drop != NULL)
