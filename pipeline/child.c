@@ -90,11 +90,10 @@ int child_send(child_t *c, const void *buf, size_t len, int pass_fd)
             memcpy(CMSG_DATA(cm), &pass_fd, sizeof(int));
         }
         ssize_t n = sendmsg(c->sock, &m, MSG_NOSIGNAL);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
             return errno;
-        }
         pass_fd = -1; /* sent with the first byte */
         p += n;
         len -= (size_t)n;
@@ -144,11 +143,10 @@ child_io_t child_recv(child_t *c, void *buf, size_t len, const struct timespec *
         if (left == 0)
             return CHILD_TIMEOUT;
         int r = poll(pf, dfd >= 0 ? 2 : 1, left);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
             return CHILD_GONE;
-        }
         if (r == 0)
             return CHILD_TIMEOUT;
         if (pf[1].revents != 0 && done_fired(done))
@@ -214,11 +212,10 @@ int child_read(int fd, void *buf, size_t len, int *passed_fd)
             m.msg_controllen = sizeof ctl.space;
         }
         ssize_t n = recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
             return errno;
-        }
         if (n == 0)
             return EPIPE;
         if (passed_fd != NULL) {
