@@ -6,10 +6,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pipeline/child.h"
 #include "pipeline/stats.h"
 #include "pipeline/threads.h"
 
-#define TICK_NS 200000000u /* the bar's redraw period */
+#define TICK_S 0.2 /* the bar's redraw period */
 
 void bar_stop(reporter_t *r)
 {
@@ -162,18 +163,14 @@ void bar_draw(reporter_t *r)
     r->drawn = true;
 }
 
-/* The progress thread: redraws the bar every TICK_NS until stopped. */
+/* The progress thread: redraws the bar every TICK_S until stopped. */
 static void *ticker(void *arg)
 {
     reporter_t *r = arg;
     pthread_mutex_lock(&r->mu);
     while (!r->stopping && !r->status_line) { /* then: drawn only when something happens */
         bar_draw(r);
-        struct timespec at;
-        clock_gettime(CLOCK_MONOTONIC, &at);
-        at.tv_nsec += TICK_NS;
-        at.tv_sec += at.tv_nsec / 1000000000;
-        at.tv_nsec %= 1000000000;
+        struct timespec at = child_deadline(TICK_S);
         while (!r->stopping && !r->status_line &&
                pthread_cond_timedwait(&r->tick, &r->mu, &at) != ETIMEDOUT)
             ;

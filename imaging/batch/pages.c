@@ -4,6 +4,7 @@
 
 #include <time.h>
 
+#include "pipeline/child.h"
 #include "pipeline/threads.h"
 
 void pages_write(batch_t *b, unsigned complete)
@@ -49,8 +50,7 @@ static void *keep(void *arg)
         p->due = false;
         unsigned pass = take_pass(p);
         pthread_mutex_unlock(&p->mu);
-        clock_gettime(CLOCK_MONOTONIC, &next);
-        next.tv_sec += PAGES_GAP_S;
+        next = child_deadline(PAGES_GAP_S);
         if (writable(p))
             pages_write(p->b, pass);
         pthread_mutex_lock(&p->mu);
