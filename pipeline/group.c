@@ -35,18 +35,17 @@ group_t *group_new(size_t limit)
     return g;
 }
 
-/* Records the first error; the caller then fires the done (never under g->mu: done_fire takes
- * the mutexes of registered waiters, and group_go registers g->mu). */
-static bool record_error(group_t *g, int err)
+/* Records the first error and then fires the done (never under g->mu: done_fire takes the
+ * mutexes of registered waiters, and group_go registers g->mu). */
+static void record_error(group_t *g, int err)
 {
-    bool first = false;
     pthread_mutex_lock(&g->mu);
-    if (err != 0 && g->err == 0) {
+    bool first = err != 0 && g->err == 0;
+    if (first)
         g->err = err;
-        first = true;
-    }
     pthread_mutex_unlock(&g->mu);
-    return first;
+    if (first)
+        done_fire(&g->done);
 }
 
 static void *task_main(void *arg)
@@ -56,8 +55,7 @@ static void *task_main(void *arg)
     int err = t->fn(t->arg, &g->done);
     /* Cancel before freeing the slot, so a group_go waiting for that slot sees the cancellation
      * rather than starting another task. */
-    if (record_error(g, err))
-        done_fire(&g->done);
+    record_error(g, err);
     pthread_mutex_lock(&g->mu);
     g->running--;
     t->finished = true;
@@ -97,8 +95,7 @@ int group_go(group_t *g, group_task_fn fn, void *arg)
 {
     struct task *t = calloc(1, sizeof *t);
     if (t == NULL) {
-        if (record_error(g, 12 /* ENOMEM */))
-            done_fire(&g->done);
+        record_error(g, 12 /* ENOMEM */);
         return 12;
     }
     t->g = g;
@@ -124,8 +121,8 @@ int group_go(group_t *g, group_task_fn fn, void *arg)
     done_unregister(&g->done, &w);
     join_list(reaped);
     free(t);
-    if (rc > 0 && record_error(g, rc))
-        done_fire(&g->done);
+    if (rc > 0)
+        record_error(g, rc);
     return rc;
 }
 
