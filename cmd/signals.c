@@ -31,11 +31,10 @@ static void *watcher(void *arg)
         int sig = 0;
         if (sigwait(&set, &sig) != 0)
             continue;
-        if (sig == STOP_SIGNAL) {
-            if (atomic_load(&w->stopping))
-                return NULL;
+        if (sig == STOP_SIGNAL && atomic_load(&w->stopping))
+            return NULL;
+        if (sig == STOP_SIGNAL)
             continue; /* someone else's SIGUSR1: not ours to act on */
-        }
         if (!atomic_exchange(&w->interrupted, true)) {
             done_fire(w->done);
             continue;

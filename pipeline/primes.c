@@ -86,16 +86,12 @@ int primes_run(const primes_opts_t *o, void (*emit)(int64_t prime, void *ctx), v
                    : NULL;
     if (next)
         next = stage_set_add(&set, stage_take(done, next, o->count, done, 0, NULL));
-    int rc = 0;
-    if (next) {
-        int64_t p;
-        while (chan_recv(next, &p, done) == CHAN_OK) {
-            res->found++;
-            if (emit != NULL)
-                emit(p, ctx);
-        }
-    } else {
-        rc = -1;
+    int rc = next != NULL ? 0 : -1;
+    int64_t p;
+    while (rc == 0 && chan_recv(next, &p, done) == CHAN_OK) {
+        res->found++;
+        if (emit != NULL)
+            emit(p, ctx);
     }
     done_fire(done);
     res->stats = stage_set_finish(&set, &res->nstats);
