@@ -64,6 +64,13 @@ static void name_field(FILE *f, const char *key, const char *s)
     }
 }
 
+/* ,"key":S */
+static void str_field(FILE *f, const char *key, const char *s)
+{
+    fprintf(f, ",\"%s\":", key);
+    json_str(f, s);
+}
+
 static void out_fields(FILE *f, const thumb_out_t *o, bool made)
 {
     name_field(f, "dst", o->dst);
@@ -83,8 +90,7 @@ void manifest_task(FILE *f, const char *src, const task_t *t, const char *status
     bool made = t != NULL && t->status == TASK_MADE && strcmp(status, "made") == 0;
     fputc('{', f);
     name_field(f, "src", src);
-    fputs(",\"status\":", f);
-    json_str(f, status);
+    str_field(f, "status", status);
     fputc(',', f);
     /* A skipped source has no output: nothing was, or will be, written for it. */
     if (t != NULL && t->nouts > 0 && t->status != TASK_SKIPPED) {
@@ -101,21 +107,15 @@ void manifest_task(FILE *f, const char *src, const task_t *t, const char *status
     } else {
         fputs("\"dst\":null,\"width\":null,\"height\":null,\"bytes\":null", f);
     }
-    fputs(",\"error\":", f);
-    json_str(f, err);
+    str_field(f, "error", err);
     if (t != NULL && t->meta.kind[0] != '\0') {
-        fputs(",\"kind\":", f);
-        json_str(f, t->meta.kind);
+        str_field(f, "kind", t->meta.kind);
         fprintf(f, ",\"duration\":%.3f", t->meta.duration);
     }
-    if (made && t->meta.thumbhash[0] != '\0') { /* --placeholder thumbhash: base64 already */
-        fputs(",\"thumbhash\":", f);
-        json_str(f, t->meta.thumbhash);
-    }
-    if (made && t->meta.blurhash[0] != '\0') { /* --placeholder blurhash */
-        fputs(",\"blurhash\":", f);
-        json_str(f, t->meta.blurhash);
-    }
+    if (made && t->meta.thumbhash[0] != '\0') /* --placeholder thumbhash: base64 already */
+        str_field(f, "thumbhash", t->meta.thumbhash);
+    if (made && t->meta.blurhash[0] != '\0') /* --placeholder blurhash */
+        str_field(f, "blurhash", t->meta.blurhash);
     for (int i = 0; t != NULL && i < META_MORE && t->meta.more[i].key[0] != '\0'; i++) {
         const meta_field_t *m = &t->meta.more[i];
         fprintf(f, ",\"%s\":", m->key); /* letters and '_' (meta_valid) */
@@ -128,8 +128,7 @@ void manifest_task(FILE *f, const char *src, const task_t *t, const char *status
         fputs(",\"reason\":\"name clash\",", f);
         name_field(f, "owner", t->owner);
     } else if (t != NULL && t->reason != NULL) {
-        fputs(",\"reason\":", f);
-        json_str(f, t->reason);
+        str_field(f, "reason", t->reason);
     }
     fputs("}\n", f);
 }
@@ -151,8 +150,7 @@ void manifest_dst_failure(FILE *f, const char *dst, const char *err)
         return;
     fputs("{\"src\":null,\"status\":\"failed\",", f);
     name_field(f, "dst", dst);
-    fputs(",\"error\":", f);
-    json_str(f, err);
+    str_field(f, "error", err);
     fputs("}\n", f);
 }
 
