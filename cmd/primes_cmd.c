@@ -62,14 +62,12 @@ int primes_main(int argc, char **argv)
             o.finders = v;
             break;
         case 'M':
-            if (!parse_u64(optarg, 4, INT64_MAX, &v))
+            if (!parse_u64(optarg, 4, INT64_MAX, &o.max))
                 goto bad_value;
-            o.max = v;
             break;
         case 'S':
-            if (!parse_u64(optarg, 0, UINT64_MAX, &v))
+            if (!parse_u64(optarg, 0, UINT64_MAX, &o.seed))
                 goto bad_value;
-            o.seed = v;
             break;
         case 's':
             stats = true;
