@@ -75,7 +75,7 @@ batch_t *batch_open(const batch_cfg_t *cfg, done_t *done, char *err, size_t errs
 int batch_run(batch_t *b, char *err, size_t errsz);
 
 typedef struct batch_counts {
-    uint64_t made, up_to_date, skipped, failed, removed;
+    uint64_t failed;
     bool watched; /* --watch got past its first pass (so an end by signal is the normal end) */
 } batch_counts_t;
 

@@ -137,12 +137,7 @@ int batch_finish(batch_t *b, bool interrupted, batch_counts_t *counts, char *err
         b->store->ops->stats(b->store, made, line, sizeof line);
     if (line[0] != '\0')
         fprintf(stderr, "%s\n", line);
-    *counts = (batch_counts_t){.made = made,
-                               .up_to_date = b->rep.counts[TASK_UP_TO_DATE],
-                               .skipped = b->rep.counts[TASK_SKIPPED],
-                               .failed = b->rep.counts[TASK_FAILED],
-                               .removed = b->rep.removed,
-                               .watched = b->rep.watching};
+    *counts = (batch_counts_t){.failed = b->rep.counts[TASK_FAILED], .watched = b->rep.watching};
     b->rep_open = false;
     if (reporter_close(&b->rep) != 0) {
         snprintf(err, errsz, "%s: error writing the manifest", b->cfg.manifest);
