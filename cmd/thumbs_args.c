@@ -48,8 +48,7 @@ static bool parse_shard(const char *text, uint32_t *k, uint32_t *n)
     if (slash == NULL || slash - text > 10)
         return false;
     char kbuf[16];
-    memcpy(kbuf, text, (size_t)(slash - text));
-    kbuf[slash - text] = '\0';
+    snprintf(kbuf, sizeof kbuf, "%.*s", (int)(slash - text), text);
     if (!parse_u64(kbuf, 0, UINT32_MAX, &kk) || !parse_u64(slash + 1, 1, UINT32_MAX, &nn) ||
         kk >= nn)
         return false;
