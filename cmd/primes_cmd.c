@@ -101,7 +101,7 @@ int primes_main(int argc, char **argv)
     done_t done;
     done_init(&done);
     sigwatch_t sw;
-    if (signals_start(&sw, &done, NULL, NULL) != 0) {
+    if (signals_start(&sw, &done, NULL) != 0) {
         tg_error("primes: cannot start the signal thread");
         done_destroy(&done);
         return 2;

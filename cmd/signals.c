@@ -40,7 +40,7 @@ static void *watcher(void *arg)
             continue;
         }
         if (w->on_second != NULL)
-            w->on_second(w->ctx);
+            w->on_second();
         static const char msg[] = "thumbgen: interrupted again, stopping now\n";
         ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
         (void)ignored;
@@ -48,12 +48,11 @@ static void *watcher(void *arg)
     }
 }
 
-int signals_start(sigwatch_t *w, done_t *done, void (*on_second)(void *ctx), void *ctx)
+int signals_start(sigwatch_t *w, done_t *done, void (*on_second)(void))
 {
     memset(w, 0, sizeof *w);
     w->done = done;
     w->on_second = on_second;
-    w->ctx = ctx;
     atomic_init(&w->interrupted, false);
     atomic_init(&w->stopping, false);
     int rc = pthread_create(&w->thread, NULL, watcher, w);

@@ -17,8 +17,7 @@ typedef struct sigwatch {
     pthread_t thread;
     bool started;
     done_t *done;
-    void (*on_second)(void *ctx);
-    void *ctx;
+    void (*on_second)(void);
     atomic_bool interrupted, stopping;
 } sigwatch_t;
 
@@ -27,7 +26,7 @@ typedef struct sigwatch {
 int signals_block(void);
 
 /* Starts the watcher; on_second (may be NULL) runs on a second signal, just before _exit(130). */
-int signals_start(sigwatch_t *w, done_t *done, void (*on_second)(void *ctx), void *ctx);
+int signals_start(sigwatch_t *w, done_t *done, void (*on_second)(void));
 
 /* True once a first SIGINT/SIGTERM has been received. */
 bool signals_interrupted(sigwatch_t *w);

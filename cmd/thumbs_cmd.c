@@ -30,7 +30,7 @@ int thumbs_main(int argc, char **argv)
         return 2;
     }
     sigwatch_t sw;
-    if (signals_start(&sw, &done, batch_emergency_cleanup, NULL) != 0) {
+    if (signals_start(&sw, &done, batch_emergency_cleanup) != 0) {
         tg_error("cannot start the signal thread");
         batch_close(b);
         done_destroy(&done);

@@ -89,7 +89,7 @@ void batch_close(batch_t *b);
 
 /* For the signal thread on a second Ctrl-C, just before _exit: removes the temporary file being
  * written, if any, and keeps any other from appearing. */
-void batch_emergency_cleanup(void *unused);
+void batch_emergency_cleanup(void);
 
 /* What --version says beyond thumbgen's own: the libvips version and what confines the decoders,
  * both asked of a real decoder (so it says what is in force on this kernel). 0, or -1 with the

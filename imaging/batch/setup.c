@@ -161,9 +161,8 @@ void batch_close(batch_t *b)
     free(b);
 }
 
-void batch_emergency_cleanup(void *unused)
+void batch_emergency_cleanup(void)
 {
-    (void)unused;
     store_emergency_cleanup();
 }
 
