@@ -187,21 +187,17 @@ void prune_run(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_c
         reporter_failure(rep, NULL, where, "cannot prune: this store cannot be scanned");
         return;
     }
-    if (scan_finish(p, store, o, cfg) != 0) {
+    char **orphans = NULL; /* the scan's error, else out of memory (scanning or here) */
+    if (scan_finish(p, store, o, cfg) != 0 ||
+        (orphans = malloc((p->scan.n ? p->scan.n : 1) * sizeof *orphans)) == NULL) {
         char why[800];
         snprintf(why, sizeof why, "cannot prune: %s; nothing removed",
-                 p->scan.oom ? "out of memory" : p->scan.err);
+                 p->scan.rc != 0 && !p->scan.oom ? p->scan.err : "out of memory");
         reporter_failure(rep, NULL, where, why);
         scan_free(&p->scan);
         return;
     }
     size_t n = 0;
-    char **orphans = malloc((p->scan.n ? p->scan.n : 1) * sizeof *orphans);
-    if (orphans == NULL) {
-        reporter_failure(rep, NULL, where, "cannot prune: out of memory; nothing removed");
-        scan_free(&p->scan);
-        return;
-    }
     /* The guard weighs thumbnails: failure records go with their sources, uncounted (two records
      * beside two thumbnails must not let --prune take every thumbnail as "50%"); so do those
      * under a folder the user moved away. */
