@@ -31,14 +31,10 @@ static bool open_gallery(batch_t *b, char *err, size_t errsz)
     struct stat st;
     /* Local: a source read without openers (source.h) and a DST that is a folder here. */
     bool local = b->source->openers == 0 && stat(c->dst, &st) == 0 && S_ISDIR(st.st_mode);
-    if (local && stat(c->src, &st) == 0)
-        dir = S_ISDIR(st.st_mode)
-                  ? strdup(c->src)
-                  : strndup(c->src,
-                            strrchr(c->src, '/') ? (size_t)(strrchr(c->src, '/') - c->src) : 0);
-    if (dir != NULL && dir[0] == '\0') { /* a file in the current folder */
-        free(dir);
-        dir = strdup(".");
+    if (local && stat(c->src, &st) == 0) {
+        const char *slash = strrchr(c->src, '/');
+        size_t len = S_ISDIR(st.st_mode) ? strlen(c->src) : slash ? (size_t)(slash - c->src) : 0;
+        dir = len > 0 ? strndup(c->src, len) : strdup("."); /* 0: a file in the current folder */
     }
     gallery_cfg_t g = {
         .store = b->store, .dst = c->dst, .src_dir = dir, .opts = &c->opts, .force = c->force};
