@@ -272,9 +272,7 @@ static void list_when_set_up(void *ctx, stage_emitter_t *em)
 
 /* The counting walk beside the lister (source ops->count), for the progress bar's total. */
 typedef struct {
-    source_t *source;
-    reporter_t *rep;
-    uint32_t shard_k, shard_n;
+    batch_t *b;
     atomic_bool stop;
     pthread_t thread;
     bool started;
@@ -283,20 +281,20 @@ typedef struct {
 static void *count_body(void *arg)
 {
     counter_t *c = arg;
+    batch_t *b = c->b;
     /* Low priority (this thread alone: Linux gives each thread its own nice value), so that it
      * never slows the lister or the workers; it only reads names. */
     setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
     uint64_t n = 0;
-    if (c->source->ops->count(c->source, &c->stop, &n, c->shard_k, c->shard_n))
-        reporter_counted(c->rep, n);
+    if (b->source->ops->count(b->source, &c->stop, &n, b->cfg.shard_k, b->cfg.shard_n))
+        reporter_counted(&b->rep, n);
     return NULL;
 }
 
 /* Starts counting when there is a bar to show the total on and the source can count. */
 static void counter_start(counter_t *c, batch_t *b)
 {
-    *c = (counter_t){
-        .source = b->source, .rep = &b->rep, .shard_k = b->cfg.shard_k, .shard_n = b->cfg.shard_n};
+    *c = (counter_t){.b = b};
     atomic_init(&c->stop, false);
     if (b->rep.progress && b->source->ops->count != NULL)
         c->started = threads_start(&c->thread, count_body, c) == 0; /* else: no total early */
