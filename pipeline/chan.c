@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define ROUND_UP(n, a) (((n) + (a)-1) & ~(size_t)((a)-1)) /* a: a power of two */
 /* Each ring cell is a sequence number followed by the item bytes. */
-#define CELL_HEADER                                                                                \
-    ((sizeof(atomic_size_t) + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1))
+#define CELL_HEADER ROUND_UP(sizeof(atomic_size_t), alignof(max_align_t))
 #define CACHE_LINE 64
 
 struct chan {
@@ -52,19 +52,17 @@ chan_t *chan_new(size_t item_size, size_t cap)
 {
     if (item_size == 0)
         return NULL;
-    chan_t *c =
-        aligned_alloc(CACHE_LINE, (sizeof(chan_t) + CACHE_LINE - 1) & ~(size_t)(CACHE_LINE - 1));
+    chan_t *c = aligned_alloc(CACHE_LINE, ROUND_UP(sizeof(chan_t), CACHE_LINE));
     if (c == NULL)
         return NULL;
     memset(c, 0, sizeof *c);
     c->item_size = item_size;
     c->cap = cap;
-    c->stride = (CELL_HEADER + item_size + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
+    c->stride = ROUND_UP(CELL_HEADER + item_size, alignof(max_align_t));
     c->ncells = cap > 0 ? cap : 1;
     c->mask = (c->ncells & (c->ncells - 1)) == 0 ? c->ncells - 1 : 0;
     /* Cache-line aligned and padded, so no other allocation shares the cells' lines. */
-    c->cells = aligned_alloc(CACHE_LINE,
-                             (c->ncells * c->stride + CACHE_LINE - 1) & ~(size_t)(CACHE_LINE - 1));
+    c->cells = aligned_alloc(CACHE_LINE, ROUND_UP(c->ncells * c->stride, CACHE_LINE));
     if (c->cells == NULL) {
         free(c);
         return NULL;
