@@ -191,10 +191,8 @@ static void lister_pass_start(source_sink_t *k)
     reporter_pass_start(l->rep);
     if (l->gallery != NULL)
         gallery_pass_start(l->gallery);
-    if (l->prune != NULL) {
-        pruner_free(l->prune);
-        pruner_init(l->prune);
-    }
+    if (l->prune != NULL)
+        pruner_free(l->prune); /* (empty again: the pass expects its files anew) */
 }
 
 static void lister_pass_done(source_sink_t *k, uint64_t folders)

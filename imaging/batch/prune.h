@@ -76,7 +76,8 @@ struct prune_cfg {
 
 void pruner_init(pruner_t *p);
 
-/* Frees what the pruner holds, stopping and joining its scan if one runs. */
+/* Frees what the pruner holds, stopping and joining its scan if one runs; p is then as
+ * pruner_init leaves it. */
 void pruner_free(pruner_t *p);
 
 /* Starts scanning the store in a thread of its own while the pipeline runs (it only reads: what
