@@ -106,12 +106,9 @@ struct timespec child_deadline(double seconds)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     long long ns = (long long)(seconds * 1e9);
-    t.tv_sec += (time_t)(ns / 1000000000);
     t.tv_nsec += (long)(ns % 1000000000);
-    if (t.tv_nsec >= 1000000000) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000;
-    }
+    t.tv_sec += (time_t)(ns / 1000000000) + t.tv_nsec / 1000000000;
+    t.tv_nsec %= 1000000000;
     return t;
 }
 

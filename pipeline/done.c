@@ -21,8 +21,7 @@ void done_destroy(done_t *d)
 void done_fire(done_t *d)
 {
     pthread_mutex_lock(&d->mu);
-    if (!atomic_load(&d->fired)) {
-        atomic_store(&d->fired, true);
+    if (!atomic_exchange(&d->fired, true)) {
         /* A waiter checks `fired` while holding its own mutex and then sleeps, releasing it.
          * Taking that mutex here means we either come before its check (it sees fired) or
          * after it is asleep (the broadcast wakes it): no lost wake-up. */
