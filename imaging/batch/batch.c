@@ -315,23 +315,10 @@ int batch_run(batch_t *b, char *err, size_t errsz)
     pruner_t pruner;
     pruner_init(&pruner);
     order_t *order = order_new(); /* NULL (out of memory): identity checks alone */
-    prune_cfg_t pcfg = {.src = cfg->src,
-                        .dst = cfg->dst,
-                        .max = cfg->prune_max,
-                        .max_percent = cfg->prune_max_percent,
-                        .force = cfg->force,
-                        .dry_run = cfg->dry_run,
-                        .shard_k = cfg->shard_k,
-                        .shard_n = cfg->shard_n};
     lister_t lister = {.source = b->source,
                        .prune = cfg->prune ? &pruner : NULL,
-                       .prune_cfg = cfg->watch ? &pcfg : NULL, /* a watcher prunes each pass */
-                       .dry_run = cfg->dry_run,
                        .store = b->store,
-                       .opts = &cfg->opts,
-                       .force = cfg->force,
-                       .shard_k = cfg->shard_k,
-                       .shard_n = cfg->shard_n,
+                       .cfg = cfg,
                        .rep = &b->rep,
                        .order = order,
                        .gallery = b->gallery};
@@ -363,7 +350,7 @@ int batch_run(batch_t *b, char *err, size_t errsz)
     counter_t counter;
     counter_start(&counter, b);
     if (cfg->prune && !cfg->watch) /* DST is scanned while SRC is listed */
-        prune_scan_start(&pruner, b->store, &cfg->opts, &pcfg);
+        prune_scan_start(&pruner, b->store, cfg);
     stage_set_t set;
     stage_set_init(&set);
     chan_t *next = stage_set_add(&set, stage_source("lister", done, list_when_set_up, &run,
@@ -393,7 +380,7 @@ int batch_run(batch_t *b, char *err, size_t errsz)
     pthread_cond_destroy(&run.set_up);
     pthread_mutex_destroy(&run.mu);
     if (cfg->prune && !cfg->watch && ok && !done_fired(done) && !done_fired(&full))
-        prune_run(&pruner, b->store, &cfg->opts, &pcfg, &b->rep); /* cancellable by done */
+        prune_run(&pruner, b->store, cfg, &b->rep); /* cancellable by done */
     pruner_free(&pruner); /* joins the scan, which may still use the done */
     /* Once the workers are done and the store pruned; not on a full disk (the pages would not
      * fit either). Complete (a listing of all of SRC, its sources settled): a failure not settled

@@ -32,8 +32,8 @@ static task_t *named_task(lister_t *l, const char *path, size_t rel_off, bool *n
         reporter_failure(l->rep, path, NULL, "out of memory");
         return NULL;
     }
-    t->nouts = l->opts->nsizes;
-    *named = l->store->ops->name(l->store, t, l->opts, err, errsz) == 0;
+    t->nouts = l->cfg->opts.nsizes;
+    *named = l->store->ops->name(l->store, t, &l->cfg->opts, err, errsz) == 0;
     return t;
 }
 
@@ -102,7 +102,7 @@ static task_t *file_task(lister_t *l, const src_file_t *f)
         pruner_expect(l->prune, t);
     /* With --html, made again once when its page would not know its size (asked first, so that
      * the lister, not a writer, loads the folder's state). */
-    bool up_to_date = !l->force && (l->gallery == NULL || gallery_knows(l->gallery, t));
+    bool up_to_date = !l->cfg->force && (l->gallery == NULL || gallery_knows(l->gallery, t));
     for (int i = 0; up_to_date && i < t->nouts; i++)
         up_to_date = ops->fresh(l->store, t, i);
     if (up_to_date) {
@@ -111,7 +111,7 @@ static task_t *file_task(lister_t *l, const src_file_t *f)
     }
     /* Asked with --force too: a record held for it goes once it is made (t->held). */
     int verdict = ops->verdict_before != NULL ? ops->verdict_before(l->store, t) : 0;
-    if (verdict == RECORD_FAILED && !l->force) {
+    if (verdict == RECORD_FAILED && !l->cfg->force) {
         task_fail(t, TASK_FAILED,
                   "failed before and has not changed since (recorded in %s; --force tries "
                   "again)",
@@ -119,8 +119,8 @@ static task_t *file_task(lister_t *l, const src_file_t *f)
         t->failed_before = true;
         return settle(l, t);
     }
-    if (verdict == RECORD_SKIPPED && !l->force) { /* the decoder's words, as when it said them */
-        task_fail(t, TASK_SKIPPED, "not an image");
+    if (verdict == RECORD_SKIPPED && !l->cfg->force) {
+        task_fail(t, TASK_SKIPPED, "not an image"); /* the decoder's words, as when it said them */
         return settle(l, t);
     }
     return t;
@@ -132,7 +132,7 @@ static bool lister_emit(source_sink_t *k, src_file_t *files, size_t n)
     stage_emitter_t *em = l->em;
     for (size_t i = 0; i < n; i++) {
         const src_file_t *f = &files[i];
-        if (!shard_takes(f->path + f->rel_off, l->shard_k, l->shard_n)) {
+        if (!shard_takes(f->path + f->rel_off, l->cfg->shard_k, l->cfg->shard_n)) {
             expect_file(l, f);
             continue;
         }
@@ -140,7 +140,7 @@ static bool lister_emit(source_sink_t *k, src_file_t *files, size_t n)
         if (l->passes)
             hashset_add(&l->present, f->path + f->rel_off); /* (out of memory: a count off) */
         task_t *t = NULL;
-        if (l->opts->no_video && has_video_extension(f->name)) {
+        if (l->cfg->opts.no_video && has_video_extension(f->name)) {
             expect_file(l, f); /* its thumbnail is not orphaned: the clip is there */
             skip(l, f, NULL, "a video clip (--no-video)");
         } else if (never_an_image(f->name)) {
@@ -159,7 +159,7 @@ static bool lister_emit(source_sink_t *k, src_file_t *files, size_t n)
             t->status = TASK_NOT_ATTEMPTED;
             t = settle(l, t);
         }
-        if (t != NULL && l->dry_run) {
+        if (t != NULL && l->cfg->dry_run) {
             reporter_would_make(l->rep, t);
             task_free(t);
             t = NULL;
@@ -198,8 +198,8 @@ static void lister_pass_start(source_sink_t *k)
 static void lister_pass_done(source_sink_t *k, uint64_t folders)
 {
     lister_t *l = (lister_t *)k;
-    if (l->prune != NULL && l->prune_cfg != NULL && !done_fired(k->done))
-        prune_run(l->prune, l->store, l->opts, l->prune_cfg, l->rep);
+    if (l->prune != NULL && l->cfg->watch && !done_fired(k->done)) /* a watcher prunes each pass */
+        prune_run(l->prune, l->store, l->cfg, l->rep);
     reporter_watching(l->rep, folders);
 }
 
@@ -230,7 +230,7 @@ static void lister_gone(source_sink_t *k, const char *path, size_t rel_off)
 {
     lister_t *l = (lister_t *)k;
     order_gone_begin(l->order, path); /* results in flight for it are dropped, never left last */
-    bool ours = shard_takes(path + rel_off, l->shard_k, l->shard_n);
+    bool ours = shard_takes(path + rel_off, l->cfg->shard_k, l->cfg->shard_n);
     if (ours && l->passes && hashset_remove(&l->present, path + rel_off))
         reporter_present(l->rep, l->present.n);
     if (l->gallery != NULL && ours) { /* its failure leaves the pages, pruned or not */
@@ -273,7 +273,7 @@ void lister_run(void *ctx, stage_emitter_t *em)
 {
     lister_t *l = ctx;
     l->em = em;
-    l->sink = (source_sink_t){.opts = l->opts,
+    l->sink = (source_sink_t){.opts = &l->cfg->opts,
                               .done = stage_emitter_done(em),
                               .end = l->full,
                               .forgets = l->prune != NULL || l->gallery != NULL,

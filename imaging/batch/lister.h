@@ -27,10 +27,9 @@
 #define IMAGING_LISTER_H
 
 #include <stdbool.h>
-#include <stdint.h>
 
 #include "core/hashset.h"
-#include "core/options.h"
+#include "batch/batch.h"
 #include "pipeline/stage.h"
 #include "batch/order.h"
 #include "batch/prune.h"
@@ -43,13 +42,11 @@ typedef struct lister {
     source_sink_t sink; /* first: what the source's list is handed (filled by lister_run) */
     source_t *source;
     store_t *store; /* names the outputs and says which are up to date */
-    const thumb_opts_t *opts;
-    bool force;
-    uint32_t shard_k, shard_n; /* n 0 or 1: no sharding */
+    /* The run's: the options, --force, --shard, --dry-run (what would be made is reported, never
+     * emitted), --watch (a pass is pruned once listed). */
+    const batch_cfg_t *cfg;
     reporter_t *rep;
     pruner_t *prune; /* --prune: told every listed source's addresses, and listing failures */
-    const prune_cfg_t *prune_cfg; /* for a source that prunes after each pass (--watch) */
-    bool dry_run;                 /* --dry-run: what would be made is reported, never emitted */
     /* A source that lists SRC in passes (--watch): the files (this shard's) SRC holds now, by
      * path relative to SRC, found less gone, for the status line's count. */
     bool passes;

@@ -121,35 +121,35 @@ static bool on_entry(void *ctx, const store_entry_t *e)
 static void *scan_body(void *arg)
 {
     prune_scan_t *s = arg;
-    s->rc = s->store->ops->scan(s->store, s->o, s->cfg->src, on_entry, s, s->err, sizeof s->err);
+    s->rc = s->store->ops->scan(s->store, &s->cfg->opts, s->cfg->src, on_entry, s, s->err,
+                                sizeof s->err);
     return NULL;
 }
 
 /* A scan of store, not begun. */
-static void scan_init(prune_scan_t *s, store_t *store, const thumb_opts_t *o,
-                      const prune_cfg_t *cfg)
+static void scan_init(prune_scan_t *s, store_t *store, const batch_cfg_t *cfg)
 {
-    *s = (prune_scan_t){.store = store, .o = o, .cfg = cfg};
+    *s = (prune_scan_t){.store = store, .cfg = cfg};
     atomic_init(&s->stop, false);
 }
 
-void prune_scan_start(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_cfg_t *cfg)
+void prune_scan_start(pruner_t *p, store_t *store, const batch_cfg_t *cfg)
 {
     prune_scan_t *s = &p->scan;
-    scan_init(s, store, o, cfg);
+    scan_init(s, store, cfg);
     if (store->ops->scan != NULL)
         s->started = threads_start(&s->thread, scan_body, s) == 0; /* else: in prune_run */
 }
 
 /* Waits for the scan (or makes it, if it was not started): 0 once it holds the whole store. */
-static int scan_finish(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_cfg_t *cfg)
+static int scan_finish(pruner_t *p, store_t *store, const batch_cfg_t *cfg)
 {
     prune_scan_t *s = &p->scan;
     if (s->started) {
         threads_join(s->thread);
         s->started = false;
     } else {
-        scan_init(s, store, o, cfg);
+        scan_init(s, store, cfg);
         scan_body(s);
     }
     return s->rc == 0 && !s->oom ? 0 : -1;
@@ -169,13 +169,13 @@ void prune_remove(store_t *store, char *const *addrs, size_t n, reporter_t *rep)
 }
 
 /* True when removing n of present passes the --prune-max guard. */
-static bool within_guard(const prune_cfg_t *cfg, uint64_t n, uint64_t present)
+static bool within_guard(const batch_cfg_t *cfg, uint64_t n, uint64_t present)
 {
-    return cfg->force || (cfg->max_percent ? n * 100 <= cfg->max * present : n <= cfg->max);
+    uint64_t max = cfg->prune_max;
+    return cfg->force || (cfg->prune_max_percent ? n * 100 <= max * present : n <= max);
 }
 
-void prune_run(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_cfg_t *cfg,
-               reporter_t *rep)
+void prune_run(pruner_t *p, store_t *store, const batch_cfg_t *cfg, reporter_t *rep)
 {
     const char *where = cfg->dst;
     if (p->failed) {
@@ -188,7 +188,7 @@ void prune_run(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_c
         return;
     }
     char **orphans = NULL; /* the scan's error, else out of memory (scanning or here) */
-    if (scan_finish(p, store, o, cfg) != 0 ||
+    if (scan_finish(p, store, cfg) != 0 ||
         (orphans = malloc((p->scan.n ? p->scan.n : 1) * sizeof *orphans)) == NULL) {
         char why[800];
         snprintf(why, sizeof why, "cannot prune: %s; nothing removed",
@@ -235,7 +235,7 @@ void prune_run(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_c
                  "them anyway)",
                  (unsigned long long)thumbs, (unsigned long long)present,
                  (unsigned long long)(present ? thumbs * 100 / present : 0),
-                 (unsigned long long)cfg->max, cfg->max_percent ? "%" : "");
+                 (unsigned long long)cfg->prune_max, cfg->prune_max_percent ? "%" : "");
         reporter_failure(rep, NULL, where, why);
     } else if (cfg->dry_run) {
         for (size_t i = 0; i < n; i++)

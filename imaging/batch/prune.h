@@ -22,15 +22,13 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
-#include <stdint.h>
 
+#include "batch/batch.h"
 #include "core/arena.h"
 #include "core/hashset.h"
 #include "core/task.h"
 #include "batch/report.h"
 #include "store/store.h"
-
-typedef struct prune_cfg prune_cfg_t;
 
 /* One entry a store scan found (this shard's), copied. */
 typedef struct prune_entry {
@@ -44,8 +42,7 @@ typedef struct prune_entry {
 /* A store scan, run in a thread of its own beside the pipeline (prune_scan_start) or at the end. */
 typedef struct prune_scan {
     store_t *store;
-    const thumb_opts_t *o;
-    const prune_cfg_t *cfg;
+    const batch_cfg_t *cfg;
     prune_entry_t *v;
     size_t n, cap;
     arena_t names; /* the entries' strings */
@@ -66,14 +63,6 @@ typedef struct pruner {
     prune_scan_t scan;
 } pruner_t;
 
-struct prune_cfg {
-    const char *src, *dst;     /* as the user gave them, for messages and the cache's scope */
-    uint64_t max;              /* --prune-max: a count, or a percentage when max_percent */
-    bool max_percent, force;   /* force: past the guard */
-    bool dry_run;              /* list what would go, remove nothing */
-    uint32_t shard_k, shard_n; /* n 0 or 1: no sharding */
-};
-
 void pruner_init(pruner_t *p);
 
 /* Frees what the pruner holds, stopping and joining its scan if one runs; p is then as
@@ -82,8 +71,8 @@ void pruner_free(pruner_t *p);
 
 /* Starts scanning the store in a thread of its own while the pipeline runs (it only reads: what
  * the run writes meanwhile is expected anyway), so that prune_run need not wait for a scan after
- * the listing; cfg and o must outlive it. Without a thread, prune_run scans. */
-void prune_scan_start(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_cfg_t *cfg);
+ * the listing; cfg must outlive it. Without a thread, prune_run scans. */
+void prune_scan_start(pruner_t *p, store_t *store, const batch_cfg_t *cfg);
 
 /* Records t's addresses (named by the store) as a listed source's. */
 void pruner_expect(pruner_t *p, const task_t *t);
@@ -101,7 +90,6 @@ void prune_remove(store_t *store, char *const *addrs, size_t n, reporter_t *rep)
 
 /* Scans the store and removes the orphans (see above); reports each removal, or why nothing was
  * removed. */
-void prune_run(pruner_t *p, store_t *store, const thumb_opts_t *o, const prune_cfg_t *cfg,
-               reporter_t *rep);
+void prune_run(pruner_t *p, store_t *store, const batch_cfg_t *cfg, reporter_t *rep);
 
 #endif
