@@ -24,9 +24,7 @@ _Static_assert(BATCH_MIN_MAX_MEMORY == DEC_MIN_MAX_MEMORY, "one least memory lim
 
 /* What every stage thread of a run shares. */
 typedef struct {
-    source_t *source;
-    store_t *store;
-    reporter_t *rep;
+    batch_t *b; /* its source, store and reporter */
     lister_t *lister;
     order_t *order; /* results ordered per source (order.h): the lister numbers, writers claim */
     decoder_cfg_t dcfg;
@@ -65,13 +63,13 @@ static local_t *local_new(run_t *run, const char *stage, bool opens, bool writes
     if (ok) {
         l->run = run;
         decoder_init(&l->dec, &run->dcfg);
-        const source_ops_t *so = run->source->ops;
-        const store_ops_t *wo = run->store->ops;
+        const source_ops_t *so = run->b->source->ops;
+        const store_ops_t *wo = run->b->store->ops;
         l->opens = opens && so->thread_init != NULL;
         l->writes = writes && wo->thread_init != NULL;
-        if (l->opens && (l->src_local = so->thread_init(run->source)) == NULL)
+        if (l->opens && (l->src_local = so->thread_init(run->b->source)) == NULL)
             ok = l->opens = false;
-        if (ok && l->writes && (l->store_local = wo->thread_init(run->store)) == NULL)
+        if (ok && l->writes && (l->store_local = wo->thread_init(run->b->store)) == NULL)
             ok = l->writes = false;
     }
     pthread_mutex_lock(&run->mu);
@@ -91,11 +89,12 @@ static local_t *local_new(run_t *run, const char *stage, bool opens, bool writes
 static void local_exit(void *ctx)
 {
     local_t *l = ctx;
+    batch_t *b = l->run->b;
     decoder_destroy(&l->dec);
-    if (l->opens && l->run->source->ops->thread_exit != NULL)
-        l->run->source->ops->thread_exit(l->run->source, l->src_local);
-    if (l->writes && l->run->store->ops->thread_exit != NULL)
-        l->run->store->ops->thread_exit(l->run->store, l->store_local);
+    if (l->opens && b->source->ops->thread_exit != NULL)
+        b->source->ops->thread_exit(b->source, l->src_local);
+    if (l->writes && b->store->ops->thread_exit != NULL)
+        b->store->ops->thread_exit(b->store, l->store_local);
     free(l);
 }
 
@@ -107,7 +106,7 @@ static void *opener_init(void *ctx)
 static void *worker_init(void *ctx)
 {
     run_t *run = ctx; /* without openers, the workers open the sources themselves */
-    return local_new(run, "worker", run->source->openers == 0, false);
+    return local_new(run, "worker", run->b->source->openers == 0, false);
 }
 
 static void *writer_init(void *ctx)
@@ -119,7 +118,7 @@ static void *writer_init(void *ctx)
 static bool open_source(local_t *l, task_t *t)
 {
     char err[400];
-    source_t *src = l->run->source;
+    source_t *src = l->run->b->source;
     t->fd = src->ops->open(src, l->src_local, t, err, sizeof err);
     if (t->fd < 0) /* gone before its turn: the removal settles its name; no exit status */
         task_fail(t, t->reason ? TASK_SKIPPED : TASK_FAILED, "%s", err);
@@ -186,7 +185,7 @@ static map_result_t write_out(void *ctx, void *in, void *out, done_t *done)
 {
     (void)out;
     local_t *l = ctx;
-    store_t *store = l->run->store;
+    store_t *store = l->run->b->store;
     order_t *order = l->run->order;
     task_t *t = *(task_t **)in;
     char err[300];
@@ -207,7 +206,7 @@ static map_result_t write_out(void *ctx, void *in, void *out, done_t *done)
         task_fail(t, TASK_FAILED, "cannot write %s: %s", t->outs[i].dst, err);
         if (full) { /* the run stops here; none of this source's outputs is left behind (one that
                      * cannot be removed is whole, only not all there) */
-            reporter_full(l->run->rep, err);
+            reporter_full(&l->run->b->rep, err);
             done_fire(l->run->full);
             char *written[THUMB_MAX_SIZES];
             for (int k = 0; k < i; k++)
@@ -227,7 +226,7 @@ static map_result_t write_out(void *ctx, void *in, void *out, done_t *done)
                   err);
     order_done(order, t);
     task_release_buffers(t);
-    reporter_task(l->run->rep, t);
+    reporter_task(&l->run->b->rep, t);
     task_free(t);
     return MAP_SKIP;
 }
@@ -322,9 +321,7 @@ int batch_run(batch_t *b, char *err, size_t errsz)
                        .rep = &b->rep,
                        .order = order,
                        .gallery = b->gallery};
-    run_t run = {.source = b->source,
-                 .store = b->store,
-                 .rep = &b->rep,
+    run_t run = {.b = b,
                  .lister = &lister,
                  .order = order,
                  .unready = b->source->openers + jobs + b->store->writers,
