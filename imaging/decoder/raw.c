@@ -44,19 +44,6 @@ static int orientation_of(int flip)
     return flip == 3 ? 3 : flip == 5 ? 8 : flip == 6 ? 6 : 1;
 }
 
-/* Sets the orientation on a copy of img and turns it upright. */
-static VipsImage *upright(VipsImage *img, int orientation)
-{
-    VipsImage *tagged, *out = NULL;
-    if (vips_copy(img, &tagged, NULL))
-        return NULL;
-    vips_image_set_int(tagged, VIPS_META_ORIENTATION, orientation);
-    if (vips_autorot(tagged, &out, NULL))
-        out = NULL;
-    g_object_unref(tagged);
-    return out;
-}
-
 /* The box of size s as the stored (not yet turned) picture needs it. */
 static thumb_size_t stored_box(const thumb_size_t *s, int orientation)
 {
@@ -109,7 +96,7 @@ static void from_preview(const thumb_opts_t *o, task_t *t, libraw_data_t *lr, in
                               "crop", fill ? VIPS_INTERESTING_NONE : thumb_interesting(o->crop),
                               "no_rotate", TRUE, "fail_on", VIPS_FAIL_ON_TRUNCATED,
                               "export_profile", eprofile, NULL) == 0)
-        up = o->no_rotate ? (g_object_ref(img), img) : upright(img, orientation);
+        up = o->no_rotate ? (g_object_ref(img), img) : thumb_upright(img, orientation);
     if (up == NULL)
         thumb_fail_vips(t, "cannot read the RAW file's preview");
     else

@@ -117,6 +117,18 @@ VipsInteresting thumb_interesting(crop_t c)
     }
 }
 
+VipsImage *thumb_upright(VipsImage *img, int orientation)
+{
+    VipsImage *tagged, *out = NULL;
+    if (vips_copy(img, &tagged, NULL))
+        return NULL;
+    vips_image_set_int(tagged, VIPS_META_ORIENTATION, orientation);
+    if (vips_autorot(tagged, &out, NULL))
+        out = NULL;
+    g_object_unref(tagged);
+    return out;
+}
+
 /* The scale a size box implies for a w x h image (after orientation). */
 double thumb_scale_for(const thumb_opts_t *o, const thumb_size_t *s, int w, int h)
 {

@@ -38,6 +38,10 @@ thumb_size_t thumb_fill_box(const thumb_size_t *s, int w, int h);
 /* libvips' crop mode for o->crop. */
 VipsInteresting thumb_interesting(crop_t c);
 
+/* A new image of img turned upright by EXIF orientation (2-8), as vips_autorot turns one that
+ * carries it (the result carries none); img stays the caller's. NULL with libvips' error set. */
+VipsImage *thumb_upright(VipsImage *img, int orientation);
+
 /* Thumbnails an image already in memory (a developed RAW, a video frame) to box s: a box filter
  * first, by a whole factor that leaves at least twice the size asked for, as shrink-on-load does
  * for files (libvips 8.14's vips_thumbnail_image would run its Lanczos kernel over every pixel),

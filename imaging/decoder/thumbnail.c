@@ -219,23 +219,6 @@ static const char *open_input(task_t *t, input_t *in)
     return loader;
 }
 
-/* Turns im upright by EXIF orientation (2-8), as vips_autorot does for an image that carries it
- * (the result carries none, so a kept EXIF block says 1). 0, or -1 with libvips' error set. */
-static int turn(VipsImage **im, int orientation)
-{
-    VipsImage *copy, *out;
-    if (vips_copy(*im, &copy, NULL) != 0)
-        return -1;
-    vips_image_set_int(copy, VIPS_META_ORIENTATION, orientation);
-    int r = vips_autorot(copy, &out, NULL);
-    g_object_unref(copy);
-    if (r != 0)
-        return -1;
-    g_object_unref(*im);
-    *im = out;
-    return 0;
-}
-
 /* Records the source as shown: w x h, turned upright when turned, and its MIME type if wanted. */
 static void shown(const thumb_opts_t *o, task_t *t, const char *loader, int w, int h, bool turned)
 {
@@ -336,8 +319,11 @@ static void make_from(const thumb_opts_t *o, task_t *t, input_t *in, const char 
     VipsImage *base =
         thumb_one(o, &box, in, o->nsizes > 1 ? VIPS_INTERESTING_NONE : thumb_interesting(o->crop),
                   heif_turn > 1 ? TRUE : (gboolean)o->no_rotate);
-    if (base != NULL && heif_turn > 1 && turn(&base, heif_turn) != 0)
-        VIPS_UNREF(base);
+    if (base != NULL && heif_turn > 1) {
+        VipsImage *up = thumb_upright(base, heif_turn);
+        g_object_unref(base);
+        base = up;
+    }
     if (base == NULL) {
         thumb_fail_vips(t, "cannot read image");
         return;
