@@ -320,11 +320,8 @@ static VipsImage *poster(const thumb_opts_t *o, clip_t *c, task_t *t, double dur
         first = duration * 0.1;
     VipsImage *best = NULL;
     double best_busy = -1;
-    for (int k = 0; k < 4; k++) {
-        double at = k == 0 ? first : first + (duration - first) * k / 4;
-        if (k > 0 && duration <= 0)
-            break;
-        int rc = frame_at(c, at);
+    for (int k = 0; k < (duration > 0 ? 4 : 1); k++) {
+        int rc = frame_at(c, first + (duration - first) * k / 4);
         if (rc < 0) { /* a later point that fails leaves the frame found before */
             if (best == NULL)
                 fail_av(t, "cannot decode a frame", rc);
