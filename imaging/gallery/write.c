@@ -223,10 +223,6 @@ int gallery_write(gallery_t *g, unsigned complete, gallery_result_t *res, char *
             if (g->list[i]->depth == d && g->list[i]->dirty)
                 tell_parent(g, g->list[i]);
     int rc = 0;
-    if (g->failed) {
-        snprintf(err, errsz, "%s: no page written: out of memory", g->cfg.dst);
-        rc = -1;
-    }
     /* What is written now is what its parents were told of above: the folders dirty now. Each is
      * rendered here and written with the mutex let go, so that events (and the writers settling
      * them) never wait for the store; one that changes meanwhile is dirty again, for the next
@@ -238,7 +234,7 @@ int gallery_write(gallery_t *g, unsigned complete, gallery_result_t *res, char *
         g->list[i]->dirty = false;
     }
     job_t *jobs = g->failed ? NULL : malloc(JOBS_MAX * sizeof *jobs);
-    if (jobs == NULL && !g->failed) {
+    if (jobs == NULL) { /* out of memory, before or just now */
         snprintf(err, errsz, "%s: no page written: out of memory", g->cfg.dst);
         rc = -1;
         for (size_t i = 0; i < due; i++)
