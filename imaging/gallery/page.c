@@ -62,23 +62,15 @@ static void text(FILE *o, const char *s)
     }
 }
 
-/* Writes the n bytes of path percent-encoded (its slashes kept). */
-static void url_n(FILE *o, const char *path, size_t n)
-{
-    static const char keep[] = "-._~/";
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)path[i];
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            (c != 0 && strchr(keep, c)))
-            fputc(c, o);
-        else
-            fprintf(o, "%%%02X", c);
-    }
-}
-
+/* Writes path percent-encoded (its slashes kept). */
 static void url(FILE *o, const char *path)
 {
-    url_n(o, path, strlen(path));
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~/", *p))
+            fputc(*p, o);
+        else
+            fprintf(o, "%%%02X", *p);
 }
 
 static void ups(FILE *o, int n)
