@@ -63,11 +63,10 @@ static int split(char *line, char **v)
         char *tab = strchr(p, '\t');
         if (tab != NULL)
             *tab = '\0';
+        unescape(p);
         v[n++] = p;
         p = tab ? tab + 1 : NULL;
     }
-    for (int i = 0; i < n; i++)
-        unescape(v[i]);
     return n;
 }
 
@@ -272,12 +271,9 @@ static bool keep_line(g_folder_t *f, char *line, bool plain, size_t *cap, char *
         if (*p != '\t')
             break;
     }
-    *end = p;
-    if (*p != '\n' && *p != '\0') /* a byte that should have been escaped */
-        return false;
-    if (n < KEY_FIELD + 1)
-        return false;
-    if (!grow(&f->lines, f->nlines, cap, sizeof *f->lines))
+    *end = p; /* at another byte: one that should have been escaped */
+    if ((*p != '\n' && *p != '\0') || n < KEY_FIELD + 1 ||
+        !grow(&f->lines, f->nlines, cap, sizeof *f->lines))
         return false;
     size_t keylen =
         n > KEY_FIELD + 1 ? (size_t)(v[KEY_FIELD + 1] - 1 - v[KEY_FIELD]) : strlen(v[KEY_FIELD]);
