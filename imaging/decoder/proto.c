@@ -1,13 +1,8 @@
 #include "decoder/proto.h"
 
-#include <math.h>
-#include <string.h>
-
 bool dec_reply_valid(const dec_reply_t *r, int nouts)
 {
-    if (!meta_valid(&r->meta))
-        return false;
-    if (r->magic != DEC_MAGIC || r->errlen > DEC_MAX_ERR || r->nouts < 0 ||
+    if (!meta_valid(&r->meta) || r->magic != DEC_MAGIC || r->errlen > DEC_MAX_ERR || r->nouts < 0 ||
         r->nouts > THUMB_MAX_SIZES || (r->status == TASK_MADE && r->nouts != nouts) ||
         (r->status != TASK_MADE && r->nouts != 0))
         return false;
