@@ -13,7 +13,6 @@
 #include <ctype.h>
 #include <libraw.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <vips/vips.h>

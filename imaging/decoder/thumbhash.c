@@ -5,7 +5,6 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include <string.h>
 
 /* JavaScript's Math.round: the nearest integer, halves up (-2.5 -> -2). */
 static double js_round(double x)

@@ -19,7 +19,6 @@
 #include <libswscale/swscale.h>
 #include <math.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vips/vips.h>
