@@ -179,23 +179,16 @@ int nclx_convert(VipsImage *in, const nclx_t *n, bool keep_gamut, VipsImage **ou
     /* With the gamut kept, the output profile is the file's own primaries with sRGB's curve;
      * libvips reads a profile by name, so it is handed over as a memory file. */
     void *out_icc = keep_gamut ? make_profile(n, 13, &out_len) : NULL;
-    if (icc == NULL || (keep_gamut && out_icc == NULL)) {
-        g_free(icc);
-        g_free(out_icc);
-        vips_error("nclx", "cannot build a profile for the file's nclx colour");
-        return -1;
-    }
-    VipsImage *tagged;
-    if (vips_copy(in, &tagged, NULL)) {
-        g_free(icc);
-        g_free(out_icc);
-        return -1;
-    }
-    vips_image_set_blob_copy(tagged, VIPS_META_ICC_NAME, icc, len);
-    g_free(icc);
-    int rc = -1;
+    VipsImage *tagged = NULL;
+    int rc = -1, fd = -1;
     char name[40] = "srgb";
-    int fd = -1;
+    if (icc == NULL || (keep_gamut && out_icc == NULL)) {
+        vips_error("nclx", "cannot build a profile for the file's nclx colour");
+        goto done;
+    }
+    if (vips_copy(in, &tagged, NULL))
+        goto done;
+    vips_image_set_blob_copy(tagged, VIPS_META_ICC_NAME, icc, len);
     if (keep_gamut) {
         fd = memfd_create("thumbgen-profile", MFD_CLOEXEC);
         if (fd < 0 || write(fd, out_icc, out_len) != (ssize_t)out_len) {
@@ -211,7 +204,8 @@ int nclx_convert(VipsImage *in, const nclx_t *n, bool keep_gamut, VipsImage **ou
 done:
     if (fd >= 0)
         close(fd);
+    g_free(icc);
     g_free(out_icc);
-    g_object_unref(tagged);
+    VIPS_UNREF(tagged);
     return rc;
 }
