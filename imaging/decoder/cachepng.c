@@ -77,12 +77,10 @@ static int add_keys(const void *png, size_t len, const char *const (*kv)[2], siz
 int cachepng_encode(VipsImage *in, const task_t *t, void **buf, size_t *len)
 {
     VipsImage *rgba = NULL;
-    if (vips_image_hasalpha(in)) {
-        rgba = in;
-        g_object_ref(rgba);
-    } else if (vips_bandjoin_const1(in, &rgba, 255.0, NULL)) {
+    if (vips_image_hasalpha(in))
+        rgba = g_object_ref(in);
+    else if (vips_bandjoin_const1(in, &rgba, 255.0, NULL))
         return -1;
-    }
     VipsImage *plain = bare(rgba);
     g_object_unref(rgba);
     if (plain == NULL)
