@@ -1,6 +1,5 @@
 /* libFuzzer target: the command-line parsers of imaging/ (sizes, flavours, crop, format, colour)
- * and output
- * naming, on arbitrary text. Any crash, leak or sanitizer report is a bug. */
+ * and output naming, on arbitrary text. Any crash, leak or sanitizer report is a bug. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
