@@ -182,25 +182,16 @@ static const char *open_input(task_t *t, input_t *in)
     in->path = t->src;
     in->source = vips_source_new_from_descriptor(fd); /* dups fd */
     const char *loader = in->source ? vips_foreign_find_load_source(in->source) : NULL;
-    bool empty = false;
+    bool empty = false, analyze = false;
     if (loader == NULL) { /* empty, not an image, or a format libvips reads only by name */
         VIPS_UNREF(in->source);
         vips_error_clear();
         struct stat st;
         empty = fstat(fd, &st) == 0 && st.st_size == 0;
         const char *dot = strrchr(t->rel, '.');
-        if (!empty && dot != NULL && g_ascii_strcasecmp(dot, ".hdr") == 0 && analyze_header(fd)) {
-            task_fail(t, TASK_FAILED,
-                      "an Analyze image: its pixels are in the .img file beside it, which a "
-                      "sandboxed decoder is not given (convert it first, e.g. vips copy x.hdr "
-                      "x.v)");
-            if (fd != t->fd)
-                close(fd);
-            return NULL;
-        }
-        if (!empty)
-            loader = find_load_mapped(fd, (size_t)st.st_size, in);
-        if (!empty && loader == NULL)
+        analyze =
+            !empty && dot != NULL && g_ascii_strcasecmp(dot, ".hdr") == 0 && analyze_header(fd);
+        if (!empty && !analyze && (loader = find_load_mapped(fd, (size_t)st.st_size, in)) == NULL)
             loader = vips_foreign_find_load(t->src);
     }
     if (fd != t->fd)
@@ -208,7 +199,12 @@ static const char *open_input(task_t *t, input_t *in)
     if (loader == NULL || data_loader(loader)) {
         VIPS_UNREF(in->source);
         vips_error_clear();
-        if (empty && has_image_extension(t->rel))
+        if (analyze)
+            task_fail(t, TASK_FAILED,
+                      "an Analyze image: its pixels are in the .img file beside it, which a "
+                      "sandboxed decoder is not given (convert it first, e.g. vips copy x.hdr "
+                      "x.v)");
+        else if (empty && has_image_extension(t->rel))
             task_fail(t, TASK_FAILED, "empty file");
         else if (has_image_extension(t->rel))
             task_fail(t, TASK_FAILED, "not a recognised image format");
@@ -258,6 +254,7 @@ static void make_from(const thumb_opts_t *o, task_t *t, input_t *in, const char 
     in->jpeg = g_str_has_prefix(loader, "VipsForeignLoadJpeg");
     /* The common JPEG takes the fast path (decoder/jpegfast.h), which declines what it does not
      * take before making anything. */
+    bool done = false;
     if (o->resize_path == RESIZE_AUTO && in->jpeg && frames == 1 &&
         (uint64_t)w * (uint64_t)h <= o->max_pixels) {
         jpegfast_src_t js = {.fd = t->fd,
@@ -268,13 +265,11 @@ static void make_from(const thumb_opts_t *o, task_t *t, input_t *in, const char 
         if (icc)
             vips_image_get_blob(hdr, VIPS_META_ICC_NAME, &js.icc, &js.icc_len);
         shown(o, t, loader, w, h, !o->no_rotate && orientation >= 5);
-        bool done = jpegfast_make(o, t, &js);
-        g_object_unref(hdr);
-        if (done)
-            return;
-    } else {
-        g_object_unref(hdr);
+        done = jpegfast_make(o, t, &js);
     }
+    g_object_unref(hdr); /* (after jpegfast_make: js.icc is its blob) */
+    if (done)
+        return;
     /* --animated: every frame of an animated source, thumbnailed from one decode, when the
      * output can animate (WebP, GIF); JPEG, PNG, AVIF and the cache take the first frame. */
     in->animated = o->animated && frames > 1 && in->source != NULL &&
