@@ -8,8 +8,6 @@
 #ifndef IMAGING_THUMBNAIL_H
 #define IMAGING_THUMBNAIL_H
 
-#include "core/options.h"
-#include "core/task.h"
 #include "decoder/codec.h"
 #include "decoder/sizes.h"
 
