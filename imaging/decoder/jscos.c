@@ -72,29 +72,18 @@ static int rem_pio2(double x, double y[2])
         return 0;
     }
     if (ix < 0x4002d97c) { /* |x| < 3pi/4: n = +-1 */
-        double z;
-        if (!negative) {
-            z = x - pio2_1;
-            if (ix != 0x3ff921fb) {
-                y[0] = z - pio2_1t;
-                y[1] = (z - y[0]) - pio2_1t;
-            } else {
-                z -= pio2_2;
-                y[0] = z - pio2_2t;
-                y[1] = (z - y[0]) - pio2_2t;
-            }
-            return 1;
-        }
-        z = x + pio2_1;
+        /* fdlibm's two mirrored branches as one: subtracting s * c is adding c when s is -1,
+         * bit for bit (multiplying by +-1 and negating are exact). */
+        double s = negative ? -1 : 1, z = x - s * pio2_1;
         if (ix != 0x3ff921fb) {
-            y[0] = z + pio2_1t;
-            y[1] = (z - y[0]) + pio2_1t;
+            y[0] = z - s * pio2_1t;
+            y[1] = (z - y[0]) - s * pio2_1t;
         } else {
-            z += pio2_2;
-            y[0] = z + pio2_2t;
-            y[1] = (z - y[0]) + pio2_2t;
+            z -= s * pio2_2;
+            y[0] = z - s * pio2_2t;
+            y[1] = (z - y[0]) - s * pio2_2t;
         }
-        return -1;
+        return negative ? -1 : 1;
     }
     double t = fabs(x);
     int n = (int)(t * invpio2 + 0.5);
