@@ -62,18 +62,16 @@ size_t blurhash_encode(int w, int h, int bands, const uint8_t *px, int nx, int n
         }
     int n = nx * ny;
     char *o = base83(out, (nx - 1) + (ny - 1) * 9, 1);
-    double maximum = 1;
+    double maximum = 1, quantised = 0;
     if (n > 1) {
         double actual = -INFINITY; /* the largest value, not magnitude, as the reference has it */
         for (int i = 1; i < n; i++)
             for (int c = 0; c < 3; c++)
                 actual = fmax(actual, factors[i][c]);
-        double q = floor(fmax(0, fmin(82, floor(actual * 166 - 0.5))));
-        maximum = (q + 1) / 166;
-        o = base83(o, q, 1);
-    } else {
-        o = base83(o, 0, 1);
+        quantised = floor(fmax(0, fmin(82, floor(actual * 166 - 0.5))));
+        maximum = (quantised + 1) / 166;
     }
+    o = base83(o, quantised, 1);
     int dc = (linear_to_srgb(factors[0][0]) << 16) + (linear_to_srgb(factors[0][1]) << 8) +
              linear_to_srgb(factors[0][2]);
     o = base83(o, dc, 4);
