@@ -171,11 +171,10 @@ static void raw_make(const thumb_opts_t *o, task_t *t)
         task_fail(t, TASK_FAILED, "image too large: %dx%d pixels, limit %llu (see --max-pixels)", w,
                   h, (unsigned long long)o->max_pixels);
     } else {
-        int sw = orientation >= 5 && !o->no_rotate ? h : w; /* as shown */
-        int sh = orientation >= 5 && !o->no_rotate ? w : h;
-        t->meta.width = sw;
-        t->meta.height = sh;
-        int big = thumb_largest(o, sw, sh);
+        bool side = orientation >= 5 && !o->no_rotate;
+        t->meta.width = side ? h : w; /* as shown */
+        t->meta.height = side ? w : h;
+        int big = thumb_largest(o, t->meta.width, t->meta.height);
         bool preview =
             o->raw != RAW_DEVELOP && libraw_unpack_thumb(lr) == LIBRAW_SUCCESS &&
             lr->thumbnail.tformat == LIBRAW_THUMBNAIL_JPEG &&
