@@ -85,14 +85,12 @@ static int handle(const dec_config_t *cfg, const dec_request_t *rq, char *uri, i
 {
     char path[40];
     snprintf(path, sizeof path, "/proc/self/fd/%d", src);
-    task_t t;
-    memset(&t, 0, sizeof t);
-    t.src = path;
-    t.fd = src; /* still ours: the request loop closes it */
-    t.rel = rq->name;
-    t.uri = uri;
-    t.mtime = (struct timespec){.tv_sec = rq->mtime_s, .tv_nsec = rq->mtime_ns};
-    t.size = rq->size;
+    task_t t = {.src = path,
+                .fd = src, /* still ours: the request loop closes it */
+                .rel = rq->name,
+                .uri = uri,
+                .mtime = {.tv_sec = rq->mtime_s, .tv_nsec = rq->mtime_ns},
+                .size = rq->size};
     if (rq->kind == DEC_REQ_FAIL_ENTRY) {
         t.nouts = 1;
         cachepng_fail_entry(&t);
