@@ -99,7 +99,7 @@ static void from_preview(const thumb_opts_t *o, task_t *t, libraw_data_t *lr, in
     if (up == NULL)
         thumb_fail_vips(t, "cannot read the RAW file's preview");
     else
-        thumb_sizes(o, t, up, big);
+        thumb_sizes(o, t, up, big, NULL);
     VIPS_UNREF(up);
     VIPS_UNREF(img);
     VIPS_UNREF(src);
@@ -137,7 +137,7 @@ static void develop(const thumb_opts_t *o, task_t *t, libraw_data_t *lr, int big
                thumb_resize(o, srgb, s, &small)) {
         thumb_fail_vips(t, "cannot resize the developed RAW image");
     } else {
-        thumb_sizes(o, t, small, big);
+        thumb_sizes(o, t, small, big, NULL);
     }
     VIPS_UNREF(small);
     VIPS_UNREF(srgb);

@@ -326,13 +326,8 @@ static VipsImage *derive(const thumb_opts_t *o, VipsImage *mem, int i, int big, 
     return r ? NULL : img;
 }
 
-void thumb_sizes(const thumb_opts_t *o, task_t *t, VipsImage *base, int big)
-{
-    thumb_sizes_to(o, t, base, big, NULL);
-}
-
-void thumb_sizes_to(const thumb_opts_t *o, task_t *t, VipsImage *base, int big,
-                    const thumb_dims_t *dims)
+void thumb_sizes(const thumb_opts_t *o, task_t *t, VipsImage *base, int big,
+                 const thumb_dims_t *dims)
 {
     /* Decode now, into memory (a thumbnail's worth), rather than lazily inside the encoder: a
      * loader's failure is then reported as reading, not encoding, and the other sizes come from

@@ -52,16 +52,13 @@ int thumb_resize(const thumb_opts_t *o, VipsImage *in, const thumb_size_t *s, Vi
 /* Makes every size of t from base, an upright image already at size `big` (lazy or not) — with
  * --crop, either cropped to it or at least as large as the box it fills (thumb_fill_box) —:
  * decodes it into memory, derives the other sizes from it and encodes each into t->outs (or fails
- * t, naming the stage). Each derived size is made to the size libvips gives the whole image
- * (thumb_dims_for, t->meta.width x height: the image as shown), or with --crop cropped to its box;
- * a cache's PNGs take their keys from t. base stays the caller's. */
-void thumb_sizes(const thumb_opts_t *o, task_t *t, VipsImage *base, int big);
-
-/* thumb_sizes, with the size of every derived size given (dims[i] for each i but big; {0, 0}:
- * thumb_dims_for's): libvips' loaders shrink on load, each rounding its own way, so the libvips
- * family asks its loader (thumbnail.c). */
-void thumb_sizes_to(const thumb_opts_t *o, task_t *t, VipsImage *base, int big,
-                    const thumb_dims_t *dims);
+ * t, naming the stage). Each derived size is made to dims[i] (NULL or {0, 0}: the size libvips
+ * gives the whole image, thumb_dims_for of t->meta.width x height, the image as shown; libvips'
+ * loaders shrink on load, each rounding its own way, so the libvips family asks its loader), or
+ * with --crop cropped to its box; a cache's PNGs take their keys from t. base stays the caller's.
+ */
+void thumb_sizes(const thumb_opts_t *o, task_t *t, VipsImage *base, int big,
+                 const thumb_dims_t *dims);
 
 /* Converts in to 8-bit sRGB (or 8-bit grey, except for the cache), flattens alpha for JPEG, and
  * encodes it into out (g_malloc'd bytes, its size); for a thumbnail cache as its PNG with t's

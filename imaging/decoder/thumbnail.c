@@ -336,7 +336,7 @@ static void make_from(const thumb_opts_t *o, task_t *t, input_t *in, const char 
         g_object_unref(base);
         base = srgb;
     }
-    thumb_sizes_to(o, t, base, big, dims);
+    thumb_sizes(o, t, base, big, dims);
     g_object_unref(base);
 }
 

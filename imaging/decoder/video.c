@@ -376,7 +376,7 @@ static void video_make(const thumb_opts_t *o, task_t *t)
     int big = thumb_largest(o, t->meta.width, t->meta.height);
     if ((small = poster(o, &c, t, duration, &o->sizes[big], turn)) == NULL)
         goto done;
-    thumb_sizes(o, t, small, big);
+    thumb_sizes(o, t, small, big, NULL);
 done:
     VIPS_UNREF(small);
     clip_close(&c);
