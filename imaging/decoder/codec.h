@@ -29,7 +29,6 @@
 #include "core/task.h"
 
 typedef struct codec {
-    const char *name;
     /* Takes the decoder's limits, once, before its first source (NULL: nothing to take). */
     void (*setup)(uint64_t max_memory_mib);
     /* Makes t's thumbnails from t->fd as o says, into t->outs (buffers g_malloc'd) and t->meta. */

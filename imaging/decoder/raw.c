@@ -189,4 +189,4 @@ static void raw_make(const thumb_opts_t *o, task_t *t)
     munmap(map, (size_t)st.st_size);
 }
 
-const codec_t tg_codec_raw = {.name = "LibRaw", .setup = raw_setup, .make = raw_make};
+const codec_t tg_codec_raw = {.setup = raw_setup, .make = raw_make};

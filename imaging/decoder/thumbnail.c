@@ -351,4 +351,4 @@ static void vips_make(const thumb_opts_t *o, task_t *t)
         munmap(in.map, in.len);
 }
 
-const codec_t codec_vips = {.name = "libvips", .make = vips_make};
+const codec_t codec_vips = {.make = vips_make};

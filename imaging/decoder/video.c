@@ -388,4 +388,4 @@ static void video_setup(uint64_t max_memory_mib)
     av_log_set_level(AV_LOG_QUIET); /* its reasons come back as error codes, put in words */
 }
 
-const codec_t tg_codec_video = {.name = "FFmpeg", .setup = video_setup, .make = video_make};
+const codec_t tg_codec_video = {.setup = video_setup, .make = video_make};
