@@ -61,11 +61,6 @@ static int landlock(void)
     return r == 0 ? (int)abi : 0;
 }
 
-static int deny(scmp_filter_ctx f, int err, int nr)
-{
-    return seccomp_rule_add(f, SCMP_ACT_ERRNO(err), nr, 0);
-}
-
 /* The seccomp filter: allow everything except what a decoder never needs. */
 static int seccomp_filter(void)
 {
@@ -148,12 +143,11 @@ static int seccomp_filter(void)
     };
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < sizeof denied / sizeof denied[0]; i++)
-        rc = deny(f, EPERM, denied[i]);
+        rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(EPERM), denied[i], 0);
     /* Calls whose flags live in memory seccomp cannot read: ENOSYS sends libc to the old call. */
-    if (rc == 0)
-        rc = deny(f, ENOSYS, SCMP_SYS(clone3));
-    if (rc == 0)
-        rc = deny(f, ENOSYS, SCMP_SYS(openat2));
+    static const int flags_in_memory[] = {SCMP_SYS(clone3), SCMP_SYS(openat2)};
+    for (size_t i = 0; rc == 0 && i < 2; i++)
+        rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), flags_in_memory[i], 0);
     /* clone: threads only. */
     if (rc == 0)
         rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
