@@ -169,10 +169,8 @@ int heif_exif_orientation(int fd)
                 orientation = exif_orientation(exif, len);
             free(exif);
         }
-        if (h != NULL)
-            heif_image_handle_release(h);
-        if (ctx != NULL)
-            heif_context_free(ctx);
+        heif_image_handle_release(h); /* (both take NULL: libheif deletes) */
+        heif_context_free(ctx);
     }
     munmap(map, (size_t)st.st_size);
     return orientation;

@@ -51,10 +51,8 @@ bool nclx_read(int fd, nclx_t *n)
         found = (!srgb_primaries || hdr) && n->xy[3][1] > 0;
     }
     heif_nclx_color_profile_free(p);
-    if (h != NULL)
-        heif_image_handle_release(h);
-    if (ctx != NULL)
-        heif_context_free(ctx);
+    heif_image_handle_release(h); /* (both take NULL: libheif deletes) */
+    heif_context_free(ctx);
     munmap(map, (size_t)st.st_size);
     return found;
 }
