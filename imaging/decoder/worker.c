@@ -14,8 +14,7 @@ extern char **environ;
 
 void decoder_init(decoder_t *d, const decoder_cfg_t *cfg)
 {
-    memset(d, 0, sizeof *d);
-    d->cfg = cfg;
+    *d = (decoder_t){.cfg = cfg};
     child_init(&d->child);
 }
 
