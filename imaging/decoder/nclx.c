@@ -69,12 +69,10 @@ bool nclx_from_codes(int primaries, int transfer, nclx_t *n)
         {12, {{0.680, 0.320}, {0.265, 0.690}, {0.150, 0.060}, {0.3127, 0.3290}}}, /* P3-D65 */
     };
     bool hdr = transfer == TC_PQ || transfer == TC_HLG || transfer == TC_LINEAR;
-    int use = -1;
+    int use = 0; /* unspecified, BT.601 and others near enough to sRGB: as BT.709 */
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (known[i].code == primaries)
             use = (int)i;
-    if (use < 0) /* unspecified, BT.601 and others near enough to sRGB: as BT.709 */
-        use = 0;
     n->primaries = known[use].code;
     n->transfer = transfer;
     memcpy(n->xy, known[use].xy, sizeof n->xy);
