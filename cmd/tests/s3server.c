@@ -76,6 +76,20 @@ int s3server_teardown(s3server_t *s)
     return system(cmd) == 0 ? 0 : -1;
 }
 
+s3server_t srv;
+
+int s3server_group_setup(void **state)
+{
+    *state = &srv;
+    return s3server_setup(&srv);
+}
+
+int s3server_group_teardown(void **state)
+{
+    (void)state;
+    return s3server_teardown(&srv);
+}
+
 int s3server_requests(const s3server_t *s, const char *prefix)
 {
     FILE *l = fopen(s->log, "r");

@@ -32,6 +32,12 @@ void s3server_stop(s3server_t *s, int sig);
 /* Stops the server if it runs and removes s->root. Returns 0 or -1. */
 int s3server_teardown(s3server_t *s);
 
+/* For a test file whose tests share one server: cmocka group set-up (s3server_setup of srv, *state
+ * = &srv) and tear-down (s3server_teardown). */
+extern s3server_t srv;
+int s3server_group_setup(void **state);
+int s3server_group_teardown(void **state);
+
 /* Requests the server has seen whose log line starts with prefix ("PUT ", "GET /photos/"). */
 int s3server_requests(const s3server_t *s, const char *prefix);
 

@@ -23,20 +23,6 @@
 
 #define BIN THUMBGEN_BIN
 
-static s3server_t srv;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    return s3server_setup(&srv);
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    return s3server_teardown(&srv);
-}
-
 /* The keys under s3://thumbs/PREFIX/ but identity records, tab-separated, in a static buffer
  * ("None": none). */
 static const char *keys_under(const char *prefix)
@@ -223,5 +209,5 @@ int main(void)
         cmocka_unit_test(s3_records),
         cmocka_unit_test(s3_skip_records),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, s3server_group_setup, s3server_group_teardown);
 }

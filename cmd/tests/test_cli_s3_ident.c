@@ -24,20 +24,6 @@
 
 #define BIN THUMBGEN_BIN
 
-static s3server_t srv;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    return s3server_setup(&srv);
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    return s3server_teardown(&srv);
-}
-
 /* A black w x h image at path, in the format its extension names, dated secs (0: now). */
 static void save(const char *path, int w, int h, time_t secs)
 {
@@ -306,5 +292,5 @@ int main(void)
         cmocka_unit_test(made_then_broken),   cmocka_unit_test(watched_saves),
         cmocka_unit_test(stray_record_goes),  cmocka_unit_test(sizes_reordered),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, s3server_group_setup, s3server_group_teardown);
 }

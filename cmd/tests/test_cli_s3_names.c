@@ -21,20 +21,6 @@
 #define HOOKS THUMBGEN_HOOKS_BIN
 #define PICTURE TESTDATA "/photos/orientation/Landscape_1.jpg"
 
-static s3server_t srv;
-
-static int group_setup(void **state)
-{
-    *state = &srv;
-    return s3server_setup(&srv);
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    return s3server_teardown(&srv);
-}
-
 /* Makes root/name holding one of every family a run thumbnails: libvips' own formats, BMP and ICO
  * (which libvips hands to ImageMagick), a camera RAW (where make-dng is built) and clips of four
  * containers; and uploads it to s3://photos/name. */
@@ -272,5 +258,5 @@ int main(void)
         cmocka_unit_test(owner_relative_to_src),
         cmocka_unit_test(gone_from_the_bucket),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, s3server_group_setup, s3server_group_teardown);
 }
