@@ -17,14 +17,6 @@
 
 #define BIN THUMBGEN_BIN
 
-static int group_teardown(void **state)
-{
-    (void)state;
-    if (watcher_running > 0)
-        kill(watcher_running, SIGKILL);
-    return 0;
-}
-
 /* --watch: a broken file's record is written as it fails; saved again with other broken bytes
  * (a new identity) it is tried again, saved as an image it is made and its record goes, and a
  * broken file deleted loses its record (--prune), as does a text file without an extension (its
@@ -65,7 +57,6 @@ static void watch_records(void **state)
     char *err = NULL;
     watcher_finish(&w, &err);
     free(err);
-    watcher_running = 0;
     assert_int_equal(access(gone.rec, F_OK), -1);
     assert_int_equal(access(notes.rec, F_OK), -1);
     dirs_remove(&d);
@@ -76,5 +67,5 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(watch_records),
     };
-    return cmocka_run_group_tests(tests, NULL, group_teardown);
+    return cmocka_run_group_tests(tests, NULL, watcher_teardown);
 }

@@ -25,14 +25,6 @@
 #define BIN THUMBGEN_BIN
 #define PAGES "\"status\":\"pages\""
 
-static int group_teardown(void **state)
-{
-    (void)state;
-    if (watcher_running > 0)
-        kill(watcher_running, SIGKILL);
-    return 0;
-}
-
 static bool page_has(const char *page, const char *text)
 {
     char *got = slurp(page);
@@ -98,7 +90,6 @@ static void pages_follow_the_watch(void **state)
     assert_int_equal(stat(page, &st), -1); /* the old folder went, with its page and state */
 
     free(stop(&w));
-    watcher_running = 0;
     browser_check(GALLERY_DIR, d.dst, NULL, NULL);
     dirs_remove(&d);
 }
@@ -139,7 +130,6 @@ static void without_prune(void **state)
     assert_true(page_has(top, "<img src=\"a.jpg\" width=40 height=20"));
     int before = seen_count(&w, PAGES, "\"written\"");
     char *err = stop(&w);
-    watcher_running = 0;
     assert_non_null(strstr(err, "a folder went away: rescanning to forget what came from it"));
     free(err);
     assert_int_equal(seen_count(&w, PAGES, "\"written\""), before); /* none at the end */
@@ -173,7 +163,6 @@ static void into_a_bucket(void **state)
     write_png(at(d.src, "c.png"), 20, 30);
     expect(&w, PAGES, "\"written\":1", NULL);
     char *err = stop(&w);
-    watcher_running = 0;
     if (strstr(err, "cannot") != NULL)
         fail_msg("%s", err);
     free(err);
@@ -197,5 +186,5 @@ int main(void)
         cmocka_unit_test(without_prune),
         cmocka_unit_test(into_a_bucket),
     };
-    return cmocka_run_group_tests(tests, NULL, group_teardown);
+    return cmocka_run_group_tests(tests, NULL, watcher_teardown);
 }

@@ -28,13 +28,13 @@
 
 static bool seconds_dst; /* DST is a mounted filesystem of whole seconds */
 
-static int teardown(void **state)
-{
-    if (watcher_running > 0)
-        kill(watcher_running, SIGKILL);
-    watcher_running = 0;
-    return teardown_dirs(state);
-}
+/* What the cases of a test run under several names vary, handed over as its state. */
+typedef struct {
+    bool same_mtime, cache, moved;
+} variant_t;
+static variant_t v_plain, v_same_mtime = {.same_mtime = true}, v_cached = {.cache = true},
+                          v_moved = {.moved = true},
+                          v_moved_cached = {.cache = true, .moved = true};
 
 /* A black w x h image at path, in the format its extension names. */
 static void save(const char *path, int w, int h)
@@ -66,8 +66,9 @@ static void set_mtime(const char *path, time_t secs)
  * have a.png, the name's new owner, remake a.jpg, since a.jpg records that a.gif made it. With
  * same_mtime both sources carry one timestamp (a camera's RAW+JPEG pair), so no comparison of
  * times can tell them apart. */
-static void clash_owner_gone(bool same_mtime)
+static void clash_owner_gone(void **state)
 {
+    bool same_mtime = ((const variant_t *)*state)->same_mtime;
     const char *src = test_dirs.src, *dst = test_dirs.dst;
     save(at(src, "a.gif"), 80, 40);
     save(at(src, "a.png"), 50, 50);
@@ -84,18 +85,6 @@ static void clash_owner_gone(bool same_mtime)
     expect_size(at(dst, "a.jpg"), 50, 50);
     r = tg_run(BIN, src, dst, "--prune", NULL); /* and now it is a.png's, up to date */
     expect_run(&r, 0, 0, 1, 0, 0);
-}
-
-static void clash_owner_gone_remakes(void **state)
-{
-    (void)state;
-    clash_owner_gone(false);
-}
-
-static void clash_owner_gone_same_mtime(void **state)
-{
-    (void)state;
-    clash_owner_gone(true);
 }
 
 /* A source whose content is replaced by an older file's (cp -p, tar x, touch -d: its mtime goes
@@ -139,7 +128,7 @@ static int teardown_seconds_dst(void **state)
     FMT(cmd, "umount '%s'", test_dirs.dst);
     if (seconds_dst && system(cmd) != 0)
         return -1;
-    return teardown(state);
+    return watcher_teardown_dirs(state);
 }
 
 static void identity_without_nanoseconds(void **state)
@@ -148,7 +137,7 @@ static void identity_without_nanoseconds(void **state)
         print_message("skipped: cannot loop-mount an ext4 image here (needs root)\n");
         skip();
     }
-    clash_owner_gone_same_mtime(state);
+    clash_owner_gone(state); /* state: v_same_mtime */
     struct stat st;
     char id[512];
     assert_int_equal(stat(at(test_dirs.dst, "a.jpg"), &st), 0);
@@ -287,8 +276,9 @@ static void entry_of(const char *line, char *path, size_t n)
  * file over it; the first save's job is slow (held), the second's is made first. The first's
  * result must be dropped (superseded), so the thumbnail shows the second save, in DST and in the
  * cache, where GIO must accept the entry. */
-static void double_save(bool cache)
+static void double_save(void **state)
 {
+    bool cache = ((const variant_t *)*state)->cache;
     watcher_t w;
     watch(&w, cache, false);
     int hold = arrive_held(80, 40);
@@ -304,18 +294,6 @@ static void double_save(bool cache)
     expect_size(cache ? entry : at(test_dirs.dst, "photo.jpg"), 30, 30);
     if (cache)
         gnome("gio", "-", at(test_dirs.src, "photo.png"));
-}
-
-static void double_save_keeps_the_last(void **state)
-{
-    (void)state;
-    double_save(false);
-}
-
-static void double_save_keeps_the_last_cached(void **state)
-{
-    (void)state;
-    double_save(true);
 }
 
 /* Case 2 of issue 28: times set right after writing (cp; touch -d, as tar x and cp -p do): the
@@ -344,8 +322,10 @@ static void touch_after_write(void **state)
  * name is made from the same file while the old name's job is held, and the old name's result is
  * dropped as gone. A later line (marker.png's, or the new name's) says the event was handled
  * before the job is released. */
-static void gone_in_flight(bool cache, bool moved)
+static void gone_in_flight(void **state)
 {
+    const variant_t *v = *state;
+    bool cache = v->cache, moved = v->moved;
     watcher_t w;
     watch(&w, cache, true);
     int hold = arrive_held(40, 40);
@@ -374,49 +354,25 @@ static void gone_in_flight(bool cache, bool moved)
         expect_size(cache ? entry : at(test_dirs.dst, "renamed.jpg"), 40, 40);
 }
 
-static void deleted_in_flight_leaves_nothing(void **state)
-{
-    (void)state;
-    gone_in_flight(false, false);
-}
-
-static void deleted_in_flight_leaves_nothing_cached(void **state)
-{
-    (void)state;
-    gone_in_flight(true, false);
-}
-
-static void renamed_in_flight_keeps_the_new_name(void **state)
-{
-    (void)state;
-    gone_in_flight(false, true);
-}
-
-static void renamed_in_flight_keeps_the_new_name_cached(void **state)
-{
-    (void)state;
-    gone_in_flight(true, true);
-}
-
 int main(void)
 {
+#define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup_dirs, watcher_teardown_dirs)
+#define VARIANT(name, fn, v) #name, fn, setup_dirs, watcher_teardown_dirs, &v /* in braces */
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(clash_owner_gone_remakes, setup_dirs, teardown),
-        cmocka_unit_test_setup_teardown(clash_owner_gone_same_mtime, setup_dirs, teardown),
-        cmocka_unit_test_setup_teardown(older_replacement_remakes, setup_dirs, teardown),
-        cmocka_unit_test_setup_teardown(identity_without_nanoseconds, setup_seconds_dst,
-                                        teardown_seconds_dst),
-        cmocka_unit_test_setup_teardown(gone_before_its_turn, setup_dirs, teardown),
-        cmocka_unit_test_setup_teardown(record_after_listing_goes, setup_dirs, teardown),
-        cmocka_unit_test_setup_teardown(double_save_keeps_the_last, setup_dirs, teardown),
-        cmocka_unit_test_setup_teardown(double_save_keeps_the_last_cached, setup_dirs, teardown),
-        cmocka_unit_test_setup_teardown(touch_after_write, setup_dirs, teardown),
-        cmocka_unit_test_setup_teardown(deleted_in_flight_leaves_nothing, setup_dirs, teardown),
-        cmocka_unit_test_setup_teardown(deleted_in_flight_leaves_nothing_cached, setup_dirs,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(renamed_in_flight_keeps_the_new_name, setup_dirs, teardown),
-        cmocka_unit_test_setup_teardown(renamed_in_flight_keeps_the_new_name_cached, setup_dirs,
-                                        teardown),
+        {VARIANT(clash_owner_gone_remakes, clash_owner_gone, v_plain)},
+        {VARIANT(clash_owner_gone_same_mtime, clash_owner_gone, v_same_mtime)},
+        TEST(older_replacement_remakes),
+        {"identity_without_nanoseconds", identity_without_nanoseconds, setup_seconds_dst,
+         teardown_seconds_dst, &v_same_mtime},
+        TEST(gone_before_its_turn),
+        TEST(record_after_listing_goes),
+        {VARIANT(double_save_keeps_the_last, double_save, v_plain)},
+        {VARIANT(double_save_keeps_the_last_cached, double_save, v_cached)},
+        TEST(touch_after_write),
+        {VARIANT(deleted_in_flight_leaves_nothing, gone_in_flight, v_plain)},
+        {VARIANT(deleted_in_flight_leaves_nothing_cached, gone_in_flight, v_cached)},
+        {VARIANT(renamed_in_flight_keeps_the_new_name, gone_in_flight, v_moved)},
+        {VARIANT(renamed_in_flight_keeps_the_new_name_cached, gone_in_flight, v_moved_cached)},
     };
     if (VIPS_INIT("test_cli_ident"))
         return 1;

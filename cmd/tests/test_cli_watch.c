@@ -24,14 +24,6 @@
 
 static char *src_arg; /* SRC as given to thumbgen, when not test_dirs.src */
 
-static int teardown(void **state)
-{
-    if (watcher_running > 0)
-        kill(watcher_running, SIGKILL);
-    watcher_running = 0;
-    return teardown_dirs(state);
-}
-
 /* Starts thumbgen SRC DST --watch -j 2 (plus extra, NULL-terminated; "--freedesktop" takes DST's
  * place) with its manifest on a FIFO. */
 static void start(watcher_t *w, const char *bin, const char *extra, ...)
@@ -369,15 +361,16 @@ static void refusals(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(follows_changes, setup_dirs, teardown),
-        cmocka_unit_test_setup_teardown(overflow_rescans, setup_dirs, teardown),
-        cmocka_unit_test_setup_teardown(freedesktop_service, setup_dirs, teardown),
-        cmocka_unit_test_setup_teardown(folder_moves_prune, setup_dirs, teardown),
-        cmocka_unit_test_setup_teardown(folder_moves_prune_cache, setup_dirs, teardown),
-        cmocka_unit_test_setup_teardown(interrupted_first_pass, setup_dirs, teardown),
-        cmocka_unit_test_setup_teardown(src_through_a_symlink, setup_dirs, teardown),
-        cmocka_unit_test_setup_teardown(cache_through_a_symlink, setup_dirs, teardown),
-        cmocka_unit_test_setup_teardown(refusals, setup_dirs, teardown),
+        cmocka_unit_test_setup_teardown(follows_changes, setup_dirs, watcher_teardown_dirs),
+        cmocka_unit_test_setup_teardown(overflow_rescans, setup_dirs, watcher_teardown_dirs),
+        cmocka_unit_test_setup_teardown(freedesktop_service, setup_dirs, watcher_teardown_dirs),
+        cmocka_unit_test_setup_teardown(folder_moves_prune, setup_dirs, watcher_teardown_dirs),
+        cmocka_unit_test_setup_teardown(folder_moves_prune_cache, setup_dirs,
+                                        watcher_teardown_dirs),
+        cmocka_unit_test_setup_teardown(interrupted_first_pass, setup_dirs, watcher_teardown_dirs),
+        cmocka_unit_test_setup_teardown(src_through_a_symlink, setup_dirs, watcher_teardown_dirs),
+        cmocka_unit_test_setup_teardown(cache_through_a_symlink, setup_dirs, watcher_teardown_dirs),
+        cmocka_unit_test_setup_teardown(refusals, setup_dirs, watcher_teardown_dirs),
     };
     if (VIPS_INIT("test_cli_watch"))
         return 1;

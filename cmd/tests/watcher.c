@@ -18,6 +18,21 @@
 
 pid_t watcher_running;
 
+int watcher_teardown(void **state)
+{
+    (void)state;
+    if (watcher_running > 0)
+        kill(watcher_running, SIGKILL);
+    watcher_running = 0;
+    return 0;
+}
+
+int watcher_teardown_dirs(void **state)
+{
+    watcher_teardown(state);
+    return teardown_dirs(state);
+}
+
 void *png(int w, int h, size_t *len)
 {
     VipsImage *im;

@@ -22,6 +22,11 @@ typedef struct {
 /* The thumbgen of the test in progress (0: none), for a tear-down to kill if the test failed. */
 extern pid_t watcher_running;
 
+/* cmocka tear-downs for tests that may fail while a thumbgen runs: kill it (SIGKILL); the second
+ * then removes test_dirs (teardown_dirs). */
+int watcher_teardown(void **state);
+int watcher_teardown_dirs(void **state);
+
 /* Starts argv (NULL-terminated, at most 28 entries) plus "--manifest FIFO", the FIFO made in
  * dir, and opens the manifest (returns once thumbgen has opened it, or has ended). */
 void watcher_start(watcher_t *w, const char *dir, char *const *argv);
