@@ -184,6 +184,17 @@ proc_result_t tg_run(const char *bin, const char *first, ...)
     return r;
 }
 
+void tg_expect(int status, const char *bin, const char *first, ...)
+{
+    va_list ap;
+    va_start(ap, first);
+    proc_result_t r = tg_vrun(bin, first, ap);
+    va_end(ap);
+    if (r.status != status)
+        fail_msg("status %d, not %d:\n%s", r.status, status, r.err);
+    proc_result_free(&r);
+}
+
 void dirs_make(tg_dirs_t *d, const char *tag)
 {
     memset(d, 0, sizeof *d);

@@ -37,6 +37,9 @@ double mean_abs_diff(VipsImage *a, VipsImage *b);
 proc_result_t tg_run(const char *bin, const char *first, ...);
 proc_result_t tg_vrun(const char *bin, const char *first, va_list ap);
 
+/* tg_run, failing the test (with what it printed) unless it exits status. */
+void tg_expect(int status, const char *bin, const char *first, ...);
+
 /* Runs argv (argv[0] a path), failing the test (with what it printed) unless it exits 0; sh runs
  * cmd so with /bin/sh -c, and shf the command formatted as printf does (failing rather than
  * truncating). */

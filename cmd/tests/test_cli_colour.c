@@ -90,9 +90,7 @@ static void display_p3(void **state)
     patch("p3.jpg", 2, c);
     expect_near("P3 200 100 100", c, 217, 93, 96, 6);
 
-    r = tg_run(BIN, dirs.src, dirs.dst, "-s", "96", "--keep-metadata", "--force", NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, dirs.src, dirs.dst, "-s", "96", "--keep-metadata", "--force", NULL);
     patch("p3.jpg", 2, c);
     expect_near("P3 kept", c, 200, 100, 100, 6);
     char path[300];
@@ -112,9 +110,7 @@ static void hdr_tone_mapped(void **state)
     const char *hlg[] = {"116 116 116", "191 191 191", "255 255 255"};
     patches("pq.avif", 9, 16, pq, 3);
     patches("hlg.avif", 9, 18, hlg, 3);
-    proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, "-s", "96", NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, dirs.src, dirs.dst, "-s", "96", NULL);
     const char *names[] = {"pq.jpg", "hlg.jpg"};
     for (int f = 0; f < 2; f++) {
         double c[3];

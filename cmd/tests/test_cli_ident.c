@@ -94,13 +94,11 @@ static void older_replacement_remakes(void **state)
     (void)state;
     const char *src = test_dirs.src, *dst = test_dirs.dst;
     save(at(src, "p.png"), 60, 30);
-    proc_result_t r = tg_run(BIN, src, dst, NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, src, dst, NULL);
     save(at(test_dirs.root, "old.png"), 30, 60);
     set_mtime(at(test_dirs.root, "old.png"), 1500000000);
     shf("cp -p '%s' '%s'", at(test_dirs.root, "old.png"), at(src, "p.png"));
-    r = tg_run(BIN, src, dst, NULL);
+    proc_result_t r = tg_run(BIN, src, dst, NULL);
     expect_run(&r, 0, 1, 0, 0, 0);
     expect_size(at(dst, "p.jpg"), 30, 60);
 }
@@ -164,9 +162,7 @@ static int hold_after_listing(watcher_t *w)
 {
     const char *src = test_dirs.src, *dst = test_dirs.dst;
     save(at(src, "c.png"), 20, 20);
-    proc_result_t r = tg_run(BIN, src, dst, NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, src, dst, NULL);
     char fifo[256];
     FMT(fifo, "%s/release", test_dirs.root);
     shf("mkfifo '%s' && printf 'TGFAULT hold %s' > '%s/0-hold.png'", fifo, fifo, src);

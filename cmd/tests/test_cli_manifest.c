@@ -55,10 +55,8 @@ static void would_make_says_null(void **state)
 {
     (void)state;
     shf("cp '%s' '%s/a.jpg'", PICTURE, dirs.src);
-    proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, "--dry-run", "-s", "64,128", "--manifest",
-                             dirs.manifest, NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, dirs.src, dirs.dst, "--dry-run", "-s", "64,128", "--manifest", dirs.manifest,
+              NULL);
     const char *fields[] = {"width", "height", "bytes"};
     for (int i = 0; i < 3; i++)
         expect_manifest(dirs.manifest, "'status=\"would_make\"'", fields[i], "null");
@@ -80,9 +78,7 @@ static void non_utf8_name_round_trips(void **state)
     char src[256], out[256], want[300];
     FMT(src, "%s/caf\xe9.jpg", dirs.src);
     shf("cp '%s' '%s'", PICTURE, src);
-    proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, "--manifest", dirs.manifest, NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, dirs.src, dirs.dst, "--manifest", dirs.manifest, NULL);
     FMT(want, "\"%s/caf\\ufffd.jpg\"", dirs.src);
     expect_manifest(dirs.manifest, "'status=\"made\"'", "src", want);
     FMT(out, "%s/bytes", dirs.root);

@@ -91,9 +91,7 @@ static void stripped_in_every_format(void **state)
     for (size_t f = 0; f < NFORMATS; f++) {
         char dst[300];
         FMT(dst, "%s/%s", dirs.dst, formats[f]);
-        proc_result_t r = tg_run(BIN, dirs.src, dst, "-f", formats[f], "--quiet", NULL);
-        assert_int_equal(r.status, 0);
-        proc_result_free(&r);
+        tg_expect(0, BIN, dirs.src, dst, "-f", formats[f], "--quiet", NULL);
         for (int i = 0; i < 3; i++) {
             char path[400];
             FMT(path, "%s/%s.%s", dst, names[i], formats[f][0] == 'j' ? "jpg" : formats[f]);
@@ -110,9 +108,7 @@ static void stripped_in_the_cache(void **state)
     char cache[200];
     FMT(cache, "%s/cache", dirs.root);
     setenv("XDG_CACHE_HOME", cache, 1);
-    proc_result_t r = tg_run(BIN, "--freedesktop", dirs.src, "--quiet", NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, "--freedesktop", dirs.src, "--quiet", NULL);
     char cmd[400];
     FMT(cmd, "find '%s/thumbnails/normal' -name '*.png'", cache);
     FILE *p = popen(cmd, "r");

@@ -187,10 +187,8 @@ static void defaults_and_absence(void **state)
         skip();
     }
     copy_sources();
-    proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, "--quiet", "--placeholder", "thumbhash",
-                             "--manifest", dirs.manifest, NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, dirs.src, dirs.dst, "--quiet", "--placeholder", "thumbhash", "--manifest",
+              dirs.manifest, NULL);
     char hash[128];
     snprintf(hash, sizeof hash, "%s",
              manifest_field(dirs.manifest, "'src$=/photo.jpg'", "thumbhash"));
@@ -201,13 +199,11 @@ static void defaults_and_absence(void **state)
     source_average(TESTDATA "/photos/orientation/Landscape_6.jpg", src);
     for (int c = 0; c < 3; c++)
         assert_true(fabs(ref[c] - src[c]) < 0.04);
-    r = tg_run(BIN, dirs.src, dirs.dst, "--quiet", "--force", "--manifest", dirs.manifest, NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, dirs.src, dirs.dst, "--quiet", "--force", "--manifest", dirs.manifest, NULL);
     expect_manifest(dirs.manifest, "'src$=/photo.jpg'", "thumbhash", "absent");
     const char *bad[] = {"blur", "thumbhash,", ",blurhash", ""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        r = tg_run(BIN, dirs.src, dirs.dst, "--placeholder", bad[i], NULL);
+        proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, "--placeholder", bad[i], NULL);
         assert_int_equal(r.status, 2);
         assert_non_null(strstr(r.err, "for --placeholder"));
         proc_result_free(&r);

@@ -51,9 +51,7 @@ static int setup(void **state)
     setup_dirs(state);
     for (size_t i = 0; i < NSOURCES; i++)
         make_png(at(test_dirs.src, SOURCES[i]));
-    proc_result_t r = tg_run(BIN, test_dirs.src, test_dirs.dst, "-j", "2", "--quiet", NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, test_dirs.src, test_dirs.dst, "-j", "2", "--quiet", NULL);
     assert_int_equal(count_outputs(test_dirs.dst, ".jpg"), (int)NSOURCES);
     return 0;
 }
@@ -165,9 +163,7 @@ static void guard_stops_a_wrong_src(void **state)
     assert_int_equal(r.status, 1);
     assert_non_null(strstr(r.err, "more than --prune-max 4 allows"));
     proc_result_free(&r);
-    r = tg_run(BIN, other, dst, "--prune", "--prune-max", "5", "-j", "2", NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, other, dst, "--prune", "--prune-max", "5", "-j", "2", NULL);
     assert_int_equal(count_outputs(dst, ".jpg"), 1);
     assert_true(exists(at(dst, "top.jpg")));
 }
@@ -196,9 +192,7 @@ static void guard_counts_thumbnails_only(void **state)
     assert_int_equal(count_outputs(dst, ".jpg"), (int)NSOURCES);
     /* The broken sources gone as well: with --force, everything goes, the records too. */
     shf("rm '%s'/broken*.jpg", src);
-    r = tg_run(BIN, src, dst, "--prune", "--force", "-j", "2", NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, src, dst, "--prune", "--force", "-j", "2", NULL);
     shf("! ls -A '%s' | grep -q thumbgen-failed", dst);
     assert_int_equal(count_outputs(dst, ".jpg"), 0);
 }
@@ -227,14 +221,10 @@ static void shards_split_the_orphans(void **state)
     char m0[256], m1[256];
     FMT(m0, "%s/m0", test_dirs.root);
     FMT(m1, "%s/m1", test_dirs.root);
-    proc_result_t r = tg_run(BIN, src, dst, "--prune", "--force", "--shard", "0/2", "--manifest",
-                             m0, "-j", "2", NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
-    r = tg_run(BIN, src, dst, "--prune", "--force", "--shard", "1/2", "--manifest", m1, "-j", "2",
-               NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, src, dst, "--prune", "--force", "--shard", "0/2", "--manifest", m0, "-j", "2",
+              NULL);
+    tg_expect(0, BIN, src, dst, "--prune", "--force", "--shard", "1/2", "--manifest", m1, "-j", "2",
+              NULL);
     char *a = removed_lines(m0), *b = removed_lines(m1);
     int na = 0, nb = 0;
     for (char *l = strtok(a, "\n"); l != NULL; l = strtok(NULL, "\n"), na++)

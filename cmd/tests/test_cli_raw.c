@@ -62,16 +62,12 @@ static void preview_and_develop(void **state)
     expect_thumb("upside.jpg", INVERTED, 256, 171);
     expect_thumb("P1000.jpg", UPRIGHT, 256, 171);
 
-    r = tg_run(BIN, dirs.src, dirs.dst, "--raw", "develop", "--force", NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, dirs.src, dirs.dst, "--raw", "develop", "--force", NULL);
     expect_thumb("preview.jpg", UPRIGHT, 256, 171);
     expect_thumb("upside.jpg", UPRIGHT, 256, 171);
 
     /* --no-rotate: stored as the camera held it (portrait for orientation 6). */
-    r = tg_run(BIN, dirs.src, dirs.dst, "--no-rotate", "--force", NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, dirs.src, dirs.dst, "--no-rotate", "--force", NULL);
     char hues[5];
     int w, h;
     char path[300];
@@ -87,17 +83,11 @@ static void small_preview(void **state)
 {
     (void)state;
     dng("small.dng", "--preview 0.1 --preview-tint"); /* 120x80 */
-    proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, dirs.src, dirs.dst, NULL);
     expect_thumb("small.jpg", UPRIGHT, 256, 171);
-    r = tg_run(BIN, dirs.src, dirs.dst, "-s", "100", "--force", NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, dirs.src, dirs.dst, "-s", "100", "--force", NULL);
     expect_thumb("small.jpg", INVERTED, 100, 67);
-    r = tg_run(BIN, dirs.src, dirs.dst, "--raw", "preview", "--force", NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, dirs.src, dirs.dst, "--raw", "preview", "--force", NULL);
     expect_thumb("small.jpg", INVERTED, 120, 80); /* never enlarged */
 }
 
@@ -111,10 +101,8 @@ static void cropped_sizes(void **state)
     for (int m = 0; m < 2; m++) {
         char dst[300], path[400];
         FMT(dst, "%s/%s", dirs.dst, modes[m]);
-        proc_result_t r = tg_run(BIN, dirs.src, dst, "-s", "320x200,64x300", "--crop", "centre",
-                                 "--raw", modes[m], "--quiet", NULL);
-        assert_int_equal(r.status, 0);
-        proc_result_free(&r);
+        tg_expect(0, BIN, dirs.src, dst, "-s", "320x200,64x300", "--crop", "centre", "--raw",
+                  modes[m], "--quiet", NULL);
         const char *boxes[][3] = {{"320x200", "320", "200"}, {"64x300", "64", "300"}};
         for (int b = 0; b < 2; b++) {
             FMT(path, "%s/%s/wide.jpg", dst, boxes[b][0]);
@@ -135,9 +123,7 @@ static void preview_profile_converted(void **state)
     (void)state;
     dng("p3.dng", "--preview 1 --preview-profile p3");
     dng("srgb.dng", "--preview 1");
-    proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, "-s", "200", "--raw", "preview", NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, dirs.src, dirs.dst, "-s", "200", "--raw", "preview", NULL);
     VipsImage *wide = load(at(dirs.dst, "p3.jpg")), *srgb = load(at(dirs.dst, "srgb.jpg"));
     double d = mean_abs_diff(wide, srgb);
     print_message("P3 preview against sRGB preview: %.2f levels\n", d);
@@ -196,13 +182,11 @@ static void raw_in_the_cache(void **state)
     FMT(cache, "%s/cache", dirs.root);
     FMT(thumbs, "%s/thumbnails", cache);
     setenv("XDG_CACHE_HOME", cache, 1);
-    proc_result_t r = tg_run(BIN, "--freedesktop", dirs.src, NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, "--freedesktop", dirs.src, NULL);
     char path[300];
     FMT(path, "%s/cam.dng", dirs.src);
-    r = tg_run("/usr/bin/python3", FREEDESKTOP_DIR "/gnome_check.py", "thumb", "normal,large", path,
-               NULL);
+    proc_result_t r = tg_run("/usr/bin/python3", FREEDESKTOP_DIR "/gnome_check.py", "thumb",
+                             "normal,large", path, NULL);
     if (r.status != 0)
         fail_msg("%s%s", r.out, r.err);
     proc_result_free(&r);

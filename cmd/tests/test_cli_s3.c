@@ -143,9 +143,7 @@ static void local_to_s3(void **state)
     expect_run(&r, 0, 0, nsrc(f), 0, 0);
     assert_int_equal(requests(f, "PUT "), puts);
 
-    r = tg_run(BIN, f->src, "s3://thumbs/webp/", "-f", "webp", "--quiet", NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, f->src, "s3://thumbs/webp/", "-f", "webp", "--quiet", NULL);
     assert_content_type(f, "thumbs", "webp/formats/grey.webp", "image/webp");
 }
 
@@ -170,9 +168,7 @@ static void from_s3(void **state)
     assert_int_equal(requests(f, "GET /photos/in/"), gets);
 
     FMT(dst, "%s/s2l", f->s.root);
-    r = tg_run(BIN, "s3://photos/in", dst, NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, "s3://photos/in", dst, NULL);
     assert_int_equal(count_outputs(dst, NULL), 9);
     char nested[512];
     FMT(nested, "%s/%s", dst, NESTED);
@@ -270,9 +266,7 @@ static void many_pages(void **state)
     }
     FMT(dst, "%s/many", f->s.root);
     int pages = requests(f, "GET /photos?continuation-token=");
-    proc_result_t r = tg_run(BIN, "s3://photos/many", dst, "--shard", "3/7", NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, "s3://photos/many", dst, "--shard", "3/7", NULL);
     assert_true(requests(f, "GET /photos?continuation-token=") > pages);
     assert_int_equal(count_outputs(dst, NULL), expect);
     for (int i = 0; i < 1010; i++) {
@@ -354,9 +348,7 @@ static void prune_s3(void **state)
         "'%s/b.png' && cp '%s/formats/grey.jpg' '%s/sub/c.png' && mkdir -p '%s/orphans' && "
         "for i in $(seq -w 0 1000); do : > '%s/orphans/o'$i.jpg; done && echo hi > '%s/notes.txt'",
         src, TESTDATA, src, TESTDATA, src, TESTDATA, src, f->s.root, f->s.root, f->s.root);
-    proc_result_t r = tg_run(BIN, src, "s3://thumbs/pr", "-j", "2", "--quiet", NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, src, "s3://thumbs/pr", "-j", "2", "--quiet", NULL);
     char args[1024];
     FMT(args, "s3 cp --quiet --recursive '%s/orphans' s3://thumbs/pr/orphans", f->s.root);
     aws(f, args);
@@ -367,8 +359,8 @@ static void prune_s3(void **state)
     int before = requests(f, "POST /thumbs?delete");
     char manifest[256];
     FMT(manifest, "%s/prune.jsonl", f->s.root);
-    r = tg_run(BIN, src, "s3://thumbs/pr", "--prune", "--prune-max", "100%", "--manifest", manifest,
-               "-j", "2", "--stats", NULL);
+    proc_result_t r = tg_run(BIN, src, "s3://thumbs/pr", "--prune", "--prune-max", "100%",
+                             "--manifest", manifest, "-j", "2", "--stats", NULL);
     if (r.status != 0 ||
         strstr(r.err, "0 made, 1 up to date, 0 skipped, 0 failed, 1003 removed") == NULL)
         fail_msg("status %d: %s", r.status, r.err);

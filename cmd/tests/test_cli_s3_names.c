@@ -61,10 +61,8 @@ static void same_from_folder_and_bucket(void **state)
     FMT(d2, "%s/out-bucket", s->root);
     FMT(rows1, "%s/folder.rows", s->root);
     FMT(rows2, "%s/bucket.rows", s->root);
-    proc_result_t r = tg_run(BIN, dir, d1, "--manifest", m1, "-j", "2", NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
-    r = tg_run(BIN, "s3://photos/mixed", d2, "--manifest", m2, "-j", "2", NULL);
+    tg_expect(0, BIN, dir, d1, "--manifest", m1, "-j", "2", NULL);
+    proc_result_t r = tg_run(BIN, "s3://photos/mixed", d2, "--manifest", m2, "-j", "2", NULL);
     if (r.status != 0)
         fail_msg("from the bucket, status %d: %s", r.status, r.err);
     proc_result_free(&r);
@@ -201,12 +199,8 @@ static void owner_relative_to_src(void **state)
     FMT(m2, "%s/own-s3.jsonl", s->root);
     FMT(d1, "%s/own-out", s->root);
     FMT(d2, "%s/own-out-s3", s->root);
-    proc_result_t r = tg_run(BIN, dir, d1, "--manifest", m1, "--quiet", NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
-    r = tg_run(BIN, "s3://photos/own", d2, "--manifest", m2, "--quiet", NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, dir, d1, "--manifest", m1, "--quiet", NULL);
+    tg_expect(0, BIN, "s3://photos/own", d2, "--manifest", m2, "--quiet", NULL);
     expect_field(m1, "/sub/a.png", "owner", "\"sub/a.gif\"");
     expect_field(m2, "/sub/a.png", "owner", "\"sub/a.gif\"");
     expect_field(m1, "/sub/a.png", "reason", "\"name clash\"");

@@ -160,10 +160,8 @@ static void crop_and_sizes(void **state)
     for (int i = 0; i < 3; i++) {
         char out[256];
         snprintf(out, sizeof out, "%s/%s", f->root, modes[i]);
-        proc_result_t r = tg_run(BIN, at(f->src, "formats"), out, "--crop", modes[i], "-s",
-                                 "100x60", "--quiet", NULL);
-        assert_int_equal(r.status, 0);
-        proc_result_free(&r);
+        tg_expect(0, BIN, at(f->src, "formats"), out, "--crop", modes[i], "-s", "100x60", "--quiet",
+                  NULL);
         const char *names[] = {"cmyk.jpg", "scan.jpg", "grey.jpg"};
         for (int k = 0; k < 3; k++) {
             VipsImage *im = load(at(out, names[k]));
@@ -172,10 +170,8 @@ static void crop_and_sizes(void **state)
             g_object_unref(im);
         }
     }
-    proc_result_t r = tg_run(BIN, at(f->src, "photos/orientation"), f->dst, "-s", "64,200x,x100",
-                             "--quiet", NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, at(f->src, "photos/orientation"), f->dst, "-s", "64,200x,x100", "--quiet",
+              NULL);
     VipsImage *a = load(at(f->dst, "64/Landscape_6.jpg"));
     VipsImage *b = load(at(f->dst, "200x/Landscape_6.jpg"));
     VipsImage *c = load(at(f->dst, "x100/Landscape_6.jpg"));
@@ -189,10 +185,8 @@ static void crop_and_sizes(void **state)
     /* --name with %z: every size in the mirrored folder itself, named by its size. */
     char named[256];
     snprintf(named, sizeof named, "%s/named", f->root);
-    r = tg_run(BIN, at(f->src, "photos"), named, "-s", "64,x100", "--name", "thumb-%s-%z",
-               "--quiet", NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, at(f->src, "photos"), named, "-s", "64,x100", "--name", "thumb-%s-%z",
+              "--quiet", NULL);
     VipsImage *s64 = load(at(named, "orientation/thumb-Landscape_6-64.jpg"));
     VipsImage *s100 = load(at(named, "orientation/thumb-Landscape_6-x100.jpg"));
     assert_int_equal(s64->Xsize, 64);
@@ -206,9 +200,7 @@ static void crop_and_sizes(void **state)
 static void png_keeps_alpha(void **state)
 {
     fixture_t *f = *state;
-    proc_result_t r = tg_run(BIN, at(f->src, "formats/alpha.png"), f->dst, "-f", "png", NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, at(f->src, "formats/alpha.png"), f->dst, "-f", "png", NULL);
     VipsImage *im = load(at(f->dst, "alpha.png"));
     assert_int_equal(im->Bands, 4);
     double *px;

@@ -116,9 +116,7 @@ static void black_start(void **state)
     expect_run(&r, 0, 2, 0, 0, 0);
     expect_poster("fade.jpg", "rgby", 256, 171);
     expect_poster("motion.jpg", "rgby", 256, 171);
-    r = tg_run(BIN, dirs.src, dirs.dst, "--video-at", "3.5", "--force", NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, dirs.src, dirs.dst, "--video-at", "3.5", "--force", NULL);
     expect_poster("fade.jpg", "rgby", 256, 171);
     r = tg_run(BIN, dirs.src, dirs.dst, "--video-at", "120%", NULL);
     assert_int_equal(r.status, 2);
@@ -163,13 +161,11 @@ static void clips_in_the_cache(void **state)
     char cache[200];
     FMT(cache, "%s/cache", dirs.root);
     setenv("XDG_CACHE_HOME", cache, 1);
-    proc_result_t r = tg_run(BIN, "--freedesktop", dirs.src, NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, "--freedesktop", dirs.src, NULL);
     char path[300];
     FMT(path, "%s/cam.mp4", dirs.src);
-    r = tg_run("/usr/bin/python3", FREEDESKTOP_DIR "/gnome_check.py", "thumb", "normal,large", path,
-               NULL);
+    proc_result_t r = tg_run("/usr/bin/python3", FREEDESKTOP_DIR "/gnome_check.py", "thumb",
+                             "normal,large", path, NULL);
     if (r.status != 0)
         fail_msg("%s%s", r.out, r.err);
     proc_result_free(&r);
@@ -222,14 +218,12 @@ static void animations(void **state)
             assert_int_equal(phout, 36); /* 160x90 into 64: 64x36 a frame */
         }
     }
-    proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, "-f", "webp", "-s", "64", "--force", NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
+    tg_expect(0, BIN, dirs.src, dirs.dst, "-f", "webp", "-s", "64", "--force", NULL);
     char out[300];
     int d[64], ph;
     FMT(out, "%s/clip.webp", dirs.dst);
     assert_int_equal(frames_of(out, d, 64, &ph), 1);
-    r = tg_run(BIN, dirs.src, dirs.dst, "--animated", "-s", "64", NULL); /* JPEG */
+    proc_result_t r = tg_run(BIN, dirs.src, dirs.dst, "--animated", "-s", "64", NULL); /* JPEG */
     expect_run(&r, 0, 2, 0, 0, 0);
     r = tg_run(BIN, dirs.src, dirs.dst, "--animated", "-f", "webp", "--max-pixels", "100000",
                "--force", NULL);
