@@ -51,10 +51,11 @@ static int teardown(void **state)
     return 0;
 }
 
-/* The run's summary when every source is tried: made, up to date, skipped, failed. */
-static void expect_all(const fixture_t *f, const char *err, int made, int up_to_date)
+/* Fails unless r ended with status and the summary of a run that tried every source: made, up to
+ * date, and the tree's skipped and failed; frees r. */
+static void expect_all(const fixture_t *f, proc_result_t r, int status, int made, int up_to_date)
 {
-    expect_summary(err, made, up_to_date, f->tree.nother, f->tree.nbad);
+    expect_run(&r, status, made, up_to_date, f->tree.nother, f->tree.nbad);
 }
 
 /* Runs gnome_check.py MODE ARG on the given sources (relative to SRC); asserts that GNOME's
@@ -153,10 +154,7 @@ static const char *text_key(VipsImage *im, const char *key)
 static void gnome_accepts_every_flavour(void **state)
 {
     fixture_t *f = *state;
-    proc_result_t r = tg_fdo(f, "-s", "normal,large,x-large,xx-large");
-    assert_int_equal(r.status, 1);
-    expect_all(f, r.err, f->tree.ngood, 0);
-    proc_result_free(&r);
+    expect_all(f, tg_fdo(f, "-s", "normal,large,x-large,xx-large"), 1, f->tree.ngood, 0);
     gnome_accepts_all(f, "normal,large,x-large,xx-large");
     /* Nothing else in the cache: 4 thumbnails per good source, one failure entry per bad one. */
     char *all = cache_listing(f);
@@ -214,17 +212,12 @@ static void gnome_accepts_every_flavour(void **state)
 static void rerun_and_touch(void **state)
 {
     fixture_t *f = *state;
-    proc_result_t r = tg_fdo(f, NULL, NULL);
-    assert_int_equal(r.status, 1);
-    expect_all(f, r.err, f->tree.ngood, 0);
-    proc_result_free(&r);
+    expect_all(f, tg_fdo(f, NULL, NULL), 1, f->tree.ngood, 0);
     gnome_accepts(f, "thumb", "normal,large", f->tree.good, (size_t)f->tree.ngood);
     char *before = cache_listing(f);
-    r = tg_fdo(f, NULL, NULL);
-    assert_int_equal(r.status, 1);
-    expect_all(f, r.err, 0, f->tree.ngood);
+    proc_result_t r = tg_fdo(f, NULL, NULL);
     assert_non_null(strstr(r.err, "bad/truncated.jpg: failed before and has not changed since"));
-    proc_result_free(&r);
+    expect_all(f, r, 1, 0, f->tree.ngood);
     char *after = cache_listing(f);
     assert_string_equal(before, after);
     g_free(after);
@@ -233,8 +226,7 @@ static void rerun_and_touch(void **state)
     /* Touch one good and one bad source: new mtimes. */
     char *touched[] = {"photos/orientation/Landscape_2.jpg", "bad/truncated.jpg"};
     for (int i = 0; i < 2; i++) {
-        char path[300];
-        FMT(path, "%s/%s", f->src, touched[i]);
+        const char *path = at(f->src, touched[i]);
         struct stat st;
         assert_int_equal(stat(path, &st), 0);
         struct timespec later[2] = {{.tv_sec = st.st_mtim.tv_sec + 100},
@@ -243,15 +235,11 @@ static void rerun_and_touch(void **state)
     }
     gnome_accepts(f, "stale", "normal,large", touched, 1);
     r = tg_fdo(f, NULL, NULL);
-    assert_int_equal(r.status, 1);
-    expect_all(f, r.err, 1, f->tree.ngood - 1);
     assert_non_null(strstr(r.err, "bad/truncated.jpg: cannot read image"));
-    proc_result_free(&r);
+    expect_all(f, r, 1, 1, f->tree.ngood - 1);
     gnome_accepts_all(f, "normal,large");
 
-    r = tg_fdo(f, "--force", NULL);
-    expect_all(f, r.err, f->tree.ngood, 0);
-    proc_result_free(&r);
+    expect_all(f, tg_fdo(f, "--force", NULL), 1, f->tree.ngood, 0);
 }
 
 /* --prune removes the entries (both flavours, and the failure entry) of sources deleted from
@@ -263,36 +251,20 @@ static void prune_cache(void **state)
     char elsewhere[256];
     FMT(elsewhere, "%s/elsewhere", test_dirs.root);
     shf("mkdir -p '%s' && cp '%s/formats/grey.jpg' '%s/'", elsewhere, TESTDATA, elsewhere);
-    proc_result_t r = tg_run(BIN, "--freedesktop", elsewhere, "--quiet", NULL);
-    assert_int_equal(r.status, 0);
-    proc_result_free(&r);
-    char outside[300];
-    FMT(outside, "%s/grey.jpg", elsewhere);
-    char *outside_entry = NULL;
-    {
-        char real[PATH_MAX];
-        assert_non_null(realpath(outside, real));
-        gchar *uri = g_filename_to_uri(real, NULL, NULL);
-        gchar *md5 = g_compute_checksum_for_string(G_CHECKSUM_MD5, uri, -1);
-        outside_entry = g_strdup_printf("%s/normal/%s.png", f->thumbs, md5);
-        g_free(md5);
-        g_free(uri);
-    }
-    r = tg_fdo(f, NULL, NULL);
-    assert_int_equal(r.status, 1);
-    proc_result_free(&r);
+    tg_expect(0, BIN, "--freedesktop", elsewhere, "--quiet", NULL);
+    fixture_t there = *f;
+    there.src = elsewhere;
+    char *outside_entry = cache_file(&there, "normal", "grey.jpg");
+    expect_all(f, tg_fdo(f, NULL, NULL), 1, f->tree.ngood, 0);
 
     char *gone_good = "photos/orientation/Landscape_2.jpg", *gone_bad = "bad/truncated.jpg";
     char *fail_entry = cache_file(f, FAIL_DIR, gone_bad);
     assert_int_equal(access(fail_entry, F_OK), 0);
     char *deleted[] = {gone_good, gone_bad};
-    for (int i = 0; i < 2; i++) {
-        char path[300];
-        FMT(path, "%s/%s", f->src, deleted[i]);
-        assert_int_equal(unlink(path), 0);
-    }
-    assert_int_equal(unlink(outside), 0);
-    r = tg_fdo(f, "--prune", NULL);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(unlink(at(f->src, deleted[i])), 0);
+    assert_int_equal(unlink(at(elsewhere, "grey.jpg")), 0);
+    proc_result_t r = tg_fdo(f, "--prune", NULL);
     assert_non_null(strstr(r.err, ", 3 removed")); /* normal, large, and the failure entry */
     proc_result_free(&r);
     gnome_accepts(f, "gone", "normal,large", deleted, 1);
@@ -317,10 +289,8 @@ static void clashing_names_all_cached(void **state)
         "'%s/a.gif' && cp '%s/formats/photo.webp' '%s/a.webp'",
         dir, f->src, dir, f->src, dir, f->src, dir);
     proc_result_t r = tg_run(BIN, "--freedesktop", dir, NULL);
-    assert_int_equal(r.status, 0);
-    expect_summary(r.err, 3, 0, 0, 0);
     assert_null(strstr(r.err, "belongs to"));
-    proc_result_free(&r);
+    expect_run(&r, 0, 3, 0, 0, 0);
     char *names[] = {"a.png", "a.gif", "a.webp"};
     fixture_t in_dir = *f;
     in_dir.src = dir;
@@ -343,23 +313,16 @@ static void symlinked_src(void **state)
     FMT(dir, "%s/x", test_dirs.root);
     assert_int_equal(mkdir(dir, 0755), 0);
     FMT(given, "%s/x/../Pictures", test_dirs.root);
-    proc_result_t r = tg_run(BIN, "--freedesktop", given, "-j", "2", NULL);
-    assert_int_equal(r.status, 1);
-    expect_all(f, r.err, f->tree.ngood, 0);
-    proc_result_free(&r);
+    expect_all(f, tg_run(BIN, "--freedesktop", given, "-j", "2", NULL), 1, f->tree.ngood, 0);
     fixture_t browsed = *f;
     browsed.src = link;
     gnome_accepts_all(&browsed, "normal,large");
     gnome_accepts(f, "stale", "normal,large", f->tree.good, (size_t)f->tree.ngood);
 
-    r = tg_run(BIN, "--freedesktop", given, "-j", "2", NULL);
-    expect_all(f, r.err, 0, f->tree.ngood);
-    proc_result_free(&r);
+    expect_all(f, tg_run(BIN, "--freedesktop", given, "-j", "2", NULL), 1, 0, f->tree.ngood);
     char *deleted[] = {"photos/orientation/Landscape_2.jpg"};
-    char path[400];
-    FMT(path, "%s/%s", link, deleted[0]);
-    assert_int_equal(unlink(path), 0);
-    r = tg_run(BIN, "--freedesktop", link, "--prune", NULL);
+    assert_int_equal(unlink(at(link, deleted[0])), 0);
+    proc_result_t r = tg_run(BIN, "--freedesktop", link, "--prune", NULL);
     assert_non_null(strstr(r.err, ", 2 removed")); /* normal and large */
     proc_result_free(&r);
     gnome_accepts(&browsed, "gone", "normal,large", deleted, 1);
@@ -373,14 +336,12 @@ static void made_after_failing(void **state)
     char *rel[] = {"bad/truncated.jpg"};
     char path[400], cmd[1000];
     FMT(path, "%s/%s", f->src, rel[0]);
-    proc_result_t r = tg_fdo(f, NULL, NULL);
-    assert_int_equal(r.status, 1);
-    proc_result_free(&r);
+    expect_all(f, tg_fdo(f, NULL, NULL), 1, f->tree.ngood, 0);
     char *fail_entry = cache_file(f, FAIL_DIR, rel[0]);
     assert_int_equal(access(fail_entry, F_OK), 0);
     FMT(cmd, "cp '%s/formats/grey.jpg' '%s' && touch -d '2001-01-01' '%s'", TESTDATA, path, path);
     sh(cmd); /* a time of its own: never the failure's */
-    r = tg_fdo(f, NULL, NULL);
+    proc_result_t r = tg_fdo(f, NULL, NULL);
     assert_non_null(strstr(r.err, "thumbgen: 1 made, "));
     proc_result_free(&r);
     gnome_accepts(f, "thumb", "normal,large", rel, 1);
