@@ -1,11 +1,27 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "pipeline/chan.h"
-#include "test_util.h"
+
+/* Waits (yielding) until some thread is blocked on d, i.e. has registered a waiter, so a test can
+ * prove that firing d wakes a thread that really is asleep. */
+static void wait_for_waiter(done_t *d)
+{
+    for (;;) {
+        pthread_mutex_lock(&d->mu);
+        int any = d->waiters != NULL;
+        pthread_mutex_unlock(&d->mu);
+        if (any)
+            return;
+        sched_yield();
+    }
+}
 
 static void drain_then_closed(void **state)
 {

@@ -1,6 +1,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -8,7 +9,6 @@
 
 #include "pipeline/chan.h"
 #include "pipeline/group.h"
-#include "test_util.h"
 
 static atomic_int ran, running, max_running, saw_cancel;
 

@@ -7,7 +7,6 @@
 #include <cmocka.h>
 
 #include "pipeline/primes.h"
-#include "test_util.h"
 #include "pipeline/threads.h"
 
 /* The published first outputs of splitmix64 from state 0 (Vigna's reference implementation). */

@@ -3,12 +3,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <cmocka.h>
 
 #include "pipeline/primes.h"
-#include "test_util.h"
 #include "pipeline/threads.h"
 
 struct canceller {

@@ -9,7 +9,6 @@
 #include <cmocka.h>
 
 #include "pipeline/stage.h"
-#include "test_util.h"
 
 static map_result_t square_odd(void *ctx, void *in, void *out, done_t *done)
 {
