@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -54,6 +55,12 @@ int count_outputs(const char *dir, const char *part)
     if (d != NULL)
         closedir(d);
     return n;
+}
+
+int shutdown_vips(int rc)
+{
+    vips_shutdown();
+    return rc;
 }
 
 VipsImage *load(const char *path)
@@ -108,18 +115,7 @@ char *slurp(const char *path)
 
 const char *manifest_field(const char *manifest, const char *conds, const char *field)
 {
-    static char got[8192];
-    char cmd[2048];
-    FMT(cmd, "python3 '%s' get '%s' %s %s", MANIFEST_PY, manifest, conds, field);
-    char *argv[] = {"/bin/sh", "-c", cmd, NULL};
-    proc_result_t r;
-    assert_int_equal(proc_run(argv, &r), 0);
-    if (r.status != 0)
-        fail_msg("%s: %s", cmd, r.err);
-    r.out[strcspn(r.out, "\n")] = '\0';
-    FMT(got, "%s", r.out);
-    proc_result_free(&r);
-    return got;
+    return shf_line("python3 '%s' get '%s' %s %s", MANIFEST_PY, manifest, conds, field);
 }
 
 void expect_manifest(const char *manifest, const char *conds, const char *field, const char *want)
@@ -152,19 +148,41 @@ void sh(const char *cmd)
     run_ok((char *[]){"/bin/sh", "-c", (char *)cmd, NULL});
 }
 
-void shf(const char *fmt, ...)
+/* shf and shf_line: runs the command formatted from fmt and ap, returns its first line. */
+static const char *vshf_line(const char *fmt, va_list ap)
 {
+    static char got[1 << 16];
     char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    if (n >= (int)sizeof cmd)
+    if (vsnprintf(cmd, sizeof cmd, fmt, ap) >= (int)sizeof cmd)
         fail_msg("command too long");
-    sh(cmd);
+    proc_result_t r;
+    assert_int_equal(proc_run((char *[]){"/bin/sh", "-c", cmd, NULL}, &r), 0);
+    if (r.status != 0)
+        fail_msg("%s: status %d\n%s%s", cmd, r.status, r.out, r.err);
+    r.out[strcspn(r.out, "\n")] = '\0';
+    snprintf(got, sizeof got, "%s", r.out);
+    proc_result_free(&r);
+    return got;
 }
 
-proc_result_t tg_vrun(const char *bin, const char *first, va_list ap)
+void shf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vshf_line(fmt, ap);
+    va_end(ap);
+}
+
+const char *shf_line(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    const char *got = vshf_line(fmt, ap);
+    va_end(ap);
+    return got;
+}
+
+static proc_result_t tg_vrun(const char *bin, const char *first, va_list ap)
 {
     char *argv[32] = {(char *)bin};
     int n = 1;
@@ -190,9 +208,7 @@ void tg_expect(int status, const char *bin, const char *first, ...)
     va_start(ap, first);
     proc_result_t r = tg_vrun(bin, first, ap);
     va_end(ap);
-    if (r.status != status)
-        fail_msg("status %d, not %d:\n%s", r.status, status, r.err);
-    proc_result_free(&r);
+    expect_says(r, status, ""); /* any stderr */
 }
 
 void dirs_make(tg_dirs_t *d, const char *tag)
@@ -323,12 +339,19 @@ void expect_summary(const char *err, int made, int up_to_date, int skipped, int 
         fail_msg("expected \"%s\" in:\n%s", want, err);
 }
 
-void expect_run(proc_result_t *r, int status, int made, int up, int skipped, int failed)
+void expect_run(proc_result_t r, int status, int made, int up, int skipped, int failed)
 {
-    if (r->status != status)
-        fail_msg("status %d, not %d:\n%s", r->status, status, r->err);
-    expect_summary(r->err, made, up, skipped, failed);
-    proc_result_free(r);
+    if (r.status != status)
+        fail_msg("status %d, not %d:\n%s", r.status, status, r.err);
+    expect_summary(r.err, made, up, skipped, failed);
+    proc_result_free(&r);
+}
+
+void expect_says(proc_result_t r, int status, const char *text)
+{
+    if (r.status != status || strstr(r.err, text) == NULL)
+        fail_msg("status %d (not %d) or no \"%s\" in:\n%s", r.status, status, text, r.err);
+    proc_result_free(&r);
 }
 
 tg_record_t record_of(const tg_dirs_t *d, const char *kind, const char *name)
@@ -344,13 +367,36 @@ void write_broken(const char *path)
     shf("yes 'thumbgen test: these bytes are no image.' | head -c 3000 > '%s'", path);
 }
 
+void write_black(const char *path, int w, int h, time_t secs)
+{
+    VipsImage *im;
+    assert_int_equal(vips_black(&im, w, h, "bands", 3, NULL), 0);
+    assert_int_equal(vips_image_write_to_file(im, path, NULL), 0);
+    g_object_unref(im);
+    if (secs != 0)
+        set_mtime(path, secs);
+}
+
+void set_mtime(const char *path, time_t secs)
+{
+    struct timespec ts[2] = {{.tv_sec = secs}, {.tv_sec = secs}};
+    assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+void expect_size(const char *path, int w, int h)
+{
+    VipsImage *im = load(path);
+    int gw = vips_image_get_width(im), gh = vips_image_get_height(im);
+    g_object_unref(im);
+    if (gw != w || gh != h)
+        fail_msg("%s is %dx%d, not %dx%d", path, gw, gh, w, h);
+}
+
 void write_jpeg_as(const char *path)
 {
     shf("cp '%s/formats/grey.jpg' '%s'", TESTDATA, path);
 }
 
-/* The hue of the mean colour of a patch around (x, y): r g b (one channel leads), c m y (two do),
- * '?' (none clearly). */
 char hue_at(VipsImage *im, int x, int y)
 {
     VipsImage *patch;
@@ -379,8 +425,6 @@ char hue_at(VipsImage *im, int x, int y)
     return '?';
 }
 
-/* The hues of the four quadrants of a thumbnail, top left, top right, bottom left, bottom right;
- * and its size. */
 void quadrants(const char *path, char out[5], int *w, int *h)
 {
     VipsImage *im = load(path);

@@ -3,7 +3,6 @@
 #ifndef CMD_TESTS_OUTPUTS_H
 #define CMD_TESTS_OUTPUTS_H
 
-#include <stdarg.h>
 #include <vips/vips.h>
 
 #include "proc.h"
@@ -18,6 +17,9 @@
  * thumbnails. Every counted .jpg must decode to its last pixel (the test fails otherwise), so a
  * partial or corrupt thumbnail can never be counted as made. */
 int count_outputs(const char *dir, const char *part);
+
+/* Shuts libvips down and returns rc: main's return shutdown_vips(cmocka_run_group_tests(...)). */
+int shutdown_vips(int rc);
 
 /* Opens an image for inspection (random access), failing the test if it does not load. */
 VipsImage *load(const char *path);
@@ -35,7 +37,6 @@ double mean_abs_diff(VipsImage *a, VipsImage *b);
 /* Runs bin with the arguments from first on (NULL-terminated, at most 30), to completion; fails
  * the test if it cannot be run. */
 proc_result_t tg_run(const char *bin, const char *first, ...);
-proc_result_t tg_vrun(const char *bin, const char *first, va_list ap);
 
 /* tg_run, failing the test (with what it printed) unless it exits status. */
 void tg_expect(int status, const char *bin, const char *first, ...);
@@ -46,6 +47,10 @@ void tg_expect(int status, const char *bin, const char *first, ...);
 void run_ok(char *const argv[]);
 void sh(const char *cmd);
 void shf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Runs the command formatted as printf does with /bin/sh -c, failing the test (with what it said)
+ * unless it exits 0; returns the first line it printed, in a static buffer. */
+const char *shf_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A test's own temporary folder: root = /tmp/tg-TAG-XXXXXX, with the names src, dst (root/out) and
  * manifest (root/manifest.jsonl) inside it; src is created, empty. */
@@ -91,7 +96,10 @@ void expect_summary(const char *err, int made, int up_to_date, int skipped, int 
 
 /* Fails the test unless r ended with status and the summary "M made, U up to date, S skipped, F
  * failed"; frees r. */
-void expect_run(proc_result_t *r, int status, int made, int up, int skipped, int failed);
+void expect_run(proc_result_t r, int status, int made, int up, int skipped, int failed);
+
+/* Fails unless r ended with status and its stderr says text; frees r. */
+void expect_says(proc_result_t r, int status, const char *text);
 
 /* FIELD, as JSON ("null", "\"text\"", "absent"), of the one line of manifest that meets conds
  * (cmd/tests/manifest.py get's conditions, shell-quoted: "'src$=a.jpg' 'status=\"made\"'"), in a
@@ -115,6 +123,15 @@ tg_record_t record_of(const tg_dirs_t *d, const char *kind, const char *name);
  * loader claims ("not a recognised image format"). The same bytes every time: random ones start
  * as some loader's magic about once in 1,400 files (then the words differ). */
 void write_broken(const char *path);
+
+/* Writes a black w x h image at path, in the format its extension names, dated secs (0: now). */
+void write_black(const char *path, int w, int h, time_t secs);
+
+/* Sets path's access and modification times to secs (and 0 ns). */
+void set_mtime(const char *path, time_t secs);
+
+/* Fails unless the image at path is w x h. */
+void expect_size(const char *path, int w, int h);
 
 /* Writes a JPEG's bytes (testdata's grey.jpg) at path, whatever its name. */
 void write_jpeg_as(const char *path);

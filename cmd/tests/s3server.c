@@ -109,14 +109,9 @@ void s3server_aws(const s3server_t *s, const char *args)
 
 const char *s3server_idents(const s3server_t *s, const char *prefix)
 {
-    char out[256];
-    FMT(out, "%s/ids.txt", s->root);
-    shf("aws --endpoint-url '%s' s3api list-objects-v2 --bucket thumbs --prefix '%s/' --query "
-        "'Contents[].Key' --output text | tr '\\t' '\\n' | sed -n "
-        "'s|.*/[.]thumbgen-id[.][0-9a-f]\\{16\\}[.]||p' | LC_ALL=C sort | paste -sd '\\t' > '%s'",
-        s->endpoint, prefix, out);
-    char *got = slurp(out);
-    assert_non_null(got);
-    got[strcspn(got, "\n")] = '\0';
-    return got;
+    return shf_line(
+        "aws --endpoint-url '%s' s3api list-objects-v2 --bucket thumbs --prefix '%s/' "
+        "--query 'Contents[].Key' --output text | tr '\\t' '\\n' | sed -n "
+        "'s|.*/[.]thumbgen-id[.][0-9a-f]\\{16\\}[.]||p' | LC_ALL=C sort | paste -sd '\\t'",
+        s->endpoint, prefix);
 }

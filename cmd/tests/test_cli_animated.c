@@ -94,7 +94,5 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(frame_size_and_count, setup_dirs, teardown_dirs),
     };
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    vips_shutdown();
-    return rc;
+    return shutdown_vips(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -132,7 +132,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(display_p3, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(hdr_tone_mapped, setup_dirs, teardown_dirs),
     };
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    vips_shutdown();
-    return rc;
+    return shutdown_vips(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -45,8 +45,7 @@ static void folder_skip_records(void **state)
         notes.src);
     write_jpeg_as(at(d.src, "photo"));
 
-    proc_result_t r = tg_run(BIN, d.src, d.dst, "--html", "--manifest", d.manifest, NULL);
-    expect_run(&r, 0, 2, 0, 1, 0);
+    expect_run(tg_run(BIN, d.src, d.dst, "--html", "--manifest", d.manifest, NULL), 0, 2, 0, 1, 0);
     expect_manifest(d.manifest, "'src$=/notes'", "error", "\"not an image\"");
     char *text = slurp(notes.rec);
     assert_non_null(text);
@@ -61,49 +60,42 @@ static void folder_skip_records(void **state)
 
     /* Nothing changed: skipped again from its record, not decoded (the record is not written
      * again), and --prune keeps it. */
-    r = tg_run(BIN, d.src, d.dst, "--html", "--prune", "--manifest", d.manifest, NULL);
+    proc_result_t r =
+        tg_run(BIN, d.src, d.dst, "--html", "--prune", "--manifest", d.manifest, NULL);
     assert_non_null(strstr(r.err, "0 failed, 0 removed"));
-    expect_run(&r, 0, 0, 2, 1, 0);
+    expect_run(r, 0, 0, 2, 1, 0);
     expect_manifest(d.manifest, "'src$=/notes'", "status", "\"skipped\"");
     expect_manifest(d.manifest, "'src$=/notes'", "error", "\"not an image\"");
     expect_same_file(notes.rec, &rec1);
 
     /* Touched: tried again (its record written anew); then known again. */
     shf("touch -d '2020-05-05 10:00:00' '%s'", notes.src);
-    r = tg_run(BIN, d.src, d.dst, "--manifest", d.manifest, NULL);
-    expect_run(&r, 0, 0, 2, 1, 0);
+    expect_run(tg_run(BIN, d.src, d.dst, "--manifest", d.manifest, NULL), 0, 0, 2, 1, 0);
     expect_manifest(d.manifest, "'src$=/notes'", "error", "\"not an image\"");
     struct stat rec2;
     assert_int_equal(stat(notes.rec, &rec2), 0);
     assert_true(rec2.st_ino != rec1.st_ino);
-    r = tg_run(BIN, d.src, d.dst, NULL);
-    expect_run(&r, 0, 0, 2, 1, 0);
+    expect_run(tg_run(BIN, d.src, d.dst, NULL), 0, 0, 2, 1, 0);
     expect_same_file(notes.rec, &rec2);
 
     /* --force tries again. */
-    r = tg_run(BIN, d.src, d.dst, "--force", NULL);
-    expect_run(&r, 0, 2, 0, 1, 0);
+    expect_run(tg_run(BIN, d.src, d.dst, "--force", NULL), 0, 2, 0, 1, 0);
     assert_int_equal(stat(notes.rec, &rec1), 0);
     assert_true(rec1.st_ino != rec2.st_ino);
 
     /* Replaced by an image: made, and its record goes. */
     write_jpeg_as(notes.src);
-    r = tg_run(BIN, d.src, d.dst, "--manifest", d.manifest, NULL);
-    expect_run(&r, 0, 1, 2, 0, 0);
+    expect_run(tg_run(BIN, d.src, d.dst, "--manifest", d.manifest, NULL), 0, 1, 2, 0, 0);
     assert_int_equal(access(notes.rec, F_OK), -1);
 
     /* A text file gets a record, then is deleted: --prune removes the record. */
     tg_record_t gone = record_of(&d, SKIPREC, "gone");
     shf("echo 'more notes' > '%s'", gone.src);
-    r = tg_run(BIN, d.src, d.dst, NULL);
-    expect_run(&r, 0, 0, 3, 1, 0);
+    expect_run(tg_run(BIN, d.src, d.dst, NULL), 0, 0, 3, 1, 0);
     assert_int_equal(access(gone.rec, F_OK), 0);
     assert_int_equal(unlink(gone.src), 0);
-    r = tg_run(BIN, d.src, d.dst, "--prune", NULL);
-    if (r.status != 0 ||
-        strstr(r.err, "0 made, 3 up to date, 0 skipped, 0 failed, 1 removed") == NULL)
-        fail_msg("status %d: %s", r.status, r.err);
-    proc_result_free(&r);
+    expect_says(tg_run(BIN, d.src, d.dst, "--prune", NULL), 0,
+                "0 made, 3 up to date, 0 skipped, 0 failed, 1 removed");
     assert_int_equal(access(gone.rec, F_OK), -1);
     assert_int_equal(count_outputs(d.dst, ".jpg"), 3);
     dirs_remove(&d);
@@ -124,8 +116,7 @@ static void folder_records(void **state)
     FMT(page, "%s/index.html", d.dst);
     write_broken(broken.src);
 
-    proc_result_t r = tg_run(BIN, d.src, d.dst, "--html", "--manifest", d.manifest, NULL);
-    expect_run(&r, 1, 2, 0, 1, 1);
+    expect_run(tg_run(BIN, d.src, d.dst, "--html", "--manifest", d.manifest, NULL), 1, 2, 0, 1, 1);
     expect_error(d.manifest, "broken.jpg", "\"not a recognised image format");
     char *text = slurp(broken.rec);
     assert_non_null(text);
@@ -141,7 +132,8 @@ static void folder_records(void **state)
 
     /* Nothing changed: reported failed before, not decoded, nothing written (the page and the
      * record untouched), and --prune sees no thumbnail in the record. */
-    r = tg_run(BIN, d.src, d.dst, "--html", "--prune", "--manifest", d.manifest, NULL);
+    proc_result_t r =
+        tg_run(BIN, d.src, d.dst, "--html", "--prune", "--manifest", d.manifest, NULL);
     char said[512];
     FMT(said,
         "broken.jpg: failed before and has not changed since (recorded in %s; --force "
@@ -150,7 +142,7 @@ static void folder_records(void **state)
     if (strstr(r.err, said) == NULL)
         fail_msg("no '%s' in:\n%s", said, r.err);
     assert_non_null(strstr(r.err, "1 failed, 0 removed"));
-    expect_run(&r, 1, 0, 2, 1, 1);
+    expect_run(r, 1, 0, 2, 1, 1);
     expect_error(d.manifest, "broken.jpg", FAILED_BEFORE);
     struct stat st;
     assert_int_equal(stat(broken.rec, &st), 0);
@@ -163,24 +155,20 @@ static void folder_records(void **state)
 
     /* Touched (a new mtime): tried again, the decoder's words again, its record rewritten. */
     shf("touch -d '2020-05-05 10:00:00' '%s'", broken.src);
-    r = tg_run(BIN, d.src, d.dst, "--manifest", d.manifest, NULL);
-    expect_run(&r, 1, 0, 2, 1, 1);
+    expect_run(tg_run(BIN, d.src, d.dst, "--manifest", d.manifest, NULL), 1, 0, 2, 1, 1);
     expect_error(d.manifest, "broken.jpg", "\"not a recognised image format");
     assert_int_equal(stat(broken.rec, &st), 0);
     assert_true(st.st_ino != rec1.st_ino);
-    r = tg_run(BIN, d.src, d.dst, "--manifest", d.manifest, NULL);
-    expect_run(&r, 1, 0, 2, 1, 1);
+    expect_run(tg_run(BIN, d.src, d.dst, "--manifest", d.manifest, NULL), 1, 0, 2, 1, 1);
     expect_error(d.manifest, "broken.jpg", FAILED_BEFORE);
 
     /* --force tries again. */
-    r = tg_run(BIN, d.src, d.dst, "--force", "--manifest", d.manifest, NULL);
-    expect_run(&r, 1, 2, 0, 1, 1);
+    expect_run(tg_run(BIN, d.src, d.dst, "--force", "--manifest", d.manifest, NULL), 1, 2, 0, 1, 1);
     expect_error(d.manifest, "broken.jpg", "\"not a recognised image format");
 
     /* Replaced by a good image: made, and its record goes. */
     shf("cp '%s/formats/grey.jpg' '%s'", TESTDATA, broken.src);
-    r = tg_run(BIN, d.src, d.dst, "--html", NULL);
-    expect_run(&r, 0, 1, 2, 1, 0);
+    expect_run(tg_run(BIN, d.src, d.dst, "--html", NULL), 0, 1, 2, 1, 0);
     assert_int_equal(access(broken.rec, F_OK), -1);
     html = slurp(page);
     assert_non_null(html);
@@ -189,15 +177,11 @@ static void folder_records(void **state)
     /* A broken file gets a record, then is deleted: --prune removes the record (and only it). */
     tg_record_t gone = record_of(&d, REC, "gone.jpg");
     write_broken(gone.src);
-    r = tg_run(BIN, d.src, d.dst, NULL);
-    expect_run(&r, 1, 0, 3, 1, 1);
+    expect_run(tg_run(BIN, d.src, d.dst, NULL), 1, 0, 3, 1, 1);
     assert_int_equal(access(gone.rec, F_OK), 0);
     assert_int_equal(unlink(gone.src), 0);
-    r = tg_run(BIN, d.src, d.dst, "--prune", "--manifest", d.manifest, NULL);
-    if (r.status != 0 ||
-        strstr(r.err, "0 made, 3 up to date, 1 skipped, 0 failed, 1 removed") == NULL)
-        fail_msg("status %d: %s", r.status, r.err);
-    proc_result_free(&r);
+    expect_says(tg_run(BIN, d.src, d.dst, "--prune", "--manifest", d.manifest, NULL), 0,
+                "0 made, 3 up to date, 1 skipped, 0 failed, 1 removed");
     assert_int_equal(access(gone.rec, F_OK), -1);
     assert_int_equal(count_outputs(d.dst, ".jpg"), 3);
     dirs_remove(&d);
@@ -224,14 +208,13 @@ static void record_switches_kind(void **state)
             FMT(cmd, "head -c 3000 '%s/formats/grey.jpg' > '%s' && touch -d '+%d hours' '%s'",
                 TESTDATA, src, round + 1, src);
         sh(cmd);
-        proc_result_t r = tg_run(BIN, d.src, d.dst, NULL);
-        expect_run(&r, text ? 0 : 1, 0, 0, text ? 1 : 0, text ? 0 : 1);
+        expect_run(tg_run(BIN, d.src, d.dst, NULL), text ? 0 : 1, 0, 0, text ? 1 : 0, text ? 0 : 1);
         assert_int_equal(access(text ? skipped : failed, F_OK), 0);
         assert_int_equal(access(text ? failed : skipped, F_OK), -1);
     }
     proc_result_t r = tg_run(BIN, d.src, d.dst, NULL);
     assert_non_null(strstr(r.err, "x: failed before and has not changed since"));
-    expect_run(&r, 1, 0, 0, 0, 1);
+    expect_run(r, 1, 0, 0, 0, 1);
     dirs_remove(&d);
 }
 
@@ -261,17 +244,16 @@ static void long_names_recorded(void **state)
         FMT(name[i] + 240, "%06d.jpg", i); /* 250 bytes */
         write_broken(at(d.src, name[i]));
     }
-    proc_result_t r = tg_run(BIN, d.src, d.dst, NULL);
-    expect_run(&r, 1, 0, 0, 0, 2);
+    expect_run(tg_run(BIN, d.src, d.dst, NULL), 1, 0, 0, 0, 2);
     assert_int_equal(count_files(d.dst, REC), 2);
-    r = tg_run(BIN, d.src, d.dst, NULL);
+    proc_result_t r = tg_run(BIN, d.src, d.dst, NULL);
     assert_non_null(strstr(r.err, "000000.jpg: failed before and has not changed since"));
     assert_non_null(strstr(r.err, "000001.jpg: failed before and has not changed since"));
-    expect_run(&r, 1, 0, 0, 0, 2);
+    expect_run(r, 1, 0, 0, 0, 2);
     assert_int_equal(unlink(at(d.src, name[0])), 0);
     r = tg_run(BIN, d.src, d.dst, "--prune", NULL);
     assert_non_null(strstr(r.err, "000001.jpg: failed before and has not changed since"));
-    expect_run(&r, 1, 0, 0, 0, 1);
+    expect_run(r, 1, 0, 0, 0, 1);
     assert_int_equal(count_files(d.dst, REC), 1);
     dirs_remove(&d);
 }

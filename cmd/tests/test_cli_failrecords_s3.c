@@ -27,15 +27,9 @@
  * ("None": none). */
 static const char *keys_under(const char *prefix)
 {
-    char out[256];
-    FMT(out, "%s/keys.txt", srv.root);
-    shf("aws --endpoint-url '%s' s3api list-objects-v2 --bucket thumbs --prefix '%s/' --query "
-        "\"Contents[?!contains(Key, '/.thumbgen-id.')].Key\" --output text > '%s'",
-        srv.endpoint, prefix, out);
-    char *got = slurp(out);
-    assert_non_null(got);
-    got[strcspn(got, "\n")] = '\0';
-    return got;
+    return shf_line("aws --endpoint-url '%s' s3api list-objects-v2 --bucket thumbs --prefix '%s/' "
+                    "--query \"Contents[?!contains(Key, '/.thumbgen-id.')].Key\" --output text",
+                    srv.endpoint, prefix);
 }
 
 /* Fails unless --stats's two lines of S3 requests in err (the source's and the store's) say 0 GET,
@@ -65,7 +59,7 @@ static void rerun_unchanged(const char *prefix, const char *manifest, const char
     if (said != NULL && strstr(r.err, said) == NULL)
         fail_msg("no '%s' in:\n%s", said, r.err);
     expect_no_transfers(r.err);
-    expect_run(&r, status, 0, 2, 1, failed);
+    expect_run(r, status, 0, 2, 1, failed);
     assert_int_equal(s3server_requests(&srv, get), gets);
     assert_int_equal(s3server_requests(&srv, "PUT "), puts);
 }
@@ -83,13 +77,12 @@ static void record_pruned(const char *dir, const char *prefix, const char *name,
     FMT(dst, "s3://thumbs/%s", prefix);
     FMT(args, "s3 cp --quiet '%s/%s' '%s/%s'", dir, name, src, name);
     s3server_aws(&srv, args);
-    proc_result_t r = tg_run(BIN, src, dst, NULL);
-    expect_run(&r, failure, 0, 3, 1, failure);
+    expect_run(tg_run(BIN, src, dst, NULL), failure, 0, 3, 1, failure);
     FMT(line, "%s/%s%s", prefix, kind, name);
     assert_non_null(strstr(keys_under(prefix), line));
     FMT(args, "s3 rm --quiet '%s/%s'", src, name);
     s3server_aws(&srv, args);
-    r = tg_run(BIN, src, dst, "--prune", "--manifest", manifest, NULL);
+    proc_result_t r = tg_run(BIN, src, dst, "--prune", "--manifest", manifest, NULL);
     FMT(summary, "0 made, 3 up to date, %d skipped, 0 failed, 1 removed", failure);
     if (r.status != 0 || strstr(r.err, summary) == NULL)
         fail_msg("status %d: %s", r.status, r.err);
@@ -118,7 +111,7 @@ static void s3_records(void **state)
     proc_result_t r =
         tg_run(BIN, "s3://photos/rec", "s3://thumbs/rec", "--manifest", manifest, "--stats", NULL);
     assert_non_null(strstr(r.err, "s3://photos/rec/broken.jpg: not a recognised image format"));
-    expect_run(&r, 1, 2, 0, 1, 1);
+    expect_run(r, 1, 2, 0, 1, 1);
     expect_error(manifest, "broken.jpg", "\"not a recognised image format");
     assert_string_equal(keys_under("rec"), "rec/" REC "broken.jpg\trec/a.jpg\trec/b.jpg");
     assert_string_equal(s3server_idents(&srv, "rec"),
@@ -139,8 +132,8 @@ static void s3_records(void **state)
      * identity changed, so it is fetched, made, and its record goes. */
     FMT(args, "s3 cp --quiet '%s/formats/grey.jpg' s3://photos/rec/broken.jpg", TESTDATA);
     s3server_aws(&srv, args);
-    r = tg_run(BIN, "s3://photos/rec", "s3://thumbs/rec", "--manifest", manifest, NULL);
-    expect_run(&r, 0, 1, 2, 1, 0);
+    expect_run(tg_run(BIN, "s3://photos/rec", "s3://thumbs/rec", "--manifest", manifest, NULL), 0,
+               1, 2, 1, 0);
     assert_string_equal(keys_under("rec"), "rec/a.jpg\trec/b.jpg\trec/broken.jpg");
     assert_string_equal(s3server_idents(&srv, "rec"),
                         "a.jpg\tb.jpg\tbroken.jpg"); /* the failure's went */
@@ -175,7 +168,7 @@ static void s3_skip_records(void **state)
 
     proc_result_t r =
         tg_run(BIN, "s3://photos/skip", "s3://thumbs/skip", "--manifest", manifest, NULL);
-    expect_run(&r, 0, 2, 0, 1, 0);
+    expect_run(r, 0, 2, 0, 1, 0);
     expect_manifest(manifest, "'src$=/notes'", "status", "\"skipped\"");
     expect_manifest(manifest, "'src$=/notes'", "error", "\"not an image\"");
     expect_manifest(manifest, "'src$=/photo'", "status", "\"made\"");
@@ -191,8 +184,8 @@ static void s3_skip_records(void **state)
     /* notes is replaced by a JPEG: fetched, made, and its record goes. */
     FMT(args, "s3 cp --quiet '%s/photo' s3://photos/skip/notes", src);
     s3server_aws(&srv, args);
-    r = tg_run(BIN, "s3://photos/skip", "s3://thumbs/skip", "--manifest", manifest, NULL);
-    expect_run(&r, 0, 1, 2, 0, 0);
+    expect_run(tg_run(BIN, "s3://photos/skip", "s3://thumbs/skip", "--manifest", manifest, NULL), 0,
+               1, 2, 0, 0);
     expect_manifest(manifest, "'src$=/notes'", "status", "\"made\"");
     assert_string_equal(keys_under("skip"), "skip/a.jpg\tskip/notes.jpg\tskip/photo.jpg");
 

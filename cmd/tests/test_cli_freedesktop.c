@@ -5,7 +5,6 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
-#include <fcntl.h>
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <ftw.h>
 #include <stdio.h>
@@ -29,10 +28,12 @@ typedef struct {
     tg_tree_t tree; /* SRC's sources: good (thumbnailed), bad (failed), other (skipped) */
 } fixture_t;
 
+static fixture_t fx;
+
 static int setup(void **state)
 {
     setup_testdata(state);
-    fixture_t *f = calloc(1, sizeof *f);
+    fixture_t *f = &fx;
     f->src = test_dirs.src;
     FMT(f->cache, "%s/cache", test_dirs.root);
     FMT(f->thumbs, "%s/thumbnails", f->cache);
@@ -44,18 +45,15 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    fixture_t *f = *state;
-    teardown_dirs(state);
-    tree_free(&f->tree);
-    free(f);
-    return 0;
+    tree_free(&fx.tree);
+    return teardown_dirs(state);
 }
 
 /* Fails unless r ended with status and the summary of a run that tried every source: made, up to
  * date, and the tree's skipped and failed; frees r. */
 static void expect_all(const fixture_t *f, proc_result_t r, int status, int made, int up_to_date)
 {
-    expect_run(&r, status, made, up_to_date, f->tree.nother, f->tree.nbad);
+    expect_run(r, status, made, up_to_date, f->tree.nother, f->tree.nbad);
 }
 
 /* Runs gnome_check.py MODE ARG on the given sources (relative to SRC); asserts that GNOME's
@@ -66,12 +64,10 @@ static void gnome_accepts(const fixture_t *f, const char *mode, const char *arg,
     char *argv[64] = {CHECK, (char *)mode, (char *)arg};
     static char paths[56][300];
     assert_true(n <= 56);
-    size_t k = 4;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++) { /* argv's rest is NULL */
         FMT(paths[i], "%s/%s", f->src, rel[i]);
-        argv[k++] = paths[i];
+        argv[4 + i] = paths[i];
     }
-    argv[k] = NULL;
     run_ok(argv);
 }
 
@@ -185,11 +181,10 @@ static void gnome_accepts_every_flavour(void **state)
         assert_string_equal(text_key(im, "Thumb::Image::Width"), "1200");
         assert_string_equal(text_key(im, "Thumb::Image::Height"), "800");
         assert_non_null(strstr(text_key(im, "Software"), "thumbgen"));
-        if (i == 0) {
+        if (i == 0)
             up = im; /* upright: the same picture as orientation 1's */
-            continue;
-        }
-        g_object_unref(im);
+        else
+            g_object_unref(im);
     }
     char *file = cache_file(f, "normal", "photos/orientation/Landscape_1.jpg");
     VipsImage *ref = load(file);
@@ -229,9 +224,7 @@ static void rerun_and_touch(void **state)
         const char *path = at(f->src, touched[i]);
         struct stat st;
         assert_int_equal(stat(path, &st), 0);
-        struct timespec later[2] = {{.tv_sec = st.st_mtim.tv_sec + 100},
-                                    {.tv_sec = st.st_mtim.tv_sec + 100}};
-        assert_int_equal(utimensat(AT_FDCWD, path, later, 0), 0);
+        set_mtime(path, st.st_mtim.tv_sec + 100);
     }
     gnome_accepts(f, "stale", "normal,large", touched, 1);
     r = tg_fdo(f, NULL, NULL);
@@ -290,7 +283,7 @@ static void clashing_names_all_cached(void **state)
         dir, f->src, dir, f->src, dir, f->src, dir);
     proc_result_t r = tg_run(BIN, "--freedesktop", dir, NULL);
     assert_null(strstr(r.err, "belongs to"));
-    expect_run(&r, 0, 3, 0, 0, 0);
+    expect_run(r, 0, 3, 0, 0, 0);
     char *names[] = {"a.png", "a.gif", "a.webp"};
     fixture_t in_dir = *f;
     in_dir.src = dir;
@@ -334,13 +327,13 @@ static void made_after_failing(void **state)
 {
     fixture_t *f = *state;
     char *rel[] = {"bad/truncated.jpg"};
-    char path[400], cmd[1000];
+    char path[400];
     FMT(path, "%s/%s", f->src, rel[0]);
     expect_all(f, tg_fdo(f, NULL, NULL), 1, f->tree.ngood, 0);
     char *fail_entry = cache_file(f, FAIL_DIR, rel[0]);
     assert_int_equal(access(fail_entry, F_OK), 0);
-    FMT(cmd, "cp '%s/formats/grey.jpg' '%s' && touch -d '2001-01-01' '%s'", TESTDATA, path, path);
-    sh(cmd); /* a time of its own: never the failure's */
+    /* a time of its own: never the failure's */
+    shf("cp '%s/formats/grey.jpg' '%s' && touch -d '2001-01-01' '%s'", TESTDATA, path, path);
     proc_result_t r = tg_fdo(f, NULL, NULL);
     assert_non_null(strstr(r.err, "thumbgen: 1 made, "));
     proc_result_free(&r);
@@ -373,32 +366,20 @@ static void refusals(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *const *a = cases[i].a;
         proc_result_t r = tg_run(BIN, "--freedesktop", a[0], a[1], a[2], a[3], NULL);
-        assert_int_equal(r.status, 2);
         assert_int_equal(count_lines(r.err), 1);
-        if (strstr(r.err, cases[i].says) == NULL)
-            fail_msg("'%s' does not say '%s'", r.err, cases[i].says);
-        proc_result_free(&r);
+        expect_says(r, 2, cases[i].says);
     }
     /* DST freedesktop: is --freedesktop, its checks included. (Before: a 256/ folder in the
      * cache.) */
-    proc_result_t r = tg_run(BIN, f->src, "freedesktop:", "-s", "256", NULL);
-    assert_int_equal(r.status, 2);
-    assert_non_null(strstr(r.err, "bad value '256' for -s: expected flavours"));
-    proc_result_free(&r);
+    expect_says(tg_run(BIN, f->src, "freedesktop:", "-s", "256", NULL), 2,
+                "bad value '256' for -s: expected flavours");
     char *empty = cache_listing(f);
     assert_string_equal(empty, "");
     g_free(empty);
     /* No cache to be found: neither XDG_CACHE_HOME nor HOME. */
-    char *home = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
-    unsetenv("HOME");
-    unsetenv("XDG_CACHE_HOME");
-    r = tg_run(BIN, "--freedesktop", f->src, NULL);
-    if (home != NULL)
-        setenv("HOME", home, 1);
-    free(home);
-    assert_int_equal(r.status, 2);
-    assert_non_null(strstr(r.err, "cannot tell where the thumbnail cache is"));
-    proc_result_free(&r);
+    expect_says(tg_run("/usr/bin/env", "-u", "HOME", "-u", "XDG_CACHE_HOME", BIN, "--freedesktop",
+                       f->src, NULL),
+                2, "cannot tell where the thumbnail cache is");
 }
 
 int main(void)
@@ -414,7 +395,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(made_after_failing, setup, teardown),
         cmocka_unit_test_setup_teardown(refusals, setup, teardown),
     };
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    vips_shutdown();
-    return rc;
+    return shutdown_vips(cmocka_run_group_tests(tests, NULL, NULL));
 }

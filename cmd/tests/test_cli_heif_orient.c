@@ -174,7 +174,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(kept_exif_says_upright, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(freedesktop_cache, setup_dirs, teardown_dirs),
     };
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    vips_shutdown();
-    return rc;
+    return shutdown_vips(cmocka_run_group_tests(tests, NULL, NULL));
 }

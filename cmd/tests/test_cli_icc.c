@@ -206,7 +206,5 @@ int main(void)
         cmocka_unit_test(converted_to_srgb),
         cmocka_unit_test(kept_with_keep_metadata),
     };
-    int rc = cmocka_run_group_tests(tests, tagged_sources, teardown_dirs);
-    vips_shutdown();
-    return rc;
+    return shutdown_vips(cmocka_run_group_tests(tests, tagged_sources, teardown_dirs));
 }

@@ -320,7 +320,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(interrupt_while_stuck, setup, teardown),
         cmocka_unit_test_setup_teardown(symlinks_planted_in_dst, setup, teardown),
     };
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    vips_shutdown();
-    return rc;
+    return shutdown_vips(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -157,7 +157,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(stripped_in_the_cache, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(kept_when_asked, setup_dirs, teardown_dirs),
     };
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    vips_shutdown();
-    return rc;
+    return shutdown_vips(cmocka_run_group_tests(tests, NULL, NULL));
 }

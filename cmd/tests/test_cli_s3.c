@@ -75,17 +75,12 @@ static void aws(const fixture_t *f, const char *args)
 }
 
 /* What awscli's head-object says of bucket/key under query (JMESPath), one line, static. */
-static char *head_object(const fixture_t *f, const char *bucket, const char *key, const char *query)
+static const char *head_object(const fixture_t *f, const char *bucket, const char *key,
+                               const char *query)
 {
-    char out[256];
-    FMT(out, "%s/head.txt", f->s.root);
-    shf("aws --endpoint-url '%s' s3api head-object --bucket %s --key '%s' --query '%s' "
-        "--output text > '%s'",
-        f->s.endpoint, bucket, key, query, out);
-    char *got = slurp(out);
-    assert_non_null(got);
-    got[strcspn(got, "\n")] = '\0';
-    return got;
+    return shf_line("aws --endpoint-url '%s' s3api head-object --bucket %s --key '%s' --query '%s' "
+                    "--output text",
+                    f->s.endpoint, bucket, key, query);
 }
 
 /* The Content-Type awscli reads back for bucket/key. */
@@ -111,36 +106,31 @@ static void local_to_s3(void **state)
 {
     fixture_t *f = *state;
     proc_result_t r = tg_run(BIN, f->src, "s3://thumbs/l2s", "-j", "2", "--stats", NULL);
-    assert_int_equal(r.status, 0);
-    expect_summary(r.err, nsrc(f), 0, 0, 0);
     assert_non_null(strstr(r.err, "S3 requests:"));
     assert_null(strstr(r.err, SECRET));
-    proc_result_free(&r);
+    expect_run(r, 0, nsrc(f), 0, 0, 0);
     assert_int_equal(read_back(f, "s3://thumbs/l2s", "l2s"), nsrc(f));
     assert_content_type(f, "thumbs", "l2s/" NESTED, "image/jpeg");
     /* Each thumbnail records its source (docs/DESIGN.md, "Identity and order"). */
-    char *meta = head_object(f, "thumbs", "l2s/formats/grey.jpg", "Metadata.\"thumbgen-src\"");
+    const char *meta =
+        head_object(f, "thumbs", "l2s/formats/grey.jpg", "Metadata.\"thumbgen-src\"");
     if (strncmp(meta, "size=", 5) != 0 || strstr(meta, " mtime=") == NULL ||
         strstr(meta, " src=formats/grey.") == NULL)
         fail_msg("x-amz-meta-thumbgen-src: %s", meta);
 
     /* and one identity record per source beside its thumbnail, the only hidden objects */
-    char ids[256];
-    FMT(ids, "%s/ids.txt", f->s.root);
-    shf("aws --endpoint-url '%s' s3api list-objects-v2 --bucket thumbs --prefix l2s/ --query "
-        "'Contents[].Key' --output text | tr '\\t' '\\n' | grep '/[.]' | grep -vc "
-        "'/[.]thumbgen-id[.][0-9a-f]\\{16\\}[.][^/]*$' > '%s' || true",
-        f->s.endpoint, ids);
-    assert_string_equal(slurp(ids), "0\n");
-    FMT(ids, "%s/ids.txt", f->s.root);
-    shf("aws --endpoint-url '%s' s3api list-objects-v2 --bucket thumbs --prefix l2s/ --query "
-        "'Contents[].Key' --output text | tr '\\t' '\\n' | grep -c '/[.]thumbgen-id[.]' > '%s'",
-        f->s.endpoint, ids);
-    assert_int_equal(atoi(slurp(ids)), nsrc(f));
+    const char *keys = "s3api list-objects-v2 --bucket thumbs --prefix l2s/ --query "
+                       "'Contents[].Key' --output text | tr '\\t' '\\n'";
+    assert_string_equal(shf_line("aws --endpoint-url '%s' %s | grep '/[.]' | grep -vc "
+                                 "'/[.]thumbgen-id[.][0-9a-f]\\{16\\}[.][^/]*$' || true",
+                                 f->s.endpoint, keys),
+                        "0");
+    assert_int_equal(atoi(shf_line("aws --endpoint-url '%s' %s | grep -c '/[.]thumbgen-id[.]'",
+                                   f->s.endpoint, keys)),
+                     nsrc(f));
 
     int puts = requests(f, "PUT ");
-    r = tg_run(BIN, f->src, "s3://thumbs/l2s", "-j", "2", NULL);
-    expect_run(&r, 0, 0, nsrc(f), 0, 0);
+    expect_run(tg_run(BIN, f->src, "s3://thumbs/l2s", "-j", "2", NULL), 0, 0, nsrc(f), 0, 0);
     assert_int_equal(requests(f, "PUT "), puts);
 
     tg_expect(0, BIN, f->src, "s3://thumbs/webp/", "-f", "webp", "--quiet", NULL);
@@ -155,15 +145,13 @@ static void from_s3(void **state)
     char args[512], dst[256];
     FMT(args, "s3 cp --quiet --recursive '%s' s3://photos/in", f->src);
     aws(f, args);
-    proc_result_t r = tg_run(BIN, "s3://photos/in", "s3://thumbs/s2s", "-j", "2", NULL);
-    expect_run(&r, 0, nsrc(f), 0, 0, 0);
+    expect_run(tg_run(BIN, "s3://photos/in", "s3://thumbs/s2s", "-j", "2", NULL), 0, nsrc(f), 0, 0,
+               0);
     assert_int_equal(read_back(f, "s3://thumbs/s2s", "s2s"), nsrc(f));
     assert_content_type(f, "thumbs", "s2s/" NESTED, "image/jpeg");
 
     int puts = requests(f, "PUT "), gets = requests(f, "GET /photos/in/");
-    r = tg_run(BIN, "s3://photos/in", "s3://thumbs/s2s", NULL);
-    expect_summary(r.err, 0, nsrc(f), 0, 0);
-    proc_result_free(&r);
+    expect_run(tg_run(BIN, "s3://photos/in", "s3://thumbs/s2s", NULL), 0, 0, nsrc(f), 0, 0);
     assert_int_equal(requests(f, "PUT "), puts);
     assert_int_equal(requests(f, "GET /photos/in/"), gets);
 
@@ -173,9 +161,7 @@ static void from_s3(void **state)
     char nested[512];
     FMT(nested, "%s/%s", dst, NESTED);
     g_object_unref(load(nested));
-    r = tg_run(BIN, "s3://photos/in", dst, NULL);
-    expect_summary(r.err, 0, nsrc(f), 0, 0);
-    proc_result_free(&r);
+    expect_run(tg_run(BIN, "s3://photos/in", dst, NULL), 0, 0, nsrc(f), 0, 0);
 }
 
 /* Wrong secret, missing bucket, refused endpoint: status 2 before any work, a plain message, and
@@ -194,10 +180,8 @@ static void setup_errors(void **state)
     assert_null(strstr(r.out, wrong));
     proc_result_free(&r);
 
-    r = tg_run(BIN, "s3://no-such-bucket/x", f->s.root, NULL);
-    assert_int_equal(r.status, 2);
-    assert_non_null(strstr(r.err, "s3://no-such-bucket/x: no such bucket: no-such-bucket"));
-    proc_result_free(&r);
+    expect_says(tg_run(BIN, "s3://no-such-bucket/x", f->s.root, NULL), 2,
+                "s3://no-such-bucket/x: no such bucket: no-such-bucket");
 
     setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1", 1);
     r = tg_run(BIN, f->src, "s3://thumbs/x", "--retries", "1", NULL);
@@ -210,15 +194,12 @@ static void setup_errors(void **state)
     unsetenv("AWS_ACCESS_KEY_ID");
     r = tg_run(BIN, f->src, "s3://thumbs/x", NULL);
     setenv("AWS_ACCESS_KEY_ID", SECRET, 1);
-    assert_int_equal(r.status, 2);
-    assert_non_null(strstr(r.err, "no S3 credentials"));
-    proc_result_free(&r);
+    expect_says(r, 2, "no S3 credentials");
 
     r = tg_run(BIN, f->src, "s3://tb/x", NULL); /* says why it is no bucket's name */
-    assert_int_equal(r.status, 2);
-    assert_non_null(strstr(r.err, "s3://tb/x: not a valid s3://BUCKET[/PREFIX]: a bucket's name "
-                                  "is 3 to 63"));
-    proc_result_free(&r);
+    expect_says(r, 2,
+                "s3://tb/x: not a valid s3://BUCKET[/PREFIX]: a bucket's name "
+                "is 3 to 63");
 }
 
 /* FNV-1a 64 of s modulo n: the documented --shard hash, computed independently here. */
@@ -331,8 +312,7 @@ static void server_dies_mid_run(void **state)
 
     s3server_start(&f->s);
     int puts = requests(f, "PUT ");
-    r = tg_run(BIN, f->src, "s3://thumbs/dies", NULL);
-    expect_run(&r, 0, nsrc(f) - 3, 3, 0, 0);
+    expect_run(tg_run(BIN, f->src, "s3://thumbs/dies", NULL), 0, nsrc(f) - 3, 3, 0, 0);
     assert_int_equal(requests(f, "PUT "), puts + 2 * (nsrc(f) - 3)); /* and identity records */
 }
 
@@ -361,24 +341,17 @@ static void prune_s3(void **state)
     FMT(manifest, "%s/prune.jsonl", f->s.root);
     proc_result_t r = tg_run(BIN, src, "s3://thumbs/pr", "--prune", "--prune-max", "100%",
                              "--manifest", manifest, "-j", "2", "--stats", NULL);
-    if (r.status != 0 ||
-        strstr(r.err, "0 made, 1 up to date, 0 skipped, 0 failed, 1003 removed") == NULL)
-        fail_msg("status %d: %s", r.status, r.err);
     /* and one more for the identity records of b.png and c.png, which go unseen */
     assert_non_null(strstr(r.err, "3 DeleteObjects"));
-    proc_result_free(&r);
+    expect_says(r, 0, "0 made, 1 up to date, 0 skipped, 0 failed, 1003 removed");
     assert_int_equal(requests(f, "POST /thumbs?delete") - before, 3);
     shf("grep -c '\"status\":\"removed\",\"dst\":\"s3://thumbs/pr/' '%s' | grep -qx 1003",
         manifest);
-    char listing[256];
-    FMT(listing, "%s/pr-listing.txt", f->s.root);
-    shf("aws --endpoint-url '%s' s3api list-objects-v2 --bucket thumbs --prefix pr/ --query "
-        "'Contents[].Key' --output text > '%s'",
-        f->s.endpoint, listing);
-    char *got = slurp(listing);
-    assert_non_null(got);
-    got[strcspn(got, "\n")] = '\0';
-    char *id = strstr(got, "pr/.thumbgen-id."); /* a.jpg's identity record, and nothing else */
+    const char *id =
+        strstr(shf_line("aws --endpoint-url '%s' s3api list-objects-v2 --bucket thumbs "
+                        "--prefix pr/ --query 'Contents[].Key' --output text",
+                        f->s.endpoint),
+               "pr/.thumbgen-id."); /* a.jpg's identity record, and nothing else */
     assert_non_null(id);
     assert_string_equal(id + 16 + 17, "a.jpg\tpr/a.jpg\tpr/notes.txt");
 }

@@ -146,7 +146,5 @@ int main(void)
         cmocka_unit_test(several_sizes),
         cmocka_unit_test(cropped_sizes),
     };
-    int rc = cmocka_run_group_tests(tests, make_sources, teardown_dirs);
-    vips_shutdown();
-    return rc;
+    return shutdown_vips(cmocka_run_group_tests(tests, make_sources, teardown_dirs));
 }

@@ -114,17 +114,14 @@ static void rerun_is_up_to_date(void)
     assert_true(tree.ngood >= 3);
     shf("touch -d '1975-06-01 12:00:01' '%s/%s'", src, tree.good[1]);
     shf("touch -d '2110-01-01 00:00:01' '%s/%s'", src, tree.good[2]);
-    proc_result_t r = tg_run(THUMBGEN_BIN, src, dst, NULL);
-    expect_run(&r, 0, tree.ngood, 0, 0, 0);
+    expect_run(tg_run(THUMBGEN_BIN, src, dst, NULL), 0, tree.ngood, 0, 0, 0);
     assert_int_equal(count_outputs(dst, NULL), tree.ngood);
 
     remount();
-    r = tg_run(THUMBGEN_BIN, src, dst, NULL);
-    expect_run(&r, 0, 0, tree.ngood, 0, 0);
+    expect_run(tg_run(THUMBGEN_BIN, src, dst, NULL), 0, 0, tree.ngood, 0, 0);
 
     shf("touch -d '+1 hour' '%s/%s'", src, tree.good[0]);
-    r = tg_run(THUMBGEN_BIN, src, dst, NULL);
-    expect_run(&r, 0, 1, tree.ngood - 1, 0, 0);
+    expect_run(tg_run(THUMBGEN_BIN, src, dst, NULL), 0, 1, tree.ngood - 1, 0, 0);
     tree_free(&tree);
 }
 

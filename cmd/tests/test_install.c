@@ -29,8 +29,8 @@ static void install_runs_and_has_a_man_page(void **state)
     FMT(out, "%s/out", prefix);
     tg_tree_t tree;
     tree_list(TESTDATA "/formats", &tree);
-    r = tg_run(bin, TESTDATA "/formats", out, "-j", "2", NULL);
-    expect_run(&r, 0, tree.ngood, 0, tree.nother, 0);
+    expect_run(tg_run(bin, TESTDATA "/formats", out, "-j", "2", NULL), 0, tree.ngood, 0,
+               tree.nother, 0);
     tree_free(&tree);
     /* The codec modules are found where they were installed: a clip goes through FFmpeg's. */
     char clips[160];

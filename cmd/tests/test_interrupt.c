@@ -130,7 +130,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(random_interrupts, make_corpus, remove_corpus),
         cmocka_unit_test_setup_teardown(second_sigint, make_corpus, remove_corpus),
     };
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    vips_shutdown();
-    return rc;
+    return shutdown_vips(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -122,7 +122,8 @@ const char *expect(watcher_t *w, const char *needle, ...)
     return NULL;
 }
 
-void drain(watcher_t *w)
+/* Reads the manifest to its end (thumbgen has ended or is ending), keeping every line in seen. */
+static void drain(watcher_t *w)
 {
     char line[4096];
     while (fgets(line, sizeof line, w->manifest) != NULL)

@@ -35,9 +35,6 @@ void watcher_start(watcher_t *w, const char *dir, char *const *argv);
  * end of the manifest (thumbgen ended). Returns that line (in w->seen). */
 const char *expect(watcher_t *w, const char *needle, ...);
 
-/* Reads the manifest to its end (thumbgen has ended or is ending), keeping every line in seen. */
-void drain(watcher_t *w);
-
 /* How many lines read so far hold both a and b. */
 int seen_count(const watcher_t *w, const char *a, const char *b);
 
