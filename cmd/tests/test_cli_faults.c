@@ -67,14 +67,12 @@ static void special_files(void **state)
 
     for (int follow = 0; follow < 2; follow++) {
         proc_result_t r = tg("--force", follow ? "--follow-symlinks" : NULL, NULL);
-        assert_int_equal(r.status, 1);
-        assert_non_null(strstr(r.err, "zero.jpg: empty file"));
         assert_non_null(strstr(r.err, "text.jpg: not a recognised image format"));
         assert_null(strstr(r.err, "fifo.jpg"));
         assert_null(strstr(r.err, "sock.jpg"));
         assert_null(strstr(r.err, "loop"));
         assert_null(strstr(r.err, "dangling"));
-        proc_result_free(&r);
+        expect_says(r, 1, "zero.jpg: empty file");
         assert_int_equal(count_outputs(dst, "good.jpg"), 1);
         assert_int_equal(count_outputs(dst, "inner.jpg"), 1); /* sub/up -> .. is not re-entered */
         assert_int_equal(count_outputs(dst, ".thumbgen-"), 0);

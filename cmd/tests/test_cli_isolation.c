@@ -276,12 +276,10 @@ static void symlinks_planted_in_dst(void **state)
         "ln -s ../outside/victim %s/real/grey.jpg && ln -s real %s",
         src, root, root, src, src, root, root, root, dst);
     proc_result_t r = run(BIN, "-j", "2", NULL, NULL);
-    assert_int_equal(r.status, 1);
-    assert_non_null(strstr(r.err, "sub/in.jpg: cannot write"));
     assert_non_null(strstr(r.err, "grey.jpg: cannot write"));
     assert_non_null(strstr(r.err, "a symbolic link inside the destination is never followed"));
     assert_non_null(strstr(r.err, "3 made, 0 up to date, 0 skipped, 2 failed"));
-    proc_result_free(&r);
+    expect_says(r, 1, "sub/in.jpg: cannot write");
     char path[256];
     FMT(path, "%s/outside", root);
     DIR *d = opendir(path);
@@ -300,11 +298,9 @@ static void symlinks_planted_in_dst(void **state)
     FMT(path, "%s/real/.thumbgen-failed.grey.jpg", root);
     assert_int_equal(access(path, F_OK), -1);
     r = run(BIN, "-j", "2", NULL, NULL);
-    assert_int_equal(r.status, 1);
-    assert_non_null(strstr(r.err, "grey.jpg: cannot write"));
     assert_null(strstr(r.err, "failed before"));
     assert_non_null(strstr(r.err, "0 made, 3 up to date, 0 skipped, 2 failed"));
-    proc_result_free(&r);
+    expect_says(r, 1, "grey.jpg: cannot write");
 }
 
 int main(void)
