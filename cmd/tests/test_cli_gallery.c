@@ -5,12 +5,13 @@
  * resolves, and that a screenshot of the top page shows the fixtures' quadrant colours where their
  * thumbnails are. The rest reads the pages and their files: failures and clashes listed, a rerun
  * that writes nothing, a change that rewrites one folder's page and its ancestors' only, a deleted
- * page written again, --prune taking an emptied folder's page, the refusals, and an S3 DST (the
- * real test server). */
+ * page written again, --prune taking an emptied folder's page, the refusals, a single file's link
+ * (also one at the root), and an S3 DST (the real test server). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <ftw.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -340,6 +341,39 @@ static void into_s3(void **state)
     s3server_teardown(&s);
 }
 
+/* SRC a single file: its page links to that file, also for one at the root of the filesystem
+ * (where the folder holding it is "/", not "."; tried only as root, as in CI). */
+static void one_file_links_to_it(void **state)
+{
+    (void)state;
+    char here[PATH_MAX], root[64], link[2 * PATH_MAX], want[PATH_MAX], got[PATH_MAX];
+    snprintf(here, sizeof here, "%s/one.jpg", test_dirs.src);
+    snprintf(root, sizeof root, "/thumbgen-gallery-%d.jpg", (int)getpid());
+    const char *files[] = {here, root};
+    for (int i = 0; i < (geteuid() == 0 ? 2 : 1); i++) {
+        const char *name = strrchr(files[i], '/') + 1;
+        shf("rm -rf '%s' && cp '%s/photos/orientation/Landscape_1.jpg' '%s'", test_dirs.dst,
+            TESTDATA, files[i]);
+        expect_run(tg_run(BIN, files[i], test_dirs.dst, "--html", NULL), 0, 1, 0, 0, 0);
+        char *page = slurp(at(test_dirs.dst, "index.html")), *href = NULL;
+        /* The link out of DST (a thumbnail's stays inside) that ends with the file's name. */
+        for (char *h = page; href == NULL && h && (h = strstr(h, "href=\"../")) != NULL; h++) {
+            size_t n = strcspn(h + 6, "\"");
+            if (n > strlen(name) && strncmp(h + 6 + n - strlen(name), name, strlen(name)) == 0)
+                href = strndup(h + 6, n);
+        }
+        snprintf(link, sizeof link, "%s/%s", test_dirs.dst, href ? href : "");
+        bool same = href != NULL && realpath(files[i], want) != NULL &&
+                    realpath(link, got) != NULL && strcmp(want, got) == 0;
+        if (i == 1)
+            unlink(root); /* before any assertion: nothing is left at the root */
+        if (!same)
+            fail_msg("%s links to %s, not to %s", at(test_dirs.dst, "index.html"),
+                     href ? href : "nothing", files[i]);
+        free(href);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -351,6 +385,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(escaped_names_known, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(refusals, setup_dirs, teardown_dirs),
         cmocka_unit_test_setup_teardown(into_s3, setup_dirs, teardown_dirs),
+        cmocka_unit_test_setup_teardown(one_file_links_to_it, setup_dirs, teardown_dirs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

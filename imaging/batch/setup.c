@@ -33,8 +33,11 @@ static bool open_gallery(batch_t *b, char *err, size_t errsz)
     bool local = b->source->openers == 0 && stat(c->dst, &st) == 0 && S_ISDIR(st.st_mode);
     if (local && stat(c->src, &st) == 0) {
         const char *slash = strrchr(c->src, '/');
-        size_t len = S_ISDIR(st.st_mode) ? strlen(c->src) : slash ? (size_t)(slash - c->src) : 0;
-        dir = len > 0 ? strndup(c->src, len) : strdup("."); /* 0: a file in the current folder */
+        /* The folder holding a file: "/" for one at the root, "." for one named without a slash. */
+        size_t len = S_ISDIR(st.st_mode) ? strlen(c->src)
+                     : slash             ? (size_t)(slash - c->src) + (slash == c->src)
+                                         : 0;
+        dir = len > 0 ? strndup(c->src, len) : strdup(".");
     }
     gallery_cfg_t g = {
         .store = b->store, .dst = c->dst, .src_dir = dir, .opts = &c->opts, .force = c->force};
