@@ -131,8 +131,10 @@ static int write_file(folder_t *s, const char *path, const void *buf, size_t len
         return ELOOP;
     int fd = create_tmp(dir, s->mode);
     if (fd == -ENOENT && dir != s->root) { /* the cached folder was removed (--prune): again */
+        close(s->last_fd);                 /* closed now, whether or not it opens anew */
         free(s->last_dir);
-        s->last_dir = NULL; /* dir_fd opens it anew, closing the old one */
+        s->last_dir = NULL;
+        s->last_fd = -1;
         if ((rc = dir_fd(s, rel, (size_t)(slash - rel), &dir)) != 0)
             return rc;
         fd = create_tmp(dir, s->mode);
