@@ -17,12 +17,19 @@ char *s3_key_of(const s3store_t *s, const char *path)
     return key;
 }
 
-bool s3_listed(s3store_t *s, const char *path)
+/* Asks the kept listings `q` about path's key; false when out of memory (a question that cannot
+ * be asked vouches for nothing). */
+static bool ask(s3store_t *s, const char *path, bool (*q)(s3_listings_t *, const char *))
 {
     char *key = s3_key_of(s, path);
-    bool hit = key != NULL && s3_listings_has(s->listings, key);
+    bool yes = key != NULL && q(s->listings, key);
     free(key);
-    return hit;
+    return yes;
+}
+
+bool s3_listed(s3store_t *s, const char *path)
+{
+    return ask(s, path, s3_listings_has);
 }
 
 bool s3_ident_listed(s3store_t *s, const task_t *t, int verdict)
@@ -129,8 +136,5 @@ int s3_drop_idents(s3store_t *s, s3_client_t *c, const task_t *t, s3_err_t *e)
 
 bool s3_none_beside(s3store_t *s, const char *path)
 {
-    char *key = s3_key_of(s, path);
-    bool none = key != NULL && s3_listings_none_beside(s->listings, key);
-    free(key);
-    return none;
+    return ask(s, path, s3_listings_none_beside);
 }
