@@ -1,4 +1,4 @@
-/* The JPEG fast path (decoder/jpegfast.h) against libvips' own path (--resize-path libvips), on
+/* The JPEG fast path (decoder/fastpath.h) against libvips' own path (--resize-path libvips), on
  * JPEGs written here with libjpeg from testdata's photo: 4:2:0, 4:2:2, 4:4:4, greyscale,
  * progressive, restart markers, an odd size (4001x3001), an Adobe RGB (1998) profile embedded
  * (built with lcms2), and testdata's photo in each EXIF orientation; and on the real photos of
@@ -12,25 +12,21 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <jpeglib.h>
-#include <lcms2.h>
 #include <vips/vips.h>
 #include <cmocka.h>
 
+#include "likeness.h"
 #include "outputs.h"
 #include "proc.h"
 
 #define BIN THUMBGEN_BIN
 #define dirs test_dirs
 #define SIZES "200,600"
-
-static double worst_psnr = 1e9; /* over every comparison of the run, printed at the end */
-static char worst_name[600];    /* the thumbnail it was measured on */
 
 /* How a fixture is written. */
 typedef struct {
@@ -55,20 +51,6 @@ static const fixture_t fixtures[] = {
     {"arith.jpg", 2, 2, .arith = true, .width = 1200, .height = 800},
 };
 #define NFIXTURES (sizeof fixtures / sizeof fixtures[0])
-
-/* Writes ROOT/adobe.icc, Adobe RGB (1998): D65, gamma 563/256. */
-static void write_adobe(const char *path)
-{
-    cmsCIExyY d65 = {0.3127, 0.3290, 1.0};
-    cmsCIExyYTRIPLE p = {{0.64, 0.33, 1}, {0.21, 0.71, 1}, {0.15, 0.06, 1}};
-    cmsToneCurve *curve = cmsBuildGamma(NULL, 563.0 / 256);
-    cmsToneCurve *curves[3] = {curve, curve, curve};
-    cmsHPROFILE h = cmsCreateRGBProfile(&d65, &p, curves);
-    assert_non_null(h);
-    assert_true(cmsSaveProfileToFile(h, path));
-    cmsCloseProfile(h);
-    cmsFreeToneCurve(curve);
-}
 
 /* Writes f from img (8-bit, 3 bands, or 1 for grey) with libjpeg, Q92. */
 static void write_jpeg(const char *path, VipsImage *img, const fixture_t *f, const char *icc)
@@ -131,7 +113,7 @@ static int sources(void **state)
     setup_dirs(state);
     char icc[300], path[400];
     FMT(icc, "%s/adobe.icc", dirs.root);
-    write_adobe(icc);
+    likeness_adobe_icc(icc);
     VipsImage *photo = load(TESTDATA "/photos/orientation/Landscape_1.jpg");
     for (size_t i = 0; i < NFIXTURES; i++) {
         const fixture_t *f = &fixtures[i];
@@ -162,50 +144,6 @@ static int sources(void **state)
     return 0;
 }
 
-/* PSNR of a against b (same size), over every band. */
-static double psnr(VipsImage *a, VipsImage *b)
-{
-    VipsImage *d, *sq;
-    double mse;
-    assert_int_equal(vips_subtract(a, b, &d, NULL), 0);
-    assert_int_equal(vips_multiply(d, d, &sq, NULL), 0);
-    assert_int_equal(vips_avg(sq, &mse, NULL), 0);
-    g_object_unref(sq);
-    g_object_unref(d);
-    return mse > 0 ? 10 * log10(255.0 * 255.0 / mse) : 99;
-}
-
-/* The fast path's thumbnail (path fast) against libvips' (path slow): same size, PSNR >= 40 dB,
- * each channel's mean within 1 level. */
-static void compare(const char *fast, const char *slow)
-{
-    VipsImage *a = load(fast), *b = load(slow);
-    if (a->Xsize != b->Xsize || a->Ysize != b->Ysize || a->Bands != b->Bands)
-        fail_msg("%s: %dx%dx%d, libvips' path made %dx%dx%d", fast, a->Xsize, a->Ysize, a->Bands,
-                 b->Xsize, b->Ysize, b->Bands);
-    double p = psnr(a, b);
-    if (p < worst_psnr) {
-        worst_psnr = p;
-        snprintf(worst_name, sizeof worst_name, "%s", fast);
-    }
-    if (p < 40)
-        fail_msg("%s: PSNR %.2f dB against libvips' path (want >= 40)", fast, p);
-    for (int i = 0; i < a->Bands; i++) {
-        VipsImage *ba, *bb;
-        double ma, mb;
-        assert_int_equal(vips_extract_band(a, &ba, i, NULL), 0);
-        assert_int_equal(vips_extract_band(b, &bb, i, NULL), 0);
-        assert_int_equal(vips_avg(ba, &ma, NULL), 0);
-        assert_int_equal(vips_avg(bb, &mb, NULL), 0);
-        if (fabs(ma - mb) > 1)
-            fail_msg("%s: band %d mean %.2f, libvips' path %.2f", fast, i, ma, mb);
-        g_object_unref(ba);
-        g_object_unref(bb);
-    }
-    g_object_unref(a);
-    g_object_unref(b);
-}
-
 /* Runs thumbgen on src into dst (PNG, sizes, --crop crop, --stats) with --resize-path path;
  * returns stderr. */
 static char *run_crop(const char *src, const char *dst, const char *sizes, const char *crop,
@@ -231,26 +169,6 @@ static char *run(const char *src, const char *dst, const char *path, int want_st
     return run_sizes(src, dst, SIZES, path, want_status);
 }
 
-/* "resize paths: F JPEG fast path ..., L libvips" in err, as F and L. */
-static void paths_of(const char *err, unsigned *fast, unsigned *lv)
-{
-    const char *p = strstr(err, "resize paths: ");
-    if (p == NULL || sscanf(p, "resize paths: %u JPEG fast path (libjpeg-turbo + libswscale), %u",
-                            fast, lv) != 2)
-        fail_msg("no resize paths line in: %s", err);
-}
-
-/* The line of err that names file. */
-static char *line_of(const char *err, const char *file)
-{
-    const char *p = strstr(err, file);
-    assert_non_null(p);
-    while (p > err && p[-1] != '\n')
-        p--;
-    const char *e = strchr(p, '\n');
-    return strndup(p, e ? (size_t)(e - p) : strlen(p));
-}
-
 /* Every fast fixture and testdata's orientation set, at each of sizes (folders of fast and slow),
  * compared. */
 static void compare_all(const char *fast, const char *slow, const char *const *sizes, size_t nsizes)
@@ -271,7 +189,7 @@ static void compare_all(const char *fast, const char *slow, const char *const *s
             int len = dot ? (int)(dot - names[i]) : (int)strlen(names[i]);
             FMT(a, "%s/%s/%.*s.png", fast, sizes[s], len, names[i]);
             FMT(b, "%s/%s/%.*s.png", slow, sizes[s], len, names[i]);
-            compare(a, b);
+            likeness_compare(a, b);
         }
 }
 
@@ -282,24 +200,25 @@ static void fixtures_match_libvips(void **state)
     FMT(fast, "%s/fast", dirs.dst);
     FMT(slow, "%s/libvips", dirs.dst);
     char *ef = run(dirs.src, fast, "auto", 1), *es = run(dirs.src, slow, "libvips", 1);
-    unsigned nfast = 0, nlv = 0, wfast = 0;
+    unsigned nfast = 0, npng = 0, nlv = 0, wfast = 0;
     for (size_t i = 0; i < NFIXTURES; i++)
         wfast += fixtures[i].fast;
     wfast += 10; /* testdata's orientation set */
-    paths_of(ef, &nfast, &nlv);
+    likeness_paths(ef, &nfast, &npng, &nlv);
     assert_int_equal(nfast, wfast);
+    assert_int_equal(npng, 0);
     assert_int_equal(nlv, NFIXTURES + 10 - wfast);
-    paths_of(es, &nfast, &nlv);
+    likeness_paths(es, &nfast, &npng, &nlv);
     assert_int_equal(nfast, 0);
     /* A truncated JPEG: the same words either way. */
-    char *lf = line_of(ef, "truncated.jpg"), *ls = line_of(es, "truncated.jpg");
+    char *lf = likeness_line(ef, "truncated.jpg"), *ls = likeness_line(es, "truncated.jpg");
     assert_string_equal(lf, ls);
     free(lf);
     free(ls);
     /* Cut short inside the scan but ended with EOI: libjpeg only warns ("premature end of data
      * segment") and would fill the rest with grey. A failure in words either way, no thumbnail. */
-    lf = line_of(ef, "corrupt.jpg");
-    ls = line_of(es, "corrupt.jpg");
+    lf = likeness_line(ef, "corrupt.jpg");
+    ls = likeness_line(es, "corrupt.jpg");
     assert_non_null(lf);
     assert_non_null(strstr(lf, "Corrupt JPEG data"));
     assert_string_equal(lf, ls);
@@ -316,7 +235,7 @@ static void fixtures_match_libvips(void **state)
     VipsImage *im = load(a);
     assert_true(im->Xsize > im->Ysize);
     g_object_unref(im);
-    print_message("fixtures: worst PSNR %.2f dB (%s)\n", worst_psnr, worst_name);
+    print_message("fixtures: worst PSNR %.2f dB (%s)\n", likeness_worst, likeness_worst_name);
 }
 
 /* Several boxes with --crop: the fast path fills each box (the smaller ones scaled from the
@@ -330,13 +249,13 @@ static void cropped_sizes_match_libvips(void **state)
     const char *list = "600x300,200x200,64x150";
     char *ef = run_crop(dirs.src, fast, list, "centre", "auto", 1);
     free(run_crop(dirs.src, slow, list, "centre", "libvips", 1));
-    unsigned nfast = 0, nlv = 0;
-    paths_of(ef, &nfast, &nlv);
+    unsigned nfast = 0, npng = 0, nlv = 0;
+    likeness_paths(ef, &nfast, &npng, &nlv);
     assert_true(nfast >= 10);
     free(ef);
     const char *sizes[] = {"600x300", "200x200", "64x150"};
     compare_all(fast, slow, sizes, 3);
-    print_message("cropped: worst PSNR so far %.2f dB (%s)\n", worst_psnr, worst_name);
+    print_message("cropped: worst PSNR so far %.2f dB (%s)\n", likeness_worst, likeness_worst_name);
 }
 
 /* The real photos of the shared corpus, when this checkout has it (never copied here). */
@@ -360,9 +279,9 @@ static void corpus_matches_libvips(void **state)
             for (int o = 0; o <= 8; o++) {
                 FMT(a, "%s/%s/%s_%d.png", fast, sizes[s], kinds[k], o);
                 FMT(b, "%s/%s/%s_%d.png", slow, sizes[s], kinds[k], o);
-                compare(a, b);
+                likeness_compare(a, b);
             }
-    print_message("corpus: worst PSNR so far %.2f dB (%s)\n", worst_psnr, worst_name);
+    print_message("corpus: worst PSNR so far %.2f dB (%s)\n", likeness_worst, likeness_worst_name);
 }
 
 int main(void)

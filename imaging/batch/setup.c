@@ -123,9 +123,10 @@ int batch_finish(batch_t *b, bool interrupted, batch_counts_t *counts, char *err
     uint64_t made = b->rep.counts[TASK_MADE];
     if (b->cfg.stats && !b->cfg.dry_run) /* which path made each file (docs/DESIGN.md) */
         fprintf(stderr,
-                "resize paths: %llu JPEG fast path (libjpeg-turbo + libswscale), %llu libvips\n",
-                (unsigned long long)b->rep.fast_jpeg,
-                (unsigned long long)(made - b->rep.fast_jpeg));
+                "resize paths: %llu JPEG fast path (libjpeg-turbo + libswscale), %llu PNG fast "
+                "path (libdeflate + libpng + libswscale), %llu libvips\n",
+                (unsigned long long)b->rep.fast_jpeg, (unsigned long long)b->rep.fast_png,
+                (unsigned long long)(made - b->rep.fast_jpeg - b->rep.fast_png));
     char line[300] = "";
     if (b->cfg.stats && b->source->ops->stats != NULL) /* the backends' requests, their words */
         b->source->ops->stats(b->source, made, line, sizeof line);

@@ -28,8 +28,8 @@ typedef enum { RAW_AUTO, RAW_PREVIEW, RAW_DEVELOP } raw_mode_t;
 /* --placeholder: the placeholders computed from the smallest thumbnail, for the manifest (flags).
  */
 enum { PLACEHOLDER_NONE = 0, PLACEHOLDER_THUMBHASH = 1, PLACEHOLDER_BLURHASH = 2 };
-/* --resize-path: the JPEG fast path where it applies (decoder/jpegfast.h), or libvips' loader and
- * resize for every file. */
+/* --resize-path: the JPEG and PNG fast path where it applies (decoder/fastpath.h), or libvips'
+ * loader and resize for every file. */
 typedef enum { RESIZE_AUTO, RESIZE_LIBVIPS } resize_path_t;
 
 typedef struct thumb_opts {

@@ -48,7 +48,8 @@ typedef struct task_meta {
     double duration;       /* a clip's length in seconds; 0: not known */
     char thumbhash[40];    /* --placeholder thumbhash: the smallest thumbnail's, base64; "": none */
     char blurhash[32];     /* --placeholder blurhash: the smallest thumbnail's; "": none */
-    bool fast_jpeg;        /* made by the JPEG fast path (decoder/jpegfast.h), for --stats */
+    bool fast_jpeg;        /* made by the fast path from a JPEG (decoder/fastpath.h), for --stats */
+    bool fast_png;         /* made by the fast path from a PNG, for --stats */
     meta_field_t more[META_MORE];
 } task_meta_t;
 

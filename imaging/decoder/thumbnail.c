@@ -14,7 +14,7 @@
 #include "core/filetype.h"
 #include "decoder/frames.h"
 #include "decoder/heiforient.h"
-#include "decoder/jpegfast.h"
+#include "decoder/fastpath.h"
 #include "decoder/nclx.h"
 #include "decoder/sizes.h"
 
@@ -252,12 +252,13 @@ static void make_from(const thumb_opts_t *o, task_t *t, input_t *in, const char 
     bool icc = vips_image_get_typeof(hdr, VIPS_META_ICC_NAME) != 0;
     in->export_profile = icc && bands >= 3 && !o->keep_metadata ? "srgb" : NULL;
     in->jpeg = g_str_has_prefix(loader, "VipsForeignLoadJpeg");
-    /* The common JPEG takes the fast path (decoder/jpegfast.h), which declines what it does not
-     * take before making anything. */
-    bool done = false;
-    if (o->resize_path == RESIZE_AUTO && in->jpeg && frames == 1 &&
+    /* The common JPEG and PNG take the fast path (decoder/fastpath.h), which declines what it does
+     * not take before making anything. */
+    bool done = false, png = g_str_has_prefix(loader, "VipsForeignLoadPng");
+    if (o->resize_path == RESIZE_AUTO && (in->jpeg || png) && frames == 1 &&
         (uint64_t)w * (uint64_t)h <= o->max_pixels) {
-        jpegfast_src_t js = {.fd = t->fd,
+        fastpath_src_t js = {.png = png,
+                             .fd = t->fd,
                              .width = w,
                              .height = h,
                              .orientation = orientation,
@@ -265,9 +266,9 @@ static void make_from(const thumb_opts_t *o, task_t *t, input_t *in, const char 
         if (icc)
             vips_image_get_blob(hdr, VIPS_META_ICC_NAME, &js.icc, &js.icc_len);
         shown(o, t, loader, w, h, !o->no_rotate && orientation >= 5);
-        done = jpegfast_make(o, t, &js);
+        done = fastpath_make(o, t, &js);
     }
-    g_object_unref(hdr); /* (after jpegfast_make: js.icc is its blob) */
+    g_object_unref(hdr); /* (after fastpath_make: js.icc is its blob) */
     if (done)
         return;
     /* --animated: every frame of an animated source, thumbnailed from one decode, when the

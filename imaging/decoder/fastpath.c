@@ -1,4 +1,4 @@
-#include "decoder/jpegfast.h"
+#include "decoder/fastpath.h"
 
 #include <math.h>
 #include <setjmp.h>
@@ -11,13 +11,14 @@
 #include <libswscale/swscale.h>
 #include <vips/vips.h>
 
+#include "decoder/pngfast.h"
 #include "decoder/sizes.h"
 
 /* The decode covers each size by at least this factor, leaving Lanczos a part of the reduction.
  * Measured against libvips' own thumbnail of real photos (1800x1200 -> 1024, 5/8 then 1.1x):
  * 1.0 gave 39.8 dB, 1.2 gave 42.2 dB, 2.0 gave 43.2 dB; 1.2 costs a 12 MP photo -> 1024 a 3/8
  * decode instead of 2/8 (+20% CPU there), the price of staying above 40 dB. */
-#define JPEGFAST_MARGIN 1.2
+#define FASTPATH_MARGIN 1.2
 
 /* libvips 8.14's JPEG shrink-on-load factor (1, 2, 4 or 8) for box b of a w x h image (as
  * stored; b turned to match): the shrink the box implies (fit, or fill with --crop, never below
@@ -33,18 +34,18 @@ static int vips_jpeg_shrink(const thumb_opts_t *o, const thumb_size_t *b, int w,
 }
 
 /* What libvips' thumbnail of the file does for box b (stored orientation): its shrink-on-load
- * factor, and the size it makes by its own rounding (thumb_dims_for) on the shrunk image, whose
- * sides libvips 8.14's jpegload rounds down (2560x866 at 1/4: 640x216); with --crop, the size it
- * fills before cropping. dims {0, 0} if libvips fails. */
+ * factor (a PNG's is 1), and the size it makes by its own rounding (thumb_dims_for) on the shrunk
+ * image, whose sides libvips 8.14's jpegload rounds down (2560x866 at 1/4: 640x216); with --crop,
+ * the size it fills before cropping. dims {0, 0} if libvips fails. */
 typedef struct {
     int shrink;
     thumb_dims_t dims;
     int src_w, src_h; /* the part of the decode it is made from (see span) */
 } plan_t;
 
-static plan_t vips_plan(const thumb_opts_t *o, const thumb_size_t *b, int w, int h)
+static plan_t vips_plan(const thumb_opts_t *o, bool png, const thumb_size_t *b, int w, int h)
 {
-    int j = vips_jpeg_shrink(o, b, w, h);
+    int j = png ? 1 : vips_jpeg_shrink(o, b, w, h);
     int sw = w / j, sh = h / j;
     thumb_size_t box = o->crop != CROP_NONE ? thumb_fill_box(b, sw, sh) : *b;
     return (plan_t){j, thumb_dims_for(o, &box, sw, sh), 0, 0};
@@ -54,14 +55,14 @@ static plan_t vips_plan(const thumb_opts_t *o, const thumb_size_t *b, int w, int
  * (floor(n/j) pixels of j), so that both resamplers see the picture in the same place: a 4001 px
  * side at 2/8 is 1001 pixels, the last one a quarter, and 1000 of them span libvips' 4000. -1
  * when none do to within 0.1 of a thumbnail's pixel (out of them), or when they are fewer than
- * JPEGFAST_MARGIN times out. */
+ * FASTPATH_MARGIN times out. */
 static int span(int m, int j, long n, int out)
 {
     long dec = (n * m + 7) / 8, theirs = n / j * j;
     long k = lround(theirs * m / 8.0);
     if (k > dec)
         k = dec;
-    if (k < (long)ceil(out * JPEGFAST_MARGIN) || fabs(k * 8.0 / m - theirs) * out / n > 0.1)
+    if (k < (long)ceil(out * FASTPATH_MARGIN) || fabs(k * 8.0 / m - theirs) * out / n > 0.1)
         return -1;
     return (int)k;
 }
@@ -129,6 +130,21 @@ static bool decode(const void *data, size_t len, int m, int w, int h, pixels_t *
     jpeg_destroy_decompress(&ci);
     *out = (pixels_t){px, ow, oh, nb, false};
     return true;
+}
+
+/* decode on the JPEG in file fd, mapped. */
+static bool decode_file(int fd, int m, int w, int h, pixels_t *out)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0 || st.st_size <= 0)
+        return false;
+    size_t len = (size_t)st.st_size;
+    void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map == MAP_FAILED)
+        return false;
+    bool ok = decode(map, len, m, w, h, out);
+    munmap(map, len);
+    return ok;
 }
 
 /* The planes of a w x h image in px (one for grey; libswscale's planar G, B, R for colour) as a
@@ -216,7 +232,7 @@ static VipsImage *image_of(const pixels_t *p)
 /* What libvips' thumbnail does after its resize: ICC conversion to sRGB with the embedded profile
  * (when src says so), orientation, crop to size s. Takes img; a new image or NULL (libvips' error
  * set). */
-static VipsImage *finish(const thumb_opts_t *o, const jpegfast_src_t *src, const thumb_size_t *s,
+static VipsImage *finish(const thumb_opts_t *o, const fastpath_src_t *src, const thumb_size_t *s,
                          VipsImage *img)
 {
     VipsImage *x = NULL;
@@ -263,7 +279,7 @@ static long area(const plan_t *p)
     return (long)p->dims.width * p->dims.height;
 }
 
-bool jpegfast_make(const thumb_opts_t *o, task_t *t, const jpegfast_src_t *src)
+bool fastpath_make(const thumb_opts_t *o, task_t *t, const fastpath_src_t *src)
 {
     if (o->keep_metadata || src->fd < 0)
         return false;
@@ -274,7 +290,7 @@ bool jpegfast_make(const thumb_opts_t *o, task_t *t, const jpegfast_src_t *src)
         thumb_size_t b = o->sizes[i];
         if (turned)
             b.width = o->sizes[i].height, b.height = o->sizes[i].width;
-        plan[i] = vips_plan(o, &b, src->width, src->height);
+        plan[i] = vips_plan(o, src->png, &b, src->width, src->height);
         /* Upscaling, or no scaling at all: libvips' path. */
         if (plan[i].dims.width <= 0 || plan[i].dims.width >= src->width ||
             plan[i].dims.height >= src->height)
@@ -293,8 +309,9 @@ bool jpegfast_make(const thumb_opts_t *o, task_t *t, const jpegfast_src_t *src)
                      plan[i].dims.height <= plan[big].dims.height;
         from_decode += !derived[i];
     }
-    /* The smallest scale that suits every size scaled from the decode; none: libvips' path. */
-    int m = 1;
+    /* The smallest scale that suits every size scaled from the decode; none: libvips' path. A
+     * PNG is decoded whole (8/8). */
+    int m = src->png ? 8 : 1;
     for (bool ok = false; !ok && m <= 8; m += !ok) {
         ok = true;
         for (int i = 0; ok && i < o->nsizes; i++) {
@@ -307,17 +324,9 @@ bool jpegfast_make(const thumb_opts_t *o, task_t *t, const jpegfast_src_t *src)
     }
     if (m > 8)
         return false;
-    struct stat st;
-    if (fstat(src->fd, &st) != 0 || st.st_size <= 0)
-        return false;
-    size_t len = (size_t)st.st_size;
-    void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, src->fd, 0);
-    if (map == MAP_FAILED)
-        return false;
-    pixels_t px;
-    bool ok = decode(map, len, m, src->width, src->height, &px);
-    munmap(map, len);
-    if (!ok)
+    pixels_t px = {.width = src->width, .height = src->height};
+    if (src->png ? (px.px = pngfast_decode(src->fd, px.width, px.height, &px.bands)) == NULL
+                 : !decode_file(src->fd, m, src->width, src->height, &px))
         return false;
     int small = 0; /* --placeholder: from the smallest thumbnail, as libvips' path does */
     for (int i = 1; i < o->nsizes; i++)
@@ -356,6 +365,9 @@ bool jpegfast_make(const thumb_opts_t *o, task_t *t, const jpegfast_src_t *src)
     }
     free(bigpx.px);
     free(px.px);
-    t->meta.fast_jpeg = true;
+    if (src->png)
+        t->meta.fast_png = true;
+    else
+        t->meta.fast_jpeg = true;
     return true;
 }

@@ -1,0 +1,282 @@
+#include "decoder/pngfast.h"
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libdeflate.h>
+#include <png.h>
+
+/* A larger PNG goes to libvips' path, which streams it: pngfast holds the file and its pixels
+ * whole, up to 120 MB of them here. */
+#define PNGFAST_MAX_PIXELS 40000000
+
+static const unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+
+static uint32_t be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24), p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8), p[3] = (unsigned char)v;
+}
+
+/* A chunk: where it starts (its length field) in the file, its type and data. */
+typedef struct {
+    const unsigned char *at, *data;
+    uint32_t len;
+} chunk_t;
+
+static bool is(const chunk_t *c, const char *type)
+{
+    return memcmp(c->at + 4, type, 4) == 0;
+}
+
+/* The chunk at *off of [d, d + n), *off moved past it. False at the end, or when it does not fit
+ * or its CRC is wrong. */
+static bool next_chunk(const unsigned char *d, size_t n, size_t *off, chunk_t *c)
+{
+    if (n - *off < 12 || be32(d + *off) > n - *off - 12)
+        return false;
+    c->at = d + *off;
+    c->len = be32(c->at);
+    c->data = c->at + 8;
+    *off += 12 + (size_t)c->len;
+    return libdeflate_crc32(0, c->at + 4, (size_t)c->len + 4) == be32(c->data + c->len);
+}
+
+/* What the walk over the chunks found. */
+typedef struct {
+    chunk_t plte;           /* .at NULL: none */
+    const unsigned char *z; /* the image data, joined */
+    size_t zlen;
+} walk_t;
+
+/* Walks every chunk of [d, d + n) from off up to IEND: the palette, the image data (one run of
+ * IDATs, joined in place over their chunks' framing). False when the file is not one pngfast
+ * takes: a chunk broken, no IEND, transparency (tRNS), an unknown critical chunk. */
+static bool walk(unsigned char *d, size_t n, size_t off, walk_t *w)
+{
+    chunk_t c;
+    size_t first = 0, run = 0; /* the IDATs: where the first is, how many bytes in all */
+    int runs = 0;
+    bool in_run = false;
+    while (next_chunk(d, n, &off, &c)) {
+        if (is(&c, "IEND")) {
+            if (runs != 1)
+                return false;
+            for (size_t o = first, at = 0, len; at < run; o += 12 + len, at += len) {
+                len = be32(d + o); /* (before the move, which may write over it) */
+                memmove(d + first + 8 + at, d + o + 8, len);
+            }
+            w->z = d + first + 8, w->zlen = run;
+            return true;
+        }
+        bool idat = is(&c, "IDAT");
+        if (idat && !in_run) {
+            first = (size_t)(c.at - d);
+            runs++;
+        }
+        in_run = idat;
+        if (idat)
+            run += c.len;
+        else if (is(&c, "PLTE"))
+            w->plte = c;
+        else if (is(&c, "tRNS") || (c.at[4] & 0x20) == 0)
+            return false;
+    }
+    return false;
+}
+
+/* The stream libpng reads: the PNG again, with its image data (raw: rows of a filter byte and
+ * the row's bytes, as inflated) in one IDAT whose zlib stream stores each row as a block of its
+ * own, uncompressed (RFC 1951, 3.2.4), made as libpng asks for it. A row's block is 5 bytes of
+ * header, then the row from raw, so row y's bytes have all been read when libpng writes row y
+ * out, and it may write it over raw. The CRC and Adler-32 fields are left 0 and unchecked: the
+ * file's were checked, libdeflate checked the data's. */
+typedef struct {
+    unsigned char head[8 + 25 + 12 + 256 * 3 + 8 + 2]; /* signature, IHDR, PLTE, IDAT's start */
+    size_t headlen;
+    const unsigned char *raw;
+    size_t row, rows; /* bytes in a row of raw (with its filter byte), rows */
+    size_t at;        /* bytes read so far */
+} stream_t;
+
+enum { BLOCK_HEAD = 5, STREAM_TAIL = 4 + 4 + 12 }; /* Adler-32, IDAT's CRC, IEND */
+
+static size_t stream_len(const stream_t *s)
+{
+    return s->headlen + s->rows * (BLOCK_HEAD + s->row) + STREAM_TAIL;
+}
+
+/* Starts the stream of a w x h PNG with these IHDR and PLTE chunks (plte.at NULL: none). False
+ * when it would not fit in one IDAT or a row in one stored block. */
+static bool stream_start(stream_t *s, const chunk_t *ihdr, const chunk_t *plte,
+                         const unsigned char *raw, size_t row, size_t rows)
+{
+    size_t plen = plte->at != NULL ? 12 + (size_t)plte->len : 0;
+    *s = (stream_t){.raw = raw, .row = row, .rows = rows};
+    if (row > 0xffff || plen > 12 + 256 * 3 || rows > (0x7fffffffu - 6) / (BLOCK_HEAD + row))
+        return false;
+    memcpy(s->head, signature, 8);
+    memcpy(s->head + 8, ihdr->at, 25);
+    if (plen > 0)
+        memcpy(s->head + 33, plte->at, plen);
+    unsigned char *idat = s->head + 33 + plen;
+    put32(idat, (uint32_t)(2 + rows * (BLOCK_HEAD + row) + 4));
+    memcpy(idat + 4, "IDAT\x78\x01", 6); /* a zlib header: deflate, 32 KiB window, no dictionary */
+    s->headlen = 33 + plen + 10;
+    return true;
+}
+
+/* Copies the stream's next n bytes to out. */
+static void stream_read(png_structp png, png_bytep out, size_t n)
+{
+    stream_t *s = png_get_io_ptr(png);
+    size_t body = s->rows * (BLOCK_HEAD + s->row);
+    if (n > stream_len(s) - s->at)
+        png_error(png, "read past the end");
+    while (n > 0) {
+        size_t k, at = s->at;
+        const unsigned char *from;
+        unsigned char block[BLOCK_HEAD];
+        static const unsigned char tail[STREAM_TAIL] = {[12] = 'I', 'E',  'N',  'D',
+                                                        0xae,       0x42, 0x60, 0x82};
+        if (at < s->headlen) {
+            from = s->head + at, k = s->headlen - at;
+        } else if ((at -= s->headlen) < body) {
+            size_t y = at / (BLOCK_HEAD + s->row), off = at % (BLOCK_HEAD + s->row);
+            if (off < BLOCK_HEAD) {
+                uint16_t len = (uint16_t)s->row;
+                block[0] = y + 1 == s->rows; /* BFINAL on the last; BTYPE 00: stored */
+                block[1] = (unsigned char)len, block[2] = (unsigned char)(len >> 8);
+                block[3] = (unsigned char)~len, block[4] = (unsigned char)(~len >> 8);
+                from = block + off, k = BLOCK_HEAD - off;
+            } else {
+                from = s->raw + y * s->row + (off - BLOCK_HEAD), k = BLOCK_HEAD + s->row - off;
+            }
+        } else {
+            from = tail + (at - body), k = STREAM_TAIL - (at - body);
+        }
+        k = k < n ? k : n;
+        memcpy(out, from, k);
+        out += k, n -= k, s->at += k;
+    }
+}
+
+/* A warning declines too (it cannot come from the stream made here, but if it did, libvips'
+ * path would say it). */
+static void on_warning(png_structp png, png_const_charp msg)
+{
+    (void)msg;
+    png_longjmp(png, 1);
+}
+
+static void on_error(png_structp png, png_const_charp msg)
+{
+    (void)msg;
+    png_longjmp(png, 1);
+}
+
+/* libpng's decode of stream s into px, rows of stride bytes (px may be s's raw). */
+static bool read_png(stream_t *s, unsigned char *px, size_t stride)
+{
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, on_error, on_warning);
+    png_infop info = png != NULL ? png_create_info_struct(png) : NULL;
+    if (info == NULL || setjmp(png_jmpbuf(png))) {
+        png_destroy_read_struct(&png, info ? &info : NULL, NULL);
+        return false;
+    }
+    png_set_read_fn(png, s, stream_read);
+    png_set_crc_action(png, PNG_CRC_QUIET_USE, PNG_CRC_QUIET_USE);
+    png_set_option(png, PNG_IGNORE_ADLER32, PNG_OPTION_ON);
+    png_read_info(png, info);
+    png_set_palette_to_rgb(png);
+    png_read_update_info(png, info);
+    if (png_get_rowbytes(png, info) != stride)
+        png_error(png, "not as expected");
+    for (size_t y = 0; y < s->rows; y++)
+        png_read_row(png, px + stride * y, NULL);
+    png_read_end(png, NULL);
+    png_destroy_read_struct(&png, &info, NULL);
+    return true;
+}
+
+/* File fd whole, malloc'd; its length in *len. NULL if it cannot be read. */
+static unsigned char *slurp(int fd, size_t *len)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0 || st.st_size <= 0)
+        return NULL;
+    unsigned char *d = malloc((size_t)st.st_size);
+    size_t got = 0;
+    for (ssize_t r = 1; d != NULL && got < (size_t)st.st_size && r > 0;
+         got += r > 0 ? (size_t)r : 0)
+        r = pread(fd, d + got, (size_t)st.st_size - got, (off_t)got);
+    if (d != NULL && got < (size_t)st.st_size) {
+        free(d);
+        return NULL;
+    }
+    *len = got;
+    return d;
+}
+
+/* The pixels of the PNG in [d, d + len) (modified: its image data joined), as pngfast_decode. */
+static unsigned char *decode(unsigned char *d, size_t len, int w, int h, int *bands)
+{
+    size_t off = sizeof signature;
+    chunk_t ihdr;
+    if (len < off || memcmp(d, signature, off) != 0 || !next_chunk(d, len, &off, &ihdr) ||
+        !is(&ihdr, "IHDR") || ihdr.len != 13)
+        return NULL;
+    const unsigned char *f = ihdr.data;
+    int type = f[9];
+    /* 8 bits, grey (0), RGB (2) or a palette (3); deflate, adaptive filters, not interlaced */
+    if (be32(f) != (uint32_t)w || be32(f + 4) != (uint32_t)h || f[8] != 8 ||
+        (type != 0 && type != 2 && type != 3) || f[10] != 0 || f[11] != 0 || f[12] != 0)
+        return NULL;
+    walk_t wk = {0};
+    /* a palette where one is needed, none where libpng refuses one (RGB may suggest one) */
+    if (!walk(d, len, off, &wk) || (type == 3 && wk.plte.at == NULL) ||
+        (type == 0 && wk.plte.at != NULL))
+        return NULL;
+    *bands = type == 0 ? 1 : 3;
+    size_t stride = (size_t)w * (size_t)*bands, row = (size_t)w * (type == 2 ? 3 : 1) + 1;
+    /* Grey and RGB are decoded over the inflated rows; a palette's pixels take more room. */
+    unsigned char *raw = malloc(row * (size_t)h + 64), *px = type == 3 ? NULL : raw;
+    struct libdeflate_decompressor *inflater = libdeflate_alloc_decompressor();
+    stream_t *s = malloc(sizeof *s);
+    /* exactly row x h bytes, or it declines */
+    bool ok = raw != NULL && inflater != NULL && s != NULL &&
+              libdeflate_zlib_decompress(inflater, wk.z, wk.zlen, raw, row * (size_t)h, NULL) ==
+                  LIBDEFLATE_SUCCESS;
+    libdeflate_free_decompressor(inflater);
+    if (ok && px == NULL)
+        px = malloc(stride * (size_t)h + 64);
+    ok = ok && px != NULL && stream_start(s, &ihdr, &wk.plte, raw, row, (size_t)h) &&
+         read_png(s, px, stride);
+    free(s);
+    if (px != raw)
+        free(raw);
+    if (!ok)
+        free(px);
+    return ok ? px : NULL;
+}
+
+unsigned char *pngfast_decode(int fd, int w, int h, int *bands)
+{
+    if ((int64_t)w * h > PNGFAST_MAX_PIXELS)
+        return NULL;
+    size_t len;
+    unsigned char *d = slurp(fd, &len);
+    unsigned char *px = d != NULL ? decode(d, len, w, h, bands) : NULL;
+    free(d);
+    return px;
+}
