@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <lcms2.h>
@@ -59,8 +60,39 @@ void likeness_compare(const char *fast, const char *slow)
     g_object_unref(b);
 }
 
-void likeness_adobe_icc(const char *path)
+void likeness_upright(const char *dir)
 {
+    char path[600];
+    FMT(path, "%s/600/Landscape_6.png", dir);
+    VipsImage *im = load(path);
+    if (im->Xsize <= im->Ysize)
+        fail_msg("%s: %dx%d, not upright", path, im->Xsize, im->Ysize);
+    g_object_unref(im);
+}
+
+VipsImage *likeness_photo(int w, int h, bool grey, const char *icc)
+{
+    VipsImage *photo = load(TESTDATA "/photos/orientation/Landscape_1.jpg"), *img = NULL, *x = NULL;
+    if (w != photo->Xsize || h != photo->Ysize)
+        assert_int_equal(
+            vips_thumbnail_image(photo, &img, w, "height", h, "size", VIPS_SIZE_FORCE, NULL), 0);
+    else
+        img = g_object_ref(photo);
+    g_object_unref(photo);
+    if (grey)
+        assert_int_equal(vips_colourspace(img, &x, VIPS_INTERPRETATION_B_W, NULL), 0);
+    else if (icc != NULL)
+        assert_int_equal(vips_icc_transform(img, &x, icc, "input_profile", "srgb", NULL), 0);
+    else
+        return img;
+    g_object_unref(img);
+    return x;
+}
+
+const char *likeness_adobe_icc(const char *dir)
+{
+    static char path[400];
+    FMT(path, "%s/adobe.icc", dir);
     cmsCIExyY d65 = {0.3127, 0.3290, 1.0};
     cmsCIExyYTRIPLE p = {{0.64, 0.33, 1}, {0.21, 0.71, 1}, {0.15, 0.06, 1}};
     cmsToneCurve *curve = cmsBuildGamma(NULL, 563.0 / 256);
@@ -70,6 +102,7 @@ void likeness_adobe_icc(const char *path)
     assert_true(cmsSaveProfileToFile(h, path));
     cmsCloseProfile(h);
     cmsFreeToneCurve(curve);
+    return path;
 }
 
 void likeness_paths(const char *err, unsigned *jpeg, unsigned *png, unsigned *libvips)
@@ -82,7 +115,8 @@ void likeness_paths(const char *err, unsigned *jpeg, unsigned *png, unsigned *li
         fail_msg("no resize paths line in: %s", err);
 }
 
-char *likeness_line(const char *err, const char *file)
+/* The line of err that names file (malloc'd). Fails the test when none does. */
+static char *line_of(const char *err, const char *file)
 {
     const char *p = strstr(err, file);
     if (p == NULL)
@@ -91,4 +125,16 @@ char *likeness_line(const char *err, const char *file)
         p--;
     const char *e = strchr(p, '\n');
     return strndup(p, e ? (size_t)(e - p) : strlen(p));
+}
+
+char *likeness_same_failure(const char *err_fast, const char *err_slow, const char *file,
+                            const char *dir)
+{
+    char *lf = line_of(err_fast, file), *ls = line_of(err_slow, file), path[600];
+    assert_string_equal(lf, ls);
+    free(ls);
+    FMT(path, "%s/200/%.*s.png", dir, (int)strcspn(file, "."), file);
+    if (access(path, F_OK) == 0)
+        fail_msg("%s: made, though %s", path, lf);
+    return lf;
 }

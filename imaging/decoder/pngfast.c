@@ -61,7 +61,8 @@ typedef struct {
 
 /* Walks every chunk of [d, d + n) from off up to IEND: the palette, the image data (one run of
  * IDATs, joined in place over their chunks' framing). False when the file is not one pngfast
- * takes: a chunk broken, no IEND, transparency (tRNS), an unknown critical chunk. */
+ * takes: a chunk broken, no IEND, transparency (tRNS), a critical chunk unknown, repeated or out
+ * of place (libpng would refuse the file). */
 static bool walk(unsigned char *d, size_t n, size_t off, walk_t *w)
 {
     chunk_t c;
@@ -87,7 +88,7 @@ static bool walk(unsigned char *d, size_t n, size_t off, walk_t *w)
         in_run = idat;
         if (idat)
             run += c.len;
-        else if (is(&c, "PLTE"))
+        else if (is(&c, "PLTE") && w->plte.at == NULL && runs == 0) /* once, before the data */
             w->plte = c;
         else if (is(&c, "tRNS") || (c.at[4] & 0x20) == 0)
             return false;

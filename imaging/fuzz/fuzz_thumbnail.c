@@ -1,6 +1,7 @@
 /* libFuzzer target: thumbnailing arbitrary bytes through the workers' own code path (codec_make on
  * a file, as the resize workers do). Any crash, leak or sanitizer report is a bug; a made
  * thumbnail must have bytes. */
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,8 +38,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     task_t *t = task_new(path, 0);
     if (t == NULL)
         return 0;
+    t->fd = open(path, O_RDONLY | O_CLOEXEC); /* open, as a source hands it to the worker */
     t->nouts = opts.nsizes;
     codec_make(&opts, t);
+    if (t->fd >= 0)
+        close(t->fd);
     for (int i = 0; t->status == TASK_MADE && i < t->nouts; i++)
         if (t->outs[i].buf == NULL || t->outs[i].len == 0)
             abort();
