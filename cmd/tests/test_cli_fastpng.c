@@ -1,14 +1,14 @@
 /* The PNG fast path (decoder/fastpath.h, decoder/pngfast.h) against libvips' own path
  * (--resize-path libvips), on PNGs written here with libpng from testdata's photo: RGB unfiltered
  * and with every filter (adaptive), grey, a palette, an odd size (4001x3001), an Adobe RGB (1998)
- * profile embedded (built with lcms2), and testdata's photo in each EXIF orientation (written by
- * libvips, its EXIF in an eXIf chunk); every run makes several sizes, once with several --crop
- * boxes. Both runs write PNG (lossless); each thumbnail of the fast path has the same size to the
- * pixel, PSNR >= 40 dB and every channel's mean within 1 level. What the fast path does not take
- * (alpha, a palette with transparency, 16 bits, interlaced, over 40 million pixels) is made by
- * libvips, and a truncated
- * PNG or one with a damaged image chunk fails with the same words on both paths. --stats says
- * which path made how many. */
+ * profile embedded (built with lcms2), gAMA and sBIT (ignored by both), and testdata's photo in
+ * each EXIF orientation (written by libvips, its EXIF in an eXIf chunk); every run makes several
+ * sizes, once with several --crop boxes. Both runs write PNG (lossless); each thumbnail of the
+ * fast path has the same size to the pixel, PSNR >= 40 dB and every channel's mean within 1
+ * level. What the fast path does not take (alpha, a palette with transparency, 16 bits,
+ * interlaced, over 40 million pixels, megabytes after IEND) is made by libvips, and a truncated
+ * PNG, one with a damaged image chunk and one with only a CRC wrong fail with the same words on
+ * both paths. --stats says which path made how many. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -34,7 +34,7 @@ typedef struct {
     const char *name;
     int type;  /* PNG_COLOR_TYPE_GRAY, _RGB, _PALETTE (a 6x6x6 cube) or _RGB_ALPHA */
     int depth; /* 8 or 16 */
-    bool filtered, interlaced, trns, icc;
+    bool filtered, interlaced, trns, icc, gamma;
     int width, height;
     bool fast; /* the fast path takes it */
 } fixture_t;
@@ -49,6 +49,8 @@ static const fixture_t fixtures[] = {
     {"odd.png", PNG_COLOR_TYPE_RGB, 8, .filtered = true, .width = 4001, .height = 3001,
      .fast = true},
     {"adobe.png", PNG_COLOR_TYPE_RGB, 8, .icc = true, .width = 1200, .height = 800, .fast = true},
+    /* gAMA and sBIT, which libvips' loader ignores: so must the fast path */
+    {"gamma.png", PNG_COLOR_TYPE_RGB, 8, .gamma = true, .width = 1200, .height = 800, .fast = true},
     {"alpha.png", PNG_COLOR_TYPE_RGB_ALPHA, 8, .width = 1200, .height = 800},
     {"trns.png", PNG_COLOR_TYPE_PALETTE, 8, .trns = true, .width = 1200, .height = 800},
     {"deep.png", PNG_COLOR_TYPE_RGB, 16, .width = 1200, .height = 800},
@@ -58,6 +60,9 @@ static const fixture_t fixtures[] = {
 };
 #define NFIXTURES (sizeof fixtures / sizeof fixtures[0])
 #define NORIENT 10 /* testdata's orientation set */
+/* Made from rgb.png: 8 MiB of zeros after IEND, more than the fast path reads (libvips' path
+ * reads nothing past the image data: a thumbnail as rgb.png's). */
+#define TRAILING "trailing.png"
 static const char *const orient[NORIENT] = {
     "Landscape_0", "Landscape_1", "Landscape_2", "Landscape_3", "Landscape_4",
     "Landscape_5", "Landscape_6", "Landscape_7", "Landscape_8", "Portrait_6"};
@@ -123,6 +128,11 @@ static void write_png(const char *path, const fixture_t *f, const char *icc)
         assert_true(g_file_get_contents(icc, &profile, &plen, NULL));
         png_set_iCCP(png, info, "Adobe RGB (1998)", 0, (png_const_bytep)profile, (png_uint_32)plen);
     }
+    png_color_8 sbit = {.red = 5, .green = 5, .blue = 5};
+    if (f->gamma) {
+        png_set_gAMA(png, info, 1.0);
+        png_set_sBIT(png, info, &sbit);
+    }
     png_write_info(png, info);
     size_t stride = (size_t)mem->Xsize * 6;
     unsigned char *px = malloc(stride * (size_t)mem->Ysize);
@@ -146,6 +156,26 @@ static void write_png(const char *path, const fixture_t *f, const char *icc)
     g_object_unref(mem);
 }
 
+/* SRC/badcrc.png: rgb.png with its first IDAT's CRC wrong, and nothing else. */
+static void write_badcrc(void)
+{
+    char path[400];
+    gchar *d;
+    gsize n, i = 12; /* past the signature and the first chunk's length */
+    FMT(path, "%s/rgb.png", dirs.src);
+    assert_true(g_file_get_contents(path, &d, &n, NULL));
+    while (i + 4 <= n && memcmp(d + i, "IDAT", 4) != 0)
+        i++;
+    assert_true(i + 4 <= n);
+    const unsigned char *len = (const unsigned char *)d + i - 4;
+    size_t crc = i + 4 + ((size_t)len[0] << 24 | (size_t)len[1] << 16 | len[2] << 8 | len[3]);
+    assert_true(crc < n);
+    d[crc] ^= 0x55;
+    FMT(path, "%s/badcrc.png", dirs.src);
+    assert_true(g_file_set_contents(path, d, (gssize)n, NULL));
+    g_free(d);
+}
+
 /* SRC: every fixture; testdata's photo in each EXIF orientation, as PNG by libvips (eXIf); a
  * truncated PNG, and one whose image data has a byte changed (its CRC then wrong). */
 static int sources(void **state)
@@ -166,8 +196,10 @@ static int sources(void **state)
     }
     /* rgb.png's first IDAT starts at byte 33; a byte well inside the image data changed */
     shf("cd '%s' && head -c 300000 rgb.png > truncated.png && cp rgb.png damaged.png && "
-        "printf '\\001' | dd of=damaged.png bs=1 seek=200000 conv=notrunc status=none",
+        "printf '\\001' | dd of=damaged.png bs=1 seek=200000 conv=notrunc status=none && "
+        "{ cat rgb.png; head -c 8388608 /dev/zero; } > " TRAILING,
         dirs.src);
+    write_badcrc();
     return 0;
 }
 
@@ -189,8 +221,10 @@ static void compare_all(const char *fast, const char *slow, const char *const *s
 {
     char a[600], b[600];
     for (size_t s = 0; s < nsizes; s++)
-        for (size_t i = 0; i < NFIXTURES + NORIENT; i++) {
-            const char *name = i < NFIXTURES ? fixtures[i].name : orient[i - NFIXTURES];
+        for (size_t i = 0; i <= NFIXTURES + NORIENT; i++) {
+            const char *name = i < NFIXTURES             ? fixtures[i].name
+                               : i < NFIXTURES + NORIENT ? orient[i - NFIXTURES]
+                                                         : TRAILING;
             int len = (int)strcspn(name, ".");
             FMT(a, "%s/%s/%.*s.png", fast, sizes[s], len, name);
             FMT(b, "%s/%s/%.*s.png", slow, sizes[s], len, name);
@@ -218,16 +252,16 @@ static void fixtures_match_libvips(void **state)
     likeness_paths(ef, &njpeg, &npng, &nlv);
     assert_int_equal(njpeg, 0);
     assert_int_equal(npng, fast_fixtures());
-    assert_int_equal(nlv, NFIXTURES + NORIENT - fast_fixtures());
+    assert_int_equal(nlv, NFIXTURES + NORIENT + 1 - fast_fixtures()); /* and TRAILING */
     likeness_paths(es, &njpeg, &npng, &nlv);
     assert_int_equal(npng, 0);
-    assert_int_equal(nlv, NFIXTURES + NORIENT);
+    assert_int_equal(nlv, NFIXTURES + NORIENT + 1);
     const char *sizes[] = {"200", "600"};
     compare_all(fast, slow, sizes, 2);
     likeness_upright(fast);
     /* Broken files: a failure in words, the same on both paths, and no thumbnail. */
-    static const char *const broken[] = {"truncated.png", "damaged.png"};
-    for (int i = 0; i < 2; i++) {
+    static const char *const broken[] = {"truncated.png", "damaged.png", "badcrc.png"};
+    for (int i = 0; i < 3; i++) {
         char *line = likeness_same_failure(ef, es, broken[i], fast);
         assert_non_null(strstr(line, "cannot"));
         free(line);

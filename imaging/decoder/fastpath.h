@@ -27,7 +27,7 @@
 /* What libvips' header said of the source (stored orientation, before turning). */
 typedef struct fastpath_src {
     bool png;          /* a PNG, else a JPEG */
-    int fd;            /* the file, read whole (mapped); the caller keeps it */
+    int fd;            /* the file, read whole (a JPEG mapped); the caller keeps it */
     int width, height; /* as stored */
     int orientation;   /* EXIF orientation, 1..8 */
     const void *icc;   /* the embedded ICC profile, or NULL; the caller keeps it */

@@ -12,8 +12,12 @@
 #include <png.h>
 
 /* A larger PNG goes to libvips' path, which streams it: pngfast holds the file and its pixels
- * whole, up to 120 MB of them here. */
+ * whole, up to 120 MB of pixels here. */
 #define PNGFAST_MAX_PIXELS 40000000
+/* The most a file may hold beyond its inflated image data (and deflate's overhead on data that
+ * does not compress): metadata, a profile. Anything larger goes to libvips' path, which reads
+ * only what it needs, so that junk after IEND is never read into memory. */
+#define PNGFAST_MAX_EXTRA (4 << 20)
 
 static const unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
@@ -61,8 +65,9 @@ typedef struct {
 
 /* Walks every chunk of [d, d + n) from off up to IEND: the palette, the image data (one run of
  * IDATs, joined in place over their chunks' framing). False when the file is not one pngfast
- * takes: a chunk broken, no IEND, transparency (tRNS), a critical chunk unknown, repeated or out
- * of place (libpng would refuse the file). */
+ * takes: a chunk broken, no IEND, transparency (tRNS), a critical chunk unknown, or a PLTE
+ * repeated or after the image data (libpng uses the first and would refuse or warn of the rest:
+ * libvips' path decides). */
 static bool walk(unsigned char *d, size_t n, size_t off, walk_t *w)
 {
     chunk_t c;
@@ -158,7 +163,8 @@ static void stream_read(png_structp png, png_bytep out, size_t n)
                 uint16_t len = (uint16_t)s->row;
                 block[0] = y + 1 == s->rows; /* BFINAL on the last; BTYPE 00: stored */
                 block[1] = (unsigned char)len, block[2] = (unsigned char)(len >> 8);
-                block[3] = (unsigned char)~len, block[4] = (unsigned char)(~len >> 8);
+                uint16_t nlen = (uint16_t)~len;
+                block[3] = (unsigned char)nlen, block[4] = (unsigned char)(nlen >> 8);
                 from = block + off, k = BLOCK_HEAD - off;
             } else {
                 from = s->raw + y * s->row + (off - BLOCK_HEAD), k = BLOCK_HEAD + s->row - off;
@@ -191,8 +197,12 @@ static bool read_png(stream_t *s, unsigned char *px, size_t stride)
 {
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, on_error, on_warning);
     png_infop info = png != NULL ? png_create_info_struct(png) : NULL;
-    if (info == NULL || setjmp(png_jmpbuf(png))) {
-        png_destroy_read_struct(&png, info ? &info : NULL, NULL);
+    if (info == NULL) {
+        png_destroy_read_struct(&png, NULL, NULL);
+        return false;
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_read_struct(&png, &info, NULL);
         return false;
     }
     png_set_read_fn(png, s, stream_read);
@@ -210,46 +220,37 @@ static bool read_png(stream_t *s, unsigned char *px, size_t stride)
     return true;
 }
 
-/* File fd whole, malloc'd; its length in *len. NULL if it cannot be read. */
-static unsigned char *slurp(int fd, size_t *len)
+/* The len bytes of fd from off into d; false if it cannot read them all. */
+static bool read_at(int fd, unsigned char *d, size_t len, size_t off)
 {
-    struct stat st;
-    if (fstat(fd, &st) != 0 || st.st_size <= 0)
-        return NULL;
-    unsigned char *d = malloc((size_t)st.st_size);
-    size_t got = 0;
-    for (ssize_t r = 1; d != NULL && got < (size_t)st.st_size && r > 0;
-         got += r > 0 ? (size_t)r : 0)
-        r = pread(fd, d + got, (size_t)st.st_size - got, (off_t)got);
-    if (d != NULL && got < (size_t)st.st_size) {
-        free(d);
-        return NULL;
-    }
-    *len = got;
-    return d;
+    ssize_t r = 1;
+    for (size_t got = 0; got < len; got += (size_t)r)
+        if ((r = pread(fd, d + got, len - got, (off_t)(off + got))) <= 0)
+            return false;
+    return true;
 }
 
-/* The pixels of the PNG in [d, d + len) (modified: its image data joined), as pngfast_decode. */
-static unsigned char *decode(unsigned char *d, size_t len, int w, int h, int *bands)
+/* The image of the PNG in [d, d + len) (its image data joined in place), as pngfast_decode; its
+ * IHDR (checked) at d + 8, of colour type `type` and row bytes `row` (a filter byte and the
+ * pixels). */
+static unsigned char *decode(unsigned char *d, size_t len, int w, int h, int type, size_t row,
+                             int *bands)
 {
     size_t off = sizeof signature;
     chunk_t ihdr;
-    if (len < off || memcmp(d, signature, off) != 0 || !next_chunk(d, len, &off, &ihdr) ||
-        !is(&ihdr, "IHDR") || ihdr.len != 13)
-        return NULL;
-    const unsigned char *f = ihdr.data;
-    int type = f[9];
-    /* 8 bits, grey (0), RGB (2) or a palette (3); deflate, adaptive filters, not interlaced */
-    if (be32(f) != (uint32_t)w || be32(f + 4) != (uint32_t)h || f[8] != 8 ||
-        (type != 0 && type != 2 && type != 3) || f[10] != 0 || f[11] != 0 || f[12] != 0)
-        return NULL;
     walk_t wk = {0};
+    next_chunk(d, len, &off, &ihdr);
     /* a palette where one is needed, none where libpng refuses one (RGB may suggest one) */
     if (!walk(d, len, off, &wk) || (type == 3 && wk.plte.at == NULL) ||
         (type == 0 && wk.plte.at != NULL))
         return NULL;
+    /* libdeflate looks back as far as the data says, zlib only as far as the header lets it: a
+     * window under 32 KiB that the image does not fit in is libvips' to refuse */
+    size_t window = wk.zlen > 0 ? (size_t)1 << ((wk.z[0] >> 4) + 8) : 0;
+    if (window < 32768 && window < row * (size_t)h)
+        return NULL;
     *bands = type == 0 ? 1 : 3;
-    size_t stride = (size_t)w * (size_t)*bands, row = (size_t)w * (type == 2 ? 3 : 1) + 1;
+    size_t stride = (size_t)w * (size_t)*bands;
     /* Grey and RGB are decoded over the inflated rows; a palette's pixels take more room. */
     unsigned char *raw = malloc(row * (size_t)h + 64), *px = type == 3 ? NULL : raw;
     struct libdeflate_decompressor *inflater = libdeflate_alloc_decompressor();
@@ -273,11 +274,30 @@ static unsigned char *decode(unsigned char *d, size_t len, int w, int h, int *ba
 
 unsigned char *pngfast_decode(int fd, int w, int h, int *bands)
 {
-    if ((int64_t)w * h > PNGFAST_MAX_PIXELS)
+    struct stat st;
+    unsigned char head[8 + 25]; /* the signature and IHDR */
+    size_t off = sizeof signature;
+    chunk_t ihdr;
+    if ((int64_t)w * h > PNGFAST_MAX_PIXELS || fstat(fd, &st) != 0 ||
+        (size_t)st.st_size < sizeof head || !read_at(fd, head, sizeof head, 0) ||
+        memcmp(head, signature, off) != 0 || !next_chunk(head, sizeof head, &off, &ihdr) ||
+        !is(&ihdr, "IHDR") || ihdr.len != 13)
         return NULL;
-    size_t len;
-    unsigned char *d = slurp(fd, &len);
-    unsigned char *px = d != NULL ? decode(d, len, w, h, bands) : NULL;
+    const unsigned char *f = ihdr.data;
+    int type = f[9];
+    /* 8 bits, grey (0), RGB (2) or a palette (3); deflate, adaptive filters, not interlaced */
+    if (be32(f) != (uint32_t)w || be32(f + 4) != (uint32_t)h || f[8] != 8 ||
+        (type != 0 && type != 2 && type != 3) || f[10] != 0 || f[11] != 0 || f[12] != 0)
+        return NULL;
+    size_t row = (size_t)w * (type == 2 ? 3 : 1) + 1, raw = row * (size_t)h;
+    /* a row in one stored block; no more than the data and a little beside it */
+    if (row > 0xffff || (size_t)st.st_size > raw + raw / 1024 + PNGFAST_MAX_EXTRA)
+        return NULL;
+    size_t len = (size_t)st.st_size;
+    unsigned char *d = malloc(len), *px = NULL;
+    /* (the same header: a file rewritten meanwhile declines) */
+    if (d != NULL && read_at(fd, d, len, 0) && memcmp(d, head, sizeof head) == 0)
+        px = decode(d, len, w, h, type, row, bands);
     free(d);
     return px;
 }
