@@ -7,17 +7,20 @@
  * fast path has the same size to the pixel, PSNR >= 40 dB and every channel's mean within 1
  * level. What the fast path does not take (alpha, a palette with transparency, 16 bits,
  * interlaced, over 40 million pixels, megabytes after IEND) is made by libvips, and a truncated
- * PNG, one with a damaged image chunk and one with only a CRC wrong fail with the same words on
- * both paths. --stats says which path made how many. */
+ * PNG, one with a damaged image chunk, one with only a CRC wrong and one whose zlib window is too
+ * small for its data fail with the same words on both paths. --stats says which path made how many.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <libdeflate.h>
 #include <png.h>
 #include <vips/vips.h>
 
@@ -156,28 +159,44 @@ static void write_png(const char *path, const fixture_t *f, const char *icc)
     g_object_unref(mem);
 }
 
-/* SRC/badcrc.png: rgb.png with its first IDAT's CRC wrong, and nothing else. */
-static void write_badcrc(void)
+static uint32_t be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* SRC/name: rgb.png with one thing changed in its first IDAT, its chunks walked by their
+ * lengths: with window, its zlib header says a 1 KiB window (which libdeflate ignores and zlib
+ * enforces; the data look 3601 bytes back, a row) and the CRC is made right again; else only
+ * its CRC is wrong. */
+static void write_variant(const char *name, bool window)
 {
     char path[400];
     gchar *d;
-    gsize n, i = 12; /* past the signature and the first chunk's length */
+    gsize n, i = 8;
     FMT(path, "%s/rgb.png", dirs.src);
     assert_true(g_file_get_contents(path, &d, &n, NULL));
-    while (i + 4 <= n && memcmp(d + i, "IDAT", 4) != 0)
-        i++;
-    assert_true(i + 4 <= n);
-    const unsigned char *len = (const unsigned char *)d + i - 4;
-    size_t crc = i + 4 + ((size_t)len[0] << 24 | (size_t)len[1] << 16 | len[2] << 8 | len[3]);
-    assert_true(crc < n);
-    d[crc] ^= 0x55;
-    FMT(path, "%s/badcrc.png", dirs.src);
+    unsigned char *p = (unsigned char *)d;
+    while (i + 12 <= n && memcmp(p + i + 4, "IDAT", 4) != 0)
+        i += 12 + be32(p + i);
+    assert_true(i + 12 <= n && be32(p + i) >= 2);
+    size_t len = be32(p + i), crc = i + 8 + len;
+    assert_true(crc + 4 <= n);
+    if (window) {
+        p[i + 8] = 0x28, p[i + 9] = 0x15; /* CINFO 2: 1 KiB; (0x28 * 256 + 0x15) % 31 == 0 */
+        uint32_t c = libdeflate_crc32(0, p + i + 4, len + 4);
+        p[crc] = (unsigned char)(c >> 24), p[crc + 1] = (unsigned char)(c >> 16);
+        p[crc + 2] = (unsigned char)(c >> 8), p[crc + 3] = (unsigned char)c;
+    } else {
+        p[crc] ^= 0x55;
+    }
+    FMT(path, "%s/%s", dirs.src, name);
     assert_true(g_file_set_contents(path, d, (gssize)n, NULL));
     g_free(d);
 }
 
-/* SRC: every fixture; testdata's photo in each EXIF orientation, as PNG by libvips (eXIf); a
- * truncated PNG, and one whose image data has a byte changed (its CRC then wrong). */
+/* SRC: every fixture; testdata's photo in each EXIF orientation, as PNG by libvips (eXIf);
+ * TRAILING; and four broken PNGs: truncated, a byte of image data changed (its CRC then wrong),
+ * only a CRC wrong, and a zlib window too small for the data. */
 static int sources(void **state)
 {
     setup_dirs(state);
@@ -199,7 +218,8 @@ static int sources(void **state)
         "printf '\\001' | dd of=damaged.png bs=1 seek=200000 conv=notrunc status=none && "
         "{ cat rgb.png; head -c 8388608 /dev/zero; } > " TRAILING,
         dirs.src);
-    write_badcrc();
+    write_variant("badcrc.png", false);
+    write_variant("window.png", true);
     return 0;
 }
 
@@ -209,14 +229,15 @@ static char *run(const char *dst, const char *sizes, const char *crop, const cha
 {
     proc_result_t r = tg_run(BIN, dirs.src, dst, "-f", "png", "-s", sizes, "--crop", crop,
                              "--stats", "--resize-path", path, "-j", "2", NULL);
-    if (r.status != 1) /* the truncated and damaged PNGs fail */
+    if (r.status != 1) /* the broken PNGs fail */
         fail_msg("--resize-path %s: status %d: %s", path, r.status, r.err);
     char *err = strdup(r.err);
     proc_result_free(&r);
     return err;
 }
 
-/* Every fixture and the orientation set at each of sizes (folders of fast and slow), compared. */
+/* Every fixture, the orientation set and TRAILING at each of sizes (folders of fast and slow),
+ * compared. */
 static void compare_all(const char *fast, const char *slow, const char *const *sizes, size_t nsizes)
 {
     char a[600], b[600];
@@ -260,8 +281,9 @@ static void fixtures_match_libvips(void **state)
     compare_all(fast, slow, sizes, 2);
     likeness_upright(fast);
     /* Broken files: a failure in words, the same on both paths, and no thumbnail. */
-    static const char *const broken[] = {"truncated.png", "damaged.png", "badcrc.png"};
-    for (int i = 0; i < 3; i++) {
+    static const char *const broken[] = {"truncated.png", "damaged.png", "badcrc.png",
+                                         "window.png"};
+    for (int i = 0; i < 4; i++) {
         char *line = likeness_same_failure(ef, es, broken[i], fast);
         assert_non_null(strstr(line, "cannot"));
         free(line);

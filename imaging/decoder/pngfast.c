@@ -15,8 +15,8 @@
  * whole, up to 120 MB of pixels here. */
 #define PNGFAST_MAX_PIXELS 40000000
 /* The most a file may hold beyond its inflated image data (and deflate's overhead on data that
- * does not compress): metadata, a profile. Anything larger goes to libvips' path, which reads
- * only what it needs, so that junk after IEND is never read into memory. */
+ * does not compress, a 1024th): metadata, a profile. A larger file goes to libvips' path, which
+ * reads only what it needs: megabytes of junk after IEND are not read into memory. */
 #define PNGFAST_MAX_EXTRA (4 << 20)
 
 static const unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
@@ -278,7 +278,7 @@ unsigned char *pngfast_decode(int fd, int w, int h, int *bands)
     unsigned char head[8 + 25]; /* the signature and IHDR */
     size_t off = sizeof signature;
     chunk_t ihdr;
-    if ((int64_t)w * h > PNGFAST_MAX_PIXELS || fstat(fd, &st) != 0 ||
+    if (w <= 0 || h <= 0 || (int64_t)w * h > PNGFAST_MAX_PIXELS || fstat(fd, &st) != 0 ||
         (size_t)st.st_size < sizeof head || !read_at(fd, head, sizeof head, 0) ||
         memcmp(head, signature, off) != 0 || !next_chunk(head, sizeof head, &off, &ihdr) ||
         !is(&ihdr, "IHDR") || ihdr.len != 13)

@@ -17,8 +17,8 @@
  * end). Only what libvips' loader gives the same pixels for is taken: 8 bits, grey, RGB or a
  * palette without transparency, not interlaced, every chunk's CRC right and the image data
  * complete. And at most 40 million pixels and 65534 bytes a row (21844 RGB pixels), in a file at
- * most 4 MiB larger than its inflated data: a larger one is streamed by libvips' path, in far less
- * memory. Any libpng warning declines too. */
+ * most 4 MiB (and a 1024th) larger than its inflated data: a larger one is streamed by libvips'
+ * path, in far less memory. Any libpng warning declines too. */
 unsigned char *pngfast_decode(int fd, int w, int h, int *bands);
 
 #endif

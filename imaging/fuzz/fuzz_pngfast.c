@@ -49,7 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     fwrite(d, 1, size, f);
     fclose(f);
-    int w = (int)(be32(d + 16) & 0x7fff), h = (int)(be32(d + 20) & 0x7fff); /* as libvips said */
+    /* as libvips' header would say (pngfast's pixel limit bounds the memory) */
+    int w = (int)(be32(d + 16) & 0x7fffffff), h = (int)(be32(d + 20) & 0x7fffffff);
     free(d);
     int fd = open(path, O_RDONLY | O_CLOEXEC), bands = 0;
     if (fd < 0)
@@ -57,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned char *px = pngfast_decode(fd, w, h, &bands);
     close(fd);
     if (px != NULL) {
-        if (bands != 1 && bands != 3)
+        if (w == 0 || h == 0 || (bands != 1 && bands != 3))
             abort();
         volatile unsigned char last = px[(size_t)w * (size_t)h * (size_t)bands - 1];
         (void)last;
