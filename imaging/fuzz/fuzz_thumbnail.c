@@ -38,11 +38,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     task_t *t = task_new(path, 0);
     if (t == NULL)
         return 0;
-    t->fd = open(path, O_RDONLY | O_CLOEXEC); /* open, as a source hands it to the worker */
+    t->fd = open(path, O_RDONLY | O_CLOEXEC); /* as a source hands it over; task_free closes it */
     t->nouts = opts.nsizes;
     codec_make(&opts, t);
-    if (t->fd >= 0)
-        close(t->fd);
     for (int i = 0; t->status == TASK_MADE && i < t->nouts; i++)
         if (t->outs[i].buf == NULL || t->outs[i].len == 0)
             abort();
