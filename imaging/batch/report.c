@@ -101,10 +101,8 @@ void reporter_task(reporter_t *r, const task_t *t)
     pthread_mutex_lock(&r->mu);
     r->counts[t->status]++;
     /* (Sources not attempted are told of once, by reporter_full_notice.) */
-    if (t->status == TASK_MADE && t->meta.fast_jpeg)
-        r->fast_jpeg++;
-    if (t->status == TASK_MADE && t->meta.fast_png)
-        r->fast_png++;
+    if (t->status == TASK_MADE && t->meta.fast > FAST_NONE && t->meta.fast < FAST_PATHS)
+        r->fast[t->meta.fast]++; /* (a decoder's word: checked) */
     if (t->status == TASK_FAILED || (t->owner != NULL && !r->quiet)) {
         bar_clear(r);
         fprintf(stderr, "thumbgen: %s: %s\n", t->src, t->error ? t->error : "failed");

@@ -23,9 +23,8 @@ typedef struct reporter {
     pthread_mutex_t mu;
     uint64_t counts[TASK_NSTATUS]; /* by task_status_t (dry_run: TASK_MADE, would be made) */
     uint64_t removed;              /* --prune: outputs removed (with dry_run: that would be) */
-    uint64_t fast_jpeg; /* of those made, by the fast path from a JPEG (task_meta_t.fast_jpeg) */
-    uint64_t fast_png;  /* of those made, by the fast path from a PNG (task_meta_t.fast_png) */
-    char full[200];     /* why the store is full (reporter_full), "" while it is not */
+    uint64_t fast[FAST_PATHS];     /* of those made, by each fast path (task_meta_t.fast) */
+    char full[200];                /* why the store is full (reporter_full), "" while it is not */
     bool pruning, dry_run;
     bool watching;    /* --watch, once the first pass's listing has ended */
     bool status_line; /* ... and every source it found is settled: a status line, not the bar */

@@ -125,8 +125,9 @@ int batch_finish(batch_t *b, bool interrupted, batch_counts_t *counts, char *err
         fprintf(stderr,
                 "resize paths: %llu JPEG fast path (libjpeg-turbo + libswscale), %llu PNG fast "
                 "path (libdeflate + libpng + libswscale), %llu libvips\n",
-                (unsigned long long)b->rep.fast_jpeg, (unsigned long long)b->rep.fast_png,
-                (unsigned long long)(made - b->rep.fast_jpeg - b->rep.fast_png));
+                (unsigned long long)b->rep.fast[FAST_JPEG],
+                (unsigned long long)b->rep.fast[FAST_PNG],
+                (unsigned long long)(made - b->rep.fast[FAST_JPEG] - b->rep.fast[FAST_PNG]));
     char line[300] = "";
     if (b->cfg.stats && b->source->ops->stats != NULL) /* the backends' requests, their words */
         b->source->ops->stats(b->source, made, line, sizeof line);

@@ -41,6 +41,9 @@ typedef struct meta_field {
  * of their own (the gallery, the cache's PNG keys, --stats); a field for the manifest alone goes
  * in `more` through meta_put, in its family's file and nowhere else: the writer writes them all.
  * Plain data, no pointers; strings NUL-terminated in their arrays. */
+/* Which fast path made a task's thumbnails, if one did (task_meta_t.fast). */
+typedef enum { FAST_NONE, FAST_JPEG, FAST_PNG, FAST_PATHS } fast_t;
+
 typedef struct task_meta {
     char kind[16];         /* "video" for a clip's poster frame; "": not said */
     char mime[64];         /* the MIME type, found when the run asks for it (o->want_mime) */
@@ -48,8 +51,7 @@ typedef struct task_meta {
     double duration;       /* a clip's length in seconds; 0: not known */
     char thumbhash[40];    /* --placeholder thumbhash: the smallest thumbnail's, base64; "": none */
     char blurhash[32];     /* --placeholder blurhash: the smallest thumbnail's; "": none */
-    bool fast_jpeg;        /* made by the fast path from a JPEG (decoder/fastpath.h), for --stats */
-    bool fast_png;         /* made by the fast path from a PNG, for --stats */
+    int32_t fast; /* fast_t: the fast path that made it (decoder/fastpath.h), for --stats */
     meta_field_t more[META_MORE];
 } task_meta_t;
 

@@ -365,9 +365,6 @@ bool fastpath_make(const thumb_opts_t *o, task_t *t, const fastpath_src_t *src)
     }
     free(bigpx.px);
     free(px.px);
-    if (src->png)
-        t->meta.fast_png = true;
-    else
-        t->meta.fast_jpeg = true;
+    t->meta.fast = src->png ? FAST_PNG : FAST_JPEG;
     return true;
 }

@@ -20,6 +20,7 @@
 #define PNGFAST_MAX_EXTRA (4 << 20)
 
 static const unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+enum { HEAD = 8 + 25 }; /* the signature and IHDR, a file's first bytes */
 
 static uint32_t be32(const unsigned char *p)
 {
@@ -108,7 +109,7 @@ static bool walk(unsigned char *d, size_t n, size_t off, walk_t *w)
  * out, and it may write it over raw. The CRC and Adler-32 fields are left 0 and unchecked: the
  * file's were checked, libdeflate checked the data's. */
 typedef struct {
-    unsigned char head[8 + 25 + 12 + 256 * 3 + 8 + 2]; /* signature, IHDR, PLTE, IDAT's start */
+    unsigned char head[HEAD + 12 + 256 * 3 + 8 + 2]; /* signature, IHDR, PLTE, IDAT's start */
     size_t headlen;
     const unsigned char *raw;
     size_t row, rows; /* bytes in a row of raw (with its filter byte), rows */
@@ -122,23 +123,23 @@ static size_t stream_len(const stream_t *s)
     return s->headlen + s->rows * (BLOCK_HEAD + s->row) + STREAM_TAIL;
 }
 
-/* Starts the stream of a w x h PNG with these IHDR and PLTE chunks (plte.at NULL: none). False
- * when it would not fit in one IDAT or a row in one stored block. */
-static bool stream_start(stream_t *s, const chunk_t *ihdr, const chunk_t *plte,
+/* Starts the stream of the PNG whose first HEAD bytes (signature and IHDR) are at file, with this
+ * PLTE chunk (plte.at NULL: none). False when it would not fit in one IDAT or a row in one stored
+ * block. */
+static bool stream_start(stream_t *s, const unsigned char *file, const chunk_t *plte,
                          const unsigned char *raw, size_t row, size_t rows)
 {
     size_t plen = plte->at != NULL ? 12 + (size_t)plte->len : 0;
     *s = (stream_t){.raw = raw, .row = row, .rows = rows};
     if (row > 0xffff || plen > 12 + 256 * 3 || rows > (0x7fffffffu - 6) / (BLOCK_HEAD + row))
         return false;
-    memcpy(s->head, signature, 8);
-    memcpy(s->head + 8, ihdr->at, 25);
+    memcpy(s->head, file, HEAD);
     if (plen > 0)
-        memcpy(s->head + 33, plte->at, plen);
-    unsigned char *idat = s->head + 33 + plen;
+        memcpy(s->head + HEAD, plte->at, plen);
+    unsigned char *idat = s->head + HEAD + plen;
     put32(idat, (uint32_t)(2 + rows * (BLOCK_HEAD + row) + 4));
     memcpy(idat + 4, "IDAT\x78\x01", 6); /* a zlib header: deflate, 32 KiB window, no dictionary */
-    s->headlen = 33 + plen + 10;
+    s->headlen = HEAD + plen + 10;
     return true;
 }
 
@@ -231,17 +232,14 @@ static bool read_at(int fd, unsigned char *d, size_t len, size_t off)
 }
 
 /* The image of the PNG in [d, d + len) (its image data joined in place), as pngfast_decode; its
- * IHDR (checked) at d + 8, of colour type `type` and row bytes `row` (a filter byte and the
+ * IHDR checked already, of colour type `type` and row bytes `row` (a filter byte and the
  * pixels). */
 static unsigned char *decode(unsigned char *d, size_t len, int w, int h, int type, size_t row,
                              int *bands)
 {
-    size_t off = sizeof signature;
-    chunk_t ihdr;
     walk_t wk = {0};
-    next_chunk(d, len, &off, &ihdr);
     /* a palette where one is needed, none where libpng refuses one (RGB may suggest one) */
-    if (!walk(d, len, off, &wk) || (type == 3 && wk.plte.at == NULL) ||
+    if (!walk(d, len, HEAD, &wk) || (type == 3 && wk.plte.at == NULL) ||
         (type == 0 && wk.plte.at != NULL))
         return NULL;
     /* libdeflate looks back as far as the data says, zlib only as far as the header lets it: a
@@ -262,7 +260,7 @@ static unsigned char *decode(unsigned char *d, size_t len, int w, int h, int typ
     libdeflate_free_decompressor(inflater);
     if (ok && px == NULL)
         px = malloc(stride * (size_t)h + 64);
-    ok = ok && px != NULL && stream_start(s, &ihdr, &wk.plte, raw, row, (size_t)h) &&
+    ok = ok && px != NULL && stream_start(s, d, &wk.plte, raw, row, (size_t)h) &&
          read_png(s, px, stride);
     free(s);
     if (px != raw)
@@ -275,7 +273,7 @@ static unsigned char *decode(unsigned char *d, size_t len, int w, int h, int typ
 unsigned char *pngfast_decode(int fd, int w, int h, int *bands)
 {
     struct stat st;
-    unsigned char head[8 + 25]; /* the signature and IHDR */
+    unsigned char head[HEAD];
     size_t off = sizeof signature;
     chunk_t ihdr;
     if (w <= 0 || h <= 0 || (int64_t)w * h > PNGFAST_MAX_PIXELS || fstat(fd, &st) != 0 ||
